@@ -1,0 +1,33 @@
+"""kb — the PMO's corporate memory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from kb.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """The application factory: `create_app()` reads KB_* variables from the environment."""
+    config = (config or Config.from_env()).finalise()
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(config.flask_mapping())
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    from kb.context import Kb
+
+    kb = Kb.open(config)
+    app.extensions["kb"] = kb
+
+    from kb import api, web
+
+    web.init_app(app)
+    api.init_app(app)
+
+    if config.INDEXER_THREAD and not config.TESTING:
+        kb.follower.start()
+    return app

@@ -1,0 +1,55 @@
+"""The JSON API under /api. Errors are always `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from kb.core.errors import KbError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, code: str, message: str, **more):
+    return jsonify({"error": {"code": code, "message": message, **more}}), status
+
+
+@bp.errorhandler(KbError)
+def _kb_error(exc: KbError):
+    return jsonify({"error": exc.to_dict()}), exc.status
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def init_app(app: Flask) -> None:
+    from kb.api import documents, openapi, search  # noqa: F401  (register routes)
+
+    app.register_blueprint(bp)
+    app.add_url_rule("/healthz", view_func=search.healthz)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not wants_json():
+            return exc
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_response(
+                500, "internal", "Something went wrong on our side; it has been logged."
+            )
+        from flask import render_template
+
+        return render_template(
+            "error.html",
+            status=500,
+            message="Something went wrong on our side; it has been logged.",
+        ), 500

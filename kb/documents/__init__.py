@@ -1,0 +1,1 @@
+"""Lessons, process models and guides: Markdown documents with revisions."""

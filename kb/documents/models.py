@@ -1,0 +1,119 @@
+"""Documents (lessons, process models, guides), their revisions and labels (topics, tags)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.core.time import utcnow
+from kb.db import Base
+
+
+class Document(Base):
+    """The current state of one document. Structured fields are columns so they can be
+    filtered; the Markdown of every revision (the source of truth) is in DocumentRevision."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    project_key: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("projects.key"), index=True
+    )
+    phase: Mapped[str | None] = mapped_column(String(32), index=True)
+    polarity: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    author: Mapped[str | None] = mapped_column(String(120))
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    # process models
+    state: Mapped[str | None] = mapped_column(String(16))
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    owner: Mapped[str | None] = mapped_column(String(120))
+    custodian: Mapped[str | None] = mapped_column(String(120))
+    review_period_months: Mapped[int | None] = mapped_column(Integer)
+    last_reviewed: Mapped[date | None] = mapped_column(Date)
+    # guides
+    reading_order: Mapped[int | None] = mapped_column(Integer)
+    #: relative path of the file this document was imported from when it had no id, so that
+    #: importing the same tree again updates it instead of creating a duplicate
+    origin: Mapped[str | None] = mapped_column(String(300), index=True)
+    #: front matter keys kb does not model (kept, shown, exported)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: number of the current revision; also the optimistic-locking version
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+    labels: Mapped[list[DocumentLabel]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted(label.value for label in self.labels if label.kind == "topic")
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted(label.value for label in self.labels if label.kind == "tag")
+
+    @property
+    def sort_date(self) -> date | None:
+        return self.occurred_on or self.last_reviewed
+
+
+class DocumentLabel(Base):
+    __tablename__ = "document_labels"
+    __table_args__ = (Index("ix_document_labels_kind_value", "kind", "value"),)
+
+    document_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "topic" | "tag"
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    document: Mapped[Document] = relationship(back_populates="labels")
+
+
+class DocumentRevision(Base):
+    """One saved version: the exact Markdown source, plus its rendering cached at save time."""
+
+    __tablename__ = "document_revisions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    markdown: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Counter(Base):
+    """Named counters for ids (LL-2026 -> 42). Incremented with atomic UPDATE, never read-then-write."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

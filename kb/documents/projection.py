@@ -1,0 +1,141 @@
+"""The search index as a projection of the event log.
+
+The index records the last event sequence number it applied. `catch_up()` reads newer events,
+reloads the documents they name from the database (the source of truth) and hands them to the
+search facade. A fresh or outdated index folder is rebuilt from the documents table. Applying
+an event twice is harmless (update by unique id), so a crash between the index commit and
+recording the sequence number only means a little work is redone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.db import Database
+from kb.documents.models import Document, DocumentRevision
+from kb.events.models import Event
+from kb.events.services import last_seq
+from kb.projects.models import Project
+from kb.search import IndexDoc, SearchIndex
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+
+
+def _as_datetime(d) -> datetime:  # noqa: ANN001
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
+    rows = s.execute(
+        query.join(
+            DocumentRevision,
+            (DocumentRevision.document_id == Document.id)
+            & (DocumentRevision.number == Document.version),
+        )
+        .outerjoin(Project, Project.key == Document.project_key)
+        .add_columns(DocumentRevision.text, Project.name)
+        .execution_options(yield_per=500)
+    )
+    for doc, body, project_name in rows:
+        when = doc.sort_date
+        updated = doc.updated_at if doc.updated_at.tzinfo else doc.updated_at.replace(tzinfo=UTC)
+        yield IndexDoc(
+            id=doc.id, type=doc.type, title=doc.title, summary=doc.summary or "", body=body,
+            status=doc.status, project=doc.project_key, project_name=project_name,
+            phase=doc.phase, topics=doc.topics, tags=doc.tags, polarity=doc.polarity,
+            priority=doc.priority, author=doc.author,
+            date=_as_datetime(when) if when else updated, updated_at=updated,
+        )  # fmt: skip
+
+
+class IndexProjection:
+    def __init__(self, db: Database, index: SearchIndex):
+        self.db = db
+        self.index = index
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        with self.db.read() as s:
+            upto = last_seq(s)  # read first: later events are replayed by catch_up
+            return self.index.rebuild(_index_docs(s, select(Document)), upto, progress)
+
+    def catch_up(self) -> int:
+        """Apply every event the index has not seen; returns how many were applied."""
+        applied = 0
+        while True:
+            seen = self.index.last_seq()
+            if seen is None:
+                self.rebuild()
+                return applied
+            with self.db.read() as s:
+                events = s.execute(
+                    select(Event.seq, Event.type, Event.data)
+                    .where(Event.seq > seen)
+                    .order_by(Event.seq)
+                    .limit(BATCH)
+                ).all()
+                if not events:
+                    return applied
+                ids = set(self._affected(s, events))
+                upserts = list(_index_docs(s, select(Document).where(Document.id.in_(ids))))
+            deletes = ids - {d.id for d in upserts}
+            self.index.apply(upserts, deletes, events[-1].seq)
+            applied += len(events)
+
+    @staticmethod
+    def _affected(s: Session, events: Iterable) -> Iterator[str]:  # noqa: ANN001
+        for _seq, type_, data in events:
+            data = data or {}
+            if ".project." in type_ and data.get("key"):
+                yield from s.scalars(select(Document.id).where(Document.project_key == data["key"]))
+            elif type_.startswith("org.pmo.kb.") and data.get("id"):
+                yield data["id"]
+
+    def lag(self) -> int | None:
+        seen = self.index.last_seq()
+        with self.db.read() as s:
+            newest = last_seq(s)
+        return None if seen is None else max(0, newest - seen)
+
+
+class IndexFollower:
+    """Background thread of the web process: keeps this host's index up to date."""
+
+    def __init__(self, projection: IndexProjection, interval: float = 0.5):
+        self.projection = projection
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="kb-index", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self.projection.catch_up()
+                failures = 0
+            except Exception:  # keep following; the next round retries
+                failures += 1
+                log.exception("index catch-up failed (attempt %d)", failures)
+            self._wake.wait(self.interval * min(2**failures, 60))
+            self._wake.clear()

@@ -1,0 +1,257 @@
+"""Markdown + front matter -> a validated Record (the fields kb keeps as columns).
+
+Validation collects every problem so a person can fix a file in one go; nothing is written
+until a Record exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from kb.core.errors import TooLarge, ValidationError
+from kb.documents import vocabulary as v
+from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
+
+KNOWN_KEYS = {
+    "id", "type", "title", "summary", "status", "polarity", "priority", "project", "phase",
+    "topics", "tags", "occurred_on", "author", "version", "state", "owner", "custodian",
+    "roles", "review_period_months", "last_reviewed", "order",
+}  # fmt: skip
+#: canonical key order when kb writes front matter itself (JSON API field mode)
+FIELD_ORDER = {
+    "lesson": ["id", "title", "status", "polarity", "priority", "project", "phase", "topics",
+               "tags", "occurred_on", "author"],
+    "process": ["id", "title", "summary", "status", "version", "state", "owner", "custodian",
+                "project", "roles", "review_period_months", "last_reviewed", "topics", "tags"],
+    "guide": ["id", "title", "summary", "status", "order", "topics", "tags"],
+}  # fmt: skip
+TITLE_MAX = 200
+
+
+@dataclass
+class Record:
+    type: str
+    id: str | None
+    markdown: str
+    body: str
+    columns: dict[str, Any]
+    topics: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    project_key: str | None = None
+    project_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def clean_text(value: str) -> str:
+    """Single-line user text: no control characters, collapsed whitespace."""
+    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == " ")
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def project_ref(value: str) -> tuple[str, str | None]:
+    """`ATLAS` is a key; `Atlas ERP Upgrade` is a name whose key kb derives (ATLAS-ERP-UPGRADE)."""
+    value = clean_text(value)
+    if v.PROJECT_KEY.match(value):
+        return value, None
+    ascii_name = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    key = re.sub(r"[^A-Z0-9]+", "-", ascii_name.upper()).strip("-")[:32].strip("-")
+    if not key or not key[0].isalpha():
+        key = ("P-" + key)[:32].strip("-")
+    return key, value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(x) for k, x in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(x) for x in value]
+    return value
+
+
+class _Checker:
+    def __init__(self, meta: dict):
+        self.meta = meta
+        self.problems: list[dict[str, str]] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append({"field": key, "message": message})
+
+    def text(self, key: str, *, required=False, limit=200) -> str | None:
+        value = self.meta.get(key)
+        if value is None or value == "":
+            if required:
+                self.fail(key, f"`{key}` is required.")
+            return None
+        if isinstance(value, bool | list | dict):
+            self.fail(key, f"`{key}` must be text.")
+            return None
+        value = clean_text(str(value))
+        if len(value) > limit:
+            self.fail(key, f"`{key}` is {len(value)} characters long; the limit is {limit}.")
+            return None
+        return value
+
+    def choice(self, key: str, choices, default=None, aliases=None) -> str | None:
+        value = self.text(key)
+        if value is None:
+            return default
+        value = value.lower()
+        value = (aliases or {}).get(value, value)
+        if value not in choices:
+            self.fail(key, f"`{key}` is '{value}'; it must be one of: {', '.join(choices)}.")
+            return default
+        return value
+
+    def day(self, key: str) -> date | None:
+        value = self.meta.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(key, f"`{key}` is '{value}'; write a date as YYYY-MM-DD, e.g. 2025-03-14.")
+            return None
+
+    def number(self, key: str, low: int, high: int, default=None) -> int | None:
+        value = self.meta.get(key)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            self.fail(key, f"`{key}` must be a whole number.")
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(key, f"`{key}` is '{value}'; it must be a whole number.")
+            return default
+        if not low <= number <= high:
+            self.fail(key, f"`{key}` is {number}; it must be between {low} and {high}.")
+            return default
+        return number
+
+    def strings(self, key: str) -> list[str]:
+        value = self.meta.get(key)
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            value = [part for part in value.split(",")]
+        if not isinstance(value, list) or any(isinstance(x, dict | list) for x in value):
+            self.fail(key, f"`{key}` must be a list, e.g. {key}: [one, two].")
+            return []
+        return [clean_text(str(x)) for x in value if clean_text(str(x))]
+
+
+def parse_record(source: str, *, type_hint: str | None = None) -> Record:
+    """Validate one document's Markdown source (front matter + body)."""
+    if len(source.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+        size = len(source.encode("utf-8")) // 1024
+        raise TooLarge(f"The document is {size} KB; the limit is {MAX_DOCUMENT_BYTES // 1024} KB.")
+    if "\x00" in source:
+        raise ValidationError("The document contains NUL characters; is it really a text file?")
+    meta, body = frontmatter.split(source)
+    c = _Checker(meta)
+    doc_type = c.choice("type", v.TYPES) if "type" in meta else type_hint
+    if c.problems:
+        raise ValidationError(c.problems[0]["message"], field="type")
+    if doc_type not in v.TYPES:
+        raise ValidationError(
+            "Say what this document is: add `type: lesson`, `type: process` or `type: guide` "
+            "to its front matter.",
+            field="type",
+        )
+    doc_id = c.text("id", limit=32)
+    if doc_id is not None and not v.ID_PATTERNS[doc_type].match(doc_id):
+        c.fail("id", f"`id` is '{doc_id}'; a {doc_type} id looks like "
+               f"{ {'lesson': 'LL-2025-0042', 'process': 'PM-0042', 'guide': 'GD-0042'}[doc_type] }.")  # fmt: skip
+    cols: dict[str, Any] = {"title": c.text("title", required=True, limit=TITLE_MAX)}
+    cols["status"] = c.choice("status", v.STATUSES[doc_type], default="draft")
+    cols["summary"] = c.text("summary", limit=1000) or ""
+    topics, tags = _labels(c, doc_type)
+    project_key = project_name = None
+    if (project := c.text("project", limit=200)) is not None:
+        project_key, project_name = project_ref(project)
+    if doc_type == "lesson":
+        cols["polarity"] = c.choice("polarity", v.POLARITIES, default="problem")
+        priority_key = "priority" if "priority" in meta else "impact"
+        cols["priority"] = c.choice(priority_key, v.PRIORITIES, default="medium")
+        cols["phase"] = c.choice("phase", v.PHASES, aliases=v.PHASE_ALIASES)
+        cols["occurred_on"] = c.day("occurred_on" if "occurred_on" in meta else "date")
+        cols["author"] = c.text("author", limit=120)
+    elif doc_type == "process":
+        cols["model_version"] = c.text("version", limit=32) or "1.0"
+        cols["state"] = c.choice("state", v.PROCESS_STATES, default="as-is")
+        cols["owner"] = c.text("owner", limit=120)
+        cols["custodian"] = c.text("custodian", limit=120)
+        cols["review_period_months"] = c.number("review_period_months", 1, 60, default=12)
+        cols["last_reviewed"] = c.day("last_reviewed")
+        cols["phase"] = c.choice("phase", v.PHASES, aliases=v.PHASE_ALIASES)
+        c.strings("roles")
+    else:
+        cols["reading_order"] = c.number("order", 0, 10_000)
+    if c.problems:
+        raise ValidationError(
+            " ".join(p["message"] for p in c.problems),
+            field=c.problems[0]["field"],
+            details={"problems": c.problems},
+        )
+    extra = {k: _jsonable(x) for k, x in meta.items() if k not in KNOWN_KEYS}
+    if "roles" in meta:
+        extra["roles"] = c.strings("roles")
+    try:
+        json.dumps(extra)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - split() only yields plain data
+        raise ValidationError(f"Front matter holds a value kb cannot keep: {exc}") from exc
+    return Record(
+        type=doc_type, id=doc_id, markdown=source, body=body, columns=cols, topics=topics,
+        tags=tags, project_key=project_key, project_name=project_name, extra=extra,
+    )  # fmt: skip
+
+
+def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:
+    topics: set[str] = set()
+    raw_topics = c.strings("topics") + c.strings("category")
+    for raw in raw_topics:
+        name = raw.lower()
+        name = v.TOPIC_ALIASES.get(name, name)
+        if name in v.TOPICS:
+            topics.add(name)
+        elif "topics" in c.meta and raw in c.strings("topics"):
+            c.fail("topics", f"Topic '{raw}' is not one of: {', '.join(v.TOPICS)}.")
+    tags: set[str] = set()
+    for raw in c.strings("tags"):
+        tag = raw.lower()
+        if not v.TAG.match(tag):
+            c.fail("tags", f"Tag '{raw}' may use only letters, digits, spaces and - . _ +"
+                   " (at most 63 characters).")  # fmt: skip
+        else:
+            tags.add(tag)
+    return sorted(topics), sorted(tags)
+
+
+def source_from_fields(doc_type: str, data: dict[str, Any], body: str) -> str:
+    """Build Markdown from JSON fields (API field mode) in the canonical key order."""
+    if doc_type not in v.TYPES:
+        raise ValidationError(f"Unknown document type '{doc_type}'.", field="type")
+    unknown = set(data) - set(FIELD_ORDER[doc_type]) - {"extra"}
+    if unknown:
+        raise ValidationError(
+            f"Unknown field(s) for a {doc_type}: {', '.join(sorted(unknown))}.",
+            field=sorted(unknown)[0],
+        )
+    meta = {k: data[k] for k in FIELD_ORDER[doc_type] if data.get(k) not in (None, "", [])}
+    extra = data.get("extra") or {}
+    if not isinstance(extra, dict):
+        raise ValidationError("`extra` must be an object.", field="extra")
+    meta.update({k: x for k, x in extra.items() if k not in KNOWN_KEYS})
+    return frontmatter.join(meta, body or "")

@@ -1,0 +1,353 @@
+"""Operations on documents. Every change writes a revision and appends its event in one
+transaction. Parsing and rendering happen before the transaction opens, so a slow or bad
+document never holds the database's write lock."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.time import utcnow
+from kb.db import Database
+from kb.documents.models import Document, DocumentLabel, DocumentRevision
+from kb.documents.records import Record, parse_record
+from kb.events.services import append_event
+from kb.markdown import Rendered, frontmatter, render
+from kb.projects import services as projects
+
+log = logging.getLogger(__name__)
+
+EVENT_ENTITY = {"lesson": "lesson", "process": "processmodel", "guide": "guide"}
+SUBJECT_PREFIX = {"lesson": "lessons", "process": "processes", "guide": "guides"}
+
+
+@dataclass
+class Prepared:
+    """A validated, rendered document ready to be written."""
+
+    record: Record
+    rendered: Rendered
+
+
+def prepare(source: str, *, type_hint: str | None = None) -> Prepared:
+    record = parse_record(source, type_hint=type_hint)
+    rendered = render(record.body, drop_title=record.columns["title"])
+    return Prepared(record, rendered)
+
+
+def preview(source: str, *, type_hint: str | None = None) -> Prepared:
+    """Validate and render without saving (the edit form's preview)."""
+    return prepare(source, type_hint=type_hint)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def get_document(db: Database, doc_id: str) -> Document | None:
+    with db.read() as s:
+        return s.get(Document, doc_id)
+
+
+def get_revision(db: Database, doc_id: str, number: int | None = None) -> DocumentRevision | None:
+    with db.read() as s:
+        if number is None:
+            number = s.scalar(select(Document.version).where(Document.id == doc_id))
+            if number is None:
+                return None
+        return s.scalar(
+            select(DocumentRevision).where(
+                DocumentRevision.document_id == doc_id, DocumentRevision.number == number
+            )
+        )
+
+
+def list_revisions(db: Database, doc_id: str) -> list[DocumentRevision]:
+    with db.read() as s:
+        return list(
+            s.scalars(
+                select(DocumentRevision)
+                .where(DocumentRevision.document_id == doc_id)
+                .order_by(DocumentRevision.number.desc())
+            )
+        )
+
+
+@dataclass
+class Page:
+    items: list[Document]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+LIST_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
+
+
+def list_documents(
+    db: Database,
+    filters: dict[str, list[str]] | None = None,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    sort: str = "updated",
+) -> Page:
+    """Documents matching every filter (several values of one filter: any of them)."""
+    if page < 1:
+        raise ValidationError("`page` starts at 1.", field="page")
+    per_page = max(1, min(per_page, 100))
+    query = select(Document)
+    for key, values in (filters or {}).items():
+        values = [x for x in values if x]
+        if not values:
+            continue
+        if key not in LIST_FILTERS:
+            raise ValidationError(f"Unknown filter '{key}'.", field=key)
+        if key in ("topic", "tag"):
+            labels = select(DocumentLabel.document_id).where(
+                DocumentLabel.kind == key, DocumentLabel.value.in_([x.lower() for x in values])
+            )
+            query = query.where(Document.id.in_(labels))
+        elif key == "project":
+            query = query.where(Document.project_key.in_([x.upper() for x in values]))
+        else:
+            query = query.where(getattr(Document, key).in_([x.lower() for x in values]))
+    order = {
+        "updated": Document.updated_at.desc(),
+        "title": Document.title.asc(),
+        "id": Document.id.asc(),
+        "order": Document.reading_order.asc().nulls_last(),
+    }.get(sort)
+    if order is None:
+        raise ValidationError("`sort` must be one of: updated, title, id, order.", field="sort")
+    with db.read() as s:
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        items = list(
+            s.scalars(
+                query.order_by(order, Document.id).offset((page - 1) * per_page).limit(per_page)
+            )
+        )
+    return Page(items, total, page, per_page)
+
+
+def count_documents(db: Database) -> dict[str, int]:
+    """Documents per type, e.g. {"lesson": 23, "process": 8, "guide": 4}."""
+    with db.read() as s:
+        rows = s.execute(select(Document.type, func.count()).group_by(Document.type))
+        return {doc_type: n for doc_type, n in rows}
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def create_document(
+    db: Database,
+    source: str,
+    *,
+    actor: str,
+    type_hint: str | None = None,
+    require_type: str | None = None,
+    message: str = "",
+) -> Document:
+    """Save a new document. `type_hint` applies when the front matter has no `type`;
+    `require_type` refuses (before writing) a document of any other type."""
+    prepared = prepare(source, type_hint=type_hint)
+    if require_type and prepared.record.type != require_type:
+        raise ValidationError(
+            f"This is a {prepared.record.type}, not a {require_type}; send it to its own collection.",
+            field="type",
+        )
+    with db.write() as s:
+        if prepared.record.id and s.get(Document, prepared.record.id) is not None:
+            raise Conflict(f"{prepared.record.id} already exists; edit it instead.", field="id")
+        doc_id = insert_prepared(s, prepared, actor=actor, message=message or "Created").id
+    return get_document(db, doc_id)
+
+
+def update_document(
+    db: Database, doc_id: str, source: str, *, base_version: int, actor: str, message: str = ""
+) -> Document:
+    """Save a new revision. `base_version` is the version the editor started from: if someone
+    saved in between, the save is refused (409) instead of silently overwriting their change."""
+    with db.read() as s:
+        current = s.get(Document, doc_id)
+    if current is None:
+        raise NotFound(f"There is no document {doc_id}.")
+    prepared = prepare(source, type_hint=current.type)
+    record = prepared.record
+    if record.type != current.type:
+        raise ValidationError(
+            f"{doc_id} is a {current.type}; its type cannot change.", field="type"
+        )
+    if record.id is not None and record.id != doc_id:
+        raise ValidationError(
+            f"The front matter says id {record.id}, but this is {doc_id}.", field="id"
+        )
+    with db.write() as s:
+        # FOR UPDATE: on PostgreSQL (READ COMMITTED) two saves must not both see the old
+        # version; SQLite's BEGIN IMMEDIATE already serialises writers.
+        doc = s.get(Document, doc_id, with_for_update=True)
+        if doc.version != base_version:
+            raise Conflict(
+                f"{doc_id} was changed by someone else (now version {doc.version}, you edited "
+                f"version {base_version}). Compare the versions, then apply your change again.",
+                field="version",
+                details={"current_version": doc.version, "your_version": base_version},
+            )
+        revise_prepared(s, doc, prepared, actor=actor, message=message or "Edited", verb="updated")
+    return get_document(db, doc_id)
+
+
+def restore_revision(
+    db: Database, doc_id: str, number: int, *, base_version: int, actor: str
+) -> Document:
+    """Make an old revision current again, as a new revision: history is never rewritten."""
+    current = get_document(db, doc_id)
+    old = get_revision(db, doc_id, number) if current else None
+    if old is None:
+        raise NotFound(f"{doc_id} has no revision {number}.")
+    prepared = prepare(old.markdown, type_hint=current.type)
+    with db.write() as s:
+        # FOR UPDATE: on PostgreSQL (READ COMMITTED) two saves must not both see the old
+        # version; SQLite's BEGIN IMMEDIATE already serialises writers.
+        doc = s.get(Document, doc_id, with_for_update=True)
+        if doc.version != base_version:
+            raise Conflict(f"{doc_id} changed since you opened it (now version {doc.version}).")
+        revise_prepared(
+            s, doc, prepared, actor=actor, message=f"Restored revision {number}", verb="restored"
+        )
+    return get_document(db, doc_id)
+
+
+def insert_prepared(s: Session, prepared: Prepared, *, actor: str, message: str) -> Document:
+    record = prepared.record
+    doc_id = record.id or next_id(s, record)
+    if record.id is None:
+        record.markdown = frontmatter.set_key(record.markdown, "id", doc_id)
+        record.id = doc_id
+    else:
+        _reserve_id(s, record.id)
+    now = utcnow()
+    doc = Document(id=doc_id, type=record.type, version=1, created_at=now)
+    s.add(doc)
+    _apply(s, doc, record, now)
+    _add_revision(s, doc, prepared, actor=actor, message=message, now=now)
+    _event(s, doc, "created", actor)
+    return doc
+
+
+def revise_prepared(
+    s: Session,
+    doc: Document,
+    prepared: Prepared,
+    *,
+    actor: str,
+    message: str,
+    verb: str = "updated",
+) -> None:
+    record = prepared.record
+    if record.id is None:
+        record.markdown = frontmatter.set_key(record.markdown, "id", doc.id)
+        record.id = doc.id
+    now = utcnow()
+    doc.version += 1
+    _apply(s, doc, record, now)
+    _add_revision(s, doc, prepared, actor=actor, message=message, now=now)
+    _event(s, doc, verb, actor)
+
+
+def _apply(s: Session, doc: Document, record: Record, now) -> None:
+    for key, value in record.columns.items():
+        setattr(doc, key, value)
+    doc.extra = record.extra
+    doc.updated_at = now
+    if record.project_key:
+        projects.ensure_project(s, record.project_key, record.project_name)
+    doc.project_key = record.project_key
+    wanted = {("topic", t) for t in record.topics} | {("tag", t) for t in record.tags}
+    have = {(label.kind, label.value): label for label in doc.labels}
+    for key in set(have) - wanted:
+        doc.labels.remove(have[key])
+    for kind, value in sorted(wanted - set(have)):
+        doc.labels.append(DocumentLabel(kind=kind, value=value))
+
+
+def _add_revision(s: Session, doc: Document, prepared: Prepared, *, actor, message, now) -> None:
+    s.add(
+        DocumentRevision(
+            document_id=doc.id,
+            number=doc.version,
+            markdown=prepared.record.markdown,
+            html=prepared.rendered.html,
+            text=prepared.rendered.text,
+            author=actor,
+            message=message[:300],
+            created_at=now,
+        )
+    )
+
+
+def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
+    s.flush()
+    append_event(
+        s,
+        f"{EVENT_ENTITY[doc.type]}.{verb}",
+        subject=f"{SUBJECT_PREFIX[doc.type]}/{doc.id}",
+        data={
+            "id": doc.id,
+            "type": doc.type,
+            "title": doc.title,
+            "version": doc.version,
+            "status": doc.status,
+            "project": doc.project_key,
+            "actor": actor,
+        },  # fmt: skip
+        partition_key=doc.project_key,
+    )
+
+
+# --- ids ---------------------------------------------------------------------------------
+
+
+def _counter_name(record: Record) -> tuple[str, str]:
+    if record.type == "lesson":
+        year = (record.columns.get("occurred_on") or date.today()).year
+        return f"LL-{year}", f"LL-{year}-{{:04d}}"
+    prefix = {"process": "PM", "guide": "GD"}[record.type]
+    return prefix, prefix + "-{:04d}"
+
+
+_BUMP = text(
+    "INSERT INTO counters (name, value) VALUES (:name, :at_least) "
+    "ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value + 1 > :at_least "
+    "THEN counters.value + 1 ELSE :at_least END RETURNING value"
+)
+_RAISE = text(
+    "INSERT INTO counters (name, value) VALUES (:name, :at_least) "
+    "ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value > :at_least "
+    "THEN counters.value ELSE :at_least END"
+)
+
+
+def next_id(s: Session, record: Record) -> str:
+    """Atomic counter increment (never read-then-write: that loses updates under load)."""
+    name, pattern = _counter_name(record)
+    while True:
+        value = s.execute(_BUMP, {"name": name, "at_least": 1}).scalar_one()
+        candidate = pattern.format(value)
+        if s.get(Document, candidate) is None:
+            return candidate
+
+
+def _reserve_id(s: Session, doc_id: str) -> None:
+    """An explicit id (import) moves its counter past it so kb never hands it out again."""
+    name, number = doc_id.rsplit("-", 1)
+    s.execute(_RAISE, {"name": name, "at_least": int(number)})

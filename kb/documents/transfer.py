@@ -1,0 +1,182 @@
+"""`kb import DIR` and `kb export DIR`: content trees <-> the database.
+
+Import is idempotent: a file whose document already holds exactly its text changes nothing.
+Files without an `id` get one, and are recognised on the next import by their path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from kb.core.errors import KbError
+from kb.db import Database
+from kb.documents import services
+from kb.documents.models import Document, DocumentRevision
+from kb.documents.vocabulary import FOLDER_BY_TYPE, TYPE_BY_FOLDER
+from kb.markdown import frontmatter
+from kb.projects import services as projects
+from kb.projects.models import Project
+from kb.storage import files
+from kb.storage.names import document_filename
+
+log = logging.getLogger(__name__)
+BATCH = 250
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    #: project keys created or updated from projects/*.md
+    projects: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected"
+        )
+        return text + (
+            f"; {len(self.projects)} projects created or updated" if self.projects else ""
+        )
+
+    def merge(self, other: ImportReport) -> None:
+        for name in ("created", "updated", "unchanged", "rejected", "projects"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def import_tree(
+    db: Database,
+    root: str | os.PathLike,
+    *,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    sources = list(files.read_tree(root))
+    tick = progress or (lambda n: None)
+    project_files = [f for f in sources if f.folder == "projects"]
+    report.merge(_import_projects(db, project_files))
+    tick(len(project_files))
+    pending: list[tuple[str, services.Prepared]] = []
+    for source in sources:
+        if source.folder == "projects":
+            continue
+        if source.problem:
+            report.rejected.append((source.path, source.problem))
+        else:
+            # files from other tools often say neither `type` nor folder: lessons are the usual
+            hint = TYPE_BY_FOLDER.get(source.folder, "lesson")
+            try:
+                pending.append((source.path, services.prepare(source.text, type_hint=hint)))
+            except KbError as exc:
+                report.rejected.append((source.path, exc.message))
+        if len(pending) >= BATCH:
+            report.merge(_write_batch(db, pending, actor))
+            pending = []
+        tick(1)
+    if pending:
+        report.merge(_write_batch(db, pending, actor))
+    return report
+
+
+def _import_projects(db: Database, sources: list[files.SourceFile]) -> ImportReport:
+    report = ImportReport()
+    parsed = []
+    for source in sources:
+        if source.problem:
+            report.rejected.append((source.path, source.problem))
+            continue
+        try:
+            parsed.append(projects.parse_project(source.text))
+        except KbError as exc:
+            report.rejected.append((source.path, exc.message))
+    if parsed:
+        with db.write() as s:
+            for fields in parsed:
+                if projects.upsert_project(s, fields) != "unchanged":
+                    report.projects.append(fields["key"])
+    return report
+
+
+def _write_batch(
+    db: Database, batch: list[tuple[str, services.Prepared]], actor: str
+) -> ImportReport:
+    report = ImportReport()
+    with db.write() as s:
+        for path, prepared in batch:
+            record = prepared.record
+            doc = s.get(Document, record.id) if record.id else s.scalar(
+                select(Document).where(Document.origin == path)
+            )  # fmt: skip
+            if doc is None:
+                had_id = record.id is not None
+                doc = services.insert_prepared(
+                    s, prepared, actor=actor, message=f"Imported from {path}"
+                )
+                doc.origin = None if had_id else path
+                report.created.append(doc.id)
+                continue
+            if doc.type != record.type:
+                report.rejected.append(
+                    (path, f"{doc.id} is a {doc.type}, this file a {record.type}")
+                )
+                continue
+            if record.id is None:
+                record.markdown = frontmatter.set_key(record.markdown, "id", doc.id)
+                record.id = doc.id
+            current = s.scalar(
+                select(DocumentRevision.markdown).where(
+                    DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
+                )
+            )
+            if current == record.markdown:
+                report.unchanged.append(doc.id)
+            else:
+                services.revise_prepared(
+                    s, doc, prepared, actor=actor, message=f"Imported from {path}"
+                )
+                report.updated.append(doc.id)
+    return report
+
+
+@dataclass
+class ExportReport:
+    documents: int = 0
+    projects: int = 0
+
+
+def export_tree(
+    db: Database, root: str | os.PathLike, progress: Callable[[int], None] | None = None
+) -> ExportReport:
+    """Write every document's current Markdown, byte for byte, and every project."""
+    report = ExportReport()
+    tick = progress or (lambda n: None)
+    with db.read() as s:
+        for project in s.scalars(select(Project).order_by(Project.key)):
+            files.write_file(root, f"projects/{project.key}.md", projects.project_source(project))
+            report.projects += 1
+        rows = s.execute(
+            select(Document.id, Document.type, Document.title, DocumentRevision.markdown)
+            .join(
+                DocumentRevision,
+                (DocumentRevision.document_id == Document.id)
+                & (DocumentRevision.number == Document.version),
+            )
+            .order_by(Document.id)
+            .execution_options(yield_per=500)
+        )
+        for doc_id, doc_type, title, markdown in rows:
+            folder = FOLDER_BY_TYPE[doc_type]
+            name = document_filename(doc_id, title)
+            files.write_file(root, f"{folder}/{name}", markdown)
+            files.remove_stale(root, folder, doc_id, keep=name)
+            report.documents += 1
+            tick(1)
+    return report

@@ -1,0 +1,1 @@
+"""The durable event log: every state change appends its event in the same transaction."""

@@ -1,0 +1,50 @@
+"""Append kb's own domain events to the log, inside the caller's transaction (outbox)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from kb.core.time import utcnow
+from kb.events.models import Event
+
+KB_SOURCE = "urn:pmo:kb"
+KB_TYPE_PREFIX = "org.pmo.kb"
+# Any constant: serialises event appends on PostgreSQL so that sequence numbers become
+# visible in commit order and a follower reading `seq > last` never skips a late commit.
+_PG_APPEND_LOCK = 0x6B62
+
+
+def append_event(
+    s: Session,
+    name: str,
+    *,
+    subject: str | None,
+    data: dict,
+    partition_key: str | None = None,
+) -> Event:
+    """Record `org.pmo.kb.<name>` in the same transaction as the change it describes."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+    event = Event(
+        source=KB_SOURCE,
+        event_id=str(uuid.uuid4()),
+        type=f"{KB_TYPE_PREFIX}.{name}",
+        subject=subject,
+        time=utcnow(),
+        data=data,
+        partition_key=partition_key,
+    )
+    s.add(event)
+    s.flush()
+    return event
+
+
+def last_seq(s: Session) -> int:
+    return s.scalar(select(func.max(Event.seq))) or 0
+
+
+def events_after(s: Session, seq: int, limit: int = 1000) -> list[Event]:
+    return list(s.scalars(select(Event).where(Event.seq > seq).order_by(Event.seq).limit(limit)))

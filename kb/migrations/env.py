@@ -1,0 +1,30 @@
+"""Alembic environment: the URL comes from kb (kb.migrate), never from a file in the repo."""
+
+from alembic import context
+
+from kb.db import Base, make_engine
+from kb.documents import models as _documents  # noqa: F401  (register tables)
+from kb.events import models as _events  # noqa: F401
+from kb.projects import models as _projects  # noqa: F401
+
+target_metadata = Base.metadata
+config = context.config
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True)  # fmt: skip
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run()

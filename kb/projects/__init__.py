@@ -1,0 +1,1 @@
+"""The registry of projects known to the PMO."""

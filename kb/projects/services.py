@@ -1,0 +1,124 @@
+"""The project registry: projects come from the starter content, documents that name them,
+and (later) project lifecycle events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kb.core.errors import ValidationError
+from kb.core.time import utcnow
+from kb.db import Database
+from kb.documents.vocabulary import PROJECT_KEY, PROJECT_STATUSES
+from kb.events.services import append_event
+from kb.markdown import frontmatter
+from kb.projects.models import Project
+
+FIELDS = ("key", "name", "status", "portfolio", "manager", "started_on", "closed_on")
+
+
+@dataclass
+class ProjectSummary:
+    project: Project
+    lessons: int
+    processes: int
+
+
+def get_project(db: Database, key: str) -> Project | None:
+    with db.read() as s:
+        return s.get(Project, key.upper())
+
+
+def list_projects(db: Database) -> list[ProjectSummary]:
+    from kb.documents.models import Document  # the count is a read-only projection
+
+    with db.read() as s:
+        counts = {
+            (key, kind): n
+            for key, kind, n in s.execute(
+                select(Document.project_key, Document.type, func.count())
+                .where(Document.project_key.is_not(None))
+                .group_by(Document.project_key, Document.type)
+            )
+        }
+        projects = list(s.scalars(select(Project).order_by(Project.status, Project.name)))
+    return [
+        ProjectSummary(p, counts.get((p.key, "lesson"), 0), counts.get((p.key, "process"), 0))
+        for p in projects
+    ]
+
+
+def ensure_project(s: Session, key: str, name: str | None = None) -> Project:
+    """The project a document names; registered on first mention."""
+    project = s.get(Project, key)
+    if project is None:
+        project = Project(key=key, name=name or key, status="active")
+        s.add(project)
+        s.flush()
+        append_event(
+            s, "project.registered", subject=f"projects/{key}",
+            data={"key": key, "name": project.name}, partition_key=key,
+        )  # fmt: skip
+    return project
+
+
+def parse_project(source: str) -> dict:
+    """A project file (front matter + description) -> validated fields."""
+    meta, body = frontmatter.split(source)
+    problems = []
+    key = str(meta.get("key") or "").strip().upper()
+    if not PROJECT_KEY.match(key):
+        problems.append(
+            "`key` must be 2-32 upper-case letters, digits or '-', starting with a letter."
+        )
+    name = str(meta.get("name") or "").strip()
+    if not name:
+        problems.append("`name` is required.")
+    status = str(meta.get("status") or "active").strip().lower()
+    if status not in PROJECT_STATUSES:
+        problems.append(f"`status` must be one of: {', '.join(PROJECT_STATUSES)}.")
+    fields = {"key": key, "name": name[:200], "status": status, "description": body.strip()}
+    for k in ("portfolio", "manager"):
+        fields[k] = str(meta[k]).strip()[:120] if meta.get(k) else None
+    for k in ("started_on", "closed_on"):
+        value = meta.get(k)
+        if value is not None and not isinstance(value, date):
+            problems.append(f"`{k}` must be a date written YYYY-MM-DD.")
+            value = None
+        fields[k] = value
+    if problems:
+        raise ValidationError(" ".join(problems))
+    return fields
+
+
+def project_source(project: Project) -> str:
+    """The project as a file, in the canonical key order (export)."""
+    meta = {k: getattr(project, k) for k in FIELDS if getattr(project, k) not in (None, "")}
+    return frontmatter.join(meta, project.description + "\n" if project.description else "")
+
+
+def upsert_project(s: Session, fields: dict) -> str:
+    """Create or update from a project file; returns 'created', 'updated' or 'unchanged'."""
+    project = s.get(Project, fields["key"])
+    if project is None:
+        project = Project(**fields)
+        s.add(project)
+        outcome = "created"
+    else:
+        changed = {k: x for k, x in fields.items() if getattr(project, k) != x}
+        if not changed:
+            return "unchanged"
+        for k, x in changed.items():
+            setattr(project, k, x)
+        project.updated_at = utcnow()
+        outcome = "updated"
+    s.flush()
+    append_event(
+        s, f"project.{outcome}", subject=f"projects/{project.key}",
+        data={"key": project.key, "name": project.name, "status": project.status},
+        partition_key=project.key,
+    )  # fmt: skip
+    return outcome

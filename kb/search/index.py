@@ -1,0 +1,299 @@
+"""SearchIndex: the Whoosh projection of the database, behind a small facade.
+
+The database is the source of truth; this index records the last event sequence number it
+applied and can always be rebuilt. One writer at a time per folder (an OS file lock, so
+processes take turns instead of losing writes to Whoosh's LockError); readers never block.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from whoosh import index, query, writing
+from whoosh.searching import Results, Searcher
+from whoosh.sorting import Count
+
+from kb.search import collect, facets, present, store
+from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
+from kb.search.records import Hit, IndexDoc, QueryError, SearchResults
+from kb.search.schema import SCHEMA_VERSION, build_schema, doc_fields
+
+log = logging.getLogger(__name__)
+
+SORTS = ("relevance", "date")
+MAX_PER_PAGE = 100
+# Below this many hits a "did you mean" is worth its extra work.
+SUGGEST_BELOW = 3
+REBUILD_LIMIT_MB = 256
+PROGRESS_EVERY = 500
+OPEN_ATTEMPTS = 10
+
+
+class SearchIndex:
+    """One index folder. Open it once per process and share it between threads: each
+    thread gets its own searcher; writes from any thread or process take turns."""
+
+    def __init__(self, path: str | os.PathLike, *, time_limit: float = 1.0) -> None:
+        self.path = Path(path)
+        self.time_limit = time_limit
+        self._schema = build_schema()
+        self._parser = make_parser(self._schema)
+        self._relaxed_parser = make_parser(self._schema, relaxed=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        if not self._has_index():
+            with store.write_lock(self.path):
+                if not self._has_index():  # another process may have won
+                    index.create_in(self.path, self._schema)
+        self._ix = self._open()
+        self._local = threading.local()
+        self._searchers: weakref.WeakSet[Searcher] = weakref.WeakSet()
+        self._searchers_lock = threading.Lock()
+        self._facet_cache = facets.FacetCache()
+
+    # -- projection state ------------------------------------------------------------
+
+    def last_seq(self) -> int | None:
+        """None when never built or built by another schema version: rebuild then."""
+        meta = store.read_meta(self.path)
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            return None
+        seq = meta.get("last_seq")
+        return seq if type(seq) is int else None  # not a JSON true/false either
+
+    def doc_count(self) -> int:
+        return self._searcher().doc_count()
+
+    def apply(self, upserts: Iterable[IndexDoc], deletes: Iterable[str], last_seq: int) -> None:
+        """Upsert and delete by id, commit, then record last_seq (never backwards).
+
+        An id both upserted and deleted in one call ends up deleted. Whoosh deletes only
+        reach committed segments, so duplicates within a call are collapsed first (the
+        last upsert of an id wins) rather than left as two copies.
+        """
+        latest = {doc.id: doc for doc in upserts}
+        gone = set(deletes)
+        with store.write_lock(self.path):
+            if latest or gone:
+                writer = self._ix.writer(timeout=30.0)
+                try:
+                    for doc_id, doc in latest.items():
+                        if doc_id not in gone:
+                            writer.update_document(**doc_fields(doc))
+                    for doc_id in gone:
+                        writer.delete_by_term("id", doc_id)
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+            meta = store.read_meta(self.path)
+            recorded = meta.get("last_seq")
+            seq = max(recorded, last_seq) if type(recorded) is int else last_seq
+            # The schema version is left as it was: only a rebuild vouches for the content.
+            store.write_meta(
+                self.path, {"schema_version": meta.get("schema_version"), "last_seq": seq}
+            )
+
+    def rebuild(
+        self,
+        docs: Iterable[IndexDoc],
+        last_seq: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Replace the whole content with docs; readers keep the old view until commit."""
+        with store.write_lock(self.path):
+            writer = self._ix.writer(limitmb=REBUILD_LIMIT_MB, timeout=30.0)
+            seen: set[str] = set()
+            try:
+                for doc in docs:
+                    if doc.id in seen:
+                        log.warning("rebuild: duplicate document %s skipped", doc.id)
+                        continue
+                    seen.add(doc.id)
+                    writer.add_document(**doc_fields(doc))
+                    if progress and len(seen) % PROGRESS_EVERY == 0:
+                        progress(len(seen))
+                # CLEAR drops every existing segment in the same commit.
+                writer.commit(mergetype=writing.CLEAR)
+            except BaseException:
+                writer.cancel()
+                raise
+            store.write_meta(self.path, {"schema_version": SCHEMA_VERSION, "last_seq": last_seq})
+        if progress:
+            progress(len(seen))
+        log.info("search index rebuilt: %d documents, last_seq %d", len(seen), last_seq)
+        return len(seen)
+
+    # -- searching -------------------------------------------------------------------
+
+    def query(
+        self,
+        q: str,
+        *,
+        filters: Mapping[str, Sequence[str]] | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchResults:
+        if sort not in SORTS:
+            raise QueryError(f"Unknown sort {sort!r}; use relevance or date.")
+        if page < 1:
+            raise QueryError("Page numbers start at 1.")
+        if per_page < 1:
+            raise QueryError("At least one result per page is needed.")
+        per_page = min(per_page, MAX_PER_PAGE)
+        text = (q or "").strip()
+        filter_q = build_filter(filters)
+        if text:
+            validate(text)
+            parsed = parse(self._parser, text)
+        else:
+            # Browsing by facets: every document, and relevance means nothing without words.
+            parsed, sort = query.Every(), "date"
+        if parsed is query.NullQuery:  # only stop words or punctuation
+            return SearchResults(text, 0, page, per_page, 0, [], facets.empty_facets(), None, sort)
+        searcher = self._searcher()
+
+        budget = collect.Budget(self.time_limit)
+        results = self._collect(searcher, parsed, filter_q, sort, page * per_page, budget)
+        relaxed = False
+        if len(results) == 0 and can_relax(text, parsed):
+            # Nothing has every word: rank documents by how many words they have instead
+            # of showing a dead end.
+            relaxed_q = parse(self._relaxed_parser, text)
+            results = self._collect(searcher, relaxed_q, filter_q, sort, page * per_page, budget)
+            relaxed = True
+        total = len(results)
+        start = (page - 1) * per_page
+        hits = present.make_hits(
+            results, start, start + per_page, highlighted=bool(text), scored=sort == "relevance"
+        )
+        suggestion = None
+        if text and (relaxed or total < SUGGEST_BELOW):
+            suggestion = self._suggest(searcher, text, filter_q, 0 if relaxed else total, budget)
+        return SearchResults(
+            query=text,
+            total=total,
+            page=page,
+            per_page=per_page,
+            pages=math.ceil(total / per_page),
+            hits=hits,
+            facets=facets.facet_counts(results),
+            suggestion=suggestion,
+            sort=sort,
+        )
+
+    def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
+        """Documents sharing the most distinctive words, tags and topics of doc_id
+        (an unknown id has no relatives: [])."""
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None or limit < 1:
+            return []
+        stored = searcher.stored_fields(docnum)
+        text = " ".join(stored.get(k) or "" for k in ("title", "summary", "body"))
+        # body is stored, not vectored: derive key terms from its text.
+        key_terms = searcher.key_terms_from_text("body", text, numterms=12)
+        clauses: list[query.Query] = []
+        for word, weight in key_terms:
+            clauses.append(query.Term("body", word, boost=weight))
+            clauses.append(query.Term("title", word, boost=weight))
+        for fieldname in ("tags", "topics"):
+            for value in (stored.get(fieldname) or "").split(","):
+                if value:
+                    clauses.append(query.Term(fieldname, value, boost=2.0))
+        if not clauses:
+            return []
+        results = searcher.search(query.Or(clauses), limit=limit, mask={docnum})
+        return present.plain_hits(results)
+
+    def close(self) -> None:
+        with self._searchers_lock:
+            for searcher in list(self._searchers):
+                searcher.close()
+            self._searchers.clear()
+        self._local = threading.local()
+        self._ix.close()
+
+    # -- internals -------------------------------------------------------------------
+
+    def _has_index(self) -> bool:
+        # Not index.exists_in(): it opens the index, unpickling the schema stored there,
+        # and fails instead of answering when a commit replaces the table of contents.
+        return any(self.path.glob("_MAIN_*.toc"))
+
+    def _open(self) -> index.Index:
+        # A writer in another process may replace the table of contents between Whoosh
+        # listing the folder and reading it; Whoosh's reader() retries, open_dir() not.
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                # Passing our schema means the pickled one in the folder is never trusted.
+                return index.open_dir(self.path, schema=self._schema)
+            except FileNotFoundError:
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
+
+    def _searcher(self) -> Searcher:
+        """This thread's searcher, moved to the latest commit (cheap when unchanged)."""
+        current = getattr(self._local, "searcher", None)
+        if current is not None and current.up_to_date():
+            return current
+        # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
+        # replaced, so every document shows up twice (and it crashes on an empty index).
+        fresh = self._ix.searcher()
+        if current is not None:
+            current.close()
+        self._facet_cache.keep_only(fresh)
+        with self._searchers_lock:
+            if current is not None:
+                self._searchers.discard(current)
+            self._searchers.add(fresh)
+        self._local.searcher = fresh
+        return fresh
+
+    def _collect(
+        self,
+        searcher: Searcher,
+        q: query.Query,
+        filter_q: query.Query | None,
+        sort: str,
+        limit: int,
+        budget: collect.Budget,
+    ) -> Results:
+        options: dict = {
+            "limit": limit,
+            "groupedby": facets.facet_specs(self._facet_cache),
+            "maptype": Count,
+        }
+        if sort == "date":
+            options.update(sortedby="date", reverse=True)
+        return collect.run(searcher, q, filter_q, budget, **options)
+
+    def _suggest(
+        self,
+        searcher: Searcher,
+        text: str,
+        filter_q: query.Query | None,
+        total: int,
+        budget: collect.Budget,
+    ) -> str | None:
+        try:
+            suggestion = present.suggest(searcher, text)
+            if suggestion is None:
+                return None
+            # Only offer it when it finds more than what the person already has.
+            corrected = parse(self._parser, suggestion)
+            better = len(
+                collect.run(searcher, corrected, filter_q, budget, limit=None, scored=False)
+            )
+        except QueryError:  # includes running out of time: the suggestion is optional
+            return None
+        return suggestion if better > total else None

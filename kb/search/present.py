@@ -1,0 +1,114 @@
+"""Turning Whoosh results into plain Hits and a "did you mean" string."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from whoosh import highlight
+from whoosh.reading import IndexReader
+from whoosh.searching import Results, Searcher
+from whoosh.spelling import Corrector
+
+from kb.search.querylang import make_spelling_parser
+from kb.search.records import Hit
+from kb.search.schema import make_hit, plain_snippet
+
+log = logging.getLogger(__name__)
+
+SNIPPET_CHARS = 200
+
+_SPELL_FIELDS = ("spell_body", "spell_title")
+# A word found in any of these is not a typo, whatever the spelling fields say.
+_KNOWN_FIELDS = (*_SPELL_FIELDS, "tags", "topics", "project", "project_name", "author")
+_SPELL_PARSER = make_spelling_parser()
+
+
+def _mark_formatter() -> highlight.HtmlFormatter:
+    # A fresh formatter per query: HtmlFormatter remembers terms between calls.
+    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    # No class attributes: the templates style <mark> itself.
+    formatter.template = "<%(tag)s>%(t)s</%(tag)s>"
+    return formatter
+
+
+def make_hits(
+    results: Results, start: int, end: int, *, highlighted: bool, scored: bool
+) -> list[Hit]:
+    """Hits for results[start:end]; the snippet is escaped HTML either way."""
+    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=40)
+    results.formatter = _mark_formatter()
+    hits = []
+    for hit in results[start:end]:
+        stored = hit.fields()
+        # Collapsing whitespace is safe on this HTML: <mark> tags hold no spaces.
+        snippet = " ".join(hit.highlights("body", top=1).split()) if highlighted else ""
+        # A date-sorted search reports the sort key as its "score": not a relevance.
+        score = hit.score if scored else 0.0
+        hits.append(make_hit(stored, score, snippet or plain_snippet(stored)))
+    return hits
+
+
+def plain_hits(results: Iterable) -> list[Hit]:
+    return [make_hit(hit.fields(), hit.score, plain_snippet(hit.fields())) for hit in results]
+
+
+class _SpellingCorrector(Corrector):
+    """Suggestions from the unstemmed title and body words, closest first, then the
+    most common. (Whoosh's ReaderCorrector ignores the distance and MultiCorrector
+    yields its pairs in the wrong order, so neither can merge two fields.)"""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+
+    def _suggestions(self, text: str, maxdist: int, prefix: int) -> list[tuple[float, str]]:
+        scores: dict[str, float] = {}
+        for distance in range(1, maxdist + 1):
+            for fieldname in _SPELL_FIELDS:
+                for word in self.reader.terms_within(fieldname, text, distance, prefix=prefix):
+                    if word not in scores:
+                        freq = self.reader.doc_frequency(fieldname, word)
+                        scores[word] = -distance + freq / (freq + 1.0)
+        return [(score, word) for word, score in scores.items()]
+
+
+def _known(reader: IndexReader, word: str) -> bool:
+    return any((fieldname, word) in reader for fieldname in _KNOWN_FIELDS)
+
+
+def suggest(searcher: Searcher, text: str) -> str | None:
+    """A corrected query string for words the index has never seen, or None."""
+    try:
+        parsed = _SPELL_PARSER.parse(text)
+    except Exception:  # the main parser accepted the text; a suggestion is optional
+        log.debug("spelling parse failed for %r", text, exc_info=True)
+        return None
+    reader = searcher.reader()
+    unknown = [
+        (token.fieldname, token.text)
+        for token in parsed.all_tokens()
+        # Correction rewrites the typed string by character position; a word split by
+        # the analyzer ("foo:bar") has none and cannot be rewritten.
+        if token.fieldname in _SPELL_FIELDS
+        and token.startchar is not None
+        and not _known(reader, token.text)
+    ]
+    if not unknown:
+        return None
+    corrector = _SpellingCorrector(reader)
+    try:
+        correction = searcher.correct_query(
+            parsed,
+            text,
+            correctors=dict.fromkeys(_SPELL_FIELDS, corrector),
+            terms=unknown,
+            maxdist=2,
+            prefix=1,  # typos rarely touch the first letter, and this keeps it fast
+        )
+    except (TypeError, ValueError):  # the same word again without positions
+        log.debug("spelling correction failed for %r", text, exc_info=True)
+        return None
+    corrected = (correction.string or "").strip()
+    if not correction.tokens or not corrected or corrected.lower() == text.strip().lower():
+        return None
+    return corrected

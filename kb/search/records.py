@@ -1,0 +1,68 @@
+"""Plain data that crosses the search facade: no Whoosh type ever leaves kb.search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kb.core.errors import ValidationError
+
+
+@dataclass
+class IndexDoc:
+    """One document as the projection hands it to the index."""
+
+    id: str
+    type: str
+    title: str
+    summary: str
+    body: str
+    status: str
+    project: str | None
+    project_name: str | None
+    phase: str | None
+    topics: list[str]
+    tags: list[str]
+    polarity: str | None
+    priority: str | None
+    author: str | None
+    date: datetime
+    updated_at: datetime
+
+
+@dataclass
+class Hit:
+    id: str
+    type: str
+    title: str
+    snippet: str  # safe HTML: escaped text, <mark> around matches
+    score: float
+    project: str | None
+    phase: str | None
+    topics: list[str]
+    tags: list[str]
+    status: str
+    polarity: str | None
+    date: datetime  # aware UTC
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+    sort: str = "relevance"
+
+
+class QueryError(ValidationError):
+    """The user's search cannot be run; the message is shown to them as is."""
+
+    code = "invalid_query"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="q")

@@ -1,0 +1,148 @@
+"""The Whoosh schema and the mapping between IndexDoc / stored fields and Hit."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import fields
+from whoosh.analysis import IDTokenizer, LowercaseFilter, StandardAnalyzer, StemmingAnalyzer
+
+from kb.search.records import Hit, IndexDoc
+
+# Bump whenever the schema or the way documents are turned into fields changes:
+# an index written with another version reports last_seq() None and gets rebuilt.
+SCHEMA_VERSION = 1
+
+# Single- and multi-valued fields that can be filtered on and faceted.
+FACET_FIELDS: dict[str, str] = {
+    "type": "type",
+    "topic": "topics",
+    "phase": "phase",
+    "project": "project",
+    "tag": "tags",
+}
+FILTER_FIELDS: dict[str, str] = {**FACET_FIELDS, "status": "status", "polarity": "polarity"}
+MULTI_VALUED = frozenset({"topics", "tags"})
+
+PLAIN_SNIPPET_CHARS = 200
+
+
+def build_schema() -> fields.Schema:
+    stem = StemmingAnalyzer()
+    # One analyzer instance shared by title and body so a stemmed query term
+    # means the same in both fields (ranking compares them).
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        # Lower-cased so `type:Lesson` typed by a person still matches.
+        type=fields.ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter()),
+        title=fields.TEXT(stored=True, analyzer=stem, field_boost=3.0, spelling=True),
+        summary=fields.TEXT(stored=True, analyzer=stem, field_boost=1.5),
+        body=fields.TEXT(stored=True, analyzer=stem, spelling=True),
+        status=fields.KEYWORD(stored=True, lowercase=True),
+        project=fields.KEYWORD(stored=True, lowercase=True),
+        project_name=fields.TEXT(),
+        phase=fields.KEYWORD(stored=True, lowercase=True),
+        topics=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        tags=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        polarity=fields.KEYWORD(stored=True, lowercase=True),
+        priority=fields.KEYWORD(stored=True, lowercase=True),
+        author=fields.TEXT(stored=True),
+        date=fields.DATETIME(stored=True, sortable=True),
+        updated_at=fields.DATETIME(stored=True, sortable=True),
+    )
+
+
+def build_spelling_schema() -> fields.Schema:
+    """A schema used only to parse a query for spelling correction.
+
+    Whoosh's SpellField stems query words (it passes `nomorph`, its analyzers read
+    `no_morph`), so the correction would be offered for "invois" instead of "invoise".
+    Parsing against unstemmed twins of the spelling fields keeps the words as typed.
+    """
+    plain = StandardAnalyzer()
+    keyword = fields.KEYWORD(lowercase=True, commas=True)
+    return fields.Schema(
+        spell_body=fields.TEXT(analyzer=plain),
+        spell_title=fields.TEXT(analyzer=plain),
+        tags=keyword,
+        topics=keyword,
+        project=fields.KEYWORD(lowercase=True),
+        phase=fields.KEYWORD(lowercase=True),
+        type=fields.ID(),
+        status=fields.KEYWORD(lowercase=True),
+        author=fields.TEXT(),
+    )
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    # Whoosh's DATETIME subtracts datetime.min, which fails for aware values.
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _join(values: list[str]) -> str:
+    # Commas separate values in a commas=True KEYWORD field, so a value must not hold one.
+    cleaned = (" ".join(v.replace(",", " ").split()).lower() for v in values)
+    return ",".join(v for v in cleaned if v)
+
+
+def _split(stored: Any) -> list[str]:
+    return [v for v in (stored or "").split(",") if v]
+
+
+def doc_fields(doc: IndexDoc) -> dict[str, Any]:
+    """Keyword arguments for writer.add_document / update_document."""
+    values: dict[str, Any] = {
+        "id": doc.id,
+        "type": doc.type.lower(),
+        "title": doc.title,
+        "summary": doc.summary or "",
+        "body": doc.body or "",
+        "status": (doc.status or "").lower(),
+        "topics": _join(doc.topics),
+        "tags": _join(doc.tags),
+        "date": to_naive_utc(doc.date),
+        "updated_at": to_naive_utc(doc.updated_at),
+    }
+    optional = {
+        "project": doc.project,
+        "project_name": doc.project_name,
+        "phase": doc.phase and doc.phase.lower(),
+        "polarity": doc.polarity and doc.polarity.lower(),
+        "priority": doc.priority and doc.priority.lower(),
+        "author": doc.author,
+    }
+    # Absent rather than empty, so a facet has no "" bucket.
+    values.update({k: v for k, v in optional.items() if v})
+    return values
+
+
+def plain_snippet(stored: dict[str, Any]) -> str:
+    """Escaped summary or start of the body, for hits with nothing to highlight."""
+    text = stored.get("summary") or stored.get("body") or ""
+    text = " ".join(text.split())
+    if len(text) > PLAIN_SNIPPET_CHARS:
+        cut = text[:PLAIN_SNIPPET_CHARS].rsplit(" ", 1)[0]
+        text = cut + "…"
+    return html.escape(text, quote=False)
+
+
+def make_hit(stored: dict[str, Any], score: float, snippet: str) -> Hit:
+    date = stored.get("date") or datetime(1970, 1, 1)
+    return Hit(
+        id=stored["id"],
+        type=stored.get("type", ""),
+        title=stored.get("title", ""),
+        snippet=snippet,
+        score=float(score or 0.0),
+        project=stored.get("project"),
+        phase=stored.get("phase"),
+        topics=_split(stored.get("topics")),
+        tags=_split(stored.get("tags")),
+        status=stored.get("status", ""),
+        polarity=stored.get("polarity"),
+        date=date.replace(tzinfo=UTC),
+    )

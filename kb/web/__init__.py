@@ -1,0 +1,34 @@
+"""HTML pages: browse, read, write and search the PMO's memory.
+
+One blueprint (`web`) split over small view modules. Views parse the request, call a
+service and render; every user string reaches the page through Jinja's autoescaping. The
+only HTML marked safe is what kb sanitised itself (a revision's rendered Markdown, a
+preview, a search snippet).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("web", __name__)
+
+#: Until accounts exist, changes made through the pages are attributed to this name.
+ACTOR = "anonymous"
+
+
+def init_app(app: Flask) -> None:
+    # The view modules attach their routes to `bp` when imported.
+    from kb.web import (  # noqa: F401
+        documents,
+        editing,
+        errors,
+        history,
+        home,
+        present,
+        projects,
+        search,
+    )
+
+    app.register_blueprint(bp)
+    present.init_app(app)
+    errors.init_app(app)

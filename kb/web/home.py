@@ -1,0 +1,27 @@
+"""The home page: search first, then what is new, where to start, and the projects."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from kb.context import current
+from kb.documents import services
+from kb.projects import services as projects
+from kb.web import bp
+
+RECENT = 6
+GUIDES = 12
+
+
+@bp.get("/")
+def home():
+    db = current().db
+    lessons = services.list_documents(db, {"type": ["lesson"]}, per_page=RECENT)
+    guides = services.list_documents(db, {"type": ["guide"]}, per_page=GUIDES, sort="order")
+    return render_template(
+        "home.html",
+        lessons=lessons,
+        process_total=services.count_documents(db).get("process", 0),
+        guides=guides,
+        projects=projects.list_projects(db),
+    )

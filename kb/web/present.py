@@ -1,0 +1,127 @@
+"""How values look on the pages: dates, labels, links between documents, which part of the
+navigation is current. Jinja filters and globals only."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+
+from kb.documents.vocabulary import FOLDER_BY_TYPE, TYPE_LABELS
+
+#: the header navigation: (endpoint, keyword arguments, label)
+NAV = (
+    ("web.list_documents", {"folder": "lessons"}, "Lessons"),
+    ("web.list_documents", {"folder": "processes"}, "Process models"),
+    ("web.list_projects", {}, "Projects"),
+    ("web.list_documents", {"folder": "guides"}, "Start here"),
+)
+FOLDER_TITLES = {
+    "lessons": "Lessons learned",
+    "processes": "Process models",
+    "guides": "Start here",
+}
+NEW_LABELS = {"lessons": "New lesson", "processes": "New process model", "guides": "New guide"}
+POLARITY_LABELS = {"problem": "To improve", "success": "Went well"}
+FILTER_LABELS = {
+    "type": "Type", "topic": "Topic", "phase": "Phase", "project": "Project", "tag": "Tag",
+    "status": "Status", "polarity": "Impact",
+}  # fmt: skip
+
+
+def day(value: date | datetime | None) -> str:
+    """14 Mar 2025 — unambiguous in every locale the PMO works with."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y}"
+
+
+def iso_day(value: date | datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def humanise(value: str | None) -> str:
+    """in_review -> In review; as-is stays as-is."""
+    if not value:
+        return ""
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def type_label(doc_type: str) -> str:
+    return TYPE_LABELS.get(doc_type, humanise(doc_type))
+
+
+def filter_value_label(key: str, value: str) -> str:
+    if key == "type":
+        return type_label(value)
+    if key == "polarity":
+        return POLARITY_LABELS.get(value, humanise(value))
+    if key in ("project", "tag"):
+        return value
+    return humanise(value)
+
+
+NOUNS = {
+    "lesson": ("lesson", "lessons"), "process": ("process model", "process models"),
+    "guide": ("guide", "guides"), "project": ("project", "projects"),
+    "result": ("result", "results"), "revision": ("revision", "revisions"),
+}  # fmt: skip
+
+
+def count(number: int, noun: str) -> str:
+    """count(1, "lesson") -> "1 lesson"; count(3, "process") -> "3 process models"."""
+    one, many = NOUNS.get(noun, (noun, noun + "s"))
+    return f"{number:,} {one if number == 1 else many}"
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def next_review(doc) -> date | None:  # noqa: ANN001
+    """A process model is due for review `review_period_months` after its last review."""
+    if doc.last_reviewed is None:
+        return None
+    return add_months(doc.last_reviewed, doc.review_period_months or 12)
+
+
+def document_url(doc_type: str, doc_id: str, **kwargs) -> str:
+    return url_for("web.document", folder=FOLDER_BY_TYPE[doc_type], doc_id=doc_id, **kwargs)
+
+
+#: pages that belong to a section of the navigation without being its first page
+SECTION_OF = {"web.project": "web.list_projects"}
+
+
+def nav_current(endpoint: str, args: dict) -> str | None:
+    """aria-current for a navigation link: "page" on the page itself, "true" inside its section."""
+    here = request.endpoint or ""
+    folder = (request.view_args or {}).get("folder")
+    if args.get("folder"):
+        if folder != args["folder"]:
+            return None
+        return "page" if here == endpoint else "true"
+    if here == endpoint:
+        return "page"
+    return "true" if SECTION_OF.get(here) == endpoint else None
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(day, "day")
+    app.add_template_filter(iso_day, "iso_day")
+    app.add_template_filter(humanise, "humanise")
+    app.add_template_filter(type_label, "type_label")
+    app.add_template_global(filter_value_label)
+    app.add_template_global(next_review)
+    app.add_template_global(document_url)
+    app.add_template_global(nav_current)
+    app.add_template_global(count)
+    app.context_processor(lambda: {"today": date.today()})
+    app.add_template_global(NAV, "NAV")
+    app.add_template_global(FILTER_LABELS, "FILTER_LABELS")
+    app.add_template_global(POLARITY_LABELS, "POLARITY_LABELS")
+    app.add_template_global(FOLDER_BY_TYPE, "FOLDER_BY_TYPE")

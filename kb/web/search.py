@@ -1,0 +1,85 @@
+"""The search page: ranked results, facets that add or remove filters, sort, pages."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request, url_for
+
+from kb.context import current
+from kb.core.errors import ValidationError
+from kb.documents.vocabulary import TOPICS
+from kb.search import QueryError
+from kb.web import bp
+from kb.web.params import args_with, filters_from, int_arg
+
+#: facets shown beside the results, in this order
+FACETS = ("type", "topic", "phase", "project", "tag")
+#: filters a search link may carry (the API accepts the same)
+FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
+SORTS = (("relevance", "Best match"), ("date", "Newest"))
+
+
+class SearchLinks:
+    """URLs that change one thing about the current search and keep the rest."""
+
+    def __init__(self, q: str, filters: dict[str, list[str]], sort: str | None):
+        self.q, self.filters, self.sort = q, filters, sort
+
+    def _url(self, filters: dict[str, list[str]], **changes) -> str:
+        args = args_with({"q": self.q, **filters}, sort=self.sort)  # q first: readable URLs
+        return url_for("web.search", **args_with(args, **changes))
+
+    def toggle(self, key: str, value: str) -> str:
+        values = list(self.filters.get(key, []))
+        values = [x for x in values if x != value] if value in values else [*values, value]
+        return self._url({**self.filters, key: values})
+
+    def without_filters(self) -> str:
+        return self._url({})
+
+    def sorted_by(self, sort: str) -> str:
+        return self._url(self.filters, sort=sort)
+
+    def page(self, number: int) -> str:
+        return self._url(self.filters, page=str(number) if number > 1 else None)
+
+    def query(self, q: str) -> str:
+        return self._url(self.filters, q=q)
+
+    def is_active(self, key: str, value: str) -> bool:
+        return value in self.filters.get(key, [])
+
+
+def normalise(key: str, value: str) -> str:
+    """The index compares filter values case-insensitively; show project keys as keys."""
+    return value.upper() if key == "project" else value.lower()
+
+
+def with_shown_values(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int]]]:
+    return {
+        key: [(normalise(key, value), n) for value, n in values] for key, values in facets.items()
+    }
+
+
+@bp.get("/search")
+def search():
+    q = request.args.get("q", "")
+    filters = {
+        key: list(dict.fromkeys(normalise(key, value) for value in values))
+        for key, values in filters_from(FILTERS).items()
+    }
+    sort = request.args.get("sort") or None
+    links = SearchLinks(q, filters, sort)
+    context = {"q": q, "filters": filters, "links": links, "sorts": SORTS, "facet_keys": FACETS,
+               "topics": TOPICS, "results": None, "error": None}  # fmt: skip
+    try:
+        results = current().index.query(
+            q,
+            filters=filters,
+            sort=sort or ("relevance" if q.strip() else "date"),
+            page=int_arg("page", 1),
+            per_page=current_app.config["KB_PER_PAGE"],
+        )
+    except (QueryError, ValidationError) as exc:
+        return render_template("search.html", **{**context, "error": exc.message}), 400
+    results.facets = with_shown_values(results.facets)
+    return render_template("search.html", **{**context, "results": results})

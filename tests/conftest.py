@@ -1,0 +1,148 @@
+"""Fixtures: a real SQLite file and a real PostgreSQL database per run, real Whoosh indexes.
+
+Every test that asks for `app`, `kb` or `client` runs twice: on SQLite and on PostgreSQL.
+PostgreSQL: a throw-away database is created for the run and dropped at the end. When the
+server cannot be reached the PostgreSQL variants skip — except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from kb import create_app
+from kb.config import Config
+from kb.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+PG_ADMIN_URL = os.environ.get(
+    "KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TABLES = ["document_labels", "document_revisions", "documents", "projects", "events", "counters"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file, copied for each test (migrating every time would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "kb.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"kb_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "kb.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def config(database_url, tmp_path) -> Config:
+    return Config(
+        DATABASE_URL=database_url,
+        INDEX_DIR=str(tmp_path / "index"),
+        CONTENT_DIR=str(CONTENT),
+        SECRET_KEY="test-secret",
+        TESTING=True,
+        INDEXER_THREAD=False,
+    )
+
+
+@pytest.fixture
+def app(config):
+    app = create_app(config)
+    yield app
+    app.extensions["kb"].close()
+
+
+@pytest.fixture
+def kb(app):
+    return app.extensions["kb"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(config, monkeypatch):
+    """The `kb` command against this test's database and index."""
+    env = {
+        "KB_DATABASE_URL": config.DATABASE_URL,
+        "KB_INDEX_DIR": config.INDEX_DIR,
+        "KB_CONTENT_DIR": config.CONTENT_DIR,
+        "KB_SECRET_KEY": "test-secret",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return CliRunner()
+
+
+def lesson_source(title: str = "Vendor interface specification arrived late", **fields) -> str:
+    meta = {
+        "title": title,
+        "status": "published",
+        "polarity": "problem",
+        "project": "ATLAS",
+        "phase": "build",
+        "topics": "[procurement, schedule]",
+        "tags": "[vendor, interface]",
+        "occurred_on": "2025-03-14",
+    }
+    meta.update({k: v for k, v in fields.items() if k != "body"})
+    head = "".join(f"{k}: {v}\n" for k, v in meta.items() if v is not None)
+    body = fields.get("body", "## Summary\n\nThe vendor delivered the interface spec late.\n")
+    return f"---\n{head}---\n\n{body}"
+
+
+@pytest.fixture
+def make_lesson(kb):
+    from kb.documents import services
+
+    def make(title: str = "Vendor interface specification arrived late", **fields):
+        return services.create_document(
+            kb.db, lesson_source(title, **fields), actor="tester", type_hint="lesson"
+        )
+
+    return make
+
+
+@pytest.fixture
+def lesson_md():
+    """lesson_md(title, **front_matter_fields, body=...) -> Markdown source of a lesson."""
+    return lesson_source

@@ -1,0 +1,83 @@
+"""The search index is a projection of the event log: it catches up, and rebuilds from nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+from kb.documents import services
+from kb.documents.projection import IndexProjection
+from kb.search import SearchIndex
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_catch_up_applies_new_events_once(kb, lesson_md):
+    kb.projection.catch_up()  # a fresh folder is built from the (empty) database first
+    assert kb.index.last_seq() == 0
+    doc = services.create_document(kb.db, lesson_md(), type_hint="lesson", actor="a")
+    assert kb.projection.catch_up() > 0
+    assert ids(kb.index.query("interface")) == [doc.id]
+    assert kb.projection.catch_up() == 0
+    assert kb.projection.lag() == 0
+
+
+def test_updates_replace_the_indexed_document(kb, lesson_md):
+    doc = services.create_document(kb.db, lesson_md(), type_hint="lesson", actor="a")
+    kb.projection.catch_up()
+    source = services.get_revision(kb.db, doc.id).markdown
+    services.update_document(
+        kb.db,
+        doc.id,
+        source.replace("interface specification", "firmware"),
+        base_version=1,
+        actor="a",
+    )
+    kb.projection.catch_up()
+    assert ids(kb.index.query("firmware")) == [doc.id]
+    assert kb.index.query("title:specification").total == 0
+    assert kb.index.doc_count() == 1
+
+
+def test_a_deleted_index_folder_is_rebuilt_from_the_database(kb, lesson_md, tmp_path):
+    for n in range(5):
+        services.create_document(
+            kb.db, lesson_md(f"Supplier lesson {n}"), type_hint="lesson", actor="a"
+        )
+    kb.projection.catch_up()
+    kb.index.close()
+    shutil.rmtree(kb.config.INDEX_DIR)
+    fresh = SearchIndex(kb.config.INDEX_DIR)
+    assert fresh.last_seq() is None
+    projection = IndexProjection(kb.db, fresh)
+    projection.catch_up()
+    assert fresh.query("supplier").total == 5
+    assert projection.lag() == 0
+    fresh.close()
+
+
+def test_two_indexes_follow_the_same_database(kb, lesson_md, tmp_path):
+    other = SearchIndex(tmp_path / "second-host")
+    follower = IndexProjection(kb.db, other)
+    follower.catch_up()
+    doc = services.create_document(
+        kb.db, lesson_md("Cutover rehearsal found blockers"), type_hint="lesson", actor="a"
+    )
+    follower.catch_up()
+    assert ids(other.query("rehearsal")) == [doc.id]
+    other.close()
+
+
+def test_project_rename_reaches_its_documents(kb, lesson_md):
+    from kb.projects import services as projects
+
+    services.create_document(
+        kb.db, lesson_md(project="Atlas ERP Upgrade"), type_hint="lesson", actor="a"
+    )
+    kb.projection.catch_up()
+    with kb.db.write() as s:
+        projects.upsert_project(s, projects.parse_project(
+            "---\nkey: ATLAS-ERP-UPGRADE\nname: Finance platform renewal\n---\n"))  # fmt: skip
+    kb.projection.catch_up()
+    assert kb.index.query("renewal").total == 1

@@ -1,0 +1,111 @@
+"""Several writers share one folder and take turns; readers never fail meanwhile."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from kb.search import IndexDoc, SearchIndex
+
+WRITERS = 4
+APPLIES = 25
+
+
+def _doc(doc_id: str) -> IndexDoc:
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    return IndexDoc(
+        id=doc_id,
+        type="lesson",
+        title=f"Concurrent lesson {doc_id}",
+        summary="",
+        body="Written while other writers were busy with the same folder.",
+        status="published",
+        project="ATLAS",
+        project_name="Atlas ERP Upgrade",
+        phase="build",
+        topics=["risk"],
+        tags=["concurrency"],
+        polarity="problem",
+        priority="low",
+        author=None,
+        date=now,
+        updated_at=now,
+    )
+
+
+def write_many(folder: str, worker: int) -> int:
+    """Runs in a spawned process: its own SearchIndex, one commit per document."""
+    ix = SearchIndex(folder)
+    try:
+        for n in range(APPLIES):
+            ix.apply([_doc(f"W{worker}-{n:02d}")], [], last_seq=worker * 1000 + n)
+    finally:
+        ix.close()
+    return APPLIES
+
+
+def _read_until(ix: SearchIndex, done: threading.Event, counts: list[int], errors: list) -> None:
+    while not done.is_set():
+        try:
+            counts.append(ix.query("", per_page=5).total)
+            ix.query("concurrent lesson", filters={"tag": ["concurrency"]})
+        except Exception as exc:  # the assertion below reports it
+            errors.append(exc)
+
+
+def test_writer_processes_take_turns_and_readers_never_fail(tmp_path):
+    folder = tmp_path / "index"
+    reader = SearchIndex(folder)
+    reader.rebuild([], last_seq=0)
+    done = threading.Event()
+    counts: list[int] = []
+    errors: list[Exception] = []
+    watcher = threading.Thread(target=_read_until, args=(reader, done, counts, errors))
+    watcher.start()
+    try:
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(WRITERS, mp_context=spawn) as pool:
+            futures = [pool.submit(write_many, str(folder), w) for w in range(WRITERS)]
+            written = sum(f.result(timeout=300) for f in futures)
+    finally:
+        done.set()
+        watcher.join()
+    try:
+        assert written == WRITERS * APPLIES
+        assert errors == []
+        assert counts and counts == sorted(counts)  # readers only ever see progress
+        assert reader.doc_count() == WRITERS * APPLIES
+        assert reader.query("").total == WRITERS * APPLIES  # no document seen twice
+        ids = {h.id for h in reader.query("", per_page=100).hits}
+        assert ids == {f"W{w}-{n:02d}" for w in range(WRITERS) for n in range(APPLIES)}
+        assert reader.last_seq() == (WRITERS - 1) * 1000 + APPLIES - 1
+    finally:
+        reader.close()
+
+
+def test_writer_threads_of_one_process_take_turns(search_index: SearchIndex):
+    search_index.rebuild([], last_seq=0)
+
+    def write(worker: int) -> None:
+        for n in range(10):
+            search_index.apply([_doc(f"T{worker}-{n}")], [], last_seq=worker * 100 + n)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert search_index.doc_count() == 40
+    assert search_index.last_seq() == 309
+
+
+def test_threads_share_one_index_and_get_the_same_answers(built_index: SearchIndex):
+    queries = ["escrow", "vendor invoice", '"user acceptance testing"', "plan*", "", "risk"]
+    expected = {q: [h.id for h in built_index.query(q).hits] for q in queries}
+
+    def ask(n: int) -> tuple[str, list[str]]:
+        q = queries[n % len(queries)]
+        return q, [h.id for h in built_index.query(q).hits]
+
+    with ThreadPoolExecutor(8) as pool:
+        for q, found in pool.map(ask, range(200)):
+            assert found == expected[q]

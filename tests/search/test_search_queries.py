@@ -1,0 +1,130 @@
+"""Hostile and malformed queries: a clear QueryError, never another exception, never slow."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import sys
+import time
+
+import pytest
+
+from kb.core.errors import ValidationError
+from kb.search import QueryError, SearchIndex
+
+MALFORMED = {
+    "unbalanced quote": ('"critical path', "double quote"),
+    "unbalanced paren open": ("(risk OR issue", "parentheses"),
+    "unbalanced paren close": ("risk) OR (issue", "parentheses"),
+    "lone star": ("*", "Wildcards"),
+    "star among words": ("risk * issue", "Wildcards"),
+    "leading star": ("*plan", "Wildcards"),
+    "leading question mark": ("?lan", "Wildcards"),
+    "infix wildcard": ("*a*", "Wildcards"),
+    "star inside a word": ("pl*n", "Wildcards"),
+    "short prefix": ("pl*", "Wildcards"),
+    "fielded leading star": ("title:*plan", "Wildcards"),
+    "5,000 characters": ("risk " * 999 + "risks", "5,000 characters"),
+    "1,000 nested parentheses": ("(" * 1000 + "risk" + ")" * 1000, "limit is 500"),
+    "nested six deep": ("((((((risk))))))", "nested 6 deep"),
+    "2,000 NOTs": ("NOT " * 2000 + "risk", "limit is 500"),
+    "range": ("body:[a TO z]", "Ranges"),
+    "exclusive range": ("{a TO z}", "Ranges"),
+    "41 words": (" ".join(["risk"] * 41), "41 words"),
+    "long phrase": ('"' + " ".join(["risk"] * 60) + '"', "60 words"),
+}
+
+
+@pytest.mark.parametrize("q, fragment", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_query_gives_a_readable_error(built_index: SearchIndex, q, fragment):
+    with pytest.raises(QueryError) as info:
+        built_index.query(q)
+    error = info.value
+    assert isinstance(error, ValidationError) and error.status == 400
+    assert fragment in error.message
+    assert error.message.endswith(".") and len(error.message) < 200
+
+
+def test_query_at_the_limits_is_accepted(built_index: SearchIndex):
+    built_index.query("(((((risk)))))")  # five levels
+    built_index.query(" ".join(["risk"] * 40))
+    built_index.query("x" * 500)
+    built_index.query('risk?  "plan*"  what?')  # ? inside or after a word is punctuation
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["NOT NOT risk", "AND", "OR OR", "NOT", "risk AND", "() risk", "title:", ":", "risk^2",
+     '""', '" "', '"the of"', "the", "!!!", "a", "risk ANDNOT", "REQUIRE", "'risk'",
+     "title:(risk OR issue)", "-risk +issue", "risk~2", '"risk plan"~3', "\\", "%s", "\x00"],
+)  # fmt: skip
+def test_odd_but_harmless_queries_never_raise_anything_else(built_index: SearchIndex, q):
+    try:
+        built_index.query(q)
+    except QueryError as error:
+        assert error.message
+
+
+def test_random_queries_raise_only_query_errors(built_index: SearchIndex):
+    pieces = ['"', "(", ")", "NOT", "AND", "OR", "risk", "plan*", "*", "?", "title:",
+              "tag:vendor", "[a", "TO", "z]", "{", "}", "^2", "~", ":", "the", "-", "+",
+              "\\", "'", "escrow", "project:p7", "ANDMAYBE", "é", "日本"]  # fmt: skip
+    rng = random.Random(20240601)
+    for _ in range(400):
+        q = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        try:
+            results = built_index.query(q)
+        except QueryError as error:
+            assert error.message, q
+        else:
+            assert results.total >= 0
+
+
+def test_filters_are_never_parsed_as_query_syntax(built_index: SearchIndex):
+    results = built_index.query("", filters={"project": ["P3) OR (project:P7"]})
+    assert results.total == 0
+
+
+@pytest.fixture(scope="module")
+def large_index(tmp_path_factory: pytest.TempPathFactory, corpus):
+    """About 1,500 documents: enough for a search to outlast a tiny time limit."""
+    ix = SearchIndex(tmp_path_factory.mktemp("large") / "index")
+    docs = []
+    for n in range(50):
+        for doc in corpus:
+            docs.append(dataclasses.replace(doc, id=f"{doc.id}-{n}"))
+    ix.rebuild(docs, last_seq=1)
+    yield ix
+    ix.close()
+
+
+WORDS = "risk plan* vendor escrow supplier schedule testing team change design build data"
+HEAVY = " OR ".join(WORDS.split())
+
+
+@pytest.mark.parametrize("filters", [None, {"type": ["lesson", "process"]}])
+def test_slow_search_is_stopped_by_the_time_limit(large_index, caplog, filters):
+    limited = SearchIndex(large_index.path, time_limit=0.001)
+    # A tiny switch interval lets the timer thread run at once instead of after the
+    # interpreter's default 5 ms, so the limit is reached during collection every time.
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        started = time.perf_counter()
+        with (
+            caplog.at_level(logging.INFO, logger="kb.search"),
+            pytest.raises(QueryError, match="took too long"),
+        ):
+            limited.query(HEAVY, filters=filters, per_page=100)
+        assert time.perf_counter() - started < 1.0
+        # Stopped while collecting (not before starting): the collector logged it.
+        assert "search stopped after" in caplog.text
+    finally:
+        sys.setswitchinterval(previous)
+        limited.close()
+
+
+def test_normal_search_within_the_default_limit(large_index: SearchIndex):
+    results = large_index.query(HEAVY, filters={"type": ["lesson", "process"]})
+    assert results.total > 500

@@ -20,7 +20,8 @@ RULES = {
                    "kb.cli", "flask", "sqlalchemy", "whoosh"),
     "kb.events": DOMAINS + ("kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
     "kb.documents": ("kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
-    "kb.projects": ("kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
+    # documents refer to projects, never the other way round
+    "kb.projects": ("kb.documents", "kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
     "kb.web": ("kb.api", "kb.cli", "whoosh"),
     "kb.api": ("kb.web", "kb.cli", "whoosh"),
 }  # fmt: skip

@@ -9,6 +9,7 @@ from kb.context import current
 from kb.core.errors import KbError, NotFound, ValidationError
 from kb.documents import records, services
 from kb.documents.services import LIST_FILTERS
+from kb.params import int_arg
 
 ACTOR = "anonymous"  # until accounts exist, changes through the API are not attributed
 COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
@@ -17,18 +18,6 @@ COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
 class PreconditionRequired(KbError):
     status = 428
     code = "version_required"
-
-
-def int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationError(
-            f"`{name}` must be a whole number, not '{raw[:40]}'.", field=name
-        ) from None
 
 
 def json_body() -> dict:

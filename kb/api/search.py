@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, request
 
 from kb.api import bp, schemas
-from kb.api.documents import int_arg
 from kb.context import current
 from kb.core.errors import NotFound
 from kb.documents import services as documents
+from kb.params import int_arg
 from kb.projects import services as projects
 
 SEARCH_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
@@ -37,7 +37,7 @@ def list_projects():
     return {
         "projects": [
             schemas.project_json(p.project, lessons=p.lessons, processes=p.processes)
-            for p in projects.list_projects(current().db)
+            for p in documents.project_summaries(current().db)
         ]
     }
 

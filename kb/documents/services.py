@@ -19,6 +19,7 @@ from kb.documents.records import Record, parse_record
 from kb.events.services import append_event
 from kb.markdown import Rendered, frontmatter, render
 from kb.projects import services as projects
+from kb.projects.models import Project
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,30 @@ def count_documents(db: Database) -> dict[str, int]:
     with db.read() as s:
         rows = s.execute(select(Document.type, func.count()).group_by(Document.type))
         return {doc_type: n for doc_type, n in rows}
+
+
+@dataclass
+class ProjectSummary:
+    project: Project
+    lessons: int
+    processes: int
+
+
+def project_summaries(db: Database) -> list[ProjectSummary]:
+    """Every project with its number of lessons and process models."""
+    with db.read() as s:
+        counts = {
+            (key, doc_type): n
+            for key, doc_type, n in s.execute(
+                select(Document.project_key, Document.type, func.count())
+                .where(Document.project_key.is_not(None))
+                .group_by(Document.project_key, Document.type)
+            )
+        }
+    return [
+        ProjectSummary(p, counts.get((p.key, "lesson"), 0), counts.get((p.key, "process"), 0))
+        for p in projects.list_projects(db)
+    ]
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -296,7 +321,6 @@ def _add_revision(s: Session, doc: Document, prepared: Prepared, *, actor, messa
 
 
 def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
-    s.flush()
     append_event(
         s,
         f"{EVENT_ENTITY[doc.type]}.{verb}",

@@ -109,24 +109,32 @@ def _write_batch(
     db: Database, batch: list[tuple[str, services.Prepared]], actor: str
 ) -> ImportReport:
     report = ImportReport()
-    with db.write() as s:
+    # One flush per batch instead of several per document; `written` stands in for the
+    # identity map, which does not hold objects that have not been flushed yet.
+    written: dict[str, Document] = {}
+    with db.write() as s, s.no_autoflush:
         for path, prepared in batch:
             record = prepared.record
-            doc = s.get(Document, record.id) if record.id else s.scalar(
-                select(Document).where(Document.origin == path)
-            )  # fmt: skip
+            if record.id:
+                doc = written.get(record.id) or s.get(Document, record.id)
+            else:
+                doc = s.scalar(select(Document).where(Document.origin == path))
             if doc is None:
                 had_id = record.id is not None
                 doc = services.insert_prepared(
                     s, prepared, actor=actor, message=f"Imported from {path}"
                 )
                 doc.origin = None if had_id else path
+                written[doc.id] = doc
                 report.created.append(doc.id)
                 continue
             if doc.type != record.type:
                 report.rejected.append(
                     (path, f"{doc.id} is a {doc.type}, this file a {record.type}")
                 )
+                continue
+            if doc.id in written:
+                report.rejected.append((path, f"another file in this import is also {doc.id}"))
                 continue
             if record.id is None:
                 record.markdown = frontmatter.set_key(record.markdown, "id", doc.id)
@@ -142,6 +150,7 @@ def _write_batch(
                 services.revise_prepared(
                     s, doc, prepared, actor=actor, message=f"Imported from {path}"
                 )
+                written[doc.id] = doc
                 report.updated.append(doc.id)
     return report
 

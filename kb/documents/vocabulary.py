@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from kb.projects.services import PROJECT_KEY, PROJECT_STATUSES  # noqa: F401  (one vocabulary)
+
 TYPES = ("lesson", "process", "guide")
 TYPE_BY_FOLDER = {"lessons": "lesson", "processes": "process", "guides": "guide"}
 FOLDER_BY_TYPE = {v: k for k, v in TYPE_BY_FOLDER.items()}
@@ -28,7 +30,6 @@ PHASES = (
 POLARITIES = ("problem", "success")
 PRIORITIES = ("low", "medium", "high", "critical")
 PROCESS_STATES = ("as-is", "to-be")
-PROJECT_STATUSES = ("proposed", "active", "closed", "cancelled")
 
 #: categories used by other lessons tools, mapped onto our topics (the original is kept too)
 TOPIC_ALIASES = {
@@ -61,5 +62,4 @@ ID_PATTERNS = {
     "guide": re.compile(r"^GD-\d{4,6}$"),
 }
 ANY_ID = re.compile(r"^(LL-\d{4}-\d{4,6}|PM-\d{4,6}|GD-\d{4,6})$")
-PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9 ._+-]{0,62}$")

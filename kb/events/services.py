@@ -37,8 +37,7 @@ def append_event(
         data=data,
         partition_key=partition_key,
     )
-    s.add(event)
-    s.flush()
+    s.add(event)  # flushed with the change it describes
     return event
 
 

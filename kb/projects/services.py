@@ -3,28 +3,22 @@ and (later) project lifecycle events."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.core.errors import ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.documents.vocabulary import PROJECT_KEY, PROJECT_STATUSES
 from kb.events.services import append_event
 from kb.markdown import frontmatter
 from kb.projects.models import Project
 
+PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")
+PROJECT_STATUSES = ("proposed", "active", "closed", "cancelled")
 FIELDS = ("key", "name", "status", "portfolio", "manager", "started_on", "closed_on")
-
-
-@dataclass
-class ProjectSummary:
-    project: Project
-    lessons: int
-    processes: int
 
 
 def get_project(db: Database, key: str) -> Project | None:
@@ -32,23 +26,9 @@ def get_project(db: Database, key: str) -> Project | None:
         return s.get(Project, key.upper())
 
 
-def list_projects(db: Database) -> list[ProjectSummary]:
-    from kb.documents.models import Document  # the count is a read-only projection
-
+def list_projects(db: Database) -> list[Project]:
     with db.read() as s:
-        counts = {
-            (key, kind): n
-            for key, kind, n in s.execute(
-                select(Document.project_key, Document.type, func.count())
-                .where(Document.project_key.is_not(None))
-                .group_by(Document.project_key, Document.type)
-            )
-        }
-        projects = list(s.scalars(select(Project).order_by(Project.status, Project.name)))
-    return [
-        ProjectSummary(p, counts.get((p.key, "lesson"), 0), counts.get((p.key, "process"), 0))
-        for p in projects
-    ]
+        return list(s.scalars(select(Project).order_by(Project.status, Project.name)))
 
 
 def ensure_project(s: Session, key: str, name: str | None = None) -> Project:

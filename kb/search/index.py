@@ -13,6 +13,7 @@ import os
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -33,6 +34,7 @@ MAX_PER_PAGE = 100
 SUGGEST_BELOW = 3
 REBUILD_LIMIT_MB = 256
 PROGRESS_EVERY = 500
+RELATED_CACHE = 4096
 OPEN_ATTEMPTS = 10
 
 
@@ -55,6 +57,8 @@ class SearchIndex:
         self._local = threading.local()
         self._searchers: weakref.WeakSet[Searcher] = weakref.WeakSet()
         self._searchers_lock = threading.Lock()
+        self._related: OrderedDict[tuple[str, int], list[Hit]] = OrderedDict()
+        self._related_lock = threading.Lock()
         self._facet_cache = facets.FacetCache()
 
     # -- projection state ------------------------------------------------------------
@@ -191,8 +195,22 @@ class SearchIndex:
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents sharing the most distinctive words, tags and topics of doc_id
-        (an unknown id has no relatives: [])."""
+        (an unknown id has no relatives: []). Cached until the index changes: the query
+        costs ~15 ms on 10,000 documents, and every document page asks for it."""
         searcher = self._searcher()
+        key = (doc_id, limit)
+        with self._related_lock:
+            if key in self._related:
+                self._related.move_to_end(key)
+                return list(self._related[key])
+        hits = self._more_like(searcher, doc_id, limit)
+        with self._related_lock:
+            self._related[key] = hits
+            while len(self._related) > RELATED_CACHE:
+                self._related.popitem(last=False)
+        return list(hits)
+
+    def _more_like(self, searcher: Searcher, doc_id: str, limit: int) -> list[Hit]:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None or limit < 1:
             return []
@@ -249,6 +267,8 @@ class SearchIndex:
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
         # replaced, so every document shows up twice (and it crashes on an empty index).
         fresh = self._ix.searcher()
+        with self._related_lock:  # the index changed: relatives may have too
+            self._related.clear()
         if current is not None:
             current.close()
         self._facet_cache.keep_only(fresh)

@@ -47,9 +47,7 @@ def filter_choices(folder: str) -> dict[str, list[tuple[str, str]]]:
     }
     if "project" in FOLDER_FILTERS[folder]:
         choices["project"] = [
-            (p.project.key, f"{p.project.name} ({p.project.key})")
-            if p.project.name != p.project.key
-            else (p.project.key, p.project.key)
+            (p.key, f"{p.name} ({p.key})" if p.name != p.key else p.key)
             for p in projects.list_projects(current().db)
         ]
     return choices

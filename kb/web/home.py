@@ -6,7 +6,6 @@ from flask import render_template
 
 from kb.context import current
 from kb.documents import services
-from kb.projects import services as projects
 from kb.web import bp
 
 RECENT = 6
@@ -23,5 +22,5 @@ def home():
         lessons=lessons,
         process_total=services.count_documents(db).get("process", 0),
         guides=guides,
-        projects=projects.list_projects(db),
+        projects=services.project_summaries(db),
     )

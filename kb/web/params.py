@@ -7,21 +7,10 @@ from collections.abc import Iterable
 from flask import request
 
 from kb.core.errors import ValidationError
+from kb.params import int_arg
 
 #: the longest filter value worth looking up (longer ones cannot match anything)
 VALUE_MAX = 200
-
-
-def int_arg(name: str, default: int, *, source=None) -> int:  # noqa: ANN001
-    raw = (source if source is not None else request.args).get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationError(
-            f"`{name}` must be a whole number, not '{raw[:40]}'.", field=name
-        ) from None
 
 
 def page_arg() -> int:

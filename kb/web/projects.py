@@ -28,7 +28,7 @@ def description_html(source: str) -> Markup | None:
 
 @bp.get("/projects")
 def list_projects():
-    return render_template("projects.html", summaries=projects.list_projects(current().db))
+    return render_template("projects.html", summaries=documents.project_summaries(current().db))
 
 
 @bp.get("/projects/<key>")

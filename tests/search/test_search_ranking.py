@@ -173,3 +173,21 @@ def test_more_like_returns_related_documents(built_index: SearchIndex):
     assert related_ids[0] == "LL-2021-0030"  # the other escrow lesson
     assert len(related_ids) <= 5
     assert built_index.more_like("NOPE-0000") == []
+
+
+def test_related_documents_are_recomputed_when_the_index_changes(
+    search_index: SearchIndex, corpus, doc_factory
+):
+    search_index.rebuild(corpus, last_seq=1)
+    before = [hit.id for hit in search_index.more_like("LL-2025-0001", limit=3)]
+    assert [hit.id for hit in search_index.more_like("LL-2025-0001", limit=3)] == before
+    twin = doc_factory(
+        id="LL-2026-0999",
+        title="Escrow agreement delayed the source code handover again",
+        body="The supplier refused to sign the escrow deposit terms until legal reviewed them.",
+        tags=["escrow", "legal"],
+        topics=["procurement", "schedule"],
+    )
+    search_index.apply([twin], [], last_seq=2)
+    after = [hit.id for hit in search_index.more_like("LL-2025-0001", limit=3)]
+    assert after[0] == "LL-2026-0999" and after != before

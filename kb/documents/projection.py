@@ -26,6 +26,8 @@ from kb.search import IndexDoc, SearchIndex
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+#: more unapplied events than this: rebuild rather than update document by document
+REBUILD_BEYOND = 5000
 
 
 def _as_datetime(d) -> datetime:  # noqa: ANN001
@@ -60,18 +62,23 @@ class IndexProjection:
         self.db = db
         self.index = index
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, progress: Callable[[int], None] | None = None, *, processes: int = 1) -> int:
         with self.db.read() as s:
             upto = last_seq(s)  # read first: later events are replayed by catch_up
-            return self.index.rebuild(_index_docs(s, select(Document)), upto, progress)
+            docs = _index_docs(s, select(Document))
+            return self.index.rebuild(docs, upto, progress, processes=processes)
 
-    def catch_up(self) -> int:
-        """Apply every event the index has not seen; returns how many were applied."""
+    def catch_up(self, *, processes: int = 1) -> int:
+        """Apply every event the index has not seen; returns how many were applied.
+
+        A fresh folder, or one far behind (a bulk import), is rebuilt instead: adding
+        documents in one pass is several times faster than updating them one by one.
+        """
         applied = 0
         while True:
             seen = self.index.last_seq()
-            if seen is None:
-                self.rebuild()
+            if seen is None or (applied == 0 and self._behind(seen) > REBUILD_BEYOND):
+                self.rebuild(processes=processes)
                 return applied
             with self.db.read() as s:
                 events = s.execute(
@@ -87,6 +94,10 @@ class IndexProjection:
             deletes = ids - {d.id for d in upserts}
             self.index.apply(upserts, deletes, events[-1].seq)
             applied += len(events)
+
+    def _behind(self, seen: int) -> int:
+        with self.db.read() as s:
+            return last_seq(s) - seen
 
     @staticmethod
     def _affected(s: Session, events: Iterable) -> Iterator[str]:  # noqa: ANN001

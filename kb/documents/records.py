@@ -45,6 +45,8 @@ class Record:
     project_key: str | None = None
     project_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the front matter as parsed, so that adding the id does not parse it again
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def clean_text(value: str) -> str:
@@ -214,7 +216,7 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         raise ValidationError(f"Front matter holds a value kb cannot keep: {exc}") from exc
     return Record(
         type=doc_type, id=doc_id, markdown=source, body=body, columns=cols, topics=topics,
-        tags=tags, project_key=project_key, project_name=project_name, extra=extra,
+        tags=tags, project_key=project_key, project_name=project_name, extra=extra, meta=meta,
     )  # fmt: skip
 
 

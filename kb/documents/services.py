@@ -256,7 +256,7 @@ def insert_prepared(s: Session, prepared: Prepared, *, actor: str, message: str)
     record = prepared.record
     doc_id = record.id or next_id(s, record)
     if record.id is None:
-        record.markdown = frontmatter.set_key(record.markdown, "id", doc_id)
+        record.markdown = frontmatter.set_key(record.markdown, "id", doc_id, meta=record.meta)
         record.id = doc_id
     else:
         _reserve_id(s, record.id)
@@ -280,7 +280,7 @@ def revise_prepared(
 ) -> None:
     record = prepared.record
     if record.id is None:
-        record.markdown = frontmatter.set_key(record.markdown, "id", doc.id)
+        record.markdown = frontmatter.set_key(record.markdown, "id", doc.id, meta=record.meta)
         record.id = doc.id
     now = utcnow()
     doc.version += 1

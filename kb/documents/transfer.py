@@ -7,8 +7,11 @@ Files without an `id` get one, and are recognised on the next import by their pa
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -57,33 +60,54 @@ def import_tree(
     *,
     actor: str,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> ImportReport:
+    """Import every Markdown file under root. workers > 1 parses and renders in that many
+    processes while this one writes to the database (for imports of thousands of files)."""
     report = ImportReport()
     sources = list(files.read_tree(root))
     tick = progress or (lambda n: None)
     project_files = [f for f in sources if f.folder == "projects"]
     report.merge(_import_projects(db, project_files))
     tick(len(project_files))
-    pending: list[tuple[str, services.Prepared]] = []
-    for source in sources:
-        if source.folder == "projects":
-            continue
-        if source.problem:
-            report.rejected.append((source.path, source.problem))
-        else:
-            # files from other tools often say neither `type` nor folder: lessons are the usual
-            hint = TYPE_BY_FOLDER.get(source.folder, "lesson")
-            try:
-                pending.append((source.path, services.prepare(source.text, type_hint=hint)))
-            except KbError as exc:
-                report.rejected.append((source.path, exc.message))
-        if len(pending) >= BATCH:
+    documents = [f for f in sources if f.folder != "projects"]
+    with _preparer(workers) as prepare_all:
+        pending: list[tuple[str, services.Prepared]] = []
+        for path, outcome in prepare_all(documents):
+            if isinstance(outcome, str):
+                report.rejected.append((path, outcome))
+            else:
+                pending.append((path, outcome))
+            if len(pending) >= BATCH:
+                report.merge(_write_batch(db, pending, actor))
+                pending = []
+            tick(1)
+        if pending:
             report.merge(_write_batch(db, pending, actor))
-            pending = []
-        tick(1)
-    if pending:
-        report.merge(_write_batch(db, pending, actor))
     return report
+
+
+def _prepare_file(source: files.SourceFile) -> tuple[str, services.Prepared | str]:
+    """(path, the prepared document or why it was rejected)."""
+    if source.problem:
+        return source.path, source.problem
+    # files from other tools often say neither `type` nor folder: lessons are the usual
+    hint = TYPE_BY_FOLDER.get(source.folder, "lesson")
+    try:
+        return source.path, services.prepare(source.text, type_hint=hint)
+    except KbError as exc:
+        return source.path, exc.message
+
+
+@contextmanager
+def _preparer(workers: int) -> Iterator[Callable]:
+    if workers <= 1:
+        yield lambda sources: map(_prepare_file, sources)
+        return
+    # spawn, not fork: a fresh interpreter shares no locks with this process's threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield lambda sources: pool.map(_prepare_file, sources, chunksize=50)
 
 
 def _import_projects(db: Database, sources: list[files.SourceFile]) -> ImportReport:
@@ -137,7 +161,9 @@ def _write_batch(
                 report.rejected.append((path, f"another file in this import is also {doc.id}"))
                 continue
             if record.id is None:
-                record.markdown = frontmatter.set_key(record.markdown, "id", doc.id)
+                record.markdown = frontmatter.set_key(
+                    record.markdown, "id", doc.id, meta=record.meta
+                )
                 record.id = doc.id
             current = s.scalar(
                 select(DocumentRevision.markdown).where(

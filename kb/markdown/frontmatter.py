@@ -103,7 +103,7 @@ def join(meta: dict[str, Any], body: str) -> str:
     return f"---\n{header}---\n{separator}{body}"
 
 
-def set_key(source: str, key: str, value: str) -> str:
+def set_key(source: str, key: str, value: str, *, meta: dict[str, Any] | None = None) -> str:
     """Insert `key: value` as the first front matter line, leaving every other byte as it was.
 
     Creates a front matter block when there is none. Used to write an assigned `id` into
@@ -113,7 +113,8 @@ def set_key(source: str, key: str, value: str) -> str:
     """
     if not _KEY.match(key):
         raise ValueError(f"{key!r} is not a plain front matter key")
-    meta, _ = split(source)
+    if meta is None:  # callers that parsed the source already pass what they found
+        meta, _ = split(source)
     if key in meta:
         raise ValueError(f"The front matter already has a {key!r} key")
     line = _yaml.dump({key: value})

@@ -31,18 +31,20 @@ def list_projects(db: Database) -> list[Project]:
         return list(s.scalars(select(Project).order_by(Project.status, Project.name)))
 
 
-def ensure_project(s: Session, key: str, name: str | None = None) -> Project:
-    """The project a document names; registered on first mention."""
-    project = s.get(Project, key)
-    if project is None:
+def ensure_project(s: Session, key: str, name: str | None = None) -> None:
+    """Register the project a document names on its first mention."""
+    known = s.info.setdefault("kb_known_projects", set())  # bulk imports name few projects
+    if key in known:
+        return
+    known.add(key)
+    if s.get(Project, key) is None:
         project = Project(key=key, name=name or key, status="active")
         s.add(project)
-        s.flush()
+        s.flush()  # before the document that refers to it
         append_event(
             s, "project.registered", subject=f"projects/{key}",
             data={"key": key, "name": project.name}, partition_key=key,
         )  # fmt: skip
-    return project
 
 
 def parse_project(source: str) -> dict:

@@ -32,7 +32,8 @@ SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
 # Below this many hits a "did you mean" is worth its extra work.
 SUGGEST_BELOW = 3
-REBUILD_LIMIT_MB = 256
+# a pool this size holds 10,000 lessons without spilling to disk (256 MB: 445 docs/s, 1 GB: 664)
+REBUILD_LIMIT_MB = 1024
 PROGRESS_EVERY = 500
 RELATED_CACHE = 4096
 OPEN_ATTEMPTS = 10
@@ -109,10 +110,22 @@ class SearchIndex:
         docs: Iterable[IndexDoc],
         last_seq: int,
         progress: Callable[[int], None] | None = None,
+        *,
+        processes: int = 1,
     ) -> int:
-        """Replace the whole content with docs; readers keep the old view until commit."""
+        """Replace the whole content with docs; readers keep the old view until commit.
+
+        processes > 1 indexes in that many forked processes (measured on 10,000 lessons with
+        2 cores: 1,266 docs/s against 664 with one). Only for single-threaded callers such
+        as the command line: forking a process that runs threads is not safe.
+        """
+        options: dict = {"limitmb": REBUILD_LIMIT_MB, "timeout": 30.0}
+        if processes > 1:
+            # multisegment: keep one segment per process instead of a long final merge
+            options.update(procs=processes, multisegment=True,
+                           limitmb=REBUILD_LIMIT_MB // processes)  # fmt: skip
         with store.write_lock(self.path):
-            writer = self._ix.writer(limitmb=REBUILD_LIMIT_MB, timeout=30.0)
+            writer = self._ix.writer(**options)
             seen: set[str] = set()
             try:
                 for doc in docs:

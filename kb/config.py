@@ -35,6 +35,16 @@ class Config:
     INDEXER_THREAD: bool = True
     #: Seconds between two looks at the event log by the index follower.
     INDEXER_INTERVAL: float = 0.5
+    #: Run the event worker (handlers, webhooks) in a background thread of the web process.
+    WORKER_THREAD: bool = True
+    #: Seconds between two looks for due work by the worker.
+    WORKER_INTERVAL: float = 0.5
+    #: A `whsec_...` secret: registers the producer "default" for simple set-ups.
+    EVENT_SECRET: str = ""
+    #: Reverse-DNS prefix of the inbound event types (org.pmo.project.closed, ...).
+    EVENT_TYPE_PREFIX: str = "org.pmo"
+    #: Seconds an outbound webhook delivery may take.
+    WEBHOOK_TIMEOUT: float = 10.0
     #: Results per page in lists and search.
     PER_PAGE: int = 20
     TESTING: bool = False

@@ -27,7 +27,14 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from kb.api import documents, openapi, search  # noqa: F401  (register routes)
+    from kb.api import (  # noqa: F401  (register routes)
+        documents,
+        eventlog,
+        events,
+        openapi,
+        search,
+        subscriptions,
+    )
 
     app.register_blueprint(bp)
     app.add_url_rule("/healthz", view_func=search.healthz)

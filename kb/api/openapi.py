@@ -8,6 +8,8 @@ from __future__ import annotations
 from kb.api import bp
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+#: paths contributed by other api modules at import (events, subscriptions, the event log)
+EXTRA_PATHS: dict = {}
 FILTERS = [
     {"name": n, "in": "query", "schema": {"type": "string"}, "description": d}
     for n, d in [
@@ -196,6 +198,7 @@ def document() -> dict:
     paths["/api/openapi.json"] = {
         "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
     }
+    paths.update(EXTRA_PATHS)
     return {
         "openapi": "3.1.0",
         "info": {"title": "kb — the PMO's corporate memory", "version": "1"},

@@ -145,3 +145,12 @@ def reindex_command(processes: int | None) -> None:
         with bar(total, "Indexing") as tick:
             count = kb.projection.rebuild(progress=tick, processes=processes or _auto(total, 2000))
         click.echo(f"Indexed {count} documents in {time.perf_counter() - started:.1f} s")
+
+
+def _add_groups() -> None:
+    from kb.cli.producers import producers
+
+    main.add_command(producers)
+
+
+_add_groups()

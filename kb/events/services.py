@@ -26,8 +26,7 @@ def append_event(
     partition_key: str | None = None,
 ) -> Event:
     """Record `org.pmo.kb.<name>` in the same transaction as the change it describes."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+    lock_log(s)
     event = Event(
         source=KB_SOURCE,
         event_id=str(uuid.uuid4()),
@@ -39,6 +38,17 @@ def append_event(
     )
     s.add(event)  # flushed with the change it describes
     return event
+
+
+def lock_log(s: Session) -> None:
+    """Call before inserting into the log (kb's own events and inbound ones alike).
+
+    On PostgreSQL, serialises appends until commit so that sequence numbers become visible in
+    commit order: a follower reading `seq > last` then never skips a late commit. SQLite's
+    BEGIN IMMEDIATE already serialises writers.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
 
 
 def last_seq(s: Session) -> int:

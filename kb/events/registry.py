@@ -1,0 +1,68 @@
+"""Handlers subscribe to event types; the worker runs them.
+
+Two kinds:
+- transactional handlers change only the database: `fn(session, event)` runs in the same
+  transaction that marks the run done, so its effect happens exactly once even though the
+  run may be attempted several times;
+- external handlers reach outside (webhooks, e-mail): `fn(db, run, event)` runs outside any
+  transaction; they are at-least-once, and the receiver deduplicates by event id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+#: seconds before retry n (n = 1, 2, ...) when a handler names no schedule: exponential
+DEFAULT_SCHEDULE = (1, 5, 30, 120, 600, 1800, 3600)
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    types: tuple[str, ...]  # fnmatch patterns, e.g. "org.pmo.project.*"
+    fn: Callable
+    transactional: bool = True
+    #: delays before each retry; after the last one the run is dead-lettered
+    schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    #: a prefix handler runs every run whose handler name starts with `name` + ":"
+    #: (webhook:<subscription id>); it subscribes to nothing by itself
+    is_prefix: bool = False
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.schedule) + 1
+
+    def wants(self, event_type: str) -> bool:
+        return any(fnmatchcase(event_type, pattern) for pattern in self.types)
+
+
+#: fan-out: given a session and an event, the names of extra runs to create (one webhook run
+#: per matching subscription, "webhook:<id>")
+FanOut = Callable[..., list[str]]
+
+
+@dataclass
+class Registry:
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    fanouts: list[FanOut] = field(default_factory=list)
+
+    def register(self, handler: Handler) -> Handler:
+        if handler.name in self.handlers:
+            raise ValueError(f"handler {handler.name!r} is registered twice")
+        self.handlers[handler.name] = handler
+        return handler
+
+    def add_fanout(self, fanout: FanOut) -> None:
+        self.fanouts.append(fanout)
+
+    def subscribers(self, event_type: str) -> Iterable[Handler]:
+        return [h for h in self.handlers.values() if not h.is_prefix and h.wants(event_type)]
+
+    def resolve(self, run_handler: str) -> Handler | None:
+        if run_handler in self.handlers:
+            return self.handlers[run_handler]
+        prefix = run_handler.split(":", 1)[0]
+        handler = self.handlers.get(prefix)
+        return handler if handler is not None and handler.is_prefix else None

@@ -30,4 +30,6 @@ def create_app(config: Config | None = None) -> Flask:
 
     if config.INDEXER_THREAD and not config.TESTING:
         kb.follower.start()
+    if config.WORKER_THREAD and not config.TESTING:
+        kb.worker_thread.start()
     return app

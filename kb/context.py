@@ -1,4 +1,5 @@
-"""What one running kb holds: its database, this host's search index and the index follower."""
+"""What one running kb holds: its database, this host's search index and its follower, and
+the event worker with its handlers."""
 
 from __future__ import annotations
 
@@ -7,9 +8,23 @@ from dataclasses import dataclass
 from flask import current_app
 
 from kb.config import Config
+from kb.core.loop import Loop
 from kb.db import Database
-from kb.documents.projection import IndexFollower, IndexProjection
+from kb.documents.projection import IndexProjection
+from kb.events import webhooks
+from kb.events.producers import ensure_default_producer
+from kb.events.registry import Registry
+from kb.events.worker import Worker
+from kb.projects import handlers as project_handlers
 from kb.search import SearchIndex
+
+
+def build_registry(config: Config) -> Registry:
+    """Every built-in handler; domains register their own."""
+    registry = Registry()
+    project_handlers.register(registry, config)
+    webhooks.register(registry, config)
+    return registry
 
 
 @dataclass
@@ -18,18 +33,32 @@ class Kb:
     db: Database
     index: SearchIndex
     projection: IndexProjection
-    follower: IndexFollower
+    follower: Loop
+    registry: Registry
+    worker: Worker
+    worker_thread: Loop
 
     @classmethod
     def open(cls, config: Config) -> Kb:
         db = Database(config.DATABASE_URL)
+        if config.EVENT_SECRET:
+            try:
+                ensure_default_producer(db, config.EVENT_SECRET)
+            except ValueError:
+                db.dispose()
+                raise
         index = SearchIndex(config.INDEX_DIR)
         projection = IndexProjection(db, index)
-        follower = IndexFollower(projection, interval=config.INDEXER_INTERVAL)
+        follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL)
+        registry = build_registry(config)
+        worker = Worker(db, registry)
+        worker_thread = Loop("kb-worker", worker.run_pending, config.WORKER_INTERVAL)
         db.on_commit(follower.wake)
-        return cls(config, db, index, projection, follower)
+        db.on_commit(worker_thread.wake)
+        return cls(config, db, index, projection, follower, registry, worker, worker_thread)
 
     def close(self) -> None:
+        self.worker_thread.stop()
         self.follower.stop()
         self.index.close()
         self.db.dispose()

@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, text
 
 from kb import create_app
 from kb.config import Config
+from kb.context import Kb  # noqa: F401  (imports every model, so Base knows all tables)
+from kb.db import Base
 from kb.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +27,6 @@ CONTENT = ROOT / "content"
 PG_ADMIN_URL = os.environ.get(
     "KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = ["document_labels", "document_revisions", "documents", "projects", "events", "counters"]
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +64,10 @@ def database_url(request, tmp_path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
 
@@ -146,3 +148,25 @@ def make_lesson(kb):
 def lesson_md():
     """lesson_md(title, **front_matter_fields, body=...) -> Markdown source of a lesson."""
     return lesson_source
+
+
+class Clock:
+    """Injected time: tests advance it instead of sleeping."""
+
+    def __init__(self):
+        from kb.core.time import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

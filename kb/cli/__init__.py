@@ -148,9 +148,12 @@ def reindex_command(processes: int | None) -> None:
 
 
 def _add_groups() -> None:
+    from kb.cli.events import events, worker
     from kb.cli.producers import producers
+    from kb.cli.subscriptions import subscriptions
 
-    main.add_command(producers)
+    for command in (events, worker, producers, subscriptions):
+        main.add_command(command)
 
 
 _add_groups()

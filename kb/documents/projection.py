@@ -10,7 +10,6 @@ recording the sequence number only means a little work is redone.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -113,40 +112,3 @@ class IndexProjection:
         with self.db.read() as s:
             newest = last_seq(s)
         return None if seen is None else max(0, newest - seen)
-
-
-class IndexFollower:
-    """Background thread of the web process: keeps this host's index up to date."""
-
-    def __init__(self, projection: IndexProjection, interval: float = 0.5):
-        self.projection = projection
-        self.interval = interval
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="kb-index", daemon=True)
-            self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                self.projection.catch_up()
-                failures = 0
-            except Exception:  # keep following; the next round retries
-                failures += 1
-                log.exception("index catch-up failed (attempt %d)", failures)
-            self._wake.wait(self.interval * min(2**failures, 60))
-            self._wake.clear()

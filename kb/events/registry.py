@@ -26,6 +26,9 @@ class Handler:
     transactional: bool = True
     #: delays before each retry; after the last one the run is dead-lettered
     schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    #: runs for one project start in event order; False for handlers whose receivers do not
+    #: rely on order (webhooks), so one failing delivery does not hold back the next ones
+    ordered: bool = True
     #: a prefix handler runs every run whose handler name starts with `name` + ":"
     #: (webhook:<subscription id>); it subscribes to nothing by itself
     is_prefix: bool = False
@@ -66,3 +69,7 @@ class Registry:
         prefix = run_handler.split(":", 1)[0]
         handler = self.handlers.get(prefix)
         return handler if handler is not None and handler.is_prefix else None
+
+
+class GiveUp(Exception):
+    """Raised by a handler when retrying is pointless: the run is dead-lettered at once."""

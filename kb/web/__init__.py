@@ -19,6 +19,7 @@ ACTOR = "anonymous"
 def init_app(app: Flask) -> None:
     # The view modules attach their routes to `bp` when imported.
     from kb.web import (  # noqa: F401
+        admin_events,
         documents,
         editing,
         errors,
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
         present,
         projects,
         search,
+        subscriptions,
     )
 
     app.register_blueprint(bp)

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.execute("INSERT INTO cursors (name, position) VALUES ('dispatch', 0)")
     op.create_table(
         "producers",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

@@ -1,0 +1,102 @@
+"""`kb worker` and `kb events ...`: run handlers; look at and act on the event log."""
+
+from __future__ import annotations
+
+import json
+import signal
+from datetime import timedelta
+
+import click
+
+from kb.core.loop import Loop
+from kb.events import admin
+
+
+def _opened():
+    from kb.cli import opened  # the group's helper; imported late to avoid a cycle
+
+    return opened()
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+@click.option("--interval", type=float, default=0.5, show_default=True,
+              help="Seconds between two looks for due work.")  # fmt: skip
+@click.option("--lease", type=float, default=60.0, show_default=True,
+              help="Seconds a claimed run stays this worker's; after that, if it died, another "
+              "worker takes the run over.")  # fmt: skip
+def worker(once: bool, interval: float, lease: float) -> None:
+    """Run event handlers and webhook deliveries (several may run against PostgreSQL)."""
+    with _opened() as kb:
+        kb.worker.lease = timedelta(seconds=lease)
+        if once:
+            click.echo(f"{kb.worker.run_pending()} runs done")
+            return
+        loop = Loop("kb-worker", kb.worker.run_pending, interval)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: loop.stop(timeout=0))
+        click.echo(f"kb worker {kb.worker.name} started (Ctrl+C to stop)")
+        loop.run()
+
+
+@click.group("events")
+def events() -> None:
+    """The event log: what happened, and what the handlers did about it."""
+
+
+def _row(view: admin.EventView) -> dict:
+    e = view.event
+    return {
+        "seq": e.seq, "id": e.event_id, "source": e.source, "type": e.type,
+        "subject": e.subject, "time": e.time.isoformat(), "status": view.status,
+        "runs": [{"handler": r.handler, "status": r.status, "attempts": r.attempts,
+                  "last_error": r.last_error} for r in view.runs],
+    }  # fmt: skip
+
+
+@events.command("list")
+@click.option("--type", "type_", help="Only this event type.")
+@click.option("--status", type=click.Choice(admin.STATUSES), help="Only events in this state.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_command(type_: str | None, status: str | None, limit: int, as_json: bool) -> None:
+    """Newest events first."""
+    with _opened() as kb:
+        for view in admin.list_events(kb.db, type=type_, status=status, limit=limit):
+            if as_json:
+                click.echo(json.dumps(_row(view)))
+            else:
+                e = view.event
+                click.echo(
+                    f"{e.seq:>8}  {e.time:%Y-%m-%d %H:%M:%S}  {view.status:<8} {e.type}  {e.subject or ''}"
+                )
+
+
+@events.command("show")
+@click.argument("seq", type=int)
+def show_command(seq: int) -> None:
+    """One event with its data and the runs of its handlers."""
+    with _opened() as kb:
+        view = admin.get_event(kb.db, seq)
+        row = _row(view)
+        row["data"] = view.event.data
+        click.echo(json.dumps(row, indent=2, default=str))
+
+
+@events.command("retry")
+@click.argument("seq", type=int)
+def retry_command(seq: int) -> None:
+    """Give the dead-lettered runs of one event a fresh set of attempts."""
+    with _opened() as kb:
+        click.echo(f"{admin.retry_event(kb.db, seq)} runs scheduled again")
+
+
+@events.command("replay")
+@click.option("--from", "from_seq", type=int, required=True, help="First sequence number.")
+@click.option("--type", "type_", help="Only this event type.")
+def replay_command(from_seq: int, type_: str | None) -> None:
+    """Run the handlers again for every event from SEQ on (handlers are idempotent)."""
+    with _opened() as kb:
+        click.echo(
+            f"{admin.replay(kb.db, kb.registry, from_seq=from_seq, type=type_)} runs scheduled"
+        )

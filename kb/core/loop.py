@@ -1,0 +1,52 @@
+"""A background loop: do one step, sleep until the interval passes or someone wakes it.
+
+The index follower and the event worker are both loops of this kind; a failing step is
+logged and retried with back-off, never allowed to end the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 60
+
+
+class Loop:
+    def __init__(self, name: str, step: Callable[[], object], interval: float = 0.5):
+        self.name = name
+        self.step = step
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run(self) -> None:
+        """Loop in the calling thread until stop() (the `kb worker` process)."""
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self.step()
+                failures = 0
+            except Exception:  # the database may be away for a moment: keep going
+                failures += 1
+                log.exception("%s: step failed (%d in a row)", self.name, failures)
+            self._wake.wait(self.interval * min(2**failures, MAX_BACKOFF))
+            self._wake.clear()
+
+    def start(self) -> None:
+        """Loop in a daemon thread (the embedded default, inside the web process)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,392 @@
+"""CloudEvents 1.0 over HTTP with the JSON event format: binary, structured and batch mode.
+
+Parsed and validated here by hand, not with the official SDK: as a parser it invents a missing
+`id`, `time` and `specversion`, guesses the mode from `ce-` headers and cannot read batches
+(events.md). Every problem is a `KbError` whose message names the event (in a batch), the
+attribute or the field, so that the sender can fix it; nothing here ever lets malformed input
+through to the database (where it would become a 500).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from kb.core.errors import KbError, TooLarge
+
+STRUCTURED = "application/cloudevents+json"
+BATCH = "application/cloudevents-batch+json"
+#: an event, measured as compact JSON, may be at most this big (events.md: "< 64 KiB")
+MAX_EVENT_BYTES = 64 * 1024
+#: JSON nested deeper than this is refused (no PMO event needs it; it costs recursion)
+MAX_DEPTH = 32
+#: the database columns' widths
+MAX_LENGTH = {"id": 200, "source": 200, "type": 200, "subject": 200, "partitionkey": 64}
+
+REQUIRED = ("id", "source", "specversion", "type")
+STRING_ATTRIBUTES = REQUIRED + ("subject", "time", "datacontenttype", "dataschema")
+ATTRIBUTE_NAME = re.compile(r"[a-z0-9]{1,20}")
+MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*\s*(;.*)?", re.S)
+ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))"
+)
+# CloudEvents "String": no control characters, surrogates or noncharacters
+_NONCHARACTERS = "".join(
+    f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17)
+)
+BAD_STRING = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}]")
+# inside data only what would break storage or later processing
+BAD_DATA_STRING = re.compile("[\x00\ud800-\udfff]")
+
+
+class InvalidEvent(KbError):
+    status = 400
+    code = "invalid_event"
+
+
+class UnsupportedMediaType(KbError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class EventTooLarge(TooLarge):
+    code = "event_too_large"
+
+
+@dataclass
+class CloudEvent:
+    """One received event, validated. `attributes` holds the optional and extension
+    attributes (datacontenttype, dataschema, partitionkey, ...) and, for binary data,
+    `data_base64` (as in the JSON event format); `data` is any JSON value or None."""
+
+    id: str
+    source: str
+    type: str
+    time: datetime | None
+    subject: str | None
+    data: Any
+    attributes: dict = field(default_factory=dict)
+    #: where it was in the request: "event 3: " in a batch, "" otherwise (for messages)
+    where: str = ""
+
+    def problem(self, message: str, *, field: str | None = None) -> InvalidEvent:
+        return InvalidEvent(self.where + message, field=field)
+
+
+def media_type(content_type: str | None) -> str:
+    """`Application/JSON; charset=utf-8` -> `application/json`."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json_media_type(mtype: str) -> bool:
+    return mtype == "application/json" or mtype.endswith("+json")
+
+
+def content_mode(content_type: str | None, header_names: Iterable[str]) -> str:
+    """The content mode (structured, batch or binary), chosen by the Content-Type as the HTTP
+    binding says. Binary mode needs `ce-` headers or JSON data; anything else is 415."""
+    mtype = media_type(content_type)
+    if mtype == STRUCTURED:
+        return "structured"
+    if mtype == BATCH:
+        return "batch"
+    if mtype.startswith("application/cloudevents"):
+        raise UnsupportedMediaType(f"{mtype} is not supported: kb reads the JSON event format.")
+    if is_json_media_type(mtype) or any(n.lower().startswith("ce-") for n in header_names):
+        return "binary"
+    raise UnsupportedMediaType(
+        f"Content-Type {mtype or '(none)'} is not an event: send {STRUCTURED}, {BATCH}, "
+        "or the data (e.g. application/json) with ce-id, ce-source, ce-type and "
+        "ce-specversion headers."
+    )
+
+
+def parse_request(mode: str, headers: Iterable[tuple[str, str]], body: bytes) -> list[CloudEvent]:
+    """The events of one request, each validated (attributes only: data schemas are the
+    catalogue's). Raises InvalidEvent (400) or EventTooLarge (413)."""
+    if mode == "binary":
+        return [_from_binary(dict((k.lower(), v) for k, v in headers), body)]
+    doc = load_json(body, "the body")
+    if mode == "structured":
+        if not isinstance(doc, dict):
+            raise InvalidEvent(f"A structured event is a JSON object, not {_json_type(doc)}.")
+        return [_from_structured(doc, "")]
+    if not isinstance(doc, list):
+        raise InvalidEvent(f"A batch is a JSON array of events, not {_json_type(doc)}.")
+    events = []
+    for i, item in enumerate(doc):
+        where = f"event {i}: "
+        if not isinstance(item, dict):
+            raise InvalidEvent(f"{where}an event is a JSON object, not {_json_type(item)}.")
+        events.append(_from_structured(item, where))
+    return events
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(raw: bytes, what: str) -> Any:
+    """Strict JSON in UTF-8: no NaN/Infinity, no overflowing numbers, bounded nesting."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidEvent(f"{what} is not valid UTF-8 (byte {exc.start}).") from None
+    try:
+        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidEvent(
+            f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    except (ValueError, RecursionError) as exc:  # int digits limit, inf, NaN, nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
+        raise InvalidEvent(f"{what} is not acceptable JSON: {reason}.") from None
+    return value
+
+
+def check_data(value: Any, where: str) -> None:
+    """Refuse data nested deeper than MAX_DEPTH or holding NUL characters / lone surrogates."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if BAD_DATA_STRING.search(item):
+                raise InvalidEvent(f"{where}data holds a NUL character or a lone surrogate.")
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            raise InvalidEvent(f"{where}data is nested more than {MAX_DEPTH} levels deep.")
+        if isinstance(item, dict):
+            stack.extend((k, depth) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        else:
+            stack.extend((v, depth + 1) for v in item)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+# --- the modes -----------------------------------------------------------------------------
+
+
+def _from_structured(doc: dict, where: str) -> CloudEvent:
+    # null means absent (JSON event format)
+    attrs = {k: v for k, v in doc.items() if k not in ("data", "data_base64") and v is not None}
+    data, data_b64 = doc.get("data"), doc.get("data_base64")
+    event = _build(attrs, data, where, binary=False)
+    if data is not None and data_b64 is not None:
+        raise event.problem("an event has `data` or `data_base64`, not both.")
+    if data_b64 is not None:
+        _check_base64(data_b64, where)
+        event.attributes["data_base64"] = data_b64
+    _check_size(event, attrs)
+    return event
+
+
+def _from_binary(headers: dict[str, str], body: bytes) -> CloudEvent:
+    attrs: dict[str, Any] = {}
+    for header, value in headers.items():
+        # the Content-Type header is the datacontenttype
+        if header.startswith("ce-") and header != "ce-datacontenttype":
+            try:
+                attrs[header[3:]] = unquote_to_bytes(value.encode("latin-1")).decode("utf-8")
+            except UnicodeError:
+                raise InvalidEvent(f"Header {header} is not UTF-8 once percent-decoded.") from None
+    if not attrs:  # the usual mistake: a whole event sent as application/json
+        raise InvalidEvent(
+            "No ce- headers: in binary mode the attributes travel as ce-id, ce-source, ce-type "
+            f"and ce-specversion headers. To send the whole event as JSON use {STRUCTURED}."
+        )
+    content_type = headers.get("content-type", "").strip()
+    if content_type:
+        attrs["datacontenttype"] = content_type
+    event = _build(attrs, None, "", binary=True)
+    if body:
+        # without a Content-Type the data is read as JSON (the official SDK sends it so)
+        mtype = media_type(content_type) or "application/json"
+        if is_json_media_type(mtype):
+            event.data = load_json(body, "the data (the body)")
+            check_data(event.data, "")
+        elif mtype.startswith("text/"):
+            try:
+                event.data = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidEvent("The text data (the body) is not valid UTF-8.") from None
+            check_data(event.data, "")
+        else:
+            event.attributes["data_base64"] = base64.b64encode(body).decode("ascii")
+    _check_size(event, attrs)
+    return event
+
+
+def _build(attrs: dict[str, Any], data: Any, where: str, *, binary: bool) -> CloudEvent:
+    for name in REQUIRED:  # first: nothing else is worth saying before these are right
+        value = attrs.get(name)
+        if value is None or value == "":
+            how = f" (header ce-{name})" if binary else ""
+            raise InvalidEvent(
+                f"{where}the required attribute `{name}`{how} is missing.", field=name
+            )
+    if attrs["specversion"] != "1.0":
+        raise InvalidEvent(
+            f'{where}specversion must be "1.0" (got {_quote(attrs["specversion"])}).',
+            field="specversion",
+        )
+    for name, value in attrs.items():
+        _check_attribute(name, value, where)
+    if "subject" in attrs and not attrs["subject"]:
+        raise InvalidEvent(f"{where}`subject` must not be empty when present.", field="subject")
+    if "datacontenttype" in attrs and not MEDIA_TYPE.fullmatch(attrs["datacontenttype"]):
+        raise InvalidEvent(
+            f"{where}datacontenttype must be a media type such as application/json "
+            f"(got {_quote(attrs['datacontenttype'])}).",
+            field="datacontenttype",
+        )
+    if "dataschema" in attrs and not ABSOLUTE_URI.fullmatch(attrs["dataschema"]):
+        raise InvalidEvent(
+            f"{where}dataschema must be an absolute URI such as "
+            f"urn:pmo:schema:project.closed:1 (got {_quote(attrs['dataschema'])}).",
+            field="dataschema",
+        )
+    time = None
+    if "time" in attrs:
+        time = parse_timestamp(attrs["time"])
+        if time is None:
+            raise InvalidEvent(
+                f"{where}time must be an RFC 3339 timestamp such as 2025-06-30T17:00:00Z "
+                f"(got {_quote(attrs['time'])}).",
+                field="time",
+            )
+    check_data(data, where)
+    rest = {k: v for k, v in attrs.items() if k not in REQUIRED and k not in ("subject", "time")}
+    return CloudEvent(
+        id=attrs["id"],
+        source=attrs["source"],
+        type=attrs["type"],
+        time=time,
+        subject=attrs.get("subject"),
+        data=data,
+        attributes=rest,
+        where=where,
+    )
+
+
+def _check_attribute(name: str, value: Any, where: str) -> None:
+    if not ATTRIBUTE_NAME.fullmatch(name):
+        raise InvalidEvent(
+            f"{where}the attribute name {_quote(name)} is invalid: names are 1-20 lower-case "
+            "letters a-z or digits.",
+            field=name[:40],
+        )
+    if isinstance(value, str):
+        _check_string(name, value, where)
+    elif name in STRING_ATTRIBUTES:
+        raise InvalidEvent(
+            f"{where}`{name}` must be a string, not {_json_type(value)}.", field=name
+        )
+    elif not (isinstance(value, bool) or (isinstance(value, int) and -(2**31) <= value < 2**31)):
+        # the CloudEvents type system: String, Boolean, Integer (32-bit), ...
+        raise InvalidEvent(
+            f"{where}the extension attribute `{name}` must be a string, a boolean or a "
+            f"32-bit integer, not {_json_type(value)}.",
+            field=name,
+        )
+
+
+def _check_size(event: CloudEvent, attrs: dict) -> None:
+    """Bytes of the event as compact JSON (what kb stores and delivers)."""
+    doc = dict(attrs)
+    if event.data is not None:
+        doc["data"] = event.data
+    if "data_base64" in event.attributes:
+        doc["data_base64"] = event.attributes["data_base64"]
+    size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_EVENT_BYTES:
+        raise EventTooLarge(
+            f"{event.where}the event is {size / 1024:.1f} KiB; an event may be at most "
+            f"{MAX_EVENT_BYTES // 1024} KiB. Link to large content instead of embedding it."
+        )
+
+
+def _check_string(name: str, value: str, where: str) -> None:
+    if BAD_STRING.search(value):
+        raise InvalidEvent(
+            f"{where}`{name}` holds a control character, a surrogate or a noncharacter.",
+            field=name,
+        )
+    limit = MAX_LENGTH.get(name)
+    if limit and len(value) > limit:
+        raise InvalidEvent(
+            f"{where}`{name}` is {len(value)} characters long; at most {limit} are allowed.",
+            field=name,
+        )
+    if name == "source" and re.search(r"\s", value):
+        raise InvalidEvent(f"{where}`source` must be a URI-reference (no spaces).", field=name)
+
+
+def _check_base64(value: Any, where: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{where}`data_base64` must be a string.", field="data_base64")
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidEvent(f"{where}`data_base64` is not base64.", field="data_base64") from None
+
+
+def _quote(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True) if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """An RFC 3339 date-time as an aware UTC datetime, or None when it is not one.
+
+    Fractions beyond microseconds are cut; a leap second (:60) becomes :59; -00:00 is UTC.
+    """
+    m = RFC3339.fullmatch(value)
+    if not m:
+        return None
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
+    if m.group(8):
+        tz = UTC
+    else:
+        oh, om = int(m.group(10)), int(m.group(11))
+        if oh > 23 or om > 59:
+            return None
+        offset = timedelta(hours=oh, minutes=om)
+        tz = timezone(-offset if m.group(9) == "-" else offset)
+    try:
+        moment = datetime(year, month, day, hour, minute, min(second, 59), micro, tzinfo=tz)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 9999-12-31T23:00:00-02:00 overflows in UTC
+        return None

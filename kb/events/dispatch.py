@@ -1,0 +1,68 @@
+"""The dispatcher: follows the event log once for all hosts and creates the handler runs.
+
+Appending an event never needs to know its handlers: the change and its event commit
+together (the outbox), and the dispatcher turns each new event into one run per interested
+handler. A shared cursor row, locked while dispatching, makes every event dispatched once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session
+
+from kb.core.time import utcnow
+from kb.db import Database
+from kb.events.models import Cursor, Event, HandlerRun
+from kb.events.registry import Registry
+
+CURSOR = "dispatch"
+BATCH = 500
+
+
+def _lock_cursor(s: Session) -> Cursor:
+    # The row is created once (migration); recreate it if missing, harmlessly under a race.
+    s.execute(text("INSERT INTO cursors (name, position) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
+              {"n": CURSOR})  # fmt: skip
+    return s.get(Cursor, CURSOR, with_for_update=True)
+
+
+def runs_for(s: Session, registry: Registry, event: Event) -> list[str]:
+    if event.is_ignored:
+        return []
+    names = [handler.name for handler in registry.subscribers(event.type)]
+    for fanout in registry.fanouts:
+        names.extend(fanout(s, event))
+    return names
+
+
+def partition_for(registry: Registry, run_name: str, event: Event) -> str | None:
+    """The key that orders a run behind older runs of the same handler (None: unordered)."""
+    handler = registry.resolve(run_name)
+    return event.partition_key if handler is not None and handler.ordered else None
+
+
+def dispatch_new(db: Database, registry: Registry, now: datetime | None = None) -> int:
+    """Create the runs of events not dispatched yet; returns how many events were read."""
+    with db.write() as s:
+        cursor = _lock_cursor(s)
+        events = list(
+            s.scalars(
+                select(Event).where(Event.seq > cursor.position).order_by(Event.seq).limit(BATCH)
+            )
+        )
+        if not events:
+            return 0
+        now = now or utcnow()
+        rows = [
+            {"event_seq": event.seq, "handler": name,
+             "partition_key": partition_for(registry, name, event),
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+            for event in events
+            for name in runs_for(s, registry, event)
+        ]  # fmt: skip
+        if rows:
+            s.execute(insert(HandlerRun), rows)
+        cursor.position = events[-1].seq
+    return len(events)

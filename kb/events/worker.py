@@ -1,0 +1,167 @@
+"""The worker: claims due handler runs with leases, runs them, retries, dead-letters.
+
+Claiming is one statement: UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) on
+PostgreSQL, so several `kb worker` processes never take the same run; on SQLite the write
+transaction (BEGIN IMMEDIATE) serialises claimers. A killed worker's lease expires and the
+run is claimed again. Runs of one handler for one project (partition key) start in event
+order: a run waits while an older unfinished run of the same handler and project exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from kb.core.time import utcnow
+from kb.db import Database
+from kb.events.dispatch import dispatch_new
+from kb.events.models import Event, HandlerRun
+from kb.events.registry import GiveUp, Handler, Registry
+
+log = logging.getLogger(__name__)
+UNFINISHED = ("pending", "running")
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        registry: Registry,
+        *,
+        name: str | None = None,
+        lease: float = 60.0,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.db = db
+        self.registry = registry
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
+        self.lease = timedelta(seconds=lease)
+        self.clock = clock
+
+    # -- one pass ---------------------------------------------------------------------
+
+    def run_pending(self, max_runs: int = 1000, batch: int = 20) -> int:
+        """Dispatch new events, then run due work until none is left (or max_runs)."""
+        while dispatch_new(self.db, self.registry, self.clock()):
+            pass
+        done = 0
+        while done < max_runs:
+            claimed = self.claim(min(batch, max_runs - done))
+            if not claimed:
+                break
+            for run_id in claimed:
+                self.execute(run_id)
+            done += len(claimed)
+        return done
+
+    def claim(self, limit: int) -> list[int]:
+        now = self.clock()
+        older = aliased(HandlerRun)
+        blocked = exists().where(
+            older.handler == HandlerRun.handler,
+            older.partition_key == HandlerRun.partition_key,
+            older.id < HandlerRun.id,
+            older.status.in_(UNFINISHED),
+        )
+        due = or_(
+            and_(HandlerRun.status == "pending", HandlerRun.next_attempt_at <= now),
+            and_(HandlerRun.status == "running", HandlerRun.lease_until < now),
+        )
+        candidates = (
+            select(HandlerRun.id)
+            .where(due, or_(HandlerRun.partition_key.is_(None), ~blocked))
+            .order_by(HandlerRun.id)
+            .limit(limit)
+        )
+        if not self.db.is_sqlite:
+            candidates = candidates.with_for_update(skip_locked=True)
+        statement = (
+            update(HandlerRun)
+            .where(HandlerRun.id.in_(candidates.scalar_subquery()))
+            .values(
+                status="running",
+                lease_owner=self.name,
+                lease_until=now + self.lease,
+                attempts=HandlerRun.attempts + 1,
+            )  # fmt: skip
+            .returning(HandlerRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        with self.db.write() as s:
+            return sorted(s.scalars(statement))
+
+    # -- one run ----------------------------------------------------------------------
+
+    def execute(self, run_id: int) -> str:
+        """Run one claimed run; returns its new status."""
+        with self.db.read() as s:
+            run = s.get(HandlerRun, run_id)
+            event = s.get(Event, run.event_seq)
+        handler = self.registry.resolve(run.handler)
+        if handler is None:
+            return self._fail(run_id, None, f"no handler named {run.handler!r}", give_up=True)
+        try:
+            if handler.transactional:
+                with self.db.write() as s:
+                    # Mark done first, in the handler's own transaction: if the lease was
+                    # lost meanwhile, nothing is changed and the effect is not applied twice.
+                    if not self._finish(s, run_id):
+                        return "lost"
+                    handler.fn(s, event)
+            else:
+                handler.fn(self.db, run, event)
+                with self.db.write() as s:
+                    if not self._finish(s, run_id):
+                        return "lost"
+        except GiveUp as exc:
+            return self._fail(run_id, handler, str(exc) or type(exc).__name__, give_up=True)
+        except Exception as exc:  # a handler's failure is the run's, never the worker's
+            log.warning("handler %s failed on event %s: %s", run.handler, run.event_seq, exc)
+            return self._fail(run_id, handler, _describe(exc))
+        return "done"
+
+    def _finish(self, s, run_id: int) -> bool:  # noqa: ANN001
+        now = self.clock()
+        result = s.execute(
+            update(HandlerRun)
+            .where(
+                HandlerRun.id == run_id,
+                HandlerRun.lease_owner == self.name,
+                HandlerRun.status == "running",
+            )  # fmt: skip
+            .values(status="done", finished_at=now, lease_until=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def _fail(self, run_id: int, handler: Handler | None, error: str, *, give_up=False) -> str:
+        now = self.clock()
+        with self.db.write() as s:
+            run = s.get(HandlerRun, run_id, with_for_update=True)
+            if run.lease_owner != self.name or run.status != "running":
+                return "lost"
+            run.last_error = error[:4000]
+            run.lease_until = None
+            if give_up or handler is None or run.attempts >= handler.max_attempts:
+                run.status, run.finished_at = "dead", now
+            else:
+                delay = handler.schedule[run.attempts - 1]
+                # jitter spreads retries of many runs that failed together
+                run.next_attempt_at = now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
+                run.status = "pending"
+            return run.status
+
+
+def _describe(exc: Exception) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"

@@ -1,0 +1,78 @@
+"""Project lifecycle events from the organisation's project tools keep the register current.
+
+`org.pmo.project.created|started|stagegate.passed|closed` upsert the project named by
+`data.project.projectId`. Runs are ordered per project by the worker, and the handler is
+transactional, so applying an event twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from kb.config import Config
+from kb.events.models import Event
+from kb.events.registry import Handler, Registry
+from kb.projects import services
+from kb.projects.models import Project
+
+#: the status each event moves a project to (closure depends on its type)
+STATUS_BY_EVENT = {"project.created": "proposed", "project.started": "active",
+                   "project.stagegate.passed": "active"}  # fmt: skip
+CLOSED_AS = {"completed": "closed", "cancelled": "cancelled", "terminated": "cancelled"}
+
+
+def _day(value) -> date | None:  # noqa: ANN001
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def project_fields(short_type: str, data: dict, current: Project | None) -> dict:
+    """The register's fields after this event (what the event does not say is kept)."""
+    info = data.get("project") or {}
+    key = str(info["projectId"]).strip().upper()
+    fields = {
+        "key": key,
+        "name": (info.get("name") or (current.name if current else key))[:200],
+        "status": current.status if current else "proposed",
+        "portfolio": info.get("portfolio") or (current.portfolio if current else None),
+        "manager": data.get("managerEmail")
+        or info.get("managerEmail")
+        or (current.manager if current else None),
+        "started_on": current.started_on if current else None,
+        "closed_on": current.closed_on if current else None,
+        "description": info.get("description") or (current.description if current else ""),
+    }
+    if short_type == "project.closed":
+        fields["status"] = CLOSED_AS.get(data.get("closureType"), "closed")
+        fields["closed_on"] = _day(data.get("closedAt")) or fields["closed_on"]
+    elif short_type == "project.created":
+        if current is None:
+            fields["started_on"] = _day(data.get("plannedStart"))
+    else:
+        # started / gate passed: active again unless the project was closed meanwhile
+        if fields["status"] not in ("closed", "cancelled"):
+            fields["status"] = STATUS_BY_EVENT[short_type]
+        if short_type == "project.started":
+            fields["started_on"] = _day(data.get("actualStart")) or fields["started_on"]
+    for k in ("portfolio", "manager"):
+        fields[k] = fields[k][:120] if fields[k] else None
+    return fields
+
+
+def register(registry: Registry, config: Config) -> None:
+    prefix = config.EVENT_TYPE_PREFIX
+    types = {f"{prefix}.{short}": short for short in
+             ("project.created", "project.started", "project.stagegate.passed", "project.closed")}  # fmt: skip
+
+    def update_register(s: Session, event: Event) -> None:
+        short = types[event.type]
+        key = str((event.data.get("project") or {}).get("projectId", "")).strip().upper()
+        services.upsert_project(s, project_fields(short, event.data, s.get(Project, key)))
+
+    registry.register(Handler(name="projects.register", types=tuple(types), fn=update_register))

@@ -1,0 +1,142 @@
+"""The backbone end to end: the project register follows project events, a killed worker
+loses nothing, and two hosts keep their own search index from one database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kb.config import Config
+from kb.context import Kb
+from kb.core.time import utcnow
+from kb.documents import services
+from kb.events.models import Event, HandlerRun
+from kb.events.services import lock_log
+from kb.projects.models import Project
+
+KB = Path(sys.executable).with_name("kb")
+
+
+def project_event(short: str, key: str, **data) -> Event:
+    project = {"projectId": key, "name": data.pop("name", f"Project {key}")}
+    return Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type=f"org.pmo.{short}",
+                 time=utcnow(), data={"project": project, **data}, partition_key=key)  # fmt: skip
+
+
+def post(kb, *events: Event) -> None:
+    with kb.db.write() as s:
+        lock_log(s)
+        s.add_all(events)
+
+
+def test_project_events_keep_the_register(kb):
+    post(
+        kb,
+        project_event("project.created", "ORION", name="Orion CRM", plannedStart="2026-01-05",
+                      plannedEnd="2026-09-30", tags=[]),
+        project_event("project.started", "ORION", name="Orion CRM", actualStart="2026-01-12",
+                      managerEmail="pm@example.org", tags=[]),
+        project_event("project.closed", "ORION", name="Orion CRM", closedAt="2026-10-02T16:00:00Z",
+                      closureType="completed", managerEmail="pm@example.org", processModels=[]),
+    )  # fmt: skip
+    kb.worker.run_pending()
+    with kb.db.read() as s:
+        orion = s.get(Project, "ORION")
+        kb_events = list(
+            s.scalars(select(Event.type).where(Event.source == "urn:pmo:kb").order_by(Event.seq))
+        )
+    assert (orion.name, orion.status, orion.manager) == ("Orion CRM", "closed", "pm@example.org")
+    assert (str(orion.started_on), str(orion.closed_on)) == ("2026-01-12", "2026-10-02")
+    assert kb_events == ["org.pmo.kb.project.created", "org.pmo.kb.project.updated",
+                         "org.pmo.kb.project.updated"]  # fmt: skip
+    # the same events acted on again change nothing
+    from kb.events import admin
+
+    admin.replay(kb.db, kb.registry, from_seq=1)
+    kb.worker.run_pending()
+    with kb.db.read() as s:
+        assert s.scalar(select(func.count()).where(Event.source == "urn:pmo:kb")) == 3
+
+
+def test_a_killed_worker_loses_nothing(kb, config, tmp_path):
+    projects = 100
+    events = []
+    for n in range(projects):
+        key = f"P{n:03d}"
+        events += [
+            project_event("project.created", key, name=f"Project {n}", tags=[]),
+            project_event("project.started", key, actualStart="2026-02-01", managerEmail="a@b.c", tags=[]),
+            project_event("project.stagegate.passed", key, gate={"id": "G2", "name": "Design", "sequence": 2},
+                          decision="go", decidedAt="2026-03-01T10:00:00Z", nextStage="Build"),
+            project_event("project.started", key, actualStart="2026-02-01", managerEmail="a@b.c", tags=[]),
+            project_event("project.closed", key, closedAt="2026-06-30T12:00:00Z",
+                          closureType="cancelled" if n % 2 else "completed", managerEmail="a@b.c",
+                          processModels=[]),
+        ]  # fmt: skip
+    post(kb, *events)  # 500 events
+    env = dict(os.environ, KB_DATABASE_URL=config.DATABASE_URL, KB_INDEX_DIR=config.INDEX_DIR)
+
+    def done() -> int:
+        with kb.db.read() as s:
+            return s.scalar(select(func.count()).where(HandlerRun.status == "done")) or 0
+
+    def start(log: str) -> subprocess.Popen:
+        with open(tmp_path / log, "wb") as out:  # the child keeps its own descriptor
+            return subprocess.Popen([str(KB), "worker", "--lease", "1", "--interval", "0.05"],
+                                    env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+
+    first = start("first.log")
+    deadline = time.monotonic() + 60
+    while done() < 100 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(first.pid, signal.SIGKILL)  # mid-work: some runs are claimed and unfinished
+    first.wait()
+    interrupted = done()
+    assert 100 <= interrupted < 500, (tmp_path / "first.log").read_text()[-2000:]
+
+    second = start("second.log")
+    try:
+        deadline = time.monotonic() + 90
+        while done() < 500 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        second.terminate()
+        second.wait(10)
+    with kb.db.read() as s:
+        runs = list(s.scalars(select(HandlerRun)))
+        registered = list(s.scalars(select(Project)))
+        emitted = s.scalar(select(func.count()).where(Event.source == "urn:pmo:kb"))
+    assert len(runs) == 500 and {r.status for r in runs} == {"done"}
+    assert len({r.lease_owner for r in runs}) == 2  # both workers finished some
+    assert len(registered) == projects
+    assert {p.status for p in registered if int(p.key[1:]) % 2} == {"cancelled"}
+    assert {p.status for p in registered if not int(p.key[1:]) % 2} == {"closed"}
+    # each project: created, started (update), closed (update); repeats and the gate change
+    # nothing, so any effect applied twice or out of order would show here
+    assert emitted == projects * 3
+
+
+def test_two_hosts_keep_their_own_index_from_one_database(kb, config, tmp_path, lesson_md):
+    other = Kb.open(Config(DATABASE_URL=config.DATABASE_URL, INDEX_DIR=str(tmp_path / "host-b"),
+                           INDEXER_INTERVAL=0.05))  # fmt: skip
+    other.projection.catch_up()
+    other.follower.start()
+    try:
+        doc = services.create_document(kb.db, lesson_md("Cutover rehearsal saved the weekend"),
+                                       actor="host a", type_hint="lesson")  # fmt: skip
+        started = time.monotonic()
+        while time.monotonic() - started < 2:
+            if [h.id for h in other.index.query("rehearsal").hits] == [doc.id]:
+                break
+            time.sleep(0.02)
+        assert [h.id for h in other.index.query("rehearsal").hits] == [doc.id]
+        assert time.monotonic() - started < 2
+    finally:
+        other.close()

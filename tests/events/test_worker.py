@@ -1,0 +1,205 @@
+"""The worker on a real database: dispatch, leases, retries, dead letters, ordering."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import select, text
+
+from kb.core.time import utcnow
+from kb.events import admin
+from kb.events.dispatch import dispatch_new
+from kb.events.models import Event, HandlerRun
+from kb.events.registry import GiveUp, Handler, Registry
+from kb.events.services import lock_log
+from kb.events.worker import Worker
+
+
+def add_events(kb, n: int, *, type_="org.test.thing.happened", partition=None) -> list[int]:
+    with kb.db.write() as s:
+        lock_log(s)
+        events = [Event(source="urn:test", event_id=str(uuid.uuid4()), type=type_, time=utcnow(),
+                        data={"n": i}, partition_key=partition) for i in range(n)]  # fmt: skip
+        s.add_all(events)
+        s.flush()
+        return [e.seq for e in events]
+
+
+def counter(kb) -> int:
+    with kb.db.read() as s:
+        return s.execute(text("SELECT value FROM counters WHERE name = 'effects'")).scalar() or 0
+
+
+def count_effect(s, event) -> None:  # noqa: ANN001
+    """Deliberately NOT idempotent: it shows how many times an effect was applied."""
+    s.execute(text("INSERT INTO counters (name, value) VALUES ('effects', 1) "
+                   "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"))  # fmt: skip
+
+
+def runs(kb) -> list[HandlerRun]:
+    with kb.db.read() as s:
+        return list(s.scalars(select(HandlerRun).order_by(HandlerRun.id)))
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry()
+    registry.register(Handler("count", ("org.test.*",), count_effect))
+    return registry
+
+
+def test_dispatch_creates_one_run_per_interested_handler_once(kb, registry):
+    add_events(kb, 3)
+    add_events(kb, 2, type_="org.other.thing")
+    assert dispatch_new(kb.db, registry) == 5
+    assert dispatch_new(kb.db, registry) == 0
+    assert [r.handler for r in runs(kb)] == ["count"] * 3
+
+
+def test_transactional_handlers_apply_each_effect_once(kb, registry):
+    add_events(kb, 7)
+    worker = Worker(kb.db, registry)
+    assert worker.run_pending() == 7
+    assert worker.run_pending() == 0
+    assert counter(kb) == 7
+    assert {r.status for r in runs(kb)} == {"done"}
+
+
+def test_failures_are_retried_on_schedule_then_dead_lettered(kb, clock):
+    calls = []
+
+    def flaky(db, run, event):  # noqa: ANN001
+        calls.append(clock())
+        raise ConnectionError("receiver down")
+
+    registry = Registry()
+    registry.register(
+        Handler("flaky", ("org.test.*",), flaky, transactional=False, schedule=(10, 20))
+    )
+    seq = add_events(kb, 1)[0]
+    worker = Worker(kb.db, registry, clock=clock)
+    worker.run_pending()
+    run = runs(kb)[0]
+    assert run.status == "pending" and run.attempts == 1 and "receiver down" in run.last_error
+    worker.run_pending()
+    assert len(calls) == 1  # not due yet: nobody sleeps, the clock decides
+    clock.advance(12)
+    worker.run_pending()
+    clock.advance(23)
+    worker.run_pending()
+    assert len(calls) == 3
+    assert runs(kb)[0].status == "dead"
+    assert admin.get_event(kb.db, seq).status == "dead"
+    assert [v.event.seq for v in admin.list_events(kb.db, status="dead")] == [seq]
+
+    assert admin.retry_event(kb.db, seq) == 1
+    worker.run_pending()
+    assert len(calls) == 4 and runs(kb)[0].attempts == 1
+
+
+def test_give_up_dead_letters_at_once(kb):
+    def hopeless(db, run, event):  # noqa: ANN001
+        raise GiveUp("410 Gone")
+
+    registry = Registry()
+    registry.register(Handler("hopeless", ("org.test.*",), hopeless, transactional=False))
+    add_events(kb, 1)
+    Worker(kb.db, registry).run_pending()
+    assert runs(kb)[0].status == "dead" and runs(kb)[0].last_error == "410 Gone"
+
+
+def test_a_lost_lease_is_claimed_again_and_the_effect_applied_once(kb, registry, clock):
+    add_events(kb, 1)
+    first = Worker(kb.db, registry, name="first", lease=30, clock=clock)
+    second = Worker(kb.db, registry, name="second", lease=30, clock=clock)
+    dispatch_new(kb.db, registry, clock())
+    claimed = first.claim(10)
+    assert claimed and second.claim(10) == []  # leased: nobody else takes it
+    clock.advance(31)  # the first worker died (or hangs) past its lease
+    assert second.claim(10) == claimed
+    assert second.execute(claimed[0]) == "done"
+    assert first.execute(claimed[0]) == "lost"  # the late first worker changes nothing
+    assert counter(kb) == 1 and runs(kb)[0].attempts == 2
+
+
+def test_runs_of_one_handler_for_one_project_keep_event_order(kb, clock):
+    seen: list[int] = []
+    failed: set[int] = set()
+
+    def ordered(db, run, event):  # noqa: ANN001
+        if event.data["n"] == 0 and event.seq not in failed:
+            failed.add(event.seq)
+            raise RuntimeError("first attempt fails")
+        seen.append(event.data["n"])
+
+    registry = Registry()
+    registry.register(
+        Handler("ordered", ("org.test.*",), ordered, transactional=False, schedule=(5,))
+    )
+    add_events(kb, 3, partition="ATLAS")
+    add_events(kb, 1, partition="HARBOUR")
+    worker = Worker(kb.db, registry, clock=clock)
+    worker.run_pending()
+    # both first events failed once; ATLAS's later events waited instead of overtaking
+    assert seen == []
+    assert [r.attempts for r in runs(kb)] == [1, 0, 0, 1]
+    clock.advance(6)
+    worker.run_pending()
+    assert seen == [0, 0, 1, 2]
+
+
+def test_concurrent_workers_never_run_a_claimed_run_twice(kb, registry):
+    add_events(kb, 120)
+    errors: list[Exception] = []
+
+    def work(name: str) -> None:
+        try:
+            Worker(kb.db, registry, name=name).run_pending(batch=5)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert counter(kb) == 120
+    assert {(r.status, r.attempts) for r in runs(kb)} == {("done", 1)}
+
+
+def test_replay_runs_handlers_again_including_new_ones(kb, registry):
+    first = add_events(kb, 2)[0]
+    worker = Worker(kb.db, registry)
+    worker.run_pending()
+    later = Registry()
+    later.register(Handler("count", ("org.test.*",), count_effect))
+    later.register(Handler("count-again", ("org.test.*",), count_effect))
+    assert admin.replay(kb.db, later, from_seq=first) == 4  # 2 reset + 2 new
+    Worker(kb.db, later).run_pending()
+    assert counter(kb) == 2 + 4
+
+
+def test_unknown_handler_names_are_dead_lettered(kb, registry):
+    add_events(kb, 1)
+    dispatch_new(kb.db, registry)
+    Worker(kb.db, Registry()).run_pending()
+    assert runs(kb)[0].status == "dead" and "no handler" in runs(kb)[0].last_error
+
+
+def test_unordered_handlers_do_not_wait_behind_a_failing_run(kb, clock):
+    seen: list[int] = []
+
+    def picky(db, run, event):  # noqa: ANN001
+        if event.data["n"] == 0:
+            raise RuntimeError("the receiver rejects this one")
+        seen.append(event.data["n"])
+
+    registry = Registry()
+    registry.register(Handler("picky", ("org.test.*",), picky, transactional=False, ordered=False))
+    add_events(kb, 3, partition="ATLAS")
+    Worker(kb.db, registry, clock=clock).run_pending()
+    assert seen == [1, 2]
+    assert {r.partition_key for r in runs(kb)} == {None}

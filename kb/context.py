@@ -49,10 +49,11 @@ class Kb:
                 raise
         index = SearchIndex(config.INDEX_DIR)
         projection = IndexProjection(db, index)
-        follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL)
+        # settle: a burst of commits becomes one index commit / one worker pass
+        follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL, settle=0.05)
         registry = build_registry(config)
         worker = Worker(db, registry)
-        worker_thread = Loop("kb-worker", worker.run_pending, config.WORKER_INTERVAL)
+        worker_thread = Loop("kb-worker", worker.run_pending, config.WORKER_INTERVAL, settle=0.05)
         db.on_commit(follower.wake)
         db.on_commit(worker_thread.wake)
         return cls(config, db, index, projection, follower, registry, worker, worker_thread)

@@ -15,10 +15,15 @@ MAX_BACKOFF = 60
 
 
 class Loop:
-    def __init__(self, name: str, step: Callable[[], object], interval: float = 0.5):
+    def __init__(
+        self, name: str, step: Callable[[], object], interval: float = 0.5, settle: float = 0.0
+    ):
         self.name = name
         self.step = step
         self.interval = interval
+        #: after a wake-up, wait this long for more news, so that one step handles a burst
+        #: of commits instead of one step per commit
+        self.settle = settle
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -33,8 +38,10 @@ class Loop:
             except Exception:  # the database may be away for a moment: keep going
                 failures += 1
                 log.exception("%s: step failed (%d in a row)", self.name, failures)
-            self._wake.wait(self.interval * min(2**failures, MAX_BACKOFF))
+            woken = self._wake.wait(self.interval * min(2**failures, MAX_BACKOFF))
             self._wake.clear()
+            if woken and self.settle and not self._stop.is_set():
+                self._stop.wait(self.settle)
 
     def start(self) -> None:
         """Loop in a daemon thread (the embedded default, inside the web process)."""

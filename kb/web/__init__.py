@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         history,
         home,
         present,
+        producers,
         projects,
         search,
         subscriptions,

@@ -1,0 +1,206 @@
+"""Event benchmark: ingest throughput and event-to-searchable latency through a real server.
+
+    .venv/bin/python bench/events.py [--single 1000] [--batches 50] [--samples 50]
+
+For the embedded default (SQLite) and PostgreSQL (a throw-away database on the local server)
+it starts `kb run` (waitress, in-process worker and index follower) and measures:
+  ingest single   POST /api/events, one structured event per request (bearer token)
+  ingest batch    POST /api/events, batches of 100 events (application/cloudevents-batch+json)
+  lesson->search  POST /api/lessons, then GET /api/search until the lesson is found
+  event->search   POST an org.pmo.project.created event renaming a project; the worker's
+                  project-register handler applies it and the index follower re-indexes the
+                  project's lesson: GET /api/search by the new name until found
+Figures are printed; nothing fails on them. Targets (SQLite): >= 300 single events/s,
+>= 2,000 events/s in batches, p95 event->searchable < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+KB = Path(sys.executable).with_name("kb")
+PG_ADMIN = os.environ.get("KB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stats(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"median {statistics.median(ordered) * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms"
+
+
+class Client:
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.token = token
+
+    def request(self, method: str, path: str, body=None, content_type="application/json"):  # noqa: ANN001
+        headers = {"Authorization": f"Bearer {self.token}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = content_type
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        return response.status, (json.loads(payload) if payload else None)
+
+
+def event(type_: str, key: str, name: str) -> dict:
+    return {
+        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "urn:pmo:bench",
+        "type": f"org.pmo.{type_}", "subject": f"projects/{key}",
+        "time": "2026-11-21T10:00:00Z", "datacontenttype": "application/json",
+        "data": {"project": {"projectId": key, "name": name}, "plannedStart": "2026-01-05",
+                 "plannedEnd": "2026-12-18", "tags": ["bench"]},
+    }  # fmt: skip
+
+
+@contextmanager
+def database(kind: str, work: Path):
+    if kind == "sqlite":
+        yield f"sqlite:///{work / 'kb.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"kb_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0]
+            + f"/{name}"
+        )
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_backend(kind: str, args: argparse.Namespace) -> list[tuple[str, str]]:
+    work = Path(tempfile.mkdtemp(prefix=f"kb-events-{kind}-"))
+    rows: list[tuple[str, str]] = []
+    with database(kind, work) as url:
+        env = dict(os.environ, KB_DATABASE_URL=url, KB_INDEX_DIR=str(work / "index"),
+                   KB_CONTENT_DIR=str(work / "no-content"), KB_SECRET_KEY="bench")  # fmt: skip
+        subprocess.run([str(KB), "init"], env=env, check=True, capture_output=True)
+        added = subprocess.run([str(KB), "producers", "add", "bench"], env=env, check=True,
+                               capture_output=True, text=True).stdout  # fmt: skip
+        token = re.search(r"bearer token:\s+(\S+)", added).group(1)
+        port = free_port()
+        with open(work / "server.log", "wb") as log:
+            server = subprocess.Popen([str(KB), "run", "--port", str(port)], env=env,
+                                      stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            client = wait_for(port, token)
+            rows += ingest(client, args)
+            if args.samples:
+                rows += latencies(client, args)
+        finally:
+            server.terminate()
+            server.wait(15)
+    if os.environ.get("KB_BENCH_KEEP"):
+        print(f"kept {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return [(f"{kind}: {k}", v) for k, v in rows]
+
+
+def wait_for(port: int, token: str) -> Client:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            client = Client(port, token)
+            if client.request("GET", "/healthz")[0] == 200:
+                return client
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("kb run did not start")
+
+
+def ingest(client: Client, args: argparse.Namespace) -> list[tuple[str, str]]:
+    started = time.perf_counter()
+    for n in range(args.single):
+        status, _ = client.request("POST", "/api/events", event("project.created", f"S{n}", f"S {n}"),
+                                   "application/cloudevents+json")  # fmt: skip
+        assert status == 202, status
+    single = args.single / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for b in range(args.batches):
+        batch = [event("project.created", f"B{b}-{n}", f"B {b} {n}") for n in range(100)]
+        status, _ = client.request(
+            "POST", "/api/events", batch, "application/cloudevents-batch+json"
+        )
+        assert status == 202, status
+    batched = args.batches * 100 / (time.perf_counter() - started)
+    return [("ingest single", f"{single:,.0f} events/s ({args.single} requests)"),
+            ("ingest batch", f"{batched:,.0f} events/s ({args.batches} x 100)")]  # fmt: skip
+
+
+def until_found(client: Client, query: str, expected: str, started: float) -> float:
+    while time.perf_counter() - started < 30:
+        _, found = client.request("GET", f"/api/search?q={query}")
+        if any(hit["id"] == expected for hit in found["hits"]):
+            return time.perf_counter() - started
+        time.sleep(0.005)
+    raise RuntimeError(f"{expected} never became searchable as {query!r}")
+
+
+def latencies(client: Client, args: argparse.Namespace) -> list[tuple[str, str]]:
+    time.sleep(3)  # let the worker and the index digest the ingest backlog first
+    lesson_times, event_times = [], []
+    for n in range(args.samples):
+        word = f"quokka{uuid.uuid4().hex[:8]}"
+        key = f"LAT-{n}"
+        body = {"title": f"Cut-over rehearsal {word}", "project": key, "status": "published",
+                "body": f"## Summary\n\nThe {word} rehearsal found twelve defects.\n"}  # fmt: skip
+        started = time.perf_counter()
+        status, doc = client.request("POST", "/api/lessons", body)
+        assert status == 201, doc
+        lesson_times.append(until_found(client, word, doc["id"], started))
+        renamed = f"zebra{uuid.uuid4().hex[:8]}"
+        started = time.perf_counter()
+        status, _ = client.request("POST", "/api/events", event("project.created", key, renamed),
+                                   "application/cloudevents+json")  # fmt: skip
+        assert status == 202
+        event_times.append(until_found(client, renamed, doc["id"], started))
+    return [("lesson -> searchable", stats(lesson_times)),
+            ("event -> handled -> searchable", stats(event_times))]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=1000)
+    parser.add_argument("--batches", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    rows: list[tuple[str, str]] = []
+    for kind in args.backends.split(","):
+        rows += run_backend(kind, args)
+    width = max(len(k) for k, _ in rows)
+    print("\nkb event benchmark: a real `kb run` server (waitress, in-process worker and index)\n")
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,7 @@ test: setup chromium postgres lint
 
 bench: setup
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/events.py
 
 clean:
 	rm -rf $(VENV) instance search_index .pytest_cache .coverage

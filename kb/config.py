@@ -45,6 +45,8 @@ class Config:
     EVENT_TYPE_PREFIX: str = "org.pmo"
     #: Seconds an outbound webhook delivery may take.
     WEBHOOK_TIMEOUT: float = 10.0
+    #: Let visitors who are not signed in read what is not restricted.
+    ANONYMOUS_READ: bool = False
     #: Results per page in lists and search.
     PER_PAGE: int = 20
     TESTING: bool = False

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from kb.accounts import services as accounts
+from kb.accounts.viewer import Viewer
 from kb.config import Config
 from kb.core.loop import Loop
 from kb.db import Database
+from kb.documents import access
+from kb.documents import services as documents
 from kb.documents.projection import IndexProjection
 from kb.events import webhooks
 from kb.events.producers import ensure_default_producer
@@ -17,6 +21,24 @@ from kb.events.registry import Registry
 from kb.events.worker import Worker
 from kb.projects import handlers as project_handlers
 from kb.search import SearchIndex
+
+
+def subscriber_may_read(db: Database):  # noqa: ANN201
+    """The outbound visibility rule: the subscription's owner must be able to read the
+    document an event is about (its current state); events about no document pass."""
+
+    def rule(event, subscription) -> bool:  # noqa: ANN001
+        kind = (event.subject or "").split("/", 1)[0]
+        doc_id = (
+            (event.data or {}).get("id") if kind in ("lessons", "processes", "guides") else None
+        )
+        doc = documents.get_document(db, doc_id) if doc_id else None
+        if doc is None or doc.visibility != "restricted":
+            return True
+        owner = accounts.get_user(db, subscription.owner) if subscription.owner else None
+        return owner is not None and owner.is_active and access.can_read(Viewer.of(owner), doc)
+
+    return rule
 
 
 def build_registry(config: Config) -> Registry:
@@ -52,6 +74,7 @@ class Kb:
         # settle: a burst of commits becomes one index commit / one worker pass
         follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL, settle=0.05)
         registry = build_registry(config)
+        webhooks.visibility_rule = subscriber_may_read(db)
         worker = Worker(db, registry)
         worker_thread = Loop("kb-worker", worker.run_pending, config.WORKER_INTERVAL, settle=0.05)
         db.on_commit(follower.wake)

@@ -87,6 +87,8 @@ def config(database_url, tmp_path) -> Config:
 @pytest.fixture
 def app(config):
     app = create_app(config)
+    # Forms are tested without CSRF tokens; tests/web/test_csrf.py turns the check back on.
+    app.config["WTF_CSRF_ENABLED"] = False
     yield app
     app.extensions["kb"].close()
 
@@ -96,8 +98,53 @@ def kb(app):
     return app.extensions["kb"]
 
 
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture
-def client(app):
+def make_user(kb):
+    """make_user(username, role="reader", groups=()) -> a User (password: PASSWORD)."""
+    from kb.accounts import services as accounts
+
+    def make(username: str, role: str = "reader", groups=(), password: str = PASSWORD):
+        return accounts.create_user(kb.db, username, password=password, role=role,
+                                    groups=list(groups), actor="test")  # fmt: skip
+
+    return make
+
+
+def sign_in(client, user) -> None:
+    """Put a signed-in session for `user` into the test client's cookie (as /login does)."""
+    import time
+
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{user.session_token}"
+        session["_fresh"] = True
+        session["auth_at"] = int(time.time())
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """login_as(role, username=None, groups=()) -> a test client signed in as a new user."""
+    counter = iter(range(1000))
+
+    def login(role: str, username: str | None = None, groups=()):
+        user = make_user(username or f"{role}{next(counter)}", role, groups)
+        client = app.test_client()
+        sign_in(client, user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def client(login_as):
+    """A signed-in admin (most tests are about what the pages do, not who may see them)."""
+    return login_as("admin", "ada")
+
+
+@pytest.fixture
+def anon_client(app):
     return app.test_client()
 
 

@@ -8,8 +8,13 @@ from flask import Blueprint, Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kb.core.errors import KbError
+from kb.security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+# Form tokens are for browsers' forms: API calls authenticate with a bearer token (no CSRF
+# possible) or, from kb's own pages, a session cookie plus the X-CSRFToken header, which
+# kb.security checks itself.
+csrf.exempt(bp)
 log = logging.getLogger(__name__)
 
 

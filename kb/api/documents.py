@@ -7,12 +7,17 @@ from flask import request, url_for
 from kb.api import bp, schemas
 from kb.context import current
 from kb.core.errors import KbError, NotFound, ValidationError
-from kb.documents import records, services
+from kb.documents import access, records, services
 from kb.documents.services import LIST_FILTERS
 from kb.params import int_arg
+from kb.security import viewer
 
-ACTOR = "anonymous"  # until accounts exist, changes through the API are not attributed
 COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
+
+
+class Forbidden(KbError):
+    status = 403
+    code = "forbidden"
 
 
 class PreconditionRequired(KbError):
@@ -44,10 +49,15 @@ def source_from(body: dict, doc_type: str) -> str:
     return records.source_from_fields(doc_type, fields, text)
 
 
-def get_or_404(doc_type: str, doc_id: str):
-    doc = services.get_document(current().db, doc_id)
+def get_or_404(doc_type: str, doc_id: str, *, edit: bool = False):
+    """The document if the caller may read it (or change it); absent and hidden look alike."""
+    doc = services.get_readable(current().db, doc_id, viewer())
     if doc is None or doc.type != doc_type:
         raise NotFound(f"There is no {doc_type} {doc_id}.")
+    if edit and not access.can_edit(viewer(), doc):
+        raise Forbidden(
+            "You may read this document but not change it: ask its author or a curator."
+        )
     return doc
 
 
@@ -56,7 +66,7 @@ def _list(doc_type: str):
     filters["type"] = [doc_type]
     page = services.list_documents(
         current().db, filters, page=int_arg("page", 1), per_page=int_arg("per_page", 20),
-        sort=request.args.get("sort", "updated"),
+        sort=request.args.get("sort", "updated"), viewer=viewer(),
     )  # fmt: skip
     return {
         "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages,
@@ -72,7 +82,7 @@ def _get(doc_type: str, doc_id: str):
 def _create(doc_type: str):
     body = json_body()
     doc = services.create_document(
-        current().db, source_from(body, doc_type), actor=ACTOR, type_hint=doc_type,
+        current().db, source_from(body, doc_type), actor=viewer().actor, type_hint=doc_type, created_by=viewer().username,
         require_type=doc_type, message=str(body.get("message", ""))[:300],
     )  # fmt: skip
     out = schemas.document_full(doc, services.get_revision(current().db, doc.id))
@@ -80,7 +90,7 @@ def _create(doc_type: str):
 
 
 def _update(doc_type: str, doc_id: str):
-    get_or_404(doc_type, doc_id)
+    get_or_404(doc_type, doc_id, edit=True)
     body = json_body()
     version = body.get("version", request.headers.get("If-Match", "").strip('"') or None)
     if version is None:
@@ -93,7 +103,7 @@ def _update(doc_type: str, doc_id: str):
     except (TypeError, ValueError):
         raise ValidationError("`version` must be a whole number.", field="version") from None
     doc = services.update_document(
-        current().db, doc_id, source_from(body, doc_type), base_version=version, actor=ACTOR,
+        current().db, doc_id, source_from(body, doc_type), base_version=version, actor=viewer().actor,
         message=str(body.get("message", ""))[:300],
     )  # fmt: skip
     return schemas.document_full(doc, services.get_revision(current().db, doc.id))

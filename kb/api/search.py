@@ -7,9 +7,11 @@ from flask import current_app, request
 from kb.api import bp, schemas
 from kb.context import current
 from kb.core.errors import NotFound
+from kb.documents import access
 from kb.documents import services as documents
 from kb.params import int_arg
 from kb.projects import services as projects
+from kb.security import viewer
 
 SEARCH_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 
@@ -28,7 +30,7 @@ def search_request(args) -> dict:  # noqa: ANN001
 @bp.get("/search")
 def search():
     params = search_request(request.args)
-    results = current().index.query(params.pop("q"), **params)
+    results = current().index.query(params.pop("q"), reader=access.reader(viewer()), **params)
     return schemas.search_json(results)
 
 
@@ -37,7 +39,7 @@ def list_projects():
     return {
         "projects": [
             schemas.project_json(p.project, lessons=p.lessons, processes=p.processes)
-            for p in documents.project_summaries(current().db)
+            for p in documents.project_summaries(current().db, viewer())
         ]
     }
 
@@ -48,7 +50,7 @@ def get_project(key: str):
     if project is None:
         raise NotFound(f"There is no project {key}.")
     docs = documents.list_documents(
-        current().db, {"project": [project.key]}, per_page=100, sort="id"
+        current().db, {"project": [project.key]}, per_page=100, sort="id", viewer=viewer()
     )
     out = schemas.project_json(project)
     out["lessons"] = [schemas.document_summary(d) for d in docs.items if d.type == "lesson"]

@@ -16,6 +16,7 @@ from kb.core.errors import NotFound, ValidationError
 from kb.events import subscriptions, webhooks
 from kb.events.models import Subscription
 from kb.params import int_arg
+from kb.security import viewer
 
 FIELDS = {"name", "url", "types", "is_active"}
 DELIVERIES_MAX = 500
@@ -82,7 +83,11 @@ def list_subscriptions():
 def create_subscription():
     body = _body(required=("name", "url"))
     sub, secret = subscriptions.create_subscription(
-        current().db, name=body["name"], url=body["url"], types=body.get("types")
+        current().db,
+        name=body["name"],
+        url=body["url"],
+        types=body.get("types"),
+        owner=viewer().username,
     )
     out = subscription_json(sub) | {"secret": secret}
     return out, 201, {"Location": url_for("api.get_subscription", subscription_id=sub.id)}

@@ -42,6 +42,22 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _first_admin(kb: Kb) -> None:
+    """The very first start has no account: make an admin with a one-time password, printed
+    once here. Never a default password."""
+    import secrets
+
+    from kb.accounts import services as accounts
+
+    if accounts.list_users(kb.db):
+        return
+    password = secrets.token_urlsafe(12)
+    accounts.create_user(kb.db, "admin", password=password, role="admin",
+                         display_name="Administrator", actor="kb init")  # fmt: skip
+    click.echo("No account existed, so kb created one (change its password after signing in):")
+    click.echo(f"  username: admin\n  password: {password}   (shown once)")
+
+
 def _init(kb: Kb, *, content: bool) -> None:
     upgrade(kb.config.DATABASE_URL)
     from kb.documents.services import list_documents
@@ -80,6 +96,7 @@ def run_command(host: str, port: int, threads: int) -> None:
 
     with opened() as kb:
         _init(kb, content=True)
+        _first_admin(kb)
     app = create_app()
     click.echo(f"kb is running on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="kb")
@@ -151,8 +168,9 @@ def _add_groups() -> None:
     from kb.cli.events import events, worker
     from kb.cli.producers import producers
     from kb.cli.subscriptions import subscriptions
+    from kb.cli.users import users
 
-    for command in (events, worker, producers, subscriptions):
+    for command in (events, worker, producers, subscriptions, users):
         main.add_command(command)
 
 

@@ -49,6 +49,12 @@ class Document(Base):
     last_reviewed: Mapped[date | None] = mapped_column(Date)
     # guides
     reading_order: Mapped[int | None] = mapped_column(Integer)
+    #: internal (every signed-in user) or restricted (its groups, its creator, curators)
+    visibility: Mapped[str] = mapped_column(
+        String(16), default="internal", server_default="internal"
+    )
+    #: username of who created it in kb (None: imported or made before accounts existed)
+    created_by: Mapped[str | None] = mapped_column(String(40))
     #: relative path of the file this document was imported from when it had no id, so that
     #: importing the same tree again updates it instead of creating a duplicate
     origin: Mapped[str | None] = mapped_column(String(300), index=True)
@@ -72,6 +78,10 @@ class Document(Base):
     @property
     def tags(self) -> list[str]:
         return sorted(label.value for label in self.labels if label.kind == "tag")
+
+    @property
+    def groups(self) -> list[str]:
+        return sorted(label.value for label in self.labels if label.kind == "group")
 
     @property
     def sort_date(self) -> date | None:

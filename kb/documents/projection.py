@@ -53,6 +53,7 @@ def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
             phase=doc.phase, topics=doc.topics, tags=doc.tags, polarity=doc.polarity,
             priority=doc.priority, author=doc.author,
             date=_as_datetime(when) if when else updated, updated_at=updated,
+            visibility=doc.visibility, groups=doc.groups, owner=doc.created_by,
         )  # fmt: skip
 
 

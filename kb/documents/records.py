@@ -20,15 +20,17 @@ from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
 KNOWN_KEYS = {
     "id", "type", "title", "summary", "status", "polarity", "priority", "project", "phase",
     "topics", "tags", "occurred_on", "author", "version", "state", "owner", "custodian",
-    "roles", "review_period_months", "last_reviewed", "order",
+    "roles", "review_period_months", "last_reviewed", "order", "visibility", "groups",
 }  # fmt: skip
 #: canonical key order when kb writes front matter itself (JSON API field mode)
 FIELD_ORDER = {
     "lesson": ["id", "title", "status", "polarity", "priority", "project", "phase", "topics",
-               "tags", "occurred_on", "author"],
+               "tags", "occurred_on", "author", "visibility", "groups"],
     "process": ["id", "title", "summary", "status", "version", "state", "owner", "custodian",
-                "project", "roles", "review_period_months", "last_reviewed", "topics", "tags"],
-    "guide": ["id", "title", "summary", "status", "order", "topics", "tags"],
+                "project", "roles", "review_period_months", "last_reviewed", "topics", "tags",
+                "visibility", "groups"],
+    "guide": ["id", "title", "summary", "status", "order", "topics", "tags", "visibility",
+              "groups"],
 }  # fmt: skip
 TITLE_MAX = 200
 
@@ -42,6 +44,8 @@ class Record:
     columns: dict[str, Any]
     topics: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    #: groups a restricted document is shown to
+    groups: list[str] = field(default_factory=list)
     project_key: str | None = None
     project_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -179,6 +183,8 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     cols: dict[str, Any] = {"title": c.text("title", required=True, limit=TITLE_MAX)}
     cols["status"] = c.choice("status", v.STATUSES[doc_type], default="draft")
     cols["summary"] = c.text("summary", limit=1000) or ""
+    cols["visibility"] = c.choice("visibility", v.VISIBILITIES, default="internal")
+    groups = _groups(c)
     topics, tags = _labels(c, doc_type)
     project_key = project_name = None
     if (project := c.text("project", limit=200)) is not None:
@@ -216,8 +222,20 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         raise ValidationError(f"Front matter holds a value kb cannot keep: {exc}") from exc
     return Record(
         type=doc_type, id=doc_id, markdown=source, body=body, columns=cols, topics=topics,
-        tags=tags, project_key=project_key, project_name=project_name, extra=extra, meta=meta,
+        tags=tags, groups=groups, project_key=project_key, project_name=project_name, extra=extra, meta=meta,
     )  # fmt: skip
+
+
+def _groups(c: _Checker) -> list[str]:
+    groups = set()
+    for raw in c.strings("groups"):
+        name = raw.lower()
+        if not v.GROUP.match(name):
+            c.fail("groups", f"Group '{raw}' may use only letters, digits, spaces and - . _"
+                   " (at most 64 characters).")  # fmt: skip
+        else:
+            groups.add(name)
+    return sorted(groups)
 
 
 def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:

@@ -11,9 +11,11 @@ from datetime import date
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
+from kb.documents import access
 from kb.documents.models import Document, DocumentLabel, DocumentRevision
 from kb.documents.records import Record, parse_record
 from kb.events.services import append_event
@@ -93,10 +95,17 @@ class Page:
 LIST_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 
 
+def get_readable(db: Database, doc_id: str, viewer: Viewer) -> Document | None:
+    """The document if `viewer` may read it; None otherwise (absent and hidden look alike)."""
+    doc = get_document(db, doc_id)
+    return doc if doc is not None and access.can_read(viewer, doc) else None
+
+
 def list_documents(
     db: Database,
     filters: dict[str, list[str]] | None = None,
     *,
+    viewer: Viewer | None = None,
     page: int = 1,
     per_page: int = 20,
     sort: str = "updated",
@@ -106,6 +115,8 @@ def list_documents(
         raise ValidationError("`page` starts at 1.", field="page")
     per_page = max(1, min(per_page, 100))
     query = select(Document)
+    if viewer is not None:
+        query = query.where(access.readable(viewer))
     for key, values in (filters or {}).items():
         values = [x for x in values if x]
         if not values:
@@ -139,10 +150,13 @@ def list_documents(
     return Page(items, total, page, per_page)
 
 
-def count_documents(db: Database) -> dict[str, int]:
+def count_documents(db: Database, viewer: Viewer | None = None) -> dict[str, int]:
     """Documents per type, e.g. {"lesson": 23, "process": 8, "guide": 4}."""
+    query = select(Document.type, func.count()).group_by(Document.type)
+    if viewer is not None:
+        query = query.where(access.readable(viewer))
     with db.read() as s:
-        rows = s.execute(select(Document.type, func.count()).group_by(Document.type))
+        rows = s.execute(query)
         return {doc_type: n for doc_type, n in rows}
 
 
@@ -153,17 +167,17 @@ class ProjectSummary:
     processes: int
 
 
-def project_summaries(db: Database) -> list[ProjectSummary]:
-    """Every project with its number of lessons and process models."""
+def project_summaries(db: Database, viewer: Viewer | None = None) -> list[ProjectSummary]:
+    """Every project with its number of lessons and process models (that viewer may read)."""
+    query = (
+        select(Document.project_key, Document.type, func.count())
+        .where(Document.project_key.is_not(None))
+        .group_by(Document.project_key, Document.type)
+    )
+    if viewer is not None:
+        query = query.where(access.readable(viewer))
     with db.read() as s:
-        counts = {
-            (key, doc_type): n
-            for key, doc_type, n in s.execute(
-                select(Document.project_key, Document.type, func.count())
-                .where(Document.project_key.is_not(None))
-                .group_by(Document.project_key, Document.type)
-            )
-        }
+        counts = {(key, doc_type): n for key, doc_type, n in s.execute(query)}
     return [
         ProjectSummary(p, counts.get((p.key, "lesson"), 0), counts.get((p.key, "process"), 0))
         for p in projects.list_projects(db)
@@ -181,6 +195,7 @@ def create_document(
     type_hint: str | None = None,
     require_type: str | None = None,
     message: str = "",
+    created_by: str | None = None,
 ) -> Document:
     """Save a new document. `type_hint` applies when the front matter has no `type`;
     `require_type` refuses (before writing) a document of any other type."""
@@ -193,7 +208,9 @@ def create_document(
     with db.write() as s:
         if prepared.record.id and s.get(Document, prepared.record.id) is not None:
             raise Conflict(f"{prepared.record.id} already exists; edit it instead.", field="id")
-        doc_id = insert_prepared(s, prepared, actor=actor, message=message or "Created").id
+        doc = insert_prepared(s, prepared, actor=actor, message=message or "Created")
+        doc.created_by = created_by
+        doc_id = doc.id
     return get_document(db, doc_id)
 
 
@@ -297,7 +314,11 @@ def _apply(s: Session, doc: Document, record: Record, now) -> None:
     if record.project_key:
         projects.ensure_project(s, record.project_key, record.project_name)
     doc.project_key = record.project_key
-    wanted = {("topic", t) for t in record.topics} | {("tag", t) for t in record.tags}
+    wanted = (
+        {("topic", t) for t in record.topics}
+        | {("tag", t) for t in record.tags}
+        | {("group", g) for g in record.groups}
+    )
     have = {(label.kind, label.value): label for label in doc.labels}
     for key in set(have) - wanted:
         doc.labels.remove(have[key])

@@ -62,4 +62,6 @@ ID_PATTERNS = {
     "guide": re.compile(r"^GD-\d{4,6}$"),
 }
 ANY_ID = re.compile(r"^(LL-\d{4}-\d{4,6}|PM-\d{4,6}|GD-\d{4,6})$")
+VISIBILITIES = ("internal", "restricted")
+GROUP = re.compile(r"^[a-z0-9][a-z0-9 ._-]{0,63}$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9 ._+-]{0,62}$")

@@ -101,13 +101,14 @@ def clean_types(types: object) -> list[str]:
 
 
 def create_subscription(
-    db: Database, *, name: str, url: str, types: list[str] | None = None
+    db: Database, *, name: str, url: str, types: list[str] | None = None, owner: str | None = None
 ) -> tuple[Subscription, str]:
-    """A new active subscription and its secret: show the secret once, it is not shown again."""
+    """A new active subscription and its secret: show the secret once, it is not shown again.
+    `owner` (who made it): the subscription never receives what the owner may not read."""
     secret = new_secret()
     subscription = Subscription(
         name=clean_name(name), url=clean_url(url), types=clean_types(types), secret=secret,
-        is_active=True,
+        is_active=True, owner=owner,
     )  # fmt: skip
     with db.write() as s:
         s.add(subscription)

@@ -13,6 +13,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import partial
@@ -51,11 +52,15 @@ def matches(patterns: list[str], event_type: str) -> bool:
     return not patterns or any(fnmatchcase(event_type, p) for p in patterns)
 
 
+#: may this subscription's owner read what the event tells? Set by the application (the
+#: rules live with documents and accounts, which this module must not import); until then,
+#: and for events about no document, everything is visible.
+visibility_rule: Callable[[Event, Subscription], bool] | None = None
+
+
 def visible_to_subscription(event: Event, subscription: Subscription) -> bool:
-    """Extension point for access rules: may this subscription's owner read what the event
-    tells? Always True until accounts and restricted lessons exist; then it must answer for
-    the subscription's owner, and fanout() and deliver() already ask it."""
-    return True
+    """fanout() and deliver() both ask: a subscriber never receives what its owner may not read."""
+    return visibility_rule is None or visibility_rule(event, subscription)
 
 
 def wants(subscription: Subscription, event: Event) -> bool:

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from kb.accounts import models as _accounts  # noqa: F401
 from kb.db import Base, make_engine
 from kb.documents import models as _documents  # noqa: F401  (register tables)
 from kb.events import models as _events  # noqa: F401

@@ -5,6 +5,6 @@ SearchIndex for the projection mechanics (file lock, last_seq, rebuild).
 """
 
 from kb.search.index import SearchIndex
-from kb.search.records import Hit, IndexDoc, QueryError, SearchResults
+from kb.search.records import Hit, IndexDoc, QueryError, Reader, SearchResults
 
-__all__ = ["Hit", "IndexDoc", "QueryError", "SearchIndex", "SearchResults"]
+__all__ = ["Hit", "IndexDoc", "QueryError", "Reader", "SearchIndex", "SearchResults"]

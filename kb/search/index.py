@@ -21,9 +21,9 @@ from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
 from whoosh.sorting import Count
 
-from kb.search import collect, facets, present, store
+from kb.search import access, collect, facets, present, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
-from kb.search.records import Hit, IndexDoc, QueryError, SearchResults
+from kb.search.records import Hit, IndexDoc, QueryError, Reader, SearchResults
 from kb.search.schema import SCHEMA_VERSION, build_schema, doc_fields
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ class SearchIndex:
         self._local = threading.local()
         self._searchers: weakref.WeakSet[Searcher] = weakref.WeakSet()
         self._searchers_lock = threading.Lock()
-        self._related: OrderedDict[tuple[str, int], list[Hit]] = OrderedDict()
+        # (index generation, doc id, limit, access_key(reader)) -> related hits
+        self._related: OrderedDict[tuple, list[Hit]] = OrderedDict()
         self._related_lock = threading.Lock()
         self._facet_cache = facets.FacetCache()
 
@@ -157,7 +158,12 @@ class SearchIndex:
         sort: str = "relevance",
         page: int = 1,
         per_page: int = 20,
+        reader: Reader | None = None,
     ) -> SearchResults:
+        """One page of results for what a person typed, with facets over all of them and
+        perhaps a "did you mean". With a reader, everything (hits, total, facets,
+        snippets, suggestion) comes from the documents that reader may see; without
+        one, from every document (trusted internal callers only)."""
         if sort not in SORTS:
             raise QueryError(f"Unknown sort {sort!r}; use relevance or date.")
         if page < 1:
@@ -166,7 +172,8 @@ class SearchIndex:
             raise QueryError("At least one result per page is needed.")
         per_page = min(per_page, MAX_PER_PAGE)
         text = (q or "").strip()
-        filter_q = build_filter(filters)
+        visibility_q = access.visibility_filter(reader)
+        filter_q = access.combine(build_filter(filters), visibility_q)
         if text:
             validate(text)
             parsed = parse(self._parser, text)
@@ -193,7 +200,9 @@ class SearchIndex:
         )
         suggestion = None
         if text and (relaxed or total < SUGGEST_BELOW):
-            suggestion = self._suggest(searcher, text, filter_q, 0 if relaxed else total, budget)
+            suggestion = self._suggest(
+                searcher, text, filter_q, visibility_q, 0 if relaxed else total, budget
+            )
         return SearchResults(
             query=text,
             total=total,
@@ -206,27 +215,39 @@ class SearchIndex:
             sort=sort,
         )
 
-    def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
+    def more_like(self, doc_id: str, limit: int = 5, *, reader: Reader | None = None) -> list[Hit]:
         """Documents sharing the most distinctive words, tags and topics of doc_id
-        (an unknown id has no relatives: []). Cached until the index changes: the query
-        costs ~15 ms on 10,000 documents, and every document page asks for it."""
+        (an unknown id has no relatives: []). With a reader, only documents that reader
+        may see, and nothing at all for a doc_id they may not see.
+
+        Cached: the query costs ~15 ms on 10,000 documents, and every document page asks
+        for it. The key holds the reader's access (readers who see the same documents
+        share entries, no one is served another's) and the index generation the answer
+        was computed from (a thread still on an older searcher cannot leave an entry that
+        a newer one would serve after a document became restricted)."""
         searcher = self._searcher()
-        key = (doc_id, limit)
+        key = (searcher.reader().generation(), doc_id, limit, access.access_key(reader))
         with self._related_lock:
             if key in self._related:
                 self._related.move_to_end(key)
                 return list(self._related[key])
-        hits = self._more_like(searcher, doc_id, limit)
+        hits = self._more_like(searcher, doc_id, limit, access.visibility_filter(reader))
         with self._related_lock:
             self._related[key] = hits
             while len(self._related) > RELATED_CACHE:
                 self._related.popitem(last=False)
         return list(hits)
 
-    def _more_like(self, searcher: Searcher, doc_id: str, limit: int) -> list[Hit]:
+    def _more_like(
+        self, searcher: Searcher, doc_id: str, limit: int, visibility_q: query.Query | None
+    ) -> list[Hit]:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None or limit < 1:
             return []
+        if visibility_q is not None:
+            this = query.And([query.Term("id", doc_id), visibility_q])
+            if docnum not in set(searcher.docs_for_query(this)):
+                return []  # not theirs to see: neither are its relatives
         stored = searcher.stored_fields(docnum)
         text = " ".join(stored.get(k) or "" for k in ("title", "summary", "body"))
         # body is stored, not vectored: derive key terms from its text.
@@ -241,7 +262,9 @@ class SearchIndex:
                     clauses.append(query.Term(fieldname, value, boost=2.0))
         if not clauses:
             return []
-        results = searcher.search(query.Or(clauses), limit=limit, mask={docnum})
+        results = searcher.search(
+            query.Or(clauses), limit=limit, filter=visibility_q, mask={docnum}
+        )
         return present.plain_hits(results)
 
     def close(self) -> None:
@@ -315,14 +338,21 @@ class SearchIndex:
         searcher: Searcher,
         text: str,
         filter_q: query.Query | None,
+        visibility_q: query.Query | None,
         total: int,
         budget: collect.Budget,
     ) -> str | None:
+        """A corrected query, only when it finds more than the person already has.
+        Both the candidate words (present.suggest) and that check see only what the
+        reader may: a word held by hidden documents alone is never offered."""
         try:
-            suggestion = present.suggest(searcher, text)
+            budget.remaining()
+            visible = None
+            if visibility_q is not None:
+                visible = set(searcher.docs_for_query(visibility_q))
+            suggestion = present.suggest(searcher, text, visible)
             if suggestion is None:
                 return None
-            # Only offer it when it finds more than what the person already has.
             corrected = parse(self._parser, suggestion)
             better = len(
                 collect.run(searcher, corrected, filter_q, budget, limit=None, scored=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from whoosh import highlight
 from whoosh.reading import IndexReader
@@ -56,10 +56,15 @@ def plain_hits(results: Iterable) -> list[Hit]:
 class _SpellingCorrector(Corrector):
     """Suggestions from the unstemmed title and body words, closest first, then the
     most common. (Whoosh's ReaderCorrector ignores the distance and MultiCorrector
-    yields its pairs in the wrong order, so neither can merge two fields.)"""
+    yields its pairs in the wrong order, so neither can merge two fields.)
 
-    def __init__(self, reader: IndexReader) -> None:
+    With `visible` (the document numbers the reader may see), a word counts only by the
+    visible documents holding it: a word found only in restricted documents is never
+    offered, and rankings are those of an index without the hidden documents."""
+
+    def __init__(self, reader: IndexReader, visible: Container[int] | None = None) -> None:
         self.reader = reader
+        self.visible = visible
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> list[tuple[float, str]]:
         scores: dict[str, float] = {}
@@ -67,17 +72,36 @@ class _SpellingCorrector(Corrector):
             for fieldname in _SPELL_FIELDS:
                 for word in self.reader.terms_within(fieldname, text, distance, prefix=prefix):
                     if word not in scores:
-                        freq = self.reader.doc_frequency(fieldname, word)
-                        scores[word] = -distance + freq / (freq + 1.0)
+                        freq = _frequency(self.reader, fieldname, word, self.visible)
+                        if freq:
+                            scores[word] = -distance + freq / (freq + 1.0)
         return [(score, word) for word, score in scores.items()]
 
 
-def _known(reader: IndexReader, word: str) -> bool:
-    return any((fieldname, word) in reader for fieldname in _KNOWN_FIELDS)
+def _frequency(
+    reader: IndexReader, fieldname: str, word: str, visible: Container[int] | None
+) -> int:
+    """How many (visible) documents hold the word in the field."""
+    if visible is None:
+        return reader.doc_frequency(fieldname, word)
+    if (fieldname, word) not in reader:
+        return 0
+    return sum(1 for docnum in reader.postings(fieldname, word).all_ids() if docnum in visible)
 
 
-def suggest(searcher: Searcher, text: str) -> str | None:
-    """A corrected query string for words the index has never seen, or None."""
+def _known(reader: IndexReader, word: str, visible: Container[int] | None) -> bool:
+    if visible is None:
+        return any((fieldname, word) in reader for fieldname in _KNOWN_FIELDS)
+    return any(
+        (fieldname, word) in reader
+        and any(docnum in visible for docnum in reader.postings(fieldname, word).all_ids())
+        for fieldname in _KNOWN_FIELDS
+    )
+
+
+def suggest(searcher: Searcher, text: str, visible: Container[int] | None = None) -> str | None:
+    """A corrected query string for words the (visible part of the) index has never seen,
+    or None. `visible`: the document numbers the reader may see, None for all."""
     try:
         parsed = _SPELL_PARSER.parse(text)
     except Exception:  # the main parser accepted the text; a suggestion is optional
@@ -91,11 +115,11 @@ def suggest(searcher: Searcher, text: str) -> str | None:
         # the analyzer ("foo:bar") has none and cannot be rewritten.
         if token.fieldname in _SPELL_FIELDS
         and token.startchar is not None
-        and not _known(reader, token.text)
+        and not _known(reader, token.text, visible)
     ]
     if not unknown:
         return None
-    corrector = _SpellingCorrector(reader)
+    corrector = _SpellingCorrector(reader, visible)
     try:
         correction = searcher.correct_query(
             parsed,

@@ -28,6 +28,22 @@ class IndexDoc:
     author: str | None
     date: datetime
     updated_at: datetime
+    # Who may read it (kb.search.access): "internal" = every signed-in user; anything
+    # else is treated as "restricted" to `groups` (case-insensitive names), plus `owner`
+    # (the author's username) and readers with all_access.
+    visibility: str = "internal"
+    groups: list[str] = field(default_factory=list)
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whose search this is. SearchIndex.query / more_like take one; None there means
+    trusted internal code that sees everything."""
+
+    all_access: bool = False  # curators and admins: no restriction
+    username: str | None = None  # None = anonymous: internal documents only
+    groups: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -9,11 +9,12 @@ from typing import Any
 from whoosh import fields
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StandardAnalyzer, StemmingAnalyzer
 
+from kb.search.access import group_values, owner_value, visibility_value
 from kb.search.records import Hit, IndexDoc
 
 # Bump whenever the schema or the way documents are turned into fields changes:
 # an index written with another version reports last_seq() None and gets rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Single- and multi-valued fields that can be filtered on and faceted.
 FACET_FIELDS: dict[str, str] = {
@@ -30,16 +31,17 @@ PLAIN_SNIPPET_CHARS = 200
 
 
 def build_schema() -> fields.Schema:
-    stem = StemmingAnalyzer()
     # One analyzer instance shared by title and body so a stemmed query term
     # means the same in both fields (ranking compares them).
+    stem = StemmingAnalyzer()
+    plain = StandardAnalyzer()  # the same words as `stem`, unstemmed
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         # Lower-cased so `type:Lesson` typed by a person still matches.
         type=fields.ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter()),
-        title=fields.TEXT(stored=True, analyzer=stem, field_boost=3.0, spelling=True),
+        title=fields.TEXT(stored=True, analyzer=stem, field_boost=3.0),
         summary=fields.TEXT(stored=True, analyzer=stem, field_boost=1.5),
-        body=fields.TEXT(stored=True, analyzer=stem, spelling=True),
+        body=fields.TEXT(stored=True, analyzer=stem),
         status=fields.KEYWORD(stored=True, lowercase=True),
         project=fields.KEYWORD(stored=True, lowercase=True),
         project_name=fields.TEXT(),
@@ -51,16 +53,24 @@ def build_schema() -> fields.Schema:
         author=fields.TEXT(stored=True),
         date=fields.DATETIME(stored=True, sortable=True),
         updated_at=fields.DATETIME(stored=True, sortable=True),
+        # Access (kb.search.access): filtered on, never stored, never named by the query
+        # language (USER_FIELDS), so a typed `owner:dana` is plain text.
+        visibility=fields.ID(),
+        groups=fields.KEYWORD(commas=True),
+        owner=fields.ID(),
+        # The unstemmed words of title and body, for spelling suggestions only (never
+        # searched). Not Whoosh's TEXT(spelling=True): it writes every posting of its
+        # spell_* field with document number 0, so nobody can tell which documents hold a
+        # word, and a suggestion must come from words the reader may see.
+        spell_title=fields.TEXT(analyzer=plain, phrase=False),
+        spell_body=fields.TEXT(analyzer=plain, phrase=False),
     )
 
 
 def build_spelling_schema() -> fields.Schema:
-    """A schema used only to parse a query for spelling correction.
-
-    Whoosh's SpellField stems query words (it passes `nomorph`, its analyzers read
-    `no_morph`), so the correction would be offered for "invois" instead of "invoise".
-    Parsing against unstemmed twins of the spelling fields keeps the words as typed.
-    """
+    """A schema used only to parse a query for spelling correction: title and body words
+    go to the unstemmed spell_title / spell_body fields, so they are kept as typed (a
+    stemmed "invois" would be corrected instead of "invoise")."""
     plain = StandardAnalyzer()
     keyword = fields.KEYWORD(lowercase=True, commas=True)
     return fields.Schema(
@@ -104,8 +114,12 @@ def doc_fields(doc: IndexDoc) -> dict[str, Any]:
         "status": (doc.status or "").lower(),
         "topics": _join(doc.topics),
         "tags": _join(doc.tags),
+        "spell_title": doc.title,
+        "spell_body": doc.body or "",
         "date": to_naive_utc(doc.date),
         "updated_at": to_naive_utc(doc.updated_at),
+        "visibility": visibility_value(doc.visibility),
+        "groups": ",".join(group_values(doc.groups)),
     }
     optional = {
         "project": doc.project,
@@ -114,6 +128,7 @@ def doc_fields(doc: IndexDoc) -> dict[str, Any]:
         "polarity": doc.polarity and doc.polarity.lower(),
         "priority": doc.priority and doc.priority.lower(),
         "author": doc.author,
+        "owner": owner_value(doc.owner),
     }
     # Absent rather than empty, so a facet has no "" bucket.
     values.update({k: v for k, v in optional.items() if v})

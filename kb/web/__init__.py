@@ -12,14 +12,13 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("web", __name__)
 
-#: Until accounts exist, changes made through the pages are attributed to this name.
-ACTOR = "anonymous"
-
 
 def init_app(app: Flask) -> None:
     # The view modules attach their routes to `bp` when imported.
     from kb.web import (  # noqa: F401
         admin_events,
+        admin_users,
+        auth,
         documents,
         editing,
         errors,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request
 
 from kb.context import current
-from kb.documents import services
+from kb.documents import access, services
 from kb.documents import vocabulary as v
 from kb.documents.models import Document
 from kb.projects import services as projects
+from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.web import bp
 from kb.web.params import args_with, filters_from, page_arg
@@ -28,11 +29,17 @@ SORTS = {
 }
 
 
-def document_or_404(folder: str, doc_id: str) -> Document:
-    """The document, if it exists and belongs to this folder (a lesson is not a guide)."""
-    doc = services.get_document(current().db, doc_id)
+def document_or_404(folder: str, doc_id: str, *, edit: bool = False) -> Document:
+    """The document, if it exists, belongs to this folder (a lesson is not a guide) and the
+    viewer may read it (or, with edit=True, change it); otherwise 404, so ids reveal nothing."""
+    doc = services.get_readable(current().db, doc_id, viewer())
     if doc is None or doc.type != v.TYPE_BY_FOLDER[folder]:
         abort(404)
+    if edit and not access.can_edit(viewer(), doc):
+        abort(
+            403,
+            description="You may read this document but not change it: ask its author or a curator.",
+        )
     return doc
 
 
@@ -63,6 +70,7 @@ def list_documents(folder: str):
         sort = sorts[0][0]
     page = services.list_documents(
         current().db, {**filters, "type": [doc_type]}, page=page_arg(), sort=sort,
+        viewer=viewer(),
         per_page=current_app.config["KB_PER_PAGE"],
     )  # fmt: skip
     return render_template(
@@ -86,7 +94,7 @@ def document(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id)
     revision = services.get_revision(current().db, doc.id)
     try:
-        related = current().index.more_like(doc.id, limit=5)
+        related = current().index.more_like(doc.id, limit=5, reader=access.reader(viewer()))
     except Exception:  # noqa: BLE001 - related documents are a nicety; the page must show
         current_app.logger.warning("related documents for %s failed", doc.id, exc_info=True)
         related = []

@@ -8,7 +8,8 @@ from kb.context import current
 from kb.core.errors import Conflict, KbError, ValidationError
 from kb.documents import services
 from kb.documents import vocabulary as v
-from kb.web import ACTOR, bp
+from kb.security import viewer
+from kb.web import bp
 from kb.web.diffs import line_diff
 from kb.web.documents import FOLDERS, document_or_404
 from kb.web.params import int_arg
@@ -60,7 +61,12 @@ def new_document(folder: str):
         return _preview(source, **context)
     try:
         doc = services.create_document(
-            current().db, source, actor=ACTOR, type_hint=doc_type, message=note
+            current().db,
+            source,
+            actor=viewer().actor,
+            type_hint=doc_type,
+            message=note,
+            created_by=viewer().username,
         )
     except KbError as exc:
         return _failed(exc, **context)
@@ -71,7 +77,7 @@ def new_document(folder: str):
 
 @bp.route(f"/<{FOLDERS}:folder>/<doc_id>/edit", methods=["GET", "POST"])
 def edit_document(folder: str, doc_id: str):
-    doc = document_or_404(folder, doc_id)
+    doc = document_or_404(folder, doc_id, edit=True)
     context = dict(
         mode="edit", folder=folder, doc_type=doc.type, doc=doc, heading=f"Edit {doc.id}",
         action_url=url_for("web.edit_document", folder=folder, doc_id=doc.id),
@@ -92,7 +98,7 @@ def edit_document(folder: str, doc_id: str):
         return _preview(source, **context)
     try:
         services.update_document(
-            current().db, doc.id, source, base_version=version, actor=ACTOR, message=note
+            current().db, doc.id, source, base_version=version, actor=viewer().actor, message=note
         )
     except Conflict as exc:
         return _conflict(exc, doc_id=doc.id, base_version=version, **context)

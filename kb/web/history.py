@@ -7,7 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from kb.context import current
 from kb.core.errors import Conflict, ValidationError
 from kb.documents import services
-from kb.web import ACTOR, bp
+from kb.security import viewer
+from kb.web import bp
 from kb.web.diffs import line_diff
 from kb.web.documents import FOLDERS, document_or_404
 from kb.web.params import int_arg
@@ -49,12 +50,14 @@ def revision(folder: str, doc_id: str, number: int):
 
 @bp.post(f"/<{FOLDERS}:folder>/<doc_id>/revisions/<int:number>/restore")
 def restore(folder: str, doc_id: str, number: int):
-    doc = document_or_404(folder, doc_id)
+    doc = document_or_404(folder, doc_id, edit=True)
     try:
         version = int_arg("version", 0, source=request.form)
         if version < 1:
             raise ValidationError("The form lost the version you were looking at; reload the page.")
-        services.restore_revision(current().db, doc.id, number, base_version=version, actor=ACTOR)
+        services.restore_revision(
+            current().db, doc.id, number, base_version=version, actor=viewer().actor
+        )
     except (Conflict, ValidationError) as exc:
         flash(f"Not restored: {exc.message}", "error")
         return redirect(url_for("web.history", folder=folder, doc_id=doc.id), code=303)

@@ -6,6 +6,7 @@ from flask import render_template
 
 from kb.context import current
 from kb.documents import services
+from kb.security import viewer
 from kb.web import bp
 
 RECENT = 6
@@ -15,12 +16,14 @@ GUIDES = 12
 @bp.get("/")
 def home():
     db = current().db
-    lessons = services.list_documents(db, {"type": ["lesson"]}, per_page=RECENT)
-    guides = services.list_documents(db, {"type": ["guide"]}, per_page=GUIDES, sort="order")
+    lessons = services.list_documents(db, {"type": ["lesson"]}, per_page=RECENT, viewer=viewer())
+    guides = services.list_documents(
+        db, {"type": ["guide"]}, per_page=GUIDES, sort="order", viewer=viewer()
+    )
     return render_template(
         "home.html",
         lessons=lessons,
-        process_total=services.count_documents(db).get("process", 0),
+        process_total=services.count_documents(db, viewer()).get("process", 0),
         guides=guides,
-        projects=services.project_summaries(db),
+        projects=services.project_summaries(db, viewer()),
     )

@@ -10,6 +10,7 @@ from kb.core.errors import KbError
 from kb.documents import services as documents
 from kb.markdown import to_html
 from kb.projects import services as projects
+from kb.security import viewer
 from kb.web import bp
 
 PROJECT_DOCUMENTS = 100
@@ -28,7 +29,9 @@ def description_html(source: str) -> Markup | None:
 
 @bp.get("/projects")
 def list_projects():
-    return render_template("projects.html", summaries=documents.project_summaries(current().db))
+    return render_template(
+        "projects.html", summaries=documents.project_summaries(current().db, viewer())
+    )
 
 
 @bp.get("/projects/<key>")
@@ -37,7 +40,11 @@ def project(key: str):
     if project is None:
         abort(404)
     docs = documents.list_documents(
-        current().db, {"project": [project.key]}, per_page=PROJECT_DOCUMENTS, sort="id"
+        current().db,
+        {"project": [project.key]},
+        per_page=PROJECT_DOCUMENTS,
+        sort="id",
+        viewer=viewer(),
     )
     return render_template(
         "project.html",

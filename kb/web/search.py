@@ -6,8 +6,10 @@ from flask import current_app, render_template, request, url_for
 
 from kb.context import current
 from kb.core.errors import ValidationError
+from kb.documents import access
 from kb.documents.vocabulary import TOPICS
 from kb.search import QueryError
+from kb.security import viewer
 from kb.web import bp
 from kb.web.params import args_with, filters_from, int_arg
 
@@ -78,6 +80,7 @@ def search():
             sort=sort or ("relevance" if q.strip() else "date"),
             page=int_arg("page", 1),
             per_page=current_app.config["KB_PER_PAGE"],
+            reader=access.reader(viewer()),
         )
     except (QueryError, ValidationError) as exc:
         return render_template("search.html", **{**context, "error": exc.message}), 400

@@ -15,6 +15,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from kb.context import current
 from kb.core.errors import KbError, NotFound
 from kb.events import subscriptions, webhooks
+from kb.security import viewer
 from kb.web import bp
 
 DELIVERY_LOG = 100
@@ -87,7 +88,11 @@ def admin_create_subscription():
     form = _form()
     try:
         sub, secret = subscriptions.create_subscription(
-            current().db, name=form["name"], url=form["url"], types=types_from(form["types"])
+            current().db,
+            name=form["name"],
+            url=form["url"],
+            types=types_from(form["types"]),
+            owner=viewer().username,
         )
     except KbError as exc:
         return _list_page(exc.status, form=form, error=exc.message)

@@ -47,8 +47,16 @@ def _has_content(folder: Path) -> bool:
     return folder.is_dir() and any(folder.rglob("*.md"))
 
 
+#: the account the browser journeys sign in with
+EDITOR = ("petra", "a browser test password")
+
+
 def _load(app) -> None:  # noqa: ANN001
     kb = app.extensions["kb"]
+    from kb.accounts import services as accounts
+
+    accounts.create_user(kb.db, EDITOR[0], password=EDITOR[1], role="curator",
+                         display_name="Petra Lind", actor="test")  # fmt: skip
     if _has_content(CONTENT):
         report = import_tree(kb.db, CONTENT, actor="starter")
         assert report.created, report.summary()

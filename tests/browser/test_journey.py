@@ -7,12 +7,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .live import EDITOR
+
 pytestmark = pytest.mark.browser
 
 
 def test_search_open_edit_save_and_see_history(live_kb, page):
+    # Signed out, kb sends people to the sign-in page and back where they wanted to go.
     page.goto(live_kb.url + "/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.get_by_label("Username").fill(EDITOR[0])
+    page.get_by_label("Password").fill(EDITOR[1])
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("What did we learn")
+    expect(page.locator(".account-name")).to_have_text("Petra Lind")
 
     # Search from the box in the header, as on every page.
     page.get_by_label("Search the PMO memory").fill("supplier interface")
@@ -50,5 +58,5 @@ def test_search_open_edit_save_and_see_history(live_kb, page):
     page.get_by_role("link", name=re.compile("^History")).click()
     newest = page.locator("table.history tbody tr").first
     expect(newest).to_contain_text("Added a concrete action")
-    expect(newest).to_contain_text("anonymous")
+    expect(newest).to_contain_text("petra")
     expect(newest).to_contain_text("current")

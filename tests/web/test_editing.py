@@ -38,7 +38,7 @@ def test_create_redirects_to_the_new_page_with_a_message(client, kb, lesson_md):
     assert "created." in page  # the flash message
     doc_id = location.rsplit("/", 1)[1]
     revision = services.get_revision(kb.db, doc_id)
-    assert revision.author == "anonymous" and revision.message == "From the workshop"
+    assert revision.author == "ada" and revision.message == "From the workshop"
 
 
 def test_preview_without_javascript_renders_and_keeps_the_text(client, lesson_md):

@@ -11,6 +11,12 @@
     body.appendChild(p);
   }
 
+  // Session-authenticated JSON calls carry the page's CSRF token (see base.html) in a header.
+  function csrfToken() {
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.getAttribute("content") : "";
+  }
+
   function setUp(form) {
     var button = form.querySelector("[data-preview-button]");
     var textarea = form.querySelector("textarea[name=markdown]");
@@ -29,7 +35,11 @@
       button.setAttribute("aria-busy", "true");
       fetch("/api/preview", {
         method: "POST",
-        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        headers: {
+          "Content-Type": "application/json",
+          "Accept": "application/json",
+          "X-CSRFToken": csrfToken()
+        },
         credentials: "same-origin",
         body: JSON.stringify({ markdown: textarea.value, type: form.dataset.previewType })
       })

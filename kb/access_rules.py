@@ -1,0 +1,93 @@
+"""Which role each route needs: one table, checked before every request.
+
+A route missing from the table is refused (fail closed), and a test fails for every route
+not listed here, so a new route cannot go out without a decision.
+- "public": anyone, signed in or not (sign-in page, health check, static files);
+- "producer": authenticated by its own producer signature or token (event ingest);
+- "reader": signed-in users, and anonymous visitors when KB_ANONYMOUS_READ is on;
+- "user": any signed-in user (their own account and tokens);
+- "contributor", "curator", "admin": that role or a higher one.
+Rules about single documents (restricted ones) are checked by the views on top of this.
+"""
+
+from __future__ import annotations
+
+PUBLIC, PRODUCER, READER, USER = "public", "producer", "reader", "user"
+CONTRIBUTOR, CURATOR, ADMIN = "contributor", "curator", "admin"
+
+#: (endpoint, method) -> what it needs; "*" matches every method of that endpoint
+RULES: dict[tuple[str, str], str] = {
+    ("static", "*"): PUBLIC,
+    ("healthz", "*"): PUBLIC,
+    ("web.login", "*"): PUBLIC,
+    ("web.logout", "*"): PUBLIC,
+    ("api.openapi_json", "*"): PUBLIC,
+    ("api.post_events", "POST"): PRODUCER,
+    # reading
+    ("web.home", "GET"): READER,
+    ("web.list_documents", "GET"): READER,
+    ("web.document", "GET"): READER,
+    ("web.download", "GET"): READER,
+    ("web.history", "GET"): READER,
+    ("web.diff", "GET"): READER,
+    ("web.revision", "GET"): READER,
+    ("web.search", "GET"): READER,
+    ("web.list_projects", "GET"): READER,
+    ("web.project", "GET"): READER,
+    ("api.search", "GET"): READER,
+    ("api.list_projects", "GET"): READER,
+    ("api.get_project", "GET"): READER,
+    # one's own account
+    ("web.account", "*"): USER,
+    ("web.change_password", "*"): USER,
+    ("web.tokens", "*"): USER,
+    ("web.revoke_token", "POST"): USER,
+    ("web.end_sessions", "POST"): USER,
+    # writing
+    ("web.new_document", "*"): CONTRIBUTOR,
+    ("web.edit_document", "*"): CONTRIBUTOR,
+    ("web.restore", "POST"): CONTRIBUTOR,
+    ("api.preview", "POST"): CONTRIBUTOR,
+    # curating
+    ("web.admin_events", "GET"): CURATOR,
+    ("web.admin_event", "GET"): CURATOR,
+    ("web.admin_retry", "POST"): CURATOR,
+    ("api.list_events", "GET"): CURATOR,
+    ("api.get_event", "GET"): CURATOR,
+    # administration
+    ("web.admin_subscriptions", "*"): ADMIN,
+    ("web.admin_create_subscription", "POST"): ADMIN,
+    ("web.admin_subscription", "*"): ADMIN,
+    ("web.admin_update_subscription", "POST"): ADMIN,
+    ("web.admin_subscription_active", "POST"): ADMIN,
+    ("web.admin_rotate_subscription_secret", "POST"): ADMIN,
+    ("web.admin_producers", "*"): ADMIN,
+    ("web.admin_create_producer", "POST"): ADMIN,
+    ("web.admin_producer", "*"): ADMIN,
+    ("web.admin_producer_active", "POST"): ADMIN,
+    ("web.admin_rotate_producer", "POST"): ADMIN,
+    ("web.admin_users", "*"): ADMIN,
+    ("web.admin_user", "*"): ADMIN,
+    ("web.admin_audit", "GET"): ADMIN,
+}
+for _collection in ("lesson", "process", "guide"):
+    RULES.update({
+        (f"api.list_{_collection}", "GET"): READER,
+        (f"api.get_{_collection}", "GET"): READER,
+        (f"api.revisions_{_collection}", "GET"): READER,
+        (f"api.revision_{_collection}", "GET"): READER,
+        (f"api.create_{_collection}", "POST"): CONTRIBUTOR,
+        (f"api.update_{_collection}", "PUT"): CONTRIBUTOR,
+    })  # fmt: skip
+for _endpoint in ("api.list_subscriptions", "api.create_subscription", "api.get_subscription",
+                  "api.update_subscription", "api.rotate_subscription_secret",
+                  "api.list_subscription_deliveries"):  # fmt: skip
+    RULES[(_endpoint, "*")] = ADMIN
+
+
+def rule_for(endpoint: str | None, method: str) -> str | None:
+    if endpoint is None:
+        return None
+    if method in ("HEAD", "OPTIONS"):
+        method = "GET"
+    return RULES.get((endpoint, method)) or RULES.get((endpoint, "*"))

@@ -1,0 +1,1 @@
+"""Accounts, roles, groups and API tokens: who may read and change what."""

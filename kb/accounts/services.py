@@ -1,0 +1,209 @@
+"""Users, groups, API tokens and the audit log. Every change is attributed to an actor."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.accounts.models import ROLES, ApiToken, AuditEntry, Group, User
+from kb.accounts.passwords import hash_password
+from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.time import utcnow
+from kb.db import Database
+
+USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+GROUP = re.compile(r"^[a-z0-9][a-z0-9 ._-]{0,63}$")
+TOKEN_PREFIX = "kbu_"
+SCOPES = ("read", "write")
+
+
+def audit(s: Session, actor: str | None, action: str, target: str | None = None, *,
+          address: str | None = None, **details) -> None:  # fmt: skip
+    s.add(AuditEntry(actor=actor, action=action, target=target, address=address, details=details))
+
+
+def _clean_username(username: str) -> str:
+    username = (username or "").strip().lower()
+    if not USERNAME.match(username):
+        raise ValidationError(
+            "A username is 2-40 lower-case letters, digits, '.', '_' or '-', starting with a letter.",
+            field="username",
+        )
+    return username
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationError(f"The role must be one of: {', '.join(ROLES)}.", field="role")
+    return role
+
+
+def _groups(s: Session, names: list[str]) -> list[Group]:
+    found = []
+    for raw in names:
+        name = raw.strip().lower()
+        if not GROUP.match(name):
+            raise ValidationError(f"'{raw}' is not a valid group name.", field="groups")
+        group = s.scalar(select(Group).where(Group.name == name))
+        if group is None:
+            group = Group(name=name)
+            s.add(group)
+        found.append(group)
+    return found
+
+
+def create_user(db: Database, username: str, *, password: str, role: str = "reader",
+                display_name: str | None = None, email: str | None = None,
+                groups: list[str] | None = None, actor: str | None = None) -> User:  # fmt: skip
+    username = _clean_username(username)
+    _check_role(role)
+    password_hash = hash_password(password)
+    with db.write() as s:
+        if s.scalar(select(User).where(User.username == username)) is not None:
+            raise Conflict(f"There is already a user {username}.", field="username")
+        user = User(username=username, display_name=(display_name or username).strip()[:120],
+                    email=(email or None), password_hash=password_hash, role=role,
+                    session_token=secrets.token_hex(16), groups=_groups(s, groups or []))  # fmt: skip
+        s.add(user)
+        audit(s, actor, "user.created", username, role=role, groups=groups or [])
+    return get_user(db, username)
+
+
+def get_user(db: Database, username: str) -> User | None:
+    with db.read() as s:
+        return s.scalar(select(User).where(User.username == (username or "").strip().lower()))
+
+
+def get_user_by_id(db: Database, user_id: int) -> User | None:
+    with db.read() as s:
+        return s.get(User, user_id)
+
+
+def list_users(db: Database) -> list[User]:
+    with db.read() as s:
+        return list(s.scalars(select(User).order_by(User.username)))
+
+
+def list_groups(db: Database) -> list[Group]:
+    with db.read() as s:
+        return list(s.scalars(select(Group).order_by(Group.name)))
+
+
+def _user_for_update(s: Session, username: str) -> User:
+    user = s.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None:
+        raise NotFound(f"There is no user {username}.")
+    return user
+
+
+def update_user(db: Database, username: str, *, actor: str, role: str | None = None,
+                groups: list[str] | None = None, is_active: bool | None = None,
+                display_name: str | None = None, email: str | None = None) -> User:  # fmt: skip
+    with db.write() as s:
+        user = _user_for_update(s, username)
+        changes: dict = {}
+        if role is not None and role != user.role:
+            changes["role"] = [user.role, _check_role(role)]
+            user.role = role
+        if groups is not None:
+            new = _groups(s, groups)
+            changes["groups"] = [[g.name for g in user.groups], [g.name for g in new]]
+            user.groups = new
+        if is_active is not None and is_active != user.is_active:
+            changes["active"] = [user.is_active, is_active]
+            user.is_active = is_active
+            user.session_token = secrets.token_hex(16)  # a disabled user's sessions end now
+        if display_name is not None:
+            user.display_name = display_name.strip()[:120] or user.username
+        if email is not None:
+            user.email = email.strip() or None
+        audit(s, actor, "user.updated", username, **changes)
+    return get_user(db, username)
+
+
+def set_password(db: Database, username: str, password: str, *, actor: str,
+                 address: str | None = None) -> User:  # fmt: skip
+    """New password; every existing session of the user ends."""
+    password_hash = hash_password(password)
+    with db.write() as s:
+        user = _user_for_update(s, username)
+        user.password_hash = password_hash
+        user.password_changed_at = utcnow()
+        user.session_token = secrets.token_hex(16)
+        audit(s, actor, "user.password_changed", username, address=address)
+    return get_user(db, username)
+
+
+def end_sessions(db: Database, username: str, *, actor: str, address: str | None = None) -> None:
+    with db.write() as s:
+        user = _user_for_update(s, username)
+        user.session_token = secrets.token_hex(16)
+        audit(s, actor, "user.sessions_ended", username, address=address)
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(db: Database, username: str, *, name: str, scope: str,
+                 address: str | None = None) -> tuple[ApiToken, str]:  # fmt: skip
+    """A new API token for `username` (made by that user); the token is returned once."""
+    if scope not in SCOPES:
+        raise ValidationError("The scope must be read or write.", field="scope")
+    name = " ".join((name or "").split())[:80] or "API token"
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.write() as s:
+        user = _user_for_update(s, username)
+        row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), scope=scope)
+        s.add(row)
+        audit(s, username, "token.created", name, address=address, scope=scope)
+    return row, token
+
+
+def list_tokens(db: Database, username: str) -> list[ApiToken]:
+    with db.read() as s:
+        return list(s.scalars(select(ApiToken).join(User).where(User.username == username)
+                              .order_by(ApiToken.created_at.desc())))  # fmt: skip
+
+
+def revoke_token(db: Database, username: str, token_id: int, *, address: str | None = None) -> None:
+    with db.write() as s:
+        row = s.scalar(select(ApiToken).join(User).where(User.username == username,
+                                                         ApiToken.id == token_id))  # fmt: skip
+        if row is None:
+            raise NotFound("There is no such token.")
+        row.revoked_at = row.revoked_at or utcnow()
+        audit(s, username, "token.revoked", row.name, address=address)
+
+
+def user_for_token(db: Database, token: str) -> tuple[User, str] | None:
+    """(the user, the token's scope) for a live token of an active user."""
+    with db.read() as s:
+        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
+                                              ApiToken.revoked_at.is_(None)))  # fmt: skip
+        if row is None:
+            return None
+        user = s.get(User, row.user_id)
+        if user is None or not user.is_active:
+            return None
+        last, token_id = row.last_used_at, row.id
+    now = utcnow()
+    if (
+        last is None
+        or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))).total_seconds() > 60
+    ):
+        with db.write() as s:  # at most once a minute: a busy script must not write every call
+            s.get(ApiToken, token_id).last_used_at = now
+    return user, row.scope
+
+
+def list_audit(db: Database, limit: int = 200) -> list[AuditEntry]:
+    with db.read() as s:
+        return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

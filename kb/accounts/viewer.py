@@ -1,0 +1,52 @@
+"""Who is acting: the signed-in user (or an API token's user, or nobody) and their role.
+
+Roles, in order: reader (reads), contributor (also writes lessons and process models),
+curator (reads and edits everything, restricted documents too), admin (also accounts).
+The rules about documents live in kb.documents.access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kb.accounts.models import ROLES, User
+
+
+@dataclass(frozen=True)
+class Viewer:
+    username: str | None = None
+    role: str = "anonymous"
+    groups: frozenset[str] = field(default_factory=frozenset)
+    display_name: str = "Anonymous"
+    user_id: int | None = None
+    #: an API token with the read scope cannot change anything
+    read_only: bool = False
+
+    @classmethod
+    def of(cls, user: User, *, read_only: bool = False) -> Viewer:
+        return cls(user.username, user.role, frozenset(g.name for g in user.groups),
+                   user.display_name, user.id, read_only)  # fmt: skip
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.username is None
+
+    def has_role(self, role: str) -> bool:
+        if self.is_anonymous:
+            return False
+        if self.read_only and role != "reader":
+            return False
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    @property
+    def all_access(self) -> bool:
+        return not self.is_anonymous and ROLES.index(self.role) >= ROLES.index("curator")
+
+    @property
+    def actor(self) -> str:
+        return self.username or "anonymous"
+
+
+ANONYMOUS = Viewer()
+#: trusted code (command line, handlers) reads everything
+SYSTEM = Viewer(username="kb", role="admin", display_name="kb")

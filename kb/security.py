@@ -1,0 +1,167 @@
+"""Who is asking, and may they: sessions (Flask-Login), API tokens, the route table, CSRF and
+security headers — for the HTML pages and the JSON API alike.
+
+Sessions are revocable: the session cookie holds the user's id *and* their current session
+token; logout-everywhere, a password change or disabling the user changes the token, and every
+request checks it. A new session starts at each sign-in (no fixation).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect, validate_csrf
+from wtforms import ValidationError as CsrfInvalid
+
+from kb.access_rules import PRODUCER, PUBLIC, READER, USER, rule_for
+from kb.accounts import services as accounts
+from kb.accounts.models import User
+from kb.accounts.viewer import ANONYMOUS, Viewer
+from kb.context import current
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+#: sensitive changes (password, role, tokens) need a sign-in at most this old
+RECENT_LOGIN = 10 * 60
+
+
+class SessionUser(UserMixin):
+    def __init__(self, user: User):
+        self.user = user
+        self.viewer = Viewer.of(user)
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_token}"
+
+
+@login_manager.user_loader
+def _load(session_id: str) -> SessionUser | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = accounts.get_user_by_id(current().db, int(user_id))
+    if user is None or not user.is_active or user.session_token != token:
+        return None  # logged out everywhere, password changed, or disabled
+    return SessionUser(user)
+
+
+def viewer() -> Viewer:
+    """The person (or script) behind this request."""
+    return g.get("kb_viewer", ANONYMOUS)
+
+
+def sign_in(user: User) -> None:
+    session.clear()  # a fresh session: nothing from before the sign-in survives
+    login_user(SessionUser(user))
+    session["auth_at"] = int(time.time())
+
+
+def sign_out() -> None:
+    """Sign out everywhere: the user's session token changes, so a copied cookie is dead too."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current().db, current_user.user.username,
+                              actor=current_user.user.username, address=request.remote_addr)  # fmt: skip
+    logout_user()
+    session.clear()
+
+
+def recently_signed_in() -> bool:
+    return time.time() - session.get("auth_at", 0) < RECENT_LOGIN
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only our own paths: never another host, scheme or a protocol-relative //host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:  # fmt: skip
+        return default
+    return target
+
+
+def _bearer() -> Viewer | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    found = accounts.user_for_token(current().db, header[7:].strip())
+    if found is None:
+        abort(401, description="This API token is unknown, revoked, or its user is disabled.")
+    user, scope = found
+    return Viewer.of(user, read_only=scope == "read")
+
+
+def _guard():  # noqa: ANN202
+    if request.routing_exception is not None:
+        return None  # Flask answers it (404, 405) after this hook
+    rule = rule_for(request.endpoint, request.method)
+    if rule is None:
+        abort(403, description="This page has no access rule.")
+    if rule in (PUBLIC, PRODUCER):
+        return None
+    is_api = request.blueprint == "api"
+    who = _bearer() if is_api else None
+    if who is None and current_user.is_authenticated:
+        who = current_user.viewer
+        if is_api and request.method not in ("GET", "HEAD", "OPTIONS"):
+            _check_csrf_header()
+    g.kb_viewer = who or ANONYMOUS
+    if who is None:
+        if rule == READER and current_app.config["KB_ANONYMOUS_READ"]:
+            return None
+        if is_api:
+            abort(401, description="Sign in, or send an API token: Authorization: Bearer <token>.")
+        from flask import redirect, url_for
+
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    if rule in (USER, READER):
+        return None
+    if not who.has_role(rule):
+        abort(
+            403,
+            description=f"This needs the {rule} role{' (your token is read-only)' if who.read_only else ''}.",
+        )
+    return None
+
+
+def _check_csrf_header() -> None:
+    """JSON calls made with a session cookie (the edit page's preview) carry the CSRF token
+    in a header; calls with a bearer token need none (a browser never adds that header)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except CsrfInvalid:
+        abort(400, description="The CSRF token is missing or invalid; reload the page.")
+
+
+def _headers(response):  # noqa: ANN001, ANN202
+    h = response.headers
+    h.setdefault("Content-Security-Policy",
+                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                 "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    production = app.config["KB_ENV"] == "production"
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_NAME="kb_session",
+        REMEMBER_COOKIE_DURATION=0,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    csrf.init_app(app)
+    app.before_request(_guard)
+    app.after_request(_headers)

@@ -1,0 +1,181 @@
+"""Every route, called as anonymous, reader, contributor, curator and admin.
+
+This table is written independently of kb/access_rules.py: a route added to the application
+without a line here fails `test_every_route_is_listed`, and a line that disagrees with what
+the application does fails the table test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kb.documents import services as documents
+from kb.events import subscriptions
+from kb.events.producers import create_producer
+
+ROLES = ["anonymous", "reader", "contributor", "curator", "admin"]
+# who may: "public", "producer" (its own credentials only), "reader" (any signed-in user),
+# "user" (signed-in: own account), "contributor", "curator", "admin"
+EXPECTED: dict[tuple[str, str], str] = {
+    ("static", "GET"): "public",
+    ("healthz", "GET"): "public",
+    ("web.login", "GET"): "public",
+    ("web.login", "POST"): "public",
+    ("web.logout", "GET"): "public",
+    ("web.logout", "POST"): "public",
+    ("api.openapi_json", "GET"): "public",
+    ("api.post_events", "POST"): "producer",
+    ("web.home", "GET"): "reader",
+    ("web.list_documents", "GET"): "reader",
+    ("web.document", "GET"): "reader",
+    ("web.download", "GET"): "reader",
+    ("web.history", "GET"): "reader",
+    ("web.diff", "GET"): "reader",
+    ("web.revision", "GET"): "reader",
+    ("web.search", "GET"): "reader",
+    ("web.list_projects", "GET"): "reader",
+    ("web.project", "GET"): "reader",
+    ("api.search", "GET"): "reader",
+    ("api.list_projects", "GET"): "reader",
+    ("api.get_project", "GET"): "reader",
+    ("web.new_document", "GET"): "contributor",
+    ("web.new_document", "POST"): "contributor",
+    # editing a document someone else created needs a curator; its creator, a contributor,
+    # may too (test_contributors_edit_what_they_created)
+    ("web.edit_document", "GET"): "curator",
+    ("web.edit_document", "POST"): "curator",
+    ("web.restore", "POST"): "curator",
+    ("api.preview", "POST"): "contributor",
+    ("web.admin_events", "GET"): "curator",
+    ("web.admin_event", "GET"): "curator",
+    ("web.admin_retry", "POST"): "curator",
+    ("api.list_events", "GET"): "curator",
+    ("api.get_event", "GET"): "curator",
+}
+for _c in ("lesson", "process", "guide"):
+    EXPECTED.update({(f"api.list_{_c}", "GET"): "reader", (f"api.get_{_c}", "GET"): "reader",
+                     (f"api.revisions_{_c}", "GET"): "reader", (f"api.revision_{_c}", "GET"): "reader",
+                     (f"api.create_{_c}", "POST"): "contributor",
+                     (f"api.update_{_c}", "PUT"): "curator"})  # fmt: skip
+ADMIN_ONLY = ["web.admin_subscriptions", "web.admin_create_subscription", "web.admin_subscription",
+              "web.admin_update_subscription", "web.admin_subscription_active",
+              "web.admin_rotate_subscription_secret", "web.admin_producers",
+              "web.admin_create_producer", "web.admin_producer", "web.admin_producer_active",
+              "web.admin_rotate_producer", "web.admin_users", "web.admin_user", "web.admin_audit",
+              "api.list_subscriptions", "api.create_subscription", "api.get_subscription",
+              "api.update_subscription", "api.rotate_subscription_secret",
+              "api.list_subscription_deliveries"]  # fmt: skip
+OWN_ACCOUNT = ["web.account", "web.change_password", "web.tokens", "web.revoke_token",
+               "web.end_sessions"]  # fmt: skip
+RANK = {"anonymous": -1, "reader": 0, "contributor": 1, "curator": 2, "admin": 3}
+
+
+def expected(endpoint: str, method: str) -> str | None:
+    if endpoint in ADMIN_ONLY:
+        return "admin"
+    if endpoint in OWN_ACCOUNT:
+        return "user"
+    return EXPECTED.get((endpoint, method))
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_listed(app):
+    missing = [
+        f"{m} {r.rule} ({r.endpoint})" for r, m in routes(app) if expected(r.endpoint, m) is None
+    ]
+    assert not missing, "add these routes to tests/security/test_access_table.py: " + ", ".join(
+        missing
+    )
+
+
+@pytest.fixture
+def world(kb, make_user):
+    """One of everything a route can name."""
+    make_user("someone", "reader")
+    doc = documents.create_document(kb.db, "---\ntitle: Vendor interface arrived late\nproject: ATLAS\n---\n\n## Summary\n\nLate.\n",
+                                     actor="x", type_hint="lesson")  # fmt: skip
+    process = documents.create_document(kb.db, "---\ntitle: Stage gate review\n---\n\n## Purpose\n\nGo or stop.\n",
+                                         actor="x", type_hint="process")  # fmt: skip
+    guide = documents.create_document(kb.db, "---\ntitle: Start here\n---\n\nWelcome.\n",
+                                       actor="x", type_hint="guide")  # fmt: skip
+    sub, _ = subscriptions.create_subscription(
+        kb.db, name="chat", url="https://chat.example/hook", owner="ada"
+    )
+    create_producer(kb.db, "jira")
+    return {"folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
+            "subscription_id": str(sub.id), "name": "jira", "username": "someone",
+            "token_id": "1", "filename": "kb.css",
+            "processes": process.id, "guides": guide.id}  # fmt: skip
+
+
+def url_for_rule(rule, values: dict) -> str:
+    def fill(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        if name == "doc_id":  # a document of the collection the URL names
+            for collection in ("processes", "guides"):
+                if rule.rule.startswith((f"/api/{collection}/", f"/{collection}/")):
+                    return values[collection]
+        assert name in values, f"give the access test a sample value for <{name}> ({rule.rule})"
+        return values[name]
+
+    return re.sub(r"<([^>]+)>", fill, rule.rule)
+
+
+def denied(response, role: str) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return role == "anonymous" and response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_answers_each_role_as_listed(app, login_as, world, role):
+    client = app.test_client() if role == "anonymous" else login_as(role)
+    wrong = []
+    for rule, method in routes(app):
+        need = expected(rule.endpoint, method)
+        if need is None:
+            continue
+        url = url_for_rule(rule, world)
+        kwargs = {"json": {}} if rule.rule.startswith("/api/") and method in ("POST", "PUT") else {}
+        response = client.open(url, method=method, **kwargs)
+        response.close()
+        if need == "public":  # its own answer (a refused sign-in is a 401), but never a 403
+            if response.status_code == 403:
+                wrong.append(f"{method} {url} as {role}: 403 (public)")
+            continue
+        may = need != "producer" and role != "anonymous" and (
+            need in ("reader", "user") or RANK[role] >= RANK[need])  # fmt: skip
+        if may == denied(response, role):
+            wrong.append(f"{method} {url} as {role}: {response.status_code} (needs {need})")
+        if (
+            role != "anonymous"
+            and rule.endpoint in ("web.logout", "web.end_sessions")
+            and method == "POST"
+        ):
+            client = login_as(role)  # signing out ends this client's session: get a new one
+    assert not wrong, "\n".join(wrong)
+
+
+def test_contributors_edit_what_they_created_and_only_that(login_as, lesson_md):
+    cleo = login_as("contributor", "cleo")
+    mine = cleo.post("/api/lessons", json={"markdown": lesson_md("Mine")}).json
+    assert cleo.get(f"/lessons/{mine['id']}/edit").status_code == 200
+    put = cleo.put(
+        f"/api/lessons/{mine['id']}",
+        json={"markdown": mine["markdown"] + "\nMore.\n", "version": 1},
+    )
+    assert put.status_code == 200 and put.json["version"] == 2
+    other = login_as("contributor", "otto")
+    assert other.get(f"/lessons/{mine['id']}/edit").status_code == 403
+    assert (
+        other.put(f"/api/lessons/{mine['id']}", json={"markdown": "x", "version": 2}).status_code
+        == 403
+    )
+    assert other.get(f"/lessons/{mine['id']}").status_code == 200  # reading is fine

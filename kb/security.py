@@ -95,6 +95,7 @@ def _bearer() -> Viewer | None:
 
 
 def _guard():  # noqa: ANN202
+    accounts.request_address.set(request.remote_addr)
     if request.routing_exception is not None:
         return None  # Flask answers it (404, 405) after this hook
     rule = rule_for(request.endpoint, request.method)
@@ -164,4 +165,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "web.login"
     csrf.init_app(app)
     app.before_request(_guard)
+    # the address belongs to this request only; a thread that serves the next one resets it
+    app.teardown_request(lambda _exc: accounts.request_address.set(None))
     app.after_request(_headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from contextvars import ContextVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,11 +19,15 @@ from kb.db import Database
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 GROUP = re.compile(r"^[a-z0-9][a-z0-9 ._-]{0,63}$")
 TOKEN_PREFIX = "kbu_"
+#: where the current request comes from; set by the web layer, read by audit() so that
+#: services need no request object to record "from where"
+request_address: ContextVar[str | None] = ContextVar("kb_request_address", default=None)
 SCOPES = ("read", "write")
 
 
 def audit(s: Session, actor: str | None, action: str, target: str | None = None, *,
           address: str | None = None, **details) -> None:  # fmt: skip
+    address = address or request_address.get()
     s.add(AuditEntry(actor=actor, action=action, target=target, address=address, details=details))
 
 

@@ -273,7 +273,7 @@ def test_the_audit_log_lists_sign_ins_and_user_changes(client, app, make_user, a
     actions = [(c[1], c[2], c[3], c[4]) for c in cells]
     assert ("—", "login.failed", "dana", "10.9.8.7") in actions
     assert ("dana", "login", "dana", "10.9.8.7") in actions
-    assert ("ada", "user.created", "erin", "") in actions
+    assert ("ada", "user.created", "erin", "127.0.0.1") in actions
     details = {c[2]: c[5] for c in cells if c[3] == "erin"}
     assert details["user.created"] == "role: reader; groups: finance"
     updates = [c[5] for c in cells if c[2] == "user.updated"]

@@ -1,0 +1,149 @@
+"""Reading documents: one, their revisions, lists with filters, counts — always through the
+access rules when a viewer is given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from kb.accounts.viewer import Viewer
+from kb.core.errors import ValidationError
+from kb.db import Database
+from kb.documents import access
+from kb.documents.models import Document, DocumentLabel, DocumentRevision
+from kb.projects import services as projects
+from kb.projects.models import Project
+
+
+def get_document(db: Database, doc_id: str) -> Document | None:
+    with db.read() as s:
+        return s.get(Document, doc_id)
+
+
+def get_revision(db: Database, doc_id: str, number: int | None = None) -> DocumentRevision | None:
+    with db.read() as s:
+        if number is None:
+            number = s.scalar(select(Document.version).where(Document.id == doc_id))
+            if number is None:
+                return None
+        return s.scalar(
+            select(DocumentRevision).where(
+                DocumentRevision.document_id == doc_id, DocumentRevision.number == number
+            )
+        )
+
+
+def list_revisions(db: Database, doc_id: str) -> list[DocumentRevision]:
+    with db.read() as s:
+        return list(
+            s.scalars(
+                select(DocumentRevision)
+                .where(DocumentRevision.document_id == doc_id)
+                .order_by(DocumentRevision.number.desc())
+            )
+        )
+
+
+@dataclass
+class Page:
+    items: list[Document]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+LIST_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
+
+
+def get_readable(db: Database, doc_id: str, viewer: Viewer) -> Document | None:
+    """The document if `viewer` may read it; None otherwise (absent and hidden look alike)."""
+    doc = get_document(db, doc_id)
+    return doc if doc is not None and access.can_read(viewer, doc) else None
+
+
+def list_documents(
+    db: Database,
+    filters: dict[str, list[str]] | None = None,
+    *,
+    viewer: Viewer | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    sort: str = "updated",
+) -> Page:
+    """Documents matching every filter (several values of one filter: any of them)."""
+    if page < 1:
+        raise ValidationError("`page` starts at 1.", field="page")
+    per_page = max(1, min(per_page, 100))
+    query = select(Document)
+    if viewer is not None:
+        query = query.where(access.readable(viewer))
+    for key, values in (filters or {}).items():
+        values = [x for x in values if x]
+        if not values:
+            continue
+        if key not in LIST_FILTERS:
+            raise ValidationError(f"Unknown filter '{key}'.", field=key)
+        if key in ("topic", "tag"):
+            labels = select(DocumentLabel.document_id).where(
+                DocumentLabel.kind == key, DocumentLabel.value.in_([x.lower() for x in values])
+            )
+            query = query.where(Document.id.in_(labels))
+        elif key == "project":
+            query = query.where(Document.project_key.in_([x.upper() for x in values]))
+        else:
+            query = query.where(getattr(Document, key).in_([x.lower() for x in values]))
+    order = {
+        "updated": Document.updated_at.desc(),
+        "title": Document.title.asc(),
+        "id": Document.id.asc(),
+        "order": Document.reading_order.asc().nulls_last(),
+    }.get(sort)
+    if order is None:
+        raise ValidationError("`sort` must be one of: updated, title, id, order.", field="sort")
+    with db.read() as s:
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        items = list(
+            s.scalars(
+                query.order_by(order, Document.id).offset((page - 1) * per_page).limit(per_page)
+            )
+        )
+    return Page(items, total, page, per_page)
+
+
+def count_documents(db: Database, viewer: Viewer | None = None) -> dict[str, int]:
+    """Documents per type, e.g. {"lesson": 23, "process": 8, "guide": 4}."""
+    query = select(Document.type, func.count()).group_by(Document.type)
+    if viewer is not None:
+        query = query.where(access.readable(viewer))
+    with db.read() as s:
+        rows = s.execute(query)
+        return {doc_type: n for doc_type, n in rows}
+
+
+@dataclass
+class ProjectSummary:
+    project: Project
+    lessons: int
+    processes: int
+
+
+def project_summaries(db: Database, viewer: Viewer | None = None) -> list[ProjectSummary]:
+    """Every project with its number of lessons and process models (that viewer may read)."""
+    query = (
+        select(Document.project_key, Document.type, func.count())
+        .where(Document.project_key.is_not(None))
+        .group_by(Document.project_key, Document.type)
+    )
+    if viewer is not None:
+        query = query.where(access.readable(viewer))
+    with db.read() as s:
+        counts = {(key, doc_type): n for key, doc_type, n in s.execute(query)}
+    return [
+        ProjectSummary(p, counts.get((p.key, "lesson"), 0), counts.get((p.key, "process"), 0))
+        for p in projects.list_projects(db)
+    ]

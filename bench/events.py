@@ -104,16 +104,22 @@ def run_backend(kind: str, args: argparse.Namespace) -> list[tuple[str, str]]:
         subprocess.run([str(KB), "init"], env=env, check=True, capture_output=True)
         added = subprocess.run([str(KB), "producers", "add", "bench"], env=env, check=True,
                                capture_output=True, text=True).stdout  # fmt: skip
-        token = re.search(r"bearer token:\s+(\S+)", added).group(1)
+        producer_token = re.search(r"bearer token:\s+(\S+)", added).group(1)
+        subprocess.run([str(KB), "users", "create", "bench", "--role", "contributor",
+                        "--password-stdin"], env=env, check=True, capture_output=True,
+                       input="a bench password\n", text=True)  # fmt: skip
+        user_token = subprocess.run([str(KB), "users", "token", "bench", "--scope", "write"], env=env,
+                                    check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
         port = free_port()
         with open(work / "server.log", "wb") as log:
             server = subprocess.Popen([str(KB), "run", "--port", str(port)], env=env,
                                       stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         try:
-            client = wait_for(port, token)
-            rows += ingest(client, args)
+            producer = wait_for(port, producer_token)  # a project tool sending events
+            person = Client(port, user_token)  # a script with a user's API token
+            rows += ingest(producer, args)
             if args.samples:
-                rows += latencies(client, args)
+                rows += latencies(producer, person, args)
         finally:
             server.terminate()
             server.wait(15)
@@ -164,7 +170,7 @@ def until_found(client: Client, query: str, expected: str, started: float) -> fl
     raise RuntimeError(f"{expected} never became searchable as {query!r}")
 
 
-def latencies(client: Client, args: argparse.Namespace) -> list[tuple[str, str]]:
+def latencies(producer: Client, client: Client, args: argparse.Namespace) -> list[tuple[str, str]]:
     time.sleep(3)  # let the worker and the index digest the ingest backlog first
     lesson_times, event_times = [], []
     for n in range(args.samples):
@@ -178,7 +184,7 @@ def latencies(client: Client, args: argparse.Namespace) -> list[tuple[str, str]]
         lesson_times.append(until_found(client, word, doc["id"], started))
         renamed = f"zebra{uuid.uuid4().hex[:8]}"
         started = time.perf_counter()
-        status, _ = client.request("POST", "/api/events", event("project.created", key, renamed),
+        status, _ = producer.request("POST", "/api/events", event("project.created", key, renamed),
                                    "application/cloudevents+json")  # fmt: skip
         assert status == 202
         event_times.append(until_found(client, renamed, doc["id"], started))

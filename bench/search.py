@@ -139,7 +139,12 @@ def main() -> None:
     config.INDEXER_THREAD = False
     app = create_app(config)
     kb = app.extensions["kb"]
-    client = app.test_client()
+    from kb.accounts import services as accounts
+
+    user = accounts.create_user(kb.db, "bench", password="a bench password", role="reader")
+    client = app.test_client()  # signed in, as a person using kb would be
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{user.session_token}"
 
     def service(q: str):
         return kb.index.query(q)

@@ -37,6 +37,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.search", "GET"): READER,
     ("api.list_projects", "GET"): READER,
     ("api.get_project", "GET"): READER,
+    ("api.get_project_review", "GET"): READER,
     # one's own account
     ("web.account", "*"): USER,
     ("web.change_password", "*"): USER,
@@ -48,12 +49,17 @@ RULES: dict[tuple[str, str], str] = {
     ("web.edit_document", "*"): CONTRIBUTOR,
     ("web.restore", "POST"): CONTRIBUTOR,
     ("api.preview", "POST"): CONTRIBUTOR,
+    # the lesson lifecycle: who may make which transition is checked per lesson
+    # (kb.documents.lifecycle); the queue is the curators'
+    ("web.lesson_transition", "POST"): CONTRIBUTOR,
+    ("api.lesson_transition", "POST"): CONTRIBUTOR,
     # curating
     ("web.admin_events", "GET"): CURATOR,
     ("web.admin_event", "GET"): CURATOR,
     ("web.admin_retry", "POST"): CURATOR,
     ("api.list_events", "GET"): CURATOR,
     ("api.get_event", "GET"): CURATOR,
+    ("web.queue", "GET"): CURATOR,
     # administration
     ("web.admin_subscriptions", "*"): ADMIN,
     ("web.admin_create_subscription", "POST"): ADMIN,

@@ -47,6 +47,8 @@ class Config:
     WEBHOOK_TIMEOUT: float = 10.0
     #: Let visitors who are not signed in read what is not restricted.
     ANONYMOUS_READ: bool = False
+    #: Days after a project's closure date by which its lessons review is due.
+    REVIEW_DUE_DAYS: int = 30
     #: Results per page in lists and search.
     PER_PAGE: int = 20
     TESTING: bool = False

@@ -20,6 +20,8 @@ from kb.events.producers import ensure_default_producer
 from kb.events.registry import Registry
 from kb.events.worker import Worker
 from kb.projects import handlers as project_handlers
+from kb.reviews import handlers as review_handlers
+from kb.reviews.services import sweep_overdue
 from kb.search import SearchIndex
 
 
@@ -45,6 +47,7 @@ def build_registry(config: Config) -> Registry:
     """Every built-in handler; domains register their own."""
     registry = Registry()
     project_handlers.register(registry, config)
+    review_handlers.register(registry, config)
     webhooks.register(registry, config)
     return registry
 
@@ -76,6 +79,7 @@ class Kb:
         registry = build_registry(config)
         webhooks.visibility_rule = subscriber_may_read(db)
         worker = Worker(db, registry)
+        worker.periodic.append(lambda now: sweep_overdue(db, now))
         worker_thread = Loop("kb-worker", worker.run_pending, config.WORKER_INTERVAL, settle=0.05)
         db.on_commit(follower.wake)
         db.on_commit(worker_thread.wake)

@@ -36,7 +36,9 @@ def init_app(app: Flask) -> None:
         documents,
         eventlog,
         events,
+        lifecycle,
         openapi,
+        reviews,
         search,
         subscriptions,
     )

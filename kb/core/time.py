@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 
 def utcnow() -> datetime:
@@ -17,3 +17,14 @@ def as_utc(moment: datetime) -> datetime:
 def stamp(moment: datetime) -> str:
     """A moment as people read it in logs and messages: 2026-11-21 23:54:27 UTC."""
     return f"{as_utc(moment):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def day_of(value: object) -> date | None:
+    """The date of an RFC 3339 date or timestamp from an event ("2026-10-02T16:00:00Z"), or
+    None when there is none or it cannot be read."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None

@@ -46,11 +46,17 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
         self.lease = timedelta(seconds=lease)
         self.clock = clock
+        #: time-driven work run at the start of every pass (e.g. the overdue-review sweep);
+        #: domains add theirs from the application context
+        self.periodic: list[Callable[[datetime], object]] = []
 
     # -- one pass ---------------------------------------------------------------------
 
     def run_pending(self, max_runs: int = 1000, batch: int = 20) -> int:
-        """Dispatch new events, then run due work until none is left (or max_runs)."""
+        """Sweeps first, then dispatch new events, then run due work until none is left
+        (or max_runs)."""
+        for sweep in self.periodic:
+            sweep(self.clock())
         while dispatch_new(self.db, self.registry, self.clock()):
             pass
         done = 0

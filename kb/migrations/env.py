@@ -7,6 +7,7 @@ from kb.db import Base, make_engine
 from kb.documents import models as _documents  # noqa: F401  (register tables)
 from kb.events import models as _events  # noqa: F401
 from kb.projects import models as _projects  # noqa: F401
+from kb.reviews import models as _reviews  # noqa: F401
 
 target_metadata = Base.metadata
 config = context.config

@@ -7,11 +7,10 @@ transactional, so applying an event twice changes nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from sqlalchemy.orm import Session
 
 from kb.config import Config
+from kb.core.time import day_of
 from kb.events.models import Event
 from kb.events.registry import Handler, Registry
 from kb.projects import services
@@ -21,15 +20,6 @@ from kb.projects.models import Project
 STATUS_BY_EVENT = {"project.created": "proposed", "project.started": "active",
                    "project.stagegate.passed": "active"}  # fmt: skip
 CLOSED_AS = {"completed": "closed", "cancelled": "cancelled", "terminated": "cancelled"}
-
-
-def _day(value) -> date | None:  # noqa: ANN001
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
 
 
 def project_fields(short_type: str, data: dict, current: Project | None) -> dict:
@@ -50,16 +40,16 @@ def project_fields(short_type: str, data: dict, current: Project | None) -> dict
     }
     if short_type == "project.closed":
         fields["status"] = CLOSED_AS.get(data.get("closureType"), "closed")
-        fields["closed_on"] = _day(data.get("closedAt")) or fields["closed_on"]
+        fields["closed_on"] = day_of(data.get("closedAt")) or fields["closed_on"]
     elif short_type == "project.created":
         if current is None:
-            fields["started_on"] = _day(data.get("plannedStart"))
+            fields["started_on"] = day_of(data.get("plannedStart"))
     else:
         # started / gate passed: active again unless the project was closed meanwhile
         if fields["status"] not in ("closed", "cancelled"):
             fields["status"] = STATUS_BY_EVENT[short_type]
         if short_type == "project.started":
-            fields["started_on"] = _day(data.get("actualStart")) or fields["started_on"]
+            fields["started_on"] = day_of(data.get("actualStart")) or fields["started_on"]
     for k in ("portfolio", "manager"):
         fields[k] = fields[k][:120] if fields[k] else None
     return fields

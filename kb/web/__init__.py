@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         errors,
         history,
         home,
+        lifecycle,
         present,
         producers,
         projects,

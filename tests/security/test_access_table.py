@@ -40,6 +40,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.search", "GET"): "reader",
     ("api.list_projects", "GET"): "reader",
     ("api.get_project", "GET"): "reader",
+    ("api.get_project_review", "GET"): "reader",
     ("web.new_document", "GET"): "contributor",
     ("web.new_document", "POST"): "contributor",
     # editing a document someone else created needs a curator; its creator, a contributor,
@@ -53,6 +54,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.admin_retry", "POST"): "curator",
     ("api.list_events", "GET"): "curator",
     ("api.get_event", "GET"): "curator",
+    # the lesson lifecycle: per-lesson rules on top (tests/documents/test_lifecycle.py)
+    ("web.lesson_transition", "POST"): "contributor",
+    ("api.lesson_transition", "POST"): "contributor",
+    ("web.queue", "GET"): "curator",
 }
 for _c in ("lesson", "process", "guide"):
     EXPECTED.update({(f"api.list_{_c}", "GET"): "reader", (f"api.get_{_c}", "GET"): "reader",

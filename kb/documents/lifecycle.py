@@ -1,0 +1,269 @@
+"""The lesson lifecycle: which status may follow which, who may move a lesson there, and the
+curator's queue.
+
+draft → submitted → in_review → published → in_action → actioned → verified → archived, with
+rejected, merged (into another lesson) and reopened. Each transition writes a new revision
+whose front matter has the new `status:` (every other byte as it was), appends one event
+`org.pmo.kb.lesson.<verb>` and one audit entry — in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from kb.accounts.models import AuditEntry
+from kb.accounts.services import audit
+from kb.accounts.viewer import Viewer
+from kb.core.errors import Conflict, KbError, NotFound, ValidationError
+from kb.core.time import utcnow
+from kb.db import Database
+from kb.documents import access, services
+from kb.documents.frontmatter_edit import replace_key
+from kb.documents.models import Document
+from kb.documents.vocabulary import STATUSES
+from kb.events.services import append_event
+
+CREATOR, CURATOR, CREATOR_OR_CURATOR = "creator", "curator", "creator or curator"
+
+
+class Forbidden(KbError):
+    status = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: str
+    reason_required: bool = False
+
+
+def _table() -> dict[str, dict[str, Rule]]:
+    t: dict[str, dict[str, Rule]] = {s: {} for s in STATUSES["lesson"]}
+    t["draft"]["submitted"] = Rule(CREATOR_OR_CURATOR)
+    t["submitted"]["in_review"] = Rule(CURATOR)
+    t["in_review"]["published"] = Rule(CURATOR)
+    for state in ("submitted", "in_review"):
+        t[state]["rejected"] = Rule(CURATOR, reason_required=True)
+    t["published"]["in_action"] = Rule(CURATOR)
+    t["in_action"]["actioned"] = Rule(CURATOR)
+    t["actioned"]["verified"] = Rule(CURATOR, reason_required=True)  # the evidence
+    for state in ("published", "actioned", "verified"):
+        t[state]["archived"] = Rule(CURATOR)
+    for state in ("verified", "actioned", "archived", "rejected"):
+        t[state]["reopened"] = Rule(CURATOR, reason_required=True)
+    t["reopened"]["in_review"] = Rule(CURATOR)
+    t["rejected"]["draft"] = Rule(CREATOR)
+    for state in t:
+        if state not in ("archived", "merged"):
+            t[state]["merged"] = Rule(CURATOR)
+    return t
+
+
+#: from-status -> {to-status: who may, and whether a reason is required}
+TRANSITIONS: dict[str, dict[str, Rule]] = _table()
+#: the event verb of each target status: org.pmo.kb.lesson.<verb>
+VERBS = {
+    "submitted": "submitted", "in_review": "review_started", "published": "published",
+    "rejected": "rejected", "in_action": "action_started", "actioned": "actioned",
+    "verified": "verified", "archived": "archived", "merged": "merged",
+    "reopened": "reopened", "draft": "returned_to_draft",
+}  # fmt: skip
+#: the revision message of each target status
+MESSAGES = {
+    "submitted": "Submitted", "in_review": "Review started", "published": "Published",
+    "rejected": "Rejected", "in_action": "Action started", "actioned": "Actioned",
+    "verified": "Verified", "archived": "Archived", "merged": "Merged",
+    "reopened": "Reopened", "draft": "Returned to draft for rework",
+}  # fmt: skip
+
+
+def _may(viewer: Viewer, doc: Document, rule: Rule) -> bool:
+    curator = viewer.has_role("curator")
+    creator = (
+        viewer.has_role("contributor")
+        and viewer.username is not None
+        and doc.created_by == viewer.username
+    )
+    if rule.who == CURATOR:
+        return curator
+    if rule.who == CREATOR:
+        return creator
+    return creator or curator
+
+
+def allowed_transitions(viewer: Viewer, doc: Document) -> list[str]:
+    """The statuses this viewer may move `doc` to now (empty for other types)."""
+    if doc.type != "lesson" or not access.can_read(viewer, doc):
+        return []
+    return [to for to, rule in TRANSITIONS.get(doc.status, {}).items() if _may(viewer, doc, rule)]
+
+
+def transition_lesson(
+    db: Database,
+    doc_id: str,
+    to: str,
+    *,
+    viewer: Viewer,
+    reason: str | None = None,
+    merged_into: str | None = None,
+    base_version: int | None = None,
+) -> Document:
+    """Move lesson `doc_id` to status `to`. `base_version`, when given, is the version the
+    caller saw: a lesson changed since then is refused (409) like a concurrent edit."""
+    doc = services.get_readable(db, doc_id, viewer)
+    if doc is None or doc.type != "lesson":
+        raise NotFound(f"There is no lesson {doc_id}.")
+    reason = (reason or "").strip() or None
+    current = doc.status
+    nexts = TRANSITIONS.get(current, {})
+    if to not in nexts:
+        allowed = ", ".join(nexts) or "nothing (this is final)"
+        raise ValidationError(
+            f"A {current.replace('_', ' ')} lesson cannot become {to!s}; it can go to: {allowed}.",
+            field="to",
+            details={"from": current, "allowed": list(nexts)},
+        )
+    rule = nexts[to]
+    if not _may(viewer, doc, rule):
+        raise Forbidden(
+            f"Moving a lesson from {current} to {to} is for its {rule.who}.",
+            details={"allowed": allowed_transitions(viewer, doc)},
+        )
+    if rule.reason_required and not reason:
+        what = "the evidence" if to == "verified" else "a reason"
+        raise ValidationError(f"Give {what} to move this lesson to {to}.", field="reason")
+    if reason and len(reason) > 2000:
+        raise ValidationError("Keep the reason under 2,000 characters.", field="reason")
+    if base_version is not None and base_version != doc.version:
+        raise _changed(doc, base_version)
+    if to == "merged":
+        merged_into = (merged_into or "").strip().upper()
+        target = services.get_readable(db, merged_into, viewer) if merged_into else None
+        if target is None or target.type != "lesson" or target.id == doc.id:
+            raise ValidationError(
+                "Name the lesson this one is merged into (an existing lesson id).",
+                field="merged_into",
+            )
+    else:
+        merged_into = None
+
+    revision = services.get_revision(db, doc.id, doc.version)
+    source = replace_key(revision.markdown, "status", to)
+    if merged_into:
+        source = replace_key(source, "merged_into", merged_into)
+    prepared = services.prepare(source, type_hint="lesson")
+    if prepared.record.columns["status"] != to:  # pragma: no cover - replace_key verified it
+        raise ValidationError("The new status could not be written.", field="status")
+    message = MESSAGES[to] + (f" into {merged_into}" if merged_into else "")
+    if reason:
+        message += f": {reason}"
+    actor = viewer.actor
+    with db.write() as s:
+        locked = s.get(Document, doc.id, with_for_update=True)
+        if locked.version != doc.version or locked.status != current:
+            raise _changed(locked, doc.version)
+        now = utcnow()
+        locked.version += 1
+        services._apply(s, locked, prepared.record, now)
+        services._add_revision(s, locked, prepared, actor=actor, message=message, now=now)
+        verb = VERBS[to]
+        details = {"from": current, "to": to, "reason": reason, "version": locked.version}
+        if merged_into:
+            details["merged_into"] = merged_into
+        audit(s, actor, f"lesson.{verb}", locked.id, **details)
+        append_event(
+            s,
+            f"lesson.{verb}",
+            subject=f"lessons/{locked.id}",
+            data={
+                "id": locked.id,
+                "type": "lesson",
+                "title": locked.title,
+                "version": locked.version,
+                "status": to,
+                "from": current,
+                "to": to,
+                "reason": reason,
+                "actor": actor,
+                "project": locked.project_key,
+                **({"merged_into": merged_into} if merged_into else {}),
+            },  # fmt: skip
+            partition_key=locked.project_key,
+        )
+    return services.get_document(db, doc.id)
+
+
+def _changed(doc: Document, seen: int) -> Conflict:
+    return Conflict(
+        f"{doc.id} changed meanwhile (now version {doc.version}, status {doc.status}; you saw "
+        f"version {seen}). Reload it and decide again.",
+        field="version",
+        details={"current_version": doc.version, "current_status": doc.status},
+    )
+
+
+# --- the curator's queue -------------------------------------------------------------------
+
+#: status -> who it waits for, and what they do next
+WAITING_FOR = {
+    "submitted": "a curator to triage it",
+    "in_review": "a curator to publish or reject it",
+    "reopened": "a curator to review it again",
+    "in_action": "its actions to be completed",
+}
+#: lessons in action show up only after this long
+STALE_ACTION = timedelta(days=30)
+
+
+@dataclass
+class QueueItem:
+    doc: Document
+    since: datetime
+    submitted_by: str | None
+    waiting_for: str
+
+    def waited(self, now: datetime) -> timedelta:
+        return now - self.since
+
+
+def queue(db: Database, viewer: Viewer, *, now: datetime | None = None) -> list[QueueItem]:
+    """Lessons waiting for someone, oldest first: submitted, in review, reopened, and in action
+    for over 30 days; `since` is when the lesson entered that status."""
+    now = now or utcnow()
+    query = select(Document).where(
+        Document.type == "lesson",
+        Document.status.in_(list(WAITING_FOR)),
+        access.readable(viewer),
+    )
+    items = []
+    with db.read() as s:
+        for doc in s.scalars(query):
+            entered = s.scalar(
+                select(AuditEntry.at)
+                .where(AuditEntry.action == f"lesson.{VERBS[doc.status]}", AuditEntry.target == doc.id)
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            )  # fmt: skip
+            submitter = s.scalar(
+                select(AuditEntry.actor)
+                .where(AuditEntry.action == "lesson.submitted", AuditEntry.target == doc.id)
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            )  # fmt: skip
+            since = _aware(entered or doc.updated_at)
+            if doc.status == "in_action" and now - since < STALE_ACTION:
+                continue
+            items.append(
+                QueueItem(
+                    doc, since, submitter or doc.created_by or doc.author, WAITING_FOR[doc.status]
+                )  # fmt: skip
+            )
+    items.sort(key=lambda item: (item.since, item.doc.id))
+    return items
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,229 @@
+"""Opening, escalating and completing lessons reviews; the PMO taking custody of process models.
+
+Every change appends its event (`org.pmo.kb.review.*`, `org.pmo.kb.processmodel.custodian.
+changed`) in the same transaction. Everything here is idempotent: acting on the same closure
+twice, or sweeping twice at the same moment, changes nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.core.errors import Conflict, NotFound
+from kb.core.time import day_of, utcnow
+from kb.db import Database
+from kb.documents import services as documents
+from kb.documents.frontmatter_edit import replace_key
+from kb.documents.models import Document, DocumentRevision
+from kb.events.services import append_event
+from kb.markdown import frontmatter
+from kb.reviews.models import Review, Task
+
+PMO = "PMO"
+KB_ACTOR = "kb"
+#: days past the due date after which the PMO, not only the project manager, is told
+PMO_ESCALATION_DAYS = 14
+NOTIFY = {1: "project_manager", 2: "pmo"}
+_MODEL_ID = re.compile(r"^PM-\d{4,}$")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def get_review(db: Database, project_key: str) -> Review | None:
+    with db.read() as s:
+        return s.scalar(select(Review).where(Review.project_key == project_key.upper()))
+
+
+def list_tasks(db: Database, *, project: str | None = None) -> list[Task]:
+    """Tasks, oldest first; with `project`, those opened for that project's closure."""
+    with db.read() as s:
+        tasks = list(s.scalars(select(Task).order_by(Task.id)))
+    if project is not None:
+        tasks = [t for t in tasks if (t.details or {}).get("project") == project.upper()]
+    return tasks
+
+
+# --- opening -----------------------------------------------------------------------------
+
+
+def review_json(review: Review) -> dict:
+    return {"id": review.id, "project": review.project_key, "due_on": review.due_on.isoformat(),
+            "facilitator": review.facilitator}  # fmt: skip
+
+
+def open_review(
+    s: Session,
+    project_key: str,
+    *,
+    due_on: date,
+    facilitator: str | None,
+    participants: list[str],
+    closure_type: str | None,
+    outcome_summary: str = "",
+    source_event_seq: int | None = None,
+) -> Review | None:
+    """Open the project's review unless it has one (whatever its state): None then."""
+    if s.scalar(select(Review.id).where(Review.project_key == project_key)) is not None:
+        return None
+    review = Review(project_key=project_key, status="open", opened_at=utcnow(), due_on=due_on,
+                    facilitator=facilitator, participants=list(participants),
+                    closure_type=closure_type, outcome_summary=outcome_summary or "",
+                    escalation_level=0, source_event_seq=source_event_seq)  # fmt: skip
+    s.add(review)
+    s.flush()
+    append_event(s, "review.opened", subject=f"reviews/{review.id}", data=review_json(review),
+                 partition_key=project_key)  # fmt: skip
+    return review
+
+
+# --- custody -----------------------------------------------------------------------------
+
+
+def with_custodian(source: str, custodian: str) -> str:
+    """`source` with its front matter's `custodian:` set, every other byte kept; only when the
+    line cannot be replaced safely (a value spread over several lines, a flow mapping) is the
+    front matter written out again."""
+    try:
+        return replace_key(source, "custodian", custodian)
+    except ValueError:
+        meta, body = frontmatter.split(source)
+        return frontmatter.join({**meta, "custodian": custodian}, body)
+
+
+def _current_markdown(s: Session, doc: Document) -> str:
+    return s.scalar(
+        select(DocumentRevision.markdown).where(
+            DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
+        )
+    )
+
+
+def take_custody(s: Session, doc: Document, *, project_key: str) -> bool:
+    """Make the PMO custodian of a process model (new revision), keep its owner, and ask the
+    PMO to confirm a business-as-usual owner. False when the PMO holds it already."""
+    if (doc.custodian or "").strip() == PMO:
+        return False
+    former = doc.custodian
+    source = with_custodian(_current_markdown(s, doc), PMO)
+    prepared = documents.prepare(source, type_hint=doc.type)
+    documents.revise_prepared(s, doc, prepared, actor=KB_ACTOR,
+                              message=f"Custody to the PMO: project {project_key} closed")  # fmt: skip
+    subject = f"processes/{doc.id}"
+    append_event(s, "processmodel.custodian.changed", subject=subject,
+                 data={"id": doc.id, "title": doc.title, "from": former, "to": PMO,
+                       "owner": doc.owner, "project": project_key},
+                 partition_key=doc.project_key or project_key)  # fmt: skip
+    open_task = select(Task.id).where(
+        Task.kind == "confirm_bau_owner", Task.subject == subject, Task.status == "open"
+    )
+    if s.scalar(open_task) is None:
+        s.add(Task(kind="confirm_bau_owner", subject=subject, assignee=PMO, status="open",
+                   created_at=utcnow(),
+                   details={"id": doc.id, "title": doc.title, "owner": doc.owner,
+                            "former_custodian": former, "project": project_key}))  # fmt: skip
+    return True
+
+
+def models_of_closure(s: Session, project_key: str, listed: list[dict]) -> list[Document]:
+    """Process documents listed in the event (by modelId) or linked to the project, by id."""
+    ids = {str(m.get("modelId", "")).strip().upper() for m in listed if isinstance(m, dict)}
+    ids = {i for i in ids if _MODEL_ID.match(i)}
+    found = {}
+    if ids:
+        for doc in s.scalars(
+            select(Document).where(Document.id.in_(ids), Document.type == "process")
+        ):
+            found[doc.id] = doc
+    linked = select(Document).where(Document.project_key == project_key, Document.type == "process")
+    for doc in s.scalars(linked):
+        found[doc.id] = doc
+    return [found[k] for k in sorted(found)]
+
+
+def on_project_closed(s: Session, data: dict, *, due_days: int, event_seq: int | None,
+                      event_time: datetime | None) -> None:  # fmt: skip
+    """What `project.closed` does: the review, then the PMO's custody of the process models."""
+    info = data.get("project") or {}
+    key = str(info.get("projectId", "")).strip().upper()
+    if not key:
+        return
+    closed = day_of(data.get("closedAt")) or (event_time or utcnow()).date()
+    participants = data.get("participants") or []
+    open_review(
+        s, key, due_on=closed + timedelta(days=due_days),
+        facilitator=(data.get("managerEmail") or info.get("managerEmail") or None),
+        participants=[str(p) for p in participants if p] if isinstance(participants, list) else [],
+        closure_type=data.get("closureType"), outcome_summary=str(data.get("outcomeSummary") or ""),
+        source_event_seq=event_seq,
+    )  # fmt: skip
+    listed = data.get("processModels") or []
+    for doc in models_of_closure(s, key, listed if isinstance(listed, list) else []):
+        s.refresh(doc, with_for_update=True)  # two closures naming one model: one wins
+        take_custody(s, doc, project_key=key)
+
+
+# --- overdue and completion ----------------------------------------------------------------
+
+
+def level_due(review: Review, now: datetime) -> int:
+    """The escalation level `now` calls for: 1 past the due date, 2 past it by 14 days."""
+    today = now.date()
+    if today > review.due_on + timedelta(days=PMO_ESCALATION_DAYS):
+        return 2
+    return 1 if today > review.due_on else 0
+
+
+@dataclass
+class Escalation:
+    project: str
+    level: int
+
+
+def sweep_overdue(db: Database, now: datetime | None = None) -> list[Escalation]:
+    """Raise open reviews past their due date one level at a time (never skipping one);
+    each level emits `org.pmo.kb.review.overdue` once. Call it periodically."""
+    now = now or utcnow()
+    raised: list[Escalation] = []
+    with db.read() as s:
+        candidates = list(s.scalars(
+            select(Review.id).where(Review.status == "open", Review.escalation_level < 2,
+                                    Review.due_on < now.date())
+        ))  # fmt: skip
+    if not candidates:
+        return raised
+    with db.write() as s:
+        query = select(Review).where(Review.id.in_(candidates), Review.status == "open")
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)  # another worker has it
+        for review in s.scalars(query.order_by(Review.id)):
+            target = level_due(review, now)
+            while review.escalation_level < target:
+                review.escalation_level += 1
+                level = review.escalation_level
+                append_event(s, "review.overdue", subject=f"reviews/{review.id}",
+                             data={**review_json(review), "level": level, "notify": NOTIFY[level]},
+                             partition_key=review.project_key)  # fmt: skip
+                raised.append(Escalation(review.project_key, level))
+    return raised
+
+
+def complete_review(db: Database, project_key: str, *, actor: str) -> Review:
+    """Mark the project's review completed; emits `org.pmo.kb.review.completed`."""
+    key = project_key.strip().upper()
+    with db.write() as s:
+        review = s.scalar(select(Review).where(Review.project_key == key).with_for_update())
+        if review is None:
+            raise NotFound(f"Project {key} has no review.")
+        if review.status == "completed":
+            raise Conflict(f"The review of {key} is completed already.")
+        review.status, review.completed_at, review.completed_by = "completed", utcnow(), actor
+        append_event(s, "review.completed", subject=f"reviews/{review.id}",
+                     data={**review_json(review), "completed_by": actor},
+                     partition_key=key)  # fmt: skip
+    return get_review(db, key)

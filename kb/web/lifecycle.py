@@ -1,0 +1,71 @@
+"""The lesson lifecycle in the pages: the status buttons on a lesson and the curator's queue."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from kb.context import current
+from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.time import utcnow
+from kb.documents import lifecycle
+from kb.params import int_arg
+from kb.security import viewer
+from kb.web import bp
+
+#: button labels: the action that leads to each status
+ACTIONS = {
+    "submitted": "Submit for review", "in_review": "Start review", "published": "Publish",
+    "rejected": "Reject", "in_action": "Start action", "actioned": "Mark actioned",
+    "verified": "Verify", "archived": "Archive", "merged": "Merge into…",
+    "reopened": "Reopen", "draft": "Back to draft",
+}  # fmt: skip
+
+
+@bp.app_context_processor
+def _lifecycle_helpers() -> dict:
+    def lesson_transitions(doc) -> list[tuple[str, str, bool]]:  # noqa: ANN001
+        """(status, button label, reason required) for the buttons on a lesson's page."""
+        allowed = lifecycle.allowed_transitions(viewer(), doc)
+        rules = lifecycle.TRANSITIONS.get(doc.status, {})
+        return [(to, ACTIONS[to], rules[to].reason_required) for to in allowed]
+
+    return {"lesson_transitions": lesson_transitions}
+
+
+@bp.post("/lessons/<doc_id>/transitions")
+def lesson_transition(doc_id: str):
+    form = request.form
+    page = url_for("web.document", folder="lessons", doc_id=doc_id)
+    try:
+        version = int_arg("version", 0, source=form) or None
+        doc = lifecycle.transition_lesson(
+            current().db, doc_id, form.get("to", ""), viewer=viewer(),
+            reason=form.get("reason"), merged_into=form.get("merged_into"),
+            base_version=version,
+        )  # fmt: skip
+    except NotFound:
+        abort(404)
+    except lifecycle.Forbidden as exc:
+        abort(403, description=exc.message)
+    except (Conflict, ValidationError) as exc:
+        flash(f"Status not changed: {exc.message}", "error")
+        return redirect(page, code=303)
+    flash(f"{doc.id} is now {doc.status.replace('_', ' ')}.", "success")
+    return redirect(page, code=303)
+
+
+@bp.get("/queue")
+def queue():
+    now = utcnow()
+    items = lifecycle.queue(current().db, viewer(), now=now)
+    return render_template("queue.html", items=items, now=now, waited=waited)
+
+
+def waited(delta) -> str:  # noqa: ANN001
+    """'3 days', '5 hours', 'under an hour'."""
+    days, hours = delta.days, delta.seconds // 3600
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}"
+    if hours:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return "under an hour"

@@ -38,6 +38,9 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_projects", "GET"): READER,
     ("api.get_project", "GET"): READER,
     ("api.get_project_review", "GET"): READER,
+    ("api.list_project_briefings", "GET"): READER,
+    # answering a briefing: contributors or its project manager, checked per briefing
+    ("api.respond_to_briefing", "POST"): READER,
     # one's own account
     ("web.account", "*"): USER,
     ("web.change_password", "*"): USER,
@@ -53,6 +56,13 @@ RULES: dict[tuple[str, str], str] = {
     # (kb.documents.lifecycle); the queue is the curators'
     ("web.lesson_transition", "POST"): CONTRIBUTOR,
     ("api.lesson_transition", "POST"): CONTRIBUTOR,
+    # a lesson's actions (kb.actions): reading follows the lesson; curators add them; an
+    # action's owner (any signed-in user) or a curator closes it, checked per action
+    ("api.list_lesson_actions", "GET"): READER,
+    ("api.add_lesson_action", "POST"): CURATOR,
+    ("web.add_lesson_action", "POST"): CURATOR,
+    ("api.close_action", "POST"): USER,
+    ("web.close_action", "POST"): USER,
     # curating
     ("web.admin_events", "GET"): CURATOR,
     ("web.admin_event", "GET"): CURATOR,

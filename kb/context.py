@@ -9,6 +9,7 @@ from flask import current_app
 
 from kb.accounts import services as accounts
 from kb.accounts.viewer import Viewer
+from kb.briefings import handlers as briefing_handlers
 from kb.config import Config
 from kb.core.loop import Loop
 from kb.db import Database
@@ -43,11 +44,13 @@ def subscriber_may_read(db: Database):  # noqa: ANN201
     return rule
 
 
-def build_registry(config: Config) -> Registry:
-    """Every built-in handler; domains register their own."""
+def build_registry(config: Config, index: SearchIndex | None = None) -> Registry:
+    """Every built-in handler; domains register their own (briefings search `index`: without
+    one they recommend nothing)."""
     registry = Registry()
     project_handlers.register(registry, config)
     review_handlers.register(registry, config)
+    briefing_handlers.register(registry, config, index)
     webhooks.register(registry, config)
     return registry
 
@@ -76,7 +79,7 @@ class Kb:
         projection = IndexProjection(db, index)
         # settle: a burst of commits becomes one index commit / one worker pass
         follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL, settle=0.05)
-        registry = build_registry(config)
+        registry = build_registry(config, index)
         webhooks.visibility_rule = subscriber_may_read(db)
         worker = Worker(db, registry)
         worker.periodic.append(lambda now: sweep_overdue(db, now))

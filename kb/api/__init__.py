@@ -33,6 +33,8 @@ def wants_json() -> bool:
 
 def init_app(app: Flask) -> None:
     from kb.api import (  # noqa: F401  (register routes)
+        actions,
+        briefings,
         documents,
         eventlog,
         events,

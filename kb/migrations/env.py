@@ -3,6 +3,8 @@
 from alembic import context
 
 from kb.accounts import models as _accounts  # noqa: F401
+from kb.actions import models as _actions  # noqa: F401
+from kb.briefings import models as _briefings  # noqa: F401
 from kb.db import Base, make_engine
 from kb.documents import models as _documents  # noqa: F401  (register tables)
 from kb.events import models as _events  # noqa: F401

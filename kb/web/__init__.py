@@ -16,6 +16,7 @@ bp = Blueprint("web", __name__)
 def init_app(app: Flask) -> None:
     # The view modules attach their routes to `bp` when imported.
     from kb.web import (  # noqa: F401
+        actions,
         admin_events,
         admin_users,
         auth,

@@ -89,7 +89,9 @@ def test_a_killed_worker_loses_nothing(kb, config, tmp_path):
                           closureType="cancelled" if n % 2 else "completed", managerEmail="a@b.c",
                           processModels=[]),
         ]  # fmt: skip
-    post(kb, *events)  # 500 events, 600 runs (closure: register + review)
+    post(
+        kb, *events
+    )  # 500 events, 900 runs (register on each; review on closure; briefing on start x2 and gate)
     env = dict(os.environ, KB_DATABASE_URL=config.DATABASE_URL, KB_INDEX_DIR=config.INDEX_DIR)
 
     def done() -> int:
@@ -108,12 +110,12 @@ def test_a_killed_worker_loses_nothing(kb, config, tmp_path):
     os.kill(first.pid, signal.SIGKILL)  # mid-work: some runs are claimed and unfinished
     first.wait()
     interrupted = done()
-    assert 100 <= interrupted < 600, (tmp_path / "first.log").read_text()[-2000:]
+    assert 100 <= interrupted < 900, (tmp_path / "first.log").read_text()[-2000:]
 
     second = start("second.log")
     try:
         deadline = time.monotonic() + 90
-        while done() < 600 and time.monotonic() < deadline:
+        while done() < 900 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         second.terminate()
@@ -126,7 +128,7 @@ def test_a_killed_worker_loses_nothing(kb, config, tmp_path):
             for kind in ("project", "review")
         }
         opened = s.scalar(select(func.count()).where(Event.type == "org.pmo.kb.review.opened"))
-    assert len(runs) == 600 and {r.status for r in runs} == {"done"}
+    assert len(runs) == 900 and {r.status for r in runs} == {"done"}
     assert len({r.lease_owner for r in runs}) == 2  # both workers finished some
     assert len(registered) == projects
     assert {p.status for p in registered if int(p.key[1:]) % 2} == {"cancelled"}

@@ -41,6 +41,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.list_projects", "GET"): "reader",
     ("api.get_project", "GET"): "reader",
     ("api.get_project_review", "GET"): "reader",
+    ("api.list_project_briefings", "GET"): "reader",
+    # contributors or the briefing's project manager (tests/briefings)
+    ("api.respond_to_briefing", "POST"): "reader",
     ("web.new_document", "GET"): "contributor",
     ("web.new_document", "POST"): "contributor",
     # editing a document someone else created needs a curator; its creator, a contributor,
@@ -57,6 +60,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     # the lesson lifecycle: per-lesson rules on top (tests/documents/test_lifecycle.py)
     ("web.lesson_transition", "POST"): "contributor",
     ("api.lesson_transition", "POST"): "contributor",
+    # a lesson's actions: closing is also for the action's owner (tests/actions)
+    ("api.list_lesson_actions", "GET"): "reader",
+    ("api.add_lesson_action", "POST"): "curator",
+    ("web.add_lesson_action", "POST"): "curator",
+    ("api.close_action", "POST"): "user",
+    ("web.close_action", "POST"): "user",
     ("web.queue", "GET"): "curator",
 }
 for _c in ("lesson", "process", "guide"):
@@ -116,7 +125,7 @@ def world(kb, make_user):
     create_producer(kb.db, "jira")
     return {"folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
             "subscription_id": str(sub.id), "name": "jira", "username": "someone",
-            "token_id": "1", "filename": "kb.css",
+            "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1",
             "processes": process.id, "guides": guide.id}  # fmt: skip
 
 

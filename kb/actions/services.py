@@ -1,0 +1,247 @@
+"""Adding and closing a lesson's actions, and recording that none is needed.
+
+Each change writes its row, one audit entry and one event (`org.pmo.kb.lesson.action.added` /
+`.action.closed`) in one transaction; the lesson then moves on through the lifecycle
+(kb.documents.lifecycle.transition_lesson, its own transaction and its own event):
+the first action on a `published` lesson → `in_action`; the last open action of an
+`in_action` lesson closing → `actioned`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from kb.accounts.services import audit
+from kb.accounts.viewer import SYSTEM, Viewer
+from kb.actions.models import TARGET_KINDS, Action
+from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.time import utcnow
+from kb.db import Database
+from kb.documents import lifecycle
+from kb.documents import services as documents
+from kb.documents.lifecycle import Forbidden
+from kb.documents.models import Document
+from kb.events.services import append_event
+
+#: lesson statuses that take new actions
+OPEN_FOR_ACTIONS = ("published", "in_action")
+ACTION_KINDS = tuple(k for k in TARGET_KINDS if k != "none")
+MAX_TEXT = 2000
+
+
+def action_json(action: Action) -> dict:
+    return {
+        "id": action.id,
+        "lesson": action.lesson_id,
+        "description": action.description,
+        "owner": action.owner,
+        "due_on": action.due_on.isoformat() if action.due_on else None,
+        "target_kind": action.target_kind,
+        "target_ref": action.target_ref,
+        "status": action.status,
+        "created_by": action.created_by,
+        "created_at": action.created_at.isoformat() if action.created_at else None,
+        "closed_by": action.closed_by,
+        "closed_at": action.closed_at.isoformat() if action.closed_at else None,
+        "closing_note": action.closing_note,
+    }
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _lesson(db: Database, lesson_id: str, viewer: Viewer) -> Document:
+    doc = documents.get_readable(db, (lesson_id or "").strip().upper(), viewer)
+    if doc is None or doc.type != "lesson":
+        raise NotFound(f"There is no lesson {lesson_id}.")
+    return doc
+
+
+def list_actions(db: Database, lesson_id: str, *, viewer: Viewer = SYSTEM) -> list[Action]:
+    """The lesson's actions, oldest first (404 when `viewer` may not read the lesson)."""
+    doc = _lesson(db, lesson_id, viewer)
+    with db.read() as s:
+        return list(s.scalars(select(Action).where(Action.lesson_id == doc.id).order_by(Action.id)))
+
+
+def get_action(db: Database, action_id: int, *, viewer: Viewer) -> Action:
+    with db.read() as s:
+        action = s.get(Action, action_id)
+    if action is None or documents.get_readable(db, action.lesson_id, viewer) is None:
+        raise NotFound(f"There is no action {action_id}.")
+    return action
+
+
+def may_close(viewer: Viewer, action: Action) -> bool:
+    if action.status != "open" or viewer.is_anonymous or viewer.read_only:
+        return False
+    return viewer.has_role("curator") or action.owner == viewer.username
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+def _text(value: object, field: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"`{field}` must be a string.", field=field)
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(f"Give {what}.", field=field)
+    if len(value) > limit:
+        raise ValidationError(f"Keep {what} under {limit:,} characters.", field=field)
+    return value
+
+
+def _due(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError("Give the due date as YYYY-MM-DD.", field="due_on")
+
+
+def _target(db: Database, kind: object, ref: object) -> tuple[str, str]:
+    if kind not in ACTION_KINDS:
+        raise ValidationError(
+            f"The target must be one of: {', '.join(ACTION_KINDS)}.", field="target_kind"
+        )
+    ref = _text(ref, "target_ref", "the target (a process model id or a link)", limit=500)
+    if kind == "process_model":
+        ref = ref.upper()
+        target = documents.get_document(db, ref)
+        if target is None or target.type != "process":
+            raise ValidationError(f"There is no process model {ref}.", field="target_ref")
+    return kind, ref
+
+
+def _require_curator(viewer: Viewer, what: str) -> None:
+    if not viewer.has_role("curator"):
+        raise Forbidden(f"{what} is for curators.")
+
+
+def _transition_viewer(viewer: Viewer) -> Viewer:
+    """Who moves the lesson on: the acting curator, or kb itself for an action's owner."""
+    return viewer if viewer.has_role("curator") else SYSTEM
+
+
+# --- changing ----------------------------------------------------------------------------
+
+
+def _emit(s, verb: str, action: Action, doc: Document, actor: str) -> None:  # noqa: ANN001
+    data = {**action_json(action), "title": doc.title, "project": doc.project_key, "actor": actor}
+    audit(s, actor, f"lesson.action.{verb}", doc.id, action_id=action.id,
+          target_kind=action.target_kind, target_ref=action.target_ref)  # fmt: skip
+    append_event(s, f"lesson.action.{verb}", subject=f"lessons/{doc.id}", data=data,
+                 partition_key=doc.project_key)  # fmt: skip
+
+
+def add_action(
+    db: Database,
+    lesson_id: str,
+    *,
+    viewer: Viewer,
+    description: object,
+    owner: object,
+    due_on: object,
+    target_kind: object,
+    target_ref: object,
+) -> Action:
+    """A curator adds an action to a published or in-action lesson; the first one on a
+    published lesson moves it to `in_action`."""
+    doc = _lesson(db, lesson_id, viewer)
+    _require_curator(viewer, "Adding actions to a lesson")
+    if doc.status not in OPEN_FOR_ACTIONS:
+        raise ValidationError(
+            f"A {doc.status.replace('_', ' ')} lesson takes no actions; only published or "
+            "in-action lessons do.",
+            field="lesson",
+        )
+    action = Action(
+        lesson_id=doc.id,
+        description=_text(description, "description", "a description"),
+        owner=_text(owner, "owner", "the owner", limit=120),
+        due_on=_due(due_on),
+        status="open",
+        created_by=viewer.actor,
+        created_at=utcnow(),
+    )
+    action.target_kind, action.target_ref = _target(db, target_kind, target_ref)
+    with db.write() as s:
+        s.add(action)
+        s.flush()
+        _emit(s, "added", action, doc, viewer.actor)
+    if doc.status == "published":
+        lifecycle.transition_lesson(db, doc.id, "in_action", viewer=_transition_viewer(viewer))
+    return action
+
+
+def close_action(db: Database, action_id: int, *, viewer: Viewer, note: object = None) -> Action:
+    """A curator, or the action's owner (when it is their username), closes it; when the last
+    open action of an in-action lesson closes, the lesson becomes `actioned`."""
+    action = get_action(db, action_id, viewer=viewer)
+    if action.status != "open":
+        raise Conflict(f"Action {action_id} is already closed.")
+    if not may_close(viewer, action):
+        raise Forbidden("Closing an action is for curators and the action's owner.")
+    note = (note or "").strip() if isinstance(note, str) or note is None else None
+    if note is None:
+        raise ValidationError("`note` must be a string.", field="note")
+    if len(note) > MAX_TEXT:
+        raise ValidationError(f"Keep the note under {MAX_TEXT:,} characters.", field="note")
+    with db.write() as s:
+        locked = s.get(Action, action.id, with_for_update=True)
+        if locked.status != "open":
+            raise Conflict(f"Action {action_id} is already closed.")
+        locked.status, locked.closed_by, locked.closed_at = "closed", viewer.actor, utcnow()
+        locked.closing_note = note or None
+        doc = s.get(Document, locked.lesson_id)
+        _emit(s, "closed", locked, doc, viewer.actor)
+        still_open = s.scalar(
+            select(func.count(Action.id)).where(
+                Action.lesson_id == locked.lesson_id, Action.status == "open"
+            )
+        )
+        action = locked
+    if not still_open and doc.status == "in_action":
+        lifecycle.transition_lesson(db, doc.id, "actioned", viewer=_transition_viewer(viewer))
+    return action
+
+
+def no_action(db: Database, lesson_id: str, *, viewer: Viewer, rationale: object) -> Action:
+    """A curator records why a lesson needs no action: a closed action of kind `none`; the
+    lesson goes published → in_action → actioned (an in-action lesson with nothing open
+    goes straight to actioned)."""
+    doc = _lesson(db, lesson_id, viewer)
+    _require_curator(viewer, "Recording that a lesson needs no action")
+    rationale = _text(rationale, "rationale", "the rationale for taking no action")
+    if doc.status not in OPEN_FOR_ACTIONS:
+        raise ValidationError(
+            f"A {doc.status.replace('_', ' ')} lesson cannot be marked as needing no action.",
+            field="lesson",
+        )
+    now = utcnow()
+    with db.write() as s:
+        open_count = s.scalar(
+            select(func.count(Action.id)).where(Action.lesson_id == doc.id, Action.status == "open")
+        )
+        if open_count:
+            raise Conflict(f"{doc.id} has {open_count} open action(s); close them first.")
+        action = Action(lesson_id=doc.id, description=rationale, owner=viewer.actor, due_on=None,
+                        target_kind="none", target_ref=None, status="closed",
+                        created_by=viewer.actor, created_at=now, closed_by=viewer.actor,
+                        closed_at=now, closing_note=rationale)  # fmt: skip
+        s.add(action)
+        s.flush()
+        _emit(s, "added", action, doc, viewer.actor)
+        _emit(s, "closed", action, doc, viewer.actor)
+    if doc.status == "published":
+        lifecycle.transition_lesson(
+            db, doc.id, "in_action", viewer=viewer, reason="No action needed"
+        )
+    lifecycle.transition_lesson(db, doc.id, "actioned", viewer=viewer, reason=rationale)
+    return action

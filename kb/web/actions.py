@@ -1,0 +1,80 @@
+"""A lesson's actions in the pages: the Actions box on a lesson and its forms."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+
+from kb.actions import services as actions
+from kb.context import current
+from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.documents.lifecycle import Forbidden
+from kb.security import viewer
+from kb.web import bp
+
+TARGET_LABELS = {"process_model": "Process model", "template": "Template",
+                 "checklist": "Checklist", "training": "Training", "policy": "Policy",
+                 "none": "No action"}  # fmt: skip
+
+
+@bp.app_context_processor
+def _action_helpers() -> dict:
+    def lesson_actions(doc) -> list:  # noqa: ANN001
+        """The lesson's actions, each with whether the viewer may close it."""
+        try:
+            found = actions.list_actions(current().db, doc.id, viewer=viewer())
+        except NotFound:
+            return []
+        return [(a, actions.may_close(viewer(), a)) for a in found]
+
+    def may_add_actions(doc) -> bool:  # noqa: ANN001
+        return viewer().has_role("curator") and doc.status in actions.OPEN_FOR_ACTIONS
+
+    return {"lesson_actions": lesson_actions, "may_add_actions": may_add_actions,
+            "action_kinds": actions.ACTION_KINDS, "target_labels": TARGET_LABELS}  # fmt: skip
+
+
+def _back(doc_id: str):
+    return redirect(url_for("web.document", folder="lessons", doc_id=doc_id), code=303)
+
+
+@bp.post("/lessons/<doc_id>/actions")
+def add_lesson_action(doc_id: str):
+    form = request.form
+    db = current().db
+    try:
+        if form.get("no_action"):
+            actions.no_action(db, doc_id, viewer=viewer(), rationale=form.get("rationale"))
+            message = f"{doc_id} needs no action; it is now actioned."
+        else:
+            action = actions.add_action(
+                db, doc_id, viewer=viewer(), description=form.get("description"),
+                owner=form.get("owner"), due_on=form.get("due_on"),
+                target_kind=form.get("target_kind"), target_ref=form.get("target_ref"),
+            )  # fmt: skip
+            message = f"Action {action.id} added."
+    except NotFound:
+        abort(404)
+    except Forbidden as exc:
+        abort(403, description=exc.message)
+    except (Conflict, ValidationError) as exc:
+        flash(f"Action not added: {exc.message}", "error")
+        return _back(doc_id)
+    flash(message, "success")
+    return _back(doc_id)
+
+
+@bp.post("/actions/<int:action_id>/close")
+def close_action(action_id: int):
+    db = current().db
+    try:
+        action = actions.get_action(db, action_id, viewer=viewer())
+        actions.close_action(db, action_id, viewer=viewer(), note=request.form.get("note"))
+    except NotFound:
+        abort(404)
+    except Forbidden as exc:
+        abort(403, description=exc.message)
+    except (Conflict, ValidationError) as exc:
+        flash(f"Action not closed: {exc.message}", "error")
+        return _back(action.lesson_id)
+    flash(f"Action {action_id} closed.", "success")
+    return _back(action.lesson_id)

@@ -16,12 +16,11 @@ from sqlalchemy import func, select
 from kb.accounts.services import audit
 from kb.accounts.viewer import SYSTEM, Viewer
 from kb.actions.models import TARGET_KINDS, Action
-from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import lifecycle
 from kb.documents import services as documents
-from kb.documents.lifecycle import Forbidden
 from kb.documents.models import Document
 from kb.events.services import append_event
 

@@ -8,11 +8,10 @@ from datetime import datetime
 from flask import request
 
 from kb.api import bp, openapi
-from kb.api.documents import Forbidden
 from kb.briefings import services as briefings
 from kb.briefings.models import RESPONSES, Briefing, BriefingItem
 from kb.context import current
-from kb.core.errors import NotFound, ValidationError
+from kb.core.errors import Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc
 from kb.security import viewer
 

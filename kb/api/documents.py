@@ -6,18 +6,13 @@ from flask import request, url_for
 
 from kb.api import bp, schemas
 from kb.context import current
-from kb.core.errors import KbError, NotFound, ValidationError
+from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, services
 from kb.documents.services import LIST_FILTERS
 from kb.params import int_arg
 from kb.security import viewer
 
 COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
-
-
-class Forbidden(KbError):
-    status = 403
-    code = "forbidden"
 
 
 class PreconditionRequired(KbError):

@@ -34,6 +34,13 @@ class NotFound(KbError):
     code = "not_found"
 
 
+class Forbidden(KbError):
+    """Signed in, allowed to see it, but not to do this."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(KbError):
     """Optimistic locking: someone saved a newer version first."""
 

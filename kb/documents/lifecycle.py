@@ -17,7 +17,7 @@ from sqlalchemy import select
 from kb.accounts.models import AuditEntry
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
-from kb.core.errors import Conflict, KbError, NotFound, ValidationError
+from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, services
@@ -27,11 +27,6 @@ from kb.documents.vocabulary import STATUSES
 from kb.events.services import append_event
 
 CREATOR, CURATOR, CREATOR_OR_CURATOR = "creator", "curator", "creator or curator"
-
-
-class Forbidden(KbError):
-    status = 403
-    code = "forbidden"
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 
 from kb.actions import services as actions
 from kb.context import current
-from kb.core.errors import Conflict, NotFound, ValidationError
-from kb.documents.lifecycle import Forbidden
+from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.security import viewer
 from kb.web import bp
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from kb.context import current
-from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.documents import lifecycle
 from kb.params import int_arg
@@ -45,7 +45,7 @@ def lesson_transition(doc_id: str):
         )  # fmt: skip
     except NotFound:
         abort(404)
-    except lifecycle.Forbidden as exc:
+    except Forbidden as exc:
         abort(403, description=exc.message)
     except (Conflict, ValidationError) as exc:
         flash(f"Status not changed: {exc.message}", "error")

@@ -9,9 +9,8 @@ from kb.accounts.models import AuditEntry
 from kb.accounts.viewer import Viewer
 from kb.actions import models as _models  # noqa: F401  (the table is truncated between tests)
 from kb.actions import services as actions
-from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.documents import services
-from kb.documents.lifecycle import Forbidden
 from kb.events.models import Event
 
 CURATOR = Viewer("cora", "curator")

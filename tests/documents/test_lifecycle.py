@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from kb.accounts.models import AuditEntry
 from kb.accounts.viewer import Viewer
-from kb.core.errors import Conflict, NotFound, ValidationError
+from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.documents import lifecycle, services
 from kb.documents.frontmatter_edit import replace_key
-from kb.documents.lifecycle import Forbidden, transition_lesson
+from kb.documents.lifecycle import transition_lesson
 from kb.events.models import Event
 from kb.markdown import frontmatter
 

@@ -38,6 +38,14 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_projects", "GET"): READER,
     ("api.get_project", "GET"): READER,
     ("api.get_project_review", "GET"): READER,
+    # the closure workshop: recording is for the review's facilitator, participants (by
+    # e-mail), contributors and curators; submitting for its facilitator or a curator —
+    # checked per review (kb.reviews.workshop)
+    ("web.project_review", "GET"): READER,
+    ("web.record_review_lesson", "POST"): READER,
+    ("web.submit_review", "POST"): READER,
+    ("api.record_review_lesson", "POST"): READER,
+    ("api.submit_review", "POST"): READER,
     ("api.list_project_briefings", "GET"): READER,
     # answering a briefing: contributors or its project manager, checked per briefing
     ("api.respond_to_briefing", "POST"): READER,
@@ -47,6 +55,13 @@ RULES: dict[tuple[str, str], str] = {
     ("web.tokens", "*"): USER,
     ("web.revoke_token", "POST"): USER,
     ("web.end_sessions", "POST"): USER,
+    # one's own inbox (kb.notifications): another user's notification is a 404
+    ("web.inbox_page", "GET"): USER,
+    ("web.mark_notification_read", "POST"): USER,
+    ("web.mark_inbox_read", "POST"): USER,
+    ("api.get_inbox", "GET"): USER,
+    ("api.mark_notification_read", "POST"): USER,
+    ("api.mark_inbox_read", "POST"): USER,
     # writing
     ("web.new_document", "*"): CONTRIBUTOR,
     ("web.edit_document", "*"): CONTRIBUTOR,
@@ -70,6 +85,14 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_events", "GET"): CURATOR,
     ("api.get_event", "GET"): CURATOR,
     ("web.queue", "GET"): CURATOR,
+    # the PMO's task page and list (kb.processes.tasks); process changes follow the model
+    ("web.tasks_page", "GET"): CURATOR,
+    ("web.complete_task", "POST"): CURATOR,
+    ("api.list_tasks", "GET"): CURATOR,
+    ("api.complete_task", "POST"): CURATOR,
+    ("api.list_process_changes", "GET"): READER,
+    # answering a briefing on the project page: as api.respond_to_briefing
+    ("web.respond_to_briefing", "POST"): READER,
     # administration
     ("web.admin_subscriptions", "*"): ADMIN,
     ("web.admin_create_subscription", "POST"): ADMIN,

@@ -51,6 +51,22 @@ class Config:
     REVIEW_DUE_DAYS: int = 30
     #: Results per page in lists and search.
     PER_PAGE: int = 20
+    #: The address people reach kb at (https://kb.example.org): makes links in e-mails absolute.
+    BASE_URL: str = ""
+    #: SMTP server for notification e-mails; empty: no e-mail (the in-app inbox still works).
+    SMTP_HOST: str = ""
+    #: Its port (25; 587 with STARTTLS is common).
+    SMTP_PORT: int = 25
+    #: The From address of notification e-mails.
+    SMTP_FROM: str = "kb@localhost"
+    #: User name for SMTP authentication; empty: none.
+    SMTP_USERNAME: str = ""
+    #: Its password.
+    SMTP_PASSWORD: str = ""
+    #: Upgrade the SMTP connection with STARTTLS before authenticating and sending.
+    SMTP_STARTTLS: bool = False
+    #: Seconds an SMTP connection and each of its steps may take.
+    SMTP_TIMEOUT: float = 10.0
     TESTING: bool = False
 
     @classmethod

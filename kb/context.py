@@ -20,7 +20,10 @@ from kb.events import webhooks
 from kb.events.producers import ensure_default_producer
 from kb.events.registry import Registry
 from kb.events.worker import Worker
+from kb.notifications import handlers as notification_handlers
+from kb.processes import handlers as process_handlers
 from kb.projects import handlers as project_handlers
+from kb.recurrence import handlers as recurrence_handlers
 from kb.reviews import handlers as review_handlers
 from kb.reviews.services import sweep_overdue
 from kb.search import SearchIndex
@@ -51,6 +54,9 @@ def build_registry(config: Config, index: SearchIndex | None = None) -> Registry
     project_handlers.register(registry, config)
     review_handlers.register(registry, config)
     briefing_handlers.register(registry, config, index)
+    recurrence_handlers.register(registry, config, index)
+    notification_handlers.register(registry, config)
+    process_handlers.register(registry, config)
     webhooks.register(registry, config)
     return registry
 

@@ -38,11 +38,14 @@ def init_app(app: Flask) -> None:
         documents,
         eventlog,
         events,
+        inbox,
         lifecycle,
         openapi,
+        processes,
         reviews,
         search,
         subscriptions,
+        tasks,
     )
 
     app.register_blueprint(bp)

@@ -9,7 +9,8 @@ from kb.api import bp, openapi, schemas
 from kb.api.documents import json_body
 from kb.context import current
 from kb.core.errors import ValidationError
-from kb.documents import lifecycle, services
+from kb.documents import access, lifecycle, services
+from kb.recurrence import services as recurrence
 from kb.security import viewer
 
 
@@ -48,8 +49,33 @@ def _with_transitions(response):  # noqa: ANN001, ANN202
         return response
     doc = services.get_readable(current().db, data["id"], viewer())
     data["transitions"] = lifecycle.allowed_transitions(viewer(), doc) if doc else []
+    if doc is not None:
+        data.update(_recurrence_fields(doc))
     response.set_data(current_app.json.dumps(data))
     return response
+
+
+def _recurrence_fields(doc) -> dict:  # noqa: ANN001
+    """similar (for its author and curators), recurrence_count, recurrences, related."""
+    kb, who = current(), viewer()
+    similar = recurrence.find_similar(kb.db, kb.index, doc, who)
+    count, found = recurrence.recurrences(kb.db, doc.id, who)
+    try:
+        related = kb.index.more_like(doc.id, limit=5, reader=access.reader(who))
+    except Exception:  # noqa: BLE001 - related documents are a nicety, as on the page
+        current_app.logger.warning("related documents for %s failed", doc.id, exc_info=True)
+        related = []
+    return {
+        "similar": [{"id": x.doc.id, "title": x.doc.title, "status": x.doc.status,
+                     "project": x.doc.project_key, "score": x.score} for x in similar],
+        "recurrence_count": count,
+        "recurrences": [{"direction": r.direction, "id": r.other.id, "title": r.other.title,
+                         "status": r.other.status, "project": r.other.project_key,
+                         "score": r.score, "detected_at": r.detected_at.isoformat()}
+                        for r in found],
+        "related": [{"id": h.id, "type": h.type, "title": h.title, "status": h.status,
+                     "project": h.project, "score": round(h.score, 4)} for h in related],
+    }  # fmt: skip
 
 
 _STATUSES = list(lifecycle.TRANSITIONS)
@@ -80,4 +106,33 @@ openapi.EXTRA_PATHS["/api/lessons/{doc_id}/transitions"] = {"post": {
 openapi.SCHEMAS["Document"]["properties"].setdefault("transitions", {
     "type": "array", "items": {"enum": _STATUSES},
     "description": "lessons: the statuses the caller may move it to now",
+})  # fmt: skip
+_SIMILAR = {"type": "object", "properties": {
+    "id": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "string"},
+    "project": {"type": "string", "nullable": True},
+    "score": {"type": "number", "minimum": 0, "maximum": 1},
+}}  # fmt: skip
+_DOC_PROPS = openapi.SCHEMAS["Document"]["properties"]
+_DOC_PROPS.setdefault("similar", {
+    "type": "array", "items": _SIMILAR,
+    "description": "lessons, for their author and curators: possible duplicates (similarity "
+                   "0..1 at least the threshold), best first",
+})  # fmt: skip
+_DOC_PROPS.setdefault("recurrence_count", {
+    "type": "integer", "description": "lessons: how many times its problem recurred in a later "
+                                      "lesson of another project",
+})  # fmt: skip
+_DOC_PROPS.setdefault("recurrences", {
+    "type": "array", "description": "lessons: recurrences both ways (recurred_in: a later lesson "
+                                    "where its problem came back; recurrence_of: the older one)",
+    "items": {"type": "object", "properties": {
+        **_SIMILAR["properties"], "direction": {"enum": ["recurred_in", "recurrence_of"]},
+        "detected_at": {"type": "string", "format": "date-time"},
+    }},
+})  # fmt: skip
+_DOC_PROPS.setdefault("related", {
+    "type": "array", "description": "lessons: related documents (as on the page)",
+    "items": {"type": "object", "properties": {
+        **_SIMILAR["properties"], "type": {"type": "string"}, "score": {"type": "number"},
+    }},
 })  # fmt: skip

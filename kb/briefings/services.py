@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.accounts.models import User
+from kb.accounts.services import audit
 from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.briefings.models import RESPONSES, Briefing, BriefingItem
 from kb.core.errors import NotFound, ValidationError
@@ -285,9 +286,18 @@ def respond(db: Database, briefing_id: int, lesson_id: object, response: object,
         doc = s.get(Document, lesson_id) if item is not None else None
         if item is None or doc is None or not access.can_read(viewer, doc):
             raise NotFound(f"Briefing {briefing_id} has no lesson {lesson_id}.")
+        before = item.response
         item.response = response
         item.responded_by = viewer.actor
         item.responded_at = utcnow()
+        if before != response:
+            audit(s, viewer.actor, "briefing.answered", f"briefings/{briefing_id}",
+                  lesson=lesson_id, response=response, before=before)  # fmt: skip
+            append_event(s, "briefing.answered", subject=f"lessons/{lesson_id}",
+                         data={"id": lesson_id, "briefing": briefing_id,
+                               "project": briefing.project_key, "response": response,
+                               "actor": viewer.actor},
+                         partition_key=briefing.project_key)  # fmt: skip
         s.flush()
         s.expunge(item)
         return item

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kb.accounts.models import AuditEntry
 from kb.accounts.services import audit
@@ -22,7 +23,7 @@ from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, services
 from kb.documents.frontmatter_edit import replace_key
-from kb.documents.models import Document
+from kb.documents.models import Document, DocumentRevision
 from kb.documents.vocabulary import STATUSES
 from kb.events.services import append_event
 
@@ -113,15 +114,7 @@ def transition_lesson(
         raise NotFound(f"There is no lesson {doc_id}.")
     reason = (reason or "").strip() or None
     current = doc.status
-    nexts = TRANSITIONS.get(current, {})
-    if to not in nexts:
-        allowed = ", ".join(nexts) or "nothing (this is final)"
-        raise ValidationError(
-            f"A {current.replace('_', ' ')} lesson cannot become {to!s}; it can go to: {allowed}.",
-            field="to",
-            details={"from": current, "allowed": list(nexts)},
-        )
-    rule = nexts[to]
+    rule = _rule(doc, to)
     if not _may(viewer, doc, rule):
         raise Forbidden(
             f"Moving a lesson from {current} to {to} is for its {rule.who}.",
@@ -136,59 +129,121 @@ def transition_lesson(
         raise _changed(doc, base_version)
     if to == "merged":
         merged_into = (merged_into or "").strip().upper()
-        target = services.get_readable(db, merged_into, viewer) if merged_into else None
-        if target is None or target.type != "lesson" or target.id == doc.id:
-            raise ValidationError(
-                "Name the lesson this one is merged into (an existing lesson id).",
-                field="merged_into",
-            )
+        _check_target(doc, services.get_readable(db, merged_into, viewer) if merged_into else None)
     else:
         merged_into = None
+    # Parsed and rendered before the transaction: a slow render never holds the write lock.
+    prepared = _prepare(services.get_revision(db, doc.id, doc.version).markdown, to, merged_into)
+    with db.write() as s:
+        locked = s.get(Document, doc.id, with_for_update=True)
+        if locked.version != doc.version or locked.status != current:
+            raise _changed(locked, doc.version)
+        _write(s, locked, to, prepared, actor=viewer.actor, reason=reason, merged_into=merged_into)
+    return services.get_document(db, doc.id)
 
-    revision = services.get_revision(db, doc.id, doc.version)
-    source = replace_key(revision.markdown, "status", to)
+
+def apply_transition(
+    s: Session,
+    doc: Document,
+    to: str,
+    *,
+    actor: str,
+    reason: str | None = None,
+    merged_into: str | None = None,
+) -> Document:
+    """Move `doc` (loaded in `s`; lock it first when racing matters) to status `to` inside the
+    caller's transaction: a new revision with the new status line, one audit entry and one
+    `lesson.<verb>` event. No permission check: the caller decides who may."""
+    _rule(doc, to)
+    reason = (reason or "").strip() or None
+    if to == "merged":
+        merged_into = (merged_into or "").strip().upper()
+        _check_target(doc, s.get(Document, merged_into) if merged_into else None)
+    else:
+        merged_into = None
+    revision = s.scalar(
+        select(DocumentRevision).where(
+            DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
+        )
+    )
+    prepared = _prepare(revision.markdown, to, merged_into)
+    _write(s, doc, to, prepared, actor=actor, reason=reason, merged_into=merged_into)
+    return doc
+
+
+def _rule(doc: Document, to: str) -> Rule:
+    """The rule for moving `doc` to `to`; 400 naming the statuses it can go to otherwise."""
+    current = doc.status
+    nexts = TRANSITIONS.get(current, {}) if doc.type == "lesson" else {}
+    if to not in nexts:
+        allowed = ", ".join(nexts) or "nothing (this is final)"
+        raise ValidationError(
+            f"A {current.replace('_', ' ')} lesson cannot become {to!s}; it can go to: {allowed}.",
+            field="to",
+            details={"from": current, "allowed": list(nexts)},
+        )
+    return nexts[to]
+
+
+def _check_target(doc: Document, target: Document | None) -> None:
+    if target is None or target.type != "lesson" or target.id == doc.id:
+        raise ValidationError(
+            "Name the lesson this one is merged into (an existing lesson id).", field="merged_into"
+        )
+
+
+def _prepare(markdown: str, to: str, merged_into: str | None) -> services.Prepared:
+    source = replace_key(markdown, "status", to)
     if merged_into:
         source = replace_key(source, "merged_into", merged_into)
     prepared = services.prepare(source, type_hint="lesson")
     if prepared.record.columns["status"] != to:  # pragma: no cover - replace_key verified it
         raise ValidationError("The new status could not be written.", field="status")
+    return prepared
+
+
+def _write(
+    s: Session,
+    doc: Document,
+    to: str,
+    prepared: services.Prepared,
+    *,
+    actor: str,
+    reason: str | None,
+    merged_into: str | None,
+) -> None:
+    current = doc.status
     message = MESSAGES[to] + (f" into {merged_into}" if merged_into else "")
     if reason:
         message += f": {reason}"
-    actor = viewer.actor
-    with db.write() as s:
-        locked = s.get(Document, doc.id, with_for_update=True)
-        if locked.version != doc.version or locked.status != current:
-            raise _changed(locked, doc.version)
-        now = utcnow()
-        locked.version += 1
-        services._apply(s, locked, prepared.record, now)
-        services._add_revision(s, locked, prepared, actor=actor, message=message, now=now)
-        verb = VERBS[to]
-        details = {"from": current, "to": to, "reason": reason, "version": locked.version}
-        if merged_into:
-            details["merged_into"] = merged_into
-        audit(s, actor, f"lesson.{verb}", locked.id, **details)
-        append_event(
-            s,
-            f"lesson.{verb}",
-            subject=f"lessons/{locked.id}",
-            data={
-                "id": locked.id,
-                "type": "lesson",
-                "title": locked.title,
-                "version": locked.version,
-                "status": to,
-                "from": current,
-                "to": to,
-                "reason": reason,
-                "actor": actor,
-                "project": locked.project_key,
-                **({"merged_into": merged_into} if merged_into else {}),
-            },  # fmt: skip
-            partition_key=locked.project_key,
-        )
-    return services.get_document(db, doc.id)
+    now = utcnow()
+    doc.version += 1
+    services._apply(s, doc, prepared.record, now)
+    services._add_revision(s, doc, prepared, actor=actor, message=message, now=now)
+    verb = VERBS[to]
+    details = {"from": current, "to": to, "reason": reason, "version": doc.version}
+    if merged_into:
+        details["merged_into"] = merged_into
+    audit(s, actor, f"lesson.{verb}", doc.id, **details)
+    append_event(
+        s,
+        f"lesson.{verb}",
+        subject=f"lessons/{doc.id}",
+        data={
+            "id": doc.id,
+            "type": "lesson",
+            "title": doc.title,
+            "version": doc.version,
+            "status": to,
+            "from": current,
+            "to": to,
+            "reason": reason,
+            "actor": actor,
+            "project": doc.project_key,
+            **({"merged_into": merged_into} if merged_into else {}),
+        },  # fmt: skip
+        partition_key=doc.project_key,
+    )
 
 
 def _changed(doc: Document, seen: int) -> Conflict:

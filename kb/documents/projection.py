@@ -105,7 +105,9 @@ class IndexProjection:
             data = data or {}
             if ".project." in type_ and data.get("key"):
                 yield from s.scalars(select(Document.id).where(Document.project_key == data["key"]))
-            elif type_.startswith("org.pmo.kb.") and data.get("id"):
+            elif type_.startswith("org.pmo.kb.") and isinstance(data.get("id"), str):
+                # document events name a document id; others (review.opened: a review's
+                # number, lesson.action.added: an action's) carry ids of their own
                 yield data["id"]
 
     def lag(self) -> int | None:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.dispatch import partition_for, runs_for
-from kb.events.models import Event, HandlerRun
+from kb.events.dispatch import CURSOR, partition_for, runs_for
+from kb.events.models import Cursor, Event, HandlerRun
 from kb.events.registry import Registry
 
 #: the state of an event as a whole, from its runs
@@ -121,7 +121,13 @@ def replay(db: Database, registry: Registry, *, from_seq: int, type: str | None 
         raise ValidationError("Replay starts at sequence number 1 or later.", field="from")
     scheduled = 0
     with db.write() as s:
-        query = select(Event).where(Event.seq >= from_seq, Event.is_ignored.is_(False))
+        # Only events the dispatcher has reached: it creates the runs of the later ones itself
+        # (replaying those too made it insert a run that already existed). The lock keeps it
+        # from moving meanwhile.
+        cursor = s.get(Cursor, CURSOR, with_for_update=True)
+        reached = cursor.position if cursor is not None else 0
+        query = select(Event).where(Event.seq >= from_seq, Event.seq <= reached,
+                                    Event.is_ignored.is_(False))  # fmt: skip
         if type:
             query = query.where(Event.type == type)
         for event in s.scalars(query.order_by(Event.seq).execution_options(yield_per=500)):

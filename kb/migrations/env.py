@@ -8,7 +8,10 @@ from kb.briefings import models as _briefings  # noqa: F401
 from kb.db import Base, make_engine
 from kb.documents import models as _documents  # noqa: F401  (register tables)
 from kb.events import models as _events  # noqa: F401
+from kb.notifications import models as _notifications  # noqa: F401
+from kb.processes import models as _processes  # noqa: F401
 from kb.projects import models as _projects  # noqa: F401
+from kb.recurrence import models as _recurrence  # noqa: F401
 from kb.reviews import models as _reviews  # noqa: F401
 
 target_metadata = Base.metadata

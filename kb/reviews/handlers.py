@@ -1,5 +1,6 @@
 """`project.closed` opens the project's lessons review and hands its process models to the
-PMO (transactional: one effect per event; idempotent: a repeated closure changes nothing)."""
+PMO; `audit.completed` drafts lessons from its findings (kb.reviews.audits). Transactional:
+one effect per event; idempotent: a repeated closure or audit changes nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 from kb.config import Config
 from kb.events.models import Event
 from kb.events.registry import Handler, Registry
-from kb.reviews import services
+from kb.reviews import audits, services
 
 
 def register(registry: Registry, config: Config) -> None:
@@ -21,3 +22,4 @@ def register(registry: Registry, config: Config) -> None:
     registry.register(Handler(name="reviews.open_on_closure",
                               types=(f"{config.EVENT_TYPE_PREFIX}.project.closed",),
                               fn=open_on_closure))  # fmt: skip
+    audits.register(registry, config)

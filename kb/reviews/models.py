@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
@@ -13,12 +23,16 @@ from kb.events.models import SeqType
 
 
 class Review(Base):
-    """Opened by `project.closed`; due REVIEW_DUE_DAYS after the closure date."""
+    """Opened by `project.closed` (one per project), or by `audit.completed` when the
+    audited project has no open review (one per audit); due REVIEW_DUE_DAYS later."""
 
     __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("project_key", "origin", name="uq_reviews_project_origin"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    project_key: Mapped[str] = mapped_column(String(32), unique=True)
+    project_key: Mapped[str] = mapped_column(String(32))
+    #: closure (the project's closure review) | audit:<auditId>
+    origin: Mapped[str] = mapped_column(String(220), default="closure")
     #: open | completed
     status: Mapped[str] = mapped_column(String(16), default="open")
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -52,3 +66,38 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: who marked it done, when, and what they noted (the PMO's task page)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+IMPACTS = ("went_well", "to_improve")
+SOURCES = ("workshop", "audit")
+
+
+class ReviewLesson(Base):
+    """A lesson recorded in a review: in the closure workshop, or drafted from an audit
+    finding. (audit_id, finding_id) is the ledger that keeps a finding from becoming two
+    lessons; an audit of no project links its lessons to no review."""
+
+    __tablename__ = "review_lessons"
+    __table_args__ = (
+        UniqueConstraint("review_id", "lesson_id", name="uq_review_lessons_review_lesson"),
+        UniqueConstraint("audit_id", "finding_id", name="uq_review_lessons_finding"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reviews.id", ondelete="CASCADE"), index=True
+    )
+    lesson_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    #: went_well | to_improve
+    impact: Mapped[str] = mapped_column(String(16))
+    #: workshop | audit
+    source: Mapped[str] = mapped_column(String(16), default="workshop")
+    audit_id: Mapped[str | None] = mapped_column(String(200))
+    finding_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

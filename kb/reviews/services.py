@@ -35,9 +35,25 @@ _MODEL_ID = re.compile(r"^PM-\d{4,}$")
 # --- reading -----------------------------------------------------------------------------
 
 
+def current_review(s: Session, project_key: str, *, lock: bool = False) -> Review | None:
+    """The project's review that matters now: an open one (its closure review first), else
+    the latest completed one."""
+    query = (
+        select(Review)
+        .where(Review.project_key == project_key.strip().upper())
+        .order_by((Review.status == "open").desc(), (Review.origin == "closure").desc(),
+                  Review.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    review = s.scalar(query)
+    if review is not None and lock:
+        s.refresh(review, with_for_update=True)
+    return review
+
+
 def get_review(db: Database, project_key: str) -> Review | None:
     with db.read() as s:
-        return s.scalar(select(Review).where(Review.project_key == project_key.upper()))
+        return current_review(s, project_key)
 
 
 def list_tasks(db: Database, *, project: str | None = None) -> list[Task]:
@@ -67,11 +83,15 @@ def open_review(
     closure_type: str | None,
     outcome_summary: str = "",
     source_event_seq: int | None = None,
+    origin: str = "closure",
 ) -> Review | None:
-    """Open the project's review unless it has one (whatever its state): None then."""
-    if s.scalar(select(Review.id).where(Review.project_key == project_key)) is not None:
+    """Open the project's review of this origin (its closure, or one audit) unless it has one
+    (whatever its state): None then."""
+    exists = select(Review.id).where(Review.project_key == project_key, Review.origin == origin)
+    if s.scalar(exists) is not None:
         return None
-    review = Review(project_key=project_key, status="open", opened_at=utcnow(), due_on=due_on,
+    review = Review(project_key=project_key, origin=origin, status="open", opened_at=utcnow(),
+                    due_on=due_on,
                     facilitator=facilitator, participants=list(participants),
                     closure_type=closure_type, outcome_summary=outcome_summary or "",
                     escalation_level=0, source_event_seq=source_event_seq)  # fmt: skip
@@ -213,17 +233,23 @@ def sweep_overdue(db: Database, now: datetime | None = None) -> list[Escalation]
     return raised
 
 
+def complete_in(s: Session, review: Review, *, actor: str, lessons: list[str]) -> None:
+    """Complete `review` (locked by the caller) in the caller's transaction; emits
+    `org.pmo.kb.review.completed` naming the lessons submitted with it."""
+    if review.status == "completed":
+        raise Conflict(f"The review of {review.project_key} is completed already.")
+    review.status, review.completed_at, review.completed_by = "completed", utcnow(), actor
+    append_event(s, "review.completed", subject=f"reviews/{review.id}",
+                 data={**review_json(review), "completed_by": actor, "lessons": list(lessons)},
+                 partition_key=review.project_key)  # fmt: skip
+
+
 def complete_review(db: Database, project_key: str, *, actor: str) -> Review:
-    """Mark the project's review completed; emits `org.pmo.kb.review.completed`."""
+    """Mark the project's review completed (submitting nothing; the workshop's submit does)."""
     key = project_key.strip().upper()
     with db.write() as s:
-        review = s.scalar(select(Review).where(Review.project_key == key).with_for_update())
+        review = current_review(s, key, lock=True)
         if review is None:
             raise NotFound(f"Project {key} has no review.")
-        if review.status == "completed":
-            raise Conflict(f"The review of {key} is completed already.")
-        review.status, review.completed_at, review.completed_by = "completed", utcnow(), actor
-        append_event(s, "review.completed", subject=f"reviews/{review.id}",
-                     data={**review_json(review), "completed_by": actor},
-                     partition_key=key)  # fmt: skip
+        complete_in(s, review, actor=actor, lessons=[])
     return get_review(db, key)

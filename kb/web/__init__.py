@@ -25,12 +25,15 @@ def init_app(app: Flask) -> None:
         errors,
         history,
         home,
+        inbox,
         lifecycle,
         present,
         producers,
         projects,
+        reviews,
         search,
         subscriptions,
+        tasks,
     )
 
     app.register_blueprint(bp)

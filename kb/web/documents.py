@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request
 
 from kb.context import current
-from kb.documents import access, services
+from kb.documents import access, lifecycle, services
 from kb.documents import vocabulary as v
 from kb.documents.models import Document
 from kb.projects import services as projects
+from kb.recurrence import services as recurrence
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.web import bp
@@ -16,6 +17,8 @@ from kb.web.params import args_with, filters_from, page_arg
 from kb.web.present import FOLDER_TITLES, NEW_LABELS
 
 FOLDERS = "any(lessons, processes, guides)"
+#: a lesson's page lists possible duplicates while curators decide on it
+SHOW_SIMILAR = ("submitted", "in_review")
 #: the filters that mean something for each kind of document
 FOLDER_FILTERS = {
     "lessons": ("topic", "phase", "project", "tag", "status", "polarity"),
@@ -99,9 +102,15 @@ def document(folder: str, doc_id: str):
         current_app.logger.warning("related documents for %s failed", doc.id, exc_info=True)
         related = []
     project = projects.get_project(current().db, doc.project_key) if doc.project_key else None
+    similar, recurrences, may_merge = [], [], False
+    if doc.type == "lesson":
+        if doc.status in SHOW_SIMILAR:
+            similar = recurrence.find_similar(current().db, current().index, doc, viewer())
+            may_merge = "merged" in lifecycle.allowed_transitions(viewer(), doc)
+        recurrences = recurrence.recurrences(current().db, doc.id, viewer())[1]
     return render_template(
         "document.html", folder=folder, doc=doc, revision=revision, related=related,
-        project=project,
+        project=project, similar=similar, may_merge=may_merge, recurrences=recurrences,
     )  # fmt: skip
 
 

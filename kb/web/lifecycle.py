@@ -6,9 +6,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from kb.core.time import utcnow
+from kb.core.time import as_utc, utcnow
 from kb.documents import lifecycle
 from kb.params import int_arg
+from kb.reviews import audits
 from kb.security import viewer
 from kb.web import bp
 
@@ -58,7 +59,10 @@ def lesson_transition(doc_id: str):
 def queue():
     now = utcnow()
     items = lifecycle.queue(current().db, viewer(), now=now)
-    return render_template("queue.html", items=items, now=now, waited=waited)
+    verifications = [(task, doc, as_utc(task.created_at))
+                     for task, doc in audits.verification_queue(current().db, viewer())]  # fmt: skip
+    return render_template("queue.html", items=items, now=now, waited=waited,
+                           verifications=verifications)  # fmt: skip
 
 
 def waited(delta) -> str:  # noqa: ANN001

@@ -1,19 +1,27 @@
-"""Projects: the register with its document counts, and one project's page."""
+"""Projects: the register with its document counts, and one project's page with its
+briefings (the lessons kb pushed at its start and at every gate) and their answers."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from dataclasses import dataclass
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from kb.briefings import services as briefings
+from kb.briefings.models import Briefing, BriefingItem
 from kb.context import current
-from kb.core.errors import KbError
+from kb.core.errors import KbError, NotFound, ValidationError
 from kb.documents import services as documents
+from kb.documents.models import Document
 from kb.markdown import to_html
 from kb.projects import services as projects
 from kb.security import viewer
 from kb.web import bp
 
 PROJECT_DOCUMENTS = 100
+RESPONSE_LABELS = {"applies": "Applies", "not_applicable": "Not applicable",
+                   "action_taken": "Action taken"}  # fmt: skip
 
 
 def description_html(source: str) -> Markup | None:
@@ -25,6 +33,40 @@ def description_html(source: str) -> Markup | None:
     except KbError:
         current_app.logger.warning("project description could not be rendered", exc_info=True)
         return None
+
+
+def trigger_label(trigger: str) -> str:
+    """started -> Project start; gate:G2 -> Gate G2."""
+    if trigger == "started":
+        return "Project start"
+    if trigger.startswith("gate:"):
+        return f"Gate {trigger.removeprefix('gate:')}".strip()
+    return trigger
+
+
+@dataclass
+class BriefingView:
+    briefing: Briefing
+    label: str
+    #: only the lessons the viewer may read, in the briefing's order
+    items: list[tuple[BriefingItem, Document]]
+    may_respond: bool
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for item, _ in self.items if item.response)
+
+
+def project_briefings(key: str) -> list[BriefingView]:
+    """The project's briefings, newest first, as the viewer may see them."""
+    db, who = current().db, viewer()
+    found = briefings.list_briefings(db, key)
+    ids = sorted({i.lesson_id for b in found for i in b.items})
+    docs = briefings.readable_lessons(db, ids, who)
+    return [BriefingView(b, trigger_label(b.trigger),
+                         [(i, docs[i.lesson_id]) for i in b.items if i.lesson_id in docs],
+                         briefings.may_respond(who, b))
+            for b in reversed(found)]  # fmt: skip
 
 
 @bp.get("/projects")
@@ -55,4 +97,31 @@ def project(key: str):
         processes=[d for d in docs.items if d.type == "process"],
         others=[d for d in docs.items if d.type not in ("lesson", "process")],
         total=docs.total,
+        briefings=project_briefings(project.key),
+        response_labels=RESPONSE_LABELS,
     )
+
+
+@bp.post("/projects/<key>/briefings/<int:briefing_id>/responses")
+def respond_to_briefing(key: str, briefing_id: int):
+    db, who = current().db, viewer()
+    briefing = briefings.get_briefing(db, briefing_id)
+    if briefing is None or briefing.project_key != key.strip().upper():
+        abort(404)
+    if not briefings.may_respond(who, briefing):
+        abort(
+            403, description="Only a contributor or the briefing's project manager may answer it."
+        )
+    page = url_for("web.project", key=briefing.project_key, _anchor=f"briefing-{briefing_id}")
+    try:
+        item = briefings.respond(db, briefing_id, request.form.get("lesson"),
+                                 request.form.get("response"), who)  # fmt: skip
+    except NotFound:
+        abort(404)
+    except ValidationError as exc:
+        flash(f"Answer not recorded: {exc.message}", "error")
+        return redirect(page, code=303)
+    doc = briefings.readable_lessons(db, [item.lesson_id], who).get(item.lesson_id)
+    title = doc.title if doc is not None else item.lesson_id
+    flash(f"Recorded: “{title}” — {RESPONSE_LABELS[item.response].lower()}.", "success")
+    return redirect(page, code=303)

@@ -41,6 +41,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.list_projects", "GET"): "reader",
     ("api.get_project", "GET"): "reader",
     ("api.get_project_review", "GET"): "reader",
+    # the closure workshop: per-review rules on top (tests/reviews/test_workshop.py)
+    ("web.project_review", "GET"): "reader",
+    ("web.record_review_lesson", "POST"): "reader",
+    ("web.submit_review", "POST"): "reader",
+    ("api.record_review_lesson", "POST"): "reader",
+    ("api.submit_review", "POST"): "reader",
     ("api.list_project_briefings", "GET"): "reader",
     # contributors or the briefing's project manager (tests/briefings)
     ("api.respond_to_briefing", "POST"): "reader",
@@ -67,6 +73,21 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.close_action", "POST"): "user",
     ("web.close_action", "POST"): "user",
     ("web.queue", "GET"): "curator",
+    # the PMO's tasks (tests/tasks); a process model's changes follow the model (tests/processes)
+    ("web.tasks_page", "GET"): "curator",
+    ("web.complete_task", "POST"): "curator",
+    ("api.list_tasks", "GET"): "curator",
+    ("api.complete_task", "POST"): "curator",
+    ("api.list_process_changes", "GET"): "reader",
+    # contributors or the briefing's project manager (tests/web/test_project_briefings.py)
+    ("web.respond_to_briefing", "POST"): "reader",
+    # one's own inbox; another user's notification is a 404 (tests/notifications)
+    ("web.inbox_page", "GET"): "user",
+    ("web.mark_notification_read", "POST"): "user",
+    ("web.mark_inbox_read", "POST"): "user",
+    ("api.get_inbox", "GET"): "user",
+    ("api.mark_notification_read", "POST"): "user",
+    ("api.mark_inbox_read", "POST"): "user",
 }
 for _c in ("lesson", "process", "guide"):
     EXPECTED.update({(f"api.list_{_c}", "GET"): "reader", (f"api.get_{_c}", "GET"): "reader",
@@ -125,8 +146,9 @@ def world(kb, make_user):
     create_producer(kb.db, "jira")
     return {"folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
             "subscription_id": str(sub.id), "name": "jira", "username": "someone",
-            "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1",
-            "processes": process.id, "guides": guide.id}  # fmt: skip
+            "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1", "task_id": "1",
+            "processes": process.id, "guides": guide.id,
+            "notification_id": "1"}  # fmt: skip
 
 
 def url_for_rule(rule, values: dict) -> str:

@@ -1,0 +1,98 @@
+"""The PMO's task list: what kb asks the PMO to do (confirm a business-as-usual owner, verify
+an actioned lesson, revalidate a lesson after its process model changed), and marking a task
+done — who, when, with an optional note — with its audit entry and `org.pmo.kb.task.completed`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from kb.accounts.services import audit
+from kb.accounts.viewer import Viewer
+from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.core.time import as_utc, utcnow
+from kb.db import Database
+from kb.events.services import append_event
+from kb.reviews.models import Task
+
+#: the kinds kb makes today, in the order the task page shows them (others follow)
+KINDS = ("confirm_bau_owner", "verify_lesson", "revalidate_lesson")
+STATUSES = ("open", "done")
+MAX_NOTE = 2000
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def task_json(task: Task) -> dict:
+    def iso(value):  # noqa: ANN001, ANN202
+        return as_utc(value).isoformat() if value is not None else None
+
+    return {"id": task.id, "kind": task.kind, "subject": task.subject,
+            "assignee": task.assignee, "status": task.status,
+            "created_at": iso(task.created_at), "details": dict(task.details or {}),
+            "done_at": iso(task.done_at), "done_by": task.done_by, "note": task.note}  # fmt: skip
+
+
+def list_tasks(db: Database, *, kind: str | None = None, status: str | None = "open") -> list[Task]:
+    """Tasks oldest first; `status` None for open and done alike."""
+    if kind is not None and not _KIND.match(kind):
+        raise ValidationError("`kind` is a task kind such as " + ", ".join(KINDS) + ".",
+                              field="kind")  # fmt: skip
+    if status is not None and status not in STATUSES:
+        raise ValidationError("`status` must be open, done or all.", field="status")
+    query = select(Task)
+    if kind is not None:
+        query = query.where(Task.kind == kind)
+    if status is not None:
+        query = query.where(Task.status == status)
+    order = (Task.done_at.desc(), Task.id.desc()) if status == "done" else (Task.id,)
+    with db.read() as s:
+        return list(s.scalars(query.order_by(*order)))
+
+
+def by_kind(tasks: list[Task]) -> list[tuple[str, list[Task]]]:
+    """(kind, its tasks) in KINDS order, then any other kind alphabetically; empty kinds out."""
+    groups: dict[str, list[Task]] = {}
+    for task in tasks:
+        groups.setdefault(task.kind, []).append(task)
+    order = [k for k in KINDS if k in groups] + sorted(k for k in groups if k not in KINDS)
+    return [(k, groups[k]) for k in order]
+
+
+def _note(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("`note` must be text.", field="note")
+    value = (value or "").strip()
+    if len(value) > MAX_NOTE:
+        raise ValidationError(f"Keep the note under {MAX_NOTE:,} characters.", field="note")
+    return value or None
+
+
+def complete_task(db: Database, task_id: int, *, viewer: Viewer, note: object = None) -> Task:
+    """A curator marks a task done: who and when are recorded, with the note if any."""
+    if not viewer.has_role("curator"):
+        raise Forbidden("Marking the PMO's tasks done is for curators.")
+    note = _note(note)
+    with db.write() as s:
+        task = s.get(Task, task_id, with_for_update=True)
+        if task is None:
+            raise NotFound(f"There is no task {task_id}.")
+        if task.status != "open":
+            raise Conflict(f"Task {task_id} is done already (by {task.done_by or 'someone'}).")
+        task.status, task.done_at, task.done_by, task.note = "done", utcnow(), viewer.actor, note
+        details = task.details or {}
+        audit(s, viewer.actor, "task.completed", f"tasks/{task.id}", kind=task.kind,
+              subject=task.subject, note=note)  # fmt: skip
+        # about the task's subject (lessons/<id>, processes/<id>), so that subscribers see it
+        # only when they may read that document
+        subject_id = task.subject.split("/", 1)[-1]
+        append_event(s, "task.completed", subject=task.subject,
+                     data={"id": subject_id, "task": task.id, "kind": task.kind,
+                           "title": details.get("title"), "assignee": task.assignee,
+                           "done_by": task.done_by, "done_at": task_json(task)["done_at"],
+                           "note": note},
+                     partition_key=details.get("project"))  # fmt: skip
+        s.flush()
+        s.expunge(task)
+    return task

@@ -1,0 +1,1 @@
+"""Duplicates and recurrence: lessons similar to a lesson, and problems that came back."""

@@ -1,0 +1,83 @@
+"""The inbox: the unread count in the header (one COUNT per page, signed-in users only) and
+the /inbox page with its "mark read" forms."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb.context import current
+from kb.core.errors import Forbidden, NotFound
+from kb.notifications import services as inbox
+from kb.security import viewer
+from kb.web import bp
+from kb.web.auth import who
+from kb.web.params import page_arg
+
+log = logging.getLogger(__name__)
+
+
+def safe_link(link: str | None) -> str | None:
+    """Links are paths kb made; anything else is not rendered as a link."""
+    return link if link and link.startswith("/") and not link.startswith("//") else None
+
+
+@bp.app_context_processor
+def _inbox_helpers() -> dict:
+    def inbox_unread() -> int | None:
+        """The signed-in user's unread count (None for visitors, or when it cannot be read)."""
+        if "kb_inbox_unread" not in g:
+            person = who()
+            g.kb_inbox_unread = None
+            if not person.is_anonymous:
+                try:
+                    g.kb_inbox_unread = inbox.unread_count(current().db, person.username)
+                except SQLAlchemyError:  # an error page must still render
+                    log.warning("unread count not available", exc_info=True)
+        return g.kb_inbox_unread
+
+    return {"inbox_unread": inbox_unread}
+
+
+def _only_unread() -> bool:
+    return request.args.get("unread") in ("1", "true", "yes", "on")
+
+
+@bp.get("/inbox")
+def inbox_page():
+    unread_only = _only_unread()
+    page = inbox.list_inbox(current().db, viewer().username, unread_only=unread_only,
+                            page=page_arg(),
+                            per_page=current_app.config["KB_PER_PAGE"])  # fmt: skip
+    return render_template("inbox.html", page=page, unread_only=unread_only, safe_link=safe_link)
+
+
+def _back():
+    page = request.form.get("page", type=int)
+    unread = "1" if request.form.get("unread") == "1" else None
+    return redirect(url_for("web.inbox_page", page=page if page and page > 1 else None,
+                            unread=unread), code=303)  # fmt: skip
+
+
+@bp.post("/inbox/<int:notification_id>/read")
+def mark_notification_read(notification_id: int):
+    try:
+        inbox.mark_read(current().db, notification_id, username=viewer().username)
+    except NotFound:
+        abort(404)
+    except Forbidden as exc:
+        abort(403, description=exc.message)
+    return _back()
+
+
+@bp.post("/inbox/read")
+def mark_inbox_read():
+    try:
+        count = inbox.mark_all_read(current().db, username=viewer().username)
+    except Forbidden as exc:
+        abort(403, description=exc.message)
+    flash(f"Marked {count} notification{'s' if count != 1 else ''} read." if count
+          else "Nothing was unread.", "success")  # fmt: skip
+    return _back()

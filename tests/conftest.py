@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
 import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
@@ -217,3 +222,54 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+# --- a real SMTP server (aiosmtpd) on a free local port ------------------------------------
+
+
+class Mailbox:
+    """What the SMTP server received; `refuse` maps an address to the reply refusing it."""
+
+    def __init__(self):
+        self.received: list[EmailMessage] = []
+        self.refuse: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        mail = message_from_bytes(envelope.original_content or envelope.content,
+                                  policy=policy.default)  # fmt: skip
+        mail["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self._lock:
+            self.received.append(mail)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.received if m["X-Envelope-To"] == address]
+
+    @property
+    def addresses(self) -> list[str]:
+        with self._lock:
+            return sorted(m["X-Envelope-To"] for m in self.received)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()

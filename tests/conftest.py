@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from kb import create_app
+from kb.accounts import passwords
 from kb.config import Config
 from kb.context import Kb  # noqa: F401  (imports every model, so Base knows all tables)
 from kb.db import Base
@@ -62,6 +64,17 @@ def postgres_url():
     admin.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashes():
+    """Real argon2id, with test-sized cost (4 MiB, one pass: 3 ms instead of 140 ms per hash;
+    most tests create a user). Hashes made with kb's own parameters still verify (the
+    parameters are part of each hash) and are rehashed at sign-in, as in production."""
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=4096, parallelism=1)
+    yield original
+    passwords._hasher = original
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
@@ -69,10 +82,12 @@ def database_url(request, tmp_path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    # DELETE and resetting the sequences: 10 ms, where one TRUNCATE of every table took 250 ms
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
     engine.dispose()
     return url
 

@@ -55,3 +55,11 @@ def test_old_password_hashes_are_upgraded_at_sign_in(kb, make_user):
     stored = accounts.get_user(kb.db, "olaf").password_hash
     assert stored != weak and stored.startswith("$argon2id$")
     assert authenticate(kb.db, "olaf", "correct horse battery", address=None).username == "olaf"
+
+
+def test_kb_hashes_with_the_rfc_9106_parameters(quick_password_hashes):
+    """The tests hash with a test-sized cost; kb itself uses argon2id at RFC 9106's
+    low-memory profile (3 passes over 64 MiB)."""
+    production = quick_password_hashes
+    assert (production.time_cost, production.memory_cost) == (3, 64 * 1024)
+    assert production.hash("correct horse battery").startswith("$argon2id$v=19$m=65536,t=3")

@@ -3,8 +3,6 @@ pushed to a project manager at the start and at every gate, and their answers.""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import request
 
 from kb.api import bp, openapi
@@ -12,24 +10,20 @@ from kb.briefings import services as briefings
 from kb.briefings.models import RESPONSES, Briefing, BriefingItem
 from kb.context import current
 from kb.core.errors import Forbidden, NotFound, ValidationError
-from kb.core.time import as_utc
+from kb.core.time import iso
 from kb.security import viewer
-
-
-def _iso(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat() if value is not None else None
 
 
 def item_json(item: BriefingItem, title: str) -> dict:
     return {"lesson": item.lesson_id, "title": title, "rank": item.rank, "reason": item.reason,
             "response": item.response, "responded_by": item.responded_by,
-            "responded_at": _iso(item.responded_at)}  # fmt: skip
+            "responded_at": iso(item.responded_at)}  # fmt: skip
 
 
 def briefing_json(briefing: Briefing, docs: dict) -> dict:
     """The briefing with only the lessons the caller may read."""
     return {"id": briefing.id, "project": briefing.project_key, "trigger": briefing.trigger,
-            "phase": briefing.phase, "created_at": _iso(briefing.created_at),
+            "phase": briefing.phase, "created_at": iso(briefing.created_at),
             "recipient": briefing.recipient, "words": list(briefing.words or []),
             "lessons": [item_json(i, docs[i.lesson_id].title) for i in briefing.items
                         if i.lesson_id in docs]}  # fmt: skip

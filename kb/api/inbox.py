@@ -3,27 +3,21 @@ is a 404, like one that does not exist)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import request
 
 from kb.api import bp, openapi
 from kb.context import current
-from kb.core.time import as_utc
+from kb.core.time import iso
 from kb.notifications import services as inbox
 from kb.notifications.models import Notification
 from kb.params import int_arg
 from kb.security import viewer
 
 
-def _iso(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat() if value is not None else None
-
-
 def notification_json(n: Notification) -> dict:
     return {"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "link": n.link,
-            "event_seq": n.event_seq, "created_at": _iso(n.created_at),
-            "read_at": _iso(n.read_at), "is_read": n.read_at is not None}  # fmt: skip
+            "event_seq": n.event_seq, "created_at": iso(n.created_at),
+            "read_at": iso(n.read_at), "is_read": n.read_at is not None}  # fmt: skip
 
 
 @bp.get("/inbox")

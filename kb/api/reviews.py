@@ -3,13 +3,11 @@ POST .../review/lessons (record a draft lesson), POST .../review/submit (submit 
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from kb.api import bp, openapi, schemas
 from kb.api.documents import json_body
 from kb.context import current
 from kb.core.errors import NotFound
-from kb.core.time import as_utc
+from kb.core.time import iso
 from kb.documents import services as documents
 from kb.reviews import services as reviews
 from kb.reviews import workshop
@@ -17,25 +15,19 @@ from kb.reviews.models import Review, Task
 from kb.security import viewer
 
 
-def _iso(value: date | datetime | None) -> str | None:
-    if value is None:
-        return None
-    return as_utc(value).isoformat() if isinstance(value, datetime) else value.isoformat()
-
-
 def task_json(task: Task) -> dict:
     return {"id": task.id, "kind": task.kind, "subject": task.subject, "assignee": task.assignee,
-            "status": task.status, "created_at": _iso(task.created_at),
+            "status": task.status, "created_at": iso(task.created_at),
             "details": dict(task.details or {})}  # fmt: skip
 
 
 def review_json(review: Review) -> dict:
     return {
         "id": review.id, "project": review.project_key, "status": review.status,
-        "opened_at": _iso(review.opened_at), "due_on": _iso(review.due_on),
+        "opened_at": iso(review.opened_at), "due_on": iso(review.due_on),
         "facilitator": review.facilitator, "participants": list(review.participants or []),
         "closure_type": review.closure_type, "outcome_summary": review.outcome_summary,
-        "escalation_level": review.escalation_level, "completed_at": _iso(review.completed_at),
+        "escalation_level": review.escalation_level, "completed_at": iso(review.completed_at),
         "completed_by": review.completed_by, "origin": review.origin,
     }  # fmt: skip
 

@@ -6,13 +6,12 @@ until then these routes are open like the rest of the API (then: admins only).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import request, url_for
 
 from kb.api import bp, openapi
 from kb.context import current
 from kb.core.errors import NotFound, ValidationError
+from kb.core.time import iso
 from kb.events import subscriptions, webhooks
 from kb.events.models import Subscription
 from kb.params import int_arg
@@ -22,14 +21,10 @@ FIELDS = {"name", "url", "types", "is_active"}
 DELIVERIES_MAX = 500
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return webhooks.as_utc(moment).isoformat() if moment else None
-
-
 def delivery_json(d: subscriptions.Delivery) -> dict:
     return {
         "id": d.id, "run_id": d.run_id, "event_seq": d.event_seq, "event_id": d.event_id,
-        "event_type": d.event_type, "attempted_at": _iso(d.attempted_at),
+        "event_type": d.event_type, "attempted_at": iso(d.attempted_at),
         "status_code": d.status_code, "duration_ms": d.duration_ms, "error": d.error,
         "ok": d.ok, "run_status": d.run_status,
     }  # fmt: skip
@@ -39,7 +34,7 @@ def subscription_json(sub: Subscription, last: subscriptions.Delivery | None = N
     return {
         "id": sub.id, "name": sub.name, "url": sub.url, "types": list(sub.types or []),
         "is_active": sub.is_active, "disabled_reason": sub.disabled_reason,
-        "created_at": _iso(sub.created_at),
+        "created_at": iso(sub.created_at),
         "last_delivery": delivery_json(last) if last else None,
     }  # fmt: skip
 

@@ -14,6 +14,13 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def iso(value: date | datetime | None) -> str | None:
+    """RFC 3339 for JSON: a moment in UTC with its offset, a date as YYYY-MM-DD, None as None."""
+    if value is None:
+        return None
+    return as_utc(value).isoformat() if isinstance(value, datetime) else value.isoformat()
+
+
 def stamp(moment: datetime) -> str:
     """A moment as people read it in logs and messages: 2026-11-21 23:54:27 UTC."""
     return f"{as_utc(moment):%Y-%m-%d %H:%M:%S} UTC"

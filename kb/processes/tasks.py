@@ -12,7 +12,7 @@ from sqlalchemy import select
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from kb.core.time import as_utc, utcnow
+from kb.core.time import iso, utcnow
 from kb.db import Database
 from kb.events.services import append_event
 from kb.reviews.models import Task
@@ -25,9 +25,6 @@ _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def task_json(task: Task) -> dict:
-    def iso(value):  # noqa: ANN001, ANN202
-        return as_utc(value).isoformat() if value is not None else None
-
     return {"id": task.id, "kind": task.kind, "subject": task.subject,
             "assignee": task.assignee, "status": task.status,
             "created_at": iso(task.created_at), "details": dict(task.details or {}),

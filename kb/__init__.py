@@ -21,6 +21,11 @@ def create_app(config: Config | None = None) -> Flask:
     from kb.context import Kb
 
     kb = Kb.open(config)
+    try:
+        kb.register_event_secret()
+    except ValueError:
+        kb.close()
+        raise
     app.extensions["kb"] = kb
 
     from kb import api, security, web

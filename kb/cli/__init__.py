@@ -80,6 +80,7 @@ def init_command(no_content: bool) -> None:
     """Create or upgrade the database; load the starter content into an empty one."""
     with opened() as kb:
         _init(kb, content=not no_content)
+        kb.register_event_secret()
         kb.projection.catch_up()
     click.echo("Database ready.")
 

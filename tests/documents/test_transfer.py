@@ -127,7 +127,8 @@ def test_bad_files_are_rejected_with_reasons_and_good_ones_imported(kb, tmp_path
 
 @pytest.mark.parametrize(
     "name", ["../x.md", "/etc/passwd.md", "lessons/../../x.md", "C:/x.md", "．．／x.md",
-             "a\\..\\..\\x.md", ".hidden.md", "a/\x00.md", ""],
+             "a\\..\\..\\x.md", ".hidden.md", "a/\x00.md", "",
+             "lessons/bad\udcffname.md", "lessons/esc\x1b[31m.md", "a\x85.md", "l/" + "x" * 300],
 )  # fmt: skip
 def test_dangerous_names_are_refused(name):
     assert check_name(name) is not None

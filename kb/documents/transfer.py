@@ -78,6 +78,7 @@ def import_tree(
     documents = [f for f in sources if f.folder != "projects"]
     with _preparer(workers) as prepare_all:
         pending: list[tuple[files.SourceFile, services.Prepared]] = []
+        seen: set[str] = set()
         # map() keeps the order, so each outcome belongs to the source at the same place
         for source, (path, outcome) in zip(documents, prepare_all(documents), strict=True):
             if isinstance(outcome, str):
@@ -85,11 +86,11 @@ def import_tree(
             else:
                 pending.append((source, outcome))
             if len(pending) >= BATCH:
-                report.merge(_write_each_alone_on_failure(db, pending, actor))
+                report.merge(_write_each_alone_on_failure(db, pending, actor, seen))
                 pending = []
             tick(1)
         if pending:
-            report.merge(_write_each_alone_on_failure(db, pending, actor))
+            report.merge(_write_each_alone_on_failure(db, pending, actor, seen))
     return report
 
 
@@ -121,13 +122,17 @@ def _unexpected(path: str, exc: Exception) -> str:
 
 
 def _write_each_alone_on_failure(
-    db: Database, batch: list[tuple[files.SourceFile, services.Prepared]], actor: str
+    db: Database,
+    batch: list[tuple[files.SourceFile, services.Prepared]],
+    actor: str,
+    seen: set[str],
 ) -> ImportReport:
     """Write a batch in one transaction; if that fails, write each file in its own, so only
     the files at fault are rejected. Writing changes the prepared records (assigned ids),
     so a file is prepared again from its text before its own attempt."""
     try:
-        return _write_batch(db, [(source.path, prepared) for source, prepared in batch], actor)
+        pairs = [(source.path, prepared) for source, prepared in batch]
+        return _write_batch(db, pairs, actor, seen)
     except _NOT_A_FILE_FAULT:
         raise
     except Exception:  # noqa: BLE001 (the transaction rolled back; find the file at fault)
@@ -135,7 +140,7 @@ def _write_each_alone_on_failure(
     report = ImportReport()
     for source, _ in batch:
         with _rejecting(report, source.path):
-            report.merge(_write_batch(db, [(source.path, _prepare(source))], actor))
+            report.merge(_write_batch(db, [(source.path, _prepare(source))], actor, seen))
     return report
 
 
@@ -180,12 +185,15 @@ def _import_projects(db: Database, sources: list[files.SourceFile]) -> ImportRep
 
 
 def _write_batch(
-    db: Database, batch: list[tuple[str, services.Prepared]], actor: str
+    db: Database, batch: list[tuple[str, services.Prepared]], actor: str, seen: set[str]
 ) -> ImportReport:
+    """`seen`: the documents earlier batches of this import wrote or found unchanged; a file
+    naming one of them again is rejected, whichever batch it falls in."""
     report = ImportReport()
     # One flush per batch instead of several per document; `written` stands in for the
     # identity map, which does not hold objects that have not been flushed yet.
     written: dict[str, Document] = {}
+    claimed: set[str] = set()
     with db.write() as s, s.no_autoflush:
         for path, prepared in batch:
             record = prepared.record
@@ -200,6 +208,7 @@ def _write_batch(
                 )
                 doc.origin = None if had_id else path
                 written[doc.id] = doc
+                claimed.add(doc.id)
                 report.created.append(doc.id)
                 continue
             if doc.type != record.type:
@@ -207,7 +216,7 @@ def _write_batch(
                     (path, f"{doc.id} is a {doc.type}, this file a {record.type}")
                 )
                 continue
-            if doc.id in written:
+            if doc.id in claimed or doc.id in seen:
                 report.rejected.append((path, f"another file in this import is also {doc.id}"))
                 continue
             if record.id is None:
@@ -220,6 +229,7 @@ def _write_batch(
                     DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
                 )
             )
+            claimed.add(doc.id)
             if current == record.markdown:
                 report.unchanged.append(doc.id)
             else:
@@ -228,6 +238,7 @@ def _write_batch(
                 )
                 written[doc.id] = doc
                 report.updated.append(doc.id)
+    seen |= claimed  # committed
     return report
 
 

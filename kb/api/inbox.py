@@ -10,7 +10,7 @@ from kb.context import current
 from kb.core.time import iso
 from kb.notifications import services as inbox
 from kb.notifications.models import Notification
-from kb.params import int_arg
+from kb.params import page_arg, per_page_arg
 from kb.security import viewer
 
 
@@ -24,13 +24,13 @@ def notification_json(n: Notification) -> dict:
 def get_inbox():
     unread_only = request.args.get("unread") in ("1", "true", "yes", "on")
     page = inbox.list_inbox(current().db, viewer().username, unread_only=unread_only,
-                            page=int_arg("page", 1), per_page=int_arg("per_page", 20))  # fmt: skip
+                            page=page_arg(), per_page=per_page_arg(20))  # fmt: skip
     return {"unread": page.unread, "total": page.total, "page": page.page,
             "per_page": page.per_page, "pages": page.pages,
             "items": [notification_json(n) for n in page.items]}  # fmt: skip
 
 
-@bp.post("/inbox/<int:notification_id>/read")
+@bp.post("/inbox/<seq:notification_id>/read")
 def mark_notification_read(notification_id: int):
     who = viewer()
     row = inbox.mark_read(current().db, notification_id, username=who.username,

@@ -9,7 +9,7 @@ from kb.context import current
 from kb.core.errors import NotFound
 from kb.documents import access
 from kb.documents import services as documents
-from kb.params import int_arg
+from kb.params import page_arg, per_page_arg
 from kb.projects import services as projects
 from kb.security import viewer
 
@@ -22,8 +22,8 @@ def search_request(args) -> dict:  # noqa: ANN001
         "q": args.get("q", ""),
         "filters": {k: args.getlist(k) for k in SEARCH_FILTERS if args.getlist(k)},
         "sort": args.get("sort") or ("relevance" if args.get("q", "").strip() else "date"),
-        "page": int_arg("page", 1),
-        "per_page": int_arg("per_page", current_app.config["KB_PER_PAGE"]),
+        "page": page_arg(),
+        "per_page": per_page_arg(current_app.config["KB_PER_PAGE"]),
     }
 
 

@@ -71,6 +71,33 @@ def int_arg(
     return value
 
 
+#: how a yes/no query parameter may be written
+FLAGS = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False}  # fmt: skip
+
+
+def flag_arg(name: str, default: bool = False) -> bool:
+    """A yes/no parameter (1/0, true/false, yes/no, on/off), or a clear 400."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    if raw.lower() not in FLAGS:
+        raise ValidationError(f"`{name}` must be 1 or 0, not '{raw[:40]}'.", field=name)
+    return FLAGS[raw.lower()]
+
+
+def choice_arg(name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+    """One of `choices` (absent: `default`), or a clear 400."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw not in choices:
+        raise ValidationError(
+            f"`{name}` must be one of: {', '.join(choices)}; not '{raw[:40]}'.", field=name
+        )
+    return raw
+
+
 def page_arg(name: str = "page") -> int:
     return int_arg(name, 1, minimum=1, maximum=PAGE_MAX)
 

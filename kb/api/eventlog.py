@@ -51,7 +51,8 @@ openapi.EXTRA_PATHS.setdefault("/api/events", {})["get"] = {
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
     ],
     "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"events": {"type": "array", "items": _EVENT}}}}}}},
+        "type": "object", "properties": {"events": {"type": "array", "items": _EVENT}}}}}},
+        "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": openapi.ERROR}}}},
 }  # fmt: skip
 openapi.EXTRA_PATHS["/api/events/{seq}"] = {"get": {
     "summary": "One event with its data and handler runs",

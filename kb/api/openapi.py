@@ -5,48 +5,17 @@ A test checks that every /api route is described here, so a new route cannot go 
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app
-from werkzeug.routing import Map
-from werkzeug.routing.converters import NumberConverter
 
 from kb.api import bp
-from kb.params import PAGE_MAX, VALUES_IN_ALL, VALUES_PER_PARAM
+
+# the parameters every list shares, and what kb.params refuses, live in their own module
+from kb.api.limits import FILTERS, LIMITS, PAGING, bound_path_integers  # noqa: F401
+from kb.params import VALUES_PER_PARAM
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 #: paths contributed by other api modules at import (events, subscriptions, the event log)
 EXTRA_PATHS: dict = {}
-#: said once for every operation: what kb.params refuses before any view runs
-LIMITS = (
-    f"Any query parameter may be repeated at most {VALUES_PER_PARAM} times, and a query "
-    f"string carries at most {VALUES_IN_ALL} values in all (400 beyond). Whole numbers in "
-    "paths are ids from 1 to the stated maximum: any other number is a 404, like an id that "
-    "does not exist. Whole numbers in the query string outside their stated range are a 400."
-)
-FILTERS = [
-    {
-        "name": n,
-        "in": "query",
-        "schema": {"type": "array", "items": {"type": "string"}, "maxItems": VALUES_PER_PARAM},
-        "style": "form",
-        "explode": True,
-        "description": d,
-    }
-    for n, d in [
-        ("topic", "controlled topic, e.g. procurement (repeat for any of several; any matches)"),
-        ("phase", "project phase, e.g. build"),
-        ("project", "project key, e.g. ATLAS"),
-        ("tag", "tag, e.g. vendor"),
-        ("status", "status, e.g. published"),
-        ("polarity", "problem or success (lessons)"),
-    ]
-]
-PAGING = [
-    {"name": "page", "in": "query",
-     "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-]  # fmt: skip
 
 
 def _responses(ok: str, schema: dict, *codes: int) -> dict:
@@ -168,7 +137,17 @@ def document() -> dict:
             "status:, author:. At most 500 characters.",
             "parameters": [
                 {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 500}},
-                {"name": "type", "in": "query", "schema": {"enum": ["lesson", "process", "guide"]}},
+                {
+                    "name": "type",
+                    "in": "query",
+                    "style": "form",
+                    "explode": True,
+                    "schema": {
+                        "type": "array",
+                        "items": {"enum": ["lesson", "process", "guide"]},
+                        "maxItems": VALUES_PER_PARAM,
+                    },
+                },  # fmt: skip
                 {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "date"]}},
             ]
             + FILTERS
@@ -221,35 +200,13 @@ def document() -> dict:
         "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
     }
     paths.update(EXTRA_PATHS)
-    _bound_path_integers(paths, current_app.url_map)
+    bound_path_integers(paths, current_app.url_map)
     return {
         "openapi": "3.1.0",
         "info": {"title": "kb — the PMO's corporate memory", "version": "1", "description": LIMITS},
         "paths": paths,
         "components": {"schemas": SCHEMAS},
     }
-
-
-def _bound_path_integers(paths: dict, url_map: Map) -> None:
-    """Each whole number in a path takes the range of the route's converter (kb.params), and
-    the operation documents the 404 that answers any other number."""
-    ranges = {}
-    for rule in url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        for name, conv in rule._converters.items():
-            if isinstance(conv, NumberConverter):
-                ranges[(path, name)] = (conv.min, conv.max)
-    for path, operations in paths.items():
-        for op in operations.values():
-            for param in op.get("parameters", []):
-                bounds = ranges.get((path, param["name"])) if param["in"] == "path" else None
-                if bounds:
-                    param["schema"] = {"type": "integer", "minimum": bounds[0],
-                                       "maximum": bounds[1]}  # fmt: skip
-                    op["responses"].setdefault("404", {
-                        "description": "Not found",
-                        "content": {"application/json": {"schema": ERROR}},
-                    })  # fmt: skip
 
 
 SCHEMAS = {
@@ -272,12 +229,14 @@ SCHEMAS = {
     "DocumentWrite": {
         "type": "object",
         "description": "Either `markdown` (front matter + body, see docs/format.md) or the fields with `body`. "
-        "Updates also need `version`.",
+        "Updates also need `version`. What the front matter and the fields may hold is checked as "
+        "docs/format.md says: a 400 names the field.",
+        "anyOf": [{"required": ["markdown"]}, {"required": ["title"]}],
         "properties": {
             "markdown": {"type": "string"},
             "body": {"type": "string"},
-            "title": {"type": "string"},
-            "version": {"type": "integer"},
+            "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+            "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
             "message": {"type": "string"},
         },
         "additionalProperties": True,

@@ -32,7 +32,7 @@ class IdConverter(IntegerConverter):
     match and the answer is a 404, like an id that does not exist. The digit count is checked
     by the pattern, before Python converts (a 5,000-digit number would be a ValueError)."""
 
-    regex = r"\d{1,19}"
+    regex = r"[0-9]{1,19}"
 
     def __init__(self, url_map, min: int = 1, max: int = ID_MAX):  # noqa: A002, ANN001
         super().__init__(url_map, min=min, max=max)

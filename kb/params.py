@@ -114,9 +114,9 @@ def check_repeated_values() -> None:
     for key, count in counts:
         if count > VALUES_PER_PARAM:
             raise ValidationError(
-                f"`{key}` is given {count:,} times; at most {VALUES_PER_PARAM} values of one "
-                "parameter are allowed.",
-                field=key,
+                f"`{key[:40]}` is given {count:,} times; at most {VALUES_PER_PARAM} values of "
+                "one parameter are allowed.",
+                field=key[:40],
             )
     total = sum(count for _, count in counts)
     if total > VALUES_IN_ALL:

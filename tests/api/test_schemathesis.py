@@ -46,7 +46,9 @@ def _summary(exc: BaseException) -> str:
     return "; ".join(f"{type(e).__name__}: {str(e)[:300]}" for e in parts)
 
 
-def failures_of(operation, mode: GenerationMode, headers: dict, known: dict) -> list[str]:
+def failures_of(
+    operation, mode: GenerationMode, headers: dict, known: dict, tried: list
+) -> list[str]:
     """Positive cases address the resources that exist (so their answers are checked against
     the document), negative ones whatever is generated."""
     found: list[str] = []
@@ -61,6 +63,7 @@ def failures_of(operation, mode: GenerationMode, headers: dict, known: dict) -> 
     @settings(max_examples=EXAMPLES[mode], derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     def run(case):
+        tried.append(operation.label)
         try:
             case.call_and_validate(headers=headers, excluded_checks=excluded)
         except (AssertionError, FailureGroup) as exc:
@@ -74,15 +77,20 @@ def failures_of(operation, mode: GenerationMode, headers: dict, known: dict) -> 
 def seeded(client, token: str, lesson_source) -> dict:  # noqa: ANN001
     """A lesson with an action, a process model, a subscription: something to list and fetch."""
     auth = {"Authorization": f"Bearer {token}"}
-    lesson = client.post("/api/lessons", headers=auth, json={"markdown": lesson_source()}).json
-    action = client.post(f"/api/lessons/{lesson['id']}/actions", headers=auth, json={
+
+    def post(path: str, body: dict) -> dict:
+        response = client.post(path, headers=auth, json=body)
+        assert response.status_code == 201, (path, response.json)
+        return response.json
+
+    lesson = post("/api/lessons", {"markdown": lesson_source()})
+    action = post(f"/api/lessons/{lesson['id']}/actions", {
         "description": "Add the clause to the template", "owner": "ada", "due_on": "2027-01-31",
-        "target_kind": "template", "target_ref": "supplier contract"}).json  # fmt: skip
-    process = client.post("/api/processes", headers=auth, json={
+        "target_kind": "template", "target_ref": "supplier contract"})  # fmt: skip
+    process = post("/api/processes", {
         "title": "Supplier invoice approval", "state": "as-is", "owner": "Finance",
-        "body": "## Purpose\n\nPay on time.\n"}).json  # fmt: skip
-    sub = client.post("/api/subscriptions", headers=auth, json={
-        "name": "jira", "url": "https://hooks.example.org/kb"}).json  # fmt: skip
+        "body": "## Purpose\n\nPay on time.\n"})  # fmt: skip
+    sub = post("/api/subscriptions", {"name": "jira", "url": "https://hooks.example.org/kb"})
     ids = {"lessons": lesson["id"], "processes": process["id"]}
     return {
         "doc_id": lambda path: ids.get(path.split("/")[2], lesson["id"]),
@@ -100,10 +108,13 @@ def test_the_api_does_what_its_document_says(app, token, lesson_md):
     headers = {"Authorization": f"Bearer {token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40  # every operation of the API
+    tried: list[str] = []
     failures = [
         failure
         for operation in operations
         for mode in EXAMPLES
-        for failure in failures_of(operation, mode, headers, known)
+        for failure in failures_of(operation, mode, headers, known, tried)
     ]
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:40])
+    assert {op.label for op in operations} <= set(tried)  # every operation was called
+    assert len(tried) >= 4 * len(operations)

@@ -28,8 +28,9 @@ def create_app(config: Config | None = None) -> Flask:
         raise
     app.extensions["kb"] = kb
 
-    from kb import api, security, web
+    from kb import api, params, security, web
 
+    params.init_app(app)  # first: bounded `<int:...>` converters before any route exists
     security.init_app(app)
     web.init_app(app)
     api.init_app(app)

@@ -71,13 +71,13 @@ def _with_actions(response):  # noqa: ANN001, ANN202
 _ERR = {"content": {"application/json": {"schema": openapi.ERROR}}}
 _ACTION = {"type": "object", "properties": {
     "id": {"type": "integer"}, "lesson": {"type": "string"}, "description": {"type": "string"},
-    "owner": {"type": "string"}, "due_on": {"type": "string", "format": "date", "nullable": True},
-    "target_kind": {"enum": list(TARGET_KINDS)}, "target_ref": {"type": "string", "nullable": True},
+    "owner": {"type": "string"}, "due_on": {"type": ["string", "null"], "format": "date"},
+    "target_kind": {"enum": list(TARGET_KINDS)}, "target_ref": {"type": ["string", "null"]},
     "status": {"enum": ["open", "closed"]}, "created_by": {"type": "string"},
     "created_at": {"type": "string", "format": "date-time"},
-    "closed_by": {"type": "string", "nullable": True},
-    "closed_at": {"type": "string", "format": "date-time", "nullable": True},
-    "closing_note": {"type": "string", "nullable": True},
+    "closed_by": {"type": ["string", "null"]},
+    "closed_at": {"type": ["string", "null"], "format": "date-time"},
+    "closing_note": {"type": ["string", "null"]},
     "may_close": {"type": "boolean", "description": "whether the caller may close it"},
 }}  # fmt: skip
 openapi.SCHEMAS.setdefault("Action", _ACTION)
@@ -127,6 +127,7 @@ openapi.EXTRA_PATHS["/api/actions/{action_id}/close"] = {"post": {
         "type": "object", "properties": {"note": {"type": "string", "maxLength": 2000}}}}}},
     "responses": {
         "200": {"description": "The closed action", "content": {"application/json": {"schema": _REF}}},
+        "400": {"description": "Not a JSON object", **_ERR},
         "403": {"description": "Not yours to close", **_ERR},
         "404": {"description": "Not found", **_ERR},
         "409": {"description": "Already closed", **_ERR},

@@ -9,7 +9,7 @@ from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, services
 from kb.documents.services import LIST_FILTERS
-from kb.params import int_arg
+from kb.params import ID_MAX, page_arg, per_page_arg
 from kb.security import viewer
 
 COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
@@ -60,7 +60,7 @@ def _list(doc_type: str):
     filters = {k: request.args.getlist(k) for k in LIST_FILTERS if k != "type"}
     filters["type"] = [doc_type]
     page = services.list_documents(
-        current().db, filters, page=int_arg("page", 1), per_page=int_arg("per_page", 20),
+        current().db, filters, page=page_arg(), per_page=per_page_arg(20),
         sort=request.args.get("sort", "updated"), viewer=viewer(),
     )  # fmt: skip
     return {
@@ -97,6 +97,8 @@ def _update(doc_type: str, doc_id: str):
         version = int(version)
     except (TypeError, ValueError):
         raise ValidationError("`version` must be a whole number.", field="version") from None
+    if not 1 <= version <= ID_MAX:
+        raise ValidationError(f"`version` is between 1 and {ID_MAX:,}.", field="version")
     doc = services.update_document(
         current().db, doc_id, source_from(body, doc_type), base_version=version, actor=viewer().actor,
         message=str(body.get("message", ""))[:300],

@@ -144,10 +144,11 @@ _SUB = {"type": "object", "properties": {
 _WITH_SECRET = {"allOf": [_SUB], "properties": {"secret": {
     "type": "string", "description": "whsec_...: shown in this answer only"}}}  # fmt: skip
 _WRITE = {"type": "object", "additionalProperties": False, "properties": {
-    "name": {"type": "string", "maxLength": webhooks.NAME_MAX},
-    "url": {"type": "string", "maxLength": webhooks.URL_MAX, "description": "http(s), no credentials"},
+    "name": {"type": "string", "maxLength": webhooks.NAME_MAX, "pattern": "\\S"},
+    "url": {"type": "string", "maxLength": webhooks.URL_MAX, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[!-?A-~]*)?$",
+            "description": "http(s), no credentials"},
     "types": {"type": "array", "maxItems": webhooks.PATTERNS_MAX,
-              "items": {"type": "string", "maxLength": webhooks.PATTERN_MAX}},
+              "items": {"type": "string", "maxLength": webhooks.PATTERN_MAX, "pattern": "^org[.]pmo[.]kb[.][A-Za-z0-9.*_-]*$"}},
     "is_active": {"type": "boolean"}}}  # fmt: skip
 
 

@@ -43,7 +43,7 @@ _ERR = {"content": {"application/json": {"schema": openapi.ERROR}}}
 openapi.EXTRA_PATHS["/api/tasks"] = {"get": {
     "summary": "The PMO's tasks, oldest first (curators)",
     "parameters": [
-        {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "one kind only, e.g. revalidate_lesson"},
+        {"name": "kind", "in": "query", "schema": {"type": "string", "pattern": tasks.KIND_PATTERN}, "description": "one kind only, e.g. revalidate_lesson"},
         {"name": "status", "in": "query", "schema": {"enum": ["open", "done", "all"]}, "description": "default open"}],
     "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
         "type": "object", "properties": {"tasks": {"type": "array", "items": _TASK}}}}}},

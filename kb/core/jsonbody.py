@@ -1,0 +1,115 @@
+"""Strict, bounded JSON: what kb accepts as a JSON request body.
+
+`json.loads` alone accepts NaN and Infinity (which PostgreSQL's JSON type refuses), integers
+of thousands of digits (Python raises ValueError past 4,300), strings holding NUL or lone
+surrogates (`"\\ud800"`: unencodable, so a 500 later) and nesting until RecursionError. Here
+the size and the depth are checked before parsing (a scan of the brackets, no recursion) and
+every string, key or value, is checked against `kb.core.text` after it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from kb.core.errors import TooLarge, ValidationError
+from kb.core.text import RULE, bad_character, describe
+
+#: nesting of arrays and objects; no kb request needs more than 4
+MAX_DEPTH = 32
+#: the app-wide request limit (MAX_CONTENT_LENGTH) is the same: a 1 MiB document fits
+MAX_BYTES = 2 * 1024 * 1024
+#: integers longer than this are refused (no kb field needs one; Python's own limit is 4,300)
+MAX_INT_DIGITS = 40
+
+# A string (skipped as a whole, so brackets inside it do not count; an unclosed one runs to
+# the end, which keeps the scan linear) or a bracket.
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.S)
+
+
+class InvalidJSON(ValidationError):
+    code = "invalid_json"
+
+
+def depth_of(text: str, limit: int) -> int:
+    """The deepest nesting in `text`, counting up to limit + 1 (then it stops)."""
+    depth = deepest = 0
+    for token in _TOKENS.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"a number has {len(text.lstrip('-')):,} digits; at most {MAX_INT_DIGITS}")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
+def _constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_json(
+    raw: bytes,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_bytes: int = MAX_BYTES,
+    what: str = "The request body",
+) -> Any:
+    """The JSON value in `raw` (UTF-8), or InvalidJSON (400) / TooLarge (413) saying why."""
+    if len(raw) > max_bytes:
+        raise TooLarge(f"{what} is {len(raw):,} bytes; at most {max_bytes:,} are accepted.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidJSON(f"{what} is not valid UTF-8 (byte {exc.start}).") from None
+    if depth_of(text, max_depth) > max_depth:
+        raise InvalidJSON(f"{what} is nested more than {max_depth} levels deep.")
+    try:
+        value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidJSON(
+            f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    except (ValueError, RecursionError) as exc:  # the hooks above; recursion cannot happen
+        raise InvalidJSON(f"{what} is not acceptable JSON: {str(exc)[:160]}.") from None
+    _check_strings(value, what)
+    return value
+
+
+def _check_strings(value: Any, what: str) -> None:
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            found = bad_character(item)
+            if found is not None:
+                at = f" at `{path}`" if path else ""
+                raise InvalidJSON(
+                    f"{what} holds the character {describe(found[1])}{at}: {RULE}.",
+                    field=path.split(".", 1)[0].split("[", 1)[0] or None,
+                )
+        elif isinstance(item, dict):
+            for key in item:  # keys first: they become part of the paths named in messages
+                stack.append((key, path))
+            if any(bad_character(key) for key in item):
+                continue
+            stack.extend((member, f"{path}.{key}" if path else key) for key, member in item.items())
+        elif isinstance(item, list):
+            stack.extend((member, f"{path}[{i}]") for i, member in enumerate(item))

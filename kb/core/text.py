@@ -1,0 +1,53 @@
+"""The characters kb accepts in text people send: one rule for files, forms, JSON and URLs.
+
+Refused everywhere: NUL, lone surrogates (half of a UTF-16 pair: they cannot be encoded as
+UTF-8, so every later step would fail) and the other control characters, C0 and C1, except
+tab, line feed and carriage return. None of them is typed on purpose; NUL is also refused by
+PostgreSQL. Refusing, not stripping, keeps what is stored byte for byte what was sent (import
+and export round-trip) and the message says where the character is so it can be removed.
+Single-line fields (titles, names) additionally collapse whitespace; see
+`kb.documents.records.clean_text`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kb.core.errors import ValidationError
+
+#: said after the character in every message
+RULE = "kb accepts no NUL, lone surrogate or control character other than tab and line breaks"
+BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def describe(char: str) -> str:
+    """`U+0007`, `U+0000 (NUL)`, `U+D800 (a lone surrogate)` — for messages."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"U+{code:04X} (a lone surrogate, half of a broken character)"
+    name = {0: "NUL", 7: "BEL", 8: "backspace", 0x0C: "form feed", 0x1B: "escape"}.get(code)
+    if name is None:
+        name = unicodedata.name(char, "a control character")
+    return f"U+{code:04X} ({name})"
+
+
+def bad_character(value: str) -> tuple[int, str] | None:
+    """(offset, character) of the first character kb refuses in `value`, or None."""
+    found = BAD_CHARACTER.search(value)
+    return (found.start(), found.group()) if found else None
+
+
+def check_text(value: str, what: str, *, field: str | None = None) -> str:
+    """`value` unchanged, or a ValidationError naming `what`, the line and the character."""
+    found = bad_character(value)
+    if found is None:
+        return value
+    offset, char = found
+    line = value.count("\n", 0, offset) + 1
+    column = offset - (value.rfind("\n", 0, offset) + 1) + 1
+    where = f" on line {line}, column {column}" if "\n" in value else f" at position {column}"
+    raise ValidationError(
+        f"{what} contains the character {describe(char)}{where}: {RULE}. Remove it and try again.",
+        field=field,
+    )

@@ -23,9 +23,10 @@ def create_app(config: Config | None = None) -> Flask:
     kb = Kb.open(config)
     app.extensions["kb"] = kb
 
-    from kb import api, security, web
+    from kb import api, inputs, security, web
 
     security.init_app(app)
+    inputs.init_app(app)
     web.init_app(app)
     api.init_app(app)
 

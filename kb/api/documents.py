@@ -143,6 +143,8 @@ for _collection, _type in COLLECTIONS.items():
 def preview():
     """Render Markdown as kb would show it, without saving (used by the edit form)."""
     body = read_object(request)
-    prepared = services.preview(source_from(body, body.get("type", "lesson")),
-                                type_hint=body.get("type"))  # fmt: skip
+    doc_type = body.pop("type", "lesson")  # not a field: which fields the others are
+    if not isinstance(doc_type, str):
+        raise ValidationError("`type` is lesson, process or guide.", field="type")
+    prepared = services.preview(source_from(body, doc_type), type_hint=doc_type)
     return {"html": prepared.rendered.html, "title": prepared.record.columns["title"]}

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from kb.core.errors import TooLarge, ValidationError
-from kb.core.text import RULE, bad_character, describe
+from kb.core.text import RULE, bad_character_in, describe
 
 #: nesting of arrays and objects; no kb request needs more than 4
 MAX_DEPTH = 32
@@ -94,22 +94,11 @@ def parse_json(
 
 
 def _check_strings(value: Any, what: str) -> None:
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, str):
-            found = bad_character(item)
-            if found is not None:
-                at = f" at `{path}`" if path else ""
-                raise InvalidJSON(
-                    f"{what} holds the character {describe(found[1])}{at}: {RULE}.",
-                    field=path.split(".", 1)[0].split("[", 1)[0] or None,
-                )
-        elif isinstance(item, dict):
-            for key in item:  # keys first: they become part of the paths named in messages
-                stack.append((key, path))
-            if any(bad_character(key) for key in item):
-                continue
-            stack.extend((member, f"{path}.{key}" if path else key) for key, member in item.items())
-        elif isinstance(item, list):
-            stack.extend((member, f"{path}[{i}]") for i, member in enumerate(item))
+    found = bad_character_in(value)
+    if found is not None:
+        path, char = found
+        at = f" at `{path}`" if path else ""
+        raise InvalidJSON(
+            f"{what} holds the character {describe(char)}{at}: {RULE}.",
+            field=path.split(".", 1)[0].split("[", 1)[0] or None,
+        )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from kb.core.errors import ValidationError
 
@@ -36,6 +37,34 @@ def bad_character(value: str) -> tuple[int, str] | None:
     """(offset, character) of the first character kb refuses in `value`, or None."""
     found = BAD_CHARACTER.search(value)
     return (found.start(), found.group()) if found else None
+
+
+def bad_character_in(value: Any) -> tuple[str, str] | None:
+    """(where, character) of the first refused character in any string of a JSON-like value
+    (dict keys included); `where` is a path such as `a.b[1]`, "" for the value itself."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:  # no recursion: the value may be deep
+        item, path = stack.pop()
+        if isinstance(item, str):
+            found = bad_character(item)
+            if found is not None:
+                return path, found[1]
+        elif isinstance(item, dict):
+            for key in item:  # keys first: they become part of the paths
+                if isinstance(key, str) and (found := bad_character(key)) is not None:
+                    return path, found[1]
+            stack.extend(
+                (member, f"{path}.{key}" if path else str(key)) for key, member in item.items()
+            )
+        elif isinstance(item, list | tuple):
+            stack.extend((member, f"{path}[{i}]") for i, member in enumerate(item))
+    return None
+
+
+def without_bad_characters(value: str) -> str:
+    """`value` minus the refused characters: for text kb composes from other systems' data
+    (events), where nobody is there to correct it."""
+    return BAD_CHARACTER.sub("", value)
 
 
 def check_text(value: str, what: str, *, field: str | None = None) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kb.core.errors import TooLarge, ValidationError
-from kb.core.text import check_text
+from kb.core.text import RULE, bad_character_in, check_text, describe
 from kb.documents import vocabulary as v
 from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
 
@@ -220,6 +220,13 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
             details={"problems": c.problems},
         )
     extra = {k: _jsonable(x) for k, x in meta.items() if k not in KNOWN_KEYS}
+    # kept as they are (not cleaned like the known keys), so the character rule applies to
+    # what a YAML escape such as "\0" or "\e" produced
+    if (found := bad_character_in(extra)) is not None:
+        raise ValidationError(
+            f"Front matter holds the character {describe(found[1])} in a value or key: {RULE}.",
+            field="front_matter",
+        )
     if "roles" in meta:
         extra["roles"] = c.strings("roles")
     try:  # .nan and .inf are YAML floats, but not JSON: PostgreSQL's JSON refuses them

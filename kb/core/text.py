@@ -61,6 +61,13 @@ def bad_character_in(value: Any) -> tuple[str, str] | None:
     return None
 
 
+def is_blank(value: str) -> bool:
+    """Nothing a person can see: only spaces, line breaks, invisible format characters
+    (zero-width space, BOM, direction marks) or control characters. Such a title or name is
+    as good as absent."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+
+
 def without_bad_characters(value: str) -> str:
     """`value` minus the refused characters: for text kb composes from other systems' data
     (events), where nobody is there to correct it."""

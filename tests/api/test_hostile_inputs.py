@@ -157,7 +157,9 @@ def test_bad_text_in_documents_is_refused_by_the_web_form(kb, client, title, bod
         for table in ("document_revisions", "documents"):
             assert row_counts(kb)[table] - before[table] in (0, 1)
         with kb.db.read() as session:
-            for (markdown,) in session.execute(select(Base.metadata.tables["document_revisions"].c.markdown)):
+            for (markdown,) in session.execute(
+                select(Base.metadata.tables["document_revisions"].c.markdown)
+            ):
                 markdown.encode("utf-8")  # no lone surrogate was stored
         return
     assert response.status_code == 400
@@ -201,3 +203,29 @@ def test_control_characters_in_form_fields_are_refused(kb, client):
 def test_phrases_on_keyword_fields_are_answered(client, q):
     assert client.get("/search", query_string={"q": q}).status_code == 200
     assert client.get("/api/search", query_string={"q": q}).status_code == 200
+
+
+BLANKS = ["   ", "\t\n", "\u3000", "\u200b\u200b", "\ufeff\u200e"]
+
+
+@pytest.mark.parametrize(
+    "blank", BLANKS, ids=["spaces", "tab-newline", "ideographic", "zero-width", "bom-mark"]
+)
+def test_blank_titles_and_names_are_refused(kb, client, blank):
+    lesson = client.post(
+        "/api/lessons", json={"title": "Original", "body": "Text", "status": "published"}
+    )
+    assert lesson.status_code == 201
+    before = row_counts(kb)
+    attempts = [
+        ("/api/lessons", {"title": blank, "body": "Text"}, "title"),
+        ("/api/lessons", {"markdown": f"---\ntype: lesson\ntitle: {json.dumps(blank)}\n---\nText"}, "title"),
+        ("/api/subscriptions", {"name": blank, "url": "https://example.org/hook"}, "name"),
+        (f"/api/lessons/{lesson.json['id']}/actions",
+         {"description": blank, "owner": "ops", "due_on": "2030-01-01"}, "description"),
+    ]  # fmt: skip
+    for path, body, field in attempts:
+        response = client.post(path, json=body)
+        assert response.status_code == 400, (path, response.json)
+        assert response.json["error"]["field"] == field
+    assert row_counts(kb) == before

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb.core.errors import ValidationError
-from kb.core.text import bad_character, check_text
+from kb.core.text import bad_character, check_text, is_blank
 
 KB = Path(__file__).resolve().parents[2] / "kb"
 
@@ -47,3 +47,10 @@ def test_request_bodies_are_read_only_through_kb_api_body() -> None:
         if path not in allowed and pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(("text", "blank"), [("", True), (" \t\n", True), ("\u200b\ufeff", True),
+                                             ("\u3000", True), ("a", False), ("\u200bx", False),
+                                             ("\U0001f600", False)])  # fmt: skip
+def test_is_blank(text: str, blank: bool) -> None:
+    assert is_blank(text) is blank

@@ -67,3 +67,18 @@ def read_object(request: Request, example: str = "") -> dict:
         hint = f", e.g. {example}" if example else ""
         raise InvalidJSON(f"Send a JSON object (Content-Type: application/json){hint}.")
     return body
+
+
+def document_errors(paths: dict, error_schema: dict) -> None:
+    """For the OpenAPI document: every POST/PUT/PATCH body is read here before the route runs,
+    so each operation may answer 400 (not JSON, too deep, NaN, control characters...) and 413
+    (over MAX_BYTES)."""
+    for operations in paths.values():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch"):
+                responses = operation.setdefault("responses", {})
+                for code, description in (("400", "Invalid input"), ("413", "Too large")):
+                    responses.setdefault(code, {
+                        "description": description,
+                        "content": {"application/json": {"schema": error_schema}},
+                    })  # fmt: skip

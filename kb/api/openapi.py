@@ -5,7 +5,7 @@ A test checks that every /api route is described here, so a new route cannot go 
 
 from __future__ import annotations
 
-from kb.api import bp
+from kb.api import body, bp
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 #: paths contributed by other api modules at import (events, subscriptions, the event log)
@@ -199,6 +199,7 @@ def document() -> dict:
         "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
     }
     paths.update(EXTRA_PATHS)
+    body.document_errors(paths, ERROR)
     return {
         "openapi": "3.1.0",
         "info": {"title": "kb — the PMO's corporate memory", "version": "1"},

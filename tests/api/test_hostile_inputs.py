@@ -229,3 +229,15 @@ def test_blank_titles_and_names_are_refused(kb, client, blank):
         assert response.status_code == 400, (path, response.json)
         assert response.json["error"]["field"] == field
     assert row_counts(kb) == before
+
+
+def test_the_openapi_document_lists_the_body_errors_of_every_json_route(app, client):
+    paths = client.get("/api/openapi.json").json["paths"]
+    for method, _path, endpoint in json_routes(app):
+        if endpoint in OWN_BODY_READERS:
+            continue
+        documented = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", next(
+            r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint
+        ))  # fmt: skip
+        responses = paths[documented][method.lower()]["responses"]
+        assert {"400", "413"} <= set(responses), (method, documented)

@@ -1,7 +1,8 @@
 """Strict, bounded JSON: what kb accepts as a JSON request body.
 
-`json.loads` alone accepts NaN and Infinity (which PostgreSQL's JSON type refuses), integers
-of thousands of digits (Python raises ValueError past 4,300), strings holding NUL or lone
+`json.loads` alone accepts NaN and Infinity (which PostgreSQL's JSON type refuses), a member
+name twice in one object (the last wins, silently), integers of thousands of digits (Python
+raises ValueError past 4,300), strings holding NUL or lone
 surrogates (`"\\ud800"`: unencodable, so a 500 later) and nesting until RecursionError. Here
 the size and the depth are checked before parsing (a scan of the brackets, no recursion) and
 every string, key or value, is checked against `kb.core.text` after it.
@@ -61,6 +62,16 @@ def _float(text: str) -> float:
     return value
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    # the last of two equal names would win silently; which one the sender meant is unknown
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(name for name, _ in pairs if name in seen or seen.add(name))
+        raise ValueError(f"the member name {json.dumps(twice)[:60]} appears twice in one object")
+    return found
+
+
 def _constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON value")
 
@@ -82,7 +93,13 @@ def parse_json(
     if depth_of(text, max_depth) > max_depth:
         raise InvalidJSON(f"{what} is nested more than {max_depth} levels deep.")
     try:
-        value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+        value = json.loads(
+            text,
+            parse_int=_int,
+            parse_float=_float,
+            parse_constant=_constant,
+            object_pairs_hook=_object,
+        )
     except json.JSONDecodeError as exc:
         raise InvalidJSON(
             f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."

@@ -5,8 +5,13 @@ UTF-8, so every later step would fail) and the other control characters, C0 and 
 tab, line feed and carriage return. None of them is typed on purpose; NUL is also refused by
 PostgreSQL. Refusing, not stripping, keeps what is stored byte for byte what was sent (import
 and export round-trip) and the message says where the character is so it can be removed.
-Single-line fields (titles, names) additionally collapse whitespace; see
-`kb.documents.records.clean_text`.
+Single-line fields (titles, names) additionally collapse whitespace (see
+`kb.documents.records.clean_text`) and may not be blank (`is_blank`). The one exception: text
+kb composes from other systems' data (an audit finding becoming a draft lesson) has these
+characters removed (`without_bad_characters`), since nobody is there to correct it.
+
+Where the rule is applied: kb.core.jsonbody (every string of a JSON body), kb.inputs (path,
+query parameters, form fields), kb.documents.records (Markdown sources, front matter values).
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ HOSTILE_BODIES = {
     "escape character": (b'{"note": "\\u001b[31m"}', 400, "U+001B"),
     "invalid UTF-8": (b'{"note": "\xff\xfe"}', 400, "not valid UTF-8"),
     "not JSON": (b'{"note": ', 400, "not valid JSON"),
+    "a member twice": (b'{"note": "a", "note": "b"}', 400, "appears twice"),
     "over the size limit": (b'{"note": "' + b"a" * MAX_BYTES + b'"}', 413, ""),
 }  # fmt: skip
 

@@ -78,6 +78,7 @@ def test_any_json_value_reads_back_the_same_or_is_refused_for_a_rule(value) -> N
         (b'{"a": {"b": ["ok", "\\ud83d"]}}', "at `a.b[1]`"),
         (b'"\\u0085"', "U+0085"),
         (b"\xed\xa0\x80", "not valid UTF-8"),
+        (b'{"a": {"to": "published", "to": "draft"}}', 'the member name "to" appears twice'),
     ],
 )
 def test_limits(raw: bytes, fragment: str) -> None:

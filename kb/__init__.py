@@ -28,10 +28,11 @@ def create_app(config: Config | None = None) -> Flask:
         raise
     app.extensions["kb"] = kb
 
-    from kb import api, params, security, web
+    from kb import api, inputs, params, security, web
 
     params.init_app(app)  # first: bounded `<int:...>` converters before any route exists
     security.init_app(app)
+    inputs.init_app(app)
     web.init_app(app)
     api.init_app(app)
 

@@ -8,7 +8,7 @@ from flask import current_app, request
 from kb.actions import services as actions
 from kb.actions.models import TARGET_KINDS
 from kb.api import bp, openapi
-from kb.api.documents import json_body
+from kb.api.body import read_json, read_object
 from kb.context import current
 from kb.core.errors import NotFound, ValidationError
 from kb.security import viewer
@@ -27,7 +27,7 @@ def list_lesson_actions(doc_id: str):
 
 @bp.post("/lessons/<doc_id>/actions")
 def add_lesson_action(doc_id: str):
-    body = json_body()
+    body = read_object(request)
     db = current().db
     if body.get("no_action"):
         action = actions.no_action(db, doc_id, viewer=viewer(), rationale=body.get("rationale"))
@@ -42,9 +42,9 @@ def add_lesson_action(doc_id: str):
 
 @bp.post("/actions/<int:action_id>/close")
 def close_action(action_id: int):
-    body = request.get_json(silent=True)
+    body = read_json(request)
     if body is not None and not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json).")
+        raise ValidationError("Send a JSON object (Content-Type: application/json) or nothing.")
     note = (body or {}).get("note")
     action = actions.close_action(current().db, action_id, viewer=viewer(), note=note)
     return _out(action)

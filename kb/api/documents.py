@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from kb.api import bp, schemas
+from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, services
@@ -18,13 +19,6 @@ COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
 class PreconditionRequired(KbError):
     status = 428
     code = "version_required"
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json).")
-    return body
 
 
 def source_from(body: dict, doc_type: str) -> str:
@@ -75,7 +69,7 @@ def _get(doc_type: str, doc_id: str):
 
 
 def _create(doc_type: str):
-    body = json_body()
+    body = read_object(request)
     doc = services.create_document(
         current().db, source_from(body, doc_type), actor=viewer().actor, type_hint=doc_type, created_by=viewer().username,
         require_type=doc_type, message=str(body.get("message", ""))[:300],
@@ -86,7 +80,7 @@ def _create(doc_type: str):
 
 def _update(doc_type: str, doc_id: str):
     get_or_404(doc_type, doc_id, edit=True)
-    body = json_body()
+    body = read_object(request)
     version = body.get("version", request.headers.get("If-Match", "").strip('"') or None)
     if version is None:
         raise PreconditionRequired(
@@ -150,7 +144,9 @@ for _collection, _type in COLLECTIONS.items():
 @bp.post("/preview")
 def preview():
     """Render Markdown as kb would show it, without saving (used by the edit form)."""
-    body = json_body()
-    prepared = services.preview(source_from(body, body.get("type", "lesson")),
-                                type_hint=body.get("type"))  # fmt: skip
+    body = read_object(request)
+    doc_type = body.pop("type", "lesson")  # not a field: which fields the others are
+    if not isinstance(doc_type, str):
+        raise ValidationError("`type` is lesson, process or guide.", field="type")
+    prepared = services.preview(source_from(body, doc_type), type_hint=doc_type)
     return {"html": prepared.rendered.html, "title": prepared.record.columns["title"]}

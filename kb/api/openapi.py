@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from kb.api import bp
+from kb.api import body, bp
 
 # the parameters every list shares, and what kb.params refuses, live in their own module
 from kb.api.limits import FILTERS, LIMITS, PAGING, bound_path_integers  # noqa: F401
@@ -201,6 +201,7 @@ def document() -> dict:
     }
     paths.update(EXTRA_PATHS)
     bound_path_integers(paths, current_app.url_map)
+    body.document_errors(paths, ERROR)
     return {
         "openapi": "3.1.0",
         "info": {"title": "kb — the PMO's corporate memory", "version": "1", "description": LIMITS},

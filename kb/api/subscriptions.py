@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from kb.api import bp, openapi
+from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import iso
@@ -40,9 +41,7 @@ def subscription_json(sub: Subscription, last: subscriptions.Delivery | None = N
 
 
 def _body(*, required: tuple[str, ...] = ()) -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json).")
+    body = read_object(request)
     unknown = sorted(set(body) - FIELDS)
     if unknown:
         hint = " (use POST /api/subscriptions/<id>/rotate)" if "secret" in unknown else ""

@@ -11,6 +11,7 @@ from kb.api import body, bp
 
 # the parameters every list shares, and what kb.params refuses, live in their own module
 from kb.api.limits import FILTERS, LIMITS, PAGING, bound_path_integers  # noqa: F401
+from kb.api.textrule import TEXT_JSON, TEXT_JSON_SCHEMA, state_text_rule
 from kb.params import VALUES_PER_PARAM
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -205,12 +206,13 @@ def document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "kb — the PMO's corporate memory", "version": "1", "description": LIMITS},
-        "paths": paths,
+        "paths": state_text_rule(paths, SCHEMAS, ERROR),
         "components": {"schemas": SCHEMAS},
     }
 
 
 SCHEMAS = {
+    TEXT_JSON: TEXT_JSON_SCHEMA,
     "Error": {
         "type": "object",
         "required": ["error"],

@@ -24,7 +24,12 @@ from kb.core.errors import ValidationError
 
 #: said after the character in every message
 RULE = "kb accepts no NUL, lone surrogate or control character other than tab and line breaks"
-BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+BAD_CHARACTER = re.compile(f"[{_CONTROLS}\ud800-\udfff]")
+#: the rule for the OpenAPI document (kb.api.textrule), as a JSON Schema pattern. Lone
+#: surrogates are left out: they are not Unicode characters, so a pattern cannot name them
+#: (regex engines refuse them) and a conforming client cannot send one.
+TEXT_PATTERN = f"^[^{_CONTROLS}]*$"
 
 
 def describe(char: str) -> str:

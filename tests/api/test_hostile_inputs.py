@@ -34,7 +34,7 @@ def json_routes(app) -> list[tuple[str, str, str]]:
         if not rule.rule.startswith("/api/"):
             continue
         for method in sorted(rule.methods & {"POST", "PUT", "PATCH"}):
-            path = re.sub(r"<int:\w+>", "1", rule.rule)
+            path = re.sub(r"<(?:int|seq):\w+>", "1", rule.rule)
             path = re.sub(r"<(?:\w+:)?\w+>", "LL-2025-0001", path)
             routes.append((method, path, rule.endpoint))
     return routes

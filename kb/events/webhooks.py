@@ -26,7 +26,7 @@ from kb.core.time import as_utc, stamp, utcnow
 from kb.db import Database
 from kb.events import subscriptions
 from kb.events.models import DeliveryAttempt, Event, HandlerRun, Subscription
-from kb.events.registry import GiveUp, Handler, Registry
+from kb.events.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, Registry
 from kb.events.services import KB_SOURCE
 from kb.events.signing import sign
 
@@ -83,6 +83,18 @@ def fanout(s: Session, event: Event) -> list[str]:
         query = select(Subscription).where(Subscription.is_active.is_(True))
         active = s.info["kb.webhooks.active"] = list(s.scalars(query.order_by(Subscription.id)))
     return [f"{HANDLER}:{sub.id}" for sub in active if wants(sub, event)]
+
+
+def receiver_of(s: Session, run_handler: str) -> str | None:
+    """The dispatcher asks: which host does this delivery run talk to (see worker.py's cap)."""
+    by_id = s.info.get("kb.webhooks.by_id")
+    if by_id is None:  # fanout() has just read the active subscriptions of this transaction
+        by_id = s.info["kb.webhooks.by_id"] = {sub.id: sub for sub in s.info.get(
+            "kb.webhooks.active", [])}  # fmt: skip
+    sub = by_id.get(subscription_id_of(run_handler)) or s.get(
+        Subscription, subscription_id_of(run_handler)
+    )
+    return subscriptions.receiver_host(sub.url) if sub is not None else None
 
 
 # --- delivery ------------------------------------------------------------------------------
@@ -186,15 +198,17 @@ def subscription_id_of(run_handler: str) -> int:
 def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.0) -> None:
     """The `webhook` prefix handler: one delivery attempt of `event` to the run's subscription.
 
-    Returns when delivered (or when there is nothing to deliver any more); raises
-    DeliveryFailed to be retried, GiveUp when retrying is pointless (410 Gone).
+    Returns when delivered (or when the subscription no longer wants the event); raises
+    DeliveryFailed to be retried, GiveUp when retrying is pointless (410 Gone), Cancelled when
+    the subscription is (or became, during the attempt) disabled.
     """
     subscription = subscriptions.get_subscription(db, subscription_id_of(run.handler))
     if subscription is None:
         raise GiveUp(f"subscription of {run.handler} no longer exists")
-    if not subscription.is_active or not wants(subscription, event):
-        log.info("%s: not delivering event %s (inactive or no longer wanted)", run.handler,
-                 event.seq)  # fmt: skip
+    if not subscription.is_active:
+        raise Cancelled(f"subscription {subscription.id} is disabled")
+    if not wants(subscription, event):
+        log.info("%s: not delivering event %s (no longer wanted)", run.handler, event.seq)
         return
     body = json.dumps(envelope(event), ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
@@ -214,17 +228,20 @@ def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.
             status_code=outcome.status_code, duration_ms=outcome.duration_ms,
             error=outcome.error[:ERROR_MAX] if outcome.error else None,
         ))  # fmt: skip
-        if gone:
-            current = s.get(Subscription, subscription.id, with_for_update=True)
-            # Only if nobody pointed it elsewhere while we waited for the answer.
-            if current is not None and current.is_active and current.url == subscription.url:
-                current.is_active, current.disabled_reason = False, reason[:300]
+        current = s.get(Subscription, subscription.id, with_for_update=gone)
+        # Only if nobody pointed it elsewhere while we waited for the answer.
+        if gone and current is not None and current.is_active and current.url == subscription.url:
+            current.is_active, current.disabled_reason = False, reason[:300]
+            subscriptions.cancel_pending(s, current)
+        active = current is not None and current.is_active
     if outcome.ok:
         log.info("%s: delivered event %s (%s)", run.handler, event.seq, outcome.status_code)
         return
     if gone:
         log.warning("%s: %s; subscription disabled", run.handler, reason)
         raise GiveUp(f"{reason}; subscription disabled")
+    if not active:  # disabled while this attempt was under way: no retry
+        raise Cancelled(f"subscription {subscription.id} was disabled; {outcome.error}")
     raise DeliveryFailed(outcome.error)
 
 
@@ -241,6 +258,9 @@ def register(registry: Registry, config: Config) -> None:
             # receivers deduplicate by webhook-id and do not rely on order (Standard
             # Webhooks); ordered runs would let one rejected event hold back days of others
             ordered=False,
+            # a dead receiver must not hold up kb's own handlers (worker.py, lanes.py)
+            lane=DELIVERY_LANE,
+            receiver=receiver_of,
         )
     )
     registry.add_fanout(fanout)

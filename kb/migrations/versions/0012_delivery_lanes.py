@@ -1,0 +1,51 @@
+"""delivery lanes: handler_runs.lane and .receiver
+
+Revision ID: 0012
+Revises: 0010
+Create Date: 2026-12-06
+"""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("handler_runs", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("lane", sa.String(length=16), server_default="kb", nullable=False)
+        )
+        batch_op.add_column(sa.Column("receiver", sa.String(length=200), nullable=True))
+        batch_op.drop_index("ix_handler_runs_due")
+        batch_op.create_index("ix_handler_runs_due", ["lane", "status", "next_attempt_at"])
+        batch_op.create_index("ix_handler_runs_receiver", ["receiver", "status"])
+    # Runs that wait on other machines move to the deliveries lane; unfinished webhook runs
+    # learn their receiver (the host of their subscription's URL).
+    op.execute(
+        "UPDATE handler_runs SET lane = 'deliveries' "
+        "WHERE handler LIKE 'webhook:%' OR handler = 'notifications.mail'"
+    )
+    conn = op.get_bind()
+    for sub_id, url in conn.execute(sa.text("SELECT id, url FROM subscriptions")).all():
+        conn.execute(
+            sa.text(
+                "UPDATE handler_runs SET receiver = :host "
+                "WHERE handler = :handler AND status IN ('pending', 'running')"
+            ),
+            {"host": (urlsplit(url).hostname or "")[:200] or None, "handler": f"webhook:{sub_id}"},
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("handler_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_handler_runs_receiver")
+        batch_op.drop_index("ix_handler_runs_due")
+        batch_op.create_index("ix_handler_runs_due", ["status", "next_attempt_at"])
+        batch_op.drop_column("receiver")
+        batch_op.drop_column("lane")

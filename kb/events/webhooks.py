@@ -6,15 +6,10 @@ attempt on SCHEDULE and dead-letters the run after the last one; every attempt i
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
-import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import partial
 
@@ -26,6 +21,7 @@ from kb.core.time import as_utc, stamp, utcnow
 from kb.db import Database
 from kb.events import subscriptions
 from kb.events.models import DeliveryAttempt, Event, HandlerRun, Subscription
+from kb.events.posting import post
 from kb.events.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, Registry
 from kb.events.services import KB_SOURCE
 from kb.events.signing import sign
@@ -36,8 +32,6 @@ HANDLER = "webhook"
 #: Standard Webhooks: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h
 SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 USER_AGENT = "kb-webhooks/1"
-#: bytes of a receiver's answer read at most (for the delivery log), so a huge body costs nothing
-EXCERPT_BYTES = 2048
 NAME_MAX, URL_MAX, PATTERN_MAX, PATTERNS_MAX, ERROR_MAX = 80, 500, 200, 50, 500
 #: CloudEvents attributes an event's stored `attributes` may not override
 CORE_ATTRIBUTES = {"specversion", "id", "source", "type", "subject", "time", "data",
@@ -114,78 +108,6 @@ def envelope(event: Event) -> dict:
     out.update({k: v for k, v in attributes.items() if k not in CORE_ATTRIBUTES})
     out["data"] = event.data
     return out
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    duration_ms: int
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A 3xx is the receiver's answer, not an instruction: POST only to the configured URL."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-        return None  # urllib then raises HTTPError with the 3xx status
-
-
-def _excerpt(stream, deadline: float) -> str:  # noqa: ANN001
-    """The start of an answer's body, read in small pieces until EXCERPT_BYTES or the deadline."""
-    chunks: list[bytes] = []
-    size = 0
-    read = getattr(stream, "read1", None) or stream.read
-    try:
-        while size < EXCERPT_BYTES and time.monotonic() < deadline:
-            chunk = read(EXCERPT_BYTES - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except (OSError, http.client.HTTPException, ValueError):
-        pass  # an excerpt is a courtesy
-    return " ".join(b"".join(chunks).decode("utf-8", "replace").split())[:200]
-
-
-def _reason(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
-        exc = exc.reason
-    if isinstance(exc, TimeoutError):
-        return f"no answer within {timeout:g} s"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return f"host name not found ({exc.strerror})"
-    name = type(exc).__name__
-    if "SSL" in name or "Certificate" in name:
-        return f"TLS: {exc}"
-    return f"{name}: {exc}"
-
-
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
-    """One POST, no redirects; `timeout` bounds connecting and each wait for the answer."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    started = time.monotonic()
-    elapsed = lambda: int((time.monotonic() - started) * 1000)  # noqa: E731
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return Outcome(response.status, elapsed(), None)  # a 2xx: its body is not needed
-    except urllib.error.HTTPError as exc:  # every other status
-        with exc:
-            if 300 <= exc.code < 400:
-                where = (exc.headers.get("Location") or "")[:200]
-                return Outcome(exc.code, elapsed(), f"HTTP {exc.code} redirect to {where} "
-                               "(not followed)")  # fmt: skip
-            excerpt = _excerpt(exc.fp, started + timeout) if exc.fp else ""
-        error = f"HTTP {exc.code} {exc.reason}" + (f": {excerpt}" if excerpt else "")
-        return Outcome(exc.code, elapsed(), error)
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        return Outcome(None, elapsed(), _reason(exc, timeout))
 
 
 def subscription_id_of(run_handler: str) -> int:

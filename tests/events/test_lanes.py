@@ -8,14 +8,15 @@ import contextlib
 import socket
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select
 
-from kb.events import admin, subscriptions
+from kb.events import admin, subscriptions, webhooks
 from kb.events.models import HandlerRun
-from kb.events.registry import DELIVERY_LANE, KB_LANE
+from kb.events.registry import DELIVERY_LANE, KB_LANE, Registry
 from kb.events.services import append_event
 from kb.events.worker import Worker
 from kb.reviews.models import Review
@@ -29,6 +30,8 @@ class Silent:
         self.open = self.most = self.seen = 0
         self.conns: list[socket.socket] = []
         self.lock = threading.Lock()
+        self.trickle = False
+        self.closed = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -50,6 +53,11 @@ class Silent:
 
     def _hold(self, conn: socket.socket) -> None:
         with conn, contextlib.suppress(OSError):
+            if self.trickle:  # answer one byte every 0.1 s, for as long as it is read
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 500 Slow")
+                while not self.closed.wait(0.1):
+                    conn.sendall(b"z")
             while conn.recv(65536):  # until the client gives up (its timeout) or we hang up
                 pass
         with self.lock:
@@ -64,6 +72,7 @@ class Silent:
                 conn.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        self.closed.set()
         with contextlib.suppress(OSError):  # wakes the blocked accept() (close alone does not)
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
@@ -248,3 +257,40 @@ def test_410_cancels_the_other_waiting_deliveries(kb):
         gone.close()
     assert [r.status for r in delivery_runs(kb, sub)] == ["dead", "cancelled", "cancelled"]
     assert not subscriptions.get_subscription(kb.db, sub.id).is_active
+
+
+def test_concurrent_claims_never_exceed_the_cap(kb):
+    for i in range(10):  # ten subscriptions to one host: ten waiting deliveries
+        subscriptions.create_subscription(kb.db, name=f"d{i}", url=f"http://127.0.0.1:{9 + i}/h")
+    kb_event(kb)
+    Worker(kb.db, kb.registry).run_kb_lane()
+    workers = [Worker(kb.db, kb.registry, name=f"w{i}", receiver_cap=2) for i in range(8)]
+    start = threading.Barrier(len(workers))
+    claimed: list[int] = []
+
+    def claim(worker: Worker) -> None:
+        start.wait()
+        claimed.extend(worker.claim(1, lane=DELIVERY_LANE))
+
+    threads = [threading.Thread(target=claim, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(claimed) == 2
+    assert sorted(r.status for r in delivery_runs(kb)) == ["pending"] * 8 + ["running"] * 2
+
+
+def test_an_attempt_takes_the_timeout_in_all_even_from_a_trickling_receiver(kb, config, silent):
+    silent.trickle = True  # every wait is short, the answer never ends
+    sub, _ = subscriptions.create_subscription(kb.db, name="A", url=silent.url)
+    kb_event(kb)
+    registry = Registry()
+    webhooks.register(registry, replace(config, WEBHOOK_TIMEOUT=1.0))
+    worker = Worker(kb.db, registry)
+    worker.run_kb_lane()
+    started = time.monotonic()
+    assert worker.run_deliveries() == 1
+    assert time.monotonic() - started < 5  # 1 s, and a loaded machine's margin
+    [run] = delivery_runs(kb, sub)
+    assert run.status == "pending" and "no answer within 1 s" in run.last_error

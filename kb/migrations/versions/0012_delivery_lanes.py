@@ -5,6 +5,7 @@ Revises: 0010
 Create Date: 2026-12-06
 """
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -26,20 +27,32 @@ def upgrade() -> None:
         batch_op.create_index("ix_handler_runs_due", ["lane", "status", "next_attempt_at"])
         batch_op.create_index("ix_handler_runs_receiver", ["receiver", "status"])
     # Runs that wait on other machines move to the deliveries lane; unfinished webhook runs
-    # learn their receiver (the host of their subscription's URL).
+    # learn their receiver (the host of their subscription's URL); those of a disabled
+    # subscription are cancelled, as disabling one does from now on.
     op.execute(
         "UPDATE handler_runs SET lane = 'deliveries' "
         "WHERE handler LIKE 'webhook:%' OR handler = 'notifications.mail'"
     )
     conn = op.get_bind()
-    for sub_id, url in conn.execute(sa.text("SELECT id, url FROM subscriptions")).all():
+    subs = conn.execute(sa.text("SELECT id, url, is_active FROM subscriptions")).all()
+    for sub_id, url, is_active in subs:
+        handler = f"webhook:{sub_id}"
         conn.execute(
             sa.text(
                 "UPDATE handler_runs SET receiver = :host "
                 "WHERE handler = :handler AND status IN ('pending', 'running')"
             ),
-            {"host": (urlsplit(url).hostname or "")[:200] or None, "handler": f"webhook:{sub_id}"},
+            {"host": (urlsplit(url).hostname or "")[:200] or None, "handler": handler},
         )
+        if not is_active:
+            conn.execute(
+                sa.text(
+                    "UPDATE handler_runs SET status = 'cancelled', finished_at = :now, "
+                    "last_error = 'cancelled: the subscription was disabled' "
+                    "WHERE handler = :handler AND status = 'pending'"
+                ),
+                {"handler": handler, "now": datetime.now(UTC)},
+            )
 
 
 def downgrade() -> None:

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import func, select
 
+from kb.context import build_registry
 from kb.events import admin, subscriptions, webhooks
 from kb.events.models import HandlerRun
 from kb.events.registry import DELIVERY_LANE, KB_LANE, Registry
@@ -294,3 +295,13 @@ def test_an_attempt_takes_the_timeout_in_all_even_from_a_trickling_receiver(kb, 
     assert time.monotonic() - started < 5  # 1 s, and a loaded machine's margin
     [run] = delivery_runs(kb, sub)
     assert run.status == "pending" and "no answer within 1 s" in run.last_error
+
+
+def test_e_mail_runs_in_the_delivery_lane_counted_by_its_server(kb, config):
+    registry = build_registry(replace(config, SMTP_HOST="127.0.0.1"))
+    mail = registry.resolve("notifications.mail")
+    assert mail.lane == DELIVERY_LANE and mail.receiver(None, mail.name) == "127.0.0.1"
+    assert registry.resolve("webhook:7").lane == DELIVERY_LANE
+    assert {h.lane for h in registry.handlers.values() if not h.is_prefix} - {mail.lane} == {
+        KB_LANE
+    }

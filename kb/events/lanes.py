@@ -23,7 +23,11 @@ class WorkerThreads:
     """Starts, wakes and stops the loops of one worker, like a single Loop does."""
 
     def __init__(
-        self, worker: Worker, interval: float, deliveries: int = DELIVERY_THREADS, settle=0.05
+        self,
+        worker: Worker,
+        interval: float,
+        deliveries: int = DELIVERY_THREADS,
+        settle: float = 0.05,
     ):
         self.kb = Loop("kb-worker", worker.run_kb_lane, interval, settle=settle)
         self._stopping = threading.Event()

@@ -83,6 +83,7 @@ class _Watchdog:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+        self.cancel()  # a reconnect watches its new socket instead
         self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), fire)
         self._timer.daemon = True
         self._timer.start()

@@ -45,6 +45,10 @@ class Config:
     EVENT_TYPE_PREFIX: str = "org.pmo"
     #: Seconds an outbound webhook delivery may take.
     WEBHOOK_TIMEOUT: float = 10.0
+    #: Threads per worker that deliver webhooks and e-mail (kb's own handlers have their own).
+    DELIVERY_THREADS: int = 4
+    #: Delivery attempts at once to one receiver host, over all workers.
+    DELIVERIES_PER_RECEIVER: int = 2
     #: Let visitors who are not signed in read what is not restricted.
     ANONYMOUS_READ: bool = False
     #: Days after a project's closure date by which its lessons review is due.

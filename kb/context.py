@@ -17,6 +17,7 @@ from kb.documents import access
 from kb.documents import services as documents
 from kb.documents.projection import IndexProjection
 from kb.events import webhooks
+from kb.events.lanes import WorkerThreads
 from kb.events.producers import ensure_default_producer
 from kb.events.registry import Registry
 from kb.events.worker import Worker
@@ -70,7 +71,8 @@ class Kb:
     follower: Loop
     registry: Registry
     worker: Worker
-    worker_thread: Loop
+    #: the kb lane's thread and the delivery threads (kb/events/lanes.py)
+    worker_thread: WorkerThreads
 
     @classmethod
     def open(cls, config: Config) -> Kb:
@@ -81,9 +83,11 @@ class Kb:
         follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL, settle=0.05)
         registry = build_registry(config, index)
         webhooks.visibility_rule = subscriber_may_read(db)
-        worker = Worker(db, registry)
+        worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
         worker.periodic.append(lambda now: sweep_overdue(db, now))
-        worker_thread = Loop("kb-worker", worker.run_pending, config.WORKER_INTERVAL, settle=0.05)
+        worker_thread = WorkerThreads(
+            worker, config.WORKER_INTERVAL, deliveries=config.DELIVERY_THREADS
+        )
         db.on_commit(follower.wake)
         db.on_commit(worker_thread.wake)
         return cls(config, db, index, projection, follower, registry, worker, worker_thread)

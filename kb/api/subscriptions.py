@@ -132,7 +132,7 @@ _DELIVERY = {"type": "object", "properties": {
     "attempted_at": {"type": "string", "format": "date-time"},
     "status_code": {"type": ["integer", "null"]}, "duration_ms": {"type": ["integer", "null"]},
     "error": {"type": ["string", "null"]}, "ok": {"type": "boolean"},
-    "run_status": {"enum": ["pending", "running", "done", "dead"]}}}  # fmt: skip
+    "run_status": {"enum": ["pending", "running", "done", "dead", "cancelled"]}}}  # fmt: skip
 _SUB = {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "url": {"type": "string"},
     "types": {"type": "array", "items": {"type": "string"},

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import click
 
-from kb.core.loop import Loop
 from kb.events import admin
+from kb.events.lanes import WorkerThreads
 
 
 def _opened():
@@ -33,11 +33,11 @@ def worker(once: bool, interval: float, lease: float) -> None:
         if once:
             click.echo(f"{kb.worker.run_pending()} runs done")
             return
-        loop = Loop("kb-worker", kb.worker.run_pending, interval)
+        threads = WorkerThreads(kb.worker, interval, deliveries=kb.config.DELIVERY_THREADS)
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: loop.stop(timeout=0))
+            signal.signal(sig, lambda *_: threads.stop(timeout=0))
         click.echo(f"kb worker {kb.worker.name} started (Ctrl+C to stop)")
-        loop.run()
+        threads.run()
 
 
 @click.group("events")

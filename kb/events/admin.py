@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.dispatch import CURSOR, partition_for, runs_for
+from kb.events.dispatch import CURSOR, placement, runs_for
 from kb.events.models import Cursor, Event, HandlerRun
 from kb.events.registry import Registry
 
@@ -44,7 +44,7 @@ def _status_clause(status: str):  # noqa: ANN202
         "ignored": Event.is_ignored.is_(True),
         "pending": and_(~has("dead"), has("pending", "running")),
         "dead": has("dead"),
-        "done": and_(has("done"), ~has("dead", "pending", "running")),
+        "done": and_(has("done", "cancelled"), ~has("dead", "pending", "running")),
         "none": and_(Event.is_ignored.is_(False), ~exists().where(run.event_seq == Event.seq)),
     }[status]
 
@@ -138,7 +138,7 @@ def replay(db: Database, registry: Registry, *, from_seq: int, type: str | None 
             now = utcnow()
             for name in sorted(wanted - have):
                 s.add(HandlerRun(event_seq=event.seq, handler=name,
-                                 partition_key=partition_for(registry, name, event),
+                                 **placement(s, registry, name, event),
                                  status="pending", attempts=0, next_attempt_at=now))  # fmt: skip
             scheduled += len(wanted - have)
             scheduled += _reset(s, and_(HandlerRun.event_seq == event.seq,

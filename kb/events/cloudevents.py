@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from kb.core.errors import KbError, TooLarge
+from kb.events import jsonmembers
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
@@ -115,7 +116,7 @@ def parse_request(mode: str, headers: Iterable[tuple[str, str]], body: bytes) ->
     catalogue's). Raises InvalidEvent (400) or EventTooLarge (413)."""
     if mode == "binary":
         return [_from_binary(dict((k.lower(), v) for k, v in headers), body)]
-    doc = load_json(body, "the body")
+    doc = load_json(body, "the body", batch=mode == "batch")
     if mode == "structured":
         if not isinstance(doc, dict):
             raise InvalidEvent(f"A structured event is a JSON object, not {_json_type(doc)}.")
@@ -145,14 +146,18 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
-def load_json(raw: bytes, what: str) -> Any:
-    """Strict JSON in UTF-8: no NaN/Infinity, no overflowing numbers, bounded nesting."""
+def load_json(raw: bytes, what: str, *, batch: bool = False, data: bool = False) -> Any:
+    """Strict JSON in UTF-8: no NaN/Infinity, no overflowing numbers, bounded nesting, no
+    member name twice in one object. `batch`: the body is a batch; `data`: it is the data."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidEvent(f"{what} is not valid UTF-8 (byte {exc.start}).") from None
+    hook, repeated = jsonmembers.unique_pairs()
     try:
-        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+        value = json.loads(
+            text, parse_float=_finite, parse_constant=_no_constant, object_pairs_hook=hook
+        )
     except json.JSONDecodeError as exc:
         raise InvalidEvent(
             f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
@@ -160,7 +165,24 @@ def load_json(raw: bytes, what: str) -> Any:
     except (ValueError, RecursionError) as exc:  # int digits limit, inf, NaN, nesting
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
         raise InvalidEvent(f"{what} is not acceptable JSON: {reason}.") from None
+    if repeated:
+        _refuse_repeated(value, batch=batch, data=data)
     return value
+
+
+def _refuse_repeated(value: Any, *, batch: bool, data: bool) -> None:
+    path, name = jsonmembers.first_repeated(value)
+    where = ""
+    if batch and path and isinstance(path[0], int):
+        where, path = f"event {path[0]}: ", path[1:]
+    if data:
+        path = ["data", *path]
+    place = jsonmembers.dotted(path) if path else "the event"
+    raise InvalidEvent(
+        f"{where}{place} repeats the member {_quote(name)}: a name may appear only once in a "
+        "JSON object (which of the values would count is not defined).",
+        field=name[:40],
+    )
 
 
 def check_data(value: Any, where: str) -> None:
@@ -234,7 +256,7 @@ def _from_binary(headers: dict[str, str], body: bytes) -> CloudEvent:
         # without a Content-Type the data is read as JSON (the official SDK sends it so)
         mtype = media_type(content_type) or "application/json"
         if is_json_media_type(mtype):
-            event.data = load_json(body, "the data (the body)")
+            event.data = load_json(body, "the data (the body)", data=True)
             check_data(event.data, "")
         elif mtype.startswith("text/"):
             try:

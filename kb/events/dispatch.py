@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.events.models import Cursor, Event, HandlerRun
-from kb.events.registry import Registry
+from kb.events.registry import KB_LANE, Registry
 
 CURSOR = "dispatch"
 BATCH = 500
@@ -43,6 +43,16 @@ def partition_for(registry: Registry, run_name: str, event: Event) -> str | None
     return event.partition_key if handler is not None and handler.ordered else None
 
 
+def placement(s: Session, registry: Registry, run_name: str, event: Event) -> dict:
+    """Where a new run goes: its partition key, its lane and (deliveries) its receiver."""
+    handler = registry.resolve(run_name)
+    return {
+        "partition_key": partition_for(registry, run_name, event),
+        "lane": handler.lane if handler is not None else KB_LANE,
+        "receiver": handler.receiver(s, run_name) if handler and handler.receiver else None,
+    }
+
+
 def dispatch_new(db: Database, registry: Registry, now: datetime | None = None) -> int:
     """Create the runs of events not dispatched yet; returns how many events were read."""
     with db.write() as s:
@@ -56,8 +66,7 @@ def dispatch_new(db: Database, registry: Registry, now: datetime | None = None) 
             return 0
         now = now or utcnow()
         rows = [
-            {"event_seq": event.seq, "handler": name,
-             "partition_key": partition_for(registry, name, event),
+            {"event_seq": event.seq, "handler": name, **placement(s, registry, name, event),
              "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
             for event in events
             for name in runs_for(s, registry, event)

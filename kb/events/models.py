@@ -78,16 +78,21 @@ class HandlerRun(Base):
     __tablename__ = "handler_runs"
     __table_args__ = (
         UniqueConstraint("event_seq", "handler", name="uq_handler_runs_event_handler"),
-        Index("ix_handler_runs_due", "status", "next_attempt_at"),
+        Index("ix_handler_runs_due", "lane", "status", "next_attempt_at"),
         Index("ix_handler_runs_partition", "handler", "partition_key", "status"),
+        Index("ix_handler_runs_receiver", "receiver", "status"),
     )
 
     id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     event_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), index=True)
     handler: Mapped[str] = mapped_column(String(80))
     partition_key: Mapped[str | None] = mapped_column(String(64))
-    #: pending | running | done | dead
+    #: pending | running | done | dead | cancelled (its subscription was disabled)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    #: "kb" (kb's own handlers) or "deliveries" (webhooks, e-mail): claimed by separate threads
+    lane: Mapped[str] = mapped_column(String(16), default="kb", server_default="kb")
+    #: the host a delivery talks to: at most a few attempts per receiver run at once
+    receiver: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(80))

@@ -6,6 +6,10 @@ Two kinds:
   run may be attempted several times;
 - external handlers reach outside (webhooks, e-mail): `fn(db, run, event)` runs outside any
   transaction; they are at-least-once, and the receiver deduplicates by event id.
+
+Each handler has a lane. kb's own handlers share the lane `kb`; handlers that wait on other
+machines (deliveries) run in the lane `deliveries`, on threads of their own, so that a slow or
+dead receiver never holds up a review or a briefing.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+
+KB_LANE = "kb"
+DELIVERY_LANE = "deliveries"
+LANES = (KB_LANE, DELIVERY_LANE)
 
 #: seconds before retry n (n = 1, 2, ...) when a handler names no schedule: exponential
 DEFAULT_SCHEDULE = (1, 5, 30, 120, 600, 1800, 3600)
@@ -32,6 +40,11 @@ class Handler:
     #: a prefix handler runs every run whose handler name starts with `name` + ":"
     #: (webhook:<subscription id>); it subscribes to nothing by itself
     is_prefix: bool = False
+    #: KB_LANE or DELIVERY_LANE (a handler that waits on another machine)
+    lane: str = KB_LANE
+    #: for deliveries: (session, run name) -> the receiver the run talks to (a host name);
+    #: the worker runs at most a few attempts per receiver at once
+    receiver: Callable[..., str | None] | None = None
 
     @property
     def max_attempts(self) -> int:
@@ -73,3 +86,8 @@ class Registry:
 
 class GiveUp(Exception):
     """Raised by a handler when retrying is pointless: the run is dead-lettered at once."""
+
+
+class Cancelled(Exception):
+    """Raised by a handler when its run has lost its purpose (the webhook subscription was
+    disabled): the run ends as cancelled, without retries, and is not a dead letter."""

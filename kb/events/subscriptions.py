@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kb.core.errors import NotFound, ValidationError
@@ -59,6 +59,12 @@ def clean_url(url: object) -> str:
     if not parts.hostname:
         raise ValidationError("The URL has no host name.", field="url")
     return url
+
+
+def receiver_host(url: str) -> str | None:
+    """The receiver a subscription's deliveries talk to: its URL's host. Deliveries are
+    counted by it, so that many subscriptions to one dead host cannot take every thread."""
+    return (urlsplit(url).hostname or "")[:200] or None
 
 
 def _literal_prefix(pattern: str) -> str:
@@ -162,13 +168,44 @@ def update_subscription(
             subscription.disabled_reason = f"Disabled by hand at {stamp(utcnow())}"
         for key, value in changes.items():
             setattr(subscription, key, value)
+        if not subscription.is_active:
+            cancel_pending(s, subscription)
+        elif "url" in changes:
+            s.execute(
+                _pending_runs(subscription.id)
+                .values(receiver=receiver_host(subscription.url))
+                .execution_options(synchronize_session=False)
+            )
     return subscription
+
+
+def _pending_runs(subscription_id: int):  # noqa: ANN202
+    return update(HandlerRun).where(
+        HandlerRun.handler == f"{HANDLER}:{subscription_id}", HandlerRun.status == "pending"
+    )
+
+
+def cancel_pending(s: Session, subscription: Subscription) -> int:
+    """End the waiting deliveries of a disabled subscription as `cancelled`, in the same
+    transaction that disables it (an attempt under way ends so after it returns)."""
+    reason = subscription.disabled_reason or "the subscription was disabled"
+    return s.execute(
+        _pending_runs(subscription.id)
+        .values(
+            status="cancelled",
+            finished_at=utcnow(),
+            lease_until=None,
+            last_error=f"cancelled: {reason}"[:4000],
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def deactivate_subscription(
     db: Database, subscription_id: int, *, reason: str | None = None
 ) -> Subscription:
-    """Stop delivering; events meanwhile are not delivered later (their runs end as done)."""
+    """Stop delivering: waiting deliveries are cancelled, and events meanwhile are not
+    delivered later."""
     with db.write() as s:
         subscription = _get_for_update(s, subscription_id)
         if subscription.is_active:
@@ -176,6 +213,7 @@ def deactivate_subscription(
             subscription.disabled_reason = (reason or f"Disabled by hand at {stamp(utcnow())}")[
                 :300
             ]
+        cancel_pending(s, subscription)
     return subscription
 
 
@@ -251,7 +289,8 @@ def last_deliveries(db: Database) -> dict[int, Delivery]:
 
 
 def run_counts(db: Database, subscription_id: int) -> dict[str, int]:
-    """How many of the subscription's delivery runs are pending, running, done, dead."""
+    """How many of the subscription's delivery runs are pending, running, done, dead,
+    cancelled."""
     with db.read() as s:
         rows = s.execute(
             select(HandlerRun.status, func.count())

@@ -6,15 +6,10 @@ attempt on SCHEDULE and dead-letters the run after the last one; every attempt i
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
-import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import partial
 
@@ -26,7 +21,8 @@ from kb.core.time import as_utc, stamp, utcnow
 from kb.db import Database
 from kb.events import subscriptions
 from kb.events.models import DeliveryAttempt, Event, HandlerRun, Subscription
-from kb.events.registry import GiveUp, Handler, Registry
+from kb.events.posting import post
+from kb.events.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, Registry
 from kb.events.services import KB_SOURCE
 from kb.events.signing import sign
 
@@ -36,8 +32,6 @@ HANDLER = "webhook"
 #: Standard Webhooks: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h
 SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 USER_AGENT = "kb-webhooks/1"
-#: bytes of a receiver's answer read at most (for the delivery log), so a huge body costs nothing
-EXCERPT_BYTES = 2048
 NAME_MAX, URL_MAX, PATTERN_MAX, PATTERNS_MAX, ERROR_MAX = 80, 500, 200, 50, 500
 #: CloudEvents attributes an event's stored `attributes` may not override
 CORE_ATTRIBUTES = {"specversion", "id", "source", "type", "subject", "time", "data",
@@ -85,6 +79,18 @@ def fanout(s: Session, event: Event) -> list[str]:
     return [f"{HANDLER}:{sub.id}" for sub in active if wants(sub, event)]
 
 
+def receiver_of(s: Session, run_handler: str) -> str | None:
+    """The dispatcher asks: which host does this delivery run talk to (see worker.py's cap)."""
+    by_id = s.info.get("kb.webhooks.by_id")
+    if by_id is None:  # fanout() has just read the active subscriptions of this transaction
+        by_id = s.info["kb.webhooks.by_id"] = {sub.id: sub for sub in s.info.get(
+            "kb.webhooks.active", [])}  # fmt: skip
+    sub = by_id.get(subscription_id_of(run_handler)) or s.get(
+        Subscription, subscription_id_of(run_handler)
+    )
+    return subscriptions.receiver_host(sub.url) if sub is not None else None
+
+
 # --- delivery ------------------------------------------------------------------------------
 
 
@@ -104,78 +110,6 @@ def envelope(event: Event) -> dict:
     return out
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    duration_ms: int
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A 3xx is the receiver's answer, not an instruction: POST only to the configured URL."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-        return None  # urllib then raises HTTPError with the 3xx status
-
-
-def _excerpt(stream, deadline: float) -> str:  # noqa: ANN001
-    """The start of an answer's body, read in small pieces until EXCERPT_BYTES or the deadline."""
-    chunks: list[bytes] = []
-    size = 0
-    read = getattr(stream, "read1", None) or stream.read
-    try:
-        while size < EXCERPT_BYTES and time.monotonic() < deadline:
-            chunk = read(EXCERPT_BYTES - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except (OSError, http.client.HTTPException, ValueError):
-        pass  # an excerpt is a courtesy
-    return " ".join(b"".join(chunks).decode("utf-8", "replace").split())[:200]
-
-
-def _reason(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
-        exc = exc.reason
-    if isinstance(exc, TimeoutError):
-        return f"no answer within {timeout:g} s"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return f"host name not found ({exc.strerror})"
-    name = type(exc).__name__
-    if "SSL" in name or "Certificate" in name:
-        return f"TLS: {exc}"
-    return f"{name}: {exc}"
-
-
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
-    """One POST, no redirects; `timeout` bounds connecting and each wait for the answer."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    started = time.monotonic()
-    elapsed = lambda: int((time.monotonic() - started) * 1000)  # noqa: E731
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return Outcome(response.status, elapsed(), None)  # a 2xx: its body is not needed
-    except urllib.error.HTTPError as exc:  # every other status
-        with exc:
-            if 300 <= exc.code < 400:
-                where = (exc.headers.get("Location") or "")[:200]
-                return Outcome(exc.code, elapsed(), f"HTTP {exc.code} redirect to {where} "
-                               "(not followed)")  # fmt: skip
-            excerpt = _excerpt(exc.fp, started + timeout) if exc.fp else ""
-        error = f"HTTP {exc.code} {exc.reason}" + (f": {excerpt}" if excerpt else "")
-        return Outcome(exc.code, elapsed(), error)
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        return Outcome(None, elapsed(), _reason(exc, timeout))
-
-
 def subscription_id_of(run_handler: str) -> int:
     prefix, _, rest = run_handler.partition(":")
     if prefix != HANDLER or not rest.isdigit():
@@ -186,15 +120,17 @@ def subscription_id_of(run_handler: str) -> int:
 def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.0) -> None:
     """The `webhook` prefix handler: one delivery attempt of `event` to the run's subscription.
 
-    Returns when delivered (or when there is nothing to deliver any more); raises
-    DeliveryFailed to be retried, GiveUp when retrying is pointless (410 Gone).
+    Returns when delivered (or when the subscription no longer wants the event); raises
+    DeliveryFailed to be retried, GiveUp when retrying is pointless (410 Gone), Cancelled when
+    the subscription is (or became, during the attempt) disabled.
     """
     subscription = subscriptions.get_subscription(db, subscription_id_of(run.handler))
     if subscription is None:
         raise GiveUp(f"subscription of {run.handler} no longer exists")
-    if not subscription.is_active or not wants(subscription, event):
-        log.info("%s: not delivering event %s (inactive or no longer wanted)", run.handler,
-                 event.seq)  # fmt: skip
+    if not subscription.is_active:
+        raise Cancelled(f"subscription {subscription.id} is disabled")
+    if not wants(subscription, event):
+        log.info("%s: not delivering event %s (no longer wanted)", run.handler, event.seq)
         return
     body = json.dumps(envelope(event), ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
@@ -214,17 +150,20 @@ def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.
             status_code=outcome.status_code, duration_ms=outcome.duration_ms,
             error=outcome.error[:ERROR_MAX] if outcome.error else None,
         ))  # fmt: skip
-        if gone:
-            current = s.get(Subscription, subscription.id, with_for_update=True)
-            # Only if nobody pointed it elsewhere while we waited for the answer.
-            if current is not None and current.is_active and current.url == subscription.url:
-                current.is_active, current.disabled_reason = False, reason[:300]
+        current = s.get(Subscription, subscription.id, with_for_update=gone)
+        # Only if nobody pointed it elsewhere while we waited for the answer.
+        if gone and current is not None and current.is_active and current.url == subscription.url:
+            current.is_active, current.disabled_reason = False, reason[:300]
+            subscriptions.cancel_pending(s, current)
+        active = current is not None and current.is_active
     if outcome.ok:
         log.info("%s: delivered event %s (%s)", run.handler, event.seq, outcome.status_code)
         return
     if gone:
         log.warning("%s: %s; subscription disabled", run.handler, reason)
         raise GiveUp(f"{reason}; subscription disabled")
+    if not active:  # disabled while this attempt was under way: no retry
+        raise Cancelled(f"subscription {subscription.id} was disabled; {outcome.error}")
     raise DeliveryFailed(outcome.error)
 
 
@@ -241,6 +180,9 @@ def register(registry: Registry, config: Config) -> None:
             # receivers deduplicate by webhook-id and do not rely on order (Standard
             # Webhooks); ordered runs would let one rejected event hold back days of others
             ordered=False,
+            # a dead receiver must not hold up kb's own handlers (worker.py, lanes.py)
+            lane=DELIVERY_LANE,
+            receiver=receiver_of,
         )
     )
     registry.add_fanout(fanout)

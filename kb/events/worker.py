@@ -5,6 +5,12 @@ PostgreSQL, so several `kb worker` processes never take the same run; on SQLite 
 transaction (BEGIN IMMEDIATE) serialises claimers. A killed worker's lease expires and the
 run is claimed again. Runs of one handler for one project (partition key) start in event
 order: a run waits while an older unfinished run of the same handler and project exists.
+
+Two lanes (registry.py): kb's own handlers are claimed only by the kb lane, deliveries only by
+delivery threads (lanes.py), so a delivery waiting on a dead receiver never holds up a review.
+Deliveries are claimed one at a time and at most `receiver_cap` of them run at once per
+receiver host, over all workers: on PostgreSQL an advisory lock serialises delivery claims so
+that the count and the claim cannot interleave (SQLite's write lock already does).
 """
 
 from __future__ import annotations
@@ -18,17 +24,21 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased
 
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.events.dispatch import dispatch_new
 from kb.events.models import Event, HandlerRun
-from kb.events.registry import GiveUp, Handler, Registry
+from kb.events.registry import DELIVERY_LANE, KB_LANE, Cancelled, GiveUp, Handler, Registry
 
 log = logging.getLogger(__name__)
 UNFINISHED = ("pending", "running")
+#: delivery attempts at once per receiver host, over all workers (KB_DELIVERIES_PER_RECEIVER)
+RECEIVER_CAP = 2
+# Any constant: serialises delivery claims on PostgreSQL (the per-receiver count, then the claim)
+_PG_DELIVERY_CLAIM_LOCK = 0x6B63
 
 
 class Worker:
@@ -40,8 +50,10 @@ class Worker:
         name: str | None = None,
         lease: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
+        receiver_cap: int = RECEIVER_CAP,
     ):
         self.db = db
+        self.receiver_cap = max(1, receiver_cap)
         self.registry = registry
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
         self.lease = timedelta(seconds=lease)
@@ -49,19 +61,30 @@ class Worker:
         #: time-driven work run at the start of every pass (e.g. the overdue-review sweep);
         #: domains add theirs from the application context
         self.periodic: list[Callable[[datetime], object]] = []
+        #: called after a pass dispatched new events (lanes.py: wakes the delivery threads)
+        self.on_dispatch: list[Callable[[], object]] = []
 
     # -- one pass ---------------------------------------------------------------------
 
     def run_pending(self, max_runs: int = 1000, batch: int = 20) -> int:
-        """Sweeps first, then dispatch new events, then run due work until none is left
-        (or max_runs)."""
+        """Both lanes in the calling thread, kb's own first (`kb worker --once`, tests)."""
+        done = self.run_kb_lane(max_runs, batch)
+        return done + self.run_deliveries(max_runs - done)
+
+    def run_kb_lane(self, max_runs: int = 1000, batch: int = 20) -> int:
+        """Sweeps first, then dispatch new events, then run kb's own due handler runs until
+        none is left (or max_runs)."""
         for sweep in self.periodic:
             sweep(self.clock())
-        while dispatch_new(self.db, self.registry, self.clock()):
-            pass
+        dispatched = 0
+        while n := dispatch_new(self.db, self.registry, self.clock()):
+            dispatched += n
+        if dispatched:
+            for callback in self.on_dispatch:
+                callback()
         done = 0
         while done < max_runs:
-            claimed = self.claim(min(batch, max_runs - done))
+            claimed = self.claim(min(batch, max_runs - done), lane=KB_LANE)
             if not claimed:
                 break
             for run_id in claimed:
@@ -69,7 +92,19 @@ class Worker:
             done += len(claimed)
         return done
 
-    def claim(self, limit: int) -> list[int]:
+    def run_deliveries(
+        self, max_runs: int = 1000, stopping: Callable[[], bool] = lambda: False
+    ) -> int:
+        """Due deliveries, one claim at a time (each claim respects the per-receiver cap),
+        until none can be claimed (or max_runs, or `stopping()`)."""
+        done = 0
+        while done < max_runs and not stopping() and (claimed := self.claim(1, lane=DELIVERY_LANE)):
+            self.execute(claimed[0])
+            done += 1
+        return done
+
+    def claim(self, limit: int, lane: str | None = None) -> list[int]:
+        """Claim up to `limit` due runs of `lane` (None: any), oldest first."""
         now = self.clock()
         older = aliased(HandlerRun)
         blocked = exists().where(
@@ -88,6 +123,22 @@ class Worker:
             .order_by(HandlerRun.id)
             .limit(limit)
         )
+        if lane is not None:
+            candidates = candidates.where(HandlerRun.lane == lane)
+        if lane != KB_LANE:
+            busy = (
+                select(HandlerRun.receiver)
+                .where(
+                    HandlerRun.receiver.is_not(None),
+                    HandlerRun.status == "running",
+                    HandlerRun.lease_until >= now,
+                )  # fmt: skip
+                .group_by(HandlerRun.receiver)
+                .having(func.count() >= self.receiver_cap)
+            )
+            candidates = candidates.where(
+                or_(HandlerRun.receiver.is_(None), HandlerRun.receiver.not_in(busy))
+            )
         if not self.db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True)
         statement = (
@@ -103,6 +154,8 @@ class Worker:
             .execution_options(synchronize_session=False)
         )
         with self.db.write() as s:
+            if lane != KB_LANE and not self.db.is_sqlite:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DELIVERY_CLAIM_LOCK})
             return sorted(s.scalars(statement))
 
     # -- one run ----------------------------------------------------------------------
@@ -130,6 +183,9 @@ class Worker:
                         return "lost"
         except GiveUp as exc:
             return self._fail(run_id, handler, str(exc) or type(exc).__name__, give_up=True)
+        except Cancelled as exc:
+            log.info("%s on event %s cancelled: %s", run.handler, run.event_seq, exc)
+            return self._fail(run_id, handler, str(exc) or "cancelled", final="cancelled")
         except Exception as exc:  # a handler's failure is the run's, never the worker's
             log.warning("handler %s failed on event %s: %s", run.handler, run.event_seq, exc)
             return self._fail(run_id, handler, _describe(exc))
@@ -149,7 +205,9 @@ class Worker:
         )
         return result.rowcount == 1
 
-    def _fail(self, run_id: int, handler: Handler | None, error: str, *, give_up=False) -> str:
+    def _fail(
+        self, run_id: int, handler: Handler | None, error: str, *, give_up=False, final="dead"
+    ) -> str:
         now = self.clock()
         with self.db.write() as s:
             run = s.get(HandlerRun, run_id, with_for_update=True)
@@ -157,7 +215,9 @@ class Worker:
                 return "lost"
             run.last_error = error[:4000]
             run.lease_until = None
-            if give_up or handler is None or run.attempts >= handler.max_attempts:
+            if final != "dead":
+                run.status, run.finished_at = final, now
+            elif give_up or handler is None or run.attempts >= handler.max_attempts:
                 run.status, run.finished_at = "dead", now
             else:
                 delay = handler.schedule[run.attempts - 1]

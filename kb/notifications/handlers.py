@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kb.config import Config
 from kb.events.models import Event
-from kb.events.registry import Handler, Registry
+from kb.events.registry import DELIVERY_LANE, Handler, Registry
 from kb.events.services import KB_TYPE_PREFIX
 from kb.notifications.mail import MailSettings, send_mail
 from kb.notifications.recipients import TYPES
@@ -30,6 +30,8 @@ def register(registry: Registry, config: Config) -> None:
     # neither relies on order: one failing mail must not hold back a project's next ones
     registry.register(Handler(name=INBOX, types=types, fn=inbox, ordered=False))
     if config.SMTP_HOST:
+        # a slow mail server must not hold up kb's own handlers: the deliveries lane
         registry.register(Handler(name=MAIL, types=types, transactional=False, ordered=False,
                                   fn=partial(send_mail, settings=MailSettings.of(config)),
-                                  schedule=MAIL_SCHEDULE))  # fmt: skip
+                                  schedule=MAIL_SCHEDULE, lane=DELIVERY_LANE,
+                                  receiver=lambda s, name: config.SMTP_HOST))  # fmt: skip

@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 from kb.documents import services as documents
 from kb.events import subscriptions, webhooks
 from kb.events.models import DeliveryAttempt, Event, HandlerRun
-from kb.events.registry import GiveUp
+from kb.events.registry import Cancelled, GiveUp
 from kb.events.services import append_event
 from kb.events.signing import new_secret
 from kb.events.worker import Worker
@@ -228,7 +228,8 @@ def test_nothing_is_sent_to_an_inactive_or_narrowed_subscription(kb, receiver):
     event = kb_event(kb)
     run = run_for(kb, event, sub)
     subscriptions.deactivate_subscription(kb.db, sub.id)
-    webhooks.deliver(kb.db, run, event, timeout=5)  # returns: nothing left to deliver
+    with pytest.raises(Cancelled, match="disabled"):
+        webhooks.deliver(kb.db, run, event, timeout=5)
     subscriptions.update_subscription(kb.db, sub.id, is_active=True, types=["org.pmo.kb.review.*"])
     webhooks.deliver(kb.db, run, event, timeout=5)
     assert receiver.requests == [] and attempts(kb, sub) == []

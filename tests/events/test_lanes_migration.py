@@ -1,0 +1,78 @@
+"""Migration 0012 on a database with deliveries waiting: webhook and e-mail runs move to the
+delivery lane, learn their receiver, and those of a disabled subscription are cancelled."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from kb.migrate import alembic_config
+
+PG_ADMIN_URL = os.environ.get(
+    "KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"kb_mig_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_waiting_runs_are_placed_in_lanes(fresh_url):
+    command.upgrade(alembic_config(fresh_url), "0010")
+    engine = create_engine(fresh_url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO subscriptions (id, name, url, types, secret, is_active, created_at) VALUES "
+            "(1, 'on', 'https://Hooks.Example.org:8443/kb', '[]', 's', true, CURRENT_TIMESTAMP), "
+            "(2, 'off', 'http://other.example.org/kb', '[]', 's', false, CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+        for seq in (1, 2):
+            conn.execute(
+                text("INSERT INTO events (seq, source, event_id, type, time, data, received_at, "
+                     "attributes, is_ignored) VALUES (:seq, 'urn:pmo:kb', :id, 'org.pmo.kb.x', "
+                     "CURRENT_TIMESTAMP, '{}', CURRENT_TIMESTAMP, '{}', false)"),
+                {"seq": seq, "id": f"e{seq}"},
+            )  # fmt: skip
+        runs = [(1, "webhook:1", "pending"), (1, "webhook:2", "pending"), (2, "webhook:2", "done"),
+                (1, "notifications.mail", "pending"), (1, "reviews.open_on_closure", "pending")]  # fmt: skip
+        for i, (seq, handler, status) in enumerate(runs, 1):
+            conn.execute(
+                text("INSERT INTO handler_runs (id, event_seq, handler, status, attempts, "
+                     "next_attempt_at, created_at) VALUES (:i, :seq, :h, :s, 0, "
+                     "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                {"i": i, "seq": seq, "h": handler, "s": status},
+            )  # fmt: skip
+    command.upgrade(alembic_config(fresh_url), "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT handler, status, lane, receiver FROM handler_runs ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("webhook:1", "pending", "deliveries", "hooks.example.org"),
+        ("webhook:2", "cancelled", "deliveries", "other.example.org"),
+        ("webhook:2", "done", "deliveries", None),
+        ("notifications.mail", "pending", "deliveries", None),
+        ("reviews.open_on_closure", "pending", "kb", None),
+    ]

@@ -4,9 +4,11 @@ navigation is current. Jinja filters and globals only."""
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
+from markupsafe import Markup, escape
 
 from kb.documents.vocabulary import FOLDER_BY_TYPE, TYPE_LABELS
 
@@ -89,6 +91,16 @@ def next_review(doc) -> date | None:  # noqa: ANN001
     return add_months(doc.last_reviewed, doc.review_period_months or 12)
 
 
+_QUOTED = re.compile(r"`([^`\n]{1,200})`")
+
+
+def message(text: str | None) -> Markup:
+    """A domain error's message for a page: kb's messages quote names `like this` (plain
+    text for the API and the terminal); on a page the quoted name is set as code instead
+    of showing the backticks. Escaped first, so nothing in the message becomes markup."""
+    return Markup(_QUOTED.sub(r"<code>\1</code>", str(escape(text or ""))))
+
+
 def document_url(doc_type: str, doc_id: str, **kwargs) -> str:
     return url_for("web.document", folder=FOLDER_BY_TYPE[doc_type], doc_id=doc_id, **kwargs)
 
@@ -115,6 +127,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(iso_day, "iso_day")
     app.add_template_filter(humanise, "humanise")
     app.add_template_filter(type_label, "type_label")
+    app.add_template_filter(message, "message")
     app.add_template_global(filter_value_label)
     app.add_template_global(next_review)
     app.add_template_global(document_url)

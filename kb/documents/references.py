@@ -93,6 +93,8 @@ class MergedInto:
 
 def merged_into(db: Database, doc: Document, viewer: Viewer) -> MergedInto | None:
     """None for a lesson that is not merged."""
+    if doc.status != "merged":
+        return None
     with db.read() as s:
         target_id = merge_target(s, doc)
         if target_id is None:

@@ -35,7 +35,7 @@ from kb.documents import services as documents
 from kb.documents.models import DocumentRevision
 from kb.events import subscriptions
 from kb.events.models import Event
-from kb.events.services import lock_log
+from kb.events.services import KB_SOURCE, lock_log
 from kb.migrate import alembic_config, upgrade
 from kb.reviews import services as reviews
 
@@ -199,7 +199,7 @@ def world(app, kb, receiver):
                        target_ref="Month-end checklist")  # fmt: skip
     drain(kb)
     clients = {role: signed_in(app, user) for role, user in users.items()}
-    return {"clients": clients, "users": users, "receiver": receiver,
+    return {"clients": clients, "users": users, "receiver": receiver, "kb": kb,
             "old_version": documents.get_document(kb.db, OLD_ID).version}  # fmt: skip
 
 
@@ -256,6 +256,22 @@ def webhook(match: Callable[[dict], bool]) -> Callable[[dict, str], str | None]:
         return "\n".join(json.dumps(b, ensure_ascii=False) for b in bodies) or None
 
     return read
+
+
+def every_event(world: dict, role: str) -> str:
+    """Each of kb's own events as the role may read it (what webhooks deliver and notifications
+    are written from), except those about the restricted lessons themselves."""
+    kb, user = world["kb"], world["users"][role]
+    with kb.db.read() as s:
+        viewer = Viewer.of(s.get(type(user), user.id))
+        events = s.scalars(select(Event).where(Event.source == KB_SOURCE)).all()
+        # projects are not restricted (every reader lists them): registering the project a
+        # restricted lesson names is about the project, not the lesson
+        views = [references.event_view(s, e.subject, e.data, viewer) for e in events
+                 if e.subject not in (f"lessons/{SECRET_ID}", f"lessons/{BRIEF_ID}")
+                 and e.type != "org.pmo.kb.project.registered"]  # fmt: skip
+    assert len(views) >= 15  # the world's events, not an empty log
+    return "\n".join(json.dumps(v, ensure_ascii=False) for v in views if v is not None)
 
 
 def about(subject: str) -> Callable[[dict], bool]:
@@ -318,6 +334,8 @@ CHANNELS = [
     Channel("review", "inbox", inbox("/projects/NEWPROJ/review"), gets=frozenset({"curator"})),
     Channel("review", "e-mail", mail("/projects/NEWPROJ/review"), gets=frozenset({"curator"})),
     Channel("review", "webhooks", webhook(of_type("review.completed"))),
+    # every event kb logged about something else, cut for the role
+    Channel("event log", "every kb event", every_event),
     # an action on it (the event about the restricted lesson itself)
     Channel("action", "webhooks", webhook(of_type("lesson.action.added")),
             gets=frozenset(READERS)),
@@ -349,7 +367,15 @@ def test_derived_text_reaches_only_readers_of_the_restricted_lesson(world, mailb
 
 def test_the_matrix_covers_every_scenario_and_channel_kind():
     scenarios = {c.scenario for c in CHANNELS}
-    assert scenarios == {"recurrence", "merge", "process change", "briefing", "review", "action"}
+    assert scenarios == {
+        "recurrence",
+        "merge",
+        "process change",
+        "briefing",
+        "review",
+        "action",
+        "event log",
+    }
     kinds = {c.name for c in CHANNELS}
     assert {"history page", "revision page", "diff page", "lesson page", "API revisions",
             "API revision", "API lesson", "inbox", "e-mail", "webhooks"} <= kinds  # fmt: skip

@@ -1,6 +1,6 @@
 """Text taken from a restricted lesson never reaches, through another record, someone who may
 not read that lesson: restricted source × every derived channel × outsider / member / creator /
-curator.
+curator (and an anonymous visitor or ownerless subscription).
 
 One world holds every way kb copies a lesson's name into another record: a restricted lesson
 recurs an internal one (which is reopened), an internal lesson is merged into it, a process
@@ -26,7 +26,7 @@ from alembic import command
 from sqlalchemy import select, update
 
 from kb.accounts import services as accounts
-from kb.accounts.viewer import Viewer
+from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.actions import services as actions
 from kb.core.time import utcnow
 from kb.db import Database
@@ -44,7 +44,8 @@ OLD_ID, DUP_ID, PUBLIC_ID = "LL-2025-0101", "LL-2025-0102", "LL-2025-0103"
 #: what must not reach who may not read the restricted lessons
 MARKERS = (SECRET_ID, BRIEF_ID, "FINPROJ", "Secret ledger")
 HIDDEN = "a lesson you may not read"
-ROLES = ("outsider", "member", "creator", "curator")
+#: "anonymous": a visitor with KB_ANONYMOUS_READ on, and a subscription without an owner
+ROLES = ("outsider", "member", "creator", "curator", "anonymous")
 #: the roles that may read the restricted lessons (members of `finance`, curators)
 READERS = {"member", "curator"}
 CURATOR = Viewer("cora", "curator")
@@ -144,6 +145,7 @@ def world(app, kb, receiver):
     for role, user in users.items():
         subscriptions.create_subscription(kb.db, name=f"{role}'s", url=receiver.url(role),
                                           owner=user.username)  # fmt: skip
+    subscriptions.create_subscription(kb.db, name="nobody's", url=receiver.url("anonymous"))
     create = lambda source, by=None: documents.create_document(  # noqa: E731
         kb.db, source, actor="test", type_hint="lesson", created_by=by
     )
@@ -199,6 +201,8 @@ def world(app, kb, receiver):
                        target_ref="Month-end checklist")  # fmt: skip
     drain(kb)
     clients = {role: signed_in(app, user) for role, user in users.items()}
+    app.config["KB_ANONYMOUS_READ"] = True
+    clients["anonymous"] = app.test_client()
     return {"clients": clients, "users": users, "receiver": receiver, "kb": kb,
             "old_version": documents.get_document(kb.db, OLD_ID).version}  # fmt: skip
 
@@ -232,6 +236,8 @@ def page(url: Callable[[dict], str]) -> Callable[[dict, str], str]:
 
 def inbox(link: str) -> Callable[[dict, str], str | None]:
     def read(world: dict, role: str) -> str | None:
+        if role == "anonymous":  # no account, no inbox
+            return None
         items = world["clients"][role].get("/api/inbox?per_page=100").json["items"]
         mine = [f"{n['title']}\n{n['body']}" for n in items if n["link"] == link]
         return "\n".join(mine) or None
@@ -241,6 +247,8 @@ def inbox(link: str) -> Callable[[dict, str], str | None]:
 
 def mail(link: str) -> Callable[[dict, str], str | None]:
     def read(world: dict, role: str) -> str | None:
+        if role == "anonymous":
+            return None
         box = world["mailbox"]
         texts = [f"{m['Subject']}\n{m.get_content()}".replace("\r\n", "\n")
                  for m in box.to(world["users"][role].email)]  # fmt: skip
@@ -261,9 +269,9 @@ def webhook(match: Callable[[dict], bool]) -> Callable[[dict, str], str | None]:
 def every_event(world: dict, role: str) -> str:
     """Each of kb's own events as the role may read it (what webhooks deliver and notifications
     are written from), except those about the restricted lessons themselves."""
-    kb, user = world["kb"], world["users"][role]
+    kb, user = world["kb"], world["users"].get(role)
     with kb.db.read() as s:
-        viewer = Viewer.of(s.get(type(user), user.id))
+        viewer = Viewer.of(s.get(type(user), user.id)) if user else ANONYMOUS
         events = s.scalars(select(Event).where(Event.source == KB_SOURCE)).all()
         # projects are not restricted (every reader lists them): registering the project a
         # restricted lesson names is about the project, not the lesson
@@ -283,7 +291,6 @@ def of_type(kind: str) -> Callable[[dict], bool]:
 
 
 V = lambda w: w["old_version"]  # noqa: E731
-RECURRED = "The problem recurred"
 CHANNELS = [
     # recurrence: the reopened older lesson
     Channel("recurrence", "lesson page", page(lambda w: f"/lessons/{OLD_ID}")),

@@ -21,11 +21,18 @@ def create_app(config: Config | None = None) -> Flask:
     from kb.context import Kb
 
     kb = Kb.open(config)
+    try:
+        kb.register_event_secret()
+    except ValueError:
+        kb.close()
+        raise
     app.extensions["kb"] = kb
 
-    from kb import api, security, web
+    from kb import api, inputs, params, security, web
 
+    params.init_app(app)  # first: bounded `<int:...>` converters before any route exists
     security.init_app(app)
+    inputs.init_app(app)
     web.init_app(app)
     api.init_app(app)
 

@@ -82,12 +82,6 @@ class Kb:
     @classmethod
     def open(cls, config: Config) -> Kb:
         db = Database(config.DATABASE_URL)
-        if config.EVENT_SECRET:
-            try:
-                ensure_default_producer(db, config.EVENT_SECRET)
-            except ValueError:
-                db.dispose()
-                raise
         index = SearchIndex(config.INDEX_DIR)
         projection = IndexProjection(db, index)
         # settle: a burst of commits becomes one index commit / one worker pass
@@ -101,6 +95,15 @@ class Kb:
         db.on_commit(follower.wake)
         db.on_commit(worker_thread.wake)
         return cls(config, db, index, projection, follower, registry, worker, worker_thread)
+
+    def register_event_secret(self) -> None:
+        """Make KB_EVENT_SECRET the producer "default"'s secret (ValueError when malformed).
+
+        Only what serves or acts on events calls this (the web app, `kb init`, `kb worker`):
+        opening a Kb writes nothing, so read-only commands work while another process holds
+        SQLite's write lock."""
+        if self.config.EVENT_SECRET:
+            ensure_default_producer(self.db, self.config.EVENT_SECRET)
 
     def close(self) -> None:
         self.worker_thread.stop()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
-from kb.db import Base
+from kb.db import Base, UTCDateTime
 
 #: what an action changes; `none` is the recorded rationale for taking no action
 TARGET_KINDS = ("process_model", "template", "checklist", "training", "policy", "none")
@@ -32,7 +32,7 @@ class Action(Base):
     #: open | closed
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_by: Mapped[str | None] = mapped_column(String(120))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closing_note: Mapped[str | None] = mapped_column(Text)

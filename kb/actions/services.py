@@ -17,6 +17,7 @@ from kb.accounts.services import audit
 from kb.accounts.viewer import SYSTEM, Viewer
 from kb.actions.models import TARGET_KINDS, Action
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.core.text import is_blank
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import lifecycle
@@ -86,7 +87,7 @@ def _text(value: object, field: str, what: str, *, limit: int = MAX_TEXT) -> str
     if value is not None and not isinstance(value, str):
         raise ValidationError(f"`{field}` must be a string.", field=field)
     value = (value or "").strip()
-    if not value:
+    if is_blank(value):
         raise ValidationError(f"Give {what}.", field=field)
     if len(value) > limit:
         raise ValidationError(f"Keep {what} under {limit:,} characters.", field=field)

@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from kb.api.body import read_json
 from kb.core.errors import KbError
 from kb.security import csrf
 
@@ -20,6 +21,18 @@ log = logging.getLogger(__name__)
 
 def error_response(status: int, code: str, message: str, **more):
     return jsonify({"error": {"code": code, "message": message, **more}}), status
+
+
+#: views that read their body themselves (CloudEvents: raw bytes, signed, own limits)
+OWN_BODY_READERS = {"api.post_events"}
+
+
+@bp.before_request
+def _read_body() -> None:
+    """Every JSON body goes through kb.api.body.read_json before the view runs, so its limits
+    hold for each route, including routes added later."""
+    if request.method in ("POST", "PUT", "PATCH") and request.endpoint not in OWN_BODY_READERS:
+        read_json(request)
 
 
 @bp.errorhandler(KbError)

@@ -8,7 +8,7 @@ from flask import current_app, request
 from kb.actions import services as actions
 from kb.actions.models import TARGET_KINDS
 from kb.api import bp, openapi
-from kb.api.documents import json_body
+from kb.api.body import read_json, read_object
 from kb.context import current
 from kb.core.errors import NotFound, ValidationError
 from kb.security import viewer
@@ -27,7 +27,7 @@ def list_lesson_actions(doc_id: str):
 
 @bp.post("/lessons/<doc_id>/actions")
 def add_lesson_action(doc_id: str):
-    body = json_body()
+    body = read_object(request)
     db = current().db
     if body.get("no_action"):
         action = actions.no_action(db, doc_id, viewer=viewer(), rationale=body.get("rationale"))
@@ -42,9 +42,9 @@ def add_lesson_action(doc_id: str):
 
 @bp.post("/actions/<int:action_id>/close")
 def close_action(action_id: int):
-    body = request.get_json(silent=True)
+    body = read_json(request)
     if body is not None and not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json).")
+        raise ValidationError("Send a JSON object (Content-Type: application/json) or nothing.")
     note = (body or {}).get("note")
     action = actions.close_action(current().db, action_id, viewer=viewer(), note=note)
     return _out(action)
@@ -71,13 +71,13 @@ def _with_actions(response):  # noqa: ANN001, ANN202
 _ERR = {"content": {"application/json": {"schema": openapi.ERROR}}}
 _ACTION = {"type": "object", "properties": {
     "id": {"type": "integer"}, "lesson": {"type": "string"}, "description": {"type": "string"},
-    "owner": {"type": "string"}, "due_on": {"type": "string", "format": "date", "nullable": True},
-    "target_kind": {"enum": list(TARGET_KINDS)}, "target_ref": {"type": "string", "nullable": True},
+    "owner": {"type": "string"}, "due_on": {"type": ["string", "null"], "format": "date"},
+    "target_kind": {"enum": list(TARGET_KINDS)}, "target_ref": {"type": ["string", "null"]},
     "status": {"enum": ["open", "closed"]}, "created_by": {"type": "string"},
     "created_at": {"type": "string", "format": "date-time"},
-    "closed_by": {"type": "string", "nullable": True},
-    "closed_at": {"type": "string", "format": "date-time", "nullable": True},
-    "closing_note": {"type": "string", "nullable": True},
+    "closed_by": {"type": ["string", "null"]},
+    "closed_at": {"type": ["string", "null"], "format": "date-time"},
+    "closing_note": {"type": ["string", "null"]},
     "may_close": {"type": "boolean", "description": "whether the caller may close it"},
 }}  # fmt: skip
 openapi.SCHEMAS.setdefault("Action", _ACTION)
@@ -127,6 +127,7 @@ openapi.EXTRA_PATHS["/api/actions/{action_id}/close"] = {"post": {
         "type": "object", "properties": {"note": {"type": "string", "maxLength": 2000}}}}}},
     "responses": {
         "200": {"description": "The closed action", "content": {"application/json": {"schema": _REF}}},
+        "400": {"description": "Not a JSON object", **_ERR},
         "403": {"description": "Not yours to close", **_ERR},
         "404": {"description": "Not found", **_ERR},
         "409": {"description": "Already closed", **_ERR},

@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import request
 
 from kb.api import bp, openapi
+from kb.api.body import read_object
 from kb.briefings import services as briefings
 from kb.briefings.models import RESPONSES, Briefing, BriefingItem
 from kb.context import current
-from kb.core.errors import Forbidden, NotFound, ValidationError
+from kb.core.errors import Forbidden, NotFound
 from kb.core.time import iso
 from kb.security import viewer
 
@@ -46,9 +47,7 @@ def respond_to_briefing(briefing_id: int):
         raise NotFound(f"No briefing {briefing_id}.")
     if not briefings.may_respond(who, briefing):
         raise Forbidden("Only a contributor or the briefing's project manager may answer it.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError('Send {"lesson": id, "response": ...} as JSON.')
+    body = read_object(request, '{"lesson": id, "response": ...}')
     item = briefings.respond(db, briefing_id, body.get("lesson"), body.get("response"), who)
     docs = briefings.readable_lessons(db, [item.lesson_id], who)
     return item_json(item, docs[item.lesson_id].title if item.lesson_id in docs else "")

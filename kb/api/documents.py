@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import request, url_for
 
 from kb.api import bp, schemas
+from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, references, services
 from kb.documents.services import LIST_FILTERS
-from kb.params import int_arg
+from kb.params import ID_MAX, page_arg, per_page_arg
 from kb.security import viewer
 
 COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
@@ -18,13 +19,6 @@ COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
 class PreconditionRequired(KbError):
     status = 428
     code = "version_required"
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json).")
-    return body
 
 
 def source_from(body: dict, doc_type: str) -> str:
@@ -60,7 +54,7 @@ def _list(doc_type: str):
     filters = {k: request.args.getlist(k) for k in LIST_FILTERS if k != "type"}
     filters["type"] = [doc_type]
     page = services.list_documents(
-        current().db, filters, page=int_arg("page", 1), per_page=int_arg("per_page", 20),
+        current().db, filters, page=page_arg(), per_page=per_page_arg(20),
         sort=request.args.get("sort", "updated"), viewer=viewer(),
     )  # fmt: skip
     return {
@@ -83,7 +77,7 @@ def _get(doc_type: str, doc_id: str):
 
 
 def _create(doc_type: str):
-    body = json_body()
+    body = read_object(request)
     doc = services.create_document(
         current().db, source_from(body, doc_type), actor=viewer().actor, type_hint=doc_type, created_by=viewer().username,
         require_type=doc_type, message=str(body.get("message", ""))[:300],
@@ -94,7 +88,7 @@ def _create(doc_type: str):
 
 def _update(doc_type: str, doc_id: str):
     get_or_404(doc_type, doc_id, edit=True)
-    body = json_body()
+    body = read_object(request)
     version = body.get("version", request.headers.get("If-Match", "").strip('"') or None)
     if version is None:
         raise PreconditionRequired(
@@ -105,6 +99,8 @@ def _update(doc_type: str, doc_id: str):
         version = int(version)
     except (TypeError, ValueError):
         raise ValidationError("`version` must be a whole number.", field="version") from None
+    if not 1 <= version <= ID_MAX:
+        raise ValidationError(f"`version` is between 1 and {ID_MAX:,}.", field="version")
     doc = services.update_document(
         current().db, doc_id, source_from(body, doc_type), base_version=version, actor=viewer().actor,
         message=str(body.get("message", ""))[:300],
@@ -157,7 +153,9 @@ for _collection, _type in COLLECTIONS.items():
 @bp.post("/preview")
 def preview():
     """Render Markdown as kb would show it, without saving (used by the edit form)."""
-    body = json_body()
-    prepared = services.preview(source_from(body, body.get("type", "lesson")),
-                                type_hint=body.get("type"))  # fmt: skip
+    body = read_object(request)
+    doc_type = body.pop("type", "lesson")  # not a field: which fields the others are
+    if not isinstance(doc_type, str):
+        raise ValidationError("`type` is lesson, process or guide.", field="type")
+    prepared = services.preview(source_from(body, doc_type), type_hint=doc_type)
     return {"html": prepared.rendered.html, "title": prepared.record.columns["title"]}

@@ -8,7 +8,7 @@ from flask import request
 from kb.api import bp, openapi
 from kb.context import current
 from kb.events import admin
-from kb.params import int_arg
+from kb.params import SEQ_MAX, int_arg
 
 
 def event_json(view: admin.EventView) -> dict:
@@ -27,13 +27,13 @@ def event_json(view: admin.EventView) -> dict:
 def list_events():
     views = admin.list_events(
         current().db, type=request.args.get("type") or None,
-        status=request.args.get("status") or None, before=int_arg("before", 0) or None,
-        limit=int_arg("limit", 50),
+        status=request.args.get("status") or None, before=int_arg("before", 0, maximum=SEQ_MAX) or None,
+        limit=int_arg("limit", 50, minimum=1, maximum=500),
     )  # fmt: skip
     return {"events": [event_json(v) for v in views]}
 
 
-@bp.get("/events/<int:seq>")
+@bp.get("/events/<seq:seq>")
 def get_event(seq: int):
     return event_json(admin.get_event(current().db, seq))
 
@@ -47,11 +47,12 @@ openapi.EXTRA_PATHS.setdefault("/api/events", {})["get"] = {
     "parameters": [
         {"name": "type", "in": "query", "schema": {"type": "string"}},
         {"name": "status", "in": "query", "schema": {"enum": list(admin.STATUSES)}},
-        {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "page backwards: events with a lower seq"},
-        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+        {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": SEQ_MAX}, "description": "page backwards: events with a lower seq"},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
     ],
     "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"events": {"type": "array", "items": _EVENT}}}}}}},
+        "type": "object", "properties": {"events": {"type": "array", "items": _EVENT}}}}}},
+        "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": openapi.ERROR}}}},
 }  # fmt: skip
 openapi.EXTRA_PATHS["/api/events/{seq}"] = {"get": {
     "summary": "One event with its data and handler runs",

@@ -3,14 +3,12 @@ is a 404, like one that does not exist)."""
 
 from __future__ import annotations
 
-from flask import request
-
 from kb.api import bp, openapi
 from kb.context import current
 from kb.core.time import iso
 from kb.notifications import services as inbox
 from kb.notifications.models import Notification
-from kb.params import int_arg
+from kb.params import FLAGS, flag_arg, page_arg, per_page_arg
 from kb.security import viewer
 
 
@@ -22,15 +20,15 @@ def notification_json(n: Notification) -> dict:
 
 @bp.get("/inbox")
 def get_inbox():
-    unread_only = request.args.get("unread") in ("1", "true", "yes", "on")
+    unread_only = flag_arg("unread")
     page = inbox.list_inbox(current().db, viewer().username, unread_only=unread_only,
-                            page=int_arg("page", 1), per_page=int_arg("per_page", 20))  # fmt: skip
+                            page=page_arg(), per_page=per_page_arg(20))  # fmt: skip
     return {"unread": page.unread, "total": page.total, "page": page.page,
             "per_page": page.per_page, "pages": page.pages,
             "items": [notification_json(n) for n in page.items]}  # fmt: skip
 
 
-@bp.post("/inbox/<int:notification_id>/read")
+@bp.post("/inbox/<seq:notification_id>/read")
 def mark_notification_read(notification_id: int):
     who = viewer()
     row = inbox.mark_read(current().db, notification_id, username=who.username,
@@ -55,7 +53,7 @@ _NOTIFICATION = {"type": "object", "required": ["id", "kind", "title", "is_read"
 _JSON = "application/json"
 openapi.EXTRA_PATHS["/api/inbox"] = {"get": {
     "summary": "Your notifications, newest first, with the number unread",
-    "parameters": [{"name": "unread", "in": "query", "schema": {"enum": ["1", "0"]},
+    "parameters": [{"name": "unread", "in": "query", "schema": {"enum": list(FLAGS)},
                     "description": "1: only the unread ones"}, *openapi.PAGING],
     "responses": {"200": {"description": "OK", "content": {_JSON: {"schema": {"type": "object", "properties": {
         "unread": {"type": "integer"}, "total": {"type": "integer"}, "page": {"type": "integer"},

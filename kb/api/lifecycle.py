@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import current_app, request
 
 from kb.api import bp, openapi
-from kb.api.documents import full, json_body
+from kb.api.body import read_object
+from kb.api.documents import full
 from kb.context import current
 from kb.core.errors import ValidationError
 from kb.documents import access, lifecycle, services
@@ -23,7 +24,7 @@ def _optional_str(body: dict, key: str) -> str | None:
 
 @bp.post("/lessons/<doc_id>/transitions")
 def lesson_transition(doc_id: str):
-    body = json_body()
+    body = read_object(request)
     to = body.get("to")
     if not isinstance(to, str) or not to:
         raise ValidationError("Say which status to move to: `to`.", field="to")

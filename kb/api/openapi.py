@@ -5,26 +5,18 @@ A test checks that every /api route is described here, so a new route cannot go 
 
 from __future__ import annotations
 
-from kb.api import bp
+from flask import current_app
+
+from kb.api import body, bp
+
+# the parameters every list shares, and what kb.params refuses, live in their own module
+from kb.api.limits import FILTERS, LIMITS, PAGING, bound_path_integers  # noqa: F401
+from kb.api.textrule import TEXT_JSON, TEXT_JSON_SCHEMA, state_text_rule
+from kb.params import VALUES_PER_PARAM
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 #: paths contributed by other api modules at import (events, subscriptions, the event log)
 EXTRA_PATHS: dict = {}
-FILTERS = [
-    {"name": n, "in": "query", "schema": {"type": "string"}, "description": d}
-    for n, d in [
-        ("topic", "controlled topic, e.g. procurement (repeat for any of several)"),
-        ("phase", "project phase, e.g. build"),
-        ("project", "project key, e.g. ATLAS"),
-        ("tag", "tag, e.g. vendor"),
-        ("status", "status, e.g. published"),
-        ("polarity", "problem or success (lessons)"),
-    ]
-]
-PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 100}},
-]
 
 
 def _responses(ok: str, schema: dict, *codes: int) -> dict:
@@ -146,7 +138,17 @@ def document() -> dict:
             "status:, author:. At most 500 characters.",
             "parameters": [
                 {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 500}},
-                {"name": "type", "in": "query", "schema": {"enum": ["lesson", "process", "guide"]}},
+                {
+                    "name": "type",
+                    "in": "query",
+                    "style": "form",
+                    "explode": True,
+                    "schema": {
+                        "type": "array",
+                        "items": {"enum": ["lesson", "process", "guide"]},
+                        "maxItems": VALUES_PER_PARAM,
+                    },
+                },  # fmt: skip
                 {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "date"]}},
             ]
             + FILTERS
@@ -199,15 +201,18 @@ def document() -> dict:
         "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
     }
     paths.update(EXTRA_PATHS)
+    bound_path_integers(paths, current_app.url_map)
+    body.document_errors(paths, ERROR)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "kb — the PMO's corporate memory", "version": "1"},
-        "paths": paths,
+        "info": {"title": "kb — the PMO's corporate memory", "version": "1", "description": LIMITS},
+        "paths": state_text_rule(paths, SCHEMAS, ERROR),
         "components": {"schemas": SCHEMAS},
     }
 
 
 SCHEMAS = {
+    TEXT_JSON: TEXT_JSON_SCHEMA,
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -227,12 +232,14 @@ SCHEMAS = {
     "DocumentWrite": {
         "type": "object",
         "description": "Either `markdown` (front matter + body, see docs/format.md) or the fields with `body`. "
-        "Updates also need `version`.",
+        "Updates also need `version`. What the front matter and the fields may hold is checked as "
+        "docs/format.md says: a 400 names the field.",
+        "anyOf": [{"required": ["markdown"]}, {"required": ["title"]}],
         "properties": {
             "markdown": {"type": "string"},
             "body": {"type": "string"},
-            "title": {"type": "string"},
-            "version": {"type": "integer"},
+            "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+            "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
             "message": {"type": "string"},
         },
         "additionalProperties": True,
@@ -249,6 +256,8 @@ SCHEMAS = {
             "topics": {"type": "array", "items": {"type": "string"}},
             "tags": {"type": "array", "items": {"type": "string"}},
             "version": {"type": "integer"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "created_at": {"type": "string", "format": "date-time"},
             "markdown": {"type": "string"},
             "html": {"type": "string"},
             "extra": {"type": "object"},
@@ -283,7 +292,7 @@ SCHEMAS = {
                 "description": "the change note; one naming another "
                 "document names it only to who may read that document",
             },
-            "created_at": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
             "markdown": {"type": "string"},
         },
     },

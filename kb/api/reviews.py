@@ -3,8 +3,10 @@ POST .../review/lessons (record a draft lesson), POST .../review/submit (submit 
 
 from __future__ import annotations
 
+from flask import request
+
 from kb.api import bp, openapi, schemas
-from kb.api.documents import json_body
+from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import NotFound
 from kb.core.time import iso
@@ -75,7 +77,7 @@ def get_project_review(key: str):
 @bp.post("/projects/<key>/review/lessons")
 def record_review_lesson(key: str):
     review = _review_or_404(key)
-    body = json_body()
+    body = read_object(request)
     draft = workshop.check_draft(body.get("impact"), body.get("title"), body.get("sections"),
                                  body.get("topics"))  # fmt: skip
     doc = workshop.record_lesson(current().db, review.project_key, draft, viewer=viewer())

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import url_for
 
+from kb.core.time import iso as _iso
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.references import MergedInto, visible_extra
 from kb.documents.vocabulary import FOLDER_BY_TYPE
 from kb.projects.models import Project
 from kb.search import SearchResults
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def document_summary(doc: Document) -> dict:

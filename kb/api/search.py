@@ -6,24 +6,32 @@ from flask import current_app, request
 
 from kb.api import bp, schemas
 from kb.context import current
-from kb.core.errors import NotFound
+from kb.core.errors import NotFound, ValidationError
 from kb.documents import access
 from kb.documents import services as documents
-from kb.params import int_arg
+from kb.params import choice_arg, page_arg, per_page_arg
 from kb.projects import services as projects
 from kb.security import viewer
 
 SEARCH_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
+TYPES = ("lesson", "process", "guide")
+SORTS = ("relevance", "date")
 
 
 def search_request(args) -> dict:  # noqa: ANN001
     """The query parameters shared by the search page and the API."""
+    unknown = [t for t in args.getlist("type") if t not in TYPES]
+    if unknown:
+        raise ValidationError(
+            f"`type` must be one of: {', '.join(TYPES)}; not '{unknown[0][:40]}'.", field="type"
+        )
+    q = args.get("q", "")
     return {
-        "q": args.get("q", ""),
+        "q": q,
         "filters": {k: args.getlist(k) for k in SEARCH_FILTERS if args.getlist(k)},
-        "sort": args.get("sort") or ("relevance" if args.get("q", "").strip() else "date"),
-        "page": int_arg("page", 1),
-        "per_page": int_arg("per_page", current_app.config["KB_PER_PAGE"]),
+        "sort": choice_arg("sort", SORTS, "relevance" if q.strip() else "date"),
+        "page": page_arg(),
+        "per_page": per_page_arg(current_app.config["KB_PER_PAGE"]),
     }
 
 

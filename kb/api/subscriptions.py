@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from kb.api import bp, openapi
+from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import iso
@@ -40,9 +41,7 @@ def subscription_json(sub: Subscription, last: subscriptions.Delivery | None = N
 
 
 def _body(*, required: tuple[str, ...] = ()) -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json).")
+    body = read_object(request)
     unknown = sorted(set(body) - FIELDS)
     if unknown:
         hint = " (use POST /api/subscriptions/<id>/rotate)" if "secret" in unknown else ""
@@ -144,10 +143,11 @@ _SUB = {"type": "object", "properties": {
 _WITH_SECRET = {"allOf": [_SUB], "properties": {"secret": {
     "type": "string", "description": "whsec_...: shown in this answer only"}}}  # fmt: skip
 _WRITE = {"type": "object", "additionalProperties": False, "properties": {
-    "name": {"type": "string", "maxLength": webhooks.NAME_MAX},
-    "url": {"type": "string", "maxLength": webhooks.URL_MAX, "description": "http(s), no credentials"},
+    "name": {"type": "string", "maxLength": webhooks.NAME_MAX, "pattern": "\\S"},
+    "url": {"type": "string", "maxLength": webhooks.URL_MAX, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[!-?A-~]*)?$",
+            "description": "http(s), no credentials"},
     "types": {"type": "array", "maxItems": webhooks.PATTERNS_MAX,
-              "items": {"type": "string", "maxLength": webhooks.PATTERN_MAX}},
+              "items": {"type": "string", "maxLength": webhooks.PATTERN_MAX, "pattern": "^org[.]pmo[.]kb[.][A-Za-z0-9.*_-]*$"}},
     "is_active": {"type": "boolean"}}}  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from kb.api import bp, openapi
+from kb.api.body import read_json
 from kb.context import current
 from kb.core.errors import ValidationError
 from kb.processes import tasks
@@ -21,7 +22,7 @@ def list_tasks():
 
 @bp.post("/tasks/<int:task_id>/done")
 def complete_task(task_id: int):
-    body = request.get_json(silent=True)
+    body = read_json(request)
     if body is not None and not isinstance(body, dict):
         raise ValidationError('Send a JSON object, e.g. {"note": "Owner confirmed"}, or nothing.')
     task = tasks.complete_task(
@@ -43,7 +44,7 @@ _ERR = {"content": {"application/json": {"schema": openapi.ERROR}}}
 openapi.EXTRA_PATHS["/api/tasks"] = {"get": {
     "summary": "The PMO's tasks, oldest first (curators)",
     "parameters": [
-        {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "one kind only, e.g. revalidate_lesson"},
+        {"name": "kind", "in": "query", "schema": {"type": "string", "pattern": tasks.KIND_PATTERN}, "description": "one kind only, e.g. revalidate_lesson"},
         {"name": "status", "in": "query", "schema": {"enum": ["open", "done", "all"]}, "description": "default open"}],
     "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
         "type": "object", "properties": {"tasks": {"type": "array", "items": _TASK}}}}}},

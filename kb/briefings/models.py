@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.core.time import utcnow
-from kb.db import Base
+from kb.db import Base, UTCDateTime
 from kb.events.models import SeqType
 
 RESPONSES = ("applies", "not_applicable", "action_taken")
@@ -21,7 +21,7 @@ class Briefing(Base):
     project_key: Mapped[str] = mapped_column(String(32), index=True)
     #: started | gate:<gate id>
     trigger: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: the event that asked for it: a replayed event finds its briefing and does nothing
     source_event_seq: Mapped[int] = mapped_column(SeqType, unique=True)
     #: the project manager's username when kb knows them, else their e-mail address
@@ -48,6 +48,6 @@ class BriefingItem(Base):
     #: None | applies | not_applicable | action_taken
     response: Mapped[str | None] = mapped_column(String(16))
     responded_by: Mapped[str | None] = mapped_column(String(120))
-    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     briefing: Mapped[Briefing] = relationship(back_populates="items")

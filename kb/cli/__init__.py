@@ -15,7 +15,7 @@ from kb.config import Config
 from kb.context import Kb
 from kb.documents.transfer import export_tree, import_tree
 from kb.migrate import upgrade
-from kb.storage.files import count_files
+from kb.storage.files import count_files, shown
 
 log = logging.getLogger("kb.cli")
 
@@ -80,6 +80,7 @@ def init_command(no_content: bool) -> None:
     """Create or upgrade the database; load the starter content into an empty one."""
     with opened() as kb:
         _init(kb, content=not no_content)
+        kb.register_event_secret()
         kb.projection.catch_up()
     click.echo("Database ready.")
 
@@ -127,7 +128,8 @@ def import_command(folder: Path, actor: str, workers: int | None) -> None:
             )
         took = time.perf_counter() - started
         for path, reason in report.rejected:
-            click.echo(f"rejected {path}: {reason}", err=True)
+            # a reason may quote the file (a bad value): no control characters to the terminal
+            click.echo(f"rejected {shown(path)}: {shown(reason)}", err=True)
         click.echo(f"{report.summary()} in {took:.1f} s")
         started = time.perf_counter()
         # the CLI runs no threads, so forking indexing processes is safe here

@@ -28,6 +28,7 @@ def _opened():
 def worker(once: bool, interval: float, lease: float) -> None:
     """Run event handlers and webhook deliveries (several may run against PostgreSQL)."""
     with _opened() as kb:
+        kb.register_event_secret()
         kb.worker.lease = timedelta(seconds=lease)
         if once:
             click.echo(f"{kb.worker.run_pending()} runs done")

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.core.time import utcnow
-from kb.db import Base
+from kb.db import Base, UTCDateTime
 
 
 class Document(Base):
@@ -62,10 +61,8 @@ class Document(Base):
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
     #: number of the current revision; also the optimistic-locking version
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     labels: Mapped[list[DocumentLabel]] = relationship(
         back_populates="document", cascade="all, delete-orphan", lazy="selectin"
@@ -122,7 +119,7 @@ class DocumentRevision(Base):
     #: shown at read time only to who may read that document too (kb.documents.references)
     refers_to: Mapped[str | None] = mapped_column(String(32))
     named_message: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Counter(Base):

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kb.core.errors import TooLarge, ValidationError
+from kb.core.text import RULE, bad_character_in, check_text, describe
 from kb.documents import vocabulary as v
 from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
 
@@ -99,6 +100,10 @@ class _Checker:
             self.fail(key, f"`{key}` must be text.")
             return None
         value = clean_text(str(value))
+        if not value:  # only spaces or invisible characters: as good as absent
+            if required:
+                self.fail(key, f"`{key}` is required and may not be blank.")
+            return None
         if len(value) > limit:
             self.fail(key, f"`{key}` is {len(value)} characters long; the limit is {limit}.")
             return None
@@ -160,11 +165,12 @@ class _Checker:
 
 def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     """Validate one document's Markdown source (front matter + body)."""
-    if len(source.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        size = len(source.encode("utf-8")) // 1024
-        raise TooLarge(f"The document is {size} KB; the limit is {MAX_DOCUMENT_BYTES // 1024} KB.")
-    if "\x00" in source:
-        raise ValidationError("The document contains NUL characters; is it really a text file?")
+    size = len(source.encode("utf-8", "surrogatepass"))  # a lone surrogate: refused below
+    if size > MAX_DOCUMENT_BYTES:
+        raise TooLarge(
+            f"The document is {size // 1024} KB; the limit is {MAX_DOCUMENT_BYTES // 1024} KB."
+        )
+    check_text(source, "The document", field="markdown")
     meta, body = frontmatter.split(source)
     c = _Checker(meta)
     doc_type = c.choice("type", v.TYPES) if "type" in meta else type_hint
@@ -214,12 +220,23 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
             details={"problems": c.problems},
         )
     extra = {k: _jsonable(x) for k, x in meta.items() if k not in KNOWN_KEYS}
+    # kept as they are (not cleaned like the known keys), so the character rule applies to
+    # what a YAML escape such as "\0" or "\e" produced
+    if (found := bad_character_in(extra)) is not None:
+        raise ValidationError(
+            f"Front matter holds the character {describe(found[1])} in a value or key: {RULE}.",
+            field="front_matter",
+        )
     if "roles" in meta:
         extra["roles"] = c.strings("roles")
-    try:
-        json.dumps(extra)
-    except (TypeError, ValueError) as exc:  # pragma: no cover - split() only yields plain data
-        raise ValidationError(f"Front matter holds a value kb cannot keep: {exc}") from exc
+    try:  # .nan and .inf are YAML floats, but not JSON: PostgreSQL's JSON refuses them
+        json.dumps(extra, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            "Front matter holds a value kb cannot keep: .nan and .inf are not numbers kb "
+            "stores; put them in quotes if they are text.",
+            field="front_matter",
+        ) from None
     return Record(
         type=doc_type, id=doc_id, markdown=source, body=body, columns=cols, topics=topics,
         tags=tags, groups=groups, project_key=project_key, project_name=project_name, extra=extra, meta=meta,

@@ -2,6 +2,8 @@
 
 Import is idempotent: a file whose document already holds exactly its text changes nothing.
 Files without an `id` get one, and are recognised on the next import by their path.
+A file that cannot be imported, for whatever reason, is reported as rejected and the others
+are imported: nothing one file holds (or is) stops the import.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sqlalchemy import exc as sql_errors
 from sqlalchemy import select
 
 from kb.core.errors import KbError
@@ -29,6 +32,8 @@ from kb.storage.names import document_filename
 
 log = logging.getLogger(__name__)
 BATCH = 250
+# The database itself failing is not the fault of one file: those end the import.
+_NOT_A_FILE_FAULT = (sql_errors.OperationalError, sql_errors.InterfaceError)
 
 
 @dataclass
@@ -72,31 +77,84 @@ def import_tree(
     tick(len(project_files))
     documents = [f for f in sources if f.folder != "projects"]
     with _preparer(workers) as prepare_all:
-        pending: list[tuple[str, services.Prepared]] = []
-        for path, outcome in prepare_all(documents):
+        pending: list[tuple[files.SourceFile, services.Prepared]] = []
+        seen: set[str] = set()
+        # map() keeps the order, so each outcome belongs to the source at the same place
+        for source, (path, outcome) in zip(documents, prepare_all(documents), strict=True):
             if isinstance(outcome, str):
                 report.rejected.append((path, outcome))
             else:
-                pending.append((path, outcome))
+                pending.append((source, outcome))
             if len(pending) >= BATCH:
-                report.merge(_write_batch(db, pending, actor))
+                report.merge(_write_each_alone_on_failure(db, pending, actor, seen))
                 pending = []
             tick(1)
         if pending:
-            report.merge(_write_batch(db, pending, actor))
+            report.merge(_write_each_alone_on_failure(db, pending, actor, seen))
     return report
 
 
 def _prepare_file(source: files.SourceFile) -> tuple[str, services.Prepared | str]:
-    """(path, the prepared document or why it was rejected)."""
+    """(path, the prepared document or why it was rejected). Runs in worker processes too,
+    where an escaping exception would end the whole import: hence the broad catch."""
     if source.problem:
         return source.path, source.problem
-    # files from other tools often say neither `type` nor folder: lessons are the usual
-    hint = TYPE_BY_FOLDER.get(source.folder, "lesson")
     try:
-        return source.path, services.prepare(source.text, type_hint=hint)
+        return source.path, _prepare(source)
     except KbError as exc:
         return source.path, exc.message
+    except Exception as exc:  # noqa: BLE001 (per-file boundary: report it, go on)
+        return source.path, _unexpected(source.path, exc)
+
+
+def _prepare(source: files.SourceFile) -> services.Prepared:
+    # files from other tools often say neither `type` nor folder: lessons are the usual
+    hint = TYPE_BY_FOLDER.get(source.folder, "lesson")
+    return services.prepare(source.text, type_hint=hint)
+
+
+def _unexpected(path: str, exc: Exception) -> str:
+    """The reason shown for a failure kb has no message for (e.g. a 5,000-digit number)."""
+    log.info("%s could not be imported", path, exc_info=exc)
+    detail = str(exc)
+    detail = detail if len(detail) <= 200 else detail[:200] + "…"
+    return f"cannot be imported ({type(exc).__name__}: {detail})"
+
+
+def _write_each_alone_on_failure(
+    db: Database,
+    batch: list[tuple[files.SourceFile, services.Prepared]],
+    actor: str,
+    seen: set[str],
+) -> ImportReport:
+    """Write a batch in one transaction; if that fails, write each file in its own, so only
+    the files at fault are rejected. Writing changes the prepared records (assigned ids),
+    so a file is prepared again from its text before its own attempt."""
+    try:
+        pairs = [(source.path, prepared) for source, prepared in batch]
+        return _write_batch(db, pairs, actor, seen)
+    except _NOT_A_FILE_FAULT:
+        raise
+    except Exception:  # noqa: BLE001 (the transaction rolled back; find the file at fault)
+        log.info("a batch of %d files failed; writing them one by one", len(batch))
+    report = ImportReport()
+    for source, _ in batch:
+        with _rejecting(report, source.path):
+            report.merge(_write_batch(db, [(source.path, _prepare(source))], actor, seen))
+    return report
+
+
+@contextmanager
+def _rejecting(report: ImportReport, path: str) -> Iterator[None]:
+    """The per-file boundary of a write: whatever goes wrong becomes a rejected line."""
+    try:
+        yield
+    except _NOT_A_FILE_FAULT:
+        raise
+    except KbError as exc:
+        report.rejected.append((path, exc.message))
+    except Exception as exc:  # noqa: BLE001 (per-file boundary: report it, go on)
+        report.rejected.append((path, _unexpected(path, exc)))
 
 
 @contextmanager
@@ -112,30 +170,30 @@ def _preparer(workers: int) -> Iterator[Callable]:
 
 def _import_projects(db: Database, sources: list[files.SourceFile]) -> ImportReport:
     report = ImportReport()
-    parsed = []
     for source in sources:
         if source.problem:
             report.rejected.append((source.path, source.problem))
             continue
-        try:
-            parsed.append(projects.parse_project(source.text))
-        except KbError as exc:
-            report.rejected.append((source.path, exc.message))
-    if parsed:
-        with db.write() as s:
-            for fields in parsed:
+        # one transaction each (projects are few): a project the database refuses stops
+        # no other
+        with _rejecting(report, source.path):
+            fields = projects.parse_project(source.text)
+            with db.write() as s:
                 if projects.upsert_project(s, fields) != "unchanged":
                     report.projects.append(fields["key"])
     return report
 
 
 def _write_batch(
-    db: Database, batch: list[tuple[str, services.Prepared]], actor: str
+    db: Database, batch: list[tuple[str, services.Prepared]], actor: str, seen: set[str]
 ) -> ImportReport:
+    """`seen`: the documents earlier batches of this import wrote or found unchanged; a file
+    naming one of them again is rejected, whichever batch it falls in."""
     report = ImportReport()
     # One flush per batch instead of several per document; `written` stands in for the
     # identity map, which does not hold objects that have not been flushed yet.
     written: dict[str, Document] = {}
+    claimed: set[str] = set()
     with db.write() as s, s.no_autoflush:
         for path, prepared in batch:
             record = prepared.record
@@ -150,6 +208,7 @@ def _write_batch(
                 )
                 doc.origin = None if had_id else path
                 written[doc.id] = doc
+                claimed.add(doc.id)
                 report.created.append(doc.id)
                 continue
             if doc.type != record.type:
@@ -157,7 +216,7 @@ def _write_batch(
                     (path, f"{doc.id} is a {doc.type}, this file a {record.type}")
                 )
                 continue
-            if doc.id in written:
+            if doc.id in claimed or doc.id in seen:
                 report.rejected.append((path, f"another file in this import is also {doc.id}"))
                 continue
             if record.id is None:
@@ -170,6 +229,7 @@ def _write_batch(
                     DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
                 )
             )
+            claimed.add(doc.id)
             if current == record.markdown:
                 report.unchanged.append(doc.id)
             else:
@@ -178,6 +238,7 @@ def _write_batch(
                 )
                 written[doc.id] = doc
                 report.updated.append(doc.id)
+    seen |= claimed  # committed
     return report
 
 

@@ -127,7 +127,9 @@ def ensure_default_producer(db: Database, secret: str) -> bool:
 
     Raises ValueError for a malformed secret, before touching the database. Returns False
     when the database has no producers table yet (before `kb init`). A disabled "default"
-    stays disabled; its secret is updated all the same.
+    stays disabled; its secret is updated all the same. When the secret is already the one
+    stored, nothing is written: no write transaction, so a start-up does not queue behind
+    (or fail on) another process's write lock.
     """
     try:
         secret_key(secret)
@@ -139,6 +141,9 @@ def ensure_default_producer(db: Database, secret: str) -> bool:
         ) from None
     if not inspect(db.engine).has_table(Producer.__tablename__):
         return False
+    with db.read() as s:
+        if s.scalar(select(Producer.secret).where(Producer.name == DEFAULT)) == secret:
+            return True
     with db.write() as s:
         insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
         stmt = insert(Producer).values(name=DEFAULT, secret=secret, is_active=True)

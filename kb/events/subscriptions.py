@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.core.errors import NotFound, ValidationError
+from kb.core.text import is_blank
 from kb.core.time import as_utc, stamp, utcnow
 from kb.db import Database
 from kb.events.models import DeliveryAttempt, Event, HandlerRun, Subscription
@@ -24,7 +25,7 @@ HANDLER = "webhook"
 
 
 def clean_name(name: object) -> str:
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or is_blank(name):
         raise ValidationError("Give the subscription a name.", field="name")
     name = " ".join(name.split())
     if len(name) > NAME_MAX:

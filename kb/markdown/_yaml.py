@@ -6,7 +6,8 @@ Derived from PyYAML's safe loader, with these differences:
 - only `true`/`false` (any case) are booleans: `yes`, `no`, `on`, `off`, `y`, `n` stay text;
 - numbers follow YAML 1.2: `0755`, `1_000`, `0x1f` and `12:30` stay text instead of becoming
   octal, hexadecimal or base-60 numbers; `<<` is an ordinary key, not a merge;
-- mapping keys must be text and may not repeat; nesting is limited to MAX_DEPTH levels.
+- mapping keys must be text and may not repeat; nesting is limited to MAX_DEPTH levels;
+- integers have at most MAX_INT_DIGITS digits (Python cannot even convert 4,300).
 Dates (`2025-03-14`) and timestamps still become `date` / `datetime`.
 
 The dumper quotes every string that either this dialect or standard YAML would read as
@@ -26,6 +27,8 @@ from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.reader import Reader
 from yaml.resolver import Resolver
+
+from kb.core.jsonbody import MAX_INT_DIGITS
 
 MAX_DEPTH = 20
 
@@ -116,6 +119,17 @@ class StrictConstructor(SafeConstructor):
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
+    def construct_yaml_int(self, node: Node) -> int:  # type: ignore[override]
+        # Python refuses to convert more than 4,300 digits (ValueError); no field needs 40.
+        digits = len(str(node.value).lstrip("+-"))
+        if digits > MAX_INT_DIGITS:
+            raise FrontMatterYAMLError(
+                f"A number of {digits:,} digits is too long (at most {MAX_INT_DIGITS}); "
+                "put it in quotes if it is text",
+                node.start_mark.line,
+            )
+        return super().construct_yaml_int(node)
+
     def construct_yaml_timestamp(self, node: Node) -> dt.date | dt.datetime:  # type: ignore[override]
         try:
             return super().construct_yaml_timestamp(node)
@@ -126,6 +140,7 @@ class StrictConstructor(SafeConstructor):
 
 
 StrictConstructor.add_constructor(_TIMESTAMP_TAG, StrictConstructor.construct_yaml_timestamp)
+StrictConstructor.add_constructor("tag:yaml.org,2002:int", StrictConstructor.construct_yaml_int)
 
 
 class PureLoader(StrictComposer, StrictConstructor, StrictResolver, yaml.SafeLoader):
@@ -177,6 +192,9 @@ def _implicit_tag(table: dict, value: str) -> str | None:
     return None
 
 
+_YAML_BREAKS = "\x85\u2028\u2029"
+
+
 class StrictDumper(yaml.SafeDumper):
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and implicit[0]:
@@ -187,12 +205,20 @@ class StrictDumper(yaml.SafeDumper):
             return _STR_TAG
         return super().resolve(kind, value, implicit)
 
+    def represent_str(self, data: str) -> Node:
+        # YAML reads NEL and the Unicode line/paragraph separators as line breaks and folds
+        # them into spaces unless escaped, which only the double-quoted style does.
+        if any(ch in data for ch in _YAML_BREAKS):
+            return self.represent_scalar(_STR_TAG, data, style='"')
+        return super().represent_str(data)
+
     def represent_list(self, data: Any) -> Node:
         # Short lists of words read best inline (`tags: [vendor, schedule]`).
         flow = all(not isinstance(item, (dict, list, tuple)) for item in data)
         return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
+StrictDumper.add_representer(str, StrictDumper.represent_str)
 StrictDumper.add_representer(list, StrictDumper.represent_list)
 StrictDumper.add_representer(tuple, StrictDumper.represent_list)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
-from kb.db import Base
+from kb.db import Base, UTCDateTime
 from kb.events.models import SeqType
 
 
@@ -32,8 +32,8 @@ class Notification(Base):
     #: the page to act on, a path such as /lessons/LL-2025-0007
     link: Mapped[str | None] = mapped_column(String(300))
     event_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SentMail(Base):
@@ -46,4 +46,4 @@ class SentMail(Base):
     event_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
     #: lower-cased
     address: Mapped[str] = mapped_column(String(254))
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

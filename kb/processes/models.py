@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
-from kb.db import Base
+from kb.db import Base, UTCDateTime
 from kb.events.models import SeqType
 
 
@@ -31,4 +31,4 @@ class ProcessChange(Base):
     document_id: Mapped[str | None] = mapped_column(String(32))
     #: the lessons flagged for revalidation
     flagged_lessons: Mapped[list] = mapped_column(JSON, default=list)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -21,7 +21,9 @@ from kb.reviews.models import Task
 KINDS = ("confirm_bau_owner", "verify_lesson", "revalidate_lesson")
 STATUSES = ("open", "done")
 MAX_NOTE = 2000
-_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: what a task kind looks like (also the OpenAPI document's pattern for `kind`)
+KIND_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+_KIND = re.compile(KIND_PATTERN)
 
 
 def task_json(task: Task) -> dict:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
-from kb.db import Base
+from kb.db import Base, UTCDateTime
 from kb.events.models import SeqType
 
 
@@ -30,6 +30,6 @@ class LessonRecurrence(Base):
     )
     #: similarity 0..1 when it was detected
     score: Mapped[float] = mapped_column(Float)
-    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: the `lesson.submitted` event it was detected from
     event_seq: Mapped[int | None] = mapped_column(SeqType)

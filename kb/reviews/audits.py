@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from kb.accounts.viewer import Viewer
 from kb.config import Config
 from kb.core.errors import KbError
+from kb.core.text import without_bad_characters
 from kb.core.time import day_of, utcnow
 from kb.db import Database
 from kb.documents import access, lifecycle
@@ -77,7 +78,10 @@ def finding_source(finding: dict, *, audit_id: str, scope: str, project: str | N
     recommendation = str(finding.get("recommendation") or "").strip()[:TEXT_MAX]
     if recommendation:
         body += f"## Recommendation\n\n{recommendation}\n"
-    return frontmatter.join(meta, body)
+    # the finding's text comes from another tool: characters kb refuses are dropped, not the
+    # finding (a person reads the draft anyway)
+    meta = {k: without_bad_characters(v) if isinstance(v, str) else v for k, v in meta.items()}
+    return frontmatter.join(meta, without_bad_characters(body))
 
 
 def _manager_email(s: Session, key: str) -> str | None:

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
-from kb.db import Base
+from kb.db import Base, UTCDateTime
 from kb.events.models import SeqType
 
 
@@ -35,7 +34,7 @@ class Review(Base):
     origin: Mapped[str] = mapped_column(String(220), default="closure")
     #: open | completed
     status: Mapped[str] = mapped_column(String(16), default="open")
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_on: Mapped[date] = mapped_column(Date)
     #: the project manager's e-mail address
     facilitator: Mapped[str | None] = mapped_column(String(254))
@@ -44,7 +43,7 @@ class Review(Base):
     outcome_summary: Mapped[str] = mapped_column(Text, default="")
     #: 0 not overdue, 1 the project manager was told, 2 the PMO was told
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(120))
     #: the event that opened it
     source_event_seq: Mapped[int | None] = mapped_column(SeqType)
@@ -64,10 +63,10 @@ class Task(Base):
     assignee: Mapped[str] = mapped_column(String(120))
     #: open | done
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     #: who marked it done, when, and what they noted (the PMO's task page)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -100,4 +99,4 @@ class ReviewLesson(Base):
     source: Mapped[str] = mapped_column(String(16), default="workshop")
     audit_id: Mapped[str | None] = mapped_column(String(200))
     finding_id: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -20,6 +20,7 @@ from kb.accounts.models import User
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.core.text import is_blank
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, lifecycle
@@ -64,7 +65,7 @@ def check_draft(impact: object, title: object, sections: object, topics: object)
     else:
         draft.impact = str(impact)
     draft.title = " ".join(str(title or "").split()) if isinstance(title, str) else ""
-    if not draft.title:
+    if is_blank(draft.title):
         draft.problems["title"] = "Give the lesson a title."
     elif len(draft.title) > TITLE_MAX:
         draft.problems["title"] = f"Keep the title under {TITLE_MAX} characters."

@@ -186,10 +186,27 @@ def make_spelling_parser() -> QueryParser:
 
 def parse(parser: QueryParser, text: str) -> query.Query:
     try:
-        return parser.parse(text)
+        return runnable(parser.schema, parser.parse(text))
     except Exception as exc:  # validation should make this unreachable; never leak a 500
         log.warning("query parser failed on %r: %r", text[:100], exc)
         raise QueryError("This search could not be understood; try plain words.") from exc
+
+
+def runnable(schema: Schema, parsed: query.Query) -> query.Query:
+    """`parsed` with only what the engine can run. Whoosh builds a Phrase for any quoted text
+    that splits into several words, but only text fields keep word positions: on a keyword
+    field (`"plan, risk"` spread over tags, `project:"a b"`) the Phrase raised at search time
+    (a 500). There every word must be present instead."""
+
+    def fix(node: query.Query) -> query.Query:
+        if isinstance(node, query.Phrase):
+            field = schema[node.fieldname] if node.fieldname in schema else None  # noqa: SIM401 (no Schema.get)
+            if field is None or not field.supports("positions"):
+                terms = [query.Term(node.fieldname, word) for word in node.words]
+                return query.And(terms, boost=node.boost)
+        return node
+
+    return parsed.accept(fix)
 
 
 def normalize_value(value: str) -> str:

@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from kb.context import current
 from kb.events import admin
+from kb.params import SEQ_MAX, int_arg
 from kb.web import bp
-from kb.web.params import int_arg
 
 
 @bp.get("/admin/events")
@@ -16,18 +16,18 @@ def admin_events():
     status = request.args.get("status") or None
     type_ = request.args.get("type") or None
     views = admin.list_events(current().db, type=type_, status=status,
-                              before=int_arg("before", 0) or None, limit=50)  # fmt: skip
+                              before=int_arg("before", 0, maximum=SEQ_MAX) or None, limit=50)  # fmt: skip
     older = views[-1].event.seq if len(views) == 50 else None
     return render_template("admin_events.html", views=views, status=status, type=type_,
                            statuses=admin.STATUSES, older=older)  # fmt: skip
 
 
-@bp.get("/admin/events/<int:seq>")
+@bp.get("/admin/events/<seq:seq>")
 def admin_event(seq: int):
     return render_template("admin_event.html", view=admin.get_event(current().db, seq))
 
 
-@bp.post("/admin/events/<int:seq>/retry")
+@bp.post("/admin/events/<seq:seq>/retry")
 def admin_retry(seq: int):
     count = admin.retry_event(current().db, seq)
     flash(f"{count} dead-lettered run(s) of event {seq} will be tried again.", "success")

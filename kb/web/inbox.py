@@ -61,7 +61,7 @@ def _back():
                             unread=unread), code=303)  # fmt: skip
 
 
-@bp.post("/inbox/<int:notification_id>/read")
+@bp.post("/inbox/<seq:notification_id>/read")
 def mark_notification_read(notification_id: int):
     try:
         inbox.mark_read(current().db, notification_id, username=viewer().username)

@@ -6,18 +6,10 @@ from collections.abc import Iterable
 
 from flask import request
 
-from kb.core.errors import ValidationError
-from kb.params import int_arg
+from kb.params import int_arg, page_arg  # noqa: F401  (re-exported for the pages)
 
 #: the longest filter value worth looking up (longer ones cannot match anything)
 VALUE_MAX = 200
-
-
-def page_arg() -> int:
-    page = int_arg("page", 1)
-    if page < 1:
-        raise ValidationError("Page numbers start at 1.", field="page")
-    return page
 
 
 def filters_from(keys: Iterable[str]) -> dict[str, list[str]]:

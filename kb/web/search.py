@@ -11,7 +11,7 @@ from kb.documents.vocabulary import TOPICS
 from kb.search import QueryError
 from kb.security import viewer
 from kb.web import bp
-from kb.web.params import args_with, filters_from, int_arg
+from kb.web.params import args_with, filters_from, page_arg
 
 #: facets shown beside the results, in this order
 FACETS = ("type", "topic", "phase", "project", "tag")
@@ -78,7 +78,7 @@ def search():
             q,
             filters=filters,
             sort=sort or ("relevance" if q.strip() else "date"),
-            page=int_arg("page", 1),
+            page=page_arg(),
             per_page=current_app.config["KB_PER_PAGE"],
             reader=access.reader(viewer()),
         )

@@ -127,7 +127,8 @@ def test_bad_files_are_rejected_with_reasons_and_good_ones_imported(kb, tmp_path
 
 @pytest.mark.parametrize(
     "name", ["../x.md", "/etc/passwd.md", "lessons/../../x.md", "C:/x.md", "．．／x.md",
-             "a\\..\\..\\x.md", ".hidden.md", "a/\x00.md", ""],
+             "a\\..\\..\\x.md", ".hidden.md", "a/\x00.md", "",
+             "lessons/bad\udcffname.md", "lessons/esc\x1b[31m.md", "a\x85.md", "l/" + "x" * 300],
 )  # fmt: skip
 def test_dangerous_names_are_refused(name):
     assert check_name(name) is not None
@@ -135,3 +136,33 @@ def test_dangerous_names_are_refused(name):
 
 def test_ordinary_names_are_accepted():
     assert check_name("lessons/LL-2025-0001-vendor-late.md") is None
+
+
+@pytest.mark.parametrize("split", ["one batch", "a batch per file", "batch written file by file"])
+def test_two_files_with_one_id_are_one_document_however_the_batches_fall(
+    kb, tmp_path, lesson_md, monkeypatch, split
+):
+    from kb.documents import transfer
+
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "a.md").write_text(lesson_md("First", id="LL-2025-0001"), encoding="utf-8")
+    (lessons / "b.md").write_text(lesson_md("Second", id="LL-2025-0001"), encoding="utf-8")
+    if split == "a batch per file":
+        monkeypatch.setattr(transfer, "BATCH", 1)
+    if split == "batch written file by file":
+        # parses, but cannot take an assigned id: the batch fails and is written file by file
+        (lessons / "flow.md").write_text("---\n{title: Flow style}\n---\nBody.\n", "utf-8")
+
+    report = import_tree(kb.db, tmp_path, actor="t")
+
+    assert report.created == ["LL-2025-0001"] and report.updated == []
+    reasons = dict(report.rejected)
+    assert "another file in this import is also LL-2025-0001" in reasons["lessons/b.md"]
+    assert services.get_document(kb.db, "LL-2025-0001").title == "First"
+    assert set(reasons) == {"lessons/b.md"} | ({"lessons/flow.md"} if "by file" in split else set())
+    # the same tree again: the first file finds its document unchanged, the second is refused
+    again = import_tree(kb.db, tmp_path, actor="t")
+    assert again.unchanged == ["LL-2025-0001"] and again.updated == []
+    assert "another file in this import is also" in dict(again.rejected)["lessons/b.md"]
+    assert services.get_document(kb.db, "LL-2025-0001").version == 1

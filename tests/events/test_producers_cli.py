@@ -75,3 +75,19 @@ def test_kb_event_secret_registers_the_default_producer(config):
     config.EVENT_SECRET = "whsec_not-base64!"
     with pytest.raises(ValueError, match="KB_EVENT_SECRET"):
         create_app(config)
+
+
+@pytest.mark.parametrize("command", [["init", "--no-content"], ["worker", "--once"]])
+def test_init_and_worker_register_the_event_secret(kb, runner, monkeypatch, command):
+    from kb.events.signing import new_secret
+
+    secret = new_secret()
+    monkeypatch.setenv("KB_EVENT_SECRET", secret)
+    assert runner.invoke(main, ["producers", "list"]).exit_code == 0  # reads only
+    assert producers.get_producer(kb.db, "default") is None
+    result = runner.invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert producers.get_producer(kb.db, "default").secret == secret
+    monkeypatch.setenv("KB_EVENT_SECRET", "whsec_not-base64!")
+    refused = runner.invoke(main, command)
+    assert refused.exit_code != 0 and "KB_EVENT_SECRET" in str(refused.exception)

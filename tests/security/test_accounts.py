@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from argon2 import PasswordHasher
 
 from kb import create_app
+from kb.accounts import passwords
 from kb.accounts import services as accounts
-from kb.accounts.login import LoginRefused, Throttled, authenticate
+from kb.accounts.login import LIMIT, LoginRefused, Throttled, authenticate
 from kb.accounts.models import User
 
 
@@ -42,6 +47,66 @@ def test_the_login_limit_holds_across_processes(config, make_user):
     finally:
         first.extensions["kb"].close()
         second.extensions["kb"].close()
+
+
+class CountingHasher(PasswordHasher):
+    """The real argon2id hasher, counting the verifications it runs (instrumentation)."""
+
+    def __init__(self, like: PasswordHasher):
+        super().__init__(time_cost=like.time_cost, memory_cost=like.memory_cost,
+                         parallelism=like.parallelism)  # fmt: skip
+        self.verified = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash, password) -> bool:  # noqa: A002  (argon2's own parameter name)
+        with self._lock:
+            self.verified += 1
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("shared", ["account", "address"])
+def test_concurrent_attempts_never_verify_more_than_the_limit(config, make_user, monkeypatch,
+                                                              shared):  # fmt: skip
+    """60 wrong passwords at once, through two application instances on one database: for
+    one account from 60 addresses, or for 60 accounts from one address."""
+    make_user("dana", "reader")
+    hasher = CountingHasher(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    apps = [create_app(config), create_app(config)]
+    for app in apps:
+        app.config["WTF_CSRF_ENABLED"] = False
+    attempts = 60
+    start = threading.Barrier(attempts)
+
+    def attempt(n: int) -> int:
+        username, address = ("dana", f"10.3.{n // 250}.{n % 250}")
+        if shared == "address":
+            username, address = (f"user{n}", "10.3.9.9")
+        client = apps[n % 2].test_client()
+        start.wait(timeout=60)  # all at once
+        response = client.post("/login", data={"username": username, "password": "wrong guess"},
+                               environ_overrides={"REMOTE_ADDR": address})  # fmt: skip
+        return response.status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=attempts) as pool:
+            statuses = Counter(pool.map(attempt, range(attempts)))
+    finally:
+        for app in apps:
+            app.extensions["kb"].close()
+    assert 1 <= hasher.verified <= LIMIT
+    assert statuses == {401: hasher.verified, 429: attempts - hasher.verified}
+
+
+def test_successful_sign_ins_do_not_use_up_the_allowance(kb, make_user):
+    make_user("dana", "reader")
+    for _ in range(3 * LIMIT):
+        assert authenticate(kb.db, "dana", "correct horse battery", address="10.0.0.1")
+    for _ in range(LIMIT):
+        with pytest.raises(LoginRefused):
+            authenticate(kb.db, "dana", "wrong guess", address="10.0.0.1")
+    with pytest.raises(Throttled):
+        authenticate(kb.db, "dana", "correct horse battery", address="10.0.0.1")
 
 
 def test_old_password_hashes_are_upgraded_at_sign_in(kb, make_user):

@@ -1,0 +1,57 @@
+"""Moments come back from the database aware and in UTC, on SQLite as on PostgreSQL, by the
+column type (kb.db.UTCDateTime): no call site can forget, and every JSON timestamp carries
+its offset."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import DateTime, select
+
+from kb.db import Base, UTCDateTime
+from kb.documents.models import Document
+
+
+def test_every_moment_column_is_utc():
+    plain = [
+        f"{table.name}.{column.name}"
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, DateTime)  # a bare DateTime forgets the zone on SQLite
+    ]
+    typed = [
+        column
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, UTCDateTime)
+    ]
+    assert not plain
+    assert len(typed) >= 30
+
+
+def test_moments_read_back_aware_in_utc(kb, make_lesson):
+    doc = make_lesson()
+    paris = timezone(timedelta(hours=1))
+    written = datetime(2026, 3, 1, 13, 30, tzinfo=paris)
+    with kb.db.write() as s:
+        s.get(Document, doc.id).updated_at = written
+    with kb.db.read() as s:
+        row = s.scalars(select(Document).where(Document.id == doc.id)).one()
+        # a comparison binds through the type too
+        later = s.scalars(select(Document.id).where(Document.updated_at > written)).all()
+    assert row.updated_at == written and row.updated_at.tzinfo == UTC
+    assert row.updated_at.hour == 12
+    assert row.created_at.tzinfo == UTC
+    assert later == []
+
+
+def test_json_timestamps_carry_an_offset(client, make_lesson):
+    doc = make_lesson()
+    created = client.post(f"/api/lessons/{doc.id}/actions", json={
+        "description": "Add the clause to the template", "owner": "ada", "due_on": "2027-01-31",
+        "target_kind": "template", "target_ref": "supplier contract"})  # fmt: skip
+    assert created.status_code == 201, created.json
+    action = client.get(f"/api/lessons/{doc.id}/actions").json["actions"][0]
+    assert action["created_at"].endswith("+00:00")
+    lesson = client.get(f"/api/lessons/{doc.id}").json
+    assert lesson["updated_at"].endswith("+00:00") and lesson["created_at"].endswith("+00:00")

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from flask import current_app
 
 from kb.accounts import services as accounts
-from kb.accounts.viewer import Viewer
+from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.briefings import handlers as briefing_handlers
 from kb.config import Config
 from kb.core.loop import Loop
 from kb.db import Database
-from kb.documents import access
-from kb.documents import services as documents
+from kb.documents import references
 from kb.documents.projection import IndexProjection
 from kb.events import webhooks
 from kb.events.lanes import WorkerThreads
@@ -30,22 +29,30 @@ from kb.reviews.services import sweep_overdue
 from kb.search import SearchIndex
 
 
-def subscriber_may_read(db: Database):  # noqa: ANN201
-    """The outbound visibility rule: the subscription's owner must be able to read the
-    document an event is about (its current state); events about no document pass."""
+def _owner_viewer(db: Database, subscription) -> Viewer:  # noqa: ANN001
+    """Whom a subscription reads as: its active owner; anyone else reads like an anonymous
+    visitor (internal documents only)."""
+    owner = accounts.get_user(db, subscription.owner) if subscription.owner else None
+    return Viewer.of(owner) if owner is not None and owner.is_active else ANONYMOUS
 
-    def rule(event, subscription) -> bool:  # noqa: ANN001
-        kind = (event.subject or "").split("/", 1)[0]
-        doc_id = (
-            (event.data or {}).get("id") if kind in ("lessons", "processes", "guides") else None
-        )
-        doc = documents.get_document(db, doc_id) if doc_id else None
-        if doc is None or doc.visibility != "restricted":
-            return True
-        owner = accounts.get_user(db, subscription.owner) if subscription.owner else None
-        return owner is not None and owner.is_active and access.can_read(Viewer.of(owner), doc)
+
+def subscriber_view(db: Database):  # noqa: ANN201
+    """The outbound payload rule: the event's data as the subscription's owner may read it
+    (kb.documents.references.event_view), None when it is about a document they may not read."""
+
+    def rule(event, subscription) -> dict | None:  # noqa: ANN001
+        with db.read() as s:
+            return references.event_view(s, event.subject, event.data,
+                                         _owner_viewer(db, subscription))  # fmt: skip
 
     return rule
+
+
+def subscriber_may_read(db: Database):  # noqa: ANN201
+    """The outbound visibility rule: the subscription's owner must be able to read the
+    document the event is about (its subject, in its current state)."""
+    view = subscriber_view(db)
+    return lambda event, subscription: view(event, subscription) is not None
 
 
 def build_registry(config: Config, index: SearchIndex | None = None) -> Registry:
@@ -83,6 +90,7 @@ class Kb:
         follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL, settle=0.05)
         registry = build_registry(config, index)
         webhooks.visibility_rule = subscriber_may_read(db)
+        webhooks.payload_rule = subscriber_view(db)
         worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
         worker.periodic.append(lambda now: sweep_overdue(db, now))
         worker_thread = WorkerThreads(

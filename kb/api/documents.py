@@ -8,7 +8,7 @@ from kb.api import bp, schemas
 from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
-from kb.documents import access, records, services
+from kb.documents import access, records, references, services
 from kb.documents.services import LIST_FILTERS
 from kb.params import ID_MAX, page_arg, per_page_arg
 from kb.security import viewer
@@ -63,9 +63,17 @@ def _list(doc_type: str):
     }  # fmt: skip
 
 
+def full(doc) -> dict:  # noqa: ANN001
+    """A document as JSON for the viewer (what a merged lesson was merged into, when they may
+    read that)."""
+    db = current().db
+    return schemas.document_full(doc, services.get_revision(db, doc.id),
+                                 references.merged_into(db, doc, viewer()))  # fmt: skip
+
+
 def _get(doc_type: str, doc_id: str):
     doc = get_or_404(doc_type, doc_id)
-    return schemas.document_full(doc, services.get_revision(current().db, doc.id))
+    return full(doc)
 
 
 def _create(doc_type: str):
@@ -74,7 +82,7 @@ def _create(doc_type: str):
         current().db, source_from(body, doc_type), actor=viewer().actor, type_hint=doc_type, created_by=viewer().username,
         require_type=doc_type, message=str(body.get("message", ""))[:300],
     )  # fmt: skip
-    out = schemas.document_full(doc, services.get_revision(current().db, doc.id))
+    out = full(doc)
     return out, 201, {"Location": url_for(f"api.get_{doc_type}", doc_id=doc.id)}
 
 
@@ -97,21 +105,22 @@ def _update(doc_type: str, doc_id: str):
         current().db, doc_id, source_from(body, doc_type), base_version=version, actor=viewer().actor,
         message=str(body.get("message", ""))[:300],
     )  # fmt: skip
-    return schemas.document_full(doc, services.get_revision(current().db, doc.id))
+    return full(doc)
 
 
 def _revisions(doc_type: str, doc_id: str):
     get_or_404(doc_type, doc_id)
     return {
         "revisions": [
-            schemas.revision_summary(r) for r in services.list_revisions(current().db, doc_id)
+            schemas.revision_summary(r)
+            for r in services.list_revisions(current().db, doc_id, viewer=viewer())
         ]
     }
 
 
 def _revision(doc_type: str, doc_id: str, number: int):
     get_or_404(doc_type, doc_id)
-    rev = services.get_revision(current().db, doc_id, number)
+    rev = services.get_revision(current().db, doc_id, number, viewer=viewer())
     if rev is None:
         raise NotFound(f"{doc_id} has no revision {number}.")
     return schemas.revision_summary(rev, with_markdown=True)

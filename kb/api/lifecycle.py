@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from kb.api import bp, openapi, schemas
+from kb.api import bp, openapi
 from kb.api.body import read_object
+from kb.api.documents import full
 from kb.context import current
 from kb.core.errors import ValidationError
 from kb.documents import access, lifecycle, services
@@ -34,7 +35,7 @@ def lesson_transition(doc_id: str):
         current().db, doc_id, to, viewer=viewer(), reason=_optional_str(body, "reason"),
         merged_into=_optional_str(body, "merged_into"), base_version=version,
     )  # fmt: skip
-    out = schemas.document_full(doc, services.get_revision(current().db, doc.id))
+    out = full(doc)
     out["transitions"] = lifecycle.allowed_transitions(viewer(), doc)
     return out
 

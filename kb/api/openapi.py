@@ -261,6 +261,16 @@ SCHEMAS = {
             "markdown": {"type": "string"},
             "html": {"type": "string"},
             "extra": {"type": "object"},
+            "merged_into": {
+                "type": ["string", "null"],
+                "description": "a merged lesson only: "
+                "the lesson it was merged into, null when you may not read it",
+            },
+            "merged_into_note": {
+                "type": "string",
+                "description": "a merged lesson only: "
+                '"Merged into LL-…" or "Merged into a lesson you may not read"',
+            },
         },
     },
     "DocumentList": {
@@ -277,7 +287,11 @@ SCHEMAS = {
         "properties": {
             "number": {"type": "integer"},
             "author": {"type": ["string", "null"]},
-            "message": {"type": "string"},
+            "message": {
+                "type": "string",
+                "description": "the change note; one naming another "
+                "document names it only to who may read that document",
+            },
             "created_at": {"type": "string", "format": "date-time"},
             "markdown": {"type": "string"},
         },

@@ -6,6 +6,7 @@ from flask import url_for
 
 from kb.core.time import iso as _iso
 from kb.documents.models import Document, DocumentRevision
+from kb.documents.references import MergedInto, visible_extra
 from kb.documents.vocabulary import FOLDER_BY_TYPE
 from kb.projects.models import Project
 from kb.search import SearchResults
@@ -40,10 +41,16 @@ def document_summary(doc: Document) -> dict:
     return out
 
 
-def document_full(doc: Document, revision: DocumentRevision) -> dict:
+def document_full(
+    doc: Document, revision: DocumentRevision, merged: MergedInto | None = None
+) -> dict:
+    """`merged`: where a merged lesson went, as the viewer may know it (`merged_into` is null
+    and the note says "a lesson you may not read" for whoever may not read the target)."""
     out = document_summary(doc)
+    if merged is not None:
+        out.update(merged_into=merged.id, merged_into_note=merged.note)
     out.update(
-        extra=doc.extra,
+        extra=visible_extra(doc, merged),
         created_at=_iso(doc.created_at),
         markdown=revision.markdown,
         html=revision.html,

@@ -1,5 +1,5 @@
-"""The lesson lifecycle: which status may follow which, who may move a lesson there, and the
-curator's queue.
+"""The lesson lifecycle: which status may follow which and who may move a lesson there (the
+curator's queue is kb.documents.queue).
 
 draft → submitted → in_review → published → in_action → actioned → verified → archived, with
 rejected, merged (into another lesson) and reopened. Each transition writes a new revision
@@ -10,18 +10,16 @@ whose front matter has the new `status:` (every other byte as it was), appends o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.accounts.models import AuditEntry
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.documents import access, services
+from kb.documents import access, references, services
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.vocabulary import STATUSES
@@ -127,13 +125,17 @@ def transition_lesson(
         raise ValidationError("Keep the reason under 2,000 characters.", field="reason")
     if base_version is not None and base_version != doc.version:
         raise _changed(doc, base_version)
+    named = None
     if to == "merged":
         merged_into = (merged_into or "").strip().upper()
-        _check_target(doc, services.get_readable(db, merged_into, viewer) if merged_into else None)
+        target = services.get_readable(db, merged_into, viewer) if merged_into else None
+        _check_target(doc, target)
+        with db.read() as s:
+            named = merged_into if references.every_reader_may_read(s, doc, target) else None
     else:
         merged_into = None
     # Parsed and rendered before the transaction: a slow render never holds the write lock.
-    prepared = _prepare(services.get_revision(db, doc.id, doc.version).markdown, to, merged_into)
+    prepared = _prepare(services.get_revision(db, doc.id, doc.version).markdown, to, named)
     with db.write() as s:
         locked = s.get(Document, doc.id, with_for_update=True)
         if locked.version != doc.version or locked.status != current:
@@ -150,15 +152,23 @@ def apply_transition(
     actor: str,
     reason: str | None = None,
     merged_into: str | None = None,
+    refers_to: str | None = None,
+    public_reason: str | None = None,
 ) -> Document:
     """Move `doc` (loaded in `s`; lock it first when racing matters) to status `to` inside the
     caller's transaction: a new revision with the new status line, one audit entry and one
-    `lesson.<verb>` event. No permission check: the caller decides who may."""
+    `lesson.<verb>` event. No permission check: the caller decides who may.
+
+    A `reason` naming another document gives its id as `refers_to` and, as `public_reason`,
+    the words for whoever may not read it (kb.documents.references)."""
     _rule(doc, to)
     reason = (reason or "").strip() or None
+    named = None
     if to == "merged":
         merged_into = (merged_into or "").strip().upper()
-        _check_target(doc, s.get(Document, merged_into) if merged_into else None)
+        target = s.get(Document, merged_into) if merged_into else None
+        _check_target(doc, target)
+        named = merged_into if references.every_reader_may_read(s, doc, target) else None
     else:
         merged_into = None
     revision = s.scalar(
@@ -166,8 +176,9 @@ def apply_transition(
             DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
         )
     )
-    prepared = _prepare(revision.markdown, to, merged_into)
-    _write(s, doc, to, prepared, actor=actor, reason=reason, merged_into=merged_into)
+    prepared = _prepare(revision.markdown, to, named)
+    _write(s, doc, to, prepared, actor=actor, reason=reason, merged_into=merged_into,
+           refers_to=refers_to, public_reason=public_reason)  # fmt: skip
     return doc
 
 
@@ -193,6 +204,8 @@ def _check_target(doc: Document, target: Document | None) -> None:
 
 
 def _prepare(markdown: str, to: str, merged_into: str | None) -> services.Prepared:
+    """The new source: its status line, and `merged_into` when every reader of the lesson may
+    read the target (the front matter is text every reader gets)."""
     source = replace_key(markdown, "status", to)
     if merged_into:
         source = replace_key(source, "merged_into", merged_into)
@@ -211,15 +224,25 @@ def _write(
     actor: str,
     reason: str | None,
     merged_into: str | None,
+    refers_to: str | None = None,
+    public_reason: str | None = None,
 ) -> None:
     current = doc.status
     message = MESSAGES[to] + (f" into {merged_into}" if merged_into else "")
     if reason:
         message += f": {reason}"
+    named = None
+    refers_to = merged_into or refers_to
+    if refers_to:  # the note everyone may read; the one naming `refers_to` for its readers
+        named = message
+        public_reason = (public_reason or "").strip() or None
+        message = MESSAGES[to] + (f" into {references.HIDDEN}" if merged_into else "")
+        message += f": {public_reason}" if public_reason else ""
     now = utcnow()
     doc.version += 1
     services._apply(s, doc, prepared.record, now)
-    services._add_revision(s, doc, prepared, actor=actor, message=message, now=now)
+    services._add_revision(s, doc, prepared, actor=actor, message=message, now=now,
+                           refers_to=refers_to, named_message=named)  # fmt: skip
     verb = VERBS[to]
     details = {"from": current, "to": to, "reason": reason, "version": doc.version}
     if merged_into:
@@ -241,6 +264,9 @@ def _write(
             "actor": actor,
             "project": doc.project_key,
             **({"merged_into": merged_into} if merged_into else {}),
+            # subscribers and people who may not read `refers_to` get `public_reason` as the
+            # reason and no name (kb.documents.references.event_view)
+            **({"refers_to": refers_to, "public_reason": public_reason} if refers_to else {}),
         },  # fmt: skip
         partition_key=doc.project_key,
     )
@@ -253,67 +279,3 @@ def _changed(doc: Document, seen: int) -> Conflict:
         field="version",
         details={"current_version": doc.version, "current_status": doc.status},
     )
-
-
-# --- the curator's queue -------------------------------------------------------------------
-
-#: status -> who it waits for, and what they do next
-WAITING_FOR = {
-    "submitted": "a curator to triage it",
-    "in_review": "a curator to publish or reject it",
-    "reopened": "a curator to review it again",
-    "in_action": "its actions to be completed",
-}
-#: lessons in action show up only after this long
-STALE_ACTION = timedelta(days=30)
-
-
-@dataclass
-class QueueItem:
-    doc: Document
-    since: datetime
-    submitted_by: str | None
-    waiting_for: str
-
-    def waited(self, now: datetime) -> timedelta:
-        return now - self.since
-
-
-def queue(db: Database, viewer: Viewer, *, now: datetime | None = None) -> list[QueueItem]:
-    """Lessons waiting for someone, oldest first: submitted, in review, reopened, and in action
-    for over 30 days; `since` is when the lesson entered that status."""
-    now = now or utcnow()
-    query = select(Document).where(
-        Document.type == "lesson",
-        Document.status.in_(list(WAITING_FOR)),
-        access.readable(viewer),
-    )
-    items = []
-    with db.read() as s:
-        for doc in s.scalars(query):
-            entered = s.scalar(
-                select(AuditEntry.at)
-                .where(AuditEntry.action == f"lesson.{VERBS[doc.status]}", AuditEntry.target == doc.id)
-                .order_by(AuditEntry.id.desc())
-                .limit(1)
-            )  # fmt: skip
-            submitter = s.scalar(
-                select(AuditEntry.actor)
-                .where(AuditEntry.action == "lesson.submitted", AuditEntry.target == doc.id)
-                .order_by(AuditEntry.id.desc())
-                .limit(1)
-            )  # fmt: skip
-            since = _aware(entered or doc.updated_at)
-            if doc.status == "in_action" and now - since < STALE_ACTION:
-                continue
-            items.append(
-                QueueItem(
-                    doc, since, submitter or doc.created_by or doc.author, WAITING_FOR[doc.status]
-                )  # fmt: skip
-            )
-    items.sort(key=lambda item: (item.since, item.doc.id))
-    return items
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

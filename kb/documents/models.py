@@ -113,7 +113,12 @@ class DocumentRevision(Base):
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(120))
+    #: the change note every reader of this document may read: it never names another document
     message: Mapped[str] = mapped_column(String(300), default="")
+    #: another document the change came from (a recurrence, a merge), and the note naming it,
+    #: shown at read time only to who may read that document too (kb.documents.references)
+    refers_to: Mapped[str | None] = mapped_column(String(32))
+    named_message: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from kb.accounts.viewer import Viewer
 from kb.core.errors import ValidationError
 from kb.db import Database
-from kb.documents import access
+from kb.documents import access, references
 from kb.documents.models import Document, DocumentLabel, DocumentRevision
 from kb.projects import services as projects
 from kb.projects.models import Project
@@ -21,28 +21,41 @@ def get_document(db: Database, doc_id: str) -> Document | None:
         return s.get(Document, doc_id)
 
 
-def get_revision(db: Database, doc_id: str, number: int | None = None) -> DocumentRevision | None:
+def get_revision(
+    db: Database, doc_id: str, number: int | None = None, *, viewer: Viewer | None = None
+) -> DocumentRevision | None:
+    """One revision (the current one without `number`); with a `viewer`, its change note is
+    the one they may read (kb.documents.references)."""
     with db.read() as s:
         if number is None:
             number = s.scalar(select(Document.version).where(Document.id == doc_id))
             if number is None:
                 return None
-        return s.scalar(
+        revision = s.scalar(
             select(DocumentRevision).where(
                 DocumentRevision.document_id == doc_id, DocumentRevision.number == number
             )
         )
+        if revision is not None and viewer is not None:
+            references.show_messages(s, [revision], viewer)
+        return revision
 
 
-def list_revisions(db: Database, doc_id: str) -> list[DocumentRevision]:
+def list_revisions(
+    db: Database, doc_id: str, *, viewer: Viewer | None = None
+) -> list[DocumentRevision]:
+    """Every revision, newest first; with a `viewer`, as get_revision()."""
     with db.read() as s:
-        return list(
+        revisions = list(
             s.scalars(
                 select(DocumentRevision)
                 .where(DocumentRevision.document_id == doc_id)
                 .order_by(DocumentRevision.number.desc())
             )
         )
+        if viewer is not None:
+            references.show_messages(s, revisions, viewer)
+        return revisions
 
 
 @dataclass

@@ -202,7 +202,10 @@ def _apply(s: Session, doc: Document, record: Record, now) -> None:
         doc.labels.append(DocumentLabel(kind=kind, value=value))
 
 
-def _add_revision(s: Session, doc: Document, prepared: Prepared, *, actor, message, now) -> None:
+def _add_revision(
+    s: Session, doc: Document, prepared: Prepared, *, actor, message, now,
+    refers_to: str | None = None, named_message: str | None = None,
+) -> None:  # fmt: skip
     s.add(
         DocumentRevision(
             document_id=doc.id,
@@ -212,6 +215,8 @@ def _add_revision(s: Session, doc: Document, prepared: Prepared, *, actor, messa
             text=prepared.rendered.text,
             author=actor,
             message=message[:300],
+            refers_to=refers_to,
+            named_message=named_message[:300] if named_message else None,
             created_at=now,
         )
     )

@@ -52,6 +52,12 @@ def matches(patterns: list[str], event_type: str) -> bool:
 visibility_rule: Callable[[Event, Subscription], bool] | None = None
 
 
+#: the event's data as this subscription's owner may read it (other documents it names taken
+#: out), None when not at all. Set by the application like visibility_rule; until then, the
+#: data as logged.
+payload_rule: Callable[[Event, Subscription], dict | None] | None = None
+
+
 def visible_to_subscription(event: Event, subscription: Subscription) -> bool:
     """fanout() and deliver() both ask: a subscriber never receives what its owner may not read."""
     return visibility_rule is None or visibility_rule(event, subscription)
@@ -132,7 +138,12 @@ def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.
     if not wants(subscription, event):
         log.info("%s: not delivering event %s (no longer wanted)", run.handler, event.seq)
         return
-    body = json.dumps(envelope(event), ensure_ascii=False, separators=(",", ":")).encode()
+    data = event.data if payload_rule is None else payload_rule(event, subscription)
+    if data is None:
+        log.info("%s: not delivering event %s (its owner may not read it)", run.handler, event.seq)
+        return
+    out = {**envelope(event), "data": data}
+    body = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/cloudevents+json",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kb.accounts.models import User
 from kb.accounts.viewer import ANONYMOUS, Viewer
-from kb.documents import access
+from kb.documents import access, references
 from kb.documents.models import Document
 from kb.events.models import Event
 from kb.events.services import KB_SOURCE, KB_TYPE_PREFIX
@@ -63,7 +63,7 @@ Body = Callable[[Viewer], str | None]
 @dataclass
 class Draft:
     people: list[Person]
-    title: str
+    title: str | Body
     body: str | Body
     link: str | None
     #: the document the event is about: whoever may not read it is not told
@@ -225,9 +225,14 @@ _TO_CREATOR = {
 def _to_creator(s: Session, kind: str, d: dict, doc: Document) -> list[Draft]:
     creator = user_named(s, doc.created_by)
     verb, more = _TO_CREATOR[kind]
-    body = f"{d.get('actor') or 'Someone'} {verb} your lesson {doc.id} {_quoted(doc.title)}."
-    if more:
-        body += " " + more.format(reason=d.get("reason") or "none given")
+
+    def body(viewer: Viewer) -> str:
+        text = f"{d.get('actor') or 'Someone'} {verb} your lesson {doc.id} {_quoted(doc.title)}."
+        if more:  # a reason naming another lesson is told only to who may read that one
+            seen = references.event_view(s, None, d, viewer) or {}
+            text += " " + more.format(reason=seen.get("reason") or "none given")
+        return text
+
     return [Draft([Person(creator, creator.email)] if creator else [],
                   f"Your lesson {doc.id} was {verb}", body, lesson_link(doc.id), doc)]  # fmt: skip
 
@@ -237,17 +242,26 @@ def _lesson_recurred(s: Session, d: dict, doc: Document) -> list[Draft]:
     creator = user_named(s, doc.created_by)
     if creator is not None:
         people.append(Person(creator, creator.email))
-    where = _key(d.get("recurred_in_project")) or "another project"
     newer = s.get(Document, d.get("recurred_in")) if isinstance(d.get("recurred_in"), str) else None
 
+    def where(viewer: Viewer) -> str:
+        """The newer lesson's project only for who may read that lesson."""
+        if newer is None or not access.can_read(viewer, newer):
+            return references.HIDDEN
+        return _key(d.get("recurred_in_project")) or "another project"
+
     def body(viewer: Viewer) -> str:
-        text = f"The problem of lesson {doc.id} {_quoted(doc.title)} happened again in {where}"
+        text = f"The problem of lesson {doc.id} {_quoted(doc.title)} happened again in "
+        text += where(viewer)
         if newer is not None and access.can_read(viewer, newer):
             text += f": {newer.id} {_quoted(newer.title)}"
         count = d.get("recurrence_count")
         return text + f". It has recurred {count} time(s); the lesson is reopened for review."
 
-    return [Draft(people, f"Lesson {doc.id} recurred in {where}", body, lesson_link(doc.id), doc)]
+    def title(viewer: Viewer) -> str:
+        return f"Lesson {doc.id} recurred in {where(viewer)}"
+
+    return [Draft(people, title, body, lesson_link(doc.id), doc)]
 
 
 def _action_added(s: Session, d: dict, doc: Document) -> list[Draft]:
@@ -364,6 +378,7 @@ def recipients(s: Session, event: Event) -> list[Message]:
             if address is not None:
                 seen_addresses.add(address.lower())
             link = draft.link if draft.link and len(draft.link) <= LINK_MAX else None
-            title = " ".join(draft.title.split())[:TITLE_MAX]
+            title = draft.title(viewer) if callable(draft.title) else draft.title
+            title = " ".join(title.split())[:TITLE_MAX]
             messages.append(Message(username, address, kind, title, body, link))
     return messages

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kb.accounts.viewer import SYSTEM, Viewer
 from kb.db import Database
-from kb.documents import access
+from kb.documents import access, references
 from kb.documents.lifecycle import apply_transition
 from kb.documents.models import Document
 from kb.events.services import append_event
@@ -62,10 +62,13 @@ def detect_recurrences(
         )
         s.add(row)
         s.flush()
+        # the older lesson's readers may not all read the new one: its name is shown only to
+        # those who may (kb.documents.references)
         apply_transition(
             s, older, "reopened", actor="kb",
             reason=f"The problem recurred in {new.id} ({new.project_key or 'no project'}): "
             f"{new.title}",
+            refers_to=new.id, public_reason=f"The problem recurred in {references.HIDDEN}",
         )  # fmt: skip
         count = recurrence_count(s, older.id)
         append_event(
@@ -79,6 +82,7 @@ def detect_recurrences(
                 "recurred_in": new.id,
                 "recurred_in_title": new.title,
                 "recurred_in_project": new.project_key,
+                "refers_to": new.id,
                 "recurrence_count": count,
                 "score": match.score,
             },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request
 
 from kb.context import current
-from kb.documents import access, lifecycle, services
+from kb.documents import access, lifecycle, references, services
 from kb.documents import vocabulary as v
 from kb.documents.models import Document
 from kb.projects import services as projects
@@ -108,9 +108,11 @@ def document(folder: str, doc_id: str):
             similar = recurrence.find_similar(current().db, current().index, doc, viewer())
             may_merge = "merged" in lifecycle.allowed_transitions(viewer(), doc)
         recurrences = recurrence.recurrences(current().db, doc.id, viewer())[1]
+    merged = references.merged_into(current().db, doc, viewer())
     return render_template(
         "document.html", folder=folder, doc=doc, revision=revision, related=related,
         project=project, similar=similar, may_merge=may_merge, recurrences=recurrences,
+        merged=merged, extra=references.visible_extra(doc, merged),
     )  # fmt: skip
 
 

@@ -111,8 +111,8 @@ def edit_document(folder: str, doc_id: str):
 def _conflict(exc: Conflict, *, doc_id: str, base_version: int, **context):
     """Someone saved first: keep this person's text and show what the other person changed."""
     db = current().db
-    latest = services.get_revision(db, doc_id)
-    base = services.get_revision(db, doc_id, base_version)
+    latest = services.get_revision(db, doc_id, viewer=viewer())
+    base = services.get_revision(db, doc_id, base_version, viewer=viewer())
     diff = line_diff(base.markdown, latest.markdown) if base and latest else None
     context.update(version=latest.number if latest else base_version)
     body = render_template(

@@ -15,7 +15,7 @@ from kb.web.params import int_arg
 
 
 def _revision_or_404(doc_id: str, number: int):
-    revision = services.get_revision(current().db, doc_id, number)
+    revision = services.get_revision(current().db, doc_id, number, viewer=viewer())
     if revision is None:
         abort(404)
     return revision
@@ -24,7 +24,7 @@ def _revision_or_404(doc_id: str, number: int):
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/history")
 def history(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id)
-    revisions = services.list_revisions(current().db, doc.id)
+    revisions = services.list_revisions(current().db, doc.id, viewer=viewer())
     return render_template("history.html", folder=folder, doc=doc, revisions=revisions)
 
 

@@ -8,6 +8,7 @@ from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc, utcnow
 from kb.documents import lifecycle
+from kb.documents.queue import queue as waiting_lessons
 from kb.params import int_arg
 from kb.reviews import audits
 from kb.security import viewer
@@ -58,7 +59,7 @@ def lesson_transition(doc_id: str):
 @bp.get("/queue")
 def queue():
     now = utcnow()
-    items = lifecycle.queue(current().db, viewer(), now=now)
+    items = waiting_lessons(current().db, viewer(), now=now)
     verifications = [(task, doc, as_utc(task.created_at))
                      for task, doc in audits.verification_queue(current().db, viewer())]  # fmt: skip
     return render_template("queue.html", items=items, now=now, waited=waited,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from kb.accounts.models import AuditEntry
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from kb.documents import lifecycle, services
+from kb.documents import lifecycle, queue, services
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.lifecycle import transition_lesson
 from kb.events.models import Event
@@ -216,12 +216,12 @@ def test_queue(kb, lesson_md):
     hidden = make(
         kb, lesson_md, "submitted", visibility="restricted", groups="[hr]", created_by="x"
     )
-    items = lifecycle.queue(kb.db, CURATOR)
+    items = queue.queue(kb.db, CURATOR)
     assert [i.doc.id for i in items] == [submitted.id, reviewing.id, hidden.id]
     assert items[0].submitted_by == "cleo" and items[1].submitted_by == "otto"
     assert items[0].since <= items[1].since
     # in action for over 30 days joins the queue; outsiders never see restricted lessons
-    later = lifecycle.queue(kb.db, OUTSIDER, now=items[0].since + timedelta(days=31))
+    later = queue.queue(kb.db, OUTSIDER, now=items[0].since + timedelta(days=31))
     assert [i.doc.id for i in later][-1] == acting.id and hidden.id not in [i.doc.id for i in later]
 
 

@@ -213,7 +213,10 @@ def test_recurrence_tells_the_pmo_and_the_creator(kb, person, lesson_md, mailbox
     assert rows["cora"].link == rows["cleo"].link == f"/lessons/{older.id}"
     assert newer.id in rows["cora"].body  # curators read everything
     assert newer.id not in rows["cleo"].body and "Spec late again" not in rows["cleo"].body
-    assert "HARBOUR" in rows["cleo"].body
+    # not even the newer lesson's project: it too is taken from a lesson cleo may not read
+    assert "HARBOUR" not in rows["cleo"].body + rows["cleo"].title
+    assert "a lesson you may not read" in rows["cleo"].body
+    assert "HARBOUR" in rows["cora"].title
 
 
 def test_process_changes_from_the_repository_tell_the_pmo_plain_saves_do_not(kb, person,

@@ -96,7 +96,7 @@ def test_submitted_lesson_reopens_the_actioned_lesson_of_another_project(kb):
 
     after = services.get_document(kb.db, older)
     assert after.status == "reopened"
-    revision = services.get_revision(kb.db, older)
+    revision = services.get_revision(kb.db, older, viewer=CURATOR)
     assert revision.author == "kb" and newer in revision.message
     count, found = recurrence.recurrences(kb.db, older, CURATOR)
     assert count == 1

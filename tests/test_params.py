@@ -45,7 +45,8 @@ def lesson(make_lesson):
 def message_of(response) -> str:
     if response.is_json:
         return response.json["error"]["message"]
-    return response.get_data(as_text=True)
+    # pages set a quoted name as code (kb.web.present.message): read it back as `name`
+    return re.sub(r"</?code>", "`", response.get_data(as_text=True))
 
 
 # --- repeated values ---------------------------------------------------------------------

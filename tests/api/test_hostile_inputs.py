@@ -196,7 +196,7 @@ def test_control_characters_in_form_fields_are_refused(kb, client):
     source = LESSON.format(title="Late spec", body="Body")
     response = client.post("/lessons/new", data={"markdown": source, "message": "why\x00"})
     assert response.status_code == 400
-    assert "The form field `message`" in response.get_data(as_text=True)
+    assert "The form field <code>message</code>" in response.get_data(as_text=True)
     assert row_counts(kb) == before
 
 

@@ -1,0 +1,309 @@
+"""A document as form fields and back: one field per front matter key, one text per body section.
+
+Writing goes through the same parser and dumper as the Markdown editor, so the form stores the
+Markdown kb stores today. What the form does not show is kept as written: keys kb does not
+know, text before the first section, sections with other headings. A field left as it was
+keeps its original bytes, so opening a document and saving it unchanged gives the same Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from kb.documents.frontmatter_edit import replace_key
+from kb.documents.records import FIELD_ORDER
+from kb.markdown import frontmatter
+
+#: the front matter keys each type's form shows, in the order it shows them (the lesson's
+#: status follows its lifecycle — Submit, Publish — and is not typed in)
+FIELDS = {
+    "lesson": ("title", "polarity", "priority", "project", "phase", "occurred_on", "author",
+               "topics", "tags", "visibility", "groups"),
+    "process": ("title", "summary", "status", "version", "state", "owner", "custodian",
+                "project", "roles", "review_period_months", "last_reviewed", "topics", "tags",
+                "visibility", "groups"),
+    "guide": ("title", "summary", "status", "order", "topics", "tags", "visibility", "groups"),
+}  # fmt: skip
+LABELS = {
+    "title": "Title", "summary": "Summary", "status": "Status", "polarity": "Problem or success",
+    "priority": "Priority", "impact": "Priority", "project": "Project", "phase": "Phase",
+    "topics": "Topics", "tags": "Tags", "occurred_on": "When it happened",
+    "date": "When it happened", "author": "Author", "version": "Version",
+    "state": "As-is or to-be", "owner": "Owner", "custodian": "Custodian", "roles": "Roles",
+    "review_period_months": "Review every (months)", "last_reviewed": "Last reviewed",
+    "order": "Reading order", "visibility": "Who can read it", "groups": "Groups",
+}  # fmt: skip
+LIST_KEYS = {"topics", "tags", "groups", "roles"}
+DATE_KEYS = {"occurred_on", "last_reviewed"}
+NUMBER_KEYS = {"review_period_months", "order"}
+#: what the parser takes when a key is absent: a select showing it changes nothing
+DEFAULTS = {"visibility": "internal", "status": "draft", "polarity": "problem",
+            "priority": "medium", "state": "as-is"}  # fmt: skip
+#: older lesson files say `impact:` and `date:`; the form edits whichever key the file has
+ALIASES = {"priority": "impact", "occurred_on": "date"}
+
+#: body sections (docs/format.md) with a one-line hint of what belongs in each
+SECTIONS = {
+    "lesson": (
+        ("Summary", "One or two sentences: what should the next project know?"),
+        ("What happened", "The facts, with dates and numbers: what was planned, what happened."),
+        ("Impact", "What it cost or saved: time, money, quality, people."),
+        ("Root cause", "Why it happened — the cause, not the symptom."),
+        ("Lesson", "What we learned, in one or two sentences anyone can reuse."),
+        ("Recommendation", "What the next project should do, and who should do it."),
+        ("Evidence", "Where to check: documents, reports, figures, links."),
+    ),
+    "process": (
+        ("Purpose", "Why this process exists and what it achieves."),
+        ("Scope", "Where it applies and where it does not."),
+        ("Steps", "A heading per role (### Project Manager), then that role's numbered steps."),
+        ("Exceptions", "What to do when the normal steps do not fit."),
+    ),
+    "guide": (("Text", "The guide itself. Link to the lessons and process models to read."),),
+}
+_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+
+
+@dataclass
+class Block:
+    """A `## Heading` line and the text under it, as written."""
+
+    name: str
+    heading: str
+    content: str
+
+
+@dataclass
+class Body:
+    preamble: str
+    blocks: list[Block]
+
+
+@dataclass
+class FormValues:
+    """What the form shows or what a person posted: field values and section texts."""
+
+    doc_type: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, str] = field(default_factory=dict)
+    #: what the form keeps without showing it (for the notice under the form)
+    kept_keys: list[str] = field(default_factory=list)
+    kept_sections: list[str] = field(default_factory=list)
+    has_preamble: bool = False
+
+
+def split_body(body: str) -> Body:
+    """Cut the body at its `## ` headings (not those inside fenced code)."""
+    preamble: list[str] = []
+    blocks: list[Block] = []
+    fence = None
+    for line in body.splitlines(keepends=True):
+        if m := _FENCE.match(line):
+            fence = None if fence == m.group(1) else (fence or m.group(1))
+        heading = None if fence else _HEADING.match(line.rstrip("\r\n"))
+        if heading and not _FENCE.match(line):
+            blocks.append(Block(heading.group(1).strip(), line, ""))
+        elif blocks:
+            blocks[-1].content += line
+        else:
+            preamble.append(line)
+    return Body("".join(preamble), blocks)
+
+
+def _names(doc_type: str) -> list[str]:
+    return [name for name, _ in SECTIONS[doc_type]]
+
+
+def key_for(doc_type: str, name: str, meta: dict[str, Any]) -> str:
+    """The front matter key a field is stored under in this file."""
+    alias = ALIASES.get(name) if doc_type == "lesson" else None
+    return alias if alias and name not in meta and alias in meta else name
+
+
+def shown(value: Any, name: str) -> Any:
+    """A front matter value as its form field holds it (text, or a list of texts)."""
+    if name in LIST_KEYS:
+        if value is None or value == "":
+            return []
+        items = value.split(",") if isinstance(value, str) else value
+        items = items if isinstance(items, list) else [items]
+        return [str(x).strip() for x in items if str(x).strip()]
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10] if name in DATE_KEYS else value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def _same(old: Any, new: Any, name: str) -> bool:
+    a, b = shown(old, name), shown(new, name)
+    if old is None and b == DEFAULTS.get(name):
+        return True
+    return sorted(a) == sorted(b) if name in LIST_KEYS else a == b
+
+
+def from_markdown(source: str, doc_type: str) -> FormValues:
+    meta, body = frontmatter.split(source)
+    values = FormValues(doc_type)
+    for name in FIELDS[doc_type]:
+        values.fields[name] = shown(meta.get(key_for(doc_type, name, meta)), name)
+    used = {key_for(doc_type, name, meta) for name in FIELDS[doc_type]}
+    values.kept_keys = [k for k in meta if k not in used and k not in ("id", "type", "status")]
+    if doc_type == "guide":
+        values.sections["Text"] = body.strip("\n")
+        return values
+    parts = split_body(body)
+    values.has_preamble = bool(parts.preamble.strip())
+    found: set[str] = set()
+    values.sections = dict.fromkeys(_names(doc_type), "")
+    for block in parts.blocks:
+        name = _known(doc_type, block.name)
+        if name and name not in found:
+            found.add(name)
+            values.sections[name] = block.content.strip("\n")
+        else:
+            values.kept_sections.append(block.name)
+    return values
+
+
+def _known(doc_type: str, heading: str) -> str | None:
+    return next((n for n in _names(doc_type) if n.lower() == heading.lower()), None)
+
+
+def from_post(doc_type: str, getlist: Callable[[str], list[str]]) -> FormValues:
+    """Read a posted form (field `m_<key>`, section `s_<n>`); lists come as comma-separated
+    text or as several values (topic checkboxes)."""
+    values = FormValues(doc_type)
+    for name in FIELDS[doc_type]:
+        posted = [x.replace("\r\n", "\n") for x in getlist(f"m_{name}")]
+        if name in LIST_KEYS:
+            items = [part.strip() for x in posted for part in x.split(",")]
+            values.fields[name] = list(dict.fromkeys(x for x in items if x))
+        else:
+            values.fields[name] = posted[0].strip() if posted else ""
+    for number, name in enumerate(_names(doc_type)):
+        posted = getlist(f"s_{number}")
+        values.sections[name] = posted[0].replace("\r\n", "\n").strip("\n") if posted else ""
+    return values
+
+
+def _stored(name: str, value: Any, old: Any) -> Any:
+    """A posted value as front matter holds it: lists keep their old order, dates are dates."""
+    if name in LIST_KEYS:
+        kept = [x for x in shown(old, name) if x in value]
+        return kept + [x for x in value if x not in kept]
+    if name in DATE_KEYS:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value  # the parser says what is wrong with it
+    if name in NUMBER_KEYS and re.fullmatch(r"\d{1,6}", value):
+        return int(value)
+    return value
+
+
+def _front_matter(source: str, meta: dict[str, Any], values: FormValues) -> str | None:
+    """The new front matter with the changed fields, or None when nothing changed.
+    A changed text field is rewritten in place (comments and layout survive); anything else
+    writes the block again with kb's dumper."""
+    new = dict(meta)
+    changed: list[str] = []
+    for name in FIELDS[values.doc_type]:
+        key = key_for(values.doc_type, name, meta)
+        posted = values.fields.get(name, [] if name in LIST_KEYS else "")
+        if _same(meta.get(key), posted, name):
+            continue
+        changed.append(key)
+        if posted in ("", []):
+            new.pop(key, None)
+        else:
+            new[key] = _stored(name, posted, meta.get(key))
+    if not changed:
+        return None
+    if all(isinstance(new.get(k), str) and isinstance(meta.get(k), str) for k in changed):
+        try:
+            for key in changed:
+                source = replace_key(source, key, new[key])
+            return source
+        except ValueError:
+            pass
+    return frontmatter.join(new, "").removesuffix("\n")
+
+
+def _section_text(text: str, old: str, last: bool) -> str:
+    if text == old.strip("\n"):
+        return old
+    lead = "\n" if old.startswith("\n") or not old else ""
+    return f"{lead}{text}\n" + ("" if last else "\n") if text else ("" if last else "\n")
+
+
+def _body(body: str, values: FormValues) -> str:
+    if values.doc_type == "guide":
+        text = values.sections.get("Text", "")
+        return body if text == body.strip("\n") else f"\n{text}\n" if text else ""
+    parts = split_body(body)
+    names = _names(values.doc_type)
+    done: set[str] = set()
+    for block in parts.blocks:
+        name = _known(values.doc_type, block.name)
+        if name and name not in done:
+            done.add(name)
+            last = block is parts.blocks[-1]
+            block.content = _section_text(values.sections.get(name, ""), block.content, last)
+    missing = [n for n in names if n not in done and values.sections.get(n)]
+    for name in missing:  # placed after the nearest earlier section the document has
+        at = 0
+        for i, block in enumerate(parts.blocks):
+            if _known(values.doc_type, block.name) in names[: names.index(name)]:
+                at = i + 1
+        if at and not parts.blocks[at - 1].content.endswith("\n\n"):
+            parts.blocks[at - 1].content = parts.blocks[at - 1].content.rstrip("\n") + "\n\n"
+        tail = "\n" if at < len(parts.blocks) else ""
+        parts.blocks.insert(at, Block(name, f"## {name}\n", f"\n{values.sections[name]}\n{tail}"))
+    preamble = parts.preamble
+    if parts.blocks and preamble.strip() and not preamble.endswith("\n\n"):
+        preamble = preamble.rstrip("\n") + "\n\n"
+    text = preamble + "".join(b.heading + b.content for b in parts.blocks)
+    return text if text == body or text.startswith("\n") else "\n" + text
+
+
+def to_markdown(values: FormValues, base: str | None = None) -> str:
+    """The Markdown for `values`: `base` (the revision edited) with the changed fields and
+    sections replaced, or a new document in the canonical key order."""
+    if base is None:
+        order = [k for k in FIELD_ORDER[values.doc_type] if k in FIELDS[values.doc_type]]
+        meta = {k: _stored(k, values.fields[k], None) for k in order if values.fields.get(k)}
+        body = _body("", values)
+        return frontmatter.join(meta, body.removeprefix("\n"))
+    source = base.removeprefix("\ufeff")
+    meta, body = frontmatter.split(source)
+    head = source[: len(source) - len(body)]
+    new_head = _front_matter(head, meta, values)
+    new_body = _body(body, values)
+    if new_head is None and new_body == body:
+        return base
+    return (new_head or head) + new_body
+
+
+def plain(message: str, doc_type: str) -> str:
+    """Parser messages name keys in backticks (`title` is required.); the form names the
+    field as its label does (Title is required.)."""
+
+    def label(m: re.Match) -> str:
+        return LABELS.get(m.group(1), m.group(1).replace("_", " ").capitalize())
+
+    return re.sub(r"`([a-z_]+)`", label, message)
+
+
+def field_of(problem_field: str | None, doc_type: str) -> str | None:
+    """The form field a parser problem belongs to (None: the form as a whole)."""
+    reverse = {alias: name for name, alias in ALIASES.items()}
+    name = reverse.get(problem_field or "", problem_field)
+    return name if name in FIELDS[doc_type] else None

@@ -45,6 +45,7 @@ def _choices(values: form.FormValues) -> dict:
 
 
 def _render(values: form.FormValues, status: int = 200, **context):
+    context.pop("base", None)
     context.setdefault("errors", {})
     context.setdefault("error", None)
     context.setdefault("preview_html", None)
@@ -98,11 +99,17 @@ def _wants_json() -> bool:
 
 def _preview(values: form.FormValues, markdown: str, **context):
     try:
+        if not values.fields.get("title"):  # the text can be seen before it has a title
+            untitled = form.FormValues(values.doc_type, {**values.fields, "title": "Untitled"},
+                                       values.sections)  # fmt: skip
+            markdown = form.to_markdown(untitled, context.get("base"))
         prepared = services.preview(markdown, type_hint=values.doc_type)
     except KbError as exc:
         error, errors = _problems(exc, values, markdown)
         if _wants_json():
-            return jsonify({"error": error, "fields": errors}), exc.status
+            # 200: the preview worked and its answer is the list of problems (the script
+            # shows it in the preview panel, next to the text being typed)
+            return jsonify({"error": error, "fields": errors})
         return _render(values, exc.status, error=error, errors=errors, **context)
     if _wants_json():
         return jsonify({"html": prepared.rendered.html})
@@ -177,7 +184,7 @@ def edit_document_form(folder: str, doc_id: str):
     if action == "markdown":
         return _markdown_page(markdown, note, **context)
     if action == "preview":
-        return _preview(values, markdown, **context)
+        return _preview(values, markdown, base=base.markdown, **context)
     if markdown == base.markdown and version == doc.version:
         flash(f"Nothing changed, so {doc.id} was not saved again.", "info")
         return redirect(document_url(doc.type, doc.id), code=303)

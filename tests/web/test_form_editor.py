@@ -138,9 +138,13 @@ def test_preview_answers_json_for_the_script_and_html_without_it(client):
         "/lessons/new/form", data=MultiDict(data), headers={"Accept": "application/json"}
     )
     assert "<strong>bold</strong>" in response.get_json()["html"]
-    response = client.post("/lessons/new/form", data={"m_title": "", "action": "preview"},
+    untitled = client.post("/lessons/new/form", data={"s_0": "No title yet.", "action": "preview"},
                            headers={"Accept": "application/json"})  # fmt: skip
-    assert response.status_code == 400 and response.get_json()["fields"]["m_title"]
+    assert "No title yet." in untitled.get_json()["html"]  # a title is needed to save, not to look
+    bad_day = {"m_occurred_on": "2025-13-01", "action": "preview"}
+    response = client.post("/lessons/new/form", data=bad_day, headers={"Accept": "application/json"})
+    # 200: the preview's answer is the list of problems, shown where the preview would be
+    assert response.status_code == 200 and response.get_json()["fields"]["m_occurred_on"]
     assert client.get("/lessons").get_data(as_text=True).count('class="doc-item"') == 0
 
 

@@ -28,7 +28,8 @@
       var data = new FormData(form);
       data.set("action", "preview");
       var ticket = ++sent;
-      return fetch(form.action, {
+      // form.action would be the buttons named "action"; the attribute is the address
+      return fetch(form.getAttribute("action"), {
         method: "POST", body: data, credentials: "same-origin",
         headers: { "Accept": "application/json" }
       }).then(function (response) {

@@ -60,12 +60,12 @@ SECTIONS = {
     "process": (
         ("Purpose", "Why this process exists and what it achieves."),
         ("Scope", "Where it applies and where it does not."),
-        ("Steps", "A heading per role (### Project Manager), then that role's numbered steps."),
+        ("Steps", "What applies to every role (optional); each role's steps follow below."),
         ("Exceptions", "What to do when the normal steps do not fit."),
     ),
     "guide": (("Text", "The guide itself. Link to the lessons and process models to read."),),
 }
-_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_HEADINGS = {level: re.compile(rf"^{'#' * level}[ \t]+(.+?)[ \t]*#*[ \t]*$") for level in (2, 3)}
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 
 
@@ -95,18 +95,21 @@ class FormValues:
     kept_keys: list[str] = field(default_factory=list)
     kept_sections: list[str] = field(default_factory=list)
     has_preamble: bool = False
+    #: a process model's steps, one text per role (`### Role` under Steps); the text before
+    #: the first role heading is the Steps section itself
+    role_steps: list[tuple[str, str]] = field(default_factory=list)
 
 
-def split_body(body: str) -> Body:
-    """Cut the body at its `## ` headings (not those inside fenced code)."""
+def split_body(body: str, level: int = 2) -> Body:
+    """Cut the body at its `## ` headings (or `### `; not those inside fenced code)."""
     preamble: list[str] = []
     blocks: list[Block] = []
     fence = None
     for line in body.splitlines(keepends=True):
         if m := _FENCE.match(line):
             fence = None if fence == m.group(1) else (fence or m.group(1))
-        heading = None if fence else _HEADING.match(line.rstrip("\r\n"))
-        if heading and not _FENCE.match(line):
+        heading = None if fence else _HEADINGS[level].match(line.rstrip("\r\n"))
+        if heading:
             blocks.append(Block(heading.group(1).strip(), line, ""))
         elif blocks:
             blocks[-1].content += line
@@ -170,6 +173,12 @@ def from_markdown(source: str, doc_type: str) -> FormValues:
             values.sections[name] = block.content.strip("\n")
         else:
             values.kept_sections.append(block.name)
+    if doc_type == "process":
+        steps = split_body(values.sections["Steps"], level=3)
+        values.sections["Steps"] = steps.preamble.strip("\n")
+        values.role_steps = [(b.name, b.content.strip("\n")) for b in steps.blocks]
+        named = {name for name, _ in values.role_steps}
+        values.role_steps += [(r, "") for r in values.fields["roles"] if r not in named]
     return values
 
 
@@ -191,7 +200,35 @@ def from_post(doc_type: str, getlist: Callable[[str], list[str]]) -> FormValues:
     for number, name in enumerate(_names(doc_type)):
         posted = getlist(f"s_{number}")
         values.sections[name] = posted[0].replace("\r\n", "\n").strip("\n") if posted else ""
+    number = 0
+    while doc_type == "process" and (role := getlist(f"rn_{number}")):
+        text = (getlist(f"r_{number}") or [""])[0].replace("\r\n", "\n").strip("\n")
+        values.role_steps.append((role[0].strip(), text))
+        number += 1
+    named = {name for name, _ in values.role_steps}
+    values.role_steps += [(r, "") for r in values.fields.get("roles", []) if r not in named]
     return values
+
+
+def _steps(old: str, values: FormValues) -> str:
+    """The Steps section from its own text and one text per role; unchanged parts as written."""
+    parts = split_body(old, level=3)
+    texts = dict(values.role_steps)
+    intro = values.sections.get("Steps", "")
+    out = (
+        parts.preamble if intro == parts.preamble.strip("\n") else (f"{intro}\n\n" if intro else "")
+    )
+    for block in parts.blocks:
+        text = texts.pop(block.name, "")
+        if text == block.content.strip("\n"):
+            out += block.heading + block.content
+        else:
+            out += f"{block.heading}{text}\n\n" if text else block.heading + "\n"
+    for name, text in texts.items():  # roles the section did not have yet
+        if text:
+            out = out.rstrip("\n") + "\n\n" if out.strip() else ""
+            out += f"### {name}\n{text}\n\n"
+    return out.strip("\n") if out != old else old.strip("\n")
 
 
 def _stored(name: str, value: Any, old: Any) -> Any:
@@ -278,12 +315,19 @@ def to_markdown(values: FormValues, base: str | None = None) -> str:
     """The Markdown for `values`: `base` (the revision edited) with the changed fields and
     sections replaced, or a new document in the canonical key order."""
     if base is None:
+        if values.doc_type == "process":
+            values.sections["Steps"] = _steps("", values)
         order = [k for k in FIELD_ORDER[values.doc_type] if k in FIELDS[values.doc_type]]
         meta = {k: _stored(k, values.fields[k], None) for k in order if values.fields.get(k)}
         body = _body("", values)
         return frontmatter.join(meta, body.removeprefix("\n"))
     source = base.removeprefix("\ufeff")
     meta, body = frontmatter.split(source)
+    if values.doc_type == "process":
+        old = next(
+            (b.content for b in split_body(body).blocks if _known("process", b.name) == "Steps"), ""
+        )
+        values.sections["Steps"] = _steps(old, values)
     head = source[: len(source) - len(body)]
     new_head = _front_matter(head, meta, values)
     new_body = _body(body, values)

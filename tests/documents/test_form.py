@@ -29,6 +29,12 @@ def posted(values: form.FormValues):
         if key.startswith("m_"):
             value = values.fields[key[2:]]
             return [", ".join(value)] if isinstance(value, list) else [value]
+        if key.startswith(("rn_", "r_")):
+            number = int(key.rsplit("_", 1)[1])
+            if number >= len(values.role_steps):
+                return []
+            name, text = values.role_steps[number]
+            return [name if key.startswith("rn_") else text.replace("\n", "\r\n")]
         return [values.sections.get(names[int(key[2:])], "").replace("\n", "\r\n")]
 
     return form.from_post(values.doc_type, getlist)
@@ -131,3 +137,29 @@ def test_messages_name_fields_in_plain_words():
     assert form.plain(message, "lesson").startswith("When it happened is '2025-13-01'")
     assert form.field_of("impact", "lesson") == "priority"
     assert form.field_of("front_matter", "lesson") is None
+
+
+def test_process_steps_are_one_text_per_role():
+    source = (
+        "---\ntitle: P\nroles: [Project Manager, Sponsor]\n---\n\n## Purpose\nWhy.\n\n## Steps\n"
+        "Before anything: read PM-0001.\n\n### Project Manager\n1. Plan.\n2. Report.\n\n"
+        "### Sponsor\n1. Decide.\n\n## Exceptions\nNone.\n"
+    )
+    values = form.from_markdown(source, "process")
+    assert values.sections["Steps"] == "Before anything: read PM-0001."
+    assert values.role_steps == [("Project Manager", "1. Plan.\n2. Report."), ("Sponsor", "1. Decide.")]
+    values = posted(values)
+    values.role_steps[1] = ("Sponsor", "1. Decide.\n2. Sign.")
+    values.fields["roles"] = ["Project Manager", "Sponsor", "PMO Analyst"]
+    values.role_steps.append(("PMO Analyst", "1. Check."))
+    out = form.to_markdown(values, source)
+    _, body = frontmatter.split(out)
+    assert body == (
+        "\n## Purpose\nWhy.\n\n## Steps\nBefore anything: read PM-0001.\n\n### Project Manager\n"
+        "1. Plan.\n2. Report.\n\n### Sponsor\n1. Decide.\n2. Sign.\n\n### PMO Analyst\n1. Check.\n\n"
+        "## Exceptions\nNone.\n"
+    )
+    # a role named in the front matter without steps gets an empty box, and writes nothing
+    values = form.from_markdown(out.replace("PMO Analyst]", "PMO Analyst, Gate Reviewer]"), "process")
+    assert values.role_steps[-1] == ("Gate Reviewer", "")
+    assert "### Gate Reviewer" not in form.to_markdown(posted(values), out)

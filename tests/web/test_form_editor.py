@@ -172,3 +172,19 @@ def test_readers_cannot_use_the_form(login_as, make_lesson):
     reader = login_as("reader")
     assert reader.get("/lessons/new/form").status_code == 403
     assert reader.get(f"/lessons/{doc.id}/edit/form").status_code == 403
+
+
+def test_a_process_model_is_edited_role_by_role(client, kb):
+    source = (CONTENT / "processes").glob("PM-0002*.md").__next__().read_text(encoding="utf-8")
+    doc = services.create_document(kb.db, source.replace("id: PM-0002\n", ""), actor="t",
+                                   type_hint="process")  # fmt: skip
+    url = f"/processes/{doc.id}/edit/form"
+    page = client.get(url).get_data(as_text=True)
+    assert "Steps of the Gate Reviewer" in page
+    data = form_fields(page)
+    number = next(k for k, v in data if k.startswith("rn_") and v == "Gate Reviewer")[3:]
+    steps = dict(data)[f"r_{number}"] + "\n4. Sign the gate record."
+    assert post(client, url, data, **{f"r_{number}": steps}, action="save").status_code == 303
+    before = services.get_revision(kb.db, doc.id, 1).markdown
+    after = services.get_revision(kb.db, doc.id).markdown
+    assert after == before.replace("with reasons.\n", "with reasons.\n4. Sign the gate record.\n", 1)

@@ -56,7 +56,11 @@
       }).catch(function () { /* the Preview button still posts the form */ });
     }
 
+    var roles = form.querySelector("[name=m_roles]");
     button.addEventListener("click", function (event) {
+      if (roles && roles.value !== roles.defaultValue) {
+        return; // a new role needs a box for its steps: the server draws the form again
+      }
       event.preventDefault();
       preview(true);
     });

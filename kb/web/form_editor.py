@@ -32,6 +32,12 @@ def human_size(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
+def text_rows(text: str, minimum: int = 5) -> int:
+    """A text box tall enough for what it holds (long lines wrap at about 90 characters)."""
+    lines = sum(len(line) // 90 + 1 for line in text.split("\n")) + 1
+    return max(minimum, min(lines, 30))
+
+
 def _choices(values: form.FormValues) -> dict:
     db = current().db
     topics = list(v.TOPICS) + [t for t in values.fields.get("topics", []) if t not in v.TOPICS]
@@ -52,7 +58,7 @@ def _render(values: form.FormValues, status: int = 200, **context):
     context.setdefault("kept", values)
     return render_template(
         "form_edit.html", values=values, fields=form.FIELDS[values.doc_type],
-        sections=form.SECTIONS[values.doc_type], labels=form.LABELS, defaults=form.DEFAULTS,
+        sections=form.SECTIONS[values.doc_type], labels=form.LABELS, defaults=form.DEFAULTS, rows=text_rows,
         choices=_choices(values), is_day=_DAY.match, size_limit=MAX_DOCUMENT_BYTES,
         size_limit_text=human_size(MAX_DOCUMENT_BYTES), **context,
     ), status  # fmt: skip

@@ -77,6 +77,10 @@ def test_a_project_manager_writes_a_lesson_with_the_form(live_kb, form_page):
     expect(page.get_by_label("Tags")).to_have_value("backfill, cut-over")
     expect(page.get_by_label("Resources")).to_be_checked()
     expect(page.locator("#form-errors")).not_to_contain_text("`")
+    # On a phone (390 px) the form, its messages included, fits without sideways scrolling.
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_label(re.compile("^Title")).fill("Key users were not backfilled for UAT")
     page.get_by_role("button", name="Preview").click()
@@ -84,7 +88,9 @@ def test_a_project_manager_writes_a_lesson_with_the_form(live_kb, form_page):
     page.get_by_role("button", name="Save", exact=True).click()
 
     expect(page.locator(".flash-success")).to_contain_text("created")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Key users were not backfilled for UAT")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Key users were not backfilled for UAT"
+    )
     expect(page.locator(".prose")).to_contain_text("Budget backfill for every key user")
     lesson_url = page.url
 

@@ -147,7 +147,10 @@ def test_process_steps_are_one_text_per_role():
     )
     values = form.from_markdown(source, "process")
     assert values.sections["Steps"] == "Before anything: read PM-0001."
-    assert values.role_steps == [("Project Manager", "1. Plan.\n2. Report."), ("Sponsor", "1. Decide.")]
+    assert values.role_steps == [
+        ("Project Manager", "1. Plan.\n2. Report."),
+        ("Sponsor", "1. Decide."),
+    ]
     values = posted(values)
     values.role_steps[1] = ("Sponsor", "1. Decide.\n2. Sign.")
     values.fields["roles"] = ["Project Manager", "Sponsor", "PMO Analyst"]
@@ -160,6 +163,8 @@ def test_process_steps_are_one_text_per_role():
         "## Exceptions\nNone.\n"
     )
     # a role named in the front matter without steps gets an empty box, and writes nothing
-    values = form.from_markdown(out.replace("PMO Analyst]", "PMO Analyst, Gate Reviewer]"), "process")
+    values = form.from_markdown(
+        out.replace("PMO Analyst]", "PMO Analyst, Gate Reviewer]"), "process"
+    )
     assert values.role_steps[-1] == ("Gate Reviewer", "")
     assert "### Gate Reviewer" not in form.to_markdown(posted(values), out)

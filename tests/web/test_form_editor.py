@@ -142,7 +142,9 @@ def test_preview_answers_json_for_the_script_and_html_without_it(client):
                            headers={"Accept": "application/json"})  # fmt: skip
     assert "No title yet." in untitled.get_json()["html"]  # a title is needed to save, not to look
     bad_day = {"m_occurred_on": "2025-13-01", "action": "preview"}
-    response = client.post("/lessons/new/form", data=bad_day, headers={"Accept": "application/json"})
+    response = client.post(
+        "/lessons/new/form", data=bad_day, headers={"Accept": "application/json"}
+    )
     # 200: the preview's answer is the list of problems, shown where the preview would be
     assert response.status_code == 200 and response.get_json()["fields"]["m_occurred_on"]
     assert client.get("/lessons").get_data(as_text=True).count('class="doc-item"') == 0
@@ -187,4 +189,6 @@ def test_a_process_model_is_edited_role_by_role(client, kb):
     assert post(client, url, data, **{f"r_{number}": steps}, action="save").status_code == 303
     before = services.get_revision(kb.db, doc.id, 1).markdown
     after = services.get_revision(kb.db, doc.id).markdown
-    assert after == before.replace("with reasons.\n", "with reasons.\n4. Sign the gate record.\n", 1)
+    assert after == before.replace(
+        "with reasons.\n", "with reasons.\n4. Sign the gate record.\n", 1
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from kb.documents.form_body import compose_body, compose_steps, known, split_body
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.records import FIELD_ORDER
 from kb.markdown import frontmatter
@@ -65,23 +66,6 @@ SECTIONS = {
     ),
     "guide": (("Text", "The guide itself. Link to the lessons and process models to read."),),
 }
-_HEADINGS = {level: re.compile(rf"^{'#' * level}[ \t]+(.+?)[ \t]*#*[ \t]*$") for level in (2, 3)}
-_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
-
-
-@dataclass
-class Block:
-    """A `## Heading` line and the text under it, as written."""
-
-    name: str
-    heading: str
-    content: str
-
-
-@dataclass
-class Body:
-    preamble: str
-    blocks: list[Block]
 
 
 @dataclass
@@ -98,24 +82,6 @@ class FormValues:
     #: a process model's steps, one text per role (`### Role` under Steps); the text before
     #: the first role heading is the Steps section itself
     role_steps: list[tuple[str, str]] = field(default_factory=list)
-
-
-def split_body(body: str, level: int = 2) -> Body:
-    """Cut the body at its `## ` headings (or `### `; not those inside fenced code)."""
-    preamble: list[str] = []
-    blocks: list[Block] = []
-    fence = None
-    for line in body.splitlines(keepends=True):
-        if m := _FENCE.match(line):
-            fence = None if fence == m.group(1) else (fence or m.group(1))
-        heading = None if fence else _HEADINGS[level].match(line.rstrip("\r\n"))
-        if heading:
-            blocks.append(Block(heading.group(1).strip(), line, ""))
-        elif blocks:
-            blocks[-1].content += line
-        else:
-            preamble.append(line)
-    return Body("".join(preamble), blocks)
 
 
 def _names(doc_type: str) -> list[str]:
@@ -167,7 +133,7 @@ def from_markdown(source: str, doc_type: str) -> FormValues:
     found: set[str] = set()
     values.sections = dict.fromkeys(_names(doc_type), "")
     for block in parts.blocks:
-        name = _known(doc_type, block.name)
+        name = known(_names(doc_type), block.name)
         if name and name not in found:
             found.add(name)
             values.sections[name] = block.content.strip("\n")
@@ -180,10 +146,6 @@ def from_markdown(source: str, doc_type: str) -> FormValues:
         named = {name for name, _ in values.role_steps}
         values.role_steps += [(r, "") for r in values.fields["roles"] if r not in named]
     return values
-
-
-def _known(doc_type: str, heading: str) -> str | None:
-    return next((n for n in _names(doc_type) if n.lower() == heading.lower()), None)
 
 
 def from_post(doc_type: str, getlist: Callable[[str], list[str]]) -> FormValues:
@@ -208,27 +170,6 @@ def from_post(doc_type: str, getlist: Callable[[str], list[str]]) -> FormValues:
     named = {name for name, _ in values.role_steps}
     values.role_steps += [(r, "") for r in values.fields.get("roles", []) if r not in named]
     return values
-
-
-def _steps(old: str, values: FormValues) -> str:
-    """The Steps section from its own text and one text per role; unchanged parts as written."""
-    parts = split_body(old, level=3)
-    texts = dict(values.role_steps)
-    intro = values.sections.get("Steps", "")
-    out = (
-        parts.preamble if intro == parts.preamble.strip("\n") else (f"{intro}\n\n" if intro else "")
-    )
-    for block in parts.blocks:
-        text = texts.pop(block.name, "")
-        if text == block.content.strip("\n"):
-            out += block.heading + block.content
-        else:
-            out += f"{block.heading}{text}\n\n" if text else block.heading + "\n"
-    for name, text in texts.items():  # roles the section did not have yet
-        if text:
-            out = out.rstrip("\n") + "\n\n" if out.strip() else ""
-            out += f"### {name}\n{text}\n\n"
-    return out.strip("\n") if out != old else old.strip("\n")
 
 
 def _stored(name: str, value: Any, old: Any) -> Any:
@@ -274,60 +215,28 @@ def _front_matter(source: str, meta: dict[str, Any], values: FormValues) -> str 
     return frontmatter.join(new, "").removesuffix("\n")
 
 
-def _section_text(text: str, old: str, last: bool) -> str:
-    if text == old.strip("\n"):
-        return old
-    lead = "\n" if old.startswith("\n") or not old else ""
-    return f"{lead}{text}\n" + ("" if last else "\n") if text else ("" if last else "\n")
-
-
 def _body(body: str, values: FormValues) -> str:
+    sections = dict(values.sections)  # the posted values stay as typed, for the form
     if values.doc_type == "guide":
-        text = values.sections.get("Text", "")
+        text = sections.get("Text", "")
         return body if text == body.strip("\n") else f"\n{text}\n" if text else ""
-    parts = split_body(body)
-    names = _names(values.doc_type)
-    done: set[str] = set()
-    for block in parts.blocks:
-        name = _known(values.doc_type, block.name)
-        if name and name not in done:
-            done.add(name)
-            last = block is parts.blocks[-1]
-            block.content = _section_text(values.sections.get(name, ""), block.content, last)
-    missing = [n for n in names if n not in done and values.sections.get(n)]
-    for name in missing:  # placed after the nearest earlier section the document has
-        at = 0
-        for i, block in enumerate(parts.blocks):
-            if _known(values.doc_type, block.name) in names[: names.index(name)]:
-                at = i + 1
-        if at and not parts.blocks[at - 1].content.endswith("\n\n"):
-            parts.blocks[at - 1].content = parts.blocks[at - 1].content.rstrip("\n") + "\n\n"
-        tail = "\n" if at < len(parts.blocks) else ""
-        parts.blocks.insert(at, Block(name, f"## {name}\n", f"\n{values.sections[name]}\n{tail}"))
-    preamble = parts.preamble
-    if parts.blocks and preamble.strip() and not preamble.endswith("\n\n"):
-        preamble = preamble.rstrip("\n") + "\n\n"
-    text = preamble + "".join(b.heading + b.content for b in parts.blocks)
-    return text if text == body or text.startswith("\n") else "\n" + text
+    if values.doc_type == "process":
+        old = next((b.content for b in split_body(body).blocks
+                    if known(_names("process"), b.name) == "Steps"), "")  # fmt: skip
+        sections["Steps"] = compose_steps(old, sections.get("Steps", ""), values.role_steps)
+    return compose_body(body, _names(values.doc_type), sections)
 
 
 def to_markdown(values: FormValues, base: str | None = None) -> str:
     """The Markdown for `values`: `base` (the revision edited) with the changed fields and
     sections replaced, or a new document in the canonical key order."""
     if base is None:
-        if values.doc_type == "process":
-            values.sections["Steps"] = _steps("", values)
         order = [k for k in FIELD_ORDER[values.doc_type] if k in FIELDS[values.doc_type]]
         meta = {k: _stored(k, values.fields[k], None) for k in order if values.fields.get(k)}
         body = _body("", values)
         return frontmatter.join(meta, body.removeprefix("\n"))
     source = base.removeprefix("\ufeff")
     meta, body = frontmatter.split(source)
-    if values.doc_type == "process":
-        old = next(
-            (b.content for b in split_body(body).blocks if _known("process", b.name) == "Steps"), ""
-        )
-        values.sections["Steps"] = _steps(old, values)
     head = source[: len(source) - len(body)]
     new_head = _front_matter(head, meta, values)
     new_body = _body(body, values)

@@ -6,11 +6,13 @@ with everything typed and the problem next to its field."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from kb.context import current
 from kb.core.errors import Conflict, KbError, TooLarge, ValidationError
+from kb.core.text import check_text
 from kb.documents import form, services
 from kb.documents import vocabulary as v
 from kb.markdown import MAX_DOCUMENT_BYTES
@@ -93,6 +95,36 @@ def _problems(exc: KbError, values: form.FormValues, markdown: str) -> tuple[str
     return summary, errors
 
 
+def _bad_text(values: form.FormValues) -> dict[str, list[str]]:
+    """Characters kb refuses (kb.core.text), named next to the field that holds them: the
+    check on the whole Markdown would name a line of a file this person never saw."""
+    names = [name for name, _ in form.SECTIONS[values.doc_type]]
+    items = [(f"m_{key}", form.LABELS[key], value) for key, value in values.fields.items()]
+    items += [(f"s_{n}", name, values.sections.get(name, "")) for n, name in enumerate(names)]
+    items += [(f"r_{n}", f"Steps of the {role}", [role, text])
+              for n, (role, text) in enumerate(values.role_steps)]  # fmt: skip
+    errors: dict[str, list[str]] = {}
+    for name, label, value in items:
+        try:
+            for text in value if isinstance(value, list) else [value]:
+                check_text(text, label, field=name)
+        except ValidationError as exc:
+            errors[name] = [exc.message]
+    return errors
+
+
+def _refused(values: form.FormValues, **context):
+    """The form again, with each refused character named at its field; None when all is well."""
+    errors = _bad_text(values)
+    if not errors:
+        return None
+    noun = "one thing" if len(errors) == 1 else f"{len(errors)} things"
+    error = f"Please fix {noun} marked below, then save again."
+    if _wants_json():
+        return jsonify({"error": error, "fields": errors})
+    return _render(values, 400, error=error, errors=errors, **context)
+
+
 def _post(doc_type: str) -> tuple[form.FormValues, str, str]:
     values = form.from_post(doc_type, request.form.getlist)
     note = request.form.get("message", "").strip()[:NOTE_MAX]
@@ -106,8 +138,7 @@ def _wants_json() -> bool:
 def _preview(values: form.FormValues, markdown: str, **context):
     try:
         if not values.fields.get("title"):  # the text can be seen before it has a title
-            untitled = form.FormValues(values.doc_type, {**values.fields, "title": "Untitled"},
-                                       values.sections)  # fmt: skip
+            untitled = replace(values, fields={**values.fields, "title": "Untitled"})
             markdown = form.to_markdown(untitled, context.get("base"))
         prepared = services.preview(markdown, type_hint=values.doc_type)
     except KbError as exc:
@@ -144,8 +175,10 @@ def new_document_form(folder: str):
         values.kept_keys = []
         return _render(values, message="", **context)
     values, note, action = _post(doc_type)
-    markdown = form.to_markdown(values)
     context["message"] = note
+    if (refused := _refused(values, **context)) is not None:
+        return refused
+    markdown = form.to_markdown(values)
     if action == "markdown":
         return _markdown_page(markdown, note, **context)
     if action == "preview":
@@ -186,6 +219,8 @@ def edit_document_form(folder: str, doc_id: str):
     except ValidationError as exc:
         return _render(values, exc.status, error=exc.message, **context)
     context.update(version=version, kept=form.from_markdown(base.markdown, doc.type))
+    if (refused := _refused(values, **context)) is not None:
+        return refused
     markdown = form.to_markdown(values, base.markdown)
     if action == "markdown":
         return _markdown_page(markdown, note, **context)

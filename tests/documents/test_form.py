@@ -156,6 +156,7 @@ def test_process_steps_are_one_text_per_role():
     values.fields["roles"] = ["Project Manager", "Sponsor", "PMO Analyst"]
     values.role_steps.append(("PMO Analyst", "1. Check."))
     out = form.to_markdown(values, source)
+    assert values.sections["Steps"] == "Before anything: read PM-0001."  # shown again as typed
     _, body = frontmatter.split(out)
     assert body == (
         "\n## Purpose\nWhy.\n\n## Steps\nBefore anything: read PM-0001.\n\n### Project Manager\n"

@@ -7,6 +7,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+import pytest
 from werkzeug.datastructures import MultiDict
 
 from kb.documents import services
@@ -191,4 +192,38 @@ def test_a_process_model_is_edited_role_by_role(client, kb):
     after = services.get_revision(kb.db, doc.id).markdown
     assert after == before.replace(
         "with reasons.\n", "with reasons.\n4. Sign the gate record.\n", 1
+    )
+
+
+HOSTILE = {
+    "NUL in the title": ("m_title", "Late\x00spec", "Title contains the character U+0000 (NUL)"),
+    "escape in a section": ("s_2", "\x1b[31mred", "Impact contains the character U+001B"),
+    "DEL in a tag": ("m_tags", "vendor, b\x7fd", "Tags contains the character U+007F"),
+}
+
+
+@pytest.mark.parametrize(("name", "value", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_refused_characters_are_named_at_their_field(client, kb, make_lesson, name, value, message):
+    doc = make_lesson()
+    url = f"/lessons/{doc.id}/edit/form"
+    data = form_fields(client.get(url).get_data(as_text=True))
+    for target in (url, "/lessons/new/form"):
+        before = services.count_documents(kb.db), services.get_document(kb.db, doc.id).version
+        response = post(client, target, data, **{name: value}, action="save")
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert f'<p class="field-message" id="{name}-error">{message}' in page
+        assert (
+            services.count_documents(kb.db),
+            services.get_document(kb.db, doc.id).version,
+        ) == before
+
+
+def test_a_control_character_in_the_change_note_is_refused(client, make_lesson):
+    doc = make_lesson()
+    url = f"/lessons/{doc.id}/edit/form"
+    data = form_fields(client.get(url).get_data(as_text=True))
+    response = post(client, url, data, message="why\x00", s_0="Changed.", action="save")
+    assert response.status_code == 400 and "The form field `message`" in response.get_data(
+        as_text=True
     )

@@ -105,3 +105,35 @@ def test_a_project_manager_writes_a_lesson_with_the_form(live_kb, form_page):
     page.goto(lesson_url)
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".doc-badges")).to_contain_text("Submitted")
+
+
+def test_the_form_works_without_javascript_and_says_when_text_is_too_long(live_kb, chromium):
+    kb = live_kb.app.extensions["kb"]
+    accounts.create_user(kb.db, PM[0], password=PM[1], role="contributor",
+                         display_name="Pablo Ruiz", actor="test")  # fmt: skip
+    for javascript in (False, True):
+        context = chromium.new_context(java_script_enabled=javascript)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, live_kb.url)
+        page.goto(live_kb.url + "/lessons/new/form")
+        page.get_by_label(re.compile("^Title")).fill(f"Written with JavaScript {javascript}")
+        page.get_by_label("Impact").fill("Two weeks lost.")
+        # 1.2 MB of minutes: with JavaScript the form says so before sending; without, the
+        # server says so; either way the text stays in its box.
+        minutes = "Minutes of the weekly meeting. " * 40_000
+        page.get_by_label("Evidence").fill(minutes)
+        page.get_by_role("button", name="Save", exact=True).click()
+        message = page.locator(".field-message")
+        expect(message).to_contain_text("The document is 1.2 MB; the limit is 1 MB.")
+        kept = page.get_by_label("Evidence").input_value()
+        same = kept == minutes  # compared apart: a failure would print 1.2 MB
+        assert same, f"javascript={javascript}: {len(kept)} characters kept of {len(minutes)}"
+        expect(page.get_by_label("Impact")).to_have_value("Two weeks lost.")
+        page.get_by_label("Evidence").fill("Steering committee minutes, 3 May.")
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#preview-body")).to_contain_text("Two weeks lost.")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator(".flash-success")).to_contain_text("created")
+        expect(page.locator(".prose")).to_contain_text("Steering committee minutes")
+        context.close()

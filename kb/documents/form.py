@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from kb.documents.form_body import compose_body, compose_steps, known, split_body
+from kb.documents.form_body import as_shown, compose_body, compose_steps, known, split_body
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.records import FIELD_ORDER
 from kb.markdown import frontmatter
@@ -126,7 +126,7 @@ def from_markdown(source: str, doc_type: str) -> FormValues:
     used = {key_for(doc_type, name, meta) for name in FIELDS[doc_type]}
     values.kept_keys = [k for k in meta if k not in used and k not in ("id", "type", "status")]
     if doc_type == "guide":
-        values.sections["Text"] = body.strip("\n")
+        values.sections["Text"] = as_shown(body)
         return values
     parts = split_body(body)
     values.has_preamble = bool(parts.preamble.strip())
@@ -136,13 +136,13 @@ def from_markdown(source: str, doc_type: str) -> FormValues:
         name = known(_names(doc_type), block.name)
         if name and name not in found:
             found.add(name)
-            values.sections[name] = block.content.strip("\n")
+            values.sections[name] = as_shown(block.content)
         else:
             values.kept_sections.append(block.name)
     if doc_type == "process":
         steps = split_body(values.sections["Steps"], level=3)
-        values.sections["Steps"] = steps.preamble.strip("\n")
-        values.role_steps = [(b.name, b.content.strip("\n")) for b in steps.blocks]
+        values.sections["Steps"] = as_shown(steps.preamble)
+        values.role_steps = [(b.name, as_shown(b.content)) for b in steps.blocks]
         named = {name for name, _ in values.role_steps}
         values.role_steps += [(r, "") for r in values.fields["roles"] if r not in named]
     return values
@@ -161,10 +161,10 @@ def from_post(doc_type: str, getlist: Callable[[str], list[str]]) -> FormValues:
             values.fields[name] = posted[0].strip() if posted else ""
     for number, name in enumerate(_names(doc_type)):
         posted = getlist(f"s_{number}")
-        values.sections[name] = posted[0].replace("\r\n", "\n").strip("\n") if posted else ""
+        values.sections[name] = as_shown(posted[0]) if posted else ""
     number = 0
     while doc_type == "process" and (role := getlist(f"rn_{number}")):
-        text = (getlist(f"r_{number}") or [""])[0].replace("\r\n", "\n").strip("\n")
+        text = as_shown((getlist(f"r_{number}") or [""])[0])
         values.role_steps.append((role[0].strip(), text))
         number += 1
     named = {name for name, _ in values.role_steps}
@@ -219,7 +219,7 @@ def _body(body: str, values: FormValues) -> str:
     sections = dict(values.sections)  # the posted values stay as typed, for the form
     if values.doc_type == "guide":
         text = sections.get("Text", "")
-        return body if text == body.strip("\n") else f"\n{text}\n" if text else ""
+        return body if text == as_shown(body) else f"\n{text}\n" if text else ""
     if values.doc_type == "process":
         old = next((b.content for b in split_body(body).blocks
                     if known(_names("process"), b.name) == "Steps"), "")  # fmt: skip

@@ -43,6 +43,12 @@ def split_body(body: str, level: int = 2) -> Body:
     return Body("".join(preamble), blocks)
 
 
+def as_shown(text: str) -> str:
+    """Text as a text box shows it and a browser sends it back: LF line ends, no blank lines
+    around it. Compared in this form, a CRLF file saved unchanged stays as it is."""
+    return text.replace("\r\n", "\n").strip("\n")
+
+
 def known(names: list[str], heading: str) -> str | None:
     """The section name a heading stands for (case aside), or None for another heading."""
     return next((n for n in names if n.lower() == heading.lower()), None)
@@ -52,12 +58,10 @@ def compose_steps(old: str, intro: str, role_steps: list[tuple[str, str]]) -> st
     """The Steps section from its own text and one text per role; unchanged parts as written."""
     parts = split_body(old, level=3)
     texts = dict(role_steps)
-    out = (
-        parts.preamble if intro == parts.preamble.strip("\n") else (f"{intro}\n\n" if intro else "")
-    )
+    out = parts.preamble if intro == as_shown(parts.preamble) else (f"{intro}\n\n" if intro else "")
     for block in parts.blocks:
         text = texts.pop(block.name, "")
-        if text == block.content.strip("\n"):
+        if text == as_shown(block.content):
             out += block.heading + block.content
         else:
             out += f"{block.heading}{text}\n\n" if text else block.heading + "\n"
@@ -65,11 +69,11 @@ def compose_steps(old: str, intro: str, role_steps: list[tuple[str, str]]) -> st
         if text:
             out = out.rstrip("\n") + "\n\n" if out.strip() else ""
             out += f"### {name}\n{text}\n\n"
-    return out.strip("\n") if out != old else old.strip("\n")
+    return out.strip("\n") if out != old else as_shown(old)
 
 
 def _section_text(text: str, old: str, last: bool) -> str:
-    if text == old.strip("\n"):
+    if text == as_shown(old):
         return old
     lead = "\n" if old.startswith("\n") or not old else ""
     return f"{lead}{text}\n" + ("" if last else "\n") if text else ("" if last else "\n")

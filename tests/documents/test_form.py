@@ -169,3 +169,11 @@ def test_process_steps_are_one_text_per_role():
     )
     assert values.role_steps[-1] == ("Gate Reviewer", "")
     assert "### Gate Reviewer" not in form.to_markdown(posted(values), out)
+
+
+@pytest.mark.parametrize(("doc_type", "path"), STARTERS[::7], ids=lambda x: getattr(x, "name", x))
+def test_a_file_with_crlf_line_ends_round_trips_too(doc_type, path):
+    source = path.read_text(encoding="utf-8").replace("\n", "\r\n")
+    assert form.to_markdown(posted(form.from_markdown(source, doc_type)), source) == source
+    values = form.from_markdown(source, doc_type)
+    assert all("\r" not in text for text in values.sections.values())

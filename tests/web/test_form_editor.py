@@ -227,3 +227,18 @@ def test_a_control_character_in_the_change_note_is_refused(client, make_lesson):
     assert response.status_code == 400 and "The form field `message`" in response.get_data(
         as_text=True
     )
+
+
+def test_a_document_that_cannot_be_rendered_keeps_the_text(client, kb, make_lesson):
+    doc = make_lesson()
+    url = f"/lessons/{doc.id}/edit/form"
+    data = form_fields(client.get(url).get_data(as_text=True))
+    # ~20 s of parsing unbounded (tests/markdown): refused at the 1 s budget however loaded
+    runaway = "![" * 500_000
+    response = post(client, url, data, s_4=runaway, m_title="Mine", action="save")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "took longer than 1.0 s to render" in page and 'value="Mine"' in page
+    kept = runaway in page  # compared apart: a failure would print a megabyte
+    assert kept
+    assert services.get_document(kb.db, doc.id).version == 1

@@ -5,6 +5,7 @@ with everything typed and the problem next to its field."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import replace
 
@@ -113,9 +114,12 @@ def _bad_text(values: form.FormValues) -> dict[str, list[str]]:
     return errors
 
 
-def _refused(values: form.FormValues, **context):
-    """The form again, with each refused character named at its field; None when all is well."""
+def _refused(values: form.FormValues, action: str, before: str = "", **context):
+    """The form again, with each refused character (or, when saving, an unknown project)
+    named at its field; None when all is well."""
     errors = _bad_text(values)
+    if not errors and action == "save":
+        errors = _registered_project(values, before)
     if not errors:
         return None
     noun = "one thing" if len(errors) == 1 else f"{len(errors)} things"
@@ -123,6 +127,26 @@ def _refused(values: form.FormValues, **context):
     if _wants_json():
         return jsonify({"error": error, "fields": errors})
     return _render(values, 400, error=error, errors=errors, **context)
+
+
+def _registered_project(values: form.FormValues, before: str = "") -> dict[str, list[str]]:
+    """The form picks projects from the register: a key or name found there is written as
+    its key; anything else is refused with the nearest matches. A project the document
+    already named is left alone (the Markdown editor and imports may name new ones)."""
+    typed = values.fields.get("project", "")
+    if not typed or typed == before:
+        return {}
+    register = projects.list_projects(current().db)
+    for project in register:
+        if typed.casefold() in (project.key.casefold(), project.name.casefold()):
+            values.fields["project"] = project.key
+            return {}
+    labels = {p.key.casefold(): p for p in register} | {p.name.casefold(): p for p in register}
+    near = difflib.get_close_matches(typed.casefold(), list(labels), n=3, cutoff=0.6)
+    found = list(dict.fromkeys(labels[x].key for x in near))
+    named = ", ".join(f"{key} ({next(p.name for p in register if p.key == key)})" for key in found)
+    hint = f" Did you mean {named}?" if found else " Pick one from the list as you type."
+    return {"m_project": [f"There is no project “{typed}” in the register.{hint}"]}
 
 
 def _post(doc_type: str) -> tuple[form.FormValues, str, str]:
@@ -176,7 +200,7 @@ def new_document_form(folder: str):
         return _render(values, message="", **context)
     values, note, action = _post(doc_type)
     context["message"] = note
-    if (refused := _refused(values, **context)) is not None:
+    if (refused := _refused(values, action, **context)) is not None:
         return refused
     markdown = form.to_markdown(values)
     if action == "markdown":
@@ -219,7 +243,8 @@ def edit_document_form(folder: str, doc_id: str):
     except ValidationError as exc:
         return _render(values, exc.status, error=exc.message, **context)
     context.update(version=version, kept=form.from_markdown(base.markdown, doc.type))
-    if (refused := _refused(values, **context)) is not None:
+    before = context["kept"].fields.get("project", "")
+    if (refused := _refused(values, action, before, **context)) is not None:
         return refused
     markdown = form.to_markdown(values, base.markdown)
     if action == "markdown":

@@ -8,6 +8,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 from werkzeug.datastructures import MultiDict
 
 from kb.documents import services
@@ -242,3 +243,29 @@ def test_a_document_that_cannot_be_rendered_keeps_the_text(client, kb, make_less
     kept = runaway in page  # compared apart: a failure would print a megabyte
     assert kept
     assert services.get_document(kb.db, doc.id).version == 1
+
+
+def test_the_project_comes_from_the_register(client, kb, make_lesson):
+    make_lesson()  # registers ATLAS
+    with kb.db.write() as s:
+        s.execute(sql("UPDATE projects SET name = 'Atlas Finance ERP' WHERE key = 'ATLAS'"))
+    data = [("m_title", "T"), ("s_0", "Kept."), ("action", "save")]
+    response = client.post("/lessons/new/form", data=MultiDict([*data, ("m_project", "Atlass")]))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    message = (
+        "There is no project “Atlass” in the register. Did you mean ATLAS (Atlas Finance ERP)?"
+    )
+    assert f'<p class="field-message" id="m_project-error">{message}' in page
+    assert "Kept." in page and 'value="Atlass"' in page
+    response = client.post(
+        "/lessons/new/form", data=MultiDict([*data, ("m_project", "atlas finance erp")])
+    )
+    assert response.status_code == 303  # the name, as the register spells it or not, is the key
+    doc = services.get_document(kb.db, response.headers["Location"].rsplit("/", 1)[1])
+    assert doc.project_key == "ATLAS"
+    # a project the document already names (here: one the Markdown editor created) stays
+    other = make_lesson(project="Harbour Move")
+    url = f"/lessons/{other.id}/edit/form"
+    data = form_fields(client.get(url).get_data(as_text=True))
+    assert post(client, url, data, s_0="Changed.", action="save").status_code == 303

@@ -31,6 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
     from kb import api, inputs, params, security, web
 
     params.init_app(app)  # first: bounded `<int:...>` converters before any route exists
+    inputs.init_limits(app)  # before security's CSRF check reads the form
     security.init_app(app)
     inputs.init_app(app)
     web.init_app(app)

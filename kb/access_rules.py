@@ -65,6 +65,8 @@ RULES: dict[tuple[str, str], str] = {
     # writing
     ("web.new_document", "*"): CONTRIBUTOR,
     ("web.edit_document", "*"): CONTRIBUTOR,
+    ("web.new_document_form", "*"): CONTRIBUTOR,
+    ("web.edit_document_form", "*"): CONTRIBUTOR,
     ("web.restore", "POST"): CONTRIBUTOR,
     ("api.preview", "POST"): CONTRIBUTOR,
     # the lesson lifecycle: who may make which transition is checked per lesson

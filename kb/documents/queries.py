@@ -160,3 +160,18 @@ def project_summaries(db: Database, viewer: Viewer | None = None) -> list[Projec
         ProjectSummary(p, counts.get((p.key, "lesson"), 0), counts.get((p.key, "process"), 0))
         for p in projects.list_projects(db)
     ]
+
+
+def label_values(db: Database, kind: str, viewer: Viewer, limit: int = 500) -> list[str]:
+    """The distinct labels of one kind (e.g. tags) on documents `viewer` may read: the form
+    suggests them, so a restricted document's tags are not shown to people who cannot read it."""
+    query = (
+        select(DocumentLabel.value)
+        .join(Document, Document.id == DocumentLabel.document_id)
+        .where(DocumentLabel.kind == kind, access.readable(viewer))
+        .distinct()
+        .order_by(DocumentLabel.value)
+        .limit(limit)
+    )
+    with db.read() as s:
+        return list(s.scalars(query))

@@ -26,6 +26,7 @@ from kb.documents.queries import (  # noqa: E402, F401
     get_document,
     get_readable,
     get_revision,
+    label_values,
     list_documents,
     list_revisions,
     project_summaries,

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         documents,
         editing,
         errors,
+        form_editor,
         history,
         home,
         inbox,

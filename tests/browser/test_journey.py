@@ -39,7 +39,7 @@ def test_search_open_edit_save_and_see_history(live_kb, page):
     doc_url = page.url
 
     # Edit: add a sentence, preview it (edit.js asks /api/preview), save.
-    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_role("link", name="Edit Markdown", exact=True).click()
     editor = page.get_by_label(re.compile("^Markdown"))
     source = editor.input_value()
     added = "Browser journey: agree interface dates in the contract."

@@ -56,6 +56,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     # may too (test_contributors_edit_what_they_created)
     ("web.edit_document", "GET"): "curator",
     ("web.edit_document", "POST"): "curator",
+    ("web.new_document_form", "GET"): "contributor",
+    ("web.new_document_form", "POST"): "contributor",
+    ("web.edit_document_form", "GET"): "curator",
+    ("web.edit_document_form", "POST"): "curator",
     ("web.restore", "POST"): "curator",
     ("api.preview", "POST"): "contributor",
     ("web.admin_events", "GET"): "curator",

@@ -47,7 +47,7 @@ def test_lesson_list_filters(client, make_lesson):
     make_lesson("Test environment was not ready", phase="testing", project="ORION",
                 tags="[environments]", status="draft", topics="[quality]")  # fmt: skip
     page = client.get("/lessons").get_data(as_text=True)
-    assert "2 lessons" in page and 'href="/lessons/new"' in page
+    assert "2 lessons" in page and 'href="/lessons/new/form"' in page
     page = client.get("/lessons?phase=testing").get_data(as_text=True)
     assert "Test environment was not ready" in page
     assert "Vendor interface specification" not in page
@@ -67,7 +67,7 @@ def test_list_selects_come_from_the_vocabularies(client, make_lesson):
     for option in ("change management", "procurement", "in_review", "success", "ATLAS"):
         assert f'<option value="{option}"' in page
     guides = client.get("/guides").get_data(as_text=True)
-    assert 'name="polarity"' not in guides and 'href="/guides/new"' in guides
+    assert 'name="polarity"' not in guides and 'href="/guides/new/form"' in guides
 
 
 def test_list_pagination(app, client, make_lesson):

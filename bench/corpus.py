@@ -105,19 +105,31 @@ class Slots(dict):
 
     def noun(self) -> str:
         # most nouns come from the lesson's own topics, the rest from anywhere
-        topic = self.rng.choice(self.topics) if self.rng.random() < 0.7 else TOPIC(self.rng)
-        return TOPIC_NOUNS[topic](self.rng)
+        for _ in range(8):  # a thing, not a person: nearly always found in a few draws
+            topic = self.rng.choice(self.topics) if self.rng.random() < 0.7 else TOPIC(self.rng)
+            noun = TOPIC_NOUNS[topic](self.rng)
+            if noun not in w.PEOPLE_NOUNS:
+                break
+        return noun
+
+    def role(self) -> str:
+        # {role} and {role2} in one sentence are two people: never draw the last one again
+        role = ROLE(self.rng)
+        while role == self.get("_last_role"):
+            role = ROLE(self.rng)
+        self["_last_role"] = role
+        return role
 
     def __missing__(self, key: str) -> str:
         r = self.rng
         draw = {
-            "noun": self.noun, "noun2": self.noun, "role": lambda: ROLE(r),
-            "role2": lambda: ROLE(r), "adj": lambda: ADJ(r), "phrase": lambda: PHRASE(r),
+            "noun": self.noun, "noun2": self.noun, "role": self.role, "role2": self.role, "adj": lambda: ADJ(r), "phrase": lambda: PHRASE(r),
             "milestone": lambda: r.choice(w.MILESTONES[self.phase]), "phase": lambda: self.phase,
             "system": lambda: SYSTEM(r), "site": lambda: SITE(r), "common": lambda: COMMON(r),
             "n": lambda: str(r.choice([2, 2, 3, 3, 4, 5, 6, 8, 12])),
             "pct": lambda: str(r.randint(4, 65)),
             "money": lambda: f"EUR {r.randint(8, 900)},000",
+            "cr": lambda: f"CR-{r.randint(10, 999):03d}",
             "ticket": lambda: f"{r.choice(['CR', 'RISK', 'ISS', 'INC'])}-{r.randint(10, 9999):03d}",
         }  # fmt: skip
         return draw[key]()

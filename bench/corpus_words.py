@@ -86,6 +86,12 @@ TOPICS = {
                  ["benefits", "adoption", "kpi"], "Benefits"),
 }  # fmt: skip
 
+#: topic nouns that are people or bodies: "the supplier delivered the {noun}" needs a thing
+PEOPLE_NOUNS = {
+    "sponsor", "steering committee", "business owner", "works council", "key users",
+    "contractor", "subject matter expert", "supplier", "vendor", "benefit owner", "floor walkers",
+}  # fmt: skip
+
 #: words that turn up in almost every lesson, most common first
 COMMON = [
     "project", "team", "plan", "weeks", "delay", "process", "issue", "time", "approval",
@@ -146,7 +152,7 @@ PROBLEM = {
                  "The {phrase} was discussed at the steering committee, with no owner named.",
                  "Around {pct}% of the {noun} had to be done again after the {milestone}."],
     "impact": ["The {milestone} slipped by {n} weeks.",
-               "{money} of extra effort, approved through change request {ticket}.",
+               "{money} of extra effort, approved through change request {cr}.",
                "The delay took {pct}% of the remaining contingency.",
                "Users worked around the {adj} {noun} for {n} weeks."],
     "cause": ["The {noun} was never a named deliverable with a date and an owner.",

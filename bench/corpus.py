@@ -90,7 +90,6 @@ PERSON = Ranked(w.PEOPLE, 0.6)
 ROLE = Ranked(w.ROLES, 0.8)
 ADJ = Ranked(w.ADJECTIVES)
 PHRASE = Ranked(w.PHRASES, 0.8)
-COMMON = Ranked(w.COMMON, 0.5)
 SYSTEM = Ranked(w.SYSTEMS)
 SITE = Ranked(w.SITES)
 TOPIC_NOUNS = {t: Ranked(nouns, 0.9) for t, (nouns, _, _) in w.TOPICS.items()}
@@ -102,6 +101,7 @@ class Slots(dict):
     def __init__(self, rng: random.Random, topics: list[str], phase: str):
         super().__init__()
         self.rng, self.topics, self.phase = rng, topics, phase
+        self.last_role = ""
 
     def noun(self) -> str:
         # most nouns come from the lesson's own topics, the rest from anywhere
@@ -115,17 +115,18 @@ class Slots(dict):
     def role(self) -> str:
         # {role} and {role2} in one sentence are two people: never draw the last one again
         role = ROLE(self.rng)
-        while role == self.get("_last_role"):
+        while role == self.last_role:
             role = ROLE(self.rng)
-        self["_last_role"] = role
+        self.last_role = role
         return role
 
     def __missing__(self, key: str) -> str:
         r = self.rng
         draw = {
-            "noun": self.noun, "noun2": self.noun, "role": self.role, "role2": self.role, "adj": lambda: ADJ(r), "phrase": lambda: PHRASE(r),
+            "noun": self.noun, "noun2": self.noun, "role": self.role, "role2": self.role,
+            "adj": lambda: ADJ(r), "phrase": lambda: PHRASE(r),
             "milestone": lambda: r.choice(w.MILESTONES[self.phase]), "phase": lambda: self.phase,
-            "system": lambda: SYSTEM(r), "site": lambda: SITE(r), "common": lambda: COMMON(r),
+            "system": lambda: SYSTEM(r), "site": lambda: SITE(r),
             "n": lambda: str(r.choice([2, 2, 3, 3, 4, 5, 6, 8, 12])),
             "pct": lambda: str(r.randint(4, 65)),
             "money": lambda: f"EUR {r.randint(8, 900)},000",
@@ -135,8 +136,10 @@ class Slots(dict):
         return draw[key]()
 
 
-STATUSES = (["published"] * 11 + ["draft"] * 2 + ["submitted", "in_review", "in_action",
-            "actioned", "verified"] * 1 + ["archived"])  # fmt: skip
+#: drawn uniformly: mostly published, as in a kept log
+STATUSES = ["published"] * 11 + ["draft"] * 2 + [
+    "submitted", "in_review", "in_action", "actioned", "verified", "archived",
+]  # fmt: skip
 
 
 def slug(text: str, limit: int = 50) -> str:

@@ -92,12 +92,6 @@ PEOPLE_NOUNS = {
     "contractor", "subject matter expert", "supplier", "vendor", "benefit owner", "floor walkers",
 }  # fmt: skip
 
-#: words that turn up in almost every lesson, most common first
-COMMON = [
-    "project", "team", "plan", "weeks", "delay", "process", "issue", "time", "approval",
-    "delivery", "users", "decision", "review", "meeting", "report", "owner", "days", "work",
-]  # fmt: skip
-
 ADJECTIVES = [
     "late", "incomplete", "unclear", "manual", "rushed", "untested", "informal", "legacy",
     "outdated", "duplicated", "fragile", "ambiguous", "overloaded", "unplanned", "bespoke",

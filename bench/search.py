@@ -1,4 +1,4 @@
-"""Search benchmark: 10,000 generated lessons, imported with `kb import`, queried three ways.
+"""Search benchmark: 10,000 generated lessons, imported with `kb import`, queried four ways.
 
     make bench            # or: .venv/bin/python bench/search.py [--n 10000] [--keep DIR]
 
@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GEN = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+GEN = ROOT / "bench" / "corpus.py"  # the corpus generator: lessons, projects, queries
 KB = Path(sys.executable).with_name("kb")
 FACETS = ("type", "topics", "phase", "project", "tags")
 

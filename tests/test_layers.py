@@ -1,4 +1,4 @@
-"""Imports only go down (style.md): a new import across the layers fails here."""
+"""Imports only go down (README.md: "Code is layered"); a new cross-layer import fails here."""
 
 from __future__ import annotations
 

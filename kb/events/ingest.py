@@ -2,7 +2,7 @@
 
 Deduplication is the database's unique key on (source, event_id), written with
 `INSERT ... ON CONFLICT DO NOTHING`: a check-then-insert loses under concurrent redelivery
-(hazards.md). A duplicate is answered like a new event, with the seq it was stored under.
+(two deliveries both see no row; docs/events.md: the deduplication key). A duplicate is answered like a new event, with the seq it was stored under.
 No handler runs here: the worker follows the log.
 """
 

@@ -14,7 +14,7 @@ from kb.events.services import last_seq
 from kb.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]
-GEN = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+GEN = ROOT / "bench" / "corpus.py"
 KB = Path(sys.executable).with_name("kb")
 
 

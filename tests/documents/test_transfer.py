@@ -15,7 +15,7 @@ from kb.storage.files import check_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
-GEN_CORPUS = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+GEN_CORPUS = ROOT / "bench" / "corpus.py"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -40,7 +40,8 @@ def test_starter_content_round_trips_byte_for_byte(kb, tmp_path):
 def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus")
     subprocess.run(
-        [sys.executable, str(GEN_CORPUS), "--n", "120", "--seed", "7", "--out", str(out)],
+        [sys.executable, str(GEN_CORPUS), "--n", "120", "--seed", "7", "--out", str(out),
+         "--style", "export"],  # files from another tool: no ids, category / impact / date
         check=True, capture_output=True,
     )  # fmt: skip
     return out / "docs"

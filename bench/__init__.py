@@ -1,0 +1,1 @@
+"""kb's benchmarks; bench/corpus.py is imported by tests as bench.corpus."""

@@ -40,6 +40,7 @@ test: setup chromium postgres lint
 bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/events.py
+	$(BIN)/python bench/lanes.py
 
 clean:
 	rm -rf $(VENV) instance search_index .pytest_cache .coverage

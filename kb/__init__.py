@@ -28,8 +28,9 @@ def create_app(config: Config | None = None) -> Flask:
         raise
     app.extensions["kb"] = kb
 
-    from kb import api, inputs, params, security, web
+    from kb import api, errors, inputs, params, security, web
 
+    errors.init_app(app)  # one handler answers every error, JSON or page (kb.errors)
     params.init_app(app)  # first: bounded `<int:...>` converters before any route exists
     inputs.init_limits(app)  # before security's CSRF check reads the form
     security.init_app(app)

@@ -1,4 +1,4 @@
-"""Domain errors. Each maps to one HTTP status in web/ and api/ (see kb.web.errors)."""
+"""Domain errors. Each maps to one HTTP status, in JSON or on the error page (see kb.errors)."""
 
 from __future__ import annotations
 

@@ -22,12 +22,12 @@ def init_app(app: Flask) -> None:
         auth,
         documents,
         editing,
-        errors,
         form_editor,
         history,
         home,
         inbox,
         lifecycle,
+        origin,
         present,
         producers,
         projects,
@@ -39,4 +39,3 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     present.init_app(app)
-    errors.init_app(app)

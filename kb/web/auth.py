@@ -8,9 +8,7 @@ to, and marked not to be stored); kb keeps only its SHA-256.
 from __future__ import annotations
 
 from flask import (
-    current_app,
     flash,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -18,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 
 from kb.accounts import services as accounts
 from kb.accounts.login import LoginRefused, Throttled, authenticate
@@ -29,13 +26,8 @@ from kb.context import current
 from kb.core.errors import KbError, NotFound
 from kb.security import recently_signed_in, safe_next, sign_in, sign_out, viewer
 from kb.web import bp
-from kb.web.errors import error_page, is_api
 
 CONFIRM = "Please confirm your password"
-CSRF_MESSAGE = (
-    "This form has expired or was not sent from kb's own page (its security token is missing "
-    "or wrong). Go back, reload the page and send it again."
-)
 
 
 def no_store(body: str, status: int = 200):
@@ -70,15 +62,6 @@ def who() -> Viewer:
 @bp.app_context_processor
 def _who() -> dict:
     return {"who": who()}
-
-
-@bp.app_errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):
-    if is_api(request.path):
-        return jsonify({"error": {"code": "csrf_failed", "message": exc.description}}), 400
-    current_app.logger.info("CSRF check failed on %s %s: %s", request.method, request.path,
-                            exc.description)  # fmt: skip
-    return error_page(400, CSRF_MESSAGE)
 
 
 # --- signing in and out ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from kb.core.errors import Conflict, KbError, TooLarge, ValidationError
 from kb.core.text import check_text
 from kb.documents import form, services
 from kb.documents import vocabulary as v
+from kb.errors import wants_json
 from kb.markdown import MAX_DOCUMENT_BYTES
 from kb.projects import services as projects
 from kb.security import viewer
@@ -124,7 +125,7 @@ def _refused(values: form.FormValues, action: str, before: str = "", **context):
         return None
     noun = "one thing" if len(errors) == 1 else f"{len(errors)} things"
     error = f"Please fix {noun} marked below, then save again."
-    if _wants_json():
+    if wants_json():
         return jsonify({"error": error, "fields": errors})
     return _render(values, 400, error=error, errors=errors, **context)
 
@@ -155,10 +156,6 @@ def _post(doc_type: str) -> tuple[form.FormValues, str, str]:
     return values, note, request.form.get("action", "save")
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
-
-
 def _preview(values: form.FormValues, markdown: str, **context):
     try:
         if not values.fields.get("title"):  # the text can be seen before it has a title
@@ -167,12 +164,12 @@ def _preview(values: form.FormValues, markdown: str, **context):
         prepared = services.preview(markdown, type_hint=values.doc_type)
     except KbError as exc:
         error, errors = _problems(exc, values, markdown)
-        if _wants_json():
+        if wants_json():
             # 200: the preview worked and its answer is the list of problems (the script
             # shows it in the preview panel, next to the text being typed)
             return jsonify({"error": error, "fields": errors})
         return _render(values, exc.status, error=error, errors=errors, **context)
-    if _wants_json():
+    if wants_json():
         return jsonify({"html": prepared.rendered.html})
     return _render(values, preview_html=prepared.rendered.html, **context)
 

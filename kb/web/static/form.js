@@ -44,7 +44,10 @@
           body.textContent = "";
           var p = document.createElement("p");
           p.className = "error-box";
-          var texts = [result.error || "The preview could not be made."];
+          // the view's answer: {error: "...", fields}; any other refusal (an expired form,
+          // a lost session) is kb's error answer: {error: {code, message}}
+          var error = result.error && result.error.message !== undefined ? result.error.message : result.error;
+          var texts = [error || "The preview could not be made."];
           Object.keys(result.fields || {}).forEach(function (name) {
             var label = form.querySelector("label[for='" + name + "']");
             texts.push((label ? label.textContent.replace(/\s*\(required\)/, "") + ": " : "") + result.fields[name].join(" "));

@@ -34,6 +34,12 @@ INLINE_MAX_BYTES = 20 * 1024
 
 _WORKERS = 2
 _DEADLINE = "kb_deadline"
+#: The budget counts the rendering thread's own CPU time, not the wall clock: on a busy
+#: machine (other processes, other threads holding the GIL) a 1.5 KB lesson once took more
+#: than 1 s of wall time and was refused. CPU time only grows while this thread renders.
+_clock = time.thread_time
+#: how long a caller waits for a render in the pool, in budgets (queueing and load included)
+WAIT_FACTOR = 10
 
 
 class _OverBudget(Exception):
@@ -41,13 +47,13 @@ class _OverBudget(Exception):
 
 
 def _deadline_inline(state: StateInline, silent: bool) -> bool:
-    if time.perf_counter() > state.env[_DEADLINE]:
+    if _clock() > state.env[_DEADLINE]:
         raise _OverBudget
     return False
 
 
 def _deadline_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    if time.perf_counter() > state.env[_DEADLINE]:
+    if _clock() > state.env[_DEADLINE]:
         raise _OverBudget
     return False
 
@@ -89,11 +95,10 @@ def render(source: str, *, drop_title: str | None = None, budget: float = 1.0) -
     than `budget` seconds or the document cannot be rendered at all.
     """
     size = _check_size(source)
-    deadline = time.perf_counter() + budget
     try:
         if size <= INLINE_MAX_BYTES:
-            return _render_now(source, drop_title, deadline)
-        return _render_in_worker(source, drop_title, deadline)
+            return _render_now(source, drop_title, budget)
+        return _render_in_worker(source, drop_title, budget)
     except _OverBudget:
         log.warning("markdown render exceeded its %.3f s budget (%d bytes)", budget, size)
         shown = f"{budget:.1f} s" if budget >= 0.1 else f"{budget * 1000:g} ms"
@@ -126,16 +131,17 @@ def _check_size(source: str) -> int:
     return size
 
 
-def _render_in_worker(source: str, drop_title: str | None, deadline: float) -> Rendered:
+def _render_in_worker(source: str, drop_title: str | None, budget: float) -> Rendered:
     # A Python thread cannot be killed, so a timed-out worker runs on until it stops itself.
     # markdown-it is linear and the input is capped at 1 MiB, so that is bounded, but not by a
     # few seconds as one might hope: bracket-heavy text costs ~19 us per byte at MAX_NESTING
     # 40 (measured: 1 MiB of `![` takes 20 s, `[x][` 17 s). So the parser itself checks the
     # same deadline (`_deadline_*` rules) and gives up; the worker is free again within
     # milliseconds of the caller's 422, and two workers cannot be tied up for long.
-    future = _pool().submit(_render_now, source, drop_title, deadline)
+    future = _pool().submit(_render_now, source, drop_title, budget)
     try:
-        return future.result(timeout=max(0.0, deadline - time.perf_counter()))
+        # the budget is the renderer's CPU time; waiting (a queue, a busy machine) gets more
+        return future.result(timeout=budget * WAIT_FACTOR)
     except FutureTimeout:
         # If the render is still queued behind others, this stops it from ever starting.
         future.cancel()
@@ -153,7 +159,8 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
-def _render_now(source: str, drop_title: str | None, deadline: float) -> Rendered:
+def _render_now(source: str, drop_title: str | None, budget: float) -> Rendered:
+    deadline = _clock() + budget
     env: dict[str, Any] = {_DEADLINE: deadline}
     try:
         tokens = _md.parse(source, env)
@@ -164,7 +171,7 @@ def _render_now(source: str, drop_title: str | None, deadline: float) -> Rendere
         html = clean(_md.renderer.render(tokens, _md.options, env))
         # Rendering and cleaning are not interruptible; this keeps the answer consistent
         # with the budget when they are what pushed it over.
-        if time.perf_counter() > deadline:
+        if _clock() > deadline:
             raise _OverBudget
     except RecursionError:
         # Not expected thanks to MAX_NESTING; kept so that an unknown deep path is a 422.

@@ -218,3 +218,19 @@ def test_with_sections_keeps_every_other_byte():
     renamed = with_sections(out, "New: title", {"what_happened": "It happened."})
     assert "title: 'New: title'" in renamed or 'title: "New: title"' in renamed
     assert "## Lesson" not in renamed  # not sent, so emptied
+
+
+def test_a_read_only_token_and_a_stale_version_change_nothing(kb, app, people, audited):
+    from kb.accounts import services as accounts
+
+    doc_id = audited[0]
+    token = accounts.create_token(kb.db, "maria", name="read", scope="read")[1]
+    before = snapshot(kb)
+    client = app.test_client()
+    withdrawn = client.post(f"/api/projects/HARBOUR/review/lessons/{doc_id}/withdraw",
+                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert withdrawn.status_code == 403
+    stale = people["facilitator"].post(f"/api/projects/HARBOUR/review/lessons/{doc_id}/withdraw",
+                                        json={"version": 2})  # fmt: skip
+    assert stale.status_code == 409 and stale.json["error"]["details"]["current_version"] == 1
+    assert snapshot(kb) == before

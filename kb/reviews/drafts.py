@@ -186,6 +186,8 @@ def withdraw_draft(db: Database, project_key: str, doc_id: str, *, reason: objec
     with db.write() as s:
         held = _hold(s, project_key, doc_id, viewer, base_version=base_version, lock=True)
         why = f"Withdrawn from the review of {held.review.project_key} by {viewer.actor} "
+        # the revision's note then begins with workshop.WITHDRAWN_NOTE: how the page tells a
+        # withdrawn draft from a lesson a curator rejected
         why += f"({held.role})" + (f": {words}" if words else "")
         lifecycle.apply_transition(s, held.doc, "rejected", actor=viewer.actor, reason=why)
         done = held.doc.id

@@ -46,6 +46,8 @@ HEADINGS = dict(SECTIONS)
 #: a lesson is complete when these sections say something
 COMPLETE_NEEDS = ("what_happened", "lesson", "recommendation")
 TITLE_MAX, SECTION_MAX = 200, 20_000
+#: how the revision of a draft withdrawn from its review begins (kb.reviews.drafts)
+WITHDRAWN_NOTE = "Rejected: Withdrawn from the review of "
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
 
 
@@ -182,11 +184,8 @@ class Entry:
     doc: Document
     missing: list[str]
     markdown: str = ""
-
-    @property
-    def withdrawn(self) -> bool:
-        """Taken out of the review (kb.reviews.drafts): it needs nothing more."""
-        return self.doc.status == "rejected"
+    #: taken out of the review (kb.reviews.drafts): it needs nothing more
+    withdrawn: bool = False
 
     @property
     def complete(self) -> bool:
@@ -206,7 +205,7 @@ def missing_sections(markdown: str) -> list[str]:
 def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
     """The review's lessons the viewer may read, in the order they were recorded."""
     query = (
-        select(ReviewLesson, Document, DocumentRevision.markdown)
+        select(ReviewLesson, Document, DocumentRevision.markdown, DocumentRevision.message)
         .join(Document, Document.id == ReviewLesson.lesson_id)
         .join(DocumentRevision, (DocumentRevision.document_id == Document.id)
               & (DocumentRevision.number == Document.version))
@@ -214,7 +213,11 @@ def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
         .order_by(ReviewLesson.id)
     )  # fmt: skip
     with db.read() as s:
-        return [Entry(link, doc, missing_sections(md), md) for link, doc, md in s.execute(query)]
+        rows = s.execute(query).all()
+    # withdrawn: rejected by the review's own step, not by a curator after the submission
+    return [Entry(link, doc, missing_sections(md), md,
+                  doc.status == "rejected" and (note or "").startswith(WITHDRAWN_NOTE))
+            for link, doc, md, note in rows]  # fmt: skip
 
 
 @dataclass

@@ -138,6 +138,11 @@ def test_the_submit_that_dead_ended_now_succeeds(kb, people, audited):
     # a completed review's lessons are the curators' now
     late = pm.post(f"/api/projects/HARBOUR/review/lessons/{first}/withdraw")
     assert late.status_code == 409
+    # a curator rejecting a submitted lesson is not a withdrawal
+    lifecycle.transition_lesson(kb.db, first, "rejected", viewer=SYSTEM, reason="Not a lesson")
+    after = pm.get("/api/projects/HARBOUR/review").json
+    assert [x["withdrawn"] for x in after["lessons"]] == [False, True]
+    assert after["progress"]["summary"] == "2 lessons: 1 complete; 1 submitted, 1 withdrawn"
 
 
 def test_bad_edits_are_refused_whole(kb, people, audited):

@@ -60,6 +60,20 @@ def changeable(db: Database, viewer: Viewer, review: Review, docs: list[Document
     return {d.id for d in docs if d.status == "draft" and may_change(viewer, review, email, d)}
 
 
+def review_to_complete(db: Database, viewer: Viewer, doc: Document) -> str | None:
+    """The project key of the open review holding draft `doc` when this viewer may complete it
+    there (the lesson's page points to it), else None."""
+    if doc.type != "lesson" or doc.status != "draft" or viewer.is_anonymous:
+        return None
+    with db.read() as s:
+        review = s.scalar(select(Review).join(ReviewLesson, ReviewLesson.review_id == Review.id)
+                          .where(ReviewLesson.lesson_id == doc.id, Review.status == "open"))  # fmt: skip
+        email = email_of(s, viewer)
+    if review is None or not may_change(viewer, review, email, doc):
+        return None
+    return review.project_key
+
+
 def sections_of(markdown: str) -> dict[str, str]:
     """The text of each known section of a lesson, by field name."""
     _, body = frontmatter.split(markdown)

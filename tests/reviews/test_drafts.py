@@ -104,6 +104,10 @@ def test_who_may_complete_edit_and_withdraw_a_draft(kb, person, people, audited,
 
 def test_the_submit_that_dead_ended_now_succeeds(kb, people, audited):
     pm = people["facilitator"]
+    # the lesson's page points the facilitator to the review; someone else it does not
+    note = "complete or withdraw it on the review page"
+    assert note in pm.get(f"/lessons/{audited[0]}").get_data(as_text=True)
+    assert note not in people["contributor"].get(f"/lessons/{audited[0]}").get_data(as_text=True)
     refused = pm.post("/api/projects/HARBOUR/review/submit")
     assert (
         refused.status_code == 400 and "Complete these lessons" in refused.json["error"]["message"]

@@ -46,6 +46,11 @@ RULES: dict[tuple[str, str], str] = {
     ("web.submit_review", "POST"): READER,
     ("api.record_review_lesson", "POST"): READER,
     ("api.submit_review", "POST"): READER,
+    # a review's drafts: its facilitator and participants, the author, curators (kb.reviews.drafts)
+    ("web.edit_review_lesson", "POST"): READER,
+    ("web.withdraw_review_lesson", "POST"): READER,
+    ("api.edit_review_lesson", "PUT"): READER,
+    ("api.withdraw_review_lesson", "POST"): READER,
     ("api.list_project_briefings", "GET"): READER,
     # answering a briefing: contributors or its project manager, checked per briefing
     ("api.respond_to_briefing", "POST"): READER,

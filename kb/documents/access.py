@@ -33,6 +33,19 @@ def can_edit(viewer: Viewer, doc: Document) -> bool:
     return viewer.has_role("curator") or doc.created_by == viewer.username
 
 
+def can_change_draft(viewer: Viewer, doc: Document, *, named: bool) -> bool:
+    """Who may complete (its sections), edit or withdraw a draft that a workflow holds — a
+    review's lesson: those who may edit it anyway, and, while it is a draft, the people the
+    workflow names for it (`named`: the review's facilitator and participants, decided by
+    kb.reviews). Being named gives no right to read a restricted draft, nor to change its
+    front matter through the editor, nor anything once the draft is submitted."""
+    if can_edit(viewer, doc):
+        return True
+    if not named or doc.status != "draft" or viewer.is_anonymous or viewer.read_only:
+        return False
+    return can_read(viewer, doc)
+
+
 def readable(viewer: Viewer) -> ColumnElement[bool]:
     """The same rule as a SQL condition on Document, for lists and counts."""
     if viewer.all_access:

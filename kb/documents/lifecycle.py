@@ -2,7 +2,9 @@
 curator's queue is kb.documents.queue).
 
 draft → submitted → in_review → published → in_action → actioned → verified → archived, with
-rejected, merged (into another lesson) and reopened. Each transition writes a new revision
+rejected, merged (into another lesson) and reopened. A draft that a review holds is
+withdrawn by moving it to rejected: that step is the review's (kb.reviews.drafts decides who),
+so no one reaches it from here. Each transition writes a new revision
 whose front matter has the new `status:` (every other byte as it was), appends one event
 `org.pmo.kb.lesson.<verb>` and one audit entry — in one transaction.
 """
@@ -26,6 +28,8 @@ from kb.documents.vocabulary import STATUSES
 from kb.events.services import append_event
 
 CREATOR, CURATOR, CREATOR_OR_CURATOR = "creator", "curator", "creator or curator"
+#: a step only the workflow holding the lesson takes, with its own permission check
+REVIEW = "review's facilitator and participants, on the review page"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ def _table() -> dict[str, dict[str, Rule]]:
         t[state]["reopened"] = Rule(CURATOR, reason_required=True)
     t["reopened"]["in_review"] = Rule(CURATOR)
     t["rejected"]["draft"] = Rule(CREATOR)
+    t["draft"]["rejected"] = Rule(REVIEW, reason_required=True)  # withdrawn from its review
     for state in t:
         if state not in ("archived", "merged"):
             t[state]["merged"] = Rule(CURATOR)
@@ -85,6 +90,8 @@ def _may(viewer: Viewer, doc: Document, rule: Rule) -> bool:
         return curator
     if rule.who == CREATOR:
         return creator
+    if rule.who == REVIEW:
+        return False  # kb.reviews.drafts.withdraw_draft, through apply_transition
     return creator or curator
 
 

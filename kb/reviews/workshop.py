@@ -3,6 +3,8 @@ draft lessons of the review, see the progress, submit them all and complete the 
 
 Who may: the facilitator (the user whose e-mail is the review's facilitator), participants
 (by e-mail), contributors and curators record lessons; the facilitator or a curator submits.
+The facilitator and participants also complete, edit and withdraw every draft of the review,
+whoever drafted it (kb.reviews.drafts), so an audit's drafts never block the submission.
 Drafts are written through the documents service (revision, audit entry, event) together
 with their link to the review, in one transaction; submitting moves every draft of the
 review to `submitted` and completes the review, in one transaction.
@@ -44,6 +46,8 @@ HEADINGS = dict(SECTIONS)
 #: a lesson is complete when these sections say something
 COMPLETE_NEEDS = ("what_happened", "lesson", "recommendation")
 TITLE_MAX, SECTION_MAX = 200, 20_000
+#: how the revision of a draft withdrawn from its review begins (kb.reviews.drafts)
+WITHDRAWN_NOTE = "Rejected: Withdrawn from the review of "
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
 
 
@@ -135,12 +139,12 @@ def email_of(s: Session, viewer: Viewer) -> str | None:
     return s.scalar(select(User.email).where(User.username == viewer.username))
 
 
-def _same(a: str | None, b: str | None) -> bool:
+def same(a: str | None, b: str | None) -> bool:
     return bool(a and b) and a.strip().lower() == b.strip().lower()
 
 
 def is_facilitator(review: Review, email: str | None) -> bool:
-    return _same(review.facilitator, email)
+    return same(review.facilitator, email)
 
 
 def may_record(viewer: Viewer, review: Review, email: str | None) -> bool:
@@ -148,7 +152,7 @@ def may_record(viewer: Viewer, review: Review, email: str | None) -> bool:
         return False
     if viewer.has_role("contributor") or is_facilitator(review, email):
         return True
-    return any(_same(p, email) for p in review.participants or [])
+    return any(same(p, email) for p in review.participants or [])
 
 
 def may_submit(viewer: Viewer, review: Review, email: str | None) -> bool:
@@ -179,6 +183,9 @@ class Entry:
     link: ReviewLesson
     doc: Document
     missing: list[str]
+    markdown: str = ""
+    #: taken out of the review (kb.reviews.drafts): it needs nothing more
+    withdrawn: bool = False
 
     @property
     def complete(self) -> bool:
@@ -198,7 +205,7 @@ def missing_sections(markdown: str) -> list[str]:
 def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
     """The review's lessons the viewer may read, in the order they were recorded."""
     query = (
-        select(ReviewLesson, Document, DocumentRevision.markdown)
+        select(ReviewLesson, Document, DocumentRevision.markdown, DocumentRevision.message)
         .join(Document, Document.id == ReviewLesson.lesson_id)
         .join(DocumentRevision, (DocumentRevision.document_id == Document.id)
               & (DocumentRevision.number == Document.version))
@@ -206,7 +213,11 @@ def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
         .order_by(ReviewLesson.id)
     )  # fmt: skip
     with db.read() as s:
-        return [Entry(link, doc, missing_sections(md)) for link, doc, md in s.execute(query)]
+        rows = s.execute(query).all()
+    # withdrawn: rejected by the review's own step, not by a curator after the submission
+    return [Entry(link, doc, missing_sections(md), md,
+                  doc.status == "rejected" and (note or "").startswith(WITHDRAWN_NOTE))
+            for link, doc, md, note in rows]  # fmt: skip
 
 
 @dataclass
@@ -218,11 +229,13 @@ class Progress:
     drafts: int
     by_impact: dict[str, int]
     needs: list[str]
+    withdrawn: int = 0
 
     def as_dict(self) -> dict:
         return {"total": self.total, "complete": self.complete, "incomplete": self.incomplete,
                 "submitted": self.submitted, "drafts": self.drafts,
-                "by_impact": dict(self.by_impact), "summary": self.summary()}  # fmt: skip
+                "by_impact": dict(self.by_impact), "withdrawn": self.withdrawn,
+                "summary": self.summary()}  # fmt: skip
 
     def summary(self) -> str:
         """'3 lessons: 2 complete, 1 needs a recommendation; 0 submitted'."""
@@ -230,10 +243,13 @@ class Progress:
             return "No lessons recorded yet; 0 submitted"
         noun = "lesson" if self.total == 1 else "lessons"
         parts = [f"{self.complete} complete"] + self.needs
-        return f"{self.total} {noun}: {', '.join(parts)}; {self.submitted} submitted"
+        gone = f", {self.withdrawn} withdrawn" if self.withdrawn else ""
+        return f"{self.total} {noun}: {', '.join(parts)}; {self.submitted} submitted{gone}"
 
 
-def progress(items: list[Entry]) -> Progress:
+def progress(every: list[Entry]) -> Progress:
+    """Counts of the review's lessons; a withdrawn one counts as neither complete nor not."""
+    items = [i for i in every if not i.withdrawn]
     needs: dict[str, int] = {}
     for item in items:
         for heading in item.missing:
@@ -242,10 +258,10 @@ def progress(items: list[Entry]) -> Progress:
              for h, n in needs.items()]  # fmt: skip
     drafts = sum(1 for i in items if i.doc.status == "draft")
     return Progress(
-        total=len(items), complete=sum(1 for i in items if i.complete),
+        total=len(every), complete=sum(1 for i in items if i.complete),
         incomplete=sum(1 for i in items if not i.complete), submitted=len(items) - drafts,
         drafts=drafts, by_impact={k: sum(1 for i in items if i.link.impact == k) for k in IMPACTS},
-        needs=words,
+        needs=words, withdrawn=len(every) - len(items),
     )  # fmt: skip
 
 

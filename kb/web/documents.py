@@ -10,6 +10,7 @@ from kb.documents import vocabulary as v
 from kb.documents.models import Document
 from kb.projects import services as projects
 from kb.recurrence import services as recurrence
+from kb.reviews import drafts
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.web import bp
@@ -109,10 +110,11 @@ def document(folder: str, doc_id: str):
             may_merge = "merged" in lifecycle.allowed_transitions(viewer(), doc)
         recurrences = recurrence.recurrences(current().db, doc.id, viewer())[1]
     merged = references.merged_into(current().db, doc, viewer())
+    in_review = drafts.review_to_complete(current().db, viewer(), doc)
     return render_template(
         "document.html", folder=folder, doc=doc, revision=revision, related=related,
         project=project, similar=similar, may_merge=may_merge, recurrences=recurrences,
-        merged=merged, extra=references.visible_extra(doc, merged),
+        merged=merged, extra=references.visible_extra(doc, merged), in_review=in_review,
     )  # fmt: skip
 
 

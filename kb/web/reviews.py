@@ -6,14 +6,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from kb.context import current
-from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.core.errors import Conflict, Forbidden, KbError, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.documents.vocabulary import TOPICS
 from kb.projects import services as projects
+from kb.reviews import drafts, workshop
 from kb.reviews import services as reviews
-from kb.reviews import workshop
 from kb.security import viewer
 from kb.web import bp
+from kb.web.params import int_arg
 
 
 @bp.app_context_processor
@@ -41,6 +42,9 @@ def _page(review, *, status: int = 200, form: dict | None = None, problems: dict
         "review.html", review=review, project=projects.get_project(db, review.project_key),
         entries=entries, progress=workshop.progress(entries),
         may=workshop.rights(db, viewer(), review), topics=TOPICS,
+        changeable=drafts.changeable(db, viewer(), review, [e.doc for e in entries]),
+        edited=[(name, workshop.HEADINGS[name]) for name in drafts.EDITED],
+        sections_of=drafts.sections_of,
         sections=workshop.SECTIONS, labels=workshop.IMPACT_LABELS,
         overdue=review.status == "open" and today > review.due_on,
         days_late=(today - review.due_on).days, form=form or {}, problems=problems or {},
@@ -97,3 +101,48 @@ def submit_review(key: str):
     flash(f"Review of {done.project_key} submitted: {count} lesson{'s' if count != 1 else ''} "
           "went to the curators.", "success")  # fmt: skip
     return redirect(url_for("web.project_review", key=done.project_key), code=303)
+
+
+def _draft_failed(review, exc: KbError, values: dict | None = None):  # noqa: ANN001, ANN202
+    """The review page again, saying what went wrong (a 403 too: the page says who may); a
+    lesson the person may not read is a plain 404."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    problems = dict(exc.details.get("fields") or {}) if isinstance(exc, ValidationError) else {}
+    return _page(review, status=exc.status, form=values, problems=problems,
+                 error=f"The lesson was not changed: {exc.message}")  # fmt: skip
+
+
+@bp.post("/projects/<key>/review/lessons/<doc_id>")
+def edit_review_lesson(key: str, doc_id: str):
+    """The draft's form on the review page: its title, what happened, lesson, recommendation."""
+    review = _review_or_404(key)
+    form = request.form
+    sections = {name: form.get(name, "") for name in drafts.EDITED}
+    values = {"draft": doc_id, "title": form.get("title", ""), **sections}
+    try:
+        version = int_arg("version", 0, source=form)
+        if version < 1:
+            raise ValidationError("The form lost the version you edited; reload the page.",
+                                  field="version")  # fmt: skip
+        doc = drafts.edit_draft(current().db, review.project_key, doc_id, title=form.get("title", ""),
+                                sections=sections, base_version=version, viewer=viewer())  # fmt: skip
+    except KbError as exc:
+        return _draft_failed(review, exc, values)
+    flash(f"{doc.id} saved: {doc.title}.", "success")
+    return redirect(url_for("web.project_review", key=review.project_key) + f"#lesson-{doc.id}",
+                    code=303)  # fmt: skip
+
+
+@bp.post("/projects/<key>/review/lessons/<doc_id>/withdraw")
+def withdraw_review_lesson(key: str, doc_id: str):
+    review = _review_or_404(key)
+    try:
+        doc = drafts.withdraw_draft(current().db, review.project_key, doc_id,
+                                    reason=request.form.get("reason", ""),
+                                    base_version=int_arg("version", 0, source=request.form) or None,
+                                    viewer=viewer())  # fmt: skip
+    except KbError as exc:
+        return _draft_failed(review, exc)
+    flash(f"{doc.id} withdrawn from the review: {doc.title}.", "success")
+    return redirect(url_for("web.project_review", key=review.project_key) + "#progress", code=303)

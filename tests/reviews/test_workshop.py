@@ -129,7 +129,7 @@ def test_progress_counts_complete_and_incomplete_lessons(pm, kb):
     assert pm.post("/projects/HARBOUR/review/lessons", data=rough).status_code == 303
     body = pm.get("/api/projects/HARBOUR/review").json
     assert body["progress"] == {
-        "total": 3, "complete": 2, "incomplete": 1, "submitted": 0, "drafts": 3,
+        "total": 3, "complete": 2, "incomplete": 1, "submitted": 0, "drafts": 3, "withdrawn": 0,
         "by_impact": {"went_well": 1, "to_improve": 2},
         "summary": "3 lessons: 2 complete, 1 needs a recommendation; 0 submitted",
     }  # fmt: skip

@@ -47,6 +47,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.submit_review", "POST"): "reader",
     ("api.record_review_lesson", "POST"): "reader",
     ("api.submit_review", "POST"): "reader",
+    # a review's drafts: per-review and per-draft rules on top (tests/reviews/test_drafts.py)
+    ("web.edit_review_lesson", "POST"): "reader",
+    ("web.withdraw_review_lesson", "POST"): "reader",
+    ("api.edit_review_lesson", "PUT"): "reader",
+    ("api.withdraw_review_lesson", "POST"): "reader",
     ("api.list_project_briefings", "GET"): "reader",
     # contributors or the briefing's project manager (tests/briefings)
     ("api.respond_to_briefing", "POST"): "reader",

@@ -15,11 +15,11 @@ from kb.core.loop import Loop
 from kb.db import Database
 from kb.documents import references
 from kb.documents.projection import IndexProjection
-from kb.events import webhooks
-from kb.events.lanes import WorkerThreads
-from kb.events.producers import ensure_default_producer
-from kb.events.registry import Registry
-from kb.events.worker import Worker
+from kb.events.inbound.producers import ensure_default_producer
+from kb.events.jobs.lanes import WorkerThreads
+from kb.events.jobs.registry import Registry
+from kb.events.jobs.worker import Worker
+from kb.events.webhooks import delivery as webhooks
 from kb.notifications import handlers as notification_handlers
 from kb.processes import handlers as process_handlers
 from kb.projects import handlers as project_handlers
@@ -78,7 +78,7 @@ class Kb:
     follower: Loop
     registry: Registry
     worker: Worker
-    #: the kb lane's thread and the delivery threads (kb/events/lanes.py)
+    #: the kb lane's thread and the delivery threads (kb/events/jobs/lanes.py)
     worker_thread: WorkerThreads
 
     @classmethod

@@ -15,11 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.context import build_registry
-from kb.events import admin, subscriptions, webhooks
-from kb.events.models import HandlerRun
-from kb.events.registry import DELIVERY_LANE, KB_LANE, Registry
-from kb.events.services import append_event
-from kb.events.worker import Worker
+from kb.events.jobs import admin
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import DELIVERY_LANE, KB_LANE, Registry
+from kb.events.jobs.worker import Worker
+from kb.events.log.services import append_event
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
 from kb.reviews.models import Review
 
 

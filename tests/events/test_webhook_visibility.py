@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kb.documents import services as documents
-from kb.events import subscriptions
-from kb.events.dispatch import dispatch_new
-from kb.events.models import Event, HandlerRun
+from kb.events.jobs.dispatch import dispatch_new
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.webhooks import subscriptions
 
 
 def test_events_about_restricted_lessons_reach_only_owners_who_may_read_them(

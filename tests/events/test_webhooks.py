@@ -13,12 +13,15 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from kb.documents import services as documents
-from kb.events import subscriptions, webhooks
-from kb.events.models import DeliveryAttempt, Event, HandlerRun
-from kb.events.registry import Cancelled, GiveUp
-from kb.events.services import append_event
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import Cancelled, GiveUp
+from kb.events.jobs.worker import Worker
+from kb.events.log.models import Event
+from kb.events.log.services import append_event
 from kb.events.signing import new_secret
-from kb.events.worker import Worker
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import DeliveryAttempt
 
 
 class Receiver:

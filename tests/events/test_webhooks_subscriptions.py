@@ -11,9 +11,13 @@ from standardwebhooks import Webhook
 
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import utcnow
-from kb.events import signing, subscriptions, webhooks
-from kb.events.models import DeliveryAttempt, Event, HandlerRun
-from kb.events.services import append_event, lock_log
+from kb.events import signing
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.log.services import append_event, lock_log
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import DeliveryAttempt
 
 
 def kb_event(kb, name: str) -> Event:

@@ -18,9 +18,10 @@ from kb.context import build_registry
 from kb.core.time import utcnow
 from kb.documents import lifecycle
 from kb.documents import services as documents
-from kb.events import admin
-from kb.events.models import Event, HandlerRun
-from kb.events.services import append_event, lock_log
+from kb.events.jobs import admin
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.log.services import append_event, lock_log
 from kb.notifications.mail import MailSettings, send_mail
 from kb.notifications.models import Notification, SentMail
 

@@ -7,9 +7,10 @@ import socket
 
 import pytest
 
-from kb.events import subscriptions, webhooks
-from kb.events.models import HandlerRun
-from kb.events.services import append_event
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.services import append_event
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
 
 FORM = {"name": "BI warehouse", "url": "https://bi.example.org/hooks/kb",
         "types": "org.pmo.kb.lesson.*\r\norg.pmo.kb.review.opened"}  # fmt: skip

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 from kb.config import Config
 from kb.core.time import as_utc, stamp, utcnow
 from kb.db import Database
-from kb.events import subscriptions
-from kb.events.models import DeliveryAttempt, Event, HandlerRun, Subscription
-from kb.events.posting import post
-from kb.events.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, Registry
-from kb.events.services import KB_SOURCE
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, Registry
+from kb.events.log.models import Event
+from kb.events.log.services import KB_SOURCE
 from kb.events.signing import sign
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import DeliveryAttempt, Subscription
+from kb.events.webhooks.posting import post
 
 log = logging.getLogger(__name__)
 

@@ -266,10 +266,10 @@ def test_a_refused_address_is_retried_without_mailing_the_others_twice(kb, perso
     assert len(inbox(kb)) == 3  # the inbox never depended on the mail
 
 
-def test_without_an_smtp_host_there_is_no_mail_handler(config):
-    names = set(build_registry(dataclasses.replace(config, SMTP_HOST="")).handlers)
+def test_without_an_smtp_host_there_is_no_mail_handler(kb, config):
+    names = set(build_registry(dataclasses.replace(config, SMTP_HOST=""), kb.db).handlers)
     assert "notifications.inbox" in names and "notifications.mail" not in names
-    assert "notifications.mail" in build_registry(config).handlers
+    assert "notifications.mail" in build_registry(config, kb.db).handlers
 
 
 def test_links_are_paths_without_a_base_url():

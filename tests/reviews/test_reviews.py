@@ -234,7 +234,7 @@ def test_the_due_date_follows_the_setting(kb):
     with kb.db.write() as s:
         lock_log(s)
         s.add(closed_event("ORION", processModels=[]))
-    Worker(kb.db, build_registry(Config(REVIEW_DUE_DAYS=10))).run_pending()
+    Worker(kb.db, build_registry(Config(REVIEW_DUE_DAYS=10), kb.db)).run_pending()
     assert reviews.get_review(kb.db, "ORION").due_on == date(2026, 10, 12)
 
 

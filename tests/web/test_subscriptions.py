@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from kb.context import subscriber_rules
 from kb.events.jobs.models import HandlerRun
 from kb.events.log.services import append_event
 from kb.events.webhooks import delivery as webhooks
@@ -95,7 +96,7 @@ def test_the_page_shows_the_delivery_log(client, kb):
         run = HandlerRun(event_seq=event.seq, handler=f"webhook:{sub.id}", status="running")
         s.add(run)
     with pytest.raises(webhooks.DeliveryFailed):
-        webhooks.deliver(kb.db, run, event, timeout=5)
+        webhooks.deliver(kb.db, run, event, rules=subscriber_rules(kb.db), timeout=5)
 
     html = client.get(f"/admin/subscriptions/{sub.id}").get_data(as_text=True)
     log = html[html.index("Delivery log") :]

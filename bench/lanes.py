@@ -25,9 +25,10 @@ from sqlalchemy import func, select
 
 from kb import create_app
 from kb.config import Config
-from kb.events import cloudevents, subscriptions
-from kb.events.ingest import ingest
-from kb.events.models import HandlerRun
+from kb.events.inbound import cloudevents
+from kb.events.inbound.ingest import ingest
+from kb.events.jobs.models import HandlerRun
+from kb.events.webhooks import subscriptions
 from kb.migrate import upgrade
 from kb.reviews.models import Review
 

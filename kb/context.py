@@ -15,11 +15,11 @@ from kb.core.loop import Loop
 from kb.db import Database
 from kb.documents import references
 from kb.documents.projection import IndexProjection
-from kb.events import webhooks
-from kb.events.lanes import WorkerThreads
-from kb.events.producers import ensure_default_producer
-from kb.events.registry import Registry
-from kb.events.worker import Worker
+from kb.events.inbound.producers import ensure_default_producer
+from kb.events.jobs.lanes import WorkerThreads
+from kb.events.jobs.registry import Registry
+from kb.events.jobs.worker import Worker
+from kb.events.webhooks import delivery as webhooks
 from kb.notifications import handlers as notification_handlers
 from kb.processes import handlers as process_handlers
 from kb.projects import handlers as project_handlers
@@ -55,9 +55,14 @@ def subscriber_may_read(db: Database):  # noqa: ANN201
     return lambda event, subscription: view(event, subscription) is not None
 
 
-def build_registry(config: Config, index: SearchIndex | None = None) -> Registry:
+def subscriber_rules(db: Database) -> webhooks.Rules:
+    """What each webhook subscription's owner may read: the rules every delivery needs."""
+    return webhooks.Rules(visible=subscriber_may_read(db), payload=subscriber_view(db))
+
+
+def build_registry(config: Config, db: Database, index: SearchIndex | None = None) -> Registry:
     """Every built-in handler; domains register their own (briefings search `index`: without
-    one they recommend nothing)."""
+    one they recommend nothing; webhooks read `db` for what each subscriber may read)."""
     registry = Registry()
     project_handlers.register(registry, config)
     review_handlers.register(registry, config)
@@ -65,7 +70,7 @@ def build_registry(config: Config, index: SearchIndex | None = None) -> Registry
     recurrence_handlers.register(registry, config, index)
     notification_handlers.register(registry, config)
     process_handlers.register(registry, config)
-    webhooks.register(registry, config)
+    webhooks.register(registry, config, subscriber_rules(db))
     return registry
 
 
@@ -78,7 +83,7 @@ class Kb:
     follower: Loop
     registry: Registry
     worker: Worker
-    #: the kb lane's thread and the delivery threads (kb/events/lanes.py)
+    #: the kb lane's thread and the delivery threads (kb/events/jobs/lanes.py)
     worker_thread: WorkerThreads
 
     @classmethod
@@ -88,9 +93,7 @@ class Kb:
         projection = IndexProjection(db, index)
         # settle: a burst of commits becomes one index commit / one worker pass
         follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL, settle=0.05)
-        registry = build_registry(config, index)
-        webhooks.visibility_rule = subscriber_may_read(db)
-        webhooks.payload_rule = subscriber_view(db)
+        registry = build_registry(config, db, index)
         worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
         worker.periodic.append(lambda now: sweep_overdue(db, now))
         worker_thread = WorkerThreads(

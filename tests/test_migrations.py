@@ -8,7 +8,10 @@ from sqlalchemy import create_engine
 
 from kb.db import Base
 from kb.documents import models as _documents  # noqa: F401
-from kb.events import models as _events  # noqa: F401
+from kb.events.inbound import models as _inbound  # noqa: F401
+from kb.events.jobs import models as _jobs  # noqa: F401
+from kb.events.log import models as _log  # noqa: F401
+from kb.events.webhooks import models as _webhooks  # noqa: F401
 from kb.projects import models as _projects  # noqa: F401
 
 

@@ -23,7 +23,7 @@ from kb.db import Database
 from kb.documents import lifecycle
 from kb.documents import services as documents
 from kb.documents.models import Document
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 
 #: lesson statuses that take new actions
 OPEN_FOR_ACTIONS = ("published", "in_action")

@@ -7,7 +7,7 @@ from flask import request
 
 from kb.api import bp, openapi
 from kb.context import current
-from kb.events import admin
+from kb.events.jobs import admin
 from kb.params import SEQ_MAX, int_arg
 
 

@@ -12,7 +12,7 @@ from flask import current_app, request
 from kb.api import bp, openapi
 from kb.context import current
 from kb.core.errors import TooLarge
-from kb.events import cloudevents, ingest, producers
+from kb.events.inbound import cloudevents, ingest, producers
 
 #: a request body may be at most this big (the app-wide MAX_CONTENT_LENGTH is larger)
 MAX_BODY = 256 * 1024

@@ -13,8 +13,9 @@ from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import iso
-from kb.events import subscriptions, webhooks
-from kb.events.models import Subscription
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import Subscription
 from kb.params import int_arg
 from kb.security import viewer
 

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from kb.briefings import services
 from kb.config import Config
-from kb.events.models import Event
-from kb.events.registry import Handler, Registry
+from kb.events.jobs.registry import Handler, Registry
+from kb.events.log.models import Event
 from kb.search import SearchIndex
 
 

@@ -21,7 +21,7 @@ from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 from kb.projects.models import Project
 from kb.search import QueryError, SearchIndex
 

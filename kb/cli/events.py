@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import click
 
-from kb.events import admin
-from kb.events.lanes import WorkerThreads
+from kb.events.jobs import admin
+from kb.events.jobs.lanes import WorkerThreads
 
 
 def _opened():

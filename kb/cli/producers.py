@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from kb.core.errors import KbError
-from kb.events import producers as service
+from kb.events.inbound import producers as service
 
 
 def _opened():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kb.core.errors import KbError
-from kb.events import subscriptions as subs
+from kb.events.webhooks import subscriptions as subs
 
 
 def _opened():  # noqa: ANN202

@@ -25,7 +25,7 @@ from kb.documents import access, references, services
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.vocabulary import STATUSES
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 
 CREATOR, CURATOR, CREATOR_OR_CURATOR = "creator", "curator", "creator or curator"
 #: a step only the workflow holding the lesson takes, with its own permission check

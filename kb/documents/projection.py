@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from kb.db import Database
 from kb.documents.models import Document, DocumentRevision
-from kb.events.models import Event
-from kb.events.services import last_seq
+from kb.events.log.models import Event
+from kb.events.log.services import last_seq
 from kb.projects.models import Project
 from kb.search import IndexDoc, SearchIndex
 

@@ -32,7 +32,7 @@ from kb.documents.queries import (  # noqa: E402, F401
     project_summaries,
 )
 from kb.documents.records import Record, parse_record
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 from kb.markdown import Rendered, frontmatter, render
 from kb.projects import services as projects
 

@@ -7,7 +7,10 @@ from kb.actions import models as _actions  # noqa: F401
 from kb.briefings import models as _briefings  # noqa: F401
 from kb.db import Base, make_engine
 from kb.documents import models as _documents  # noqa: F401  (register tables)
-from kb.events import models as _events  # noqa: F401
+from kb.events.inbound import models as _inbound  # noqa: F401
+from kb.events.jobs import models as _jobs  # noqa: F401
+from kb.events.log import models as _log  # noqa: F401
+from kb.events.webhooks import models as _webhooks  # noqa: F401
 from kb.notifications import models as _notifications  # noqa: F401
 from kb.processes import models as _processes  # noqa: F401
 from kb.projects import models as _projects  # noqa: F401

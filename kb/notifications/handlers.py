@@ -9,9 +9,9 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from kb.config import Config
-from kb.events.models import Event
-from kb.events.registry import DELIVERY_LANE, Handler, Registry
-from kb.events.services import KB_TYPE_PREFIX
+from kb.events.jobs.registry import DELIVERY_LANE, Handler, Registry
+from kb.events.log.models import Event
+from kb.events.log.services import KB_TYPE_PREFIX
 from kb.notifications.mail import MailSettings, send_mail
 from kb.notifications.recipients import TYPES
 from kb.notifications.services import write_inbox

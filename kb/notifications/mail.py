@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from kb.config import Config
 from kb.db import Database
-from kb.events.models import Event, HandlerRun
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
 from kb.notifications.models import SentMail
 from kb.notifications.recipients import Message, recipients
 from kb.notifications.services import insert_ignoring_duplicates

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
 from kb.db import Base, UTCDateTime
-from kb.events.models import SeqType
+from kb.events.log.models import SeqType
 
 
 class Notification(Base):

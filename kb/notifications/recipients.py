@@ -21,8 +21,8 @@ from kb.accounts.models import User
 from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.documents import access, references
 from kb.documents.models import Document
-from kb.events.models import Event
-from kb.events.services import KB_SOURCE, KB_TYPE_PREFIX
+from kb.events.log.models import Event
+from kb.events.log.services import KB_SOURCE, KB_TYPE_PREFIX
 
 TITLE_MAX, LINK_MAX = 200, 300
 #: one plain address: nothing that could add a recipient or a header to a mail

@@ -14,7 +14,7 @@ from kb.accounts.services import audit
 from kb.core.errors import Forbidden, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.models import Event
+from kb.events.log.models import Event
 from kb.notifications.models import Notification
 from kb.notifications.recipients import recipients
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from kb.config import Config
-from kb.events.models import Event
-from kb.events.registry import Handler, Registry
+from kb.events.jobs.registry import Handler, Registry
+from kb.events.log.models import Event
 from kb.processes import services
 
 

@@ -26,7 +26,7 @@ from kb.documents import access
 from kb.documents import services as documents
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.models import Document, DocumentRevision
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 from kb.markdown import frontmatter
 from kb.processes.models import ProcessChange
 from kb.reviews.models import Task

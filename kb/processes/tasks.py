@@ -14,7 +14,7 @@ from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import iso, utcnow
 from kb.db import Database
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 from kb.reviews.models import Task
 
 #: the kinds kb makes today, in the order the task page shows them (others follow)

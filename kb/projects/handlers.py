@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from kb.config import Config
 from kb.core.time import day_of
-from kb.events.models import Event
-from kb.events.registry import Handler, Registry
+from kb.events.jobs.registry import Handler, Registry
+from kb.events.log.models import Event
 from kb.projects import services
 from kb.projects.models import Project
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from kb.core.errors import ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 from kb.markdown import frontmatter
 from kb.projects.models import Project
 

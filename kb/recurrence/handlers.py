@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from kb.config import Config
-from kb.events.models import Event
-from kb.events.registry import Handler, Registry
-from kb.events.services import KB_TYPE_PREFIX
+from kb.events.jobs.registry import Handler, Registry
+from kb.events.log.models import Event
+from kb.events.log.services import KB_TYPE_PREFIX
 from kb.recurrence import services
 from kb.search import SearchIndex
 

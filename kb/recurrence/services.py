@@ -17,7 +17,7 @@ from kb.db import Database
 from kb.documents import access, references
 from kb.documents.lifecycle import apply_transition
 from kb.documents.models import Document
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 from kb.recurrence.models import LessonRecurrence
 from kb.recurrence.similarity import THRESHOLD, Similar, similar_lessons
 from kb.search import SearchIndex

@@ -36,10 +36,10 @@ from kb.documents import access, lifecycle
 from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.documents.vocabulary import PRIORITIES
-from kb.events.catalogue import project_key
-from kb.events.models import Event
-from kb.events.registry import Handler, Registry
-from kb.events.services import append_event
+from kb.events.inbound.catalogue import project_key
+from kb.events.jobs.registry import Handler, Registry
+from kb.events.log.models import Event
+from kb.events.log.services import append_event
 from kb.markdown import frontmatter
 from kb.projects.models import Project
 from kb.reviews.models import Review, ReviewLesson, Task

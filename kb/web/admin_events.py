@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from kb.context import current
-from kb.events import admin
+from kb.events.jobs import admin
 from kb.params import SEQ_MAX, int_arg
 from kb.web import bp
 

@@ -12,8 +12,8 @@ from flask import flash, make_response, redirect, render_template, request, url_
 
 from kb.context import current
 from kb.core.errors import KbError, NotFound
-from kb.events import producers
-from kb.events.models import Producer
+from kb.events.inbound import producers
+from kb.events.inbound.models import Producer
 from kb.web import bp
 
 

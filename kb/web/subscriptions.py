@@ -14,7 +14,8 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 
 from kb.context import current
 from kb.core.errors import KbError, NotFound
-from kb.events import subscriptions, webhooks
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
 from kb.security import viewer
 from kb.web import bp
 

@@ -11,7 +11,7 @@ from kb.actions import models as _models  # noqa: F401  (the table is truncated 
 from kb.actions import services as actions
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.documents import services
-from kb.events.models import Event
+from kb.events.log.models import Event
 
 CURATOR = Viewer("cora", "curator")
 READER = Viewer("rita", "reader")

@@ -15,8 +15,8 @@ from kb.accounts import services as accounts
 from kb.briefings import services as briefings
 from kb.briefings.models import Briefing, BriefingItem
 from kb.core.time import utcnow
-from kb.events.models import Event
-from kb.events.services import lock_log
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 
 PASSWORD = "correct horse battery"
 

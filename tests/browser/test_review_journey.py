@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from kb.accounts import services as accounts
 from kb.core.time import utcnow
-from kb.events.models import Event
-from kb.events.services import lock_log
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 
 from .live import EDITOR
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kb.documents import services
-from kb.events.services import last_seq
+from kb.events.log.services import last_seq
 from kb.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from kb import create_app
 from kb.cli import main
 from kb.config import Config
-from kb.events.producers import new_secret
+from kb.events.inbound.producers import new_secret
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 

@@ -13,7 +13,7 @@ from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.documents import lifecycle, queue, services
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.lifecycle import transition_lesson
-from kb.events.models import Event
+from kb.events.log.models import Event
 from kb.markdown import frontmatter
 
 CURATOR = Viewer("cora", "curator")

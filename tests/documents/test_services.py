@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from kb.core.errors import Conflict, NotFound, TooLarge, ValidationError
 from kb.documents import services
 from kb.documents.models import Document, DocumentRevision
-from kb.events.models import Event
+from kb.events.log.models import Event
 from kb.projects.models import Project
 
 

@@ -20,8 +20,8 @@ from kb.documents import lifecycle
 from kb.documents import services as documents
 from kb.documents.models import DocumentRevision
 from kb.documents.transfer import import_tree
-from kb.events.models import Event
-from kb.events.producers import create_producer
+from kb.events.inbound.producers import create_producer
+from kb.events.log.models import Event
 from kb.notifications.models import Notification, SentMail
 from kb.reviews.models import Review, Task
 

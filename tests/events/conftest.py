@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from kb.events import producers
+from kb.events.inbound import producers
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"

@@ -18,8 +18,9 @@ from kb.config import Config
 from kb.context import Kb
 from kb.core.time import utcnow
 from kb.documents import services
-from kb.events.models import Event, HandlerRun
-from kb.events.services import lock_log
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 from kb.projects.models import Project
 
 KB = Path(sys.executable).with_name("kb")
@@ -64,7 +65,7 @@ def test_project_events_keep_the_register(kb):
     assert kb_events == ["org.pmo.kb.project.created", "org.pmo.kb.project.updated",
                          "org.pmo.kb.project.updated"]  # fmt: skip
     # the same events acted on again change nothing
-    from kb.events import admin
+    from kb.events.jobs import admin
 
     admin.replay(kb.db, kb.registry, from_seq=1)
     kb.worker.run_pending()

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.core.errors import KbError
-from kb.events import cloudevents
+from kb.events.inbound import cloudevents
 
 PROPERTY = settings(max_examples=400, deadline=None, derandomize=True, database=None)
 

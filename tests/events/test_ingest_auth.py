@@ -8,8 +8,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from kb.events import producers
-from kb.events.models import Event, Producer
+from kb.events.inbound import producers
+from kb.events.inbound.models import Producer
+from kb.events.log.models import Event
 
 STRUCTURED = "application/cloudevents+json"
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from kb.events import catalogue
+from kb.events.inbound import catalogue
 
 BATCH = "application/cloudevents-batch+json"
 JUNK = [

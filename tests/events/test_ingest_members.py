@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from kb.events.models import Event
+from kb.events.log.models import Event
 
 BATCH = "application/cloudevents-batch+json"
 BINARY = {"ce-id": "b-1", "ce-source": "urn:pmo:jira:acme", "ce-specversion": "1.0",

@@ -11,7 +11,7 @@ from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
-from kb.events.models import Event
+from kb.events.log.models import Event
 
 BATCH = "application/cloudevents-batch+json"
 

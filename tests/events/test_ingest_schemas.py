@@ -10,8 +10,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
-from kb.events import catalogue
-from kb.events.models import Event
+from kb.events.inbound import catalogue
+from kb.events.log.models import Event
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 BATCH = "application/cloudevents-batch+json"

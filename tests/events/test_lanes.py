@@ -14,12 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import func, select
 
-from kb.context import build_registry
-from kb.events import admin, subscriptions, webhooks
-from kb.events.models import HandlerRun
-from kb.events.registry import DELIVERY_LANE, KB_LANE, Registry
-from kb.events.services import append_event
-from kb.events.worker import Worker
+from kb.context import build_registry, subscriber_rules
+from kb.events.jobs import admin
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import DELIVERY_LANE, KB_LANE, Registry
+from kb.events.jobs.worker import Worker
+from kb.events.log.services import append_event
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
 from kb.reviews.models import Review
 
 
@@ -287,7 +289,7 @@ def test_an_attempt_takes_the_timeout_in_all_even_from_a_trickling_receiver(kb, 
     sub, _ = subscriptions.create_subscription(kb.db, name="A", url=silent.url)
     kb_event(kb)
     registry = Registry()
-    webhooks.register(registry, replace(config, WEBHOOK_TIMEOUT=1.0))
+    webhooks.register(registry, replace(config, WEBHOOK_TIMEOUT=1.0), subscriber_rules(kb.db))
     worker = Worker(kb.db, registry)
     worker.run_kb_lane()
     started = time.monotonic()
@@ -298,7 +300,7 @@ def test_an_attempt_takes_the_timeout_in_all_even_from_a_trickling_receiver(kb, 
 
 
 def test_e_mail_runs_in_the_delivery_lane_counted_by_its_server(kb, config):
-    registry = build_registry(replace(config, SMTP_HOST="127.0.0.1"))
+    registry = build_registry(replace(config, SMTP_HOST="127.0.0.1"), kb.db)
     mail = registry.resolve("notifications.mail")
     assert mail.lane == DELIVERY_LANE and mail.receiver(None, mail.name) == "127.0.0.1"
     assert registry.resolve("webhook:7").lane == DELIVERY_LANE

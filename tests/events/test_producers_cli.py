@@ -7,7 +7,7 @@ import re
 import pytest
 
 from kb.cli import main
-from kb.events import producers
+from kb.events.inbound import producers
 
 
 def test_add_prints_secret_and_token_once(kb, runner):

@@ -12,13 +12,17 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
+from kb.context import subscriber_rules
 from kb.documents import services as documents
-from kb.events import subscriptions, webhooks
-from kb.events.models import DeliveryAttempt, Event, HandlerRun
-from kb.events.registry import Cancelled, GiveUp
-from kb.events.services import append_event
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import Cancelled, GiveUp
+from kb.events.jobs.worker import Worker
+from kb.events.log.models import Event
+from kb.events.log.services import append_event
 from kb.events.signing import new_secret
-from kb.events.worker import Worker
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import DeliveryAttempt
 
 
 class Receiver:
@@ -107,7 +111,7 @@ def verified(request: dict, secret: str) -> dict:
 def test_deliver_posts_a_signed_structured_cloudevent(kb, receiver):
     sub, secret = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url, types=[])
     event = kb_event(kb, note="Ünïcode ✓")
-    webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+    webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
 
     [request] = receiver.requests
     assert request["method"] == "POST" and request["path"] == "/hooks/kb"
@@ -143,7 +147,7 @@ def test_extension_attributes_are_delivered_and_core_ones_are_not_overridden(kb,
         row = s.get(Event, event.seq)
         row.attributes = {"dataschema": "urn:pmo:schema:x:1", "traceparent": "00-ab", "id": "evil"}
         event = row
-    webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+    webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
     body = verified(receiver.requests[0], secret)
     assert body["dataschema"] == "urn:pmo:schema:x:1" and body["traceparent"] == "00-ab"
     assert body["id"] == event.event_id
@@ -154,7 +158,7 @@ def test_a_500_is_a_failed_attempt_to_retry_and_is_logged(kb, receiver):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url)
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="HTTP 500"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
     [attempt] = attempts(kb, sub)
     assert attempt.status_code == 500
     assert attempt.error.startswith("HTTP 500 Internal Server Error: database down")
@@ -170,7 +174,7 @@ def test_410_gone_disables_the_subscription_and_gives_up(kb, receiver):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url)
     event = kb_event(kb)
     with pytest.raises(GiveUp, match="410 Gone"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
     after = subscriptions.get_subscription(kb.db, sub.id)
     assert not after.is_active
     assert after.disabled_reason.startswith(f"410 Gone from {receiver.url} at ")
@@ -183,7 +187,7 @@ def test_redirects_are_not_followed(kb, receiver, status):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url)
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="not followed"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
     assert [r["path"] for r in receiver.requests] == ["/hooks/kb"]
     [attempt] = attempts(kb, sub)
     assert attempt.status_code == status and "/elsewhere" in attempt.error
@@ -195,7 +199,7 @@ def test_a_slow_receiver_times_out(kb, receiver):
     event = kb_event(kb)
     started = time.monotonic()
     with pytest.raises(webhooks.DeliveryFailed, match="no answer within 0.5 s"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=0.5)
+        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=0.5)
     assert time.monotonic() - started < 5
     [attempt] = attempts(kb, sub)
     assert attempt.status_code is None and attempt.duration_ms >= 400
@@ -208,7 +212,7 @@ def test_connection_refused_is_a_failed_attempt(kb):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=url)
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="connection refused"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
     assert attempts(kb, sub)[0].error == "connection refused"
 
 
@@ -219,7 +223,7 @@ def test_a_tls_failure_is_a_failed_attempt(kb, receiver):
     )
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="TLS"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
     assert attempts(kb, sub)[0].error.startswith("TLS: ")
 
 
@@ -229,9 +233,9 @@ def test_nothing_is_sent_to_an_inactive_or_narrowed_subscription(kb, receiver):
     run = run_for(kb, event, sub)
     subscriptions.deactivate_subscription(kb.db, sub.id)
     with pytest.raises(Cancelled, match="disabled"):
-        webhooks.deliver(kb.db, run, event, timeout=5)
+        webhooks.deliver(kb.db, run, event, rules=subscriber_rules(kb.db), timeout=5)
     subscriptions.update_subscription(kb.db, sub.id, is_active=True, types=["org.pmo.kb.review.*"])
-    webhooks.deliver(kb.db, run, event, timeout=5)
+    webhooks.deliver(kb.db, run, event, rules=subscriber_rules(kb.db), timeout=5)
     assert receiver.requests == [] and attempts(kb, sub) == []
 
 
@@ -240,7 +244,7 @@ def test_a_rotated_secret_signs_the_next_attempt(kb, receiver):
     _, new = subscriptions.rotate_secret(kb.db, sub.id)
     assert new != old and new.startswith("whsec_")
     event = kb_event(kb)
-    webhooks.deliver(kb.db, run_for(kb, event, sub), event, timeout=5)
+    webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
     assert verified(receiver.requests[0], new)["id"] == event.event_id
     with pytest.raises(Exception, match="signature"):
         verified(receiver.requests[0], old)
@@ -321,5 +325,6 @@ def test_the_registered_handler_uses_the_schedule_and_the_configured_timeout(kb,
     assert handler is not None and handler.is_prefix and not handler.transactional
     assert handler.schedule == (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
     assert handler.max_attempts == 10
-    assert handler.fn.keywords == {"timeout": config.WEBHOOK_TIMEOUT}
-    assert webhooks.fanout in kb.registry.fanouts
+    assert handler.fn.keywords["timeout"] == config.WEBHOOK_TIMEOUT
+    assert isinstance(handler.fn.keywords["rules"], webhooks.Rules)
+    assert [f.func for f in kb.registry.fanouts if getattr(f, "func", None) is webhooks.fanout]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from kb.cli.subscriptions import subscriptions as cli
-from kb.events import subscriptions
-from kb.events.models import DeliveryAttempt, HandlerRun
-from kb.events.services import append_event
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.services import append_event
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import DeliveryAttempt
 
 NEW = {"name": "BI", "url": "https://bi.example.org/hooks/kb", "types": ["org.pmo.kb.lesson.*"]}
 

@@ -9,11 +9,16 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
+from kb.context import subscriber_rules
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import utcnow
-from kb.events import signing, subscriptions, webhooks
-from kb.events.models import DeliveryAttempt, Event, HandlerRun
-from kb.events.services import append_event, lock_log
+from kb.events import signing
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.log.services import append_event, lock_log
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import DeliveryAttempt
 
 
 def kb_event(kb, name: str) -> Event:
@@ -33,7 +38,7 @@ def inbound_event(kb, type_: str = "org.pmo.kb.lesson.published", *, ignored=Fal
 
 def fanned(kb, event: Event) -> list[str]:
     with kb.db.read() as s:
-        return webhooks.fanout(s, event)
+        return webhooks.fanout(s, event, rules=subscriber_rules(kb.db))
 
 
 # --- secrets and signatures ------------------------------------------------------------------
@@ -192,12 +197,12 @@ def test_fanout_skips_inactive_subscriptions_inbound_and_ignored_events(kb):
     assert fanned(kb, own_ignored) == []
 
 
-def test_fanout_asks_the_visibility_hook(kb, monkeypatch):
+def test_fanout_asks_the_visibility_rule(kb):
     sub, _ = subscriptions.create_subscription(kb.db, name="all", url="https://a.example/")
     event = kb_event(kb, "lesson.published")
-    monkeypatch.setattr(webhooks, "visible_to_subscription", lambda e, s: False)
-    assert fanned(kb, event) == []
-    monkeypatch.undo()
+    hidden = webhooks.Rules(visible=lambda e, s: False, payload=lambda e, s: e.data)
+    with kb.db.read() as s:
+        assert webhooks.fanout(s, event, rules=hidden) == []
     assert fanned(kb, event) == [f"webhook:{sub.id}"]
 
 

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select, text
 
 from kb.core.time import utcnow
-from kb.events import admin
-from kb.events.dispatch import dispatch_new
-from kb.events.models import Event, HandlerRun
-from kb.events.registry import GiveUp, Handler, Registry
-from kb.events.services import lock_log
-from kb.events.worker import Worker
+from kb.events.jobs import admin
+from kb.events.jobs.dispatch import dispatch_new
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import GiveUp, Handler, Registry
+from kb.events.jobs.worker import Worker
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 
 
 def add_events(kb, n: int, *, type_="org.test.thing.happened", partition=None) -> list[int]:

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from kb.accounts import services as accounts
-from kb.events.services import append_event
+from kb.events.log.services import append_event
 
 BASE_URL = "https://kb.example.org"
 

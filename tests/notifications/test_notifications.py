@@ -18,9 +18,10 @@ from kb.context import build_registry
 from kb.core.time import utcnow
 from kb.documents import lifecycle
 from kb.documents import services as documents
-from kb.events import admin
-from kb.events.models import Event, HandlerRun
-from kb.events.services import append_event, lock_log
+from kb.events.jobs import admin
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.log.services import append_event, lock_log
 from kb.notifications.mail import MailSettings, send_mail
 from kb.notifications.models import Notification, SentMail
 
@@ -265,10 +266,10 @@ def test_a_refused_address_is_retried_without_mailing_the_others_twice(kb, perso
     assert len(inbox(kb)) == 3  # the inbox never depended on the mail
 
 
-def test_without_an_smtp_host_there_is_no_mail_handler(config):
-    names = set(build_registry(dataclasses.replace(config, SMTP_HOST="")).handlers)
+def test_without_an_smtp_host_there_is_no_mail_handler(kb, config):
+    names = set(build_registry(dataclasses.replace(config, SMTP_HOST=""), kb.db).handlers)
     assert "notifications.inbox" in names and "notifications.mail" not in names
-    assert "notifications.mail" in build_registry(config).handlers
+    assert "notifications.mail" in build_registry(config, kb.db).handlers
 
 
 def test_links_are_paths_without_a_base_url():

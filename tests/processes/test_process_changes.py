@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from kb.accounts.viewer import Viewer
 from kb.actions import services as actions
 from kb.documents import services as documents
-from kb.events.models import Event
-from kb.events.services import lock_log
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 from kb.processes import services as processes
 from kb.processes.models import ProcessChange
 from kb.reviews.models import Task

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from kb.accounts.viewer import Viewer
 from kb.documents import lifecycle, services
-from kb.events.models import Event
+from kb.events.log.models import Event
 from kb.recurrence import services as recurrence
 from kb.recurrence.models import LessonRecurrence
 from kb.recurrence.similarity import THRESHOLD, cosine, profile

@@ -9,8 +9,8 @@ import pytest
 
 from kb.accounts import services as accounts
 from kb.core.time import utcnow
-from kb.events.models import Event
-from kb.events.services import lock_log
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from kb.core.time import utcnow
 from kb.documents import services as documents
 from kb.documents.models import Document
-from kb.events import admin
-from kb.events.models import Event, HandlerRun
+from kb.events.jobs import admin
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
 from kb.reviews import services as reviews
 from kb.reviews.models import Review, ReviewLesson, Task
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from kb.core.errors import Conflict
 from kb.core.time import utcnow
 from kb.documents import services as documents
-from kb.events import admin
-from kb.events.models import Event
-from kb.events.services import lock_log
+from kb.events.jobs import admin
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 from kb.reviews import services as reviews
 from kb.reviews.models import Review, Task
 
@@ -228,13 +228,13 @@ def test_the_review_api(kb, models, login_as, make_lesson):
 def test_the_due_date_follows_the_setting(kb):
     from kb.config import Config
     from kb.context import build_registry
-    from kb.events.worker import Worker
+    from kb.events.jobs.worker import Worker
 
     assert Config.from_env({"KB_REVIEW_DUE_DAYS": "45"}).REVIEW_DUE_DAYS == 45
     with kb.db.write() as s:
         lock_log(s)
         s.add(closed_event("ORION", processModels=[]))
-    Worker(kb.db, build_registry(Config(REVIEW_DUE_DAYS=10))).run_pending()
+    Worker(kb.db, build_registry(Config(REVIEW_DUE_DAYS=10), kb.db)).run_pending()
     assert reviews.get_review(kb.db, "ORION").due_on == date(2026, 10, 12)
 
 

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from kb.documents import services as documents
-from kb.events import subscriptions
-from kb.events.producers import create_producer
+from kb.events.inbound.producers import create_producer
+from kb.events.webhooks import subscriptions
 
 ROLES = ["anonymous", "reader", "contributor", "curator", "admin"]
 # who may: "public", "producer" (its own credentials only), "reader" (any signed-in user),

@@ -33,9 +33,9 @@ from kb.db import Database
 from kb.documents import lifecycle, references
 from kb.documents import services as documents
 from kb.documents.models import DocumentRevision
-from kb.events import subscriptions
-from kb.events.models import Event
-from kb.events.services import KB_SOURCE, lock_log
+from kb.events.log.models import Event
+from kb.events.log.services import KB_SOURCE, lock_log
+from kb.events.webhooks import subscriptions
 from kb.migrate import alembic_config, upgrade
 from kb.reviews import services as reviews
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from kb.accounts.models import AuditEntry
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from kb.events.models import Event
+from kb.events.log.models import Event
 from kb.processes import tasks as task_list
 from kb.reviews.models import Task
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 
 from kb.core.time import utcnow
-from kb.events.models import Event, HandlerRun
-from kb.events.services import lock_log
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 
 
 def dead_event(kb) -> int:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from kb.events import producers
-from kb.events.producers import Unauthenticated
+from kb.events.inbound import producers
+from kb.events.inbound.producers import Unauthenticated
 
 BODY = b'{"specversion": "1.0", "id": "evt-1", "type": "org.pmo.project.closed"}'
 

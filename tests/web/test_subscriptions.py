@@ -7,9 +7,11 @@ import socket
 
 import pytest
 
-from kb.events import subscriptions, webhooks
-from kb.events.models import HandlerRun
-from kb.events.services import append_event
+from kb.context import subscriber_rules
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.services import append_event
+from kb.events.webhooks import delivery as webhooks
+from kb.events.webhooks import subscriptions
 
 FORM = {"name": "BI warehouse", "url": "https://bi.example.org/hooks/kb",
         "types": "org.pmo.kb.lesson.*\r\norg.pmo.kb.review.opened"}  # fmt: skip
@@ -94,7 +96,7 @@ def test_the_page_shows_the_delivery_log(client, kb):
         run = HandlerRun(event_seq=event.seq, handler=f"webhook:{sub.id}", status="running")
         s.add(run)
     with pytest.raises(webhooks.DeliveryFailed):
-        webhooks.deliver(kb.db, run, event, timeout=5)
+        webhooks.deliver(kb.db, run, event, rules=subscriber_rules(kb.db), timeout=5)
 
     html = client.get(f"/admin/subscriptions/{sub.id}").get_data(as_text=True)
     log = html[html.index("Delivery log") :]

@@ -13,7 +13,7 @@ import time
 from functools import partial
 
 from kb.core.loop import Loop
-from kb.events.worker import Worker
+from kb.events.jobs.worker import Worker
 
 #: delivery threads per worker (KB_DELIVERY_THREADS)
 DELIVERY_THREADS = 4

@@ -13,9 +13,11 @@ from kb.core.errors import NotFound, ValidationError
 from kb.core.text import is_blank
 from kb.core.time import as_utc, stamp, utcnow
 from kb.db import Database
-from kb.events.models import DeliveryAttempt, Event, HandlerRun, Subscription
-from kb.events.services import KB_TYPE_PREFIX
+from kb.events.jobs.models import HandlerRun
+from kb.events.log.models import Event
+from kb.events.log.services import KB_TYPE_PREFIX
 from kb.events.signing import new_secret
+from kb.events.webhooks.models import DeliveryAttempt, Subscription
 
 NAME_MAX, URL_MAX, PATTERN_MAX, PATTERNS_MAX, ERROR_MAX = 80, 500, 200, 50, 500
 HANDLER = "webhook"

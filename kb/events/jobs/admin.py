@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.dispatch import CURSOR, placement, runs_for
-from kb.events.models import Cursor, Event, HandlerRun
-from kb.events.registry import Registry
+from kb.events.jobs.dispatch import CURSOR, placement, runs_for
+from kb.events.jobs.models import Cursor, HandlerRun
+from kb.events.jobs.registry import Registry
+from kb.events.log.models import Event
 
 #: the state of an event as a whole, from its runs
 STATUSES = ("ignored", "pending", "dead", "done", "none")

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from kb.core.errors import Conflict, KbError, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.models import Producer
+from kb.events.inbound.models import Producer
 from kb.events.signing import new_secret, secret_key
 
 TOKEN_PREFIX = "kbt_"

@@ -29,9 +29,10 @@ from sqlalchemy.orm import aliased
 
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.dispatch import dispatch_new
-from kb.events.models import Event, HandlerRun
-from kb.events.registry import DELIVERY_LANE, KB_LANE, Cancelled, GiveUp, Handler, Registry
+from kb.events.jobs.dispatch import dispatch_new
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import DELIVERY_LANE, KB_LANE, Cancelled, GiveUp, Handler, Registry
+from kb.events.log.models import Event
 
 log = logging.getLogger(__name__)
 UNFINISHED = ("pending", "running")

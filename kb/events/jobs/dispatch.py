@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events.models import Cursor, Event, HandlerRun
-from kb.events.registry import KB_LANE, Registry
+from kb.events.jobs.models import Cursor, HandlerRun
+from kb.events.jobs.registry import KB_LANE, Registry
+from kb.events.log.models import Event
 
 CURSOR = "dispatch"
 BATCH = 500

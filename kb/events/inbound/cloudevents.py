@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from kb.core.errors import KbError, TooLarge
-from kb.events import jsonmembers
+from kb.events.inbound import jsonmembers
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"

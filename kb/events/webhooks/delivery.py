@@ -1,7 +1,8 @@
-"""Outbound webhooks: subscriptions, the fan-out that turns kb's own events into delivery
-runs (`webhook:<subscription id>`), and the delivery of one run: a structured CloudEvent,
-signed the Standard Webhooks way, POSTed once per attempt. The worker retries a failed
-attempt on SCHEDULE and dead-letters the run after the last one; every attempt is logged.
+"""The fan-out that turns kb's own events into webhook delivery runs (`webhook:<subscription
+id>`), and the delivery of one run: a structured CloudEvent, signed the Standard Webhooks way,
+POSTed once per attempt. The worker retries a failed attempt on SCHEDULE and dead-letters the
+run after the last one; every attempt is logged. Both ask the application's `Rules` what the
+subscription's owner may read; there are no default rules.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import partial
 
@@ -19,12 +21,14 @@ from sqlalchemy.orm import Session
 from kb.config import Config
 from kb.core.time import as_utc, stamp, utcnow
 from kb.db import Database
-from kb.events import subscriptions
-from kb.events.models import DeliveryAttempt, Event, HandlerRun, Subscription
-from kb.events.posting import post
-from kb.events.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, Registry
-from kb.events.services import KB_SOURCE
+from kb.events.jobs.models import HandlerRun
+from kb.events.jobs.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, Registry
+from kb.events.log.models import Event
+from kb.events.log.services import KB_SOURCE
 from kb.events.signing import sign
+from kb.events.webhooks import subscriptions
+from kb.events.webhooks.models import DeliveryAttempt, Subscription
+from kb.events.webhooks.posting import post
 
 log = logging.getLogger(__name__)
 
@@ -46,34 +50,39 @@ def matches(patterns: list[str], event_type: str) -> bool:
     return not patterns or any(fnmatchcase(event_type, p) for p in patterns)
 
 
-#: may this subscription's owner read what the event tells? Set by the application (the
-#: rules live with documents and accounts, which this module must not import); until then,
-#: and for events about no document, everything is visible.
-visibility_rule: Callable[[Event, Subscription], bool] | None = None
+@dataclass(frozen=True)
+class Rules:
+    """What a subscription's owner may read. The rules live with documents and accounts, which
+    this package must not import, so the application passes them in. There is no default: a
+    delivery built without them is an error, never "everything visible" (fail closed)."""
+
+    #: may this subscription's owner read what the event tells?
+    visible: Callable[[Event, Subscription], bool]
+    #: the event's data as this subscription's owner may read it (other documents it names
+    #: taken out), None when not at all
+    payload: Callable[[Event, Subscription], dict | None]
+
+    def __post_init__(self) -> None:
+        for name in ("visible", "payload"):
+            if not callable(getattr(self, name)):
+                raise TypeError(f"the webhook {name} rule must be a function, "
+                                f"not {getattr(self, name)!r}")  # fmt: skip
 
 
-#: the event's data as this subscription's owner may read it (other documents it names taken
-#: out), None when not at all. Set by the application like visibility_rule; until then, the
-#: data as logged.
-payload_rule: Callable[[Event, Subscription], dict | None] | None = None
+def wants(subscription: Subscription, event: Event, rules: Rules) -> bool:
+    """Only kb's own events, never ignored ones, of a matching type, visible to the owner.
 
-
-def visible_to_subscription(event: Event, subscription: Subscription) -> bool:
-    """fanout() and deliver() both ask: a subscriber never receives what its owner may not read."""
-    return visibility_rule is None or visibility_rule(event, subscription)
-
-
-def wants(subscription: Subscription, event: Event) -> bool:
-    """Only kb's own events, never ignored ones, of a matching type, visible to the owner."""
+    fanout() and deliver() both ask: a subscriber never receives what its owner may not read.
+    """
     return (
         event.source == KB_SOURCE
         and not event.is_ignored
         and matches(subscription.types or [], event.type)
-        and visible_to_subscription(event, subscription)
+        and rules.visible(event, subscription)
     )
 
 
-def fanout(s: Session, event: Event) -> list[str]:
+def fanout(s: Session, event: Event, *, rules: Rules) -> list[str]:
     """Registry fan-out: one run `webhook:<id>` per active subscription that wants the event."""
     if event.source != KB_SOURCE or event.is_ignored:
         return []
@@ -82,11 +91,11 @@ def fanout(s: Session, event: Event) -> list[str]:
     if active is None:
         query = select(Subscription).where(Subscription.is_active.is_(True))
         active = s.info["kb.webhooks.active"] = list(s.scalars(query.order_by(Subscription.id)))
-    return [f"{HANDLER}:{sub.id}" for sub in active if wants(sub, event)]
+    return [f"{HANDLER}:{sub.id}" for sub in active if wants(sub, event, rules)]
 
 
 def receiver_of(s: Session, run_handler: str) -> str | None:
-    """The dispatcher asks: which host does this delivery run talk to (see worker.py's cap)."""
+    """The dispatcher asks: which host does this delivery run talk to (see jobs/worker.py's cap)."""
     by_id = s.info.get("kb.webhooks.by_id")
     if by_id is None:  # fanout() has just read the active subscriptions of this transaction
         by_id = s.info["kb.webhooks.by_id"] = {sub.id: sub for sub in s.info.get(
@@ -123,7 +132,9 @@ def subscription_id_of(run_handler: str) -> int:
     return int(rest)
 
 
-def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.0) -> None:
+def deliver(
+    db: Database, run: HandlerRun, event: Event, *, rules: Rules, timeout: float = 10.0
+) -> None:
     """The `webhook` prefix handler: one delivery attempt of `event` to the run's subscription.
 
     Returns when delivered (or when the subscription no longer wants the event); raises
@@ -135,10 +146,10 @@ def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.
         raise GiveUp(f"subscription of {run.handler} no longer exists")
     if not subscription.is_active:
         raise Cancelled(f"subscription {subscription.id} is disabled")
-    if not wants(subscription, event):
+    if not wants(subscription, event, rules):
         log.info("%s: not delivering event %s (no longer wanted)", run.handler, event.seq)
         return
-    data = event.data if payload_rule is None else payload_rule(event, subscription)
+    data = rules.payload(event, subscription)
     if data is None:
         log.info("%s: not delivering event %s (its owner may not read it)", run.handler, event.seq)
         return
@@ -178,22 +189,25 @@ def deliver(db: Database, run: HandlerRun, event: Event, *, timeout: float = 10.
     raise DeliveryFailed(outcome.error)
 
 
-def register(registry: Registry, config: Config) -> None:
-    """Add the `webhook` delivery handler and the subscription fan-out to the registry."""
+def register(registry: Registry, config: Config, rules: Rules) -> None:
+    """Add the `webhook` delivery handler and the subscription fan-out to the registry; both
+    ask `rules` what each subscription's owner may read."""
+    if not isinstance(rules, Rules):  # checked here, not on the first delivery days later
+        raise TypeError(f"webhooks need the visibility rules, not {rules!r}")
     registry.register(
         Handler(
             name=HANDLER,
             types=(),
-            fn=partial(deliver, timeout=config.WEBHOOK_TIMEOUT),
+            fn=partial(deliver, rules=rules, timeout=config.WEBHOOK_TIMEOUT),
             transactional=False,
             is_prefix=True,
             schedule=SCHEDULE,
             # receivers deduplicate by webhook-id and do not rely on order (Standard
             # Webhooks); ordered runs would let one rejected event hold back days of others
             ordered=False,
-            # a dead receiver must not hold up kb's own handlers (worker.py, lanes.py)
+            # a dead receiver must not hold up kb's own handlers (jobs/worker.py, jobs/lanes.py)
             lane=DELIVERY_LANE,
             receiver=receiver_of,
         )
     )
-    registry.add_fanout(fanout)
+    registry.add_fanout(partial(fanout, rules=rules))

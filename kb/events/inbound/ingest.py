@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.events import catalogue
-from kb.events.cloudevents import MAX_LENGTH, CloudEvent
-from kb.events.models import Event, Producer
-from kb.events.producers import touch
-from kb.events.services import KB_SOURCE, KB_TYPE_PREFIX, lock_log
+from kb.events.inbound import catalogue
+from kb.events.inbound.cloudevents import MAX_LENGTH, CloudEvent
+from kb.events.inbound.models import Producer
+from kb.events.inbound.producers import touch
+from kb.events.log.models import Event
+from kb.events.log.services import KB_SOURCE, KB_TYPE_PREFIX, lock_log
 
 #: keys per SELECT of events stored before (SQLite allows 32,766 bound parameters)
 CHUNK = 200

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
-from kb.events.models import Event
+from kb.events.log.models import Event
 
 KB_SOURCE = "urn:pmo:kb"
 KB_TYPE_PREFIX = "org.pmo.kb"

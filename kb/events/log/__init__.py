@@ -1,0 +1,1 @@
+"""The event log: its table, appending kb's own events (outbox), reading it in order."""

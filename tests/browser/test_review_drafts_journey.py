@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from kb.core.time import utcnow
 from kb.documents import services as documents
-from kb.events.models import Event
-from kb.events.services import lock_log
+from kb.events.log.models import Event
+from kb.events.log.services import lock_log
 from kb.reviews import services as reviews
 from kb.reviews.models import ReviewLesson
 

@@ -14,7 +14,7 @@ from kb.core.time import utcnow
 from kb.documents import lifecycle
 from kb.documents import services as documents
 from kb.documents.models import Document
-from kb.events.models import Event
+from kb.events.log.models import Event
 from kb.reviews import services as reviews
 from kb.reviews.drafts import sections_of, with_sections
 from kb.reviews.models import ReviewLesson

@@ -94,11 +94,13 @@ def run_command(host: str, port: int, threads: int) -> None:
     import waitress
 
     from kb import create_app
+    from kb.serving import start_background
 
     with opened() as kb:
         _init(kb, content=True)
         _first_admin(kb)
     app = create_app()
+    start_background(app)  # waitress serves from this one process
     click.echo(f"kb is running on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="kb")
 

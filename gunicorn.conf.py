@@ -1,0 +1,19 @@
+"""gunicorn settings for kb; gunicorn reads ./gunicorn.conf.py by default.
+
+    gunicorn --preload --workers 4 --threads 4 --bind 127.0.0.1:8000
+
+Command-line options override what is set here. See wsgi.py and the README's "Production".
+"""
+
+wsgi_app = "wsgi:app"
+# gthread workers: a few threads per process for slow clients and long searches
+worker_class = "gthread"
+threads = 4
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001
+    """In each worker, once it has the app (forked from --preload's master or loaded itself):
+    its background threads, which a fork would have lost."""
+    from kb.serving import start_background
+
+    start_background(worker.wsgi)

@@ -9,6 +9,9 @@ wsgi_app = "wsgi:app"
 # gthread workers: a few threads per process for slow clients and long searches
 worker_class = "gthread"
 threads = 4
+# gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which
+# two kb instances on one machine would share; kb needs none (older versions ignore the name)
+control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:  # noqa: ANN001

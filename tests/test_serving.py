@@ -103,6 +103,26 @@ def test_only_the_follower_applies_the_log(kb, lesson_md, tmp_path):
         other.close()
 
 
+def test_a_command_leaves_the_index_to_the_running_follower(runner, kb, lesson_md, tmp_path):
+    from kb.cli import main
+
+    folder = tmp_path / "src" / "lessons"
+    folder.mkdir(parents=True)
+    (folder / "one.md").write_text(lesson_md("Cutover rehearsal saved the weekend"), "utf-8")
+    running = SearchIndex(kb.config.INDEX_DIR)  # a web process of this host
+    try:
+        assert running.is_follower()
+        result = runner.invoke(main, ["import", str(tmp_path / "src")])
+        assert result.exit_code == 0, result.output
+        assert "The running kb brings" in result.output
+        assert running.last_seq() is None  # the command wrote nothing into the index
+    finally:
+        running.close()
+    (folder / "two.md").write_text(lesson_md("Parallel payroll runs caught defects"), "utf-8")
+    result = runner.invoke(main, ["import", str(tmp_path / "src")])  # nobody follows now
+    assert result.exit_code == 0 and "Search index up to date" in result.output
+
+
 def _guess(client, username: str, address: str) -> int:
     return client.post("/login", data={"username": username, "password": "wrong"},
                        headers={"X-Forwarded-For": address}).status_code  # fmt: skip

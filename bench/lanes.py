@@ -31,6 +31,7 @@ from kb.events.jobs.models import HandlerRun
 from kb.events.webhooks import subscriptions
 from kb.migrate import upgrade
 from kb.reviews.models import Review
+from kb.serving import start_background
 
 PROJECT = {"projectId": "ATLAS", "name": "Atlas ERP roll-out", "managerEmail": "pm@example.org"}
 
@@ -91,7 +92,9 @@ def main() -> None:
     upgrade(url)
     config = Config(DATABASE_URL=url, INDEX_DIR=str(tmp / "index"), SECRET_KEY="bench",
                     INDEXER_THREAD=False, WEBHOOK_TIMEOUT=args.timeout)  # fmt: skip
-    kb = create_app(config).extensions["kb"]
+    app = create_app(config)
+    start_background(app)  # the worker's threads, as `kb run` starts them
+    kb = app.extensions["kb"]
     receiver = Silent()
     try:
         for i in range(args.subscriptions):

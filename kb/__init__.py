@@ -28,7 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
         raise
     app.extensions["kb"] = kb
 
-    from kb import api, errors, inputs, params, security, web
+    from kb import api, errors, inputs, params, security, serving, web
 
     errors.init_app(app)  # one handler answers every error, JSON or page (kb.errors)
     params.init_app(app)  # first: bounded `<int:...>` converters before any route exists
@@ -37,9 +37,6 @@ def create_app(config: Config | None = None) -> Flask:
     inputs.init_app(app)
     web.init_app(app)
     api.init_app(app)
-
-    if config.INDEXER_THREAD and not config.TESTING:
-        kb.follower.start()
-    if config.WORKER_THREAD and not config.TESTING:
-        kb.worker_thread.start()
+    serving.behind_proxies(app, config.TRUSTED_PROXIES)
+    # No background thread here: the serving entry point starts them (kb.serving).
     return app

@@ -57,6 +57,8 @@ class Config:
     PER_PAGE: int = 20
     #: The address people reach kb at (https://kb.example.org): makes links in e-mails absolute.
     BASE_URL: str = ""
+    #: Reverse proxies in front of kb whose X-Forwarded-* headers are trusted (0: none).
+    TRUSTED_PROXIES: int = 0
     #: SMTP server for notification e-mails; empty: no e-mail (the in-app inbox still works).
     SMTP_HOST: str = ""
     #: Its port (25; 587 with STARTTLS is common).
@@ -92,6 +94,8 @@ class Config:
         return cls(**values)
 
     def finalise(self) -> Config:
+        if self.TRUSTED_PROXIES < 0:
+            raise RuntimeError("KB_TRUSTED_PROXIES counts proxies: 0 or more.")
         if not self.SECRET_KEY:
             if self.ENV == "production":
                 raise RuntimeError("KB_SECRET_KEY must be set when KB_ENV=production.")

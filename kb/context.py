@@ -92,7 +92,7 @@ class Kb:
         index = SearchIndex(config.INDEX_DIR)
         projection = IndexProjection(db, index)
         # settle: a burst of commits becomes one index commit / one worker pass
-        follower = Loop("kb-index", projection.catch_up, config.INDEXER_INTERVAL, settle=0.05)
+        follower = Loop("kb-index", projection.follow, config.INDEXER_INTERVAL, settle=0.05)
         registry = build_registry(config, db, index)
         worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
         worker.periodic.append(lambda now: sweep_overdue(db, now))
@@ -111,6 +111,16 @@ class Kb:
         SQLite's write lock."""
         if self.config.EVENT_SECRET:
             ensure_default_producer(self.db, self.config.EVENT_SECRET)
+
+    def start(self) -> None:
+        """Start the background threads KB_INDEXER_THREAD and KB_WORKER_THREAD ask for, in this
+        process (again is harmless). The serving entry point calls this in each process that
+        serves (kb.serving), never create_app(): a pre-forking server would fork the app
+        without the threads."""
+        if self.config.INDEXER_THREAD:
+            self.follower.start()
+        if self.config.WORKER_THREAD:
+            self.worker_thread.start()
 
     def close(self) -> None:
         self.worker_thread.stop()

@@ -8,7 +8,9 @@ BEGIN IMMEDIATE for writes (takes the write lock up front), plain BEGIN for read
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -80,6 +82,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
 class Database:
     """One per app (or CLI process): `read()` and `write()` hand out short transactions."""
 
+    #: every open Database, for _forget_parent_connections
+    _open: weakref.WeakSet[Database] = weakref.WeakSet()
+
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
@@ -90,6 +95,7 @@ class Database:
         )
         self._after_write: list = []
         self._sqlite_writer = threading.Lock()
+        Database._open.add(self)
 
     def on_commit(self, callback) -> None:  # noqa: ANN001
         """Call `callback()` after every committed write transaction (e.g. wake the indexer)."""
@@ -124,3 +130,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _forget_parent_connections() -> None:
+    # A pre-forking server (gunicorn --preload) forks after create_app() has connected: two
+    # processes talking over one socket corrupt each other's conversation. SQLAlchemy's recipe
+    # for os.fork(): the child drops the pooled connections without closing them (the parent
+    # still uses them) and opens its own.
+    for db in list(Database._open):
+        db.engine.dispose(close=False)
+        db._sqlite_writer = threading.Lock()  # a thread of the parent may have held it
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)

@@ -4,11 +4,12 @@ its offset."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, select
+from sqlalchemy import DateTime, select, text
 
-from kb.db import Base, UTCDateTime
+from kb.db import Base, Database, UTCDateTime
 from kb.documents.models import Document
 
 
@@ -55,3 +56,28 @@ def test_json_timestamps_carry_an_offset(client, make_lesson):
     assert action["created_at"].endswith("+00:00")
     lesson = client.get(f"/api/lessons/{doc.id}").json
     assert lesson["updated_at"].endswith("+00:00") and lesson["created_at"].endswith("+00:00")
+
+
+def test_a_forked_process_opens_its_own_connections(database_url):
+    """gunicorn --preload forks after create_app() has connected: a child that used its
+    parent's pooled connection would talk over the parent's socket."""
+    db = Database(database_url)
+    try:
+        with db.read() as s:
+            s.execute(text("SELECT 1"))
+        assert db.engine.pool.checkedin() == 1  # the parent keeps one for later
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 only if it inherited no connection and can connect
+            code = 1
+            try:
+                if db.engine.pool.checkedin() == 0:
+                    with db.read() as s:
+                        code = 0 if s.scalar(text("SELECT 1")) == 1 else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        with db.read() as s:  # and the child left the parent's connection alone
+            assert s.scalar(text("SELECT 1")) == 1
+    finally:
+        db.dispose()

@@ -81,7 +81,8 @@ def init_command(no_content: bool) -> None:
     with opened() as kb:
         _init(kb, content=not no_content)
         kb.register_event_secret()
-        kb.projection.catch_up()
+        if kb.index.is_follower():  # else a running kb follows the log into the index
+            kb.projection.catch_up()
     click.echo("Database ready.")
 
 
@@ -94,11 +95,13 @@ def run_command(host: str, port: int, threads: int) -> None:
     import waitress
 
     from kb import create_app
+    from kb.serving import start_background
 
     with opened() as kb:
         _init(kb, content=True)
         _first_admin(kb)
     app = create_app()
+    start_background(app)  # waitress serves from this one process
     click.echo(f"kb is running on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="kb")
 
@@ -131,10 +134,14 @@ def import_command(folder: Path, actor: str, workers: int | None) -> None:
             # a reason may quote the file (a bad value): no control characters to the terminal
             click.echo(f"rejected {shown(path)}: {shown(reason)}", err=True)
         click.echo(f"{report.summary()} in {took:.1f} s")
-        started = time.perf_counter()
-        # the CLI runs no threads, so forking indexing processes is safe here
-        kb.projection.catch_up(processes=_auto(len(report.created) + len(report.updated), 2000))
-        click.echo(f"Search index up to date in {time.perf_counter() - started:.1f} s")
+        if kb.index.is_follower():
+            started = time.perf_counter()
+            # the CLI runs no threads, so forking indexing processes is safe here
+            n = len(report.created) + len(report.updated)
+            kb.projection.catch_up(processes=_auto(n, 2000))
+            click.echo(f"Search index up to date in {time.perf_counter() - started:.1f} s")
+        else:  # a second follower of the folder could leave a stale copy of a document
+            click.echo("The running kb brings this host's search index up to date.")
     if report.rejected:
         sys.exit(1)
 

@@ -33,6 +33,10 @@ def worker(once: bool, interval: float, lease: float) -> None:
         if once:
             click.echo(f"{kb.worker.run_pending()} runs done")
             return
+        if kb.config.INDEXER_THREAD:
+            # briefings and recurrence search this host's index: follow the log into it when
+            # no web process of the host does (one follower per folder; see kb.serving)
+            kb.follower.start()
         threads = WorkerThreads(kb.worker, interval, deliveries=kb.config.DELIVERY_THREADS)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: threads.stop(timeout=0))

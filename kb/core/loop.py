@@ -27,6 +27,7 @@ class Loop:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()  # two first requests may start it at once
 
     def run(self) -> None:
         """Loop in the calling thread until stop() (the `kb worker` process)."""
@@ -44,10 +45,12 @@ class Loop:
                 self._stop.wait(self.settle)
 
     def start(self) -> None:
-        """Loop in a daemon thread (the embedded default, inside the web process)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
-            self._thread.start()
+        """Loop in a daemon thread (the embedded default, inside the web process); a
+        process forked from one running the loop starts its own (threads do not fork)."""
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
+                self._thread.start()
 
     def wake(self) -> None:
         self._wake.set()

@@ -95,6 +95,12 @@ class IndexProjection:
             self.index.apply(upserts, deletes, events[-1].seq)
             applied += len(events)
 
+    def follow(self) -> int:
+        """catch_up() when this process is its host's follower of the index folder, else
+        nothing: one follower per folder (SearchIndex.is_follower), however many processes
+        serve from it."""
+        return self.catch_up() if self.index.is_follower() else 0
+
     def _behind(self, seen: int) -> int:
         with self.db.read() as s:
             return last_seq(s) - seen

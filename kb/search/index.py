@@ -62,6 +62,7 @@ class SearchIndex:
         self._related: OrderedDict[tuple, list[Hit]] = OrderedDict()
         self._related_lock = threading.Lock()
         self._facet_cache = facets.FacetCache()
+        self._follower = store.FollowerRole(self.path)
 
     # -- projection state ------------------------------------------------------------
 
@@ -72,6 +73,11 @@ class SearchIndex:
             return None
         seq = meta.get("last_seq")
         return seq if type(seq) is int else None  # not a JSON true/false either
+
+    def is_follower(self) -> bool:
+        """Whether this process is the one that applies the event log to this folder (taking
+        the role when it is free); the host's other processes only read the index."""
+        return self._follower.held()
 
     def doc_count(self) -> int:
         return self._searcher().doc_count()
@@ -273,6 +279,7 @@ class SearchIndex:
                 searcher.close()
             self._searchers.clear()
         self._local = threading.local()
+        self._follower.release()
         self._ix.close()
 
     # -- internals -------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The index folder's own bookkeeping: the writer lock and the projection's meta file."""
+"""The index folder's own bookkeeping: the writer lock, the follower role and the projection's
+meta file."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import fcntl
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "kb-writer.lock"
+FOLLOWER_FILE = "kb-follower.lock"
 META_FILE = "kb-index.json"
 
 
@@ -30,6 +33,48 @@ def write_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class FollowerRole:
+    """Which process of a host applies the event log to the folder: whoever holds an OS lock.
+
+    Two followers of one folder would each take the writer lock in turn, yet one could apply
+    a document it read before the other applied a newer change of it, leaving the index stale
+    with a later last_seq. Every process of a host may ask; one holds the role until it closes
+    the folder or dies (the OS then frees the lock and the next one to ask takes over).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._handle = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def held(self) -> bool:
+        """True when this process holds the role, taking it if it is free (never waits)."""
+        with self._lock:
+            if self._handle is not None and self._pid == os.getpid():
+                return True
+            if self._handle is not None:
+                # inherited across fork: the lock stays the parent's while it keeps it open
+                self._handle.close()
+                self._handle = None
+            handle = open(self.folder / FOLLOWER_FILE, "a+b")  # noqa: SIM115 (kept open)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                return False
+            self._handle, self._pid = handle, os.getpid()
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                if self._pid == os.getpid():
+                    fcntl.flock(self._handle, fcntl.LOCK_UN)
+                self._handle.close()
+                self._handle = None
 
 
 def read_meta(folder: Path) -> dict:

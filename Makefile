@@ -35,7 +35,7 @@ lint: setup
 	$(BIN)/ruff check kb tests bench
 
 test: setup chromium postgres lint
-	$(BIN)/pytest -q -p no:cacheprovider --cov=kb --cov-branch --cov-report=term:skip-covered
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --cov=kb --cov-branch --cov-report=term:skip-covered
 
 bench: setup
 	$(BIN)/python bench/search.py

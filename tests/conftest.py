@@ -7,11 +7,9 @@ server cannot be reached the PostgreSQL variants skip — except under CI=true, 
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
-import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,12 +26,10 @@ from kb.config import Config
 from kb.context import Kb  # noqa: F401  (imports every model, so Base knows all tables)
 from kb.db import Base
 from kb.migrate import upgrade
+from tests.pg import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
-PG_ADMIN_URL = os.environ.get(
-    "KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @pytest.fixture(scope="session")
@@ -46,22 +42,8 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"kb_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database("kb_test") as url:
+        yield url
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -30,8 +30,9 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium):
+def watched_page(chromium, expected_errors: list[str]):  # noqa: ANN001, ANN201
+    """A desktop-sized page whose script errors and console errors must be exactly
+    `expected_errors` when the test ends."""
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -40,4 +41,9 @@ def page(chromium):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     yield page
     context.close()
-    assert not errors, errors
+    assert errors == expected_errors, errors
+
+
+@pytest.fixture
+def page(chromium):
+    yield from watched_page(chromium, [])

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 
 from kb.accounts import services as accounts
 
+from .conftest import watched_page
+
 pytestmark = pytest.mark.browser
 
 PM = ("pablo", "a project manager password")
@@ -19,15 +21,7 @@ REFUSED = "Failed to load resource: the server responded with a status of 400 (B
 @pytest.fixture
 def form_page(chromium):
     """As the `page` fixture, but the one save refused on purpose (a 400 page) is expected."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield page
-    context.close()
-    assert errors == [REFUSED], errors
+    yield from watched_page(chromium, [REFUSED])
 
 
 def sign_in(page, url: str) -> None:

@@ -29,8 +29,9 @@ from kb.events.log.models import Event
 from kb.notifications.models import Notification, SentMail
 from kb.reviews.models import Review, Task
 from kb.search.store import FollowerRole
+from tests.pg import throwaway_database
 
-from .fleet import ROOT, Fleet, Host, call, throwaway_database
+from .fleet import ROOT, Fleet, Host, call
 from .test_project_life import MARIA, PAYROLL_MODEL, PROJECT
 
 CONTENT = ROOT / "content"

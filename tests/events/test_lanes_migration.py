@@ -3,18 +3,12 @@ delivery lane, learn their receiver, and those of a disabled subscription are ca
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
 from kb.migrate import alembic_config
-
-PG_ADMIN_URL = os.environ.get(
-    "KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+from tests.pg import throwaway_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,20 +16,8 @@ def fresh_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
         return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"kb_mig_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database("kb_mig", migrate=False) as url:
+        yield url
 
 
 def test_waiting_runs_are_placed_in_lanes(fresh_url):

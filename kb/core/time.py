@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+
+RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))"
+)
 
 
 def utcnow() -> datetime:
@@ -34,4 +39,29 @@ def day_of(value: object) -> date | None:
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
     except ValueError:
+        return None
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """An RFC 3339 date-time as an aware UTC datetime, or None when it is not one.
+
+    Fractions beyond microseconds are cut; a leap second (:60) becomes :59; -00:00 is UTC.
+    """
+    m = RFC3339.fullmatch(value)
+    if not m:
+        return None
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
+    if m.group(8):
+        tz = UTC
+    else:
+        oh, om = int(m.group(10)), int(m.group(11))
+        if oh > 23 or om > 59:
+            return None
+        offset = timedelta(hours=oh, minutes=om)
+        tz = timezone(-offset if m.group(9) == "-" else offset)
+    try:
+        moment = datetime(year, month, day, hour, minute, min(second, 59), micro, tzinfo=tz)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 9999-12-31T23:00:00-02:00 overflows in UTC
         return None

@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-from kb.events.inbound.cloudevents import parse_timestamp
+from kb.core.time import parse_timestamp
 
 PROJECT_KEY = r"^[A-Za-z][A-Za-z0-9-]{1,31}$"
 

@@ -2,7 +2,7 @@
 
 Parsed and validated here by hand, not with the official SDK: as a parser it invents a missing
 `id`, `time` and `specversion`, guesses the mode from `ce-` headers and cannot read batches
-(events.md). Every problem is a `KbError` whose message names the event (in a batch), the
+(docs/events.md). Every problem is a `KbError` whose message names the event (in a batch), the
 attribute or the field, so that the sender can fix it; nothing here ever lets malformed input
 through to the database (where it would become a 500).
 """
@@ -16,11 +16,12 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from kb.core.errors import KbError, TooLarge
+from kb.core.time import parse_timestamp
 from kb.events.inbound import jsonmembers
 
 STRUCTURED = "application/cloudevents+json"
@@ -37,9 +38,6 @@ STRING_ATTRIBUTES = REQUIRED + ("subject", "time", "datacontenttype", "dataschem
 ATTRIBUTE_NAME = re.compile(r"[a-z0-9]{1,20}")
 MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*\s*(;.*)?", re.S)
 ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
-RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))"
-)
 # CloudEvents "String": no control characters, surrogates or noncharacters
 _NONCHARACTERS = "".join(
     f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17)
@@ -387,28 +385,3 @@ def _check_base64(value: Any, where: str) -> None:
 def _quote(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=True) if isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def parse_timestamp(value: str) -> datetime | None:
-    """An RFC 3339 date-time as an aware UTC datetime, or None when it is not one.
-
-    Fractions beyond microseconds are cut; a leap second (:60) becomes :59; -00:00 is UTC.
-    """
-    m = RFC3339.fullmatch(value)
-    if not m:
-        return None
-    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
-    micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
-    if m.group(8):
-        tz = UTC
-    else:
-        oh, om = int(m.group(10)), int(m.group(11))
-        if oh > 23 or om > 59:
-            return None
-        offset = timedelta(hours=oh, minutes=om)
-        tz = timezone(-offset if m.group(9) == "-" else offset)
-    try:
-        moment = datetime(year, month, day, hour, minute, min(second, 59), micro, tzinfo=tz)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):  # 9999-12-31T23:00:00-02:00 overflows in UTC
-        return None

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, lifecycle
 from kb.documents import services as documents
@@ -124,6 +125,7 @@ class Held:
     review: Review
     doc: Document
     role: str
+    link: ReviewLesson
 
 
 def _hold(s: Session, project_key: str, doc_id: str, viewer: Viewer, *, base_version: int | None,
@@ -135,7 +137,7 @@ def _hold(s: Session, project_key: str, doc_id: str, viewer: Viewer, *, base_ver
         raise NotFound(f"Project {project_key.strip().upper()} has no lessons review.")
     doc_id = doc_id.strip().upper()
     doc = s.get(Document, doc_id, with_for_update=True) if lock else s.get(Document, doc_id)
-    linked = doc is not None and s.scalar(select(ReviewLesson.id).where(
+    linked = doc is not None and s.scalar(select(ReviewLesson).where(
         ReviewLesson.review_id == review.id, ReviewLesson.lesson_id == doc.id))  # fmt: skip
     if not linked or not access.can_read(viewer, doc):
         raise NotFound(f"The review of {review.project_key} has no lesson {doc_id}.")
@@ -154,7 +156,7 @@ def _hold(s: Session, project_key: str, doc_id: str, viewer: Viewer, *, base_ver
                        f"{base_version}). Reload the review and apply your change again.",
                        field="version", details={"current_version": doc.version})  # fmt: skip
     role = role_in(review, email) or ("curator" if viewer.has_role("curator") else "author")
-    return Held(review, doc, role)
+    return Held(review, doc, role, linked)
 
 
 def _markdown(s: Session, doc: Document) -> str:
@@ -200,9 +202,10 @@ def withdraw_draft(db: Database, project_key: str, doc_id: str, *, reason: objec
     with db.write() as s:
         held = _hold(s, project_key, doc_id, viewer, base_version=base_version, lock=True)
         why = f"Withdrawn from the review of {held.review.project_key} by {viewer.actor} "
-        # the revision's note then begins with workshop.WITHDRAWN_NOTE: how the page tells a
-        # withdrawn draft from a lesson a curator rejected
         why += f"({held.role})" + (f": {words}" if words else "")
         lifecycle.apply_transition(s, held.doc, "rejected", actor=viewer.actor, reason=why)
+        # recorded on the link: how the review tells a withdrawn draft from a lesson a
+        # curator rejected after the submission
+        held.link.withdrawn_at, held.link.withdrawn_by = utcnow(), viewer.actor
         done = held.doc.id
     return documents.get_document(db, done)

@@ -100,3 +100,6 @@ class ReviewLesson(Base):
     audit_id: Mapped[str | None] = mapped_column(String(200))
     finding_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: set when the draft was taken out of the review (kb.reviews.drafts.withdraw_draft)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))

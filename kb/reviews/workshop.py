@@ -46,8 +46,6 @@ HEADINGS = dict(SECTIONS)
 #: a lesson is complete when these sections say something
 COMPLETE_NEEDS = ("what_happened", "lesson", "recommendation")
 TITLE_MAX, SECTION_MAX = 200, 20_000
-#: how the revision of a draft withdrawn from its review begins (kb.reviews.drafts)
-WITHDRAWN_NOTE = "Rejected: Withdrawn from the review of "
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
 
 
@@ -205,7 +203,7 @@ def missing_sections(markdown: str) -> list[str]:
 def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
     """The review's lessons the viewer may read, in the order they were recorded."""
     query = (
-        select(ReviewLesson, Document, DocumentRevision.markdown, DocumentRevision.message)
+        select(ReviewLesson, Document, DocumentRevision.markdown)
         .join(Document, Document.id == ReviewLesson.lesson_id)
         .join(DocumentRevision, (DocumentRevision.document_id == Document.id)
               & (DocumentRevision.number == Document.version))
@@ -214,10 +212,10 @@ def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
     )  # fmt: skip
     with db.read() as s:
         rows = s.execute(query).all()
-    # withdrawn: rejected by the review's own step, not by a curator after the submission
+    # withdrawn: rejected by the review's own step (and not reopened since), not by a curator
     return [Entry(link, doc, missing_sections(md), md,
-                  doc.status == "rejected" and (note or "").startswith(WITHDRAWN_NOTE))
-            for link, doc, md, note in rows]  # fmt: skip
+                  doc.status == "rejected" and link.withdrawn_at is not None)
+            for link, doc, md in rows]  # fmt: skip
 
 
 @dataclass

@@ -131,6 +131,9 @@ def test_the_submit_that_dead_ended_now_succeeds(kb, people, audited):
     assert gone.status_code == 200 and gone.json["withdrawn"] and gone.json["status"] == "rejected"
     review = pm.get("/api/projects/HARBOUR/review").json
     assert review["progress"]["summary"] == "2 lessons: 1 complete; 0 submitted, 1 withdrawn"
+    with kb.db.read() as s:  # who withdrew it is recorded on the review's link
+        link = s.scalar(select(ReviewLesson).where(ReviewLesson.lesson_id == second))
+        assert link.withdrawn_at is not None and link.withdrawn_by == "maria"
 
     submitted = pm.post("/api/projects/HARBOUR/review/submit")
     assert submitted.status_code == 200 and submitted.json["status"] == "completed"

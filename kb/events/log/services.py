@@ -45,7 +45,7 @@ def lock_log(s: Session) -> None:
 
     On PostgreSQL, serialises appends until commit so that sequence numbers become visible in
     commit order: a follower reading `seq > last` then never skips a late commit. SQLite's
-    BEGIN IMMEDIATE already serialises writers.
+    BEGIN IMMEDIATE already serialises writers. (docs/architecture.md, "Decisions")
     """
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})

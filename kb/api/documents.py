@@ -9,11 +9,10 @@ from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, references, services
+from kb.documents.kinds import KINDS
 from kb.documents.services import LIST_FILTERS
 from kb.params import ID_MAX, page_arg, per_page_arg
 from kb.security import viewer
-
-COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
 
 
 class PreconditionRequired(KbError):
@@ -146,8 +145,8 @@ def _register(collection: str, doc_type: str) -> None:
     )
 
 
-for _collection, _type in COLLECTIONS.items():
-    _register(_collection, _type)
+for _kind in KINDS:
+    _register(_kind.folder, _kind.name)
 
 
 @bp.post("/preview")

@@ -23,8 +23,8 @@ from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, references, services
 from kb.documents.frontmatter_edit import replace_key
+from kb.documents.kinds import LESSON
 from kb.documents.models import Document, DocumentRevision
-from kb.documents.vocabulary import STATUSES
 from kb.events.log.services import append_event
 
 CREATOR, CURATOR, CREATOR_OR_CURATOR = "creator", "curator", "creator or curator"
@@ -39,7 +39,7 @@ class Rule:
 
 
 def _table() -> dict[str, dict[str, Rule]]:
-    t: dict[str, dict[str, Rule]] = {s: {} for s in STATUSES["lesson"]}
+    t: dict[str, dict[str, Rule]] = {s: {} for s in LESSON.statuses}
     t["draft"]["submitted"] = Rule(CREATOR_OR_CURATOR)
     t["submitted"]["in_review"] = Rule(CURATOR)
     t["in_review"]["published"] = Rule(CURATOR)

@@ -15,6 +15,7 @@ from kb.accounts.services import audit
 from kb.core.errors import Conflict, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
+from kb.documents.kinds import BY_NAME
 from kb.documents.models import Document, DocumentLabel, DocumentRevision
 
 # the read side lives in queries.py; re-exported so callers have one entry point
@@ -37,9 +38,6 @@ from kb.markdown import Rendered, frontmatter, render
 from kb.projects import services as projects
 
 log = logging.getLogger(__name__)
-
-EVENT_ENTITY = {"lesson": "lesson", "process": "processmodel", "guide": "guide"}
-SUBJECT_PREFIX = {"lesson": "lessons", "process": "processes", "guide": "guides"}
 
 
 @dataclass
@@ -224,11 +222,12 @@ def _add_revision(
 
 
 def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
-    audit(s, actor, f"{EVENT_ENTITY[doc.type]}.{verb}", doc.id, version=doc.version)
+    kind = BY_NAME[doc.type]
+    audit(s, actor, f"{kind.event_entity}.{verb}", doc.id, version=doc.version)
     append_event(
         s,
-        f"{EVENT_ENTITY[doc.type]}.{verb}",
-        subject=f"{SUBJECT_PREFIX[doc.type]}/{doc.id}",
+        f"{kind.event_entity}.{verb}",
+        subject=f"{kind.folder}/{doc.id}",
         data={
             "id": doc.id,
             "type": doc.type,
@@ -246,10 +245,10 @@ def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
 
 
 def _counter_name(record: Record) -> tuple[str, str]:
+    prefix = BY_NAME[record.type].id_prefix
     if record.type == "lesson":
         year = (record.columns.get("occurred_on") or date.today()).year
-        return f"LL-{year}", f"LL-{year}-{{:04d}}"
-    prefix = {"process": "PM", "guide": "GD"}[record.type]
+        return f"{prefix}-{year}", f"{prefix}-{year}-{{:04d}}"
     return prefix, prefix + "-{:04d}"
 
 

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 KB_ACTOR = "kb"
 PMO = "PMO"
 CHANGE_TYPES = ("created", "updated", "retired")
-#: the process vocabulary's end state (kb.documents.vocabulary.STATUSES["process"])
+#: the process vocabulary's end state (kb.documents.kinds.PROCESS.statuses)
 RETIRED = "retired"
 #: lessons a process change can call into question: not drafts, nor closed ones
 LIVE_LESSONS = ("submitted", "in_review", "published", "in_action", "actioned", "verified",

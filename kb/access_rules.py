@@ -28,6 +28,7 @@ RULES: dict[tuple[str, str], str] = {
     ("web.list_documents", "GET"): READER,
     ("web.document", "GET"): READER,
     ("web.download", "GET"): READER,
+    ("web.process_diagram", "GET"): READER,
     ("web.history", "GET"): READER,
     ("web.diff", "GET"): READER,
     ("web.revision", "GET"): READER,

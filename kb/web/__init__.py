@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         admin_events,
         admin_users,
         auth,
+        diagrams,
         documents,
         editing,
         form_editor,

@@ -191,3 +191,44 @@ def test_end_steps_marked_by_the_model_are_end_events():
     flow = parse_steps("## Steps\n### A\n1. **Start work.**\n2. **Done.** *End*\n")
     assert flow.by_number()[2].kind == END and flow.by_number()[2].next == []
     check_diagram("## Steps\n### A\n1. **Start work.**\n2. **Done.** *End*\n", "x")
+
+
+def process_source(title: str, body: str, **front) -> str:
+    extra = "".join(f"{k}: {v}\n" for k, v in front.items())
+    return f"---\ntype: process\ntitle: {title}\n{extra}---\n\n{body}"
+
+
+def test_the_diagram_is_served_as_an_svg_image_that_can_run_nothing(kb, client):
+    from kb.documents import services as documents
+
+    doc = documents.create_document(kb.db, process_source("Goods receipt", GOODS_IN), actor="x")
+    response = client.get(f"/processes/{doc.id}/diagram.svg")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script" not in policy
+    svg = ET.fromstring(response.get_data(as_text=True))
+    assert {"1", "2", "3", "4", "5", "6"} <= set(shapes(svg))
+    assert svg.find(f"{SVG}title").text == "Goods receipt"
+
+
+def test_the_diagram_follows_the_models_access_rules(kb, login_as, anon_client):
+    from kb.documents import services as documents
+
+    secret = documents.create_document(
+        kb.db,
+        process_source("Secret merger steps", GOODS_IN, visibility="restricted", groups="[board]"),
+        actor="x",
+    )
+    lesson = documents.create_document(
+        kb.db, "---\ntype: lesson\ntitle: A lesson\n---\n\nText.\n", actor="x"
+    )
+    outsider = login_as("reader")
+    assert outsider.get(f"/processes/{secret.id}/diagram.svg").status_code == 404
+    assert (
+        login_as("reader", groups=["board"]).get(f"/processes/{secret.id}/diagram.svg").status_code
+        == 200
+    )
+    assert outsider.get(f"/processes/{lesson.id}/diagram.svg").status_code == 404  # not a model
+    assert outsider.get("/processes/PM-9999/diagram.svg").status_code == 404
+    assert anon_client.get(f"/processes/{secret.id}/diagram.svg").status_code in (302, 401)

@@ -172,22 +172,28 @@ def _shape(node: Node, number_label: str) -> str:
     return f'<g class="step {node.kind}" data-step="{node.id}">{title}{body}</g>'
 
 
-def _edge(a: Node, b: Node, label: str) -> str:
+def route(a: Node, b: Node) -> tuple[list[tuple[float, float]], tuple[float, float], str]:
+    """The corners of the way from a to b, where its label goes and how it is anchored.
+    Lines run only through the gaps between columns and along the lanes' top and bottom
+    margins, where no shape is."""
     gap = (COL_W - BOX_W) / 2
     sx, sy, tx, ty = a.x + a.half_w, a.y, b.x - b.half_w, b.y
-    before = b.x - BOX_W / 2 - gap  # the gap left of the target's column: no shape there
+    before = b.x - BOX_W / 2 - gap  # the gap left of the target's column
     if b.col == a.col + 1:
-        path = f"M{sx:.0f},{sy:.0f} H{before:.0f} V{ty:.0f} H{tx:.0f}"
-        lx, ly = before - 2, ty - 8 if ty == sy else (sy + ty) / 2
-    elif b.col > a.col:  # over the columns between, along the top of the target's lane
+        points = [(sx, sy), (before, sy), (before, ty), (tx, ty)]
+        return points, (before - 2, ty - 8 if ty == sy else (sy + ty) / 2), "end"
+    if b.col > a.col:  # over the columns between, along the top of the target's lane
         after, top = a.x + BOX_W / 2 + gap, b.lane * LANE_H + PAD + 4
-        path = f"M{sx:.0f},{sy:.0f} H{after:.0f} V{top:.0f} H{before:.0f} V{ty:.0f} H{tx:.0f}"
-        lx, ly = after + 4, top - 2
-    else:  # a loop back: under the boxes of the lower lane
-        low = max(a.lane, b.lane) * LANE_H + LANE_H - PAD
-        path = f"M{a.x:.0f},{a.y + a.half_h:.0f} V{low:.0f} H{b.x:.0f} V{b.y + b.half_h:.0f}"
-        lx, ly = (a.x + b.x) / 2, low - 4
-    anchor = "start" if b.col > a.col + 1 else "end"
+        points = [(sx, sy), (after, sy), (after, top), (before, top), (before, ty), (tx, ty)]
+        return points, (after + 4, top - 2), "start"
+    low = max(a.lane, b.lane) * LANE_H + LANE_H - PAD  # a loop back: under the boxes
+    points = [(a.x, a.y + a.half_h), (a.x, low), (b.x, low), (b.x, b.y + b.half_h)]
+    return points, ((a.x + b.x) / 2, low - 4), "end"
+
+
+def _edge(a: Node, b: Node, label: str) -> str:
+    points, (lx, ly), anchor = route(a, b)
+    path = "M" + " L".join(f"{x:.0f},{y:.0f}" for x, y in points)
     text = (
         f'<text class="flow-label" x="{lx:.0f}" y="{ly:.0f}" text-anchor="{anchor}">'
         f"{escape(label[:24])}</text>"

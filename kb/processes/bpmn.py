@@ -86,7 +86,8 @@ def export(flow: Flow, *, model_id: str, title: str) -> bytes:
     elements: dict[str, ET.Element] = {}
     for node in nodes:
         element = ET.SubElement(process, f"{{{BPMN}}}{_tag(node)}", id=_node_id(node))
-        element.set("name", node.name)
+        if node.id > 0:  # the start and end kb adds stay unnamed, as modellers leave them
+            element.set("name", node.name)
         if node.id in steps and steps[node.id].text:
             ET.SubElement(element, f"{{{BPMN}}}documentation").text = steps[node.id].text
         elements[_node_id(node)] = element

@@ -86,7 +86,12 @@ def _items(lines: list[str]) -> list[tuple[str, int, str]]:
 
 
 def _plain(text: str) -> str:
-    return re.sub(r"[*_`]", "", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)).strip()
+    """Markdown's marks taken away: link text kept, emphasis and code marks dropped, escaped
+    characters (\\* \\_ \\[) kept as the characters they are."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(?<!\\)[*`]", "", text)
+    text = re.sub(r"(?<![\\\w])_+|(?<!\\)_+(?!\w)", "", text)  # emphasis, not snake_case
+    return re.sub(r"\\(.)", r"\1", text).strip()
 
 
 def _split(value: str) -> list[str]:

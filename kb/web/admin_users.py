@@ -98,7 +98,7 @@ def admin_users():
         user = accounts.create_user(
             current().db, form["username"], password=password, role=form["role"],
             display_name=form["display_name"].strip() or None, email=_email(form["email"]) or None,
-            groups=group_names(form["groups"]), actor=viewer().actor,
+            groups=group_names(form["groups"]), actor=viewer().actor, must_change_password=True,
         )  # fmt: skip
     except KbError as exc:
         return _list_page(exc.status, form=form, error=exc.message)
@@ -169,12 +169,13 @@ def admin_user(username: str):
         password = generated_password() if generate else request.form.get("password", "")
         try:
             updated = accounts.set_password(db, user.username, password, actor=actor,
-                                            address=address)  # fmt: skip
+                                            address=address, must_change_password=not is_self)  # fmt: skip
         except KbError as exc:
             return _detail_page(user, exc.status, error=exc.message)
         if is_self:
             sign_in(updated)
-        flash("New password set: every session of this user has ended.", "success")
+        flash("New password set: every session of this user has ended." + (
+            "" if is_self else " They choose their own at their next sign-in."), "success")  # fmt: skip
         if generate:
             return _detail_page(updated, new_password=password)
 

@@ -114,6 +114,8 @@ RULES: dict[tuple[str, str], str] = {
     ("web.admin_producer_active", "POST"): ADMIN,
     ("web.admin_rotate_producer", "POST"): ADMIN,
     ("web.admin_users", "*"): ADMIN,
+    ("web.admin_groups", "*"): ADMIN,
+    ("web.admin_group", "*"): ADMIN,
     ("web.admin_user", "*"): ADMIN,
     ("web.admin_audit", "GET"): ADMIN,
 }

@@ -27,7 +27,7 @@ def test_the_first_sign_in_with_the_one_time_password_asks_for_a_new_one(
     client = anon_client
     signed = login(client, "admin", one_time_admin, next="/admin/users")
     assert signed.status_code == 303
-    for path in ("/admin/users", "/", "/search?q=vendor", "/account", "/inbox"):
+    for path in ("/admin/users", "/", "/search?q=vendor", "/account", "/inbox", "/admin/groups"):
         response = client.get(path)
         assert response.status_code == 303, path
         assert response.headers["Location"].endswith("/account/password"), path

@@ -146,7 +146,7 @@ def set_password(db: Database, username: str, password: str, *, actor: str,
         user.session_token = secrets.token_hex(16)
         user.must_change_password = must_change_password
         audit(s, actor, "user.password_changed", username, address=address,
-              must_change=must_change_password)  # fmt: skip
+              **({"must_change": True} if must_change_password else {}))  # fmt: skip
     return get_user(db, username)
 
 

@@ -142,5 +142,3 @@ def delete_group(db: Database, group_id: int, *, actor: str, confirmed: bool,
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-

@@ -78,13 +78,16 @@ def test_rename_changes_members_and_documents_in_one_step(client, kb, finance, l
     renamed = client.post(f"/admin/groups/{group.id}", data={"action": "rename",
                                                            "name": "Finance Team"})  # fmt: skip
     assert renamed.status_code == 303
-    assert "2 documents rewritten with the new name" in text(client.get(renamed.headers["Location"]))
+    assert "2 documents rewritten with the new name" in text(
+        client.get(renamed.headers["Location"])
+    )
     assert [g.name for g in accounts.get_user(kb.db, "dana").groups] == ["finance team"]
     for doc, line in ((first, "groups: [finance team, pmo]"),
                       (second, "groups: [finance team]  # who reads it")):  # fmt: skip
         now = documents.get_document(kb.db, doc.id)
         assert now.version == doc.version + 1 and now.groups == sorted(
-            ["finance team"] + (["pmo"] if doc is first else []))
+            ["finance team"] + (["pmo"] if doc is first else [])
+        )
         revision = documents.get_revision(kb.db, doc.id)
         assert line in revision.markdown and revision.author == "ada"
         assert revision.message == "Group finance renamed to finance team"

@@ -51,7 +51,9 @@ def test_the_first_sign_in_with_the_one_time_password_asks_for_a_new_one(
     assert "Choose your own password" in text(refused)  # still the focused form
     assert change("short").status_code == 400
     assert "at least 10 characters" in text(change("short"))
-    assert "your current password is not right" in text(change(NEW_PASSWORD, current="nope")).lower()
+    assert (
+        "your current password is not right" in text(change(NEW_PASSWORD, current="nope")).lower()
+    )
     assert accounts.get_user(kb.db, "admin").must_change_password
 
     done = change(NEW_PASSWORD)

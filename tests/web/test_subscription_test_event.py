@@ -28,7 +28,8 @@ def page(response) -> str:
 
 def test_a_test_event_reaches_that_subscription_only_signed(client, kb, receiver, assert_inert):
     narrow, secret = subscriptions.create_subscription(
-        kb.db, name="Chat", url=receiver.url, types=["org.pmo.kb.review.opened"], owner="ada")
+        kb.db, name="Chat", url=receiver.url, types=["org.pmo.kb.review.opened"], owner="ada"
+    )
     other, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url, owner="ada")
     detail = client.get(f"/admin/subscriptions/{narrow.id}")
     assert "Send a test event" in page(detail)
@@ -44,7 +45,9 @@ def test_a_test_event_reaches_that_subscription_only_signed(client, kb, receiver
     assert request["headers"]["webhook-id"] == body["id"]
     assert webhook_runs(kb, other) == []
     [delivery] = subscriptions.list_deliveries(kb.db, narrow.id)
-    assert delivery.ok and delivery.event_type == ping.TEST_TYPE and delivery.next_attempt_at is None
+    assert (
+        delivery.ok and delivery.event_type == ping.TEST_TYPE and delivery.next_attempt_at is None
+    )
 
     html = page(client.get(f"/admin/subscriptions/{narrow.id}"))
     assert_inert(html)

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from kb.web import (  # noqa: F401
         actions,
         admin_events,
+        admin_groups,
         admin_users,
         auth,
         diagrams,

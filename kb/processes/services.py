@@ -24,10 +24,8 @@ from kb.core.time import day_of, utcnow
 from kb.db import Database
 from kb.documents import access
 from kb.documents import services as documents
-from kb.documents.frontmatter_edit import replace_key
-from kb.documents.models import Document, DocumentRevision
+from kb.documents.models import Document
 from kb.events.log.services import append_event
-from kb.markdown import frontmatter
 from kb.processes.models import ProcessChange
 from kb.reviews.models import Task
 
@@ -54,47 +52,26 @@ def version_text(value: object) -> str:
     return str(value).strip()[:64]
 
 
-def with_key(source: str, key: str, value: str) -> str:
-    """`source` with front matter `key` set, every other byte kept where possible."""
-    try:
-        return replace_key(source, key, value)
-    except ValueError:
-        meta, body = frontmatter.split(source)
-        return frontmatter.join({**meta, key: value}, body)
-
-
-def _current_markdown(s: Session, doc: Document) -> str:
-    return s.scalar(
-        select(DocumentRevision.markdown).where(
-            DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-        )
-    )
-
-
 def revise_model(s: Session, doc: Document, *, version: str, change_type: str,
                  changed_by: str) -> bool:  # fmt: skip
     """Write the change into the model's front matter (a new revision by `kb`); False when
     it says so already or the version cannot be written (it is still recorded)."""
-    source = _current_markdown(s, doc)
-    new = source
+    changes = {}
     if version and (doc.model_version or "") != version:
         if len(version) > VERSION_MAX:
             log.warning("process %s: version %r is too long for the front matter", doc.id, version)
         else:
-            new = with_key(new, "version", version)
+            changes["version"] = version
     if change_type == RETIRED and doc.status != RETIRED:
-        new = with_key(new, "status", RETIRED)
-    if new == source:
-        return False
+        changes["status"] = RETIRED
+    verb = "Retired" if change_type == RETIRED else "Version " + version
     try:
-        prepared = documents.prepare(new, type_hint=doc.type)
+        return documents.change_front_matter(
+            s, doc, changes, actor=KB_ACTOR, message=f"{verb}: process change by {changed_by}"
+        )
     except KbError:
         log.warning("process %s: the change cannot be written into it", doc.id, exc_info=True)
         return False
-    verb = "Retired" if change_type == RETIRED else "Version " + version
-    documents.revise_prepared(s, doc, prepared, actor=KB_ACTOR,
-                              message=f"{verb}: process change by {changed_by}")  # fmt: skip
-    return True
 
 
 def links_model(extra: dict | None, model_id: str) -> bool:

@@ -18,10 +18,8 @@ from kb.core.errors import Conflict, NotFound
 from kb.core.time import day_of, utcnow
 from kb.db import Database
 from kb.documents import services as documents
-from kb.documents.frontmatter_edit import replace_key
-from kb.documents.models import Document, DocumentRevision
+from kb.documents.models import Document
 from kb.events.log.services import append_event
-from kb.markdown import frontmatter
 from kb.reviews.models import Review, Task
 
 PMO = "PMO"
@@ -105,35 +103,14 @@ def open_review(
 # --- custody -----------------------------------------------------------------------------
 
 
-def with_custodian(source: str, custodian: str) -> str:
-    """`source` with its front matter's `custodian:` set, every other byte kept; only when the
-    line cannot be replaced safely (a value spread over several lines, a flow mapping) is the
-    front matter written out again."""
-    try:
-        return replace_key(source, "custodian", custodian)
-    except ValueError:
-        meta, body = frontmatter.split(source)
-        return frontmatter.join({**meta, "custodian": custodian}, body)
-
-
-def _current_markdown(s: Session, doc: Document) -> str:
-    return s.scalar(
-        select(DocumentRevision.markdown).where(
-            DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-        )
-    )
-
-
 def take_custody(s: Session, doc: Document, *, project_key: str) -> bool:
     """Make the PMO custodian of a process model (new revision), keep its owner, and ask the
     PMO to confirm a business-as-usual owner. False when the PMO holds it already."""
     if (doc.custodian or "").strip() == PMO:
         return False
     former = doc.custodian
-    source = with_custodian(_current_markdown(s, doc), PMO)
-    prepared = documents.prepare(source, type_hint=doc.type)
-    documents.revise_prepared(s, doc, prepared, actor=KB_ACTOR,
-                              message=f"Custody to the PMO: project {project_key} closed")  # fmt: skip
+    documents.change_front_matter(s, doc, {"custodian": PMO}, actor=KB_ACTOR,
+                                  message=f"Custody to the PMO: project {project_key} closed")  # fmt: skip
     subject = f"processes/{doc.id}"
     append_event(s, "processmodel.custodian.changed", subject=subject,
                  data={"id": doc.id, "title": doc.title, "from": former, "to": PMO,

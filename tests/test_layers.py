@@ -11,7 +11,8 @@ KB = Path(__file__).resolve().parents[1] / "kb"
 DOMAINS = ("kb.documents", "kb.projects")
 #: everything above the event log: its domains, the application and its front ends
 ABOVE_EVENTS = DOMAINS + ("kb.accounts", "kb.actions", "kb.briefings", "kb.notifications",
-                          "kb.processes", "kb.recurrence", "kb.reviews", "kb.search",
+                          "kb.processes", "kb.readmodels", "kb.recurrence", "kb.reviews",
+                          "kb.search",
                           "kb.markdown", "kb.storage", "kb.access_rules", "kb.security",
                           "kb.inputs", "kb.params", "kb.context", "kb.migrate", "kb.web",
                           "kb.api", "kb.cli", "flask", "whoosh")  # fmt: skip
@@ -37,6 +38,8 @@ RULES = {
     "kb.documents": ("kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
     # documents refer to projects, never the other way round
     "kb.projects": ("kb.documents", "kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
+    # what a page or an API answer shows: above the domains, below the front ends
+    "kb.readmodels": ("kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
     "kb.web": ("kb.api", "kb.cli", "whoosh"),
     "kb.api": ("kb.web", "kb.cli", "whoosh"),
     # the one error handler, used by both web and api: it knows neither

@@ -71,8 +71,10 @@ class Document(Base):
     #: needs it loads it with the list (selectinload: one query), and a document read outside
     #: a session has it only when its loader asked (kb.documents.queries.WITH_REVISION)
     current_revision: Mapped[DocumentRevision | None] = relationship(
-        primaryjoin=lambda: (foreign(DocumentRevision.document_id) == Document.id)
-        & (foreign(DocumentRevision.number) == Document.version),
+        primaryjoin=lambda: (
+            (foreign(DocumentRevision.document_id) == Document.id)
+            & (foreign(DocumentRevision.number) == Document.version)
+        ),
         viewonly=True,
         uselist=False,
     )

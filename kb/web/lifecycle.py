@@ -23,15 +23,8 @@ ACTIONS = {
 }  # fmt: skip
 
 
-@bp.app_context_processor
-def _lifecycle_helpers() -> dict:
-    def lesson_transitions(doc) -> list[tuple[str, str, bool]]:  # noqa: ANN001
-        """(status, button label, reason required) for the buttons on a lesson's page."""
-        allowed = lifecycle.allowed_transitions(viewer(), doc)
-        rules = lifecycle.TRANSITIONS.get(doc.status, {})
-        return [(to, ACTIONS[to], rules[to].reason_required) for to in allowed]
-
-    return {"lesson_transitions": lesson_transitions}
+# the status buttons on a lesson's page (its steps: kb.readmodels.documents)
+bp.add_app_template_global(ACTIONS, "TRANSITION_LABELS")
 
 
 @bp.post("/lessons/<doc_id>/transitions")

@@ -12,7 +12,7 @@ DOMAINS = ("kb.documents", "kb.projects")
 #: everything above the event log: its domains, the application and its front ends
 ABOVE_EVENTS = DOMAINS + ("kb.accounts", "kb.actions", "kb.briefings", "kb.notifications",
                           "kb.processes", "kb.readmodels", "kb.recurrence", "kb.reviews",
-                          "kb.search",
+                          "kb.search", "kb.tasks",
                           "kb.markdown", "kb.storage", "kb.access_rules", "kb.security",
                           "kb.inputs", "kb.params", "kb.context", "kb.migrate", "kb.web",
                           "kb.api", "kb.cli", "flask", "whoosh")  # fmt: skip
@@ -38,6 +38,9 @@ RULES = {
     "kb.documents": ("kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
     # documents refer to projects, never the other way round
     "kb.projects": ("kb.documents", "kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
+    # the PMO's tasks: other domains open them; tasks know none of those domains
+    "kb.tasks": ("kb.reviews", "kb.processes", "kb.actions", "kb.recurrence", "kb.briefings",
+                 "kb.readmodels", "kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
     # what a page or an API answer shows: above the domains, below the front ends
     "kb.readmodels": ("kb.web", "kb.api", "kb.cli", "flask", "whoosh"),
     "kb.web": ("kb.api", "kb.cli", "whoosh"),

@@ -27,12 +27,11 @@ from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.events.log.services import append_event
 from kb.processes.models import ProcessChange
-from kb.reviews.models import Task
+from kb.tasks import services as tasks
 
 log = logging.getLogger(__name__)
 
 KB_ACTOR = "kb"
-PMO = "PMO"
 CHANGE_TYPES = ("created", "updated", "retired")
 #: the process vocabulary's end state (kb.documents.vocabulary.STATUSES["process"])
 RETIRED = "retired"
@@ -105,17 +104,14 @@ def flag_lesson(s: Session, lesson: Document, model: Document, *, version: str,
                 change_type: str) -> bool:  # fmt: skip
     """One open `revalidate_lesson` task per lesson and process version; False if it has one."""
     subject = f"lessons/{lesson.id}"
-    open_tasks = s.scalars(select(Task).where(Task.kind == "revalidate_lesson",
-                                              Task.subject == subject, Task.status == "open"))  # fmt: skip
-    for task in open_tasks:
+    for task in tasks.tasks_about(s, "revalidate_lesson", subject, status="open"):
         details = task.details or {}
         if details.get("process_id") == model.id and details.get("version") == version:
             return False
-    s.add(Task(kind="revalidate_lesson", subject=subject, assignee=PMO, status="open",
-               created_at=utcnow(),
-               details={"id": lesson.id, "title": lesson.title, "project": lesson.project_key,
-                        "process_id": model.id, "version": version,
-                        "process_title": model.title, "change_type": change_type}))  # fmt: skip
+    tasks.open_task(s, "revalidate_lesson", subject,
+                    {"id": lesson.id, "title": lesson.title, "project": lesson.project_key,
+                     "process_id": model.id, "version": version,
+                     "process_title": model.title, "change_type": change_type})  # fmt: skip
     return True
 
 

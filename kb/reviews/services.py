@@ -20,9 +20,10 @@ from kb.db import Database
 from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.events.log.services import append_event
-from kb.reviews.models import Review, Task
+from kb.reviews.models import Review
+from kb.tasks import services as tasks
 
-PMO = "PMO"
+PMO = tasks.PMO
 KB_ACTOR = "kb"
 #: days past the due date after which the PMO, not only the project manager, is told
 PMO_ESCALATION_DAYS = 14
@@ -52,15 +53,6 @@ def current_review(s: Session, project_key: str, *, lock: bool = False) -> Revie
 def get_review(db: Database, project_key: str) -> Review | None:
     with db.read() as s:
         return current_review(s, project_key)
-
-
-def list_tasks(db: Database, *, project: str | None = None) -> list[Task]:
-    """Tasks, oldest first; with `project`, those opened for that project's closure."""
-    with db.read() as s:
-        tasks = list(s.scalars(select(Task).order_by(Task.id)))
-    if project is not None:
-        tasks = [t for t in tasks if (t.details or {}).get("project") == project.upper()]
-    return tasks
 
 
 # --- opening -----------------------------------------------------------------------------
@@ -116,14 +108,10 @@ def take_custody(s: Session, doc: Document, *, project_key: str) -> bool:
                  data={"id": doc.id, "title": doc.title, "from": former, "to": PMO,
                        "owner": doc.owner, "project": project_key},
                  partition_key=doc.project_key or project_key)  # fmt: skip
-    open_task = select(Task.id).where(
-        Task.kind == "confirm_bau_owner", Task.subject == subject, Task.status == "open"
-    )
-    if s.scalar(open_task) is None:
-        s.add(Task(kind="confirm_bau_owner", subject=subject, assignee=PMO, status="open",
-                   created_at=utcnow(),
-                   details={"id": doc.id, "title": doc.title, "owner": doc.owner,
-                            "former_custodian": former, "project": project_key}))  # fmt: skip
+    if not tasks.tasks_about(s, "confirm_bau_owner", subject, status="open"):
+        tasks.open_task(s, "confirm_bau_owner", subject,
+                        {"id": doc.id, "title": doc.title, "owner": doc.owner,
+                         "former_custodian": former, "project": project_key})  # fmt: skip
     return True
 
 

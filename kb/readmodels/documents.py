@@ -5,6 +5,7 @@ duplicates, recurrences and the review holding it — each as the viewer may see
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from kb.accounts.viewer import Viewer
@@ -72,9 +73,12 @@ class DocumentDetail:
 
 
 def document_detail(
-    db: Database, index: SearchIndex, doc_id: str, viewer: Viewer, *, doc_type: str | None = None
-) -> DocumentDetail | None:
-    """None when there is no such document (of `doc_type`) or `viewer` may not read it."""
+    db: Database, index: SearchIndex, doc_id: str, viewer: Viewer, *,
+    doc_type: str | None = None, similar_while: Collection[str] | None = None,
+) -> DocumentDetail | None:  # fmt: skip
+    """None when there is no such document (of `doc_type`) or `viewer` may not read it.
+    `similar_while`: the lesson statuses in which possible duplicates are looked up (None:
+    all; the page shows them only while curators decide)."""
     doc = services.get_readable(db, doc_id, viewer, with_revision=True)
     if doc is None or (doc_type is not None and doc.type != doc_type):
         return None
@@ -87,7 +91,8 @@ def document_detail(
     similar: list[Similar] = []
     try:
         detail.related = index.more_like(doc.id, limit=RELATED, reader=access.reader(viewer))
-        similar = recurrence.find_similar(db, index, doc, viewer)
+        if similar_while is None or doc.status in similar_while:
+            similar = recurrence.find_similar(db, index, doc, viewer)
     except IndexUnavailable:
         log.warning("related documents of %s: the search index is unavailable", doc.id,
                     exc_info=True)  # fmt: skip
@@ -112,7 +117,7 @@ def _lesson_parts(
     return LessonDetail(
         steps=[Step(to, rules[to].reason_required) for to in allowed],
         actions=[ActionItem(a, actions.may_close(viewer, a))
-                 for a in actions.list_actions(db, doc.id, viewer=viewer)],
+                 for a in actions.list_actions(db, doc, viewer=viewer)],
         may_add_actions=viewer.has_role("curator") and doc.status in actions.OPEN_FOR_ACTIONS,
         similar=similar,
         may_merge="merged" in allowed,

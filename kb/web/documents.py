@@ -95,14 +95,15 @@ def list_documents(folder: str):
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>")
 def document(folder: str, doc_id: str):
     kb = current()
-    detail = document_detail(kb.db, kb.index, doc_id, viewer(), doc_type=v.TYPE_BY_FOLDER[folder])
+    detail = document_detail(kb.db, kb.index, doc_id, viewer(), doc_type=v.TYPE_BY_FOLDER[folder],
+                             similar_while=SHOW_SIMILAR)  # fmt: skip
     if detail is None:
         abort(404)
     lesson = detail.lesson
     return render_template(
         "document.html", folder=folder, detail=detail, doc=detail.doc, lesson=lesson,
         revision=detail.revision, project=detail.project, related=detail.related,
-        similar=lesson.similar if lesson and detail.doc.status in SHOW_SIMILAR else [],
+        similar=lesson.similar if lesson else [],
         may_merge=bool(lesson and lesson.may_merge),
         recurrences=lesson.recurrences if lesson else [], merged=detail.merged,
         extra=detail.extra, in_review=lesson.in_review if lesson else None,

@@ -93,7 +93,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_events", "GET"): CURATOR,
     ("api.get_event", "GET"): CURATOR,
     ("web.queue", "GET"): CURATOR,
-    # the PMO's task page and list (kb.processes.tasks); process changes follow the model
+    # the PMO's task page and list (kb.tasks); process changes follow the model
     ("web.tasks_page", "GET"): CURATOR,
     ("web.complete_task", "POST"): CURATOR,
     ("api.list_tasks", "GET"): CURATOR,

@@ -30,7 +30,10 @@ LAYERS: list[set[str]] = [
         "kb.briefings",
         "kb.recurrence",
         "kb.notifications",
+        "kb.tasks",
     },
+    # read models: what a page or an answer shows, gathered from several domains at once
+    {"kb.readmodels"},
     # the application: wiring, the route rules, request checks, errors, serving, migrations
     {
         "kb.context",
@@ -54,8 +57,9 @@ SIDEWAYS: dict[str, set[str]] = {
     "kb.db": {"kb.config"},
     "kb.documents": {"kb.accounts", "kb.projects"},
     "kb.actions": {"kb.accounts", "kb.documents"},
-    "kb.reviews": {"kb.accounts", "kb.documents", "kb.projects"},
-    "kb.processes": {"kb.accounts", "kb.actions", "kb.documents", "kb.reviews"},
+    "kb.tasks": {"kb.accounts", "kb.documents"},
+    "kb.reviews": {"kb.accounts", "kb.documents", "kb.projects", "kb.tasks"},
+    "kb.processes": {"kb.accounts", "kb.actions", "kb.documents", "kb.tasks"},
     "kb.briefings": {"kb.accounts", "kb.documents", "kb.projects"},
     "kb.recurrence": {"kb.accounts", "kb.documents"},
     "kb.notifications": {"kb.accounts", "kb.documents"},

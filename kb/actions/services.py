@@ -20,7 +20,7 @@ from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.text import is_blank
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.documents import lifecycle
+from kb.documents import access, lifecycle
 from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.events.log.services import append_event
@@ -59,9 +59,12 @@ def _lesson(db: Database, lesson_id: str, viewer: Viewer) -> Document:
     return doc
 
 
-def list_actions(db: Database, lesson_id: str, *, viewer: Viewer = SYSTEM) -> list[Action]:
-    """The lesson's actions, oldest first (404 when `viewer` may not read the lesson)."""
-    doc = _lesson(db, lesson_id, viewer)
+def list_actions(db: Database, lesson: str | Document, *, viewer: Viewer = SYSTEM) -> list[Action]:
+    """The lesson's actions, oldest first (404 when `viewer` may not read the lesson). Given
+    the lesson itself (as a page has read it), it is not read again."""
+    doc = lesson if isinstance(lesson, Document) else _lesson(db, lesson, viewer)
+    if doc.type != "lesson" or not access.can_read(viewer, doc):
+        raise NotFound(f"There is no lesson {doc.id}.")
     with db.read() as s:
         return list(s.scalars(select(Action).where(Action.lesson_id == doc.id).order_by(Action.id)))
 

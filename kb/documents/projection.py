@@ -35,11 +35,7 @@ def _as_datetime(d) -> datetime:  # noqa: ANN001
 
 def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
     rows = s.execute(
-        query.join(
-            DocumentRevision,
-            (DocumentRevision.document_id == Document.id)
-            & (DocumentRevision.number == Document.version),
-        )
+        query.join(Document.current_revision)
         .outerjoin(Project, Project.key == Document.project_key)
         .add_columns(DocumentRevision.text, Project.name)
         .execution_options(yield_per=500)

@@ -224,13 +224,8 @@ def _write_batch(
                     record.markdown, "id", doc.id, meta=record.meta
                 )
                 record.id = doc.id
-            current = s.scalar(
-                select(DocumentRevision.markdown).where(
-                    DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-                )
-            )
             claimed.add(doc.id)
-            if current == record.markdown:
+            if doc.current_revision.markdown == record.markdown:
                 report.unchanged.append(doc.id)
             else:
                 services.revise_prepared(
@@ -260,11 +255,7 @@ def export_tree(
             report.projects += 1
         rows = s.execute(
             select(Document.id, Document.type, Document.title, DocumentRevision.markdown)
-            .join(
-                DocumentRevision,
-                (DocumentRevision.document_id == Document.id)
-                & (DocumentRevision.number == Document.version),
-            )
+            .join(Document.current_revision)
             .order_by(Document.id)
             .execution_options(yield_per=500)
         )

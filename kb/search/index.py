@@ -23,7 +23,14 @@ from whoosh.sorting import Count
 
 from kb.search import access, collect, facets, present, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
-from kb.search.records import Hit, IndexDoc, QueryError, Reader, SearchResults
+from kb.search.records import (
+    Hit,
+    IndexDoc,
+    IndexUnavailable,
+    QueryError,
+    Reader,
+    SearchResults,
+)
 from kb.search.schema import SCHEMA_VERSION, build_schema, doc_fields
 
 log = logging.getLogger(__name__)
@@ -237,7 +244,10 @@ class SearchIndex:
             if key in self._related:
                 self._related.move_to_end(key)
                 return list(self._related[key])
-        hits = self._more_like(searcher, doc_id, limit, access.visibility_filter(reader))
+        try:
+            hits = self._more_like(searcher, doc_id, limit, access.visibility_filter(reader))
+        except (OSError, index.IndexError) as exc:
+            raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
         with self._related_lock:
             self._related[key] = hits
             while len(self._related) > RELATED_CACHE:
@@ -303,7 +313,14 @@ class SearchIndex:
         raise AssertionError("unreachable")
 
     def _searcher(self) -> Searcher:
-        """This thread's searcher, moved to the latest commit (cheap when unchanged)."""
+        """This thread's searcher, moved to the latest commit (cheap when unchanged);
+        IndexUnavailable when the folder cannot be read."""
+        try:
+            return self._latest_searcher()
+        except (OSError, index.IndexError) as exc:
+            raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
+
+    def _latest_searcher(self) -> Searcher:
         current = getattr(self._local, "searcher", None)
         if current is not None and current.up_to_date():
             return current

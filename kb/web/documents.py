@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request
 
 from kb.context import current
-from kb.documents import access, lifecycle, references, services
+from kb.documents import access, services
 from kb.documents import vocabulary as v
 from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER
 from kb.documents.models import Document
 from kb.projects import services as projects
-from kb.recurrence import services as recurrence
-from kb.reviews import drafts
+from kb.readmodels.documents import document_detail
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.web import bp
@@ -84,26 +83,19 @@ def list_documents(folder: str):
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>")
 def document(folder: str, doc_id: str):
-    doc = document_or_404(folder, doc_id)
-    revision = services.get_revision(current().db, doc.id)
-    try:
-        related = current().index.more_like(doc.id, limit=5, reader=access.reader(viewer()))
-    except Exception:  # noqa: BLE001 - related documents are a nicety; the page must show
-        current_app.logger.warning("related documents for %s failed", doc.id, exc_info=True)
-        related = []
-    project = projects.get_project(current().db, doc.project_key) if doc.project_key else None
-    similar, recurrences, may_merge = [], [], False
-    if doc.type == "lesson":
-        if doc.status in SHOW_SIMILAR:
-            similar = recurrence.find_similar(current().db, current().index, doc, viewer())
-            may_merge = "merged" in lifecycle.allowed_transitions(viewer(), doc)
-        recurrences = recurrence.recurrences(current().db, doc.id, viewer())[1]
-    merged = references.merged_into(current().db, doc, viewer())
-    in_review = drafts.review_to_complete(current().db, viewer(), doc)
+    kb = current()
+    detail = document_detail(kb.db, kb.index, doc_id, viewer(), doc_type=BY_FOLDER[folder].name,
+                             similar_while=SHOW_SIMILAR)  # fmt: skip
+    if detail is None:
+        abort(404)
+    lesson = detail.lesson
     return render_template(
-        "document.html", folder=folder, doc=doc, revision=revision, related=related,
-        project=project, similar=similar, may_merge=may_merge, recurrences=recurrences,
-        merged=merged, extra=references.visible_extra(doc, merged), in_review=in_review,
+        "document.html", folder=folder, detail=detail, doc=detail.doc, lesson=lesson,
+        revision=detail.revision, project=detail.project, related=detail.related,
+        similar=lesson.similar if lesson else [],
+        may_merge=bool(lesson and lesson.may_merge),
+        recurrences=lesson.recurrences if lesson else [], merged=detail.merged,
+        extra=detail.extra, in_review=lesson.in_review if lesson else None,
     )  # fmt: skip
 
 

@@ -12,8 +12,8 @@ from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc, utcnow
 from kb.documents.kinds import BY_FOLDER
 from kb.processes import services as processes
-from kb.processes import tasks
 from kb.security import viewer
+from kb.tasks import services as tasks
 from kb.web import bp
 
 KIND_TITLES = {

@@ -25,7 +25,7 @@ from kb.search.records import QueryError
 
 log = logging.getLogger(__name__)
 # matches between two looks at the budget (a look costs a system call)
-CHECK_EVERY = 64
+CHECK_EVERY = 256
 
 
 def time_limit_error(limit: float) -> QueryError:

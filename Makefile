@@ -39,6 +39,7 @@ test: setup chromium postgres lint
 
 bench: setup
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/idle.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/lanes.py
 

@@ -73,20 +73,23 @@ class IndexProjection:
         applied = 0
         while True:
             seen = self.index.last_seq()
-            if seen is None or (applied == 0 and self._behind(seen) > REBUILD_BEYOND):
-                self.rebuild(processes=processes)
-                return applied
-            with self.db.read() as s:
-                events = s.execute(
+            with self.db.read() as s:  # one query per idle look: it looks twice a second
+                behind = last_seq(s) - (seen or 0)
+                far_behind = seen is None or (applied == 0 and behind > REBUILD_BEYOND)
+                events = [] if far_behind or behind <= 0 else s.execute(
                     select(Event.seq, Event.type, Event.data)
                     .where(Event.seq > seen)
                     .order_by(Event.seq)
                     .limit(BATCH)
-                ).all()
-                if not events:
-                    return applied
+                ).all()  # fmt: skip
                 ids = set(self._affected(s, events))
-                upserts = list(_index_docs(s, select(Document).where(Document.id.in_(ids))))
+                docs = select(Document).where(Document.id.in_(ids))
+                upserts = list(_index_docs(s, docs)) if ids else []
+            if far_behind:
+                self.rebuild(processes=processes)
+                return applied
+            if not events:
+                return applied
             deletes = ids - {d.id for d in upserts}
             self.index.apply(upserts, deletes, events[-1].seq)
             applied += len(events)
@@ -96,10 +99,6 @@ class IndexProjection:
         nothing: one follower per folder (SearchIndex.is_follower), however many processes
         serve from it."""
         return self.catch_up() if self.index.is_follower() else 0
-
-    def _behind(self, seen: int) -> int:
-        with self.db.read() as s:
-            return last_seq(s) - seen
 
     @staticmethod
     def _affected(s: Session, events: Iterable) -> Iterator[str]:  # noqa: ANN001

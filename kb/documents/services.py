@@ -32,6 +32,7 @@ from kb.documents.queries import (  # noqa: E402, F401
     project_summaries,
 )
 from kb.documents.records import Record, parse_record
+from kb.events import kinds
 from kb.events.log.services import append_event
 from kb.markdown import Rendered, frontmatter, render
 from kb.projects import services as projects
@@ -39,7 +40,6 @@ from kb.projects import services as projects
 log = logging.getLogger(__name__)
 
 EVENT_ENTITY = {"lesson": "lesson", "process": "processmodel", "guide": "guide"}
-SUBJECT_PREFIX = {"lesson": "lessons", "process": "processes", "guide": "guides"}
 
 
 @dataclass
@@ -225,21 +225,9 @@ def _add_revision(
 
 def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
     audit(s, actor, f"{EVENT_ENTITY[doc.type]}.{verb}", doc.id, version=doc.version)
-    append_event(
-        s,
-        f"{EVENT_ENTITY[doc.type]}.{verb}",
-        subject=f"{SUBJECT_PREFIX[doc.type]}/{doc.id}",
-        data={
-            "id": doc.id,
-            "type": doc.type,
-            "title": doc.title,
-            "version": doc.version,
-            "status": doc.status,
-            "project": doc.project_key,
-            "actor": actor,
-        },  # fmt: skip
-        partition_key=doc.project_key,
-    )
+    saved = kinds.of_type(f"{EVENT_ENTITY[doc.type]}.{verb}")
+    append_event(s, saved(id=doc.id, type=doc.type, title=doc.title, version=doc.version,
+                          status=doc.status, project=doc.project_key, actor=actor))  # fmt: skip
 
 
 # --- ids ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from kb.documents import access
 from kb.documents import services as documents
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.models import Document, DocumentRevision
+from kb.events.kinds.processes import ProcessModelChanged
 from kb.events.log.services import append_event
 from kb.markdown import frontmatter
 from kb.processes.models import ProcessChange
@@ -186,8 +187,7 @@ def on_process_changed(s: Session, data: dict, *, event_seq: int) -> ProcessChan
     )  # fmt: skip
     s.add(change)
     s.flush()
-    append_event(s, "processmodel.updated", subject=f"processes/{doc.id if doc else process_id}",
-                 data=change_json(change, doc.title if doc is not None else None),
+    append_event(s, ProcessModelChanged(**change_json(change, doc.title if doc else None)),
                  partition_key=doc.project_key if doc is not None else None)  # fmt: skip
     return change
 

@@ -31,6 +31,9 @@ RULES = {
     "kb.events.log": ("kb.events.jobs", "kb.events.inbound", "kb.events.webhooks",
                       "kb.events.signing"),
     "kb.events.jobs": ("kb.events.inbound", "kb.events.webhooks", "kb.events.signing"),
+    # kb's own event types: plain classes under everything that emits or reads them
+    "kb.events.kinds": ("kb.events.log", "kb.events.jobs", "kb.events.inbound",
+                        "kb.events.webhooks", "kb.events.signing", "kb.db", "sqlalchemy"),
     "kb.events.inbound": ("kb.events.jobs", "kb.events.webhooks"),
     "kb.events.webhooks": ("kb.events.inbound",),
     "kb.events.signing": ("kb.",),

@@ -32,13 +32,19 @@ class KbEvent(BaseModel):
     TYPE: ClassVar[str] = ""
     #: the subject, formatted with the event's fields, e.g. `lessons/{id}`
     SUBJECT: ClassVar[str] = ""
+    #: the subject in words, for the documentation, when SUBJECT cannot say it
+    SUBJECT_NOTE: ClassVar[str] = ""
     #: a field only this class of its type has: how a stored event finds its class when two
     #: classes share a type (`processmodel.updated`)
     MARKER: ClassVar[str | None] = None
 
+    @classmethod
+    def full_type(cls) -> str:
+        return f"{KB_TYPE_PREFIX}.{cls.TYPE}"
+
     @property
     def event_type(self) -> str:
-        return f"{KB_TYPE_PREFIX}.{self.TYPE}"
+        return self.full_type()
 
     @property
     def subject(self) -> str:

@@ -67,7 +67,7 @@ class ProcessModelCreated(ProcessModelSaved):
 @kind
 class ProcessModelUpdated(ProcessModelSaved):
     """A process model was saved (a new revision). Its process changing in the process
-    repository emits the same type with other data: see below (`change_type`)."""
+    repository emits the same type with other data (with `change_type`)."""
 
     TYPE = "processmodel.updated"
 

@@ -23,69 +23,126 @@ ACTION = {"id": 12, "lesson": LESSON["id"],
 #: by class; a type without its own example uses its family's (the nearest base class)
 EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
     documents.LessonSaved: {**LESSON, "type": "lesson", **SAVED},
-    documents.ProcessModelSaved: {"id": "PM-0007", "type": "process", "title": "Vendor onboarding",
-                                  **SAVED, "status": "active"},  # fmt: skip
-    documents.GuideSaved: {"id": "GD-0003", "type": "guide", "title": "Running a lessons workshop",
-                           **SAVED, "project": None},  # fmt: skip
-    documents.LessonTransitioned: {**LESSON, "type": "lesson", "version": 4, "status": "rejected",
-                                   "from": "in_review", "to": "rejected",
-                                   "reason": "Duplicate of LL-2025-0003", "actor": "maria.lopez",
-                                   "project": "ATLAS"},  # fmt: skip
-    documents.LessonMerged: {**LESSON, "type": "lesson", "version": 5, "status": "merged",
-                             "from": "published", "to": "merged", "reason": "Same problem",
-                             "actor": "maria.lopez", "project": "ATLAS",
-                             "merged_into": "LL-2025-0003", "refers_to": "LL-2025-0003",
-                             "public_reason": None},  # fmt: skip
+    documents.ProcessModelSaved: {
+        "id": "PM-0007",
+        "type": "process",
+        "title": "Vendor onboarding",
+        **SAVED,
+        "status": "active",
+    },  # fmt: skip
+    documents.GuideSaved: {
+        "id": "GD-0003",
+        "type": "guide",
+        "title": "Running a lessons workshop",
+        **SAVED,
+        "project": None,
+    },  # fmt: skip
+    documents.LessonRejected: {
+        **LESSON,
+        "type": "lesson",
+        "version": 4,
+        "status": "rejected",
+        "from": "in_review",
+        "to": "rejected",
+        "reason": "Duplicate of LL-2025-0003",
+        "actor": "maria.lopez",
+        "project": "ATLAS",
+    },  # fmt: skip
+    documents.LessonMerged: {
+        **LESSON,
+        "type": "lesson",
+        "version": 5,
+        "status": "merged",
+        "from": "published",
+        "to": "merged",
+        "reason": "Same problem",
+        "actor": "maria.lopez",
+        "project": "ATLAS",
+        "merged_into": "LL-2025-0003",
+        "refers_to": "LL-2025-0003",
+        "public_reason": None,
+    },  # fmt: skip
     lessons.LessonActionChanged: ACTION,
-    lessons.LessonActionClosed: {**ACTION, "status": "closed", "closed_by": "owen.price",
-                                 "closed_at": "2026-01-20T15:30:00+00:00",
-                                 "closing_note": "Gate added in PM-0005 v4",
-                                 "actor": "owen.price"},  # fmt: skip
+    lessons.LessonActionClosed: {
+        **ACTION,
+        "status": "closed",
+        "closed_by": "owen.price",
+        "closed_at": "2026-01-20T15:30:00+00:00",
+        "closing_note": "Gate added in PM-0005 v4",
+        "actor": "owen.price",
+    },  # fmt: skip
     lessons.LessonRecurred: {
         "id": "LL-2024-0001",
         "title": "Supplier delivered the bank interface specification eight weeks late",
-        "project": "ATLAS", "recurred_in": "LL-2026-0019",
+        "project": "ATLAS",
+        "recurred_in": "LL-2026-0019",
         "recurred_in_title": "Automation supplier's WMS interface specification arrived late",
-        "recurred_in_project": "HARBOUR", "refers_to": "LL-2026-0019", "recurrence_count": 1,
+        "recurred_in_project": "HARBOUR",
+        "refers_to": "LL-2026-0019",
+        "recurrence_count": 1,
         "score": 0.489,
     },  # fmt: skip
     lessons.LessonVerificationDue: {**LESSON, "project": "ATLAS", "audit": "AUD-2025-031"},
-    lessons.BriefingAnswered: {"id": LESSON["id"], "briefing": 12, "project": "ATLAS",
-                               "response": "applies", "actor": "maria.lopez"},  # fmt: skip
+    lessons.BriefingAnswered: {
+        "id": LESSON["id"],
+        "briefing": 12,
+        "project": "ATLAS",
+        "response": "applies",
+        "actor": "maria.lopez",
+    },  # fmt: skip
     projects.ProjectRegistered: {"key": "ATLAS", "name": "ATLAS"},
     projects.ProjectSaved: {"key": "ATLAS", "name": "Atlas ERP roll-out", "status": "closed"},
     projects.ReviewEvent: REVIEW,
     projects.ReviewOverdue: {**REVIEW, "level": 1, "notify": "project_manager"},
-    projects.ReviewCompleted: {**REVIEW, "completed_by": "maria.lopez",
-                               "lessons": ["LL-2026-0031", "LL-2026-0032"]},  # fmt: skip
+    projects.ReviewCompleted: {
+        **REVIEW,
+        "completed_by": "maria.lopez",
+        "lessons": ["LL-2026-0031", "LL-2026-0032"],
+    },  # fmt: skip
     projects.LessonsRecommended: {
-        "briefing": 12, "project": "ATLAS", "trigger": "gate:G2", "recipient": "maria",
+        "briefing": 12,
+        "project": "ATLAS",
+        "trigger": "gate:G2",
+        "recipient": "maria",
         "lessons": [{**LESSON, "reason": "shares tags vendor, interface-spec; same phase: build"}],
     },  # fmt: skip
-    processes.ProcessModelCustodianChanged: {"id": "PM-0007", "title": "Vendor onboarding",
-                                             "from": "Atlas project team", "to": "PMO",
-                                             "owner": "Head of Procurement",
-                                             "project": "ATLAS"},  # fmt: skip
+    processes.ProcessModelCustodianChanged: {
+        "id": "PM-0007",
+        "title": "Vendor onboarding",
+        "from": "Atlas project team",
+        "to": "PMO",
+        "owner": "Head of Procurement",
+        "project": "ATLAS",
+    },  # fmt: skip
     processes.ProcessModelChanged: {
-        "id": "PM-0007", "process_id": "PM-0007", "title": "Vendor onboarding", "version": "2.2",
-        "change_type": "updated", "effective_from": "2025-10-01",
-        "changed_by": "Head of Procurement", "summary": "Sanctions screening before the first order.",
+        "id": "PM-0007",
+        "process_id": "PM-0007",
+        "title": "Vendor onboarding",
+        "version": "2.2",
+        "change_type": "updated",
+        "effective_from": "2025-10-01",
+        "changed_by": "Head of Procurement",
+        "summary": "Sanctions screening before the first order.",
         "flagged_lessons": ["LL-2025-0007", "LL-2025-0011"],
     },  # fmt: skip
-    processes.TaskCompleted: {"id": LESSON["id"], "task": 14, "kind": "revalidate_lesson",
-                              "title": LESSON["title"], "assignee": "PMO",
-                              "done_by": "maria.lopez", "done_at": "2025-09-15T10:02:00+00:00",
-                              "note": "Still valid with the sanctions step"},  # fmt: skip
+    processes.TaskCompleted: {
+        "id": LESSON["id"],
+        "task": 14,
+        "kind": "revalidate_lesson",
+        "title": LESSON["title"],
+        "assignee": "PMO",
+        "done_by": "maria.lopez",
+        "done_at": "2025-09-15T10:02:00+00:00",
+        "note": "Still valid with the sanctions step",
+    },  # fmt: skip
 }
 
 
 def example_data(cls: type[KbEvent]) -> dict[str, Any]:
-    family = next(c for c in cls.__mro__ if c in EXAMPLES)
-    data = dict(EXAMPLES[family])
-    to = getattr(cls, "TO", "")
-    if to and family is documents.LessonTransitioned:  # a transition to this type's status
-        data.update(status=to, to=to)
-    return data
+    if issubclass(cls, documents.LessonTransitioned) and cls not in EXAMPLES:
+        # the rejection's example, moving to this type's status
+        return {**EXAMPLES[documents.LessonRejected], "status": cls.TO, "to": cls.TO}
+    return dict(EXAMPLES[next(c for c in cls.__mro__ if c in EXAMPLES)])
 
 
 def example(cls: type[KbEvent], **changes: Any) -> KbEvent:

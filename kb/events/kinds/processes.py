@@ -38,6 +38,7 @@ class ProcessModelChanged(KbEvent):
 
     TYPE = "processmodel.updated"
     MARKER = "change_type"
+    SUBJECT_NOTE = "`processes/<id>` (`processes/<process_id>` when kb has no such model)"
 
     id: str | None = Field(description="the process model, null when kb has no such model")
     process_id: str = Field(description="the process, upper-cased")
@@ -59,6 +60,7 @@ class TaskCompleted(KbEvent):
     """A curator marked one of the PMO's tasks done."""
 
     TYPE = "task.completed"
+    SUBJECT_NOTE = "the task's subject: `lessons/<id>`, or `processes/<id>` for custody"
 
     id: str = Field(description="the document the task is about")
     task: int = Field(description="the task's number")

@@ -29,6 +29,8 @@ from kb.projects.models import Project
 from kb.search import IndexDoc, SearchIndex
 
 log = logging.getLogger(__name__)
+#: kb's events that change what is indexed: a document's revision, a project's name
+_CHANGING = (DocumentSaved, LessonTransitioned, ProjectEvent)
 BATCH = 2000
 #: more unapplied events than this: rebuild rather than update document by document
 REBUILD_BEYOND = 5000
@@ -118,7 +120,10 @@ class IndexProjection:
             if not type_.startswith(KB_TYPE_PREFIX + "."):
                 continue  # a project tool's event: kb's own events tell what it changed
             try:
-                event = kinds.parse(type_, data)
+                cls = kinds.of_type(type_.removeprefix(KB_TYPE_PREFIX + "."), data)
+                if not issubclass(cls, _CHANGING):  # read only the events that change documents
+                    continue
+                event = cls.from_data(data)
             except (KeyError, ValidationError):
                 log.warning("event %s does not fit the class of %s: not indexed", seq, type_)
                 continue

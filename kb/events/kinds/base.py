@@ -9,6 +9,7 @@ so old rows parse and receivers see no change.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
@@ -64,10 +65,15 @@ class KbEvent(BaseModel):
     @classmethod
     def from_data(cls, data: object) -> KbEvent:
         """The stored data as this class. Keys it does not know (older rows) are left out."""
-        known = {f.alias or name for name, f in cls.model_fields.items()}
-        known |= set(cls.model_fields)
+        known = _keys(cls)
         items = data.items() if isinstance(data, dict) else ()
         return cls.model_validate({k: v for k, v in items if k in known})
+
+
+@cache
+def _keys(cls: type[KbEvent]) -> frozenset[str]:
+    """The data keys of a class: its fields' names and aliases."""
+    return frozenset(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
 
 
 #: short type -> its classes (two for `processmodel.updated`: the one with a MARKER first)

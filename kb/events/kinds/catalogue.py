@@ -90,6 +90,15 @@ def schema(cls: type[KbEvent]) -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **out}
 
 
+def _json(node: object, depth: int = 0) -> str:
+    """JSON with one line per property: the schema stays short enough to read."""
+    if depth >= 2 or not isinstance(node, dict):
+        return json.dumps(node, ensure_ascii=False)
+    pad = "  " * (depth + 1)
+    items = [f"{pad}{json.dumps(k)}: {_json(v, depth + 1)}" for k, v in node.items()]
+    return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+
+
 def _fields(cls: type[KbEvent]) -> list[str]:
     full = schema(cls)
     defs, required = full.get("$defs", {}), set(full.get("required", []))
@@ -112,7 +121,7 @@ def _section(family: type[KbEvent], members: list[type[KbEvent]]) -> list[str]:
         lines += [f"Subject {_subject(family)}. {_doc(family)}"]
     shown = next((m for m in members if m in EXAMPLES), members[0])
     example = json.dumps(example_envelope(shown), indent=2, ensure_ascii=False)
-    body = json.dumps(schema(family), indent=2, ensure_ascii=False)
+    body = _json(schema(family))
     return lines + ["", *_fields(family), "", "```json", example, "```", "",
                     "<details><summary>JSON Schema of the data</summary>", "", "```json", body,
                     "```", "", "</details>", ""]  # fmt: skip

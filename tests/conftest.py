@@ -19,13 +19,16 @@ from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 from flask import template_rendered
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 
 from kb import create_app
 from kb.accounts import passwords
 from kb.config import Config
 from kb.context import Kb  # noqa: F401  (imports every model, so Base knows all tables)
 from kb.db import Base
+from kb.events import kinds
+from kb.events.kinds import KB_SOURCE
+from kb.events.log.models import Event
 from kb.migrate import upgrade
 from tests.pg import throwaway_database
 
@@ -93,7 +96,16 @@ def app(config):
     # Forms are tested without CSRF tokens; tests/web/test_csrf.py turns the check back on.
     app.config["WTF_CSRF_ENABLED"] = False
     yield app
+    every_kb_event_parses(app.extensions["kb"])
     app.extensions["kb"].close()
+
+
+def every_kb_event_parses(kb) -> None:
+    """Whatever a test made kb emit is an instance of its class, stored in its exact shape."""
+    with kb.db.read() as s:
+        rows = s.execute(select(Event.type, Event.data).where(Event.source == KB_SOURCE)).all()
+    for event_type, data in rows:
+        assert kinds.parse(event_type, data).data() == data, event_type
 
 
 @pytest.fixture

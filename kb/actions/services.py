@@ -23,6 +23,7 @@ from kb.db import Database
 from kb.documents import access, lifecycle
 from kb.documents import services as documents
 from kb.documents.models import Document
+from kb.events.kinds.lessons import LessonActionAdded, LessonActionClosed
 from kb.events.log.services import append_event
 
 #: lesson statuses that take new actions
@@ -136,11 +137,11 @@ def _transition_viewer(viewer: Viewer) -> Viewer:
 
 
 def _emit(s, verb: str, action: Action, doc: Document, actor: str) -> None:  # noqa: ANN001
-    data = {**action_json(action), "title": doc.title, "project": doc.project_key, "actor": actor}
+    changed = LessonActionAdded if verb == "added" else LessonActionClosed
     audit(s, actor, f"lesson.action.{verb}", doc.id, action_id=action.id,
           target_kind=action.target_kind, target_ref=action.target_ref)  # fmt: skip
-    append_event(s, f"lesson.action.{verb}", subject=f"lessons/{doc.id}", data=data,
-                 partition_key=doc.project_key)  # fmt: skip
+    append_event(s, changed(**action_json(action), title=doc.title, project=doc.project_key,
+                            actor=actor))  # fmt: skip
 
 
 def add_action(

@@ -174,12 +174,13 @@ def reindex_command(processes: int | None) -> None:
 
 
 def _add_groups() -> None:
+    from kb.cli.docs import docs
     from kb.cli.events import events, worker
     from kb.cli.producers import producers
     from kb.cli.subscriptions import subscriptions
     from kb.cli.users import users
 
-    for command in (events, worker, producers, subscriptions, users):
+    for command in (docs, events, worker, producers, subscriptions, users):
         main.add_command(command)
 
 

@@ -23,6 +23,7 @@ from kb.documents import access, references, services
 from kb.documents.frontmatter_edit import replace_key
 from kb.documents.kinds import LESSON
 from kb.documents.models import Document
+from kb.events import kinds
 from kb.events.log.services import append_event
 
 CREATOR, CURATOR, CREATOR_OR_CURATOR = "creator", "curator", "creator or curator"
@@ -245,28 +246,14 @@ def _write(
     if merged_into:
         details["merged_into"] = merged_into
     audit(s, actor, f"lesson.{verb}", doc.id, **details)
-    append_event(
-        s,
-        f"lesson.{verb}",
-        subject=f"lessons/{doc.id}",
-        data={
-            "id": doc.id,
-            "type": "lesson",
-            "title": doc.title,
-            "version": doc.version,
-            "status": to,
-            "from": current,
-            "to": to,
-            "reason": reason,
-            "actor": actor,
-            "project": doc.project_key,
-            **({"merged_into": merged_into} if merged_into else {}),
-            # subscribers and people who may not read `refers_to` get `public_reason` as the
-            # reason and no name (kb.documents.references.event_view)
-            **({"refers_to": refers_to, "public_reason": public_reason} if refers_to else {}),
-        },  # fmt: skip
-        partition_key=doc.project_key,
-    )
+    # subscribers and people who may not read `refers_to` get `public_reason` as the reason
+    # and no name (kb.documents.references.event_view)
+    transitioned = kinds.of_type(f"lesson.{verb}")
+    append_event(s, transitioned(
+        id=doc.id, title=doc.title, version=doc.version, status=to, from_=current, to=to,
+        reason=reason, actor=actor, project=doc.project_key, merged_into=merged_into or None,
+        refers_to=refers_to, public_reason=public_reason if refers_to else None,
+    ))  # fmt: skip
 
 
 def _changed(doc: Document, seen: int) -> Conflict:

@@ -13,17 +13,24 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.db import Database
 from kb.documents.models import Document, DocumentRevision
+from kb.events import kinds
+from kb.events.kinds import KB_TYPE_PREFIX
+from kb.events.kinds.documents import DocumentSaved, LessonTransitioned
+from kb.events.kinds.projects import ProjectEvent
 from kb.events.log.models import Event
 from kb.events.log.services import last_seq
 from kb.projects.models import Project
 from kb.search import IndexDoc, SearchIndex
 
 log = logging.getLogger(__name__)
+#: kb's events that change what is indexed: a document's revision, a project's name
+_CHANGING = (DocumentSaved, LessonTransitioned, ProjectEvent)
 BATCH = 2000
 #: more unapplied events than this: rebuild rather than update document by document
 REBUILD_BEYOND = 5000
@@ -102,14 +109,23 @@ class IndexProjection:
 
     @staticmethod
     def _affected(s: Session, events: Iterable) -> Iterator[str]:  # noqa: ANN001
-        for _seq, type_, data in events:
-            data = data or {}
-            if ".project." in type_ and data.get("key"):
-                yield from s.scalars(select(Document.id).where(Document.project_key == data["key"]))
-            elif type_.startswith("org.pmo.kb.") and isinstance(data.get("id"), str):
-                # document events name a document id; others (review.opened: a review's
-                # number, lesson.action.added: an action's) carry ids of their own
-                yield data["id"]
+        """The documents to index again: those a revision changed, those of a changed project
+        (its name is indexed with them). Other events change no document."""
+        for seq, type_, data in events:
+            if not type_.startswith(KB_TYPE_PREFIX + "."):
+                continue  # a project tool's event: kb's own events tell what it changed
+            try:
+                cls = kinds.of_type(type_.removeprefix(KB_TYPE_PREFIX + "."), data)
+                if not issubclass(cls, _CHANGING):  # read only the events that change documents
+                    continue
+                event = cls.from_data(data)
+            except (KeyError, ValidationError):
+                log.warning("event %s does not fit the class of %s: not indexed", seq, type_)
+                continue
+            if isinstance(event, ProjectEvent):
+                yield from s.scalars(select(Document.id).where(Document.project_key == event.key))
+            elif isinstance(event, DocumentSaved | LessonTransitioned):
+                yield event.id
 
     def lag(self) -> int | None:
         seen = self.index.last_seq()

@@ -35,6 +35,7 @@ from kb.documents.queries import (  # noqa: E402, F401
     project_summaries,
 )
 from kb.documents.records import Record, parse_record
+from kb.events import kinds
 from kb.events.log.services import append_event
 from kb.markdown import Rendered, frontmatter, render
 from kb.projects import services as projects
@@ -258,21 +259,9 @@ def _add_revision(
 def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
     kind = BY_NAME[doc.type]
     audit(s, actor, f"{kind.event_entity}.{verb}", doc.id, version=doc.version)
-    append_event(
-        s,
-        f"{kind.event_entity}.{verb}",
-        subject=f"{kind.folder}/{doc.id}",
-        data={
-            "id": doc.id,
-            "type": doc.type,
-            "title": doc.title,
-            "version": doc.version,
-            "status": doc.status,
-            "project": doc.project_key,
-            "actor": actor,
-        },  # fmt: skip
-        partition_key=doc.project_key,
-    )
+    saved = kinds.of_type(f"{kind.event_entity}.{verb}")
+    append_event(s, saved(id=doc.id, type=doc.type, title=doc.title, version=doc.version,
+                          status=doc.status, project=doc.project_key, actor=actor))  # fmt: skip
 
 
 # --- ids ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from kb.db import Database
 from kb.documents import access
 from kb.documents import services as documents
 from kb.documents.models import Document
+from kb.events.kinds.processes import ProcessModelChanged
 from kb.events.log.services import append_event
 from kb.processes.models import ProcessChange
 from kb.tasks import services as tasks
@@ -159,8 +160,7 @@ def on_process_changed(s: Session, data: dict, *, event_seq: int) -> ProcessChan
     )  # fmt: skip
     s.add(change)
     s.flush()
-    append_event(s, "processmodel.updated", subject=f"processes/{doc.id if doc else process_id}",
-                 data=change_json(change, doc.title if doc is not None else None),
+    append_event(s, ProcessModelChanged(**change_json(change, doc.title if doc else None)),
                  partition_key=doc.project_key if doc is not None else None)  # fmt: skip
     return change
 

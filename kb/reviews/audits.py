@@ -36,6 +36,7 @@ from kb.documents.models import Document
 from kb.documents.vocabulary import PRIORITIES
 from kb.events.inbound.catalogue import project_key
 from kb.events.jobs.registry import Handler, Registry
+from kb.events.kinds.lessons import LessonVerificationDue
 from kb.events.log.models import Event
 from kb.events.log.services import append_event
 from kb.markdown import frontmatter
@@ -158,8 +159,7 @@ def verification_due(s: Session, key: str, *, audit_id: str) -> list[str]:
             continue
         details = {"id": doc.id, "title": doc.title, "project": key, "audit": audit_id}
         tasks.open_task(s, "verify_lesson", subject, details)
-        append_event(s, "lesson.verification_due", subject=subject, data=details,
-                     partition_key=key)  # fmt: skip
+        append_event(s, LessonVerificationDue(**details))
         due.append(doc.id)
     return due
 

@@ -19,6 +19,8 @@ from kb.core.time import day_of, utcnow
 from kb.db import Database
 from kb.documents import services as documents
 from kb.documents.models import Document
+from kb.events.kinds.processes import ProcessModelCustodianChanged
+from kb.events.kinds.projects import ReviewCompleted, ReviewOpened, ReviewOverdue
 from kb.events.log.services import append_event
 from kb.reviews.models import Review
 from kb.tasks import services as tasks
@@ -87,8 +89,7 @@ def open_review(
                     escalation_level=0, source_event_seq=source_event_seq)  # fmt: skip
     s.add(review)
     s.flush()
-    append_event(s, "review.opened", subject=f"reviews/{review.id}", data=review_json(review),
-                 partition_key=project_key)  # fmt: skip
+    append_event(s, ReviewOpened(**review_json(review)))
     return review
 
 
@@ -103,11 +104,10 @@ def take_custody(s: Session, doc: Document, *, project_key: str) -> bool:
     former = doc.custodian
     documents.change_front_matter(s, doc, {"custodian": PMO}, actor=KB_ACTOR,
                                   message=f"Custody to the PMO: project {project_key} closed")  # fmt: skip
-    subject = f"processes/{doc.id}"
-    append_event(s, "processmodel.custodian.changed", subject=subject,
-                 data={"id": doc.id, "title": doc.title, "from": former, "to": PMO,
-                       "owner": doc.owner, "project": project_key},
-                 partition_key=doc.project_key or project_key)  # fmt: skip
+    custody = ProcessModelCustodianChanged(id=doc.id, title=doc.title, from_=former, to=PMO,
+                                           owner=doc.owner, project=project_key)  # fmt: skip
+    append_event(s, custody, partition_key=doc.project_key or project_key)
+    subject = custody.subject
     if not tasks.tasks_about(s, "confirm_bau_owner", subject, status="open"):
         tasks.open_task(s, "confirm_bau_owner", subject,
                         {"id": doc.id, "title": doc.title, "owner": doc.owner,
@@ -191,9 +191,8 @@ def sweep_overdue(db: Database, now: datetime | None = None) -> list[Escalation]
             while review.escalation_level < target:
                 review.escalation_level += 1
                 level = review.escalation_level
-                append_event(s, "review.overdue", subject=f"reviews/{review.id}",
-                             data={**review_json(review), "level": level, "notify": NOTIFY[level]},
-                             partition_key=review.project_key)  # fmt: skip
+                append_event(s, ReviewOverdue(**review_json(review), level=level,
+                                              notify=NOTIFY[level]))  # fmt: skip
                 raised.append(Escalation(review.project_key, level))
     return raised
 
@@ -204,9 +203,8 @@ def complete_in(s: Session, review: Review, *, actor: str, lessons: list[str]) -
     if review.status == "completed":
         raise Conflict(f"The review of {review.project_key} is completed already.")
     review.status, review.completed_at, review.completed_by = "completed", utcnow(), actor
-    append_event(s, "review.completed", subject=f"reviews/{review.id}",
-                 data={**review_json(review), "completed_by": actor, "lessons": list(lessons)},
-                 partition_key=review.project_key)  # fmt: skip
+    append_event(s, ReviewCompleted(**review_json(review), completed_by=actor,
+                                    lessons=list(lessons)))  # fmt: skip
 
 
 def complete_review(db: Database, project_key: str, *, actor: str) -> Review:

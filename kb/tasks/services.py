@@ -16,6 +16,7 @@ from kb.core.time import iso, utcnow
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
+from kb.events.kinds.processes import TaskCompleted
 from kb.events.log.services import append_event
 from kb.tasks.models import Task
 
@@ -113,11 +114,9 @@ def complete_task(db: Database, task_id: int, *, viewer: Viewer, note: object = 
         # about the task's subject (lessons/<id>, processes/<id>), so that subscribers see it
         # only when they may read that document
         subject_id = task.subject.split("/", 1)[-1]
-        append_event(s, "task.completed", subject=task.subject,
-                     data={"id": subject_id, "task": task.id, "kind": task.kind,
-                           "title": details.get("title"), "assignee": task.assignee,
-                           "done_by": task.done_by, "done_at": task_json(task)["done_at"],
-                           "note": note},
+        append_event(s, TaskCompleted(id=subject_id, task=task.id, kind=task.kind,
+                                      title=details.get("title"), assignee=task.assignee,
+                                      done_by=task.done_by, done_at=task.done_at, note=note),
                      partition_key=details.get("project"))  # fmt: skip
         s.flush()
         s.expunge(task)

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from kb.core.errors import Conflict, NotFound
 from kb.db import Database
+from kb.events.kinds.webhooks import WebhookTested
 from kb.events.log.models import Event
-from kb.events.log.services import KB_TYPE_PREFIX, append_event
+from kb.events.log.services import append_event
 from kb.events.webhooks.models import Subscription
 
-TESTED = "webhook.tested"
-TEST_TYPE = f"{KB_TYPE_PREFIX}.{TESTED}"
+TEST_TYPE = WebhookTested.full_type()
 MESSAGE = "A test event from kb: deliveries to this URL work when you can read this."
 
 
@@ -32,9 +32,10 @@ def send_test_event(db: Database, subscription_id: int, *, actor: str) -> tuple[
     worker delivers it like any other event."""
     with db.write() as s:
         subscription = _active(s, subscription_id)
-        event = append_event(s, TESTED, subject=f"subscriptions/{subscription.id}", data={
-            "subscription": subscription.id, "name": subscription.name, "sent_by": actor,
-            "message": MESSAGE})  # fmt: skip
+        tested = WebhookTested(
+            subscription=subscription.id, name=subscription.name, sent_by=actor, message=MESSAGE
+        )
+        event = append_event(s, tested)
         s.flush()
         return event.seq, event.event_id
 

@@ -22,11 +22,11 @@ CLASSES = [cls for classes in kinds.KINDS.values() for cls in classes]
 
 
 def test_every_type_has_a_class_with_a_subject_and_a_documented_example():
-    assert len(CLASSES) == 35 and len(kinds.KINDS) == 34  # processmodel.updated: two classes
+    assert len(CLASSES) == 36 and len(kinds.KINDS) == 35  # processmodel.updated: two classes
     for cls in CLASSES:
         event = example(cls)
-        assert event.subject.split("/")[0] in {"lessons", "processes", "guides", "projects",
-                                               "reviews"}, cls  # fmt: skip
+        subjects = {"lessons", "processes", "guides", "projects", "reviews", "subscriptions"}
+        assert event.subject.split("/")[0] in subjects, cls
         assert kinds.parse(event.event_type, event.data()) == event
         Draft202012Validator(catalogue.schema(cls)).validate(event.data())
     assert set(EXAMPLES) <= {c for cls in CLASSES for c in cls.__mro__}

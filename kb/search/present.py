@@ -24,9 +24,21 @@ _KNOWN_FIELDS = (*_SPELL_FIELDS, "tags", "topics", "project", "project_name", "a
 _SPELL_PARSER = make_spelling_parser()
 
 
+class _MarkFormatter(highlight.HtmlFormatter):
+    """<mark> around matches, and "…" where the fragment cuts its block short."""
+
+    def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> str:
+        text, start, end = fragment.text, fragment.startchar, fragment.endchar
+        cut_before = text[text.rfind("\n", 0, start) + 1 : start].strip()
+        line_end = text.find("\n", end)
+        cut_after = text[end : len(text) if line_end < 0 else line_end].strip(" .,;:!?")
+        html = super().format_fragment(fragment, replace)
+        return ("… " if cut_before else "") + html + (" …" if cut_after else "")
+
+
 def _mark_formatter() -> highlight.HtmlFormatter:
     # A fresh formatter per query: HtmlFormatter remembers terms between calls.
-    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    formatter = _MarkFormatter(tagname="mark", between=" … ")
     # No class attributes: the templates style <mark> itself.
     formatter.template = "<%(tag)s>%(t)s</%(tag)s>"
     return formatter

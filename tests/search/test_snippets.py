@@ -27,6 +27,12 @@ def test_a_highlighted_snippet_stays_within_one_block(search_index: SearchIndex)
     search_index.rebuild([make_doc(body=body)], last_seq=1)
     (hit,) = search_index.query("migration").hits
     assert hit.snippet.startswith("The <mark>migration</mark> rehearsal"), hit.snippet
+    # where the snippet cuts a block short, it says so
+    body = "Background\n" + "Words before the match go on for a while here. " * 3 + "Sandbox "
+    body += "and more words after the match that go on for a good while longer.\n"
+    search_index.rebuild([make_doc(body=body)], last_seq=1)
+    (hit,) = search_index.query("sandbox").hits
+    assert hit.snippet.startswith("… ") and hit.snippet.endswith(" …"), hit.snippet
 
 
 def test_a_browse_snippet_starts_at_the_first_paragraph(search_index: SearchIndex):

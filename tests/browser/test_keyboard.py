@@ -12,11 +12,17 @@ from playwright.sync_api import expect
 from kb.accounts import services as accounts
 from kb.documents import services as documents
 
+from .tour import ADMIN, furnish, sign_in
+
 pytestmark = pytest.mark.browser
 
 PM = ("kim", "a keyboard user password")
 #: Tab presses allowed to reach one element (the header and navigation come first)
 MAX_TABS = 60
+#: pages whose every Tab stop is checked, and how many stops at most
+FOCUS_PAGES = ("/search?q=supplier", "/lessons/LL-2024-0001", "/projects/HARBOUR/review",
+               "/lessons/new/form", "/admin/users", "/lessons/LL-2024-0001/history")  # fmt: skip
+MAX_STOPS = 400
 
 FOCUS_STYLE = """() => {
   const el = document.activeElement;
@@ -97,3 +103,24 @@ def test_a_lesson_written_with_the_keyboard_only(live_kb, page):
         ["schedule"],
     )
     assert lesson.status == "submitted"
+
+
+@pytest.mark.parametrize("size", [1280, 390])
+def test_every_stop_of_the_tab_key_shows_the_focus(live_kb, chromium, size):
+    furnish(live_kb.app)
+    context = chromium.new_context(viewport={"width": size, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_kb.url, ADMIN)
+    for path in FOCUS_PAGES:
+        page.goto(live_kb.url + path)
+        stops = 0
+        for _ in range(MAX_STOPS):
+            page.keyboard.press("Tab")
+            focus = page.evaluate(FOCUS_STYLE)
+            if focus["what"].startswith("<body"):
+                break  # past the last element
+            assert focus["visible"], f"{path}: no visible focus on {focus['what']}"
+            stops += 1
+        assert stops > 10, (path, stops)
+    context.close()

@@ -6,6 +6,7 @@ made only of plain words taken from the project (never the producer's text as a 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ from kb.events.kinds.projects import LessonsRecommended, RecommendedLesson
 from kb.events.log.services import append_event
 from kb.projects.models import Project
 from kb.search import QueryError, SearchIndex
+from kb.search.querylang import MAX_WORDS, count_words
+
+log = logging.getLogger(__name__)
 
 LESSON_STATUSES = ["published", "in_action", "actioned", "verified"]
 TOP = 5
@@ -128,8 +132,13 @@ def build_query(profile: Profile) -> str:
         terms.append(f'phase:"{profile.phase}"')
     terms.extend(f'"{w}"' for w in plain_words(profile.name))
     terms.extend(f'"{w}"' for w in profile.description_words)
-    unique = list(dict.fromkeys(terms))[:MAX_TERMS]
-    return " OR ".join(unique)
+    query = ""
+    for term in list(dict.fromkeys(terms))[:MAX_TERMS]:
+        longer = f"{query} OR {term}" if query else term
+        if count_words(longer) > MAX_WORDS:  # long tags and names: stop before the limit
+            break
+        query = longer
+    return query
 
 
 def _labels(doc: Document, kind: str) -> set[str]:
@@ -170,7 +179,8 @@ def choose_lessons(index: SearchIndex | None, s: Session, profile: Profile,
     try:
         results = index.query(q, filters={"type": ["lesson"], "status": LESSON_STATUSES},
                               reader=access.reader(viewer), per_page=TOP * 2)  # fmt: skip
-    except QueryError:
+    except QueryError:  # build_query keeps within the limits: this is a bug, not an empty result
+        log.exception("briefing query refused: %s", q)
         return []
     chosen: list[tuple[Document, str]] = []
     for hit in results.hits:

@@ -57,6 +57,11 @@ WILDCARD_MESSAGE = (
 )
 
 
+def count_words(text: str) -> int:
+    """Words as the limit counts them: every word, field term and OR, inside phrases too."""
+    return len(re.findall(r'[^\s()"]+', text))
+
+
 def validate(text: str) -> None:
     """Raise QueryError, with a sentence a person understands, before anything is parsed."""
     if len(text) > MAX_LENGTH:
@@ -84,9 +89,9 @@ def validate(text: str) -> None:
         )
     if _RANGE.search(outside):
         raise QueryError("Ranges such as [a TO z] are not supported; search for words instead.")
-    words = re.findall(r'[^\s()"]+', text)
-    if len(words) > MAX_WORDS:
-        raise QueryError(f"Your search has {len(words)} words; use at most {MAX_WORDS}.")
+    words = count_words(text)
+    if words > MAX_WORDS:
+        raise QueryError(f"Your search has {words} words; use at most {MAX_WORDS}.")
     for word in re.findall(r"[^\s()]+", outside):
         _check_wildcards(_FIELD_PREFIX.sub("", word))
 

@@ -218,3 +218,23 @@ def test_answers_are_recorded(kb, lessons, login_as, app):
                        lessons["migration"]: ("not_applicable", "cleo")}  # fmt: skip
     listed = maria.get("/api/projects/HARBOUR/briefings").json["briefings"][0]["lessons"]
     assert {x["lesson"]: x["response"] for x in listed}[lessons["tags"]] == "action_taken"
+
+
+def test_a_project_with_long_tags_and_description_still_gets_a_valid_query():
+    """Hyphenated tags count twice (tags:"a b" and each word): the query stops before the
+    search's word limit instead of being refused (a briefing with no lessons)."""
+    from kb.briefings.services import Profile, build_query
+    from kb.search.querylang import MAX_WORDS, count_words, validate
+
+    profile = Profile(
+        key="HARBOUR",
+        name="Harbour warehouse automation programme",
+        description_words=[f"word{i}" for i in range(30)],
+        tags=["goods-in", "safety", "uat", "vendor", "cutover", "wms", "robots", "asn", "dock"],
+        methodology="prince2",
+        phase="build",
+    )
+    query = build_query(profile)
+    validate(query)  # no QueryError
+    assert count_words(query) <= MAX_WORDS
+    assert 'tags:"goods-in"' in query and "OR" in query

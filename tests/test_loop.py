@@ -13,13 +13,12 @@ def test_a_woken_loop_settles_so_one_step_takes_a_burst():
     loop = Loop("test", lambda: steps.append(time.monotonic()), interval=10, settle=0.05)
     loop.start()
     try:
-        deadline = time.monotonic() + 2
+        deadline = time.monotonic() + 30  # bounds a hang; the loop waits on the condition
         while not steps and time.monotonic() < deadline:
             time.sleep(0.001)
-        for _ in range(20):  # a burst of commits
+        for _ in range(20):  # a burst of commits, all within the settling time
             loop.wake()
-            time.sleep(0.001)
-        deadline = time.monotonic() + 2
+        deadline = time.monotonic() + 30
         while len(steps) < 2 and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(0.15)

@@ -26,6 +26,7 @@ from kb.config import Config
 from kb.context import Kb  # noqa: F401  (imports every model, so Base knows all tables)
 from kb.db import Base
 from kb.migrate import upgrade
+from tests.contract import Contract
 from tests.pg import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,8 +92,12 @@ def app(config):
     app = create_app(config)
     # Forms are tested without CSRF tokens; tests/web/test_csrf.py turns the check back on.
     app.config["WTF_CSRF_ENABLED"] = False
+    contract = Contract(app)
     yield app
     app.extensions["kb"].close()
+    assert not contract.mismatches, "answers outside the OpenAPI document:\n" + "\n".join(
+        contract.mismatches[:20]
+    )
 
 
 @pytest.fixture

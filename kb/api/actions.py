@@ -1,16 +1,13 @@
-"""A lesson's actions: GET/POST /api/lessons/<id>/actions, POST /api/actions/<id>/close;
-GET /api/lessons/<id> also lists the lesson's `actions`."""
+"""A lesson's actions: GET/POST /api/lessons/<id>/actions, POST /api/actions/<id>/close
+(GET /api/lessons/<id> lists them too: kb.api.documents)."""
 
 from __future__ import annotations
-
-from flask import current_app, request
 
 from kb.actions import services as actions
 from kb.api import bp
 from kb.api.models.actions import Action, ActionClose, ActionList, ActionWrite
 from kb.api.spec import contract, parsed_body
 from kb.context import current
-from kb.core.errors import NotFound
 from kb.security import viewer
 
 
@@ -59,19 +56,3 @@ def close_action(action_id: int):
     note = parsed_body().note
     return _out(actions.close_action(current().db, action_id, viewer=viewer(), note=note))
 
-
-@bp.after_request
-def _with_actions(response):  # noqa: ANN001, ANN202
-    """GET /api/lessons/<id>: add the lesson's actions."""
-    if request.endpoint != "api.get_lesson" or response.status_code != 200:
-        return response
-    data = response.get_json(silent=True)
-    if not isinstance(data, dict) or "id" not in data:
-        return response
-    try:
-        found = actions.list_actions(current().db, data["id"], viewer=viewer())
-        data["actions"] = [_out(a).model_dump(mode="json") for a in found]
-    except NotFound:
-        data["actions"] = []
-    response.set_data(current_app.json.dumps(data))
-    return response

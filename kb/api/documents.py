@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import request, url_for
 
 from kb.api import bp
+from kb.api.models.actions import Action
 from kb.api.models.documents import (
     DETAILS,
     DocumentList,
     DocumentWrite,
+    LessonDetail,
     ListQuery,
     Preview,
     PreviewWrite,
@@ -16,14 +18,16 @@ from kb.api.models.documents import (
     RevisionList,
     summary_of,
 )
+from kb.api.models.recurrence import Recurrence, Related, Similar
 from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, references, services
+from kb.documents.kinds import KINDS
 from kb.params import ID_MAX
+from kb.readmodels.documents import DocumentDetail, lesson_detail
 from kb.security import viewer
 
-COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
 FILTERS = ("topic", "phase", "project", "tag", "status", "polarity")
 
 
@@ -80,7 +84,32 @@ def _list(doc_type: str):
 
 
 def _get(doc_type: str, doc_id: str):
-    return full(get_or_404(doc_type, doc_id))
+    if doc_type != "lesson":
+        return full(get_or_404(doc_type, doc_id))
+    kb = current()
+    detail = lesson_detail(kb.db, kb.index, doc_id, viewer())
+    if detail is None:
+        raise NotFound(f"There is no lesson {doc_id}.")
+    return lesson_of(detail)
+
+
+def lesson_of(detail: DocumentDetail) -> LessonDetail:
+    """A lesson with its actions, the statuses the viewer may move it to, possible duplicates
+    (for its author and curators), recurrences and related documents."""
+    lesson = detail.lesson
+    out = LessonDetail.of(detail.doc, detail.revision, detail.merged)
+    out.actions = [Action.of(item.action, may_close=item.may_close) for item in lesson.actions]
+    out.transitions = [step.to for step in lesson.steps]
+    out.similar = [Similar(id=x.doc.id, title=x.doc.title, status=x.doc.status,
+                           project=x.doc.project_key, score=x.score) for x in lesson.similar]
+    out.recurrence_count = lesson.recurrence_count
+    out.recurrences = [Recurrence(direction=r.direction, id=r.other.id, title=r.other.title,
+                                  status=r.other.status, project=r.other.project_key,
+                                  score=r.score, detected_at=r.detected_at)
+                       for r in lesson.recurrences]
+    out.related = [Related(id=h.id, type=h.type, title=h.title, status=h.status,
+                           project=h.project, score=round(h.score, 4)) for h in detail.related]
+    return out  # fmt: skip
 
 
 def _create(doc_type: str):
@@ -166,8 +195,8 @@ def _register(collection: str, doc_type: str) -> None:
         errors=(404,)))  # fmt: skip
 
 
-for _collection, _type in COLLECTIONS.items():
-    _register(_collection, _type)
+for _kind in KINDS:
+    _register(_kind.folder, _kind.name)
 
 
 @bp.post("/preview")

@@ -23,6 +23,8 @@ from kb.reviews import drafts, workshop
 from kb.reviews import models as review_models
 from kb.reviews import services as reviews
 from kb.security import viewer
+from kb.tasks import services as tasks
+from kb.tasks.models import Task
 
 _DRAFT = {
     "HTTP_403": "Not the review's facilitator or a participant, the draft's author or a curator",
@@ -52,7 +54,8 @@ def full_review(review: review_models.Review) -> Review:
     db = current().db
     entries = workshop.entries(db, review, viewer())
     changeable = drafts.changeable(db, viewer(), review, [e.doc for e in entries])
-    tasks = [t for t in reviews.list_tasks(db, project=review.project_key) if _may_see(t)]
+    found = tasks.list_tasks(db, status=None, project=review.project_key)
+    shown = [t for t in found if _may_see(t)]
     may = workshop.rights(db, viewer(), review)
     return Review(
         id=review.id, project=review.project_key, status=review.status,
@@ -63,12 +66,12 @@ def full_review(review: review_models.Review) -> Review:
         origin=review.origin, lessons=[_entry(e, changeable) for e in entries],
         progress=Progress(**workshop.progress(entries).as_dict()),
         tasks=[ReviewTask.model_validate(t).model_copy(update={"details": dict(t.details or {})})
-               for t in tasks],
+               for t in shown],
         may_record=may.record, may_submit=may.submit,
     )  # fmt: skip
 
 
-def _may_see(task: review_models.Task) -> bool:
+def _may_see(task: Task) -> bool:
     """A task about a document is shown only to those who may read the document."""
     kind, _, doc_id = task.subject.partition("/")
     if kind not in ("lessons", "processes", "guides"):

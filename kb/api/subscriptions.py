@@ -16,12 +16,13 @@ from kb.api.models.subscriptions import (
     SubscriptionAnswer,
     SubscriptionChange,
     SubscriptionList,
+    TestSent,
     WithSecret,
 )
 from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
 from kb.core.errors import NotFound
-from kb.events.webhooks import subscriptions
+from kb.events.webhooks import ping, subscriptions
 from kb.events.webhooks.models import Subscription
 from kb.security import viewer
 
@@ -81,6 +82,18 @@ def rotate_subscription_secret(subscription_id: int):
     """A new secret (the old one stops working at once); shown in this answer only"""
     sub, secret = subscriptions.rotate_secret(current().db, subscription_id)
     return WithSecret.of(sub, secret=secret)
+
+
+@bp.post("/subscriptions/<int:subscription_id>/test")
+@contract(ok=(202, TestSent), errors=(404, 409), HTTP_409="The subscription is disabled")
+def test_subscription(subscription_id: int):
+    """Send this subscription alone a test event through the normal signed delivery
+
+    The event's type is `org.pmo.kb.webhook.tested`; it goes through the delivery log and
+    retries like any other event, to no other subscription.
+    """
+    seq, event_id = ping.send_test_event(current().db, subscription_id, actor=viewer().actor)
+    return TestSent(event_seq=seq, event_id=event_id, type=ping.TEST_TYPE), 202
 
 
 @bp.get("/subscriptions/<int:subscription_id>/deliveries")

@@ -6,8 +6,8 @@ from kb.api import bp
 from kb.api.models.tasks import Task, TaskDone, TaskList, TaskQuery
 from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
-from kb.processes import tasks
 from kb.security import viewer
+from kb.tasks import services as tasks
 
 
 @bp.get("/tasks")

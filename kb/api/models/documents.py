@@ -10,10 +10,10 @@ from pydantic import ConfigDict, Field, model_validator
 from kb.api.models.actions import Action
 from kb.api.models.common import Answer, Body, Day, Page, Paging, Timestamp, Version, repeated
 from kb.api.models.recurrence import Recurrence, Related, Similar
+from kb.documents.kinds import BY_NAME, NAMES
 from kb.documents.lifecycle import TRANSITIONS
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.references import MergedInto, visible_extra
-from kb.documents.vocabulary import FOLDER_BY_TYPE
 
 LessonStatus = Literal[tuple(TRANSITIONS)]  # type: ignore[valid-type]
 
@@ -94,7 +94,7 @@ class _Detail(Answer):
         out = cls.fields(doc) | dict(  # type: ignore[attr-defined]
             extra=visible_extra(doc, merged), created_at=doc.created_at,
             markdown=revision.markdown, html=revision.html,
-            page=url_for("web.document", folder=FOLDER_BY_TYPE[doc.type], doc_id=doc.id),
+            page=url_for("web.document", folder=BY_NAME[doc.type].folder, doc_id=doc.id),
         )  # fmt: skip
         if merged is not None:
             out.update(merged_into=merged.id, merged_into_note=merged.note)
@@ -181,7 +181,7 @@ class DocumentWrite(Body):
 
 
 class PreviewWrite(DocumentWrite):
-    type: Literal["lesson", "process", "guide"] = Field("lesson", description="which fields")
+    type: Literal[NAMES] = Field("lesson", description="which fields")  # type: ignore[valid-type]
 
 
 class Preview(Answer):

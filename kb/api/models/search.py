@@ -8,10 +8,11 @@ from pydantic import Field
 
 from kb.api.models.common import Answer, Day, Page, Timestamp
 from kb.api.models.documents import Filters, LessonSummary, ProcessSummary
+from kb.documents.kinds import NAMES
 from kb.params import VALUES_PER_PARAM
 from kb.search import SearchResults
 
-Kind = Literal["lesson", "process", "guide"]
+Kind = Literal[NAMES]  # type: ignore[valid-type]
 
 
 class SearchQuery(Filters):

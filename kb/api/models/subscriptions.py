@@ -29,6 +29,8 @@ class Delivery(Answer):
     error: str | None
     ok: bool
     run_status: Literal["pending", "running", "done", "dead", "cancelled"]
+    next_attempt_at: Timestamp | None = Field(
+        description="when a failed delivery is tried again (on its latest attempt)")
 
     @classmethod
     def of(cls, d: subscriptions.Delivery) -> Delivery:
@@ -56,6 +58,12 @@ class SubscriptionAnswer(Answer):
 
 class WithSecret(SubscriptionAnswer):
     secret: str = Field(description="whsec_...: shown in this answer only")
+
+
+class TestSent(Answer):
+    event_seq: int
+    event_id: str
+    type: str = Field(description="org.pmo.kb.webhook.tested")
 
 
 class SubscriptionList(Answer):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from kb.api.models.common import Answer, Body, Query, Timestamp
-from kb.processes.tasks import KIND_PATTERN, MAX_NOTE, STATUSES
+from kb.tasks.services import KIND_PATTERN, MAX_NOTE, STATUSES
 
 
 class Task(Answer):

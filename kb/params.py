@@ -27,15 +27,29 @@ VALUES_PER_PARAM = 20
 VALUES_IN_ALL = 50
 
 
+def up_to(limit: int) -> str:
+    """A pattern for the whole numbers 1 to `limit`, written without leading zeros."""
+    digits = str(limit)
+    shorter = f"[1-9][0-9]{{0,{len(digits) - 2}}}" if len(digits) > 1 else ""
+    same = []  # as many digits as `limit`: equal up to position i, then smaller
+    for i, d in enumerate(digits):
+        low = "1" if i == 0 else "0"
+        if int(d) > int(low):
+            rest = f"[0-9]{{{len(digits) - i - 1}}}" if i < len(digits) - 1 else ""
+            same.append(f"{digits[:i]}[{low}-{int(d) - 1}]{rest}")
+    same.append(digits)
+    return "(?:" + "|".join(([shorter] if shorter else []) + same) + ")"
+
+
 class IdConverter(IntegerConverter):
     """`<int:x>` in kb: 1 to ID_MAX. Anything else cannot be an id, so the route does not
-    match and the answer is a 404, like an id that does not exist. The digit count is checked
-    by the pattern, before Python converts (a 5,000-digit number would be a ValueError)."""
-
-    regex = r"[0-9]{1,19}"
+    match and the answer is a 404, like an id that does not exist. The pattern holds the
+    range: a number out of range matches no route (werkzeug answers 405, not 404, when a
+    converter refuses a number on a path that other methods share)."""
 
     def __init__(self, url_map, min: int = 1, max: int = ID_MAX):  # noqa: A002, ANN001
         super().__init__(url_map, min=min, max=max)
+        self.regex = up_to(max)
 
 
 class SeqConverter(IdConverter):

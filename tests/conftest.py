@@ -30,6 +30,7 @@ from kb.events import kinds
 from kb.events.kinds import KB_SOURCE
 from kb.events.log.models import Event
 from kb.migrate import upgrade
+from tests.contract import Contract
 from tests.pg import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,9 +96,13 @@ def app(config):
     app = create_app(config)
     # Forms are tested without CSRF tokens; tests/web/test_csrf.py turns the check back on.
     app.config["WTF_CSRF_ENABLED"] = False
+    contract = Contract(app)
     yield app
     every_kb_event_parses(app.extensions["kb"])
     app.extensions["kb"].close()
+    assert not contract.mismatches, "answers outside the OpenAPI document:\n" + "\n".join(
+        contract.mismatches[:20]
+    )
 
 
 def every_kb_event_parses(kb) -> None:

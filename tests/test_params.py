@@ -177,3 +177,20 @@ def test_ordinary_numbers_still_work(client, lesson):
     assert client.get("/api/lessons?page=1&per_page=100").status_code == 200
     assert client.get("/api/lessons?per_page=101").status_code == 400
     assert client.get("/api/events?before=9223372036854775807").status_code == 200
+
+
+def test_the_id_pattern_holds_the_range_exactly():
+    from kb.params import ID_MAX, SEQ_MAX, up_to
+
+    for limit in (ID_MAX, SEQ_MAX, 9, 10, 305):
+        pattern = re.compile(up_to(limit))
+        for n in [*range(0, 400), limit - 1, limit, limit + 1, limit * 10]:
+            assert bool(pattern.fullmatch(str(n))) == (1 <= n <= limit), (limit, n)
+        assert not pattern.fullmatch("007")
+
+
+def test_an_id_out_of_range_is_a_404_for_every_method(client):
+    """werkzeug answers 405 when a converter refuses a number on a path other methods share."""
+    for method in ("get", "put", "post"):
+        response = getattr(client, method)(f"/api/subscriptions/{2**31}", json={"name": "x"})
+        assert response.status_code == 404, method

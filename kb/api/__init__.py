@@ -35,10 +35,10 @@ def init_app(app: Flask) -> None:
         events,
         inbox,
         lifecycle,
-        openapi,
         processes,
         reviews,
         search,
+        spec,
         subscriptions,
         tasks,
     )

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from kb.actions import services as actions
-from kb.api import bp, schemas
-from kb.api.body import read_object
+from kb.api import bp
+from kb.api.models.actions import Action
+from kb.api.models.documents import (
+    DETAILS,
+    DocumentList,
+    DocumentWrite,
+    LessonDetail,
+    ListQuery,
+    Preview,
+    PreviewWrite,
+    Revision,
+    RevisionList,
+    summary_of,
+)
+from kb.api.models.recurrence import Recurrence, Related, Similar
+from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, references, services
 from kb.documents.kinds import KINDS
-from kb.documents.services import LIST_FILTERS
-from kb.params import ID_MAX, page_arg, per_page_arg
+from kb.params import ID_MAX
 from kb.readmodels.documents import DocumentDetail, lesson_detail
 from kb.security import viewer
+
+FILTERS = ("topic", "phase", "project", "tag", "status", "polarity")
 
 
 class PreconditionRequired(KbError):
@@ -22,21 +36,19 @@ class PreconditionRequired(KbError):
     code = "version_required"
 
 
-def source_from(body: dict, doc_type: str) -> str:
+def source_from(body: DocumentWrite, doc_type: str) -> str:
     """Either `{"markdown": ...}` or the fields as JSON with the Markdown `body`."""
-    if "markdown" in body:
-        if not isinstance(body["markdown"], str):
-            raise ValidationError("`markdown` must be a string.", field="markdown")
-        return body["markdown"]
-    fields = {k: x for k, x in body.items() if k not in ("body", "version", "message")}
+    if body.markdown is not None:
+        return body.markdown
+    not_fields = {"body", "version", "message"} | (
+        {"type"} if isinstance(body, PreviewWrite) else set()
+    )
+    fields = body.model_dump(exclude_unset=True, exclude=not_fields)
     # `version` in the API is the revision being edited; a process model's own version is
     # `model_version` (front matter `version`)
     if "model_version" in fields:
         fields["version"] = fields.pop("model_version")
-    text = body.get("body", "")
-    if not isinstance(text, str):
-        raise ValidationError("`body` must be a string of Markdown.", field="body")
-    return records.source_from_fields(doc_type, fields, text)
+    return records.source_from_fields(doc_type, fields, body.body or "")
 
 
 def get_or_404(doc_type: str, doc_id: str, *, edit: bool = False):
@@ -51,25 +63,24 @@ def get_or_404(doc_type: str, doc_id: str, *, edit: bool = False):
     return doc
 
 
+def full(doc):  # noqa: ANN001, ANN201
+    """A document as the viewer may see it (what a merged lesson was merged into, when they
+    may read that)."""
+    db = current().db
+    return DETAILS[doc.type].of(doc, services.get_revision(db, doc.id),
+                                references.merged_into(db, doc, viewer()))  # fmt: skip
+
+
 def _list(doc_type: str):
-    filters = {k: request.args.getlist(k) for k in LIST_FILTERS if k != "type"}
+    query = parsed_query()
+    filters = {k: getattr(query, k) for k in FILTERS}
     filters["type"] = [doc_type]
     page = services.list_documents(
-        current().db, filters, page=page_arg(), per_page=per_page_arg(20),
-        sort=request.args.get("sort", "updated"), viewer=viewer(),
+        current().db, filters, page=query.page, per_page=query.per_page, sort=query.sort,
+        viewer=viewer(),
     )  # fmt: skip
-    return {
-        "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages,
-        "items": [schemas.document_summary(d) for d in page.items],
-    }  # fmt: skip
-
-
-def full(doc) -> dict:  # noqa: ANN001
-    """A document as JSON for the viewer (what a merged lesson was merged into, when they may
-    read that)."""
-    db = current().db
-    return schemas.document_full(doc, services.get_revision(db, doc.id),
-                                 references.merged_into(db, doc, viewer()))  # fmt: skip
+    return DocumentList(total=page.total, page=page.page, per_page=page.per_page,
+                        pages=page.pages, items=[summary_of(d) for d in page.items])  # fmt: skip
 
 
 def _get(doc_type: str, doc_id: str):
@@ -79,73 +90,66 @@ def _get(doc_type: str, doc_id: str):
     detail = lesson_detail(kb.db, kb.index, doc_id, viewer())
     if detail is None:
         raise NotFound(f"There is no lesson {doc_id}.")
-    return lesson_json(detail)
+    return lesson_of(detail)
 
 
-def action_out(action, may_close: bool) -> dict:  # noqa: ANN001
-    return {**actions.action_json(action), "may_close": may_close}
-
-
-def lesson_json(detail: DocumentDetail) -> dict:
+def lesson_of(detail: DocumentDetail) -> LessonDetail:
     """A lesson with its actions, the statuses the viewer may move it to, possible duplicates
     (for its author and curators), recurrences and related documents."""
     lesson = detail.lesson
-    return {
-        **schemas.document_full(detail.doc, detail.revision, detail.merged),
-        "actions": [action_out(item.action, item.may_close) for item in lesson.actions],
-        "transitions": [step.to for step in lesson.steps],
-        "similar": [{"id": x.doc.id, "title": x.doc.title, "status": x.doc.status,
-                     "project": x.doc.project_key, "score": x.score} for x in lesson.similar],
-        "recurrence_count": lesson.recurrence_count,
-        "recurrences": [{"direction": r.direction, "id": r.other.id, "title": r.other.title,
-                         "status": r.other.status, "project": r.other.project_key,
-                         "score": r.score, "detected_at": r.detected_at.isoformat()}
-                        for r in lesson.recurrences],
-        "related": [{"id": h.id, "type": h.type, "title": h.title, "status": h.status,
-                     "project": h.project, "score": round(h.score, 4)} for h in detail.related],
-    }  # fmt: skip
+    out = LessonDetail.of(detail.doc, detail.revision, detail.merged)
+    out.actions = [Action.of(item.action, may_close=item.may_close) for item in lesson.actions]
+    out.transitions = [step.to for step in lesson.steps]
+    out.similar = [Similar(id=x.doc.id, title=x.doc.title, status=x.doc.status,
+                           project=x.doc.project_key, score=x.score) for x in lesson.similar]
+    out.recurrence_count = lesson.recurrence_count
+    out.recurrences = [Recurrence(direction=r.direction, id=r.other.id, title=r.other.title,
+                                  status=r.other.status, project=r.other.project_key,
+                                  score=r.score, detected_at=r.detected_at)
+                       for r in lesson.recurrences]
+    out.related = [Related(id=h.id, type=h.type, title=h.title, status=h.status,
+                           project=h.project, score=round(h.score, 4)) for h in detail.related]
+    return out  # fmt: skip
 
 
 def _create(doc_type: str):
-    body = read_object(request)
+    body = parsed_body()
     doc = services.create_document(
-        current().db, source_from(body, doc_type), actor=viewer().actor, type_hint=doc_type, created_by=viewer().username,
-        require_type=doc_type, message=str(body.get("message", ""))[:300],
+        current().db, source_from(body, doc_type), actor=viewer().actor, type_hint=doc_type,
+        created_by=viewer().username, require_type=doc_type, message=body.message,
     )  # fmt: skip
-    out = full(doc)
-    return out, 201, {"Location": url_for(f"api.get_{doc_type}", doc_id=doc.id)}
+    return full(doc), 201, {"Location": url_for(f"api.get_{doc_type}", doc_id=doc.id)}
 
 
 def _update(doc_type: str, doc_id: str):
     get_or_404(doc_type, doc_id, edit=True)
-    body = read_object(request)
-    version = body.get("version", request.headers.get("If-Match", "").strip('"') or None)
+    body = parsed_body()
+    version = body.version
     if version is None:
-        raise PreconditionRequired(
-            "Say which version you edited: send `version` (from GET) in the body or an If-Match "
-            "header, so that nobody's change is overwritten."
-        )
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise ValidationError("`version` must be a whole number.", field="version") from None
-    if not 1 <= version <= ID_MAX:
-        raise ValidationError(f"`version` is between 1 and {ID_MAX:,}.", field="version")
+        version = _if_match()
     doc = services.update_document(
-        current().db, doc_id, source_from(body, doc_type), base_version=version, actor=viewer().actor,
-        message=str(body.get("message", ""))[:300],
+        current().db, doc_id, source_from(body, doc_type), base_version=version,
+        actor=viewer().actor, message=body.message,
     )  # fmt: skip
     return full(doc)
 
 
+def _if_match() -> int:
+    raw = request.headers.get("If-Match", "").strip('"')
+    if not raw:
+        raise PreconditionRequired(
+            "Say which version you edited: send `version` (from GET) in the body or an If-Match "
+            "header, so that nobody's change is overwritten."
+        )
+    if not raw.isdigit() or not 1 <= int(raw) <= ID_MAX:
+        raise ValidationError(f"`version` is a whole number from 1 to {ID_MAX:,}.", field="version")
+    return int(raw)
+
+
 def _revisions(doc_type: str, doc_id: str):
     get_or_404(doc_type, doc_id)
-    return {
-        "revisions": [
-            schemas.revision_summary(r)
-            for r in services.list_revisions(current().db, doc_id, viewer=viewer())
-        ]
-    }
+    found = services.list_revisions(current().db, doc_id, viewer=viewer())
+    return RevisionList(revisions=[Revision.of(r) for r in found])
 
 
 def _revision(doc_type: str, doc_id: str, number: int):
@@ -153,27 +157,42 @@ def _revision(doc_type: str, doc_id: str, number: int):
     rev = services.get_revision(current().db, doc_id, number, viewer=viewer())
     if rev is None:
         raise NotFound(f"{doc_id} has no revision {number}.")
-    return schemas.revision_summary(rev, with_markdown=True)
+    return Revision.of(rev, with_markdown=True)
 
 
 def _register(collection: str, doc_type: str) -> None:
-    base = f"/{collection}"
+    base, detail, kind = (
+        f"/{collection}",
+        DETAILS[doc_type],
+        doc_type.replace("process", "process model"),
+    )
 
-    def bind(view, name):  # a closure per collection keeps one implementation for all three
+    def bind(view, name, summary, **contract_):  # one implementation for all three collections
         def endpoint(**kw):
             return view(doc_type, **kw)
 
         endpoint.__name__ = f"{name}_{doc_type}"
-        return endpoint
+        endpoint.__doc__ = summary
+        return contract(**contract_)(endpoint)
 
-    bp.add_url_rule(base, view_func=bind(_list, "list"), methods=["GET"])
-    bp.add_url_rule(base, view_func=bind(_create, "create"), methods=["POST"])
-    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(_get, "get"), methods=["GET"])
-    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(_update, "update"), methods=["PUT"])
-    bp.add_url_rule(f"{base}/<doc_id>/revisions", view_func=bind(_revisions, "revisions"))
-    bp.add_url_rule(
-        f"{base}/<doc_id>/revisions/<int:number>", view_func=bind(_revision, "revision")
-    )
+    written = {"HTTP_409": "Edited by someone else meanwhile (the answer names the version)"}
+    bp.add_url_rule(base, view_func=bind(_list, "list", f"List {collection} with filters",
+                                         ok=(200, DocumentList), query=ListQuery), methods=["GET"])  # fmt: skip
+    bp.add_url_rule(base, view_func=bind(_create, "create", f"Create a {kind}", ok=(201, detail),
+                                         json=DocumentWrite, errors=(409, 422), **written),
+                    methods=["POST"])  # fmt: skip
+    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(
+        _get, "get", f"One {kind} with its Markdown and HTML", ok=(200, detail), errors=(404,)),
+        methods=["GET"])  # fmt: skip
+    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(
+        _update, "update", f"Save a new revision of a {kind}", ok=(200, detail),
+        json=DocumentWrite, errors=(404, 409, 422, 428), **written), methods=["PUT"])  # fmt: skip
+    bp.add_url_rule(f"{base}/<doc_id>/revisions", view_func=bind(
+        _revisions, "revisions", f"Revision history of a {kind}", ok=(200, RevisionList),
+        errors=(404,)))  # fmt: skip
+    bp.add_url_rule(f"{base}/<doc_id>/revisions/<int:number>", view_func=bind(
+        _revision, "revision", "One revision with its Markdown", ok=(200, Revision),
+        errors=(404,)))  # fmt: skip
 
 
 for _kind in KINDS:
@@ -181,11 +200,9 @@ for _kind in KINDS:
 
 
 @bp.post("/preview")
+@contract(ok=(200, Preview), json=PreviewWrite, errors=(422,))
 def preview():
-    """Render Markdown as kb would show it, without saving (used by the edit form)."""
-    body = read_object(request)
-    doc_type = body.pop("type", "lesson")  # not a field: which fields the others are
-    if not isinstance(doc_type, str):
-        raise ValidationError("`type` is lesson, process or guide.", field="type")
-    prepared = services.preview(source_from(body, doc_type), type_hint=doc_type)
-    return {"html": prepared.rendered.html, "title": prepared.record.columns["title"]}
+    """Render Markdown as kb would show it, without saving (used by the edit form)"""
+    body = parsed_body()
+    prepared = services.preview(source_from(body, body.type), type_hint=body.type)
+    return Preview(html=prepared.rendered.html, title=prepared.record.columns["title"])

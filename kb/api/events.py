@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from kb.api import bp, openapi
+from kb.api import bp
+from kb.api.models.events import Accepted, CloudEvent, Stored
+from kb.api.spec import contract
 from kb.context import current
 from kb.core.errors import TooLarge
 from kb.events.inbound import cloudevents, ingest, producers
 
 #: a request body may be at most this big (the app-wide MAX_CONTENT_LENGTH is larger)
 MAX_BODY = 256 * 1024
+#: what the body may be (read here, not by a model: the sender's bytes are signed)
+EVENT_MEDIA = {
+    "application/cloudevents+json": CloudEvent,
+    "application/cloudevents-batch+json": list[CloudEvent],
+    "application/json": None,  # binary mode: the event's data, as the producer sends it
+}
 
 
 def _too_large() -> TooLarge:
@@ -36,7 +44,20 @@ def _read_body(limit: int) -> bytes:
 
 
 @bp.post("/events")
+@contract(ok=(202, Accepted), errors=(401, 413, 415), media=EVENT_MEDIA,
+          HTTP_400="An invalid event: the message names the event, attribute or field",
+          HTTP_401="Signature or token missing, stale or wrong",
+          HTTP_413="Body over 256 KiB, or an event over 64 KiB",
+          HTTP_415="Not a CloudEvents content type")  # fmt: skip
 def post_events():
+    """Receive CloudEvents from project tools (see docs/events.md)
+
+    CloudEvents 1.0 over HTTP: binary mode (ce-* headers, the body is the data), structured
+    mode (application/cloudevents+json) or a batch (application/cloudevents-batch+json, all or
+    nothing). Authenticate with a Standard Webhooks signature (webhook-id, webhook-timestamp,
+    webhook-signature) or `Authorization: Bearer <token>`. At most 256 KiB a request and 64 KiB
+    an event. Duplicates (same source and id) are answered 202 and stored once.
+    """
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise _too_large()
     headers = {name.lower(): value for name, value in request.headers.items()}
@@ -48,77 +69,4 @@ def post_events():
     accepted = ingest.ingest(
         db, events, producer=producer, prefix=current_app.config["KB_EVENT_TYPE_PREFIX"]
     )
-    return {"accepted": [a.to_dict() for a in accepted]}, 202
-
-
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": openapi.ERROR}}}
-
-
-_EVENT = {
-    "type": "object",
-    "required": ["id", "source", "specversion", "type"],
-    "properties": {
-        "id": {"type": "string"},
-        "source": {"type": "string", "format": "uri-reference"},
-        "specversion": {"const": "1.0"},
-        "type": {"type": "string", "examples": ["org.pmo.project.closed"]},
-        "subject": {"type": "string"},
-        "time": {"type": "string", "format": "date-time"},
-        "datacontenttype": {"type": "string"},
-        "dataschema": {"type": "string", "format": "uri"},
-        "partitionkey": {"type": "string"},
-        "data": {},
-        "data_base64": {"type": "string"},
-    },
-    "additionalProperties": {"type": ["string", "boolean", "integer"]},
-}
-
-openapi.EXTRA_PATHS.setdefault("/api/events", {})["post"] = {
-    "summary": "Receive CloudEvents from project tools (see docs/events.md)",
-    "description": "CloudEvents 1.0 over HTTP: binary mode (ce-* headers, the body is the data), "
-    "structured mode (application/cloudevents+json) or a batch "
-    "(application/cloudevents-batch+json, all or nothing). Authenticate with a Standard "
-    "Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) or "
-    "`Authorization: Bearer <token>`. At most 256 KiB a request and 64 KiB an event. "
-    "Duplicates (same source and id) are answered 202 and stored once.",
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/cloudevents+json": {"schema": _EVENT},
-            "application/cloudevents-batch+json": {"schema": {"type": "array", "items": _EVENT}},
-            "application/json": {"schema": {"description": "binary mode: the event's data"}},
-        },
-    },
-    "responses": {
-        "202": {
-            "description": "Stored (duplicates included), in order",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "accepted": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "properties": {
-                                        "id": {"type": "string"},
-                                        "source": {"type": "string"},
-                                        "seq": {"type": "integer"},
-                                        "duplicate": {"type": "boolean"},
-                                        "ignored": {"type": "boolean"},
-                                    },
-                                },
-                            }
-                        },
-                    }
-                }
-            },
-        },
-        "400": _error("An invalid event: the message names the event, attribute or field"),
-        "401": _error("Signature or token missing, stale or wrong"),
-        "413": _error("Body over 256 KiB, or an event over 64 KiB"),
-        "415": _error("Not a CloudEvents content type"),
-    },
-}
+    return Accepted(accepted=[Stored(**a.to_dict()) for a in accepted]), 202

@@ -1,4 +1,4 @@
-"""The OpenAPI document's shared parameters and the limits kb.params enforces on every route:
+"""The limits kb.params enforces on every route, as the OpenAPI document states them:
 repeated values, page numbers, whole numbers in paths."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from werkzeug.routing import Map
 from werkzeug.routing.converters import NumberConverter
 
-from kb.params import PAGE_MAX, VALUES_IN_ALL, VALUES_PER_PARAM
+from kb.params import VALUES_IN_ALL, VALUES_PER_PARAM
 
 #: said once for every operation: what kb.params refuses before any view runs
 LIMITS = (
@@ -17,29 +17,6 @@ LIMITS = (
     "paths are ids from 1 to the stated maximum: any other number is a 404, like an id that "
     "does not exist. Whole numbers in the query string outside their stated range are a 400."
 )
-FILTERS = [
-    {
-        "name": n,
-        "in": "query",
-        "schema": {"type": "array", "items": {"type": "string"}, "maxItems": VALUES_PER_PARAM},
-        "style": "form",
-        "explode": True,
-        "description": d,
-    }
-    for n, d in [
-        ("topic", "controlled topic, e.g. procurement (repeat for any of several; any matches)"),
-        ("phase", "project phase, e.g. build"),
-        ("project", "project key, e.g. ATLAS"),
-        ("tag", "tag, e.g. vendor"),
-        ("status", "status, e.g. published"),
-        ("polarity", "problem or success (lessons)"),
-    ]
-]
-PAGING = [
-    {"name": "page", "in": "query",
-     "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-]  # fmt: skip
 
 
 def bound_path_integers(paths: dict, url_map: Map) -> None:

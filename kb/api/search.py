@@ -2,68 +2,69 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 
-from kb.api import bp, schemas
+from kb.api import bp
+from kb.api.models.documents import summary_of
+from kb.api.models.search import (
+    Project,
+    ProjectCounted,
+    ProjectDetail,
+    ProjectList,
+    SearchAnswer,
+    SearchQuery,
+)
+from kb.api.spec import contract, parsed_query
 from kb.context import current
-from kb.core.errors import NotFound, ValidationError
+from kb.core.errors import NotFound
 from kb.documents import access
 from kb.documents import services as documents
-from kb.documents.kinds import NAMES
-from kb.params import choice_arg, page_arg, per_page_arg
 from kb.projects import services as projects
 from kb.security import viewer
 
-SEARCH_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
-SORTS = ("relevance", "date")
-
-
-def search_request(args) -> dict:  # noqa: ANN001
-    """The query parameters shared by the search page and the API."""
-    unknown = [t for t in args.getlist("type") if t not in NAMES]
-    if unknown:
-        raise ValidationError(
-            f"`type` must be one of: {', '.join(NAMES)}; not '{unknown[0][:40]}'.", field="type"
-        )
-    q = args.get("q", "")
-    return {
-        "q": q,
-        "filters": {k: args.getlist(k) for k in SEARCH_FILTERS if args.getlist(k)},
-        "sort": choice_arg("sort", SORTS, "relevance" if q.strip() else "date"),
-        "page": page_arg(),
-        "per_page": per_page_arg(current_app.config["KB_PER_PAGE"]),
-    }
+FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 
 
 @bp.get("/search")
+@contract(ok=(200, SearchAnswer), query=SearchQuery)
 def search():
-    params = search_request(request.args)
-    results = current().index.query(params.pop("q"), reader=access.reader(viewer()), **params)
-    return schemas.search_json(results)
+    """Full-text search with facets (at most 500 characters)"""
+    query = parsed_query()
+    filters = {k: getattr(query, k) for k in FILTERS if getattr(query, k)}
+    results = current().index.query(
+        query.q, reader=access.reader(viewer()), filters=filters,
+        sort=query.sort or ("relevance" if query.q.strip() else "date"), page=query.page,
+        per_page=query.per_page or current_app.config["KB_PER_PAGE"],
+    )  # fmt: skip
+    return SearchAnswer.of(results)
 
 
 @bp.get("/projects")
+@contract(ok=(200, ProjectList))
 def list_projects():
-    return {
-        "projects": [
-            schemas.project_json(p.project, lessons=p.lessons, processes=p.processes)
-            for p in documents.project_summaries(current().db, viewer())
-        ]
-    }
+    """All projects with the number of lessons and process models you may read"""
+    found = documents.project_summaries(current().db, viewer())
+    return ProjectList(projects=[
+        ProjectCounted(**Project.fields(p.project), lessons=p.lessons, processes=p.processes)
+        for p in found
+    ])  # fmt: skip
 
 
 @bp.get("/projects/<key>")
+@contract(ok=(200, ProjectDetail), errors=(404,))
 def get_project(key: str):
+    """One project with its lessons and process models"""
     project = projects.get_project(current().db, key)
     if project is None:
         raise NotFound(f"There is no project {key}.")
     docs = documents.list_documents(
         current().db, {"project": [project.key]}, per_page=100, sort="id", viewer=viewer()
     )
-    out = schemas.project_json(project)
-    out["lessons"] = [schemas.document_summary(d) for d in docs.items if d.type == "lesson"]
-    out["processes"] = [schemas.document_summary(d) for d in docs.items if d.type == "process"]
-    return out
+    return ProjectDetail(
+        **Project.fields(project),
+        lessons=[summary_of(d) for d in docs.items if d.type == "lesson"],
+        processes=[summary_of(d) for d in docs.items if d.type == "process"],
+    )
 
 
 def healthz():

@@ -60,7 +60,7 @@ def test_update_rotate_and_not_found(client):
         ({**NEW, "url": "ftp://bi.example.org/x"}, "url", "https://"),
         ({**NEW, "url": "gopher://bi.example.org/x"}, "url", "https://"),
         ({**NEW, "url": "https://admin:hunter2@bi.example.org/x"}, "url", "password"),
-        ({**NEW, "url": 42}, "url", "URL"),
+        ({**NEW, "url": 42}, "url", "string"),
         ({**NEW, "types": "org.pmo.kb.*"}, "types", "list"),
         ({**NEW, "types": ["org.pmo.project.closed"]}, "types", "never match"),
         ({"url": NEW["url"]}, "name", "required"),

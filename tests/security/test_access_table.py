@@ -109,9 +109,10 @@ ADMIN_ONLY = ["web.admin_subscriptions", "web.admin_create_subscription", "web.a
               "web.admin_rotate_subscription_secret", "web.admin_producers",
               "web.admin_create_producer", "web.admin_producer", "web.admin_producer_active",
               "web.admin_rotate_producer", "web.admin_users", "web.admin_user", "web.admin_audit",
+              "web.admin_groups", "web.admin_group", "web.admin_test_subscription",
               "api.list_subscriptions", "api.create_subscription", "api.get_subscription",
               "api.update_subscription", "api.rotate_subscription_secret",
-              "api.list_subscription_deliveries"]  # fmt: skip
+              "api.list_subscription_deliveries", "api.test_subscription"]  # fmt: skip
 OWN_ACCOUNT = ["web.account", "web.change_password", "web.tokens", "web.revoke_token",
                "web.end_sessions"]  # fmt: skip
 RANK = {"anonymous": -1, "reader": 0, "contributor": 1, "curator": 2, "admin": 3}
@@ -158,7 +159,7 @@ def world(kb, make_user):
             "subscription_id": str(sub.id), "name": "jira", "username": "someone",
             "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1", "task_id": "1",
             "processes": process.id, "guides": guide.id,
-            "notification_id": "1"}  # fmt: skip
+            "notification_id": "1", "group_id": "1"}  # fmt: skip
 
 
 def url_for_rule(rule, values: dict) -> str:

@@ -1,0 +1,57 @@
+"""A lesson's actions (kb.actions)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from kb.actions.models import TARGET_KINDS
+from kb.actions.services import ACTION_KINDS, MAX_TEXT
+from kb.api.models.common import Answer, Body, Day, DayText, Timestamp
+
+
+class Action(Answer):
+    id: int
+    lesson: str
+    description: str
+    owner: str | None
+    due_on: Day | None
+    target_kind: Literal[TARGET_KINDS]  # type: ignore[valid-type]
+    target_ref: str | None
+    status: Literal["open", "closed"]
+    created_by: str | None
+    created_at: Timestamp | None
+    closed_by: str | None
+    closed_at: Timestamp | None
+    closing_note: str | None
+    may_close: bool = Field(description="whether you may close it")
+
+    @classmethod
+    def of(cls, action, *, may_close: bool) -> Action:  # noqa: ANN001
+        return cls(id=action.id, lesson=action.lesson_id, description=action.description,
+                   owner=action.owner, due_on=action.due_on, target_kind=action.target_kind,
+                   target_ref=action.target_ref, status=action.status,
+                   created_by=action.created_by, created_at=action.created_at,
+                   closed_by=action.closed_by, closed_at=action.closed_at,
+                   closing_note=action.closing_note, may_close=may_close)  # fmt: skip
+
+
+class ActionList(Answer):
+    actions: list[Action]
+
+
+class ActionWrite(Body):
+    """An action, or `{"no_action": true, "rationale": ...}`: the lesson needs none."""
+
+    description: str | None = Field(None, max_length=MAX_TEXT)
+    owner: str | None = Field(None, max_length=120)
+    due_on: DayText | None = None
+    target_kind: Literal[ACTION_KINDS] | None = None  # type: ignore[valid-type]
+    target_ref: str | None = Field(None, description="a process model id (must exist) or a link")
+    no_action: bool = False
+    rationale: str | None = Field(None, max_length=MAX_TEXT)
+
+
+class ActionClose(Body):
+    note: str | None = Field(None, max_length=MAX_TEXT)

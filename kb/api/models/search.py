@@ -1,0 +1,94 @@
+"""The search answer and projects."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from kb.api.models.common import Answer, Day, Page, Timestamp
+from kb.api.models.documents import Filters, LessonSummary, ProcessSummary
+from kb.documents.kinds import NAMES
+from kb.params import VALUES_PER_PARAM
+from kb.search import SearchResults
+
+Kind = Literal[NAMES]  # type: ignore[valid-type]
+
+
+class SearchQuery(Filters):
+    q: str = Field("", max_length=500, description=(
+        'Words, "phrases", AND/OR/NOT, parentheses, a trailing wildcard (plan*), fields title:, '
+        "tag:, topic:, project:, phase:, type:, status:, author:."))  # fmt: skip
+    type: list[Kind] = Field(default_factory=list, max_length=VALUES_PER_PARAM)
+    sort: Literal["relevance", "date"] | None = Field(None, description="default: relevance "
+                                                      "with words, date without")  # fmt: skip
+    per_page: int | None = Field(None, ge=1, le=100, description="default KB_PER_PAGE")
+
+
+class Hit(Answer):
+    id: str
+    type: str
+    title: str
+    snippet: str = Field(description="safe HTML with <mark> around the matches")
+    score: float
+    project: str | None
+    phase: str | None
+    topics: list[str]
+    tags: list[str]
+    status: str
+    polarity: str | None
+    date: Timestamp
+
+
+class FacetValue(Answer):
+    value: str
+    count: int
+
+
+class SearchAnswer(Page):
+    query: str
+    sort: str
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    suggestion: str | None = Field(description="a spelling that finds more, if any")
+
+    @classmethod
+    def of(cls, results: SearchResults) -> SearchAnswer:
+        return cls(
+            query=results.query, total=results.total, page=results.page,
+            per_page=results.per_page, pages=results.pages, sort=results.sort,
+            hits=[Hit.model_validate(h).model_copy(update={"score": round(h.score, 4)})
+                  for h in results.hits],
+            facets={k: [FacetValue(value=v, count=n) for v, n in vs]
+                    for k, vs in results.facets.items()},
+            suggestion=results.suggestion,
+        )  # fmt: skip
+
+
+class Project(Answer):
+    key: str
+    name: str
+    status: str
+    portfolio: str | None
+    manager: str | None
+    started_on: Day | None
+    closed_on: Day | None
+    description: str
+
+    @classmethod
+    def fields(cls, project) -> dict:  # noqa: ANN001
+        return {name: getattr(project, name) for name in Project.model_fields}
+
+
+class ProjectCounted(Project):
+    lessons: int = Field(description="lessons you may read")
+    processes: int = Field(description="process models you may read")
+
+
+class ProjectList(Answer):
+    projects: list[ProjectCounted]
+
+
+class ProjectDetail(Project):
+    lessons: list[LessonSummary]
+    processes: list[ProcessSummary]

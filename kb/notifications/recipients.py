@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote
 
 from sqlalchemy import func, select
@@ -33,6 +34,7 @@ TYPES = (
     "lesson.submitted", "lesson.published", "lesson.rejected", "lesson.reopened",
     "lesson.verified", "lesson.recurred", "lesson.action.added",
     "processmodel.custodian.changed", "lesson.verification_due", "processmodel.updated",
+    "lesson.action.overdue", "processmodel.review_due",
 )  # fmt: skip
 
 
@@ -274,6 +276,37 @@ def _action_added(s: Session, d: dict, doc: Document) -> list[Draft]:
                   body, lesson_link(doc.id), doc)]  # fmt: skip
 
 
+def _day(value: object) -> str:
+    """2026-11-03 -> 3 Nov 2026 (as the pages write dates); anything else as it is."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    return f"{day.day} {day:%b %Y}"
+
+
+def _action_overdue(s: Session, d: dict, doc: Document) -> list[Draft]:
+    person = person_named_or_addressed(s, d.get("owner"))
+    description = " ".join(str(d.get("description") or "").split())
+    body = (f"Your action on lesson {doc.id} {_quoted(doc.title)} is overdue since "
+            f"{_day(d.get('due_on'))}: {description}. Close it on the lesson's page when it is "
+            "done, or ask a curator to change its due date.")  # fmt: skip
+    return [Draft([person] if person else [], f"Overdue since {_day(d.get('due_on'))}: "
+                  f"your action on {doc.id}", body, lesson_link(doc.id), doc)]  # fmt: skip
+
+
+def _review_due(s: Session, d: dict, doc: Document) -> list[Draft]:
+    """The owner when kb knows them (a username or an address), else the PMO."""
+    person = person_named_or_addressed(s, d.get("owner"))
+    body = (f"The process model {doc.id} {_quoted(doc.title)} was last reviewed on "
+            f"{_day(d.get('last_reviewed'))} and was due for review on {_day(d.get('due_on'))} "
+            f"(owner: {d.get('owner') or 'none'}). Review it and record the new "
+            "`last_reviewed` date.")  # fmt: skip
+    return [Draft([person] if person else the_pmo(s),
+                  f"Review overdue since {_day(d.get('due_on'))}: {doc.id} {doc.title}", body,
+                  f"/processes/{quote(doc.id, safe='')}", doc)]  # fmt: skip
+
+
 def _custodian_changed(s: Session, d: dict, doc: Document) -> list[Draft]:
     body = (f"Project {d.get('project') or ''} closed: the process model {doc.id} "
             f"{_quoted(doc.title)} passed from {d.get('from') or 'its team'} into the PMO's "
@@ -312,6 +345,8 @@ _ABOUT_DOCUMENT = {
     "lesson.submitted": _lesson_submitted,
     "lesson.recurred": _lesson_recurred,
     "lesson.action.added": _action_added,
+    "lesson.action.overdue": _action_overdue,
+    "processmodel.review_due": _review_due,
     "processmodel.custodian.changed": _custodian_changed,
     "lesson.verification_due": _verification_due,
 }
@@ -326,7 +361,7 @@ _ABOUT_NOTHING = {
 def _drafts(s: Session, kind: str, d: dict) -> list[Draft]:
     if kind in _ABOUT_NOTHING:
         return _ABOUT_NOTHING[kind](s, d)
-    doc_id = d.get("lesson") if kind == "lesson.action.added" else d.get("id")
+    doc_id = d.get("lesson") if kind.startswith("lesson.action.") else d.get("id")
     doc = s.get(Document, doc_id) if isinstance(doc_id, str) and doc_id else None
     if kind == "processmodel.updated":
         if doc_id and doc is None:

@@ -3,7 +3,6 @@ navigation is current. Jinja filters and globals only."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime
 
@@ -11,6 +10,7 @@ from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
 from kb.documents.vocabulary import FOLDER_BY_TYPE, TYPE_LABELS
+from kb.overdue.services import next_review
 
 #: the header navigation: (endpoint, keyword arguments, label)
 NAV = (
@@ -76,19 +76,6 @@ def count(number: int, noun: str) -> str:
     """count(1, "lesson") -> "1 lesson"; count(3, "process") -> "3 process models"."""
     one, many = NOUNS.get(noun, (noun, noun + "s"))
     return f"{number:,} {one if number == 1 else many}"
-
-
-def add_months(start: date, months: int) -> date:
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def next_review(doc) -> date | None:  # noqa: ANN001
-    """A process model is due for review `review_period_months` after its last review."""
-    if doc.last_reviewed is None:
-        return None
-    return add_months(doc.last_reviewed, doc.review_period_months or 12)
 
 
 _QUOTED = re.compile(r"`([^`\n]{1,200})`")

@@ -1,0 +1,166 @@
+"""Telling what is overdue, listing it, and telling its owner once.
+
+Overdue means, on the day `today` (UTC):
+- an action: open, and its due date has passed;
+- a lessons review: open, and its due date has passed (its escalation is kb.reviews);
+- a process model in use (published or in review): its next review
+  (`last_reviewed` + `review_period_months`) has passed.
+
+The sweep (run by the worker at the start of every pass) appends
+`org.pmo.kb.lesson.action.overdue` and `org.pmo.kb.processmodel.review_due` once per action or
+process model and due date: the OverdueNotice row and the event are written in one
+transaction, and the row's unique key keeps a second sweep (or another worker) from telling
+again. Reviews already tell their facilitator and the PMO once per level (review.overdue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kb.accounts.viewer import Viewer
+from kb.actions.models import Action
+from kb.actions.services import action_json
+from kb.core.time import add_months, utcnow
+from kb.db import Database
+from kb.documents import access
+from kb.documents.models import Document
+from kb.events.log.services import append_event
+from kb.overdue.models import OverdueNotice
+from kb.reviews.models import Review
+
+#: process models whose review matters: the ones in use
+REVIEWED_STATUSES = ("published", "in_review")
+ACTION_STATUSES = ("open", "closed", "any")
+
+
+def next_review(doc: Document) -> date | None:
+    """A process model is due for review `review_period_months` after its last review (None
+    when it was never reviewed: there is no date to be late against)."""
+    if doc.type != "process" or doc.last_reviewed is None:
+        return None
+    return add_months(doc.last_reviewed, doc.review_period_months or 12)
+
+
+def action_overdue(action: Action, today: date) -> bool:
+    return action.status == "open" and action.due_on is not None and action.due_on < today
+
+
+def review_overdue(review: Review, today: date) -> bool:
+    return review.status == "open" and review.due_on < today
+
+
+def process_overdue(doc: Document, today: date) -> bool:
+    due = next_review(doc)
+    return doc.status in REVIEWED_STATUSES and due is not None and due < today
+
+
+def _overdue_actions(today: date):  # noqa: ANN202
+    return and_(Action.status == "open", Action.due_on.is_not(None), Action.due_on < today)
+
+
+def overdue_ids(db: Database, doc_type: str, today: date) -> list[str]:
+    """Ids of lessons with an overdue action, or of process models overdue for review (the
+    `overdue` filter of the lists); other types have nothing overdue."""
+    with db.read() as s:
+        if doc_type == "lesson":
+            return sorted(set(s.scalars(select(Action.lesson_id).where(_overdue_actions(today)))))
+        if doc_type == "process":
+            docs = s.scalars(select(Document).where(Document.type == "process",
+                                                    Document.status.in_(REVIEWED_STATUSES)))  # fmt: skip
+            return sorted(d.id for d in docs if process_overdue(d, today))
+    return []
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    action: Action
+    lesson: Document
+
+
+def list_actions(db: Database, viewer: Viewer, *, today: date, overdue: bool = False,
+                 owner: str | None = None, status: str = "open",
+                 limit: int = 500) -> list[ActionRow]:  # fmt: skip
+    """Actions of the lessons `viewer` may read, soonest due first (no date last)."""
+    query = select(Action, Document).join(Document, Document.id == Action.lesson_id)
+    query = query.where(access.readable(viewer), Action.target_kind != "none")
+    if overdue:
+        query = query.where(_overdue_actions(today))
+    elif status != "any":
+        query = query.where(Action.status == status)
+    if owner:
+        query = query.where(Action.owner == owner)
+    query = query.order_by(Action.due_on.is_(None), Action.due_on, Action.id).limit(limit)
+    with db.read() as s:
+        return [ActionRow(a, d) for a, d in s.execute(query)]
+
+
+def list_reviews(db: Database, *, today: date, overdue: bool = False) -> list[Review]:
+    """Open lessons reviews, soonest due first (only the overdue ones with `overdue`)."""
+    query = select(Review).where(Review.status == "open")
+    if overdue:
+        query = query.where(Review.due_on < today)
+    with db.read() as s:
+        return list(s.scalars(query.order_by(Review.due_on, Review.id)))
+
+
+# --- telling owners once -------------------------------------------------------------------
+
+
+def _tell_once(s: Session, subject: str, due_on: date, now: datetime) -> bool:
+    """Record the notice unless it exists (INSERT ... ON CONFLICT DO NOTHING RETURNING: a
+    unique key, not a check-then-insert, so two sweeps at once tell once)."""
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(OverdueNotice)
+                 .values(subject=subject, due_on=due_on, notified_at=now)
+                 .on_conflict_do_nothing().returning(OverdueNotice.id))  # fmt: skip
+    return s.execute(statement).scalar() is not None
+
+
+def _told(s: Session) -> set[tuple[str, date]]:
+    return {(subject, due) for subject, due in s.execute(
+        select(OverdueNotice.subject, OverdueNotice.due_on))}  # fmt: skip
+
+
+def sweep(db: Database, now: datetime | None = None) -> int:
+    """Tell the owner of every action and process model overdue at `now`, once per due date;
+    returns how many were told. Running it again at the same moment tells nobody."""
+    now = now or utcnow()
+    today = now.date()
+    with db.read() as s:
+        told = _told(s)
+        actions = [
+            (a, d) for a, d in s.execute(
+                select(Action, Document).join(Document, Document.id == Action.lesson_id)
+                .where(_overdue_actions(today)).order_by(Action.id))
+            if (f"actions/{a.id}", a.due_on) not in told
+        ]  # fmt: skip
+        models = [d for d in s.scalars(select(Document).where(
+            Document.type == "process", Document.status.in_(REVIEWED_STATUSES)).order_by(Document.id))
+            if process_overdue(d, today) and (f"processes/{d.id}", next_review(d)) not in told]  # fmt: skip
+    if not actions and not models:
+        return 0
+    count = 0
+    with db.write() as s:
+        for action, doc in actions:
+            if _tell_once(s, f"actions/{action.id}", action.due_on, now):
+                append_event(s, "lesson.action.overdue", subject=f"lessons/{doc.id}",
+                             data={**action_json(action), "title": doc.title,
+                                   "project": doc.project_key},
+                             partition_key=doc.project_key)  # fmt: skip
+                count += 1
+        for doc in models:
+            due = next_review(doc)
+            if _tell_once(s, f"processes/{doc.id}", due, now):
+                append_event(s, "processmodel.review_due", subject=f"processes/{doc.id}",
+                             data={"id": doc.id, "title": doc.title, "owner": doc.owner,
+                                   "custodian": doc.custodian, "due_on": due.isoformat(),
+                                   "last_reviewed": doc.last_reviewed.isoformat(),
+                                   "project": doc.project_key},
+                             partition_key=doc.project_key)  # fmt: skip
+                count += 1
+    return count

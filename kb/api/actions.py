@@ -11,17 +11,23 @@ from kb.api import bp, openapi
 from kb.api.body import read_json, read_object
 from kb.context import current
 from kb.core.errors import NotFound, ValidationError
+from kb.core.time import utcnow
+from kb.overdue import services as overdue
 from kb.security import viewer
 
 
-def _out(action) -> dict:  # noqa: ANN001
-    return {**actions.action_json(action), "may_close": actions.may_close(viewer(), action)}
+def action_out(action) -> dict:  # noqa: ANN001
+    late = overdue.action_overdue(action, utcnow().date())
+    return {**actions.action_json(action), "may_close": actions.may_close(viewer(), action),
+            "overdue_since": action.due_on.isoformat() if late else None}  # fmt: skip
 
 
 @bp.get("/lessons/<doc_id>/actions")
 def list_lesson_actions(doc_id: str):
     return {
-        "actions": [_out(a) for a in actions.list_actions(current().db, doc_id, viewer=viewer())]
+        "actions": [
+            action_out(a) for a in actions.list_actions(current().db, doc_id, viewer=viewer())
+        ]
     }
 
 
@@ -37,7 +43,7 @@ def add_lesson_action(doc_id: str):
             owner=body.get("owner"), due_on=body.get("due_on"),
             target_kind=body.get("target_kind"), target_ref=body.get("target_ref"),
         )  # fmt: skip
-    return _out(action), 201
+    return action_out(action), 201
 
 
 @bp.post("/actions/<int:action_id>/close")
@@ -47,7 +53,7 @@ def close_action(action_id: int):
         raise ValidationError("Send a JSON object (Content-Type: application/json) or nothing.")
     note = (body or {}).get("note")
     action = actions.close_action(current().db, action_id, viewer=viewer(), note=note)
-    return _out(action)
+    return action_out(action)
 
 
 @bp.after_request
@@ -60,7 +66,7 @@ def _with_actions(response):  # noqa: ANN001, ANN202
         return response
     try:
         data["actions"] = [
-            _out(a) for a in actions.list_actions(current().db, data["id"], viewer=viewer())
+            action_out(a) for a in actions.list_actions(current().db, data["id"], viewer=viewer())
         ]
     except NotFound:
         data["actions"] = []
@@ -79,6 +85,8 @@ _ACTION = {"type": "object", "properties": {
     "closed_at": {"type": ["string", "null"], "format": "date-time"},
     "closing_note": {"type": ["string", "null"]},
     "may_close": {"type": "boolean", "description": "whether the caller may close it"},
+    "overdue_since": {"type": ["string", "null"], "format": "date",
+                      "description": "the due date, when the action is open and past it"},
 }}  # fmt: skip
 openapi.SCHEMAS.setdefault("Action", _ACTION)
 _REF = {"$ref": "#/components/schemas/Action"}

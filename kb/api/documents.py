@@ -8,9 +8,11 @@ from kb.api import bp, schemas
 from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
+from kb.core.time import utcnow
 from kb.documents import access, records, references, services
 from kb.documents.services import LIST_FILTERS
-from kb.params import ID_MAX, page_arg, per_page_arg
+from kb.overdue import services as overdue
+from kb.params import ID_MAX, flag_arg, page_arg, per_page_arg
 from kb.security import viewer
 
 COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
@@ -53,9 +55,12 @@ def get_or_404(doc_type: str, doc_id: str, *, edit: bool = False):
 def _list(doc_type: str):
     filters = {k: request.args.getlist(k) for k in LIST_FILTERS if k != "type"}
     filters["type"] = [doc_type]
+    among = None
+    if doc_type in ("lesson", "process") and flag_arg("overdue"):
+        among = overdue.overdue_ids(current().db, doc_type, utcnow().date())
     page = services.list_documents(
         current().db, filters, page=page_arg(), per_page=per_page_arg(20),
-        sort=request.args.get("sort", "updated"), viewer=viewer(),
+        sort=request.args.get("sort", "updated"), viewer=viewer(), among=among,
     )  # fmt: skip
     return {
         "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages,

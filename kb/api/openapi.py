@@ -17,6 +17,9 @@ from kb.params import VALUES_PER_PARAM
 ERROR = {"$ref": "#/components/schemas/Error"}
 #: paths contributed by other api modules at import (events, subscriptions, the event log)
 EXTRA_PATHS: dict = {}
+OVERDUE = [{"name": "overdue", "in": "query", "schema": {"type": "boolean"},
+            "description": "only lessons with an overdue open action / process models past "
+                           "their review date (true or false)"}]  # fmt: skip
 
 
 def _responses(ok: str, schema: dict, *codes: int) -> dict:
@@ -47,6 +50,7 @@ def _collection(name: str, kind: str) -> dict:
                 "summary": f"List {name} with filters",
                 "parameters": FILTERS
                 + PAGING
+                + (OVERDUE if name in ("lessons", "processes") else [])
                 + [
                     {
                         "name": "sort",

@@ -3,7 +3,7 @@
 Overdue means, on the day `today` (UTC):
 - an action: open, and its due date has passed;
 - a lessons review: open, and its due date has passed (its escalation is kb.reviews);
-- a process model in use (published or in review): its next review
+- a process model not retired: its next review
   (`last_reviewed` + `review_period_months`) has passed.
 
 The sweep (run by the worker at the start of every pass) appends
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,8 +33,8 @@ from kb.events.log.services import append_event
 from kb.overdue.models import OverdueNotice
 from kb.reviews.models import Review
 
-#: process models whose review matters: the ones in use
-REVIEWED_STATUSES = ("published", "in_review")
+#: process models whose review matters: every one but the retired
+REVIEWED_STATUSES = ("draft", "in_review", "published")
 ACTION_STATUSES = ("open", "closed", "any")
 
 
@@ -63,13 +63,25 @@ def _overdue_actions(today: date):  # noqa: ANN202
     return and_(Action.status == "open", Action.due_on.is_not(None), Action.due_on < today)
 
 
+def lessons_overdue_since(
+    db: Database, today: date, ids: list[str] | None = None
+) -> dict[str, date]:
+    """Lesson id -> the due date of its oldest overdue action (only lessons that have one;
+    with `ids`, only among those)."""
+    query = select(Action.lesson_id, func.min(Action.due_on)).where(_overdue_actions(today))
+    if ids is not None:
+        query = query.where(Action.lesson_id.in_(ids))
+    with db.read() as s:
+        return dict(s.execute(query.group_by(Action.lesson_id)).all())
+
+
 def overdue_ids(db: Database, doc_type: str, today: date) -> list[str]:
     """Ids of lessons with an overdue action, or of process models overdue for review (the
     `overdue` filter of the lists); other types have nothing overdue."""
-    with db.read() as s:
-        if doc_type == "lesson":
-            return sorted(set(s.scalars(select(Action.lesson_id).where(_overdue_actions(today)))))
-        if doc_type == "process":
+    if doc_type == "lesson":
+        return sorted(lessons_overdue_since(db, today))
+    if doc_type == "process":
+        with db.read() as s:
             docs = s.scalars(select(Document).where(Document.type == "process",
                                                     Document.status.in_(REVIEWED_STATUSES)))  # fmt: skip
             return sorted(d.id for d in docs if process_overdue(d, today))

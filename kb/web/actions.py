@@ -26,7 +26,7 @@ def _action_helpers() -> dict:
         return [(a, actions.may_close(viewer(), a)) for a in found]
 
     def may_add_actions(doc) -> bool:  # noqa: ANN001
-        return viewer().has_role("curator") and doc.status in actions.OPEN_FOR_ACTIONS
+        return actions.may_add(viewer(), doc)
 
     return {"lesson_actions": lesson_actions, "may_add_actions": may_add_actions,
             "action_kinds": actions.ACTION_KINDS, "target_labels": TARGET_LABELS}  # fmt: skip

@@ -8,12 +8,15 @@ from kb.context import current
 from kb.documents import access, lifecycle, references, services
 from kb.documents import vocabulary as v
 from kb.documents.models import Document
+from kb.overdue import services as overdue
+from kb.params import flag_arg
 from kb.projects import services as projects
 from kb.recurrence import services as recurrence
 from kb.reviews import drafts
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.web import bp
+from kb.web.overdue import lessons_late, today
 from kb.web.params import args_with, filters_from, page_arg
 from kb.web.present import FOLDER_TITLES, NEW_LABELS
 
@@ -26,6 +29,9 @@ FOLDER_FILTERS = {
     "processes": ("topic", "phase", "project", "tag", "status"),
     "guides": ("topic", "tag", "status"),
 }
+#: the lists with an "overdue" filter: lessons with an overdue action, process models past
+#: their review
+OVERDUE_FOLDERS = ("lessons", "processes")
 SORTS = {
     "lessons": (("updated", "Recently updated"), ("title", "Title"), ("id", "Id")),
     "processes": (("updated", "Recently updated"), ("title", "Title"), ("id", "Id")),
@@ -45,6 +51,12 @@ def document_or_404(folder: str, doc_id: str, *, edit: bool = False) -> Document
             description="You may read this document but not change it: ask its author or a curator.",
         )
     return doc
+
+
+@bp.app_template_global()
+def can_edit(doc: Document) -> bool:
+    """Whether the pages offer "Edit" and "Restore" on `doc` (kb.documents.access decides)."""
+    return access.can_edit(viewer(), doc)
 
 
 def filter_choices(folder: str) -> dict[str, list[tuple[str, str]]]:
@@ -72,11 +84,14 @@ def list_documents(folder: str):
     sort = request.args.get("sort") or sorts[0][0]
     if sort not in dict(sorts):
         sort = sorts[0][0]
+    late = folder in OVERDUE_FOLDERS and flag_arg("overdue")
     page = services.list_documents(
         current().db, {**filters, "type": [doc_type]}, page=page_arg(), sort=sort,
-        viewer=viewer(),
+        viewer=viewer(), among=overdue.overdue_ids(current().db, doc_type, today()) if late else None,
         per_page=current_app.config["KB_PER_PAGE"],
     )  # fmt: skip
+    if late:
+        filters = {**filters, "overdue": ["1"]}
     return render_template(
         "list.html",
         folder=folder,
@@ -90,6 +105,8 @@ def list_documents(folder: str):
         sorts=sorts,
         sort=sort,
         link_args=args_with(filters, sort=None if sort == sorts[0][0] else sort),
+        overdue_folder=folder in OVERDUE_FOLDERS,
+        overdue_lessons=lessons_late(page.items),
     )
 
 

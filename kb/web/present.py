@@ -17,6 +17,7 @@ NAV = (
     ("web.list_documents", {"folder": "lessons"}, "Lessons"),
     ("web.list_documents", {"folder": "processes"}, "Process models"),
     ("web.list_projects", {}, "Projects"),
+    ("web.actions_page", {}, "Actions"),
     ("web.list_documents", {"folder": "guides"}, "Start here"),
 )
 FOLDER_TITLES = {

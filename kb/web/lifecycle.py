@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from kb.context import current
@@ -23,15 +25,49 @@ ACTIONS = {
 }  # fmt: skip
 
 
+#: what each step does, in one line under its button
+EFFECTS = {
+    "submitted": "Send it to the curators' queue for review.",
+    "in_review": "Take it from the queue and check it before it is published.",
+    "published": "Everyone can find and use it; curators then add its actions.",
+    "rejected": "Send it back to its author with your reason; it leaves the queue.",
+    "in_action": "Record that work on its recommendation has started.",
+    "actioned": "Record that its actions are done.",
+    "verified": "Record the evidence that the change worked.",
+    "archived": "Keep it on record but take it out of active use.",
+    "merged": "Fold it into another lesson that says the same; this one points there.",
+    "reopened": "Open it again for review, with the reason (e.g. the problem recurred).",
+    "draft": "Take it back to draft to rework it, then submit it again.",
+}
+#: steps that end or undo a lesson's course: never the primary button, listed last
+DESTRUCTIVE = ("rejected", "archived", "merged")
+
+
+@dataclass(frozen=True)
+class Step:
+    to: str
+    label: str
+    effect: str
+    reason_required: bool
+    destructive: bool
+    primary: bool
+
+
+def lesson_steps(viewer, doc) -> list[Step]:  # noqa: ANN001
+    """The steps the viewer may take on `doc` now: forward steps first (the first of them the
+    primary button), then the destructive ones."""
+    rules = lifecycle.TRANSITIONS.get(doc.status, {})
+    allowed = lifecycle.allowed_transitions(viewer, doc)
+    ordered = [to for to in allowed if to not in DESTRUCTIVE] + [
+        to for to in allowed if to in DESTRUCTIVE
+    ]
+    return [Step(to, ACTIONS[to], EFFECTS[to], rules[to].reason_required, to in DESTRUCTIVE,
+                 i == 0 and to not in DESTRUCTIVE) for i, to in enumerate(ordered)]  # fmt: skip
+
+
 @bp.app_context_processor
 def _lifecycle_helpers() -> dict:
-    def lesson_transitions(doc) -> list[tuple[str, str, bool]]:  # noqa: ANN001
-        """(status, button label, reason required) for the buttons on a lesson's page."""
-        allowed = lifecycle.allowed_transitions(viewer(), doc)
-        rules = lifecycle.TRANSITIONS.get(doc.status, {})
-        return [(to, ACTIONS[to], rules[to].reason_required) for to in allowed]
-
-    return {"lesson_transitions": lesson_transitions}
+    return {"lesson_steps": lambda doc: lesson_steps(viewer(), doc)}
 
 
 @bp.post("/lessons/<doc_id>/transitions")

@@ -9,9 +9,12 @@ import re
 
 def buttons(page: str) -> list[tuple[str, str, str]]:
     """(button classes, label, effect) of each step, in order."""
-    found = re.findall(r'<button type="submit" class="([^"]*)" aria-describedby="step-[a-z_]+-effect">'
-                       r"([^<]+)</button>\s*<p class=\"sub step-effect\"[^>]*>([^<]+)</p>", page)  # fmt: skip
-    return [(classes, label, html.unescape(effect)) for classes, label, effect in found]
+    effects = dict(
+        re.findall(r'<p class="step-effect" id="step-([a-z_]+)-effect">([^<]+)</p>', page)
+    )
+    found = re.findall(r'<button type="submit" class="([^"]*)" aria-describedby="step-([a-z_]+)-effect">'
+                       r"([^<]+)</button>", page)  # fmt: skip
+    return [(classes, label, html.unescape(effects[to])) for classes, to, label in found]
 
 
 def test_a_curator_gets_publish_first_and_reject_last_never_primary(login_as, make_lesson):

@@ -54,6 +54,8 @@ def test_overdue_actions_are_marked_and_filtered(client, kb, make_lesson):
     assert [(a["lesson"], a["overdue_since"]) for a in api] == [(late.id, past.isoformat())]
     assert client.get("/api/lessons?overdue=true").get_json()["total"] == 1
     assert client.get("/api/lessons?overdue=false").get_json()["total"] == 2
+    tasks = text(client.get("/tasks"))
+    assert "1 action past the due date" in tasks and "Nothing is overdue" not in tasks
     bad = client.get("/api/actions?status=late")
     assert bad.status_code == 400 and "status" in bad.get_json()["error"]["message"]
 

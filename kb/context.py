@@ -97,7 +97,7 @@ class Kb:
         registry = build_registry(config, db, index)
         worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
         worker.periodic.append(lambda now: sweep_overdue(db, now))
-        worker.periodic.append(lambda now: overdue.sweep(db, now))
+        worker.periodic.append(overdue.Sweeper(db))
         worker_thread = WorkerThreads(
             worker, config.WORKER_INTERVAL, deliveries=config.DELIVERY_THREADS
         )

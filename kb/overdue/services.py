@@ -133,9 +133,14 @@ def _tell_once(s: Session, subject: str, due_on: date, now: datetime) -> bool:
     return s.execute(statement).scalar() is not None
 
 
-def _told(s: Session) -> set[tuple[str, date]]:
-    return {(subject, due) for subject, due in s.execute(
-        select(OverdueNotice.subject, OverdueNotice.due_on))}  # fmt: skip
+def _due_models(s: Session, today: date, told: set[tuple[str, date]]) -> list[tuple[str, date]]:
+    """(id, due date) of the process models overdue and not told for that date: the three
+    columns the date needs, not whole documents."""
+    rows = s.execute(select(Document.id, Document.last_reviewed, Document.review_period_months)
+                     .where(Document.type == "process", Document.status.in_(REVIEWED_STATUSES),
+                            Document.last_reviewed.is_not(None)).order_by(Document.id))  # fmt: skip
+    due = [(doc_id, add_months(last, months or 12)) for doc_id, last, months in rows]
+    return [(d, on) for d, on in due if on < today and (f"processes/{d}", on) not in told]
 
 
 def sweep(db: Database, now: datetime | None = None) -> int:
@@ -144,30 +149,26 @@ def sweep(db: Database, now: datetime | None = None) -> int:
     now = now or utcnow()
     today = now.date()
     with db.read() as s:
-        told = _told(s)
-        actions = [
-            (a, d) for a, d in s.execute(
-                select(Action, Document).join(Document, Document.id == Action.lesson_id)
-                .where(_overdue_actions(today)).order_by(Action.id))
-            if (f"actions/{a.id}", a.due_on) not in told
-        ]  # fmt: skip
-        models = [d for d in s.scalars(select(Document).where(
-            Document.type == "process", Document.status.in_(REVIEWED_STATUSES)).order_by(Document.id))
-            if process_overdue(d, today) and (f"processes/{d.id}", next_review(d)) not in told]  # fmt: skip
+        told = {(subject, due) for subject, due in s.execute(
+            select(OverdueNotice.subject, OverdueNotice.due_on).where(OverdueNotice.due_on < today))}  # fmt: skip
+        actions = [a for a in s.scalars(select(Action).where(_overdue_actions(today)).order_by(Action.id))
+                   if (f"actions/{a.id}", a.due_on) not in told]  # fmt: skip
+        models = _due_models(s, today, told)
     if not actions and not models:
         return 0
     count = 0
     with db.write() as s:
-        for action, doc in actions:
+        for action in actions:
             if _tell_once(s, f"actions/{action.id}", action.due_on, now):
+                doc = s.get(Document, action.lesson_id)
                 append_event(s, "lesson.action.overdue", subject=f"lessons/{doc.id}",
                              data={**action_json(action), "title": doc.title,
                                    "project": doc.project_key},
                              partition_key=doc.project_key)  # fmt: skip
                 count += 1
-        for doc in models:
-            due = next_review(doc)
-            if _tell_once(s, f"processes/{doc.id}", due, now):
+        for doc_id, due in models:
+            if _tell_once(s, f"processes/{doc_id}", due, now):
+                doc = s.get(Document, doc_id)
                 append_event(s, "processmodel.review_due", subject=f"processes/{doc.id}",
                              data={"id": doc.id, "title": doc.title, "owner": doc.owner,
                                    "custodian": doc.custodian, "due_on": due.isoformat(),
@@ -176,3 +177,19 @@ def sweep(db: Database, now: datetime | None = None) -> int:
                              partition_key=doc.project_key)  # fmt: skip
                 count += 1
     return count
+
+
+class Sweeper:
+    """The worker's periodic call: overdue is decided by the day, so sweeping at most once
+    every `every` seconds is enough, and an idle worker does not read every process model
+    twice a second."""
+
+    def __init__(self, db: Database, every: float = 60.0):
+        self.db, self.every = db, every
+        self.last: datetime | None = None
+
+    def __call__(self, now: datetime) -> int:
+        if self.last is not None and (now - self.last).total_seconds() < self.every:
+            return 0
+        self.last = now
+        return sweep(self.db, now)

@@ -58,10 +58,13 @@ def prepare(live_kb) -> str:
     return f"{due.day} {due:%b %Y}"
 
 
-def shoot(page, tmp_path, name: str) -> None:
+def shoot(page, tmp_path, name: str, part: str | None = None) -> None:
+    """The whole page at 1280 and 390 px wide (and, with `part`, that element alone)."""
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
+        if part:
+            page.locator(part).screenshot(path=str(tmp_path / f"{name}-{width}-part.png"))
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
@@ -82,7 +85,7 @@ def test_a_reader_is_offered_nothing_that_refuses_them(live_kb, reader_page, tmp
     expect(page.locator(".actions-panel")).to_contain_text(f"Overdue since {since}")
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     expect(page.locator(".status-panel")).to_contain_text("Nothing for you to do here.")
-    shoot(page, tmp_path, "lesson-reader")
+    shoot(page, tmp_path, "lesson-reader", ".actions-panel")
     page.goto(base + "/actions?status=overdue")
     expect(page.locator(".action-rows")).to_contain_text(f"Overdue since {since}")
     shoot(page, tmp_path, "actions-overdue")
@@ -139,7 +142,7 @@ def test_a_curator_sees_the_next_steps_as_choices(live_kb, page, tmp_path):
     expect(panel).to_contain_text("Take it from the queue and check it before it is published.")
     reject = panel.get_by_role("button", name="Reject")
     expect(reject).to_have_class(re.compile("button-danger"))
-    shoot(page, tmp_path, "status-panel-curator")
+    shoot(page, tmp_path, "status-panel-curator", ".status-panel")
     panel.get_by_role("button", name="Start review").click()
     expect(page.locator(".flash-success")).to_contain_text("is now in review")
     print(f"screenshots in {tmp_path}")

@@ -29,6 +29,8 @@ login_manager = LoginManager()
 RECENT_LOGIN = 10 * 60
 READ_ONLY = ("This API token is read-only: it cannot change anything. Make a token with the "
              "write scope on your account page (Account → API tokens).")  # fmt: skip
+#: the only endpoints (besides public ones) open to an account that must change its password
+PASSWORD_CHANGE = ("web.change_password",)
 
 
 class SessionUser(UserMixin):
@@ -121,6 +123,8 @@ def _guard():  # noqa: ANN202
         from flask import redirect, url_for
 
         return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    if who.must_change_password and request.endpoint not in PASSWORD_CHANGE:
+        return _choose_password_first(who, is_api)
     if rule in (USER, READER):
         return None
     if not allowed(who, rule):
@@ -146,6 +150,18 @@ def may(endpoint: str, method: str = "GET") -> bool:
     """Template global: would the viewer be let through to `endpoint`? The pages offer a link
     or a button only when it is, so nothing offered ends in a refusal."""
     return allowed(viewer(), rule_for(endpoint, method))
+
+
+def _choose_password_first(who: Viewer, is_api: bool):  # noqa: ANN202
+    """An account signed in with a password someone else chose reaches only the form that
+    replaces it (and logout, which is public); its API tokens are refused meanwhile."""
+    if is_api:
+        abort(403, description=(
+            f"The account {who.username} must choose a new password before it can be used: "
+            "sign in on the web and change it; its API tokens work again after that."))  # fmt: skip
+    from flask import redirect, url_for
+
+    return redirect(url_for("web.change_password"), code=303)
 
 
 def _check_csrf_header() -> None:

@@ -1,33 +1,28 @@
-"""A lesson's actions: GET/POST /api/lessons/<id>/actions, POST /api/actions/<id>/close;
-GET /api/lessons/<id> also lists the lesson's `actions`."""
+"""A lesson's actions: GET/POST /api/lessons/<id>/actions, POST /api/actions/<id>/close
+(GET /api/lessons/<id> lists them too: kb.api.documents)."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from kb.actions import services as actions
 from kb.actions.models import TARGET_KINDS
 from kb.api import bp, openapi
 from kb.api.body import read_json, read_object
+from kb.api.documents import action_out
 from kb.context import current
-from kb.core.errors import NotFound, ValidationError
-from kb.core.time import utcnow
-from kb.overdue import services as overdue
+from kb.core.errors import ValidationError
 from kb.security import viewer
 
 
-def action_out(action) -> dict:  # noqa: ANN001
-    late = overdue.action_overdue(action, utcnow().date())
-    return {**actions.action_json(action), "may_close": actions.may_close(viewer(), action),
-            "overdue_since": action.due_on.isoformat() if late else None}  # fmt: skip
+def _out(action) -> dict:  # noqa: ANN001
+    return action_out(action, actions.may_close(viewer(), action))
 
 
 @bp.get("/lessons/<doc_id>/actions")
 def list_lesson_actions(doc_id: str):
     return {
-        "actions": [
-            action_out(a) for a in actions.list_actions(current().db, doc_id, viewer=viewer())
-        ]
+        "actions": [_out(a) for a in actions.list_actions(current().db, doc_id, viewer=viewer())]
     }
 
 
@@ -43,7 +38,7 @@ def add_lesson_action(doc_id: str):
             owner=body.get("owner"), due_on=body.get("due_on"),
             target_kind=body.get("target_kind"), target_ref=body.get("target_ref"),
         )  # fmt: skip
-    return action_out(action), 201
+    return _out(action), 201
 
 
 @bp.post("/actions/<int:action_id>/close")
@@ -53,25 +48,7 @@ def close_action(action_id: int):
         raise ValidationError("Send a JSON object (Content-Type: application/json) or nothing.")
     note = (body or {}).get("note")
     action = actions.close_action(current().db, action_id, viewer=viewer(), note=note)
-    return action_out(action)
-
-
-@bp.after_request
-def _with_actions(response):  # noqa: ANN001, ANN202
-    """GET /api/lessons/<id>: add the lesson's actions."""
-    if request.endpoint != "api.get_lesson" or response.status_code != 200:
-        return response
-    data = response.get_json(silent=True)
-    if not isinstance(data, dict) or "id" not in data:
-        return response
-    try:
-        data["actions"] = [
-            action_out(a) for a in actions.list_actions(current().db, data["id"], viewer=viewer())
-        ]
-    except NotFound:
-        data["actions"] = []
-    response.set_data(current_app.json.dumps(data))
-    return response
+    return _out(action)
 
 
 _ERR = {"content": {"application/json": {"schema": openapi.ERROR}}}

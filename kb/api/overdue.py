@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import request
 
+from kb.actions import services as actions
 from kb.api import bp, openapi
-from kb.api.actions import action_out
+from kb.api.documents import action_out
 from kb.context import current
 from kb.core.errors import ValidationError
 from kb.core.time import utcnow
@@ -29,7 +30,7 @@ def list_actions():
     rows = overdue.list_actions(current().db, viewer(), today=utcnow().date(),
                                 overdue=status == "overdue", owner=owner,
                                 status="any" if status == "overdue" else status)  # fmt: skip
-    return {"actions": [{**action_out(r.action), "lesson_title": r.lesson.title,
+    return {"actions": [{**action_out(r.action, actions.may_close(viewer(), r.action)), "lesson_title": r.lesson.title,
                          "project": r.lesson.project_key} for r in rows]}  # fmt: skip
 
 

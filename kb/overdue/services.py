@@ -29,6 +29,8 @@ from kb.core.time import add_months, utcnow
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
+from kb.events.kinds.lessons import LessonActionOverdue
+from kb.events.kinds.processes import ProcessModelReviewDue
 from kb.events.log.services import append_event
 from kb.overdue.models import OverdueNotice
 from kb.reviews.models import Review
@@ -161,20 +163,15 @@ def sweep(db: Database, now: datetime | None = None) -> int:
         for action in actions:
             if _tell_once(s, f"actions/{action.id}", action.due_on, now):
                 doc = s.get(Document, action.lesson_id)
-                append_event(s, "lesson.action.overdue", subject=f"lessons/{doc.id}",
-                             data={**action_json(action), "title": doc.title,
-                                   "project": doc.project_key},
-                             partition_key=doc.project_key)  # fmt: skip
+                append_event(s, LessonActionOverdue(**action_json(action), title=doc.title,
+                                                    project=doc.project_key))  # fmt: skip
                 count += 1
         for doc_id, due in models:
             if _tell_once(s, f"processes/{doc_id}", due, now):
                 doc = s.get(Document, doc_id)
-                append_event(s, "processmodel.review_due", subject=f"processes/{doc.id}",
-                             data={"id": doc.id, "title": doc.title, "owner": doc.owner,
-                                   "custodian": doc.custodian, "due_on": due.isoformat(),
-                                   "last_reviewed": doc.last_reviewed.isoformat(),
-                                   "project": doc.project_key},
-                             partition_key=doc.project_key)  # fmt: skip
+                append_event(s, ProcessModelReviewDue(
+                    id=doc.id, title=doc.title, owner=doc.owner, custodian=doc.custodian,
+                    due_on=due, last_reviewed=doc.last_reviewed, project=doc.project_key))  # fmt: skip
                 count += 1
     return count
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from kb.context import current
@@ -12,8 +10,8 @@ from kb.core.time import as_utc, utcnow
 from kb.documents import lifecycle
 from kb.documents.queue import queue as waiting_lessons
 from kb.params import int_arg
-from kb.reviews import audits
 from kb.security import viewer
+from kb.tasks import services as tasks
 from kb.web import bp
 
 #: button labels: the action that leads to each status
@@ -39,35 +37,10 @@ EFFECTS = {
     "reopened": "Open it again for review, with the reason (e.g. the problem recurred).",
     "draft": "Take it back to draft to rework it, then submit it again.",
 }
-#: steps that end or undo a lesson's course: never the primary button, listed last
-DESTRUCTIVE = ("rejected", "archived", "merged")
 
-
-@dataclass(frozen=True)
-class Step:
-    to: str
-    label: str
-    effect: str
-    reason_required: bool
-    destructive: bool
-    primary: bool
-
-
-def lesson_steps(viewer, doc) -> list[Step]:  # noqa: ANN001
-    """The steps the viewer may take on `doc` now: forward steps first (the first of them the
-    primary button), then the destructive ones."""
-    rules = lifecycle.TRANSITIONS.get(doc.status, {})
-    allowed = lifecycle.allowed_transitions(viewer, doc)
-    ordered = [to for to in allowed if to not in DESTRUCTIVE] + [
-        to for to in allowed if to in DESTRUCTIVE
-    ]
-    return [Step(to, ACTIONS[to], EFFECTS[to], rules[to].reason_required, to in DESTRUCTIVE,
-                 i == 0 and to not in DESTRUCTIVE) for i, to in enumerate(ordered)]  # fmt: skip
-
-
-@bp.app_context_processor
-def _lifecycle_helpers() -> dict:
-    return {"lesson_steps": lambda doc: lesson_steps(viewer(), doc)}
+# the status panel on a lesson's page (its steps, in order: kb.readmodels.documents)
+bp.add_app_template_global(ACTIONS, "TRANSITION_LABELS")
+bp.add_app_template_global(EFFECTS, "STEP_EFFECTS")
 
 
 @bp.post("/lessons/<doc_id>/transitions")
@@ -97,7 +70,7 @@ def queue():
     now = utcnow()
     items = waiting_lessons(current().db, viewer(), now=now)
     verifications = [(task, doc, as_utc(task.created_at))
-                     for task, doc in audits.verification_queue(current().db, viewer())]  # fmt: skip
+                     for task, doc in tasks.verification_queue(current().db, viewer())]  # fmt: skip
     return render_template("queue.html", items=items, now=now, waited=waited,
                            verifications=verifications)  # fmt: skip
 

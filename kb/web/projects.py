@@ -18,6 +18,7 @@ from kb.markdown import to_html
 from kb.overdue import services as overdue
 from kb.params import flag_arg
 from kb.projects import services as projects
+from kb.reviews import services as reviews
 from kb.security import viewer
 from kb.web import bp
 from kb.web.overdue import lessons_late, today
@@ -111,6 +112,7 @@ def project(key: str):
         briefings=project_briefings(project.key),
         overdue_lessons=lessons_late(docs.items),
         response_labels=RESPONSE_LABELS,
+        lessons_review=reviews.get_review(current().db, project.key),
     )
 
 

@@ -31,6 +31,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.list_documents", "GET"): "reader",
     ("web.document", "GET"): "reader",
     ("web.download", "GET"): "reader",
+    ("web.process_diagram", "GET"): "reader",
     ("web.history", "GET"): "reader",
     ("web.diff", "GET"): "reader",
     ("web.revision", "GET"): "reader",

@@ -86,6 +86,10 @@ RULES: dict[tuple[str, str], str] = {
     ("web.add_lesson_action", "POST"): CURATOR,
     ("api.close_action", "POST"): USER,
     ("web.close_action", "POST"): USER,
+    # every action and open review, filtered (kb.overdue): reading follows the lessons
+    ("web.actions_page", "GET"): READER,
+    ("api.list_actions", "GET"): READER,
+    ("api.list_reviews", "GET"): READER,
     # curating
     ("web.admin_events", "GET"): CURATOR,
     ("web.admin_event", "GET"): CURATOR,
@@ -133,6 +137,45 @@ for _endpoint in ("api.list_subscriptions", "api.create_subscription", "api.get_
                   "api.update_subscription", "api.rotate_subscription_secret",
                   "api.list_subscription_deliveries", "api.test_subscription"):  # fmt: skip
     RULES[(_endpoint, "*")] = ADMIN
+
+
+#: what a route does, in the words of a refusal: "Only curators can <what>."
+WHAT = {
+    "web.new_document": "write documents", "web.new_document_form": "write documents",
+    "web.edit_document": "change documents", "web.edit_document_form": "change documents",
+    "web.restore": "restore an earlier revision", "api.preview": "preview documents",
+    "web.lesson_transition": "change a lesson's status",
+    "api.lesson_transition": "change a lesson's status",
+    "web.add_lesson_action": "add actions to lessons", "api.add_lesson_action": "add actions to lessons",
+    "web.queue": "work from the curator's queue", "web.admin_events": "see the event log",
+    "web.admin_event": "see the event log", "api.list_events": "see the event log",
+    "api.get_event": "see the event log", "web.admin_retry": "retry events",
+    "web.tasks_page": "see the PMO's tasks", "api.list_tasks": "see the PMO's tasks",
+    "web.complete_task": "mark the PMO's tasks done", "api.complete_task": "mark the PMO's tasks done",
+    "web.admin_users": "manage accounts", "web.admin_user": "manage accounts",
+    "web.admin_audit": "read the audit log",
+}  # fmt: skip
+#: who holds a role, for the same sentence
+HOLDERS = {CONTRIBUTOR: "contributors and curators", CURATOR: "curators (the PMO)",
+           ADMIN: "admins"}  # fmt: skip
+
+
+def refusal(endpoint: str | None, rule: str) -> str:
+    """Why a route that needs `rule` is refused, in plain words."""
+    what = WHAT.get(endpoint or "")
+    if what is None:
+        name = (endpoint or "").split(".", 1)[-1]
+        if "subscription" in name:
+            what = "manage webhooks"
+        elif "producer" in name:
+            what = "manage the project tools that send events"
+        elif name.startswith("create_"):
+            what = "write documents"
+        elif name.startswith("update_"):
+            what = "change documents"
+        else:
+            what = "use this page"
+    return f"Only {HOLDERS.get(rule, rule + 's')} can {what}."
 
 
 def rule_for(endpoint: str | None, method: str) -> str | None:

@@ -53,6 +53,9 @@ class Config:
     ANONYMOUS_READ: bool = False
     #: Days after a project's closure date by which its lessons review is due.
     REVIEW_DUE_DAYS: int = 30
+    #: Whom a refused request says to ask (a name, an e-mail address or a page); empty: the
+    #: curators by name (the admins when there is no curator).
+    PMO_CONTACT: str = ""
     #: Results per page in lists and search.
     PER_PAGE: int = 20
     #: The address people reach kb at (https://kb.example.org): makes links in e-mails absolute.

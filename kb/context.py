@@ -24,6 +24,7 @@ from kb.events.jobs.registry import Registry
 from kb.events.jobs.worker import Worker
 from kb.events.webhooks import delivery as webhooks
 from kb.notifications import handlers as notification_handlers
+from kb.overdue import services as overdue
 from kb.processes import handlers as process_handlers
 from kb.projects import handlers as project_handlers
 from kb.recurrence import handlers as recurrence_handlers
@@ -106,6 +107,7 @@ class Kb:
         registry = build_registry(config, db, index)
         worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
         worker.periodic.append(lambda now: sweep_overdue(db, now))
+        worker.periodic.append(overdue.Sweeper(db))
         worker_thread = WorkerThreads(
             worker, config.WORKER_INTERVAL, deliveries=config.DELIVERY_THREADS
         )

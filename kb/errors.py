@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
+from kb.accounts import services as accounts
 from kb.core.errors import KbError
 
 log = logging.getLogger(__name__)
@@ -28,14 +29,14 @@ UNEXPECTED = "Something went wrong on our side; it has been logged."
 #: for developers); an HTTPException written for people sets `page_message` instead
 MESSAGES = {
     400: "The request could not be understood.",
-    403: "This request was refused.",
+    403: "You may not do this with your account.",
     404: "There is no such page. It may have been moved, or the address has a typo.",
     405: "This page cannot be used that way.",
     413: "What you sent is too large.",
     500: UNEXPECTED,
 }
 TITLES = {
-    400: "Bad request", 401: "Sign in", 403: "Refused", 404: "Not found", 405: "Not allowed",
+    400: "Bad request", 401: "Sign in", 403: "Not for your account", 404: "Not found", 405: "Not allowed",
     409: "Changed meanwhile", 413: "Too large", 422: "Cannot process", 429: "Too many requests",
     500: "Server error",
 }  # fmt: skip
@@ -68,16 +69,48 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
+def ask(needs: str | None) -> str:
+    """Who can help with a refusal: "Ask the PMO: Cora Curator, Carl Curator." (KB_PMO_CONTACT
+    when set), "Ask an admin: ..." for what only admins do. Names of people, never anything
+    about the document that was refused."""
+    if needs == "write token":
+        return ""
+    role = "admin" if needs == "admin" else "curator"
+    contact = current_app.config.get("KB_PMO_CONTACT") if role == "curator" else ""
+    try:
+        names = [contact] if contact else accounts.helpers(current_app.extensions["kb"].db, role)
+    except Exception:  # noqa: BLE001 - a refusal must answer even when the database cannot
+        log.warning("no one to name in a refusal", exc_info=True)
+        names = []
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    who = "an admin" if role == "admin" else "the PMO"
+    return f"Ask {who}: {shown}." if shown else f"Ask {who}."
+
+
+def refused(reason: str, needs: str | None = None) -> str:
+    """A refusal in full: why, then who can help."""
+    reason = reason.strip()
+    if not reason or reason == Forbidden.description:
+        reason = MESSAGES[403]
+    return " ".join(x for x in (reason, ask(needs)) if x)
+
+
 def problem_for(exc: Exception) -> Problem:
     if isinstance(exc, KbError):
         more = {k: v for k, v in exc.to_dict().items() if k not in ("code", "message")}
-        return Problem(exc.status, exc.code, exc.message, exc.message, more)
+        message = exc.message
+        if exc.status == 403:
+            message = refused(message, exc.details.get("needs"))
+        return Problem(exc.status, exc.code, message, message, more)
     if isinstance(exc, CSRFError):
         return Problem(400, "csrf_failed", exc.description, CSRF_MESSAGE)
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         description = exc.description or exc.name
         page = getattr(exc, "page_message", None) or MESSAGES.get(status, description)
+        if status == 403 and not getattr(exc, "page_message", None):
+            # kb's refusals are written for people: say why, and who can help
+            description = page = refused(exc.description or "")
         headers = tuple((k, v) for k, v in exc.get_headers() if k in _KEPT_HEADERS)
         code = (exc.name or "error").lower().replace(" ", "_")
         return Problem(status, code, description, page, headers=headers)

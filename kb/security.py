@@ -16,16 +16,19 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect, validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
-from kb.access_rules import PRODUCER, PUBLIC, READER, USER, rule_for
+from kb.access_rules import PRODUCER, PUBLIC, READER, USER, refusal, rule_for
 from kb.accounts import services as accounts
-from kb.accounts.models import User
+from kb.accounts.models import ROLES, User
 from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.context import current
+from kb.core.errors import Forbidden
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
 #: sensitive changes (password, role, tokens) need a sign-in at most this old
 RECENT_LOGIN = 10 * 60
+READ_ONLY = ("This API token is read-only: it cannot change anything. Make a token with the "
+             "write scope on your account page (Account → API tokens).")  # fmt: skip
 #: the only endpoints (besides public ones) open to an account that must change its password
 PASSWORD_CHANGE = ("web.change_password",)
 
@@ -124,12 +127,29 @@ def _guard():  # noqa: ANN202
         return _choose_password_first(who, is_api)
     if rule in (USER, READER):
         return None
-    if not who.has_role(rule):
-        abort(
-            403,
-            description=f"This needs the {rule} role{' (your token is read-only)' if who.read_only else ''}.",
-        )
+    if not allowed(who, rule):
+        if who.read_only and ROLES.index(who.role) >= ROLES.index(rule):
+            raise Forbidden(READ_ONLY, details={"needs": "write token"})
+        raise Forbidden(refusal(request.endpoint, rule), details={"needs": rule})
     return None
+
+
+def allowed(who: Viewer, rule: str | None) -> bool:
+    """Whether `who` passes a route's rule (kb.access_rules): the check above, and what the
+    pages ask before offering a link or a button (`may`)."""
+    if rule is None:
+        return False
+    if rule in (PUBLIC, PRODUCER):
+        return True
+    if who.is_anonymous:
+        return rule == READER and current_app.config["KB_ANONYMOUS_READ"]
+    return rule in (USER, READER) or who.has_role(rule)
+
+
+def may(endpoint: str, method: str = "GET") -> bool:
+    """Template global: would the viewer be let through to `endpoint`? The pages offer a link
+    or a button only when it is, so nothing offered ends in a refusal."""
+    return allowed(viewer(), rule_for(endpoint, method))
 
 
 def _choose_password_first(who: Viewer, is_api: bool):  # noqa: ANN202
@@ -184,3 +204,4 @@ def init_app(app: Flask) -> None:
     # the address belongs to this request only; a thread that serves the next one resets it
     app.teardown_request(lambda _exc: accounts.request_address.set(None))
     app.after_request(_headers)
+    app.add_template_global(may, "may_use")

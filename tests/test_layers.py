@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
         "kb.recurrence",
         "kb.notifications",
         "kb.tasks",
+        "kb.overdue",
     },
     # read models: what a page or an answer shows, gathered from several domains at once
     {"kb.readmodels"},
@@ -63,6 +64,7 @@ SIDEWAYS: dict[str, set[str]] = {
     "kb.briefings": {"kb.accounts", "kb.documents", "kb.projects"},
     "kb.recurrence": {"kb.accounts", "kb.documents"},
     "kb.notifications": {"kb.accounts", "kb.documents"},
+    "kb.overdue": {"kb.accounts", "kb.actions", "kb.documents", "kb.reviews"},
     "kb.security": {"kb.access_rules", "kb.context"},
 }
 

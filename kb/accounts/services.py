@@ -97,6 +97,19 @@ def list_users(db: Database) -> list[User]:
         return list(s.scalars(select(User).order_by(User.username)))
 
 
+def helpers(db: Database, role: str = "curator") -> list[str]:
+    """Whom to ask for what needs `role`: the active users with that role by name (for
+    "curator", the admins when there is no curator)."""
+    roles = ("curator", "admin") if role == "curator" else (role,)
+    with db.read() as s:
+        for wanted in roles:
+            users = list(s.scalars(select(User).where(User.role == wanted, User.is_active.is_(True))
+                                   .order_by(User.username)))  # fmt: skip
+            if users:
+                return [u.display_name or u.username for u in users]
+    return []
+
+
 def list_groups(db: Database) -> list[Group]:
     with db.read() as s:
         return list(s.scalars(select(Group).order_by(Group.name)))

@@ -84,6 +84,11 @@ def may_close(viewer: Viewer, action: Action) -> bool:
     return viewer.has_role("curator") or action.owner == viewer.username
 
 
+def may_add(viewer: Viewer, doc: Document) -> bool:
+    """Whether `viewer` may add actions to `doc` now (or record that it needs none)."""
+    return viewer.has_role("curator") and doc.status in OPEN_FOR_ACTIONS
+
+
 # --- checks ------------------------------------------------------------------------------
 
 
@@ -125,7 +130,7 @@ def _target(db: Database, kind: object, ref: object) -> tuple[str, str]:
 
 def _require_curator(viewer: Viewer, what: str) -> None:
     if not viewer.has_role("curator"):
-        raise Forbidden(f"{what} is for curators.")
+        raise Forbidden(f"Only curators (the PMO) can {what}.")
 
 
 def _transition_viewer(viewer: Viewer) -> Viewer:
@@ -158,7 +163,7 @@ def add_action(
     """A curator adds an action to a published or in-action lesson; the first one on a
     published lesson moves it to `in_action`."""
     doc = _lesson(db, lesson_id, viewer)
-    _require_curator(viewer, "Adding actions to a lesson")
+    _require_curator(viewer, "add actions to lessons")
     if doc.status not in OPEN_FOR_ACTIONS:
         raise ValidationError(
             f"A {doc.status.replace('_', ' ')} lesson takes no actions; only published or "
@@ -191,7 +196,7 @@ def close_action(db: Database, action_id: int, *, viewer: Viewer, note: object =
     if action.status != "open":
         raise Conflict(f"Action {action_id} is already closed.")
     if not may_close(viewer, action):
-        raise Forbidden("Closing an action is for curators and the action's owner.")
+        raise Forbidden("Only the action's owner and curators (the PMO) can close an action.")
     note = (note or "").strip() if isinstance(note, str) or note is None else None
     if note is None:
         raise ValidationError("`note` must be a string.", field="note")
@@ -221,7 +226,7 @@ def no_action(db: Database, lesson_id: str, *, viewer: Viewer, rationale: object
     lesson goes published → in_action → actioned (an in-action lesson with nothing open
     goes straight to actioned)."""
     doc = _lesson(db, lesson_id, viewer)
-    _require_curator(viewer, "Recording that a lesson needs no action")
+    _require_curator(viewer, "record that a lesson needs no action")
     rationale = _text(rationale, "rationale", "the rationale for taking no action")
     if doc.status not in OPEN_FOR_ACTIONS:
         raise ValidationError(

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         events,
         inbox,
         lifecycle,
+        overdue,
         processes,
         reviews,
         search,

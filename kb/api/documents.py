@@ -22,9 +22,11 @@ from kb.api.models.recurrence import Recurrence, Related, Similar
 from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
+from kb.core.time import utcnow
 from kb.documents import access, records, references, services
 from kb.documents.kinds import KINDS
-from kb.params import ID_MAX
+from kb.overdue import services as overdue
+from kb.params import FLAGS, ID_MAX
 from kb.readmodels.documents import DocumentDetail, lesson_detail
 from kb.security import viewer
 
@@ -75,9 +77,12 @@ def _list(doc_type: str):
     query = parsed_query()
     filters = {k: getattr(query, k) for k in FILTERS}
     filters["type"] = [doc_type]
+    among = None
+    if doc_type in ("lesson", "process") and FLAGS[query.overdue]:
+        among = overdue.overdue_ids(current().db, doc_type, utcnow().date())
     page = services.list_documents(
         current().db, filters, page=query.page, per_page=query.per_page, sort=query.sort,
-        viewer=viewer(),
+        viewer=viewer(), among=among,
     )  # fmt: skip
     return DocumentList(total=page.total, page=page.page, per_page=page.per_page,
                         pages=page.pages, items=[summary_of(d) for d in page.items])  # fmt: skip

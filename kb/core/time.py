@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -24,6 +25,13 @@ def iso(value: date | datetime | None) -> str | None:
     if value is None:
         return None
     return as_utc(value).isoformat() if isinstance(value, datetime) else value.isoformat()
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def stamp(moment: datetime) -> str:

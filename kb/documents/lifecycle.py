@@ -78,6 +78,23 @@ MESSAGES = {
 }  # fmt: skip
 
 
+#: each step in the words of a refusal: "Only curators can publish this lesson."
+STEP_WORDS = {
+    "submitted": "submit", "in_review": "start the review of", "published": "publish",
+    "rejected": "reject", "in_action": "start action on", "actioned": "mark as actioned",
+    "verified": "verify", "archived": "archive", "merged": "merge", "reopened": "reopen",
+    "draft": "return to draft",
+}  # fmt: skip
+WHO_WORDS = {CURATOR: "curators (the PMO)", CREATOR: "the lesson's author",
+             CREATOR_OR_CURATOR: "the lesson's author and curators",
+             REVIEW: "the review's facilitator and participants, on the review page,"}  # fmt: skip
+
+
+def refusal(to: str, rule: Rule) -> str:
+    """Why a step is refused, in plain words (nothing about the lesson itself)."""
+    return f"Only {WHO_WORDS[rule.who]} can {STEP_WORDS[to]} this lesson."
+
+
 def _may(viewer: Viewer, doc: Document, rule: Rule) -> bool:
     curator = viewer.has_role("curator")
     creator = (
@@ -120,10 +137,7 @@ def transition_lesson(
     current = doc.status
     rule = _rule(doc, to)
     if not _may(viewer, doc, rule):
-        raise Forbidden(
-            f"Moving a lesson from {current} to {to} is for its {rule.who}.",
-            details={"allowed": allowed_transitions(viewer, doc)},
-        )
+        raise Forbidden(refusal(to, rule), details={"allowed": allowed_transitions(viewer, doc)})
     if rule.reason_required and not reason:
         what = "the evidence" if to == "verified" else "a reason"
         raise ValidationError(f"Give {what} to move this lesson to {to}.", field="reason")

@@ -97,14 +97,18 @@ def list_documents(
     page: int = 1,
     per_page: int = 20,
     sort: str = "updated",
+    among: list[str] | None = None,
 ) -> Page:
-    """Documents matching every filter (several values of one filter: any of them)."""
+    """Documents matching every filter (several values of one filter: any of them); with
+    `among`, only those with these ids (a filter another domain computed, e.g. overdue)."""
     if page < 1:
         raise ValidationError("`page` starts at 1.", field="page")
     per_page = max(1, min(per_page, 100))
     query = select(Document)
     if viewer is not None:
         query = query.where(access.readable(viewer))
+    if among is not None:
+        query = query.where(Document.id.in_(among))
     for key, values in (filters or {}).items():
         values = [x for x in values if x]
         if not values:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -229,6 +230,33 @@ def _action_added(s: Session, e: lessons.LessonActionAdded, doc: Document) -> li
                   body, lesson_link(doc.id), doc)]  # fmt: skip
 
 
+def _day(day: date | None) -> str:
+    """2026-11-03 -> 3 Nov 2026 (as the pages write dates)."""
+    return f"{day.day} {day:%b %Y}" if day else ""
+
+
+def _action_overdue(s: Session, e: lessons.LessonActionOverdue, doc: Document) -> list[Draft]:
+    person = person_named_or_addressed(s, e.owner)
+    description = " ".join(e.description.split())
+    body = (f"Your action on lesson {doc.id} {_quoted(doc.title)} is overdue since "
+            f"{_day(e.due_on)}: {description}. Close it on the lesson's page when it is "
+            "done, or ask a curator to change its due date.")  # fmt: skip
+    return [Draft([person] if person else [], f"Overdue since {_day(e.due_on)}: "
+                  f"your action on {doc.id}", body, lesson_link(doc.id), doc)]  # fmt: skip
+
+
+def _review_due(s: Session, e: processes.ProcessModelReviewDue, doc: Document) -> list[Draft]:
+    """The owner when kb knows them (a username or an address), else the PMO."""
+    person = person_named_or_addressed(s, e.owner)
+    body = (f"The process model {doc.id} {_quoted(doc.title)} was last reviewed on "
+            f"{_day(e.last_reviewed)} and was due for review on {_day(e.due_on)} "
+            f"(owner: {e.owner or 'none'}). Review it and record the new "
+            "`last_reviewed` date.")  # fmt: skip
+    return [Draft([person] if person else the_pmo(s),
+                  f"Review overdue since {_day(e.due_on)}: {doc.id} {doc.title}", body,
+                  f"/processes/{quote(doc.id, safe='')}", doc)]  # fmt: skip
+
+
 def _custodian_changed(s: Session, e: processes.ProcessModelCustodianChanged,
                        doc: Document) -> list[Draft]:  # fmt: skip
     body = (f"Project {e.project} closed: the process model {doc.id} "
@@ -275,6 +303,8 @@ _ABOUT_DOCUMENT: dict[type[KbEvent], Callable] = {
     **dict.fromkeys(_TO_CREATOR, _to_creator),
     lessons.LessonRecurred: _lesson_recurred,
     lessons.LessonActionAdded: _action_added,
+    lessons.LessonActionOverdue: _action_overdue,
+    processes.ProcessModelReviewDue: _review_due,
     processes.ProcessModelCustodianChanged: _custodian_changed,
     lessons.LessonVerificationDue: _verification_due,
 }
@@ -285,7 +315,7 @@ TYPES = tuple(dict.fromkeys(cls.TYPE for cls in (*_ABOUT_NOTHING, *_ABOUT_DOCUME
 
 
 def _document(s: Session, e: KbEvent) -> Document | None:
-    doc_id = e.lesson if isinstance(e, lessons.LessonActionAdded) else e.id
+    doc_id = e.lesson if isinstance(e, lessons.LessonAction) else e.id
     return s.get(Document, doc_id) if isinstance(doc_id, str) and doc_id else None
 
 

@@ -25,12 +25,19 @@ log = logging.getLogger(__name__)
 RELATED = 5
 
 
+#: steps that end or undo a lesson's course: never the primary choice, offered last
+DESTRUCTIVE = ("rejected", "archived", "merged")
+
+
 @dataclass(frozen=True)
 class Step:
     """A status the viewer may move the lesson to now."""
 
     to: str
     reason_required: bool
+    destructive: bool
+    #: the one step the page offers as its main button (the first forward step)
+    primary: bool
 
 
 @dataclass(frozen=True)
@@ -115,12 +122,21 @@ def _lesson_parts(
     rules = lifecycle.TRANSITIONS.get(doc.status, {})
     count, found = recurrence.recurrences(db, doc.id, viewer)
     return LessonDetail(
-        steps=[Step(to, rules[to].reason_required) for to in allowed],
+        steps=_steps(allowed, rules),
         actions=[ActionItem(a, actions.may_close(viewer, a))
                  for a in actions.list_actions(db, doc, viewer=viewer)],
-        may_add_actions=viewer.has_role("curator") and doc.status in actions.OPEN_FOR_ACTIONS,
+        may_add_actions=actions.may_add(viewer, doc),
         similar=similar,
         may_merge="merged" in allowed,
         recurrence_count=count, recurrences=found,
         in_review=drafts.review_to_complete(db, viewer, doc),
     )  # fmt: skip
+
+
+def _steps(allowed: list[str], rules: dict) -> list[Step]:
+    """Forward steps first (the first of them primary), then the destructive ones."""
+    ordered = [to for to in allowed if to not in DESTRUCTIVE] + [
+        to for to in allowed if to in DESTRUCTIVE
+    ]
+    return [Step(to, rules[to].reason_required, to in DESTRUCTIVE,
+                 i == 0 and to not in DESTRUCTIVE) for i, to in enumerate(ordered)]  # fmt: skip

@@ -99,7 +99,7 @@ def _note(value: object) -> str | None:
 def complete_task(db: Database, task_id: int, *, viewer: Viewer, note: object = None) -> Task:
     """A curator marks a task done: who and when are recorded, with the note if any."""
     if not viewer.has_role("curator"):
-        raise Forbidden("Marking the PMO's tasks done is for curators.")
+        raise Forbidden("Only curators (the PMO) can mark the PMO's tasks done.")
     note = _note(note)
     with db.write() as s:
         task = s.get(Task, task_id, with_for_update=True)

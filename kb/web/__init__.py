@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         inbox,
         lifecycle,
         origin,
+        overdue,
         present,
         producers,
         projects,

@@ -9,16 +9,22 @@ from kb.documents import access, services
 from kb.documents import vocabulary as v
 from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER
 from kb.documents.models import Document
+from kb.overdue import services as overdue
+from kb.params import flag_arg
 from kb.projects import services as projects
 from kb.readmodels.documents import document_detail
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.web import bp
+from kb.web.overdue import lessons_late, today
 from kb.web.params import args_with, filters_from, page_arg
 
 FOLDERS = FOLDER_CONVERTER
 #: a lesson's page lists possible duplicates while curators decide on it
 SHOW_SIMILAR = ("submitted", "in_review")
+#: the lists with an "overdue" filter: lessons with an overdue action, process models past
+#: their review
+OVERDUE_FOLDERS = ("lessons", "processes")
 
 
 def document_or_404(folder: str, doc_id: str, *, edit: bool = False) -> Document:
@@ -33,6 +39,12 @@ def document_or_404(folder: str, doc_id: str, *, edit: bool = False) -> Document
             description="You may read this document but not change it: ask its author or a curator.",
         )
     return doc
+
+
+@bp.app_template_global()
+def can_edit(doc: Document) -> bool:
+    """Whether the pages offer "Edit" and "Restore" on `doc` (kb.documents.access decides)."""
+    return access.can_edit(viewer(), doc)
 
 
 def filter_choices(folder: str) -> dict[str, list[tuple[str, str]]]:
@@ -60,11 +72,14 @@ def list_documents(folder: str):
     sort = request.args.get("sort") or sorts[0][0]
     if sort not in dict(sorts):
         sort = sorts[0][0]
+    late = folder in OVERDUE_FOLDERS and flag_arg("overdue")
     page = services.list_documents(
         current().db, {**filters, "type": [kind.name]}, page=page_arg(), sort=sort,
-        viewer=viewer(),
+        viewer=viewer(), among=overdue.overdue_ids(current().db, kind.name, today()) if late else None,
         per_page=current_app.config["KB_PER_PAGE"],
     )  # fmt: skip
+    if late:
+        filters = {**filters, "overdue": ["1"]}
     return render_template(
         "list.html",
         folder=folder,
@@ -78,6 +93,8 @@ def list_documents(folder: str):
         sorts=sorts,
         sort=sort,
         link_args=args_with(filters, sort=None if sort == sorts[0][0] else sort),
+        overdue_folder=folder in OVERDUE_FOLDERS,
+        overdue_lessons=lessons_late(page.items),
     )
 
 

@@ -8,6 +8,7 @@ from kb.context import current
 from kb.documents import services
 from kb.security import viewer
 from kb.web import bp
+from kb.web.overdue import lessons_late
 
 RECENT = 6
 GUIDES = 12
@@ -23,6 +24,7 @@ def home():
     return render_template(
         "home.html",
         lessons=lessons,
+        overdue_lessons=lessons_late(lessons.items),
         process_total=services.count_documents(db, viewer()).get("process", 0),
         guides=guides,
         projects=services.project_summaries(db, viewer()),

@@ -23,8 +23,24 @@ ACTIONS = {
 }  # fmt: skip
 
 
-# the status buttons on a lesson's page (its steps: kb.readmodels.documents)
+#: what each step does, in one line under its button
+EFFECTS = {
+    "submitted": "Send it to the curators' queue for review.",
+    "in_review": "Take it from the queue and check it before it is published.",
+    "published": "Everyone can find and use it; curators then add its actions.",
+    "rejected": "Send it back to its author with your reason; it leaves the queue.",
+    "in_action": "Record that work on its recommendation has started.",
+    "actioned": "Record that its actions are done.",
+    "verified": "Record the evidence that the change worked.",
+    "archived": "Keep it on record but take it out of active use.",
+    "merged": "Fold it into another lesson that says the same; this one points there.",
+    "reopened": "Open it again for review, with the reason (e.g. the problem recurred).",
+    "draft": "Take it back to draft to rework it, then submit it again.",
+}
+
+# the status panel on a lesson's page (its steps, in order: kb.readmodels.documents)
 bp.add_app_template_global(ACTIONS, "TRANSITION_LABELS")
+bp.add_app_template_global(EFFECTS, "STEP_EFFECTS")
 
 
 @bp.post("/lessons/<doc_id>/transitions")

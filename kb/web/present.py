@@ -3,7 +3,6 @@ navigation is current. Jinja filters and globals only."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime
 
@@ -11,12 +10,14 @@ from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
 from kb.documents.kinds import BY_FOLDER, BY_NAME, KINDS
+from kb.overdue.services import next_review
 
 #: the header navigation: (endpoint, keyword arguments, label)
 NAV = (
     ("web.list_documents", {"folder": "lessons"}, BY_FOLDER["lessons"].section),
     ("web.list_documents", {"folder": "processes"}, BY_FOLDER["processes"].section),
     ("web.list_projects", {}, "Projects"),
+    ("web.actions_page", {}, "Actions"),
     ("web.list_documents", {"folder": "guides"}, BY_FOLDER["guides"].section),
 )
 POLARITY_LABELS = {"problem": "To improve", "success": "Went well"}
@@ -71,19 +72,6 @@ def count(number: int, noun: str) -> str:
     """count(1, "lesson") -> "1 lesson"; count(3, "process") -> "3 process models"."""
     one, many = NOUNS.get(noun, (noun, noun + "s"))
     return f"{number:,} {one if number == 1 else many}"
-
-
-def add_months(start: date, months: int) -> date:
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def next_review(doc) -> date | None:  # noqa: ANN001
-    """A process model is due for review `review_period_months` after its last review."""
-    if doc.last_reviewed is None:
-        return None
-    return add_months(doc.last_reviewed, doc.review_period_months or 12)
 
 
 _QUOTED = re.compile(r"`([^`\n]{1,200})`")

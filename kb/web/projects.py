@@ -15,10 +15,13 @@ from kb.core.errors import KbError, NotFound, ValidationError
 from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.markdown import to_html
+from kb.overdue import services as overdue
+from kb.params import flag_arg
 from kb.projects import services as projects
 from kb.reviews import services as reviews
 from kb.security import viewer
 from kb.web import bp
+from kb.web.overdue import lessons_late, today
 
 PROJECT_DOCUMENTS = 100
 RESPONSE_LABELS = {"applies": "Applies", "not_applicable": "Not applicable",
@@ -72,9 +75,17 @@ def project_briefings(key: str) -> list[BriefingView]:
 
 @bp.get("/projects")
 def list_projects():
-    return render_template(
-        "projects.html", summaries=documents.project_summaries(current().db, viewer())
-    )
+    """The register; each project's open lessons review, marked when overdue (?overdue=1: only
+    the projects whose review is overdue)."""
+    db = current().db
+    late_only = flag_arg("overdue")
+    open_reviews = {r.project_key: r for r in overdue.list_reviews(db, today=today(),
+                                                                   overdue=late_only)}  # fmt: skip
+    summaries = documents.project_summaries(db, viewer())
+    if late_only:
+        summaries = [x for x in summaries if x.project.key in open_reviews]
+    return render_template("projects.html", summaries=summaries, reviews=open_reviews,
+                           late_only=late_only)  # fmt: skip
 
 
 @bp.get("/projects/<key>")
@@ -99,6 +110,7 @@ def project(key: str):
         others=[d for d in docs.items if d.type not in ("lesson", "process")],
         total=docs.total,
         briefings=project_briefings(project.key),
+        overdue_lessons=lessons_late(docs.items),
         response_labels=RESPONSE_LABELS,
         lessons_review=reviews.get_review(current().db, project.key),
     )

@@ -11,6 +11,7 @@ from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc, utcnow
 from kb.documents.kinds import BY_FOLDER
+from kb.overdue import services as overdue
 from kb.processes import services as processes
 from kb.security import viewer
 from kb.tasks import services as tasks
@@ -52,8 +53,18 @@ def tasks_page():
     return render_template(
         "tasks.html", done=done, groups=tasks.by_kind(shown), shown=len(shown),
         total=len(found), kind_titles=KIND_TITLES, subject_url=subject_url, age=age,
-        now=utcnow(), changes=processes.recent_changes(db),
+        now=utcnow(), changes=processes.recent_changes(db), late=overdue_counts(db),
     )  # fmt: skip
+
+
+def overdue_counts(db) -> dict[str, int]:  # noqa: ANN001
+    """How many actions, lessons reviews and process models are overdue (the PMO follows up)."""
+    today = utcnow().date()
+    return {
+        "actions": len(overdue.list_actions(db, viewer(), today=today, overdue=True)),
+        "reviews": len(overdue.list_reviews(db, today=today, overdue=True)),
+        "processes": len(overdue.overdue_ids(db, "process", today)),
+    }
 
 
 @bp.post("/tasks/<int:task_id>/done")

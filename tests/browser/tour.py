@@ -40,6 +40,7 @@ PAGES = [
     ("review", "/projects/HARBOUR/review", True),
     ("queue", "/queue", True),
     ("tasks", "/tasks", True),
+    ("actions", "/actions?status=any", False),
     ("inbox", "/inbox", False),
     ("account", "/account", False),
     ("tokens", "/account/tokens", False),

@@ -82,6 +82,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.add_lesson_action", "POST"): "curator",
     ("api.close_action", "POST"): "user",
     ("web.close_action", "POST"): "user",
+    # every action and open review, with an overdue filter (tests/web/test_overdue.py)
+    ("web.actions_page", "GET"): "reader",
+    ("api.list_actions", "GET"): "reader",
+    ("api.list_reviews", "GET"): "reader",
     ("web.queue", "GET"): "curator",
     # the PMO's tasks (tests/tasks); a process model's changes follow the model (tests/processes)
     ("web.tasks_page", "GET"): "curator",

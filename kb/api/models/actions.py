@@ -9,6 +9,8 @@ from pydantic import Field
 from kb.actions.models import TARGET_KINDS
 from kb.actions.services import ACTION_KINDS, MAX_TEXT
 from kb.api.models.common import Answer, Body, Day, DayText, Timestamp
+from kb.core.time import utcnow
+from kb.overdue import services as overdue
 
 
 class Action(Answer):
@@ -26,10 +28,15 @@ class Action(Answer):
     closed_at: Timestamp | None
     closing_note: str | None
     may_close: bool = Field(description="whether you may close it")
+    overdue_since: Day | None = Field(
+        None, description="the due date, when the action is open and past it"
+    )
 
     @classmethod
     def of(cls, action, *, may_close: bool) -> Action:  # noqa: ANN001
+        late = overdue.action_overdue(action, utcnow().date())
         return cls(id=action.id, lesson=action.lesson_id, description=action.description,
+                   overdue_since=action.due_on if late else None,
                    owner=action.owner, due_on=action.due_on, target_kind=action.target_kind,
                    target_ref=action.target_ref, status=action.status,
                    created_by=action.created_by, created_at=action.created_at,

@@ -14,6 +14,7 @@ from kb.documents.kinds import BY_NAME, NAMES
 from kb.documents.lifecycle import TRANSITIONS
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.references import MergedInto, visible_extra
+from kb.params import FLAGS
 
 LessonStatus = Literal[tuple(TRANSITIONS)]  # type: ignore[valid-type]
 
@@ -157,6 +158,11 @@ class Filters(Paging):
 
 class ListQuery(Filters):
     sort: Literal["updated", "title", "id", "order"] = "updated"
+    overdue: Literal[tuple(FLAGS)] = Field(  # type: ignore[valid-type]
+        "0",
+        description="1: only lessons with an overdue action, or process models past their "
+        "review date (ignored for guides)",
+    )
 
 
 class DocumentWrite(Body):

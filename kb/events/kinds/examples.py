@@ -77,6 +77,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "closing_note": "Gate added in PM-0005 v4",
         "actor": "owen.price",
     },  # fmt: skip
+    lessons.LessonActionOverdue: {k: v for k, v in ACTION.items() if k != "actor"},
     lessons.LessonRecurred: {
         "id": "LL-2024-0001",
         "title": "Supplier delivered the bank interface specification eight weeks late",
@@ -130,6 +131,15 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "changed_by": "Head of Procurement",
         "summary": "Sanctions screening before the first order.",
         "flagged_lessons": ["LL-2025-0007", "LL-2025-0011"],
+    },  # fmt: skip
+    processes.ProcessModelReviewDue: {
+        "id": "PM-0007",
+        "title": "Vendor onboarding",
+        "owner": "Head of Procurement",
+        "custodian": "PMO",
+        "due_on": "2026-03-01",
+        "last_reviewed": "2025-03-01",
+        "project": "ATLAS",
     },  # fmt: skip
     processes.TaskCompleted: {
         "id": LESSON["id"],

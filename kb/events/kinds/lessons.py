@@ -11,8 +11,8 @@ from pydantic import Field
 from kb.events.kinds.base import KbEvent, Stamp, kind
 
 
-class LessonActionChanged(KbEvent):
-    """An action on a lesson (see a lesson's actions)."""
+class LessonAction(KbEvent):
+    """An action on a lesson (see a lesson's actions), told by kb itself (no `actor`)."""
 
     SUBJECT = "lessons/{lesson}"
 
@@ -31,6 +31,11 @@ class LessonActionChanged(KbEvent):
     closing_note: str | None
     title: str = Field(description="the lesson's title")
     project: str | None = Field(description="the lesson's project")
+
+
+class LessonActionChanged(LessonAction):
+    """An action on a lesson (see a lesson's actions)."""
+
     actor: str = Field(description="who added or closed it")
 
 
@@ -46,6 +51,14 @@ class LessonActionClosed(LessonActionChanged):
     """An action of a lesson was closed."""
 
     TYPE = "lesson.action.closed"
+
+
+@kind
+class LessonActionOverdue(LessonAction):
+    """An open action is past its due date: once per action and due date (the worker's sweep,
+    the day after `due_on`). Its owner is told."""
+
+    TYPE = "lesson.action.overdue"
 
 
 @kind

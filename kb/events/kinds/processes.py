@@ -56,6 +56,24 @@ class ProcessModelChanged(KbEvent):
 
 
 @kind
+class ProcessModelReviewDue(KbEvent):
+    """A process model that is not retired is past its next review (`last_reviewed` +
+    `review_period_months`): once per model and due date (a new `last_reviewed` that is
+    overdue too is told again). Its owner is told, or the PMO when kb does not know them."""
+
+    TYPE = "processmodel.review_due"
+    SUBJECT = "processes/{id}"
+
+    id: str
+    title: str
+    owner: str | None = Field(description="a kb username, an address or a name")
+    custodian: str | None
+    due_on: date = Field(description="when the review was due")
+    last_reviewed: date
+    project: str | None
+
+
+@kind
 class TaskCompleted(KbEvent):
     """A curator marked one of the PMO's tasks done."""
 

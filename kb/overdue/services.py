@@ -1,0 +1,192 @@
+"""Telling what is overdue, listing it, and telling its owner once.
+
+Overdue means, on the day `today` (UTC):
+- an action: open, and its due date has passed;
+- a lessons review: open, and its due date has passed (its escalation is kb.reviews);
+- a process model not retired: its next review
+  (`last_reviewed` + `review_period_months`) has passed.
+
+The sweep (run by the worker at the start of every pass) appends
+`org.pmo.kb.lesson.action.overdue` and `org.pmo.kb.processmodel.review_due` once per action or
+process model and due date: the OverdueNotice row and the event are written in one
+transaction, and the row's unique key keeps a second sweep (or another worker) from telling
+again. Reviews already tell their facilitator and the PMO once per level (review.overdue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kb.accounts.viewer import Viewer
+from kb.actions.models import Action
+from kb.actions.services import action_json
+from kb.core.time import add_months, utcnow
+from kb.db import Database
+from kb.documents import access
+from kb.documents.models import Document
+from kb.events.kinds.lessons import LessonActionOverdue
+from kb.events.kinds.processes import ProcessModelReviewDue
+from kb.events.log.services import append_event
+from kb.overdue.models import OverdueNotice
+from kb.reviews.models import Review
+
+#: process models whose review matters: every one but the retired
+REVIEWED_STATUSES = ("draft", "in_review", "published")
+ACTION_STATUSES = ("open", "closed", "any")
+
+
+def next_review(doc: Document) -> date | None:
+    """A process model is due for review `review_period_months` after its last review (None
+    when it was never reviewed: there is no date to be late against)."""
+    if doc.type != "process" or doc.last_reviewed is None:
+        return None
+    return add_months(doc.last_reviewed, doc.review_period_months or 12)
+
+
+def action_overdue(action: Action, today: date) -> bool:
+    return action.status == "open" and action.due_on is not None and action.due_on < today
+
+
+def review_overdue(review: Review, today: date) -> bool:
+    return review.status == "open" and review.due_on < today
+
+
+def process_overdue(doc: Document, today: date) -> bool:
+    due = next_review(doc)
+    return doc.status in REVIEWED_STATUSES and due is not None and due < today
+
+
+def _overdue_actions(today: date):  # noqa: ANN202
+    return and_(Action.status == "open", Action.due_on.is_not(None), Action.due_on < today)
+
+
+def lessons_overdue_since(
+    db: Database, today: date, ids: list[str] | None = None
+) -> dict[str, date]:
+    """Lesson id -> the due date of its oldest overdue action (only lessons that have one;
+    with `ids`, only among those)."""
+    query = select(Action.lesson_id, func.min(Action.due_on)).where(_overdue_actions(today))
+    if ids is not None:
+        query = query.where(Action.lesson_id.in_(ids))
+    with db.read() as s:
+        return dict(s.execute(query.group_by(Action.lesson_id)).all())
+
+
+def overdue_ids(db: Database, doc_type: str, today: date) -> list[str]:
+    """Ids of lessons with an overdue action, or of process models overdue for review (the
+    `overdue` filter of the lists); other types have nothing overdue."""
+    if doc_type == "lesson":
+        return sorted(lessons_overdue_since(db, today))
+    if doc_type == "process":
+        with db.read() as s:
+            docs = s.scalars(select(Document).where(Document.type == "process",
+                                                    Document.status.in_(REVIEWED_STATUSES)))  # fmt: skip
+            return sorted(d.id for d in docs if process_overdue(d, today))
+    return []
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    action: Action
+    lesson: Document
+
+
+def list_actions(db: Database, viewer: Viewer, *, today: date, overdue: bool = False,
+                 owner: str | None = None, status: str = "open",
+                 limit: int = 500) -> list[ActionRow]:  # fmt: skip
+    """Actions of the lessons `viewer` may read, soonest due first (no date last)."""
+    query = select(Action, Document).join(Document, Document.id == Action.lesson_id)
+    query = query.where(access.readable(viewer), Action.target_kind != "none")
+    if overdue:
+        query = query.where(_overdue_actions(today))
+    elif status != "any":
+        query = query.where(Action.status == status)
+    if owner:
+        query = query.where(Action.owner == owner)
+    query = query.order_by(Action.due_on.is_(None), Action.due_on, Action.id).limit(limit)
+    with db.read() as s:
+        return [ActionRow(a, d) for a, d in s.execute(query)]
+
+
+def list_reviews(db: Database, *, today: date, overdue: bool = False) -> list[Review]:
+    """Open lessons reviews, soonest due first (only the overdue ones with `overdue`)."""
+    query = select(Review).where(Review.status == "open")
+    if overdue:
+        query = query.where(Review.due_on < today)
+    with db.read() as s:
+        return list(s.scalars(query.order_by(Review.due_on, Review.id)))
+
+
+# --- telling owners once -------------------------------------------------------------------
+
+
+def _tell_once(s: Session, subject: str, due_on: date, now: datetime) -> bool:
+    """Record the notice unless it exists (INSERT ... ON CONFLICT DO NOTHING RETURNING: a
+    unique key, not a check-then-insert, so two sweeps at once tell once)."""
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(OverdueNotice)
+                 .values(subject=subject, due_on=due_on, notified_at=now)
+                 .on_conflict_do_nothing().returning(OverdueNotice.id))  # fmt: skip
+    return s.execute(statement).scalar() is not None
+
+
+def _due_models(s: Session, today: date, told: set[tuple[str, date]]) -> list[tuple[str, date]]:
+    """(id, due date) of the process models overdue and not told for that date: the three
+    columns the date needs, not whole documents."""
+    rows = s.execute(select(Document.id, Document.last_reviewed, Document.review_period_months)
+                     .where(Document.type == "process", Document.status.in_(REVIEWED_STATUSES),
+                            Document.last_reviewed.is_not(None)).order_by(Document.id))  # fmt: skip
+    due = [(doc_id, add_months(last, months or 12)) for doc_id, last, months in rows]
+    return [(d, on) for d, on in due if on < today and (f"processes/{d}", on) not in told]
+
+
+def sweep(db: Database, now: datetime | None = None) -> int:
+    """Tell the owner of every action and process model overdue at `now`, once per due date;
+    returns how many were told. Running it again at the same moment tells nobody."""
+    now = now or utcnow()
+    today = now.date()
+    with db.read() as s:
+        told = {(subject, due) for subject, due in s.execute(
+            select(OverdueNotice.subject, OverdueNotice.due_on).where(OverdueNotice.due_on < today))}  # fmt: skip
+        actions = [a for a in s.scalars(select(Action).where(_overdue_actions(today)).order_by(Action.id))
+                   if (f"actions/{a.id}", a.due_on) not in told]  # fmt: skip
+        models = _due_models(s, today, told)
+    if not actions and not models:
+        return 0
+    count = 0
+    with db.write() as s:
+        for action in actions:
+            if _tell_once(s, f"actions/{action.id}", action.due_on, now):
+                doc = s.get(Document, action.lesson_id)
+                append_event(s, LessonActionOverdue(**action_json(action), title=doc.title,
+                                                    project=doc.project_key))  # fmt: skip
+                count += 1
+        for doc_id, due in models:
+            if _tell_once(s, f"processes/{doc_id}", due, now):
+                doc = s.get(Document, doc_id)
+                append_event(s, ProcessModelReviewDue(
+                    id=doc.id, title=doc.title, owner=doc.owner, custodian=doc.custodian,
+                    due_on=due, last_reviewed=doc.last_reviewed, project=doc.project_key))  # fmt: skip
+                count += 1
+    return count
+
+
+class Sweeper:
+    """The worker's periodic call: overdue is decided by the day, so sweeping at most once
+    every `every` seconds is enough, and an idle worker does not read every process model
+    twice a second."""
+
+    def __init__(self, db: Database, every: float = 60.0):
+        self.db, self.every = db, every
+        self.last: datetime | None = None
+
+    def __call__(self, now: datetime) -> int:
+        if self.last is not None and (now - self.last).total_seconds() < self.every:
+            return 0
+        self.last = now
+        return sweep(self.db, now)

@@ -247,7 +247,7 @@ def _write(
         message += f": {public_reason}" if public_reason else ""
     now = utcnow()
     doc.version += 1
-    services._apply(s, doc, prepared.record, now)
+    services._apply(s, doc, prepared.record, now, actor=actor)
     services._add_revision(s, doc, prepared, actor=actor, message=message, now=now,
                            refers_to=refers_to, named_message=named)  # fmt: skip
     verb = VERBS[to]

@@ -63,6 +63,10 @@ class Document(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: when a person last changed it: their last save or status change in kb, or for an
+    #: imported file its `updated:` front matter day; None: imported without one (the pages
+    #: then say "Imported" with the import's date — see docs/format.md)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     labels: Mapped[list[DocumentLabel]] = relationship(
         back_populates="document", cascade="all, delete-orphan", lazy="selectin"

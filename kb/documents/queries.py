@@ -79,6 +79,18 @@ def get_readable(db: Database, doc_id: str, viewer: Viewer) -> Document | None:
     return doc if doc is not None and access.can_read(viewer, doc) else None
 
 
+def restricted_groups(db: Database, ids: list[str], viewer: Viewer) -> dict[str, list[str]]:
+    """{id: its groups} for the restricted documents among `ids` that the viewer may read
+    (the marker "Restricted — finance, pmo" next to a search hit)."""
+    if not ids:
+        return {}
+    query = select(Document).where(
+        Document.id.in_(ids), Document.visibility == "restricted", access.readable(viewer)
+    )
+    with db.read() as s:
+        return {doc.id: doc.groups for doc in s.scalars(query)}
+
+
 def list_documents(
     db: Database,
     filters: dict[str, list[str]] | None = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -38,6 +38,8 @@ from kb.projects import services as projects
 
 log = logging.getLogger(__name__)
 
+#: kb's own changes (drafts from audits, revalidation flags, reopenings) are not a person's
+KB_ACTOR = "kb"
 EVENT_ENTITY = {"lesson": "lesson", "process": "processmodel", "guide": "guide"}
 SUBJECT_PREFIX = {"lesson": "lessons", "process": "processes", "guide": "guides"}
 
@@ -146,7 +148,9 @@ def restore_revision(
     return get_document(db, doc_id)
 
 
-def insert_prepared(s: Session, prepared: Prepared, *, actor: str, message: str) -> Document:
+def insert_prepared(
+    s: Session, prepared: Prepared, *, actor: str, message: str, imported: bool = False
+) -> Document:
     record = prepared.record
     doc_id = record.id or next_id(s, record)
     if record.id is None:
@@ -155,9 +159,9 @@ def insert_prepared(s: Session, prepared: Prepared, *, actor: str, message: str)
     else:
         _reserve_id(s, record.id)
     now = utcnow()
-    doc = Document(id=doc_id, type=record.type, version=1, created_at=now)
+    doc = Document(id=doc_id, type=record.type, version=1, created_at=now, changed_at=now)
     s.add(doc)
-    _apply(s, doc, record, now)
+    _apply(s, doc, record, now, actor=actor, imported=imported)
     _add_revision(s, doc, prepared, actor=actor, message=message, now=now)
     _event(s, doc, "created", actor)
     return doc
@@ -171,6 +175,7 @@ def revise_prepared(
     actor: str,
     message: str,
     verb: str = "updated",
+    imported: bool = False,
 ) -> None:
     record = prepared.record
     if record.id is None:
@@ -178,19 +183,28 @@ def revise_prepared(
         record.id = doc.id
     now = utcnow()
     doc.version += 1
-    _apply(s, doc, record, now)
+    _apply(s, doc, record, now, actor=actor, imported=imported)
     _add_revision(s, doc, prepared, actor=actor, message=message, now=now)
     _event(s, doc, verb, actor)
 
 
-def _apply(s: Session, doc: Document, record: Record, now) -> None:
+def _apply(
+    s: Session, doc: Document, record: Record, now, *, actor: str, imported: bool = False
+) -> None:
     for key, value in record.columns.items():
         setattr(doc, key, value)
     doc.extra = record.extra
     doc.updated_at = now
-    if record.project_key:
-        projects.ensure_project(s, record.project_key, record.project_name)
-    doc.project_key = record.project_key
+    if imported:  # the file's own day, or none (the pages then say "Imported")
+        day = record.updated_on
+        doc.changed_at = datetime.combine(day, time(), tzinfo=UTC) if day else None
+    elif actor != KB_ACTOR:
+        doc.changed_at = now
+    doc.project_key = (
+        projects.resolve_project(s, record.project_key, record.project_name)
+        if record.project_key
+        else None
+    )
     wanted = (
         {("topic", t) for t in record.topics}
         | {("tag", t) for t in record.tags}

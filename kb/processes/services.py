@@ -33,7 +33,7 @@ from kb.reviews.models import Task
 
 log = logging.getLogger(__name__)
 
-KB_ACTOR = "kb"
+KB_ACTOR = documents.KB_ACTOR  # one name for kb's own changes
 PMO = "PMO"
 CHANGE_TYPES = ("created", "updated", "retired")
 #: the process vocabulary's end state (kb.documents.vocabulary.STATUSES["process"])

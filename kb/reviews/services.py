@@ -25,7 +25,7 @@ from kb.markdown import frontmatter
 from kb.reviews.models import Review, Task
 
 PMO = "PMO"
-KB_ACTOR = "kb"
+KB_ACTOR = documents.KB_ACTOR  # one name for kb's own changes
 #: days past the due date after which the PMO, not only the project manager, is told
 PMO_ESCALATION_DAYS = 14
 NOTIFY = {1: "project_manager", 2: "pmo"}

@@ -3,7 +3,9 @@ briefings (the lessons kb pushed at its start and at every gate) and their answe
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -69,11 +71,37 @@ def project_briefings(key: str) -> list[BriefingView]:
             for b in reversed(found)]  # fmt: skip
 
 
+REGISTER_FIELDS = ("key", "name", "status", "portfolio", "manager", "started_on", "description")
+
+
+def _projects_page(status: int = 200, typed: dict | None = None, **context):
+    summaries = documents.project_summaries(current().db, viewer())
+    body = render_template("projects.html", summaries=summaries, typed=typed or {},
+                           statuses=projects.PROJECT_STATUSES, **context)  # fmt: skip
+    return body, status
+
+
 @bp.get("/projects")
 def list_projects():
-    return render_template(
-        "projects.html", summaries=documents.project_summaries(current().db, viewer())
-    )
+    return _projects_page()
+
+
+@bp.post("/projects")
+def register_project():
+    """A curator registers a project (the others come from project tools' events)."""
+    typed = {k: request.form.get(k, "").strip() for k in REGISTER_FIELDS}
+    meta = {**typed, "key": typed["key"].upper()}
+    meta["started_on"] = None
+    with suppress(ValueError):  # kept as typed otherwise: project_fields names it
+        meta["started_on"] = date.fromisoformat(typed["started_on"])
+    meta["started_on"] = meta["started_on"] or typed["started_on"] or None
+    try:
+        fields = projects.project_fields(meta, typed["description"])
+        project = projects.register_new_project(current().db, fields, actor=viewer().actor)
+    except KbError as exc:
+        return _projects_page(exc.status, typed=typed, error=exc.message, error_field=exc.field)
+    flash(f"Project {project.key} ({project.name}) registered.", "success")
+    return redirect(url_for("web.project", key=project.key), code=303)
 
 
 @bp.get("/projects/<key>")

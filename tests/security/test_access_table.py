@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.revision", "GET"): "reader",
     ("web.search", "GET"): "reader",
     ("web.list_projects", "GET"): "reader",
+    ("web.register_project", "POST"): "curator",
     ("web.project", "GET"): "reader",
     ("api.search", "GET"): "reader",
     ("api.list_projects", "GET"): "reader",
@@ -140,9 +141,10 @@ def test_every_route_is_listed(app):
 
 
 @pytest.fixture
-def world(kb, make_user):
+def world(kb, make_user, make_project):
     """One of everything a route can name."""
     make_user("someone", "reader")
+    make_project("ATLAS")
     doc = documents.create_document(kb.db, "---\ntitle: Vendor interface arrived late\nproject: ATLAS\n---\n\n## Summary\n\nLate.\n",
                                      actor="x", type_hint="lesson")  # fmt: skip
     process = documents.create_document(kb.db, "---\ntitle: Stage gate review\n---\n\n## Purpose\n\nGo or stop.\n",

@@ -122,11 +122,13 @@ def list_documents(
             query = query.where(Document.project_key.in_([x.upper() for x in values]))
         else:
             query = query.where(getattr(Document, key).in_([x.lower() for x in values]))
+    # "updated": last changed by a person first; imported files without a date of their own
+    # after them (their import is no change of theirs)
     order = {
-        "updated": Document.updated_at.desc(),
-        "title": Document.title.asc(),
-        "id": Document.id.asc(),
-        "order": Document.reading_order.asc().nulls_last(),
+        "updated": (Document.changed_at.desc().nulls_last(), Document.updated_at.desc()),
+        "title": (Document.title.asc(),),
+        "id": (Document.id.asc(),),
+        "order": (Document.reading_order.asc().nulls_last(),),
     }.get(sort)
     if order is None:
         raise ValidationError("`sort` must be one of: updated, title, id, order.", field="sort")
@@ -134,7 +136,7 @@ def list_documents(
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         items = list(
             s.scalars(
-                query.order_by(order, Document.id).offset((page - 1) * per_page).limit(per_page)
+                query.order_by(*order, Document.id).offset((page - 1) * per_page).limit(per_page)
             )
         )
     return Page(items, total, page, per_page)

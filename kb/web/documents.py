@@ -27,9 +27,9 @@ FOLDER_FILTERS = {
     "guides": ("topic", "tag", "status"),
 }
 SORTS = {
-    "lessons": (("updated", "Recently updated"), ("title", "Title"), ("id", "Id")),
-    "processes": (("updated", "Recently updated"), ("title", "Title"), ("id", "Id")),
-    "guides": (("order", "Reading order"), ("updated", "Recently updated"), ("title", "Title")),
+    "lessons": (("updated", "Recently changed"), ("title", "Title"), ("id", "Id")),
+    "processes": (("updated", "Recently changed"), ("title", "Title"), ("id", "Id")),
+    "guides": (("order", "Reading order"), ("updated", "Recently changed"), ("title", "Title")),
 }
 
 

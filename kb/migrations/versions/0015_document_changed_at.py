@@ -15,8 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True))
+    # plain ALTER TABLE, no batch: SQLite's batch mode copies `documents` and drops the old
+    # table, which would cascade to every revision
+    op.add_column("documents", sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True))
     # what a person saved in kb keeps its date; what the current revision imported has none
     op.execute(
         "UPDATE documents SET changed_at = updated_at WHERE NOT EXISTS ("
@@ -26,5 +27,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.drop_column("changed_at")
+    op.drop_column("documents", "changed_at")  # SQLite 3.35+ drops a plain column in place

@@ -26,7 +26,8 @@ def _responses(ok: str, schema: dict, *codes: int) -> dict:
         404: "Not found",
         409: "Edited by someone else meanwhile",
         413: "Too large",
-        422: "Cannot be rendered within limits",
+        422: "Cannot be rendered within limits, or names a project the register does not hold"
+        " (`field`: `project`, `details.suggestions`: the nearest registered keys)",
         428: "Missing version",
     }
     for code in codes:
@@ -257,6 +258,12 @@ SCHEMAS = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "version": {"type": "integer"},
             "updated_at": {"type": "string", "format": "date-time"},
+            "changed_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "when a person last changed it (docs/format.md#dates); null: "
+                "imported without an `updated:` day",
+            },
             "created_at": {"type": "string", "format": "date-time"},
             "markdown": {"type": "string"},
             "html": {"type": "string"},

@@ -25,6 +25,8 @@ def document_summary(doc: Document) -> dict:
         "tags": doc.tags,
         "version": doc.version,
         "updated_at": _iso(doc.updated_at),
+        # when a person last changed it; null: imported without an `updated:` day
+        "changed_at": _iso(doc.changed_at),
         "url": url_for(f"api.get_{doc.type}", doc_id=doc.id),
     }
     if doc.type == "lesson":

@@ -85,6 +85,19 @@ class Document(Base):
         return sorted(label.value for label in self.labels if label.kind == "group")
 
     @property
+    def own_date(self) -> tuple[str, date | datetime]:
+        """The date a reader should see, with its label: when a lesson occurred, when a
+        process model was reviewed, when a person last changed it — or, for a file imported
+        without a date of its own, the import, said as such (docs/format.md#dates)."""
+        if self.type == "lesson" and self.occurred_on:
+            return "Occurred", self.occurred_on
+        if self.type == "process" and self.last_reviewed:
+            return "Reviewed", self.last_reviewed
+        if self.changed_at:
+            return "Changed", self.changed_at
+        return "Imported", self.updated_at
+
+    @property
     def sort_date(self) -> date | None:
         return self.occurred_on or self.last_reviewed
 

@@ -79,16 +79,26 @@ def get_readable(db: Database, doc_id: str, viewer: Viewer) -> Document | None:
     return doc if doc is not None and access.can_read(viewer, doc) else None
 
 
-def restricted_groups(db: Database, ids: list[str], viewer: Viewer) -> dict[str, list[str]]:
-    """{id: its groups} for the restricted documents among `ids` that the viewer may read
-    (the marker "Restricted — finance, pmo" next to a search hit)."""
+@dataclass
+class HitDetail:
+    """What a search hit shows beyond the index: its own date, and for a restricted
+    document the groups ("Restricted — finance, pmo")."""
+
+    date_label: str
+    date: object
+    restricted_to: list[str] | None
+
+
+def hit_details(db: Database, ids: list[str], viewer: Viewer) -> dict[str, HitDetail]:
+    """{id: HitDetail} for the documents among `ids` that the viewer may read."""
     if not ids:
         return {}
-    query = select(Document).where(
-        Document.id.in_(ids), Document.visibility == "restricted", access.readable(viewer)
-    )
+    query = select(Document).where(Document.id.in_(ids), access.readable(viewer))
     with db.read() as s:
-        return {doc.id: doc.groups for doc in s.scalars(query)}
+        return {
+            doc.id: HitDetail(*doc.own_date, doc.groups if doc.visibility == "restricted" else None)
+            for doc in s.scalars(query)
+        }
 
 
 def list_documents(

@@ -130,7 +130,7 @@ def project_fields(meta: dict, description: str = "") -> dict:
             "`key` must be 2-32 upper-case letters, digits or '-', starting with a letter."
         )
         fields_at_fault.append("key")
-    name = " ".join(str(meta.get("name") or "").split())
+    name = str(meta.get("name") or "").strip()
     if not name:
         problems.append("`name` is required.")
         fields_at_fault.append("name")

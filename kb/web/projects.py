@@ -90,11 +90,10 @@ def list_projects():
 def register_project():
     """A curator registers a project (the others come from project tools' events)."""
     typed = {k: request.form.get(k, "").strip() for k in REGISTER_FIELDS}
-    meta = {**typed, "key": typed["key"].upper()}
-    meta["started_on"] = None
-    with suppress(ValueError):  # kept as typed otherwise: project_fields names it
-        meta["started_on"] = date.fromisoformat(typed["started_on"])
-    meta["started_on"] = meta["started_on"] or typed["started_on"] or None
+    meta = {**typed, "key": typed["key"].upper(), "name": " ".join(typed["name"].split())}
+    meta["started_on"] = typed["started_on"] or None
+    with suppress(TypeError, ValueError):  # else kept as typed: project_fields names it
+        meta["started_on"] = date.fromisoformat(meta["started_on"])
     try:
         fields = projects.project_fields(meta, typed["description"])
         project = projects.register_new_project(current().db, fields, actor=viewer().actor)

@@ -35,6 +35,8 @@ def test_an_imported_file_carries_its_own_dates_and_the_queue_its_waiting_time(
     doc = services.get_document(kb.db, "LL-2025-0011")
     assert doc.changed_at.date().isoformat() == "2025-07-02"
     assert services.get_document(kb.db, "LL-2025-0012").changed_at is None
+    assert client.get("/api/lessons/LL-2025-0011").json["changed_at"] == "2025-07-02T00:00:00+00:00"
+    assert client.get("/api/lessons/LL-2025-0012").json["changed_at"] is None
     listing = client.get("/lessons").get_data(as_text=True)
     assert 'Occurred <time datetime="2025-06-13">' in listing
     assert 'Changed <time datetime="2025-07-02">' in listing

@@ -133,7 +133,11 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
         total = count_files(folder)
         with bar(total, "Importing") as tick:
             report = import_tree(
-                kb.db, folder, actor=actor, progress=tick, workers=workers or _auto(total, 1000),
+                kb.db,
+                folder,
+                actor=actor,
+                progress=tick,
+                workers=workers or _auto(total, 1000),
                 create_projects=create_projects,
             )
         took = time.perf_counter() - started

@@ -60,6 +60,7 @@ def _user_or_404(username: str) -> User:
 @bp.app_template_global()
 def audit_details(details: dict | None) -> str:
     """{"role": ["reader", "curator"], "scope": "read"} -> "role: reader → curator; scope: read"."""
+
     def shown(value: object) -> str:  # never "None" on the page
         return "—" if value is None or value == "" else str(value)
 

@@ -77,6 +77,11 @@ def test_the_api_answers_422_naming_the_field(client, kb, harbour):
                      json={"markdown": lesson_text("HARBUOR"), "version": 1})  # fmt: skip
     assert put.status_code == 422 and put.json["error"]["message"] == MESSAGE
     assert counts(kb)[2] == 1  # still only HARBOUR
+    # a restricted lesson registers nothing that everyone could read (its project's name)
+    secret = lesson_text("Halo Divestment", visibility="restricted", groups="[legal]")
+    refused = client.post("/api/lessons", json={"markdown": secret})
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "project"
+    assert [p["key"] for p in client.get("/api/projects").json["projects"]] == ["HARBOUR"]
 
 
 def test_the_markdown_editor_keeps_the_text_and_says_which_project(client, kb, harbour):

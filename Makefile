@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup chromium postgres lint bench clean
+.PHONY: run test setup chromium postgres lint bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,13 @@ test: setup chromium postgres lint
 
 bench: setup
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/idle.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/lanes.py
+
+# docs/screenshots/ and docs/screenshot-search.png, from the starter content
+screenshots: setup chromium
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) instance search_index .pytest_cache .coverage

@@ -28,6 +28,7 @@ RULES: dict[tuple[str, str], str] = {
     ("web.list_documents", "GET"): READER,
     ("web.document", "GET"): READER,
     ("web.download", "GET"): READER,
+    ("web.process_diagram", "GET"): READER,
     ("web.history", "GET"): READER,
     ("web.diff", "GET"): READER,
     ("web.revision", "GET"): READER,
@@ -93,7 +94,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_events", "GET"): CURATOR,
     ("api.get_event", "GET"): CURATOR,
     ("web.queue", "GET"): CURATOR,
-    # the PMO's task page and list (kb.processes.tasks); process changes follow the model
+    # the PMO's task page and list (kb.tasks); process changes follow the model
     ("web.tasks_page", "GET"): CURATOR,
     ("web.complete_task", "POST"): CURATOR,
     ("api.list_tasks", "GET"): CURATOR,
@@ -108,12 +109,15 @@ RULES: dict[tuple[str, str], str] = {
     ("web.admin_update_subscription", "POST"): ADMIN,
     ("web.admin_subscription_active", "POST"): ADMIN,
     ("web.admin_rotate_subscription_secret", "POST"): ADMIN,
+    ("web.admin_test_subscription", "POST"): ADMIN,
     ("web.admin_producers", "*"): ADMIN,
     ("web.admin_create_producer", "POST"): ADMIN,
     ("web.admin_producer", "*"): ADMIN,
     ("web.admin_producer_active", "POST"): ADMIN,
     ("web.admin_rotate_producer", "POST"): ADMIN,
     ("web.admin_users", "*"): ADMIN,
+    ("web.admin_groups", "*"): ADMIN,
+    ("web.admin_group", "*"): ADMIN,
     ("web.admin_user", "*"): ADMIN,
     ("web.admin_audit", "GET"): ADMIN,
 }
@@ -128,7 +132,7 @@ for _collection in ("lesson", "process", "guide"):
     })  # fmt: skip
 for _endpoint in ("api.list_subscriptions", "api.create_subscription", "api.get_subscription",
                   "api.update_subscription", "api.rotate_subscription_secret",
-                  "api.list_subscription_deliveries"):  # fmt: skip
+                  "api.list_subscription_deliveries", "api.test_subscription"):  # fmt: skip
     RULES[(_endpoint, "*")] = ADMIN
 
 

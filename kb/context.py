@@ -3,9 +3,11 @@ the event worker with its handlers."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import current_app
+from pydantic import ValidationError
 
 from kb.accounts import services as accounts
 from kb.accounts.viewer import ANONYMOUS, Viewer
@@ -15,6 +17,7 @@ from kb.core.loop import Loop
 from kb.db import Database
 from kb.documents import references
 from kb.documents.projection import IndexProjection
+from kb.events import kinds
 from kb.events.inbound.producers import ensure_default_producer
 from kb.events.jobs.lanes import WorkerThreads
 from kb.events.jobs.registry import Registry
@@ -28,6 +31,7 @@ from kb.reviews import handlers as review_handlers
 from kb.reviews.services import sweep_overdue
 from kb.search import SearchIndex
 
+log = logging.getLogger(__name__)
 
 def _owner_viewer(db: Database, subscription) -> Viewer:  # noqa: ANN001
     """Whom a subscription reads as: its active owner; anyone else reads like an anonymous
@@ -37,13 +41,19 @@ def _owner_viewer(db: Database, subscription) -> Viewer:  # noqa: ANN001
 
 
 def subscriber_view(db: Database):  # noqa: ANN201
-    """The outbound payload rule: the event's data as the subscription's owner may read it
-    (kb.documents.references.event_view), None when it is about a document they may not read."""
+    """The outbound payload rule: the event's class serialised, as the subscription's owner may
+    read it (kb.documents.references.event_view); None when it is about a document they may
+    not read, or when the stored event does not fit its class (never sent unchecked)."""
 
     def rule(event, subscription) -> dict | None:  # noqa: ANN001
+        try:
+            data = kinds.parse(event.type, event.data).data()
+        except (KeyError, ValidationError):
+            log.warning("event %s does not fit the class of %s: not delivered", event.seq,
+                        event.type)  # fmt: skip
+            return None
         with db.read() as s:
-            return references.event_view(s, event.subject, event.data,
-                                         _owner_viewer(db, subscription))  # fmt: skip
+            return references.event_view(s, event.subject, data, _owner_viewer(db, subscription))
 
     return rule
 

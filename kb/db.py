@@ -121,7 +121,7 @@ class Database:
         # SQLite has one writer at a time. Threads of this process queue here, where the
         # hand-over is immediate; left to SQLite, a waiting thread sleeps in its busy handler
         # (1, 2, 5, 10... ms), which made the web process ingest far fewer events while its
-        # worker thread was busy. Other processes still meet SQLite's lock and busy_timeout.
+        # worker thread was busy (figures: docs/architecture.md). Other processes still meet SQLite's lock and busy_timeout.
         if not self.is_sqlite:
             yield
             return

@@ -26,6 +26,8 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 #: sensitive changes (password, role, tokens) need a sign-in at most this old
 RECENT_LOGIN = 10 * 60
+#: the only endpoints (besides public ones) open to an account that must change its password
+PASSWORD_CHANGE = ("web.change_password",)
 
 
 class SessionUser(UserMixin):
@@ -118,6 +120,8 @@ def _guard():  # noqa: ANN202
         from flask import redirect, url_for
 
         return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    if who.must_change_password and request.endpoint not in PASSWORD_CHANGE:
+        return _choose_password_first(who, is_api)
     if rule in (USER, READER):
         return None
     if not who.has_role(rule):
@@ -126,6 +130,18 @@ def _guard():  # noqa: ANN202
             description=f"This needs the {rule} role{' (your token is read-only)' if who.read_only else ''}.",
         )
     return None
+
+
+def _choose_password_first(who: Viewer, is_api: bool):  # noqa: ANN202
+    """An account signed in with a password someone else chose reaches only the form that
+    replaces it (and logout, which is public); its API tokens are refused meanwhile."""
+    if is_api:
+        abort(403, description=(
+            f"The account {who.username} must choose a new password before it can be used: "
+            "sign in on the web and change it; its API tokens work again after that."))  # fmt: skip
+    from flask import redirect, url_for
+
+    return redirect(url_for("web.change_password"), code=303)
 
 
 def _check_csrf_header() -> None:

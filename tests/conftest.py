@@ -18,13 +18,17 @@ import pytest
 from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from flask import template_rendered
+from sqlalchemy import create_engine, event, select, text
 
 from kb import create_app
 from kb.accounts import passwords
 from kb.config import Config
 from kb.context import Kb  # noqa: F401  (imports every model, so Base knows all tables)
 from kb.db import Base
+from kb.events import kinds
+from kb.events.kinds import KB_SOURCE
+from kb.events.log.models import Event
 from kb.migrate import upgrade
 from tests.pg import throwaway_database
 
@@ -92,12 +96,64 @@ def app(config):
     # Forms are tested without CSRF tokens; tests/web/test_csrf.py turns the check back on.
     app.config["WTF_CSRF_ENABLED"] = False
     yield app
+    every_kb_event_parses(app.extensions["kb"])
     app.extensions["kb"].close()
+
+
+def every_kb_event_parses(kb) -> None:
+    """Whatever a test made kb emit is an instance of its class, stored in its exact shape."""
+    with kb.db.read() as s:
+        rows = s.execute(select(Event.type, Event.data).where(Event.source == KB_SOURCE)).all()
+    for event_type, data in rows:
+        assert kinds.parse(event_type, data).data() == data, event_type
 
 
 @pytest.fixture
 def kb(app):
     return app.extensions["kb"]
+
+
+class TemplateQueries:
+    """The SQL statements run while a template renders (from the first context processor to
+    Flask's `template_rendered`), per thread: a page's data is gathered before it renders
+    (kb.readmodels), never by a template helper or a context processor."""
+
+    def __init__(self, app):
+        self.app, self.engine = app, app.extensions["kb"].db.engine
+        self.local, self.found = threading.local(), []
+
+    def _start(self) -> dict:
+        self.local.depth = getattr(self.local, "depth", 0) + 1
+        return {}
+
+    def _end(self, _app, template, context, **_kw) -> None:
+        self.local.depth = max(0, getattr(self.local, "depth", 0) - 1)
+
+    def _query(self, conn, cursor, statement, *args) -> None:
+        if getattr(self.local, "depth", 0):
+            self.found.append(" ".join(statement.split())[:200])
+
+    def __enter__(self) -> TemplateQueries:
+        self.app.template_context_processors[None].insert(0, self._start)
+        template_rendered.connect(self._end, self.app)
+        event.listen(self.engine, "before_cursor_execute", self._query)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._query)
+        template_rendered.disconnect(self._end, self.app)
+        self.app.template_context_processors[None].remove(self._start)
+
+
+@pytest.fixture(autouse=True)
+def templates_query_nothing(request):
+    """Every test with an app fails when one of its pages ran SQL while rendering."""
+    if "app" not in request.fixturenames:
+        yield None
+        return
+    with TemplateQueries(request.getfixturevalue("app")) as watch:
+        yield watch
+    assert not watch.found, f"SQL while rendering a template: {watch.found}"
 
 
 PASSWORD = "correct horse battery"

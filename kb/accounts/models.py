@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.core.time import utcnow
@@ -35,6 +35,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the password was chosen by someone else (the one-time admin password, an admin's
+    #: reset): until the user picks their own, they reach only the change-password form
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())  # fmt: skip
 
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin",
                                                order_by="Group.name")  # fmt: skip

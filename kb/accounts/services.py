@@ -63,7 +63,10 @@ def _groups(s: Session, names: list[str]) -> list[Group]:
 
 def create_user(db: Database, username: str, *, password: str, role: str = "reader",
                 display_name: str | None = None, email: str | None = None,
-                groups: list[str] | None = None, actor: str | None = None) -> User:  # fmt: skip
+                groups: list[str] | None = None, actor: str | None = None,
+                must_change_password: bool = False) -> User:  # fmt: skip
+    """`must_change_password`: the password was chosen for the user (the one-time admin
+    password, one an admin typed or generated): they must choose their own at sign-in."""
     username = _clean_username(username)
     _check_role(role)
     password_hash = hash_password(password)
@@ -72,7 +75,8 @@ def create_user(db: Database, username: str, *, password: str, role: str = "read
             raise Conflict(f"There is already a user {username}.", field="username")
         user = User(username=username, display_name=(display_name or username).strip()[:120],
                     email=(email or None), password_hash=password_hash, role=role,
-                    session_token=secrets.token_hex(16), groups=_groups(s, groups or []))  # fmt: skip
+                    session_token=secrets.token_hex(16), groups=_groups(s, groups or []),
+                    must_change_password=must_change_password)  # fmt: skip
         s.add(user)
         audit(s, actor, "user.created", username, role=role, groups=groups or [])
     return get_user(db, username)
@@ -131,15 +135,18 @@ def update_user(db: Database, username: str, *, actor: str, role: str | None = N
 
 
 def set_password(db: Database, username: str, password: str, *, actor: str,
-                 address: str | None = None) -> User:  # fmt: skip
-    """New password; every existing session of the user ends."""
+                 address: str | None = None, must_change_password: bool = False) -> User:  # fmt: skip
+    """New password; every existing session of the user ends. `must_change_password`: it was
+    chosen by someone else (an admin's reset), so the user must choose their own next."""
     password_hash = hash_password(password)
     with db.write() as s:
         user = _user_for_update(s, username)
         user.password_hash = password_hash
         user.password_changed_at = utcnow()
         user.session_token = secrets.token_hex(16)
-        audit(s, actor, "user.password_changed", username, address=address)
+        user.must_change_password = must_change_password
+        audit(s, actor, "user.password_changed", username, address=address,
+              **({"must_change": True} if must_change_password else {}))  # fmt: skip
     return get_user(db, username)
 
 

@@ -21,11 +21,14 @@ class Viewer:
     user_id: int | None = None
     #: an API token with the read scope cannot change anything
     read_only: bool = False
+    #: signed in with a password someone else chose: only the change-password form is open
+    must_change_password: bool = False
 
     @classmethod
     def of(cls, user: User, *, read_only: bool = False) -> Viewer:
         return cls(user.username, user.role, frozenset(g.name for g in user.groups),
-                   user.display_name, user.id, read_only)  # fmt: skip
+                   user.display_name, user.id, read_only,
+                   bool(user.must_change_password))  # fmt: skip
 
     @property
     def is_anonymous(self) -> bool:

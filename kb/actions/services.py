@@ -20,9 +20,10 @@ from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.text import is_blank
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.documents import lifecycle
+from kb.documents import access, lifecycle
 from kb.documents import services as documents
 from kb.documents.models import Document
+from kb.events.kinds.lessons import LessonActionAdded, LessonActionClosed
 from kb.events.log.services import append_event
 
 #: lesson statuses that take new actions
@@ -59,9 +60,12 @@ def _lesson(db: Database, lesson_id: str, viewer: Viewer) -> Document:
     return doc
 
 
-def list_actions(db: Database, lesson_id: str, *, viewer: Viewer = SYSTEM) -> list[Action]:
-    """The lesson's actions, oldest first (404 when `viewer` may not read the lesson)."""
-    doc = _lesson(db, lesson_id, viewer)
+def list_actions(db: Database, lesson: str | Document, *, viewer: Viewer = SYSTEM) -> list[Action]:
+    """The lesson's actions, oldest first (404 when `viewer` may not read the lesson). Given
+    the lesson itself (as a page has read it), it is not read again."""
+    doc = lesson if isinstance(lesson, Document) else _lesson(db, lesson, viewer)
+    if doc.type != "lesson" or not access.can_read(viewer, doc):
+        raise NotFound(f"There is no lesson {doc.id}.")
     with db.read() as s:
         return list(s.scalars(select(Action).where(Action.lesson_id == doc.id).order_by(Action.id)))
 
@@ -133,11 +137,11 @@ def _transition_viewer(viewer: Viewer) -> Viewer:
 
 
 def _emit(s, verb: str, action: Action, doc: Document, actor: str) -> None:  # noqa: ANN001
-    data = {**action_json(action), "title": doc.title, "project": doc.project_key, "actor": actor}
+    changed = LessonActionAdded if verb == "added" else LessonActionClosed
     audit(s, actor, f"lesson.action.{verb}", doc.id, action_id=action.id,
           target_kind=action.target_kind, target_ref=action.target_ref)  # fmt: skip
-    append_event(s, f"lesson.action.{verb}", subject=f"lessons/{doc.id}", data=data,
-                 partition_key=doc.project_key)  # fmt: skip
+    append_event(s, changed(**action_json(action), title=doc.title, project=doc.project_key,
+                            actor=actor))  # fmt: skip
 
 
 def add_action(

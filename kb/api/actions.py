@@ -1,21 +1,22 @@
-"""A lesson's actions: GET/POST /api/lessons/<id>/actions, POST /api/actions/<id>/close;
-GET /api/lessons/<id> also lists the lesson's `actions`."""
+"""A lesson's actions: GET/POST /api/lessons/<id>/actions, POST /api/actions/<id>/close
+(GET /api/lessons/<id> lists them too: kb.api.documents)."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from kb.actions import services as actions
 from kb.actions.models import TARGET_KINDS
 from kb.api import bp, openapi
 from kb.api.body import read_json, read_object
+from kb.api.documents import action_out
 from kb.context import current
-from kb.core.errors import NotFound, ValidationError
+from kb.core.errors import ValidationError
 from kb.security import viewer
 
 
 def _out(action) -> dict:  # noqa: ANN001
-    return {**actions.action_json(action), "may_close": actions.may_close(viewer(), action)}
+    return action_out(action, actions.may_close(viewer(), action))
 
 
 @bp.get("/lessons/<doc_id>/actions")
@@ -48,24 +49,6 @@ def close_action(action_id: int):
     note = (body or {}).get("note")
     action = actions.close_action(current().db, action_id, viewer=viewer(), note=note)
     return _out(action)
-
-
-@bp.after_request
-def _with_actions(response):  # noqa: ANN001, ANN202
-    """GET /api/lessons/<id>: add the lesson's actions."""
-    if request.endpoint != "api.get_lesson" or response.status_code != 200:
-        return response
-    data = response.get_json(silent=True)
-    if not isinstance(data, dict) or "id" not in data:
-        return response
-    try:
-        data["actions"] = [
-            _out(a) for a in actions.list_actions(current().db, data["id"], viewer=viewer())
-        ]
-    except NotFound:
-        data["actions"] = []
-    response.set_data(current_app.json.dumps(data))
-    return response
 
 
 _ERR = {"content": {"application/json": {"schema": openapi.ERROR}}}

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from flask import request, url_for
 
+from kb.actions import services as actions
 from kb.api import bp, schemas
 from kb.api.body import read_object
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.documents import access, records, references, services
+from kb.documents.kinds import KINDS
 from kb.documents.services import LIST_FILTERS
 from kb.params import ID_MAX, page_arg, per_page_arg
+from kb.readmodels.documents import DocumentDetail, lesson_detail
 from kb.security import viewer
-
-COLLECTIONS = {"lessons": "lesson", "processes": "process", "guides": "guide"}
 
 
 class PreconditionRequired(KbError):
@@ -72,8 +73,37 @@ def full(doc) -> dict:  # noqa: ANN001
 
 
 def _get(doc_type: str, doc_id: str):
-    doc = get_or_404(doc_type, doc_id)
-    return full(doc)
+    if doc_type != "lesson":
+        return full(get_or_404(doc_type, doc_id))
+    kb = current()
+    detail = lesson_detail(kb.db, kb.index, doc_id, viewer())
+    if detail is None:
+        raise NotFound(f"There is no lesson {doc_id}.")
+    return lesson_json(detail)
+
+
+def action_out(action, may_close: bool) -> dict:  # noqa: ANN001
+    return {**actions.action_json(action), "may_close": may_close}
+
+
+def lesson_json(detail: DocumentDetail) -> dict:
+    """A lesson with its actions, the statuses the viewer may move it to, possible duplicates
+    (for its author and curators), recurrences and related documents."""
+    lesson = detail.lesson
+    return {
+        **schemas.document_full(detail.doc, detail.revision, detail.merged),
+        "actions": [action_out(item.action, item.may_close) for item in lesson.actions],
+        "transitions": [step.to for step in lesson.steps],
+        "similar": [{"id": x.doc.id, "title": x.doc.title, "status": x.doc.status,
+                     "project": x.doc.project_key, "score": x.score} for x in lesson.similar],
+        "recurrence_count": lesson.recurrence_count,
+        "recurrences": [{"direction": r.direction, "id": r.other.id, "title": r.other.title,
+                         "status": r.other.status, "project": r.other.project_key,
+                         "score": r.score, "detected_at": r.detected_at.isoformat()}
+                        for r in lesson.recurrences],
+        "related": [{"id": h.id, "type": h.type, "title": h.title, "status": h.status,
+                     "project": h.project, "score": round(h.score, 4)} for h in detail.related],
+    }  # fmt: skip
 
 
 def _create(doc_type: str):
@@ -146,8 +176,8 @@ def _register(collection: str, doc_type: str) -> None:
     )
 
 
-for _collection, _type in COLLECTIONS.items():
-    _register(_collection, _type)
+for _kind in KINDS:
+    _register(_kind.folder, _kind.name)
 
 
 @bp.post("/preview")

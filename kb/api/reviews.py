@@ -14,8 +14,10 @@ from kb.core.time import iso
 from kb.documents import services as documents
 from kb.reviews import drafts, workshop
 from kb.reviews import services as reviews
-from kb.reviews.models import Review, Task
+from kb.reviews.models import Review
 from kb.security import viewer
+from kb.tasks import services as tasks
+from kb.tasks.models import Task
 
 
 def task_json(task: Task) -> dict:
@@ -57,7 +59,7 @@ def full_review(review: Review) -> dict:
     changeable = drafts.changeable(db, viewer(), review, [e.doc for e in entries])
     out["lessons"] = [entry_json(e, changeable) for e in entries]
     out["progress"] = workshop.progress(entries).as_dict()
-    out["tasks"] = [task_json(t) for t in reviews.list_tasks(db, project=review.project_key)
+    out["tasks"] = [task_json(t) for t in tasks.list_tasks(db, status=None, project=review.project_key)
                     if _may_see(t)]  # fmt: skip
     may = workshop.rights(db, viewer(), review)
     out["may_record"], out["may_submit"] = may.record, may.submit

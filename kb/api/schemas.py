@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import url_for
 
 from kb.core.time import iso as _iso
+from kb.documents.kinds import BY_NAME
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.references import MergedInto, visible_extra
-from kb.documents.vocabulary import FOLDER_BY_TYPE
 from kb.projects.models import Project
 from kb.search import SearchResults
 
@@ -56,7 +56,7 @@ def document_full(
         created_at=_iso(doc.created_at),
         markdown=revision.markdown,
         html=revision.html,
-        page=url_for("web.document", folder=FOLDER_BY_TYPE[doc.type], doc_id=doc.id),
+        page=url_for("web.document", folder=BY_NAME[doc.type].folder, doc_id=doc.id),
     )
     return out
 

@@ -9,21 +9,21 @@ from kb.context import current
 from kb.core.errors import NotFound, ValidationError
 from kb.documents import access
 from kb.documents import services as documents
+from kb.documents.kinds import NAMES
 from kb.params import choice_arg, page_arg, per_page_arg
 from kb.projects import services as projects
 from kb.security import viewer
 
 SEARCH_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
-TYPES = ("lesson", "process", "guide")
 SORTS = ("relevance", "date")
 
 
 def search_request(args) -> dict:  # noqa: ANN001
     """The query parameters shared by the search page and the API."""
-    unknown = [t for t in args.getlist("type") if t not in TYPES]
+    unknown = [t for t in args.getlist("type") if t not in NAMES]
     if unknown:
         raise ValidationError(
-            f"`type` must be one of: {', '.join(TYPES)}; not '{unknown[0][:40]}'.", field="type"
+            f"`type` must be one of: {', '.join(NAMES)}; not '{unknown[0][:40]}'.", field="type"
         )
     q = args.get("q", "")
     return {

@@ -14,7 +14,7 @@ from kb.context import current
 from kb.core.errors import NotFound, ValidationError
 from kb.core.time import iso
 from kb.events.webhooks import delivery as webhooks
-from kb.events.webhooks import subscriptions
+from kb.events.webhooks import ping, subscriptions
 from kb.events.webhooks.models import Subscription
 from kb.params import int_arg
 from kb.security import viewer
@@ -29,6 +29,7 @@ def delivery_json(d: subscriptions.Delivery) -> dict:
         "event_type": d.event_type, "attempted_at": iso(d.attempted_at),
         "status_code": d.status_code, "duration_ms": d.duration_ms, "error": d.error,
         "ok": d.ok, "run_status": d.run_status,
+        "next_attempt_at": iso(d.next_attempt_at) if d.next_attempt_at else None,
     }  # fmt: skip
 
 
@@ -113,6 +114,12 @@ def rotate_subscription_secret(subscription_id: int):
     return subscription_json(sub) | {"secret": secret}
 
 
+@bp.post("/subscriptions/<int:subscription_id>/test")
+def test_subscription(subscription_id: int):
+    seq, event_id = ping.send_test_event(current().db, subscription_id, actor=viewer().actor)
+    return {"event_seq": seq, "event_id": event_id, "type": ping.TEST_TYPE}, 202
+
+
 @bp.get("/subscriptions/<int:subscription_id>/deliveries")
 def list_subscription_deliveries(subscription_id: int):
     sub = _get_or_404(subscription_id)
@@ -133,7 +140,9 @@ _DELIVERY = {"type": "object", "properties": {
     "attempted_at": {"type": "string", "format": "date-time"},
     "status_code": {"type": ["integer", "null"]}, "duration_ms": {"type": ["integer", "null"]},
     "error": {"type": ["string", "null"]}, "ok": {"type": "boolean"},
-    "run_status": {"enum": ["pending", "running", "done", "dead", "cancelled"]}}}  # fmt: skip
+    "run_status": {"enum": ["pending", "running", "done", "dead", "cancelled"]},
+    "next_attempt_at": {"type": ["string", "null"], "format": "date-time",
+                        "description": "when a failed delivery is tried again (on its latest attempt)"}}}  # fmt: skip
 _SUB = {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "url": {"type": "string"},
     "types": {"type": "array", "items": {"type": "string"},
@@ -180,6 +189,12 @@ openapi.EXTRA_PATHS["/api/subscriptions/{subscription_id}"] = {
 openapi.EXTRA_PATHS["/api/subscriptions/{subscription_id}/rotate"] = {
     "post": {"summary": "A new secret (the old one stops working at once); shown in this answer only",
              "parameters": _ID, "responses": _ok("200", _WITH_SECRET, 404)},
+}  # fmt: skip
+openapi.EXTRA_PATHS["/api/subscriptions/{subscription_id}/test"] = {
+    "post": {"summary": f"Send this subscription alone a test event ({ping.TEST_TYPE}) through the normal signed delivery",
+             "parameters": _ID, "responses": _ok("202", {"type": "object", "properties": {
+                 "event_seq": {"type": "integer"}, "event_id": {"type": "string"},
+                 "type": {"type": "string"}}}, 404) | {"409": {"description": "The subscription is disabled"} | _ERR}},
 }  # fmt: skip
 openapi.EXTRA_PATHS["/api/subscriptions/{subscription_id}/deliveries"] = {
     "get": {"summary": "The delivery log: every HTTP attempt, newest first",

@@ -8,8 +8,8 @@ from kb.api import bp, openapi
 from kb.api.body import read_json
 from kb.context import current
 from kb.core.errors import ValidationError
-from kb.processes import tasks
 from kb.security import viewer
+from kb.tasks import services as tasks
 
 
 @bp.get("/tasks")

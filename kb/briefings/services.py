@@ -22,6 +22,8 @@ from kb.core.time import day_of, parse_timestamp, utcnow
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
+from kb.events.kinds.lessons import BriefingAnswered
+from kb.events.kinds.projects import LessonsRecommended, RecommendedLesson
 from kb.events.log.services import append_event
 from kb.projects.models import Project
 from kb.search import QueryError, SearchIndex
@@ -251,12 +253,9 @@ def brief(s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: st
     s.flush()
     if not chosen:  # recorded, but nothing to tell subscribers
         return briefing
-    append_event(s, "lessons.recommended", subject=f"projects/{profile.key}",
-                 data={"briefing": briefing.id, "project": profile.key, "trigger": trigger,
-                       "recipient": recipient,
-                       "lessons": [{"id": d.id, "title": d.title, "reason": r}
-                                   for d, r in chosen]},
-                 partition_key=profile.key)  # fmt: skip
+    lessons = [RecommendedLesson(id=d.id, title=d.title, reason=r) for d, r in chosen]
+    append_event(s, LessonsRecommended(briefing=briefing.id, project=profile.key, trigger=trigger,
+                                       recipient=recipient, lessons=lessons))  # fmt: skip
     return briefing
 
 
@@ -305,11 +304,9 @@ def respond(db: Database, briefing_id: int, lesson_id: object, response: object,
         if before != response:
             audit(s, viewer.actor, "briefing.answered", f"briefings/{briefing_id}",
                   lesson=lesson_id, response=response, before=before)  # fmt: skip
-            append_event(s, "briefing.answered", subject=f"lessons/{lesson_id}",
-                         data={"id": lesson_id, "briefing": briefing_id,
-                               "project": briefing.project_key, "response": response,
-                               "actor": viewer.actor},
-                         partition_key=briefing.project_key)  # fmt: skip
+            append_event(s, BriefingAnswered(id=lesson_id, briefing=briefing_id,
+                                             project=briefing.project_key, response=response,
+                                             actor=viewer.actor))  # fmt: skip
         s.flush()
         s.expunge(item)
         return item

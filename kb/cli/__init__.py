@@ -52,9 +52,9 @@ def _first_admin(kb: Kb) -> None:
     if accounts.list_users(kb.db):
         return
     password = secrets.token_urlsafe(12)
-    accounts.create_user(kb.db, "admin", password=password, role="admin",
-                         display_name="Administrator", actor="kb init")  # fmt: skip
-    click.echo("No account existed, so kb created one (change its password after signing in):")
+    accounts.create_user(kb.db, "admin", password=password, role="admin", actor="kb init",
+                         display_name="Administrator", must_change_password=True)  # fmt: skip
+    click.echo("No account existed, so kb created one (the first sign-in asks for a new password):")
     click.echo(f"  username: admin\n  password: {password}   (shown once)")
 
 
@@ -185,12 +185,13 @@ def reindex_command(processes: int | None) -> None:
 
 
 def _add_groups() -> None:
+    from kb.cli.docs import docs
     from kb.cli.events import events, worker
     from kb.cli.producers import producers
     from kb.cli.subscriptions import subscriptions
     from kb.cli.users import users
 
-    for command in (events, worker, producers, subscriptions, users):
+    for command in (docs, events, worker, producers, subscriptions, users):
         main.add_command(command)
 
 

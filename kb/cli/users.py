@@ -44,11 +44,13 @@ def create(username: str, role: str, groups: tuple[str, ...], display_name: str 
         try:
             user = accounts.create_user(kb.db, username, password=password, role=role,
                                         groups=list(groups), display_name=display_name,
-                                        email=email, actor="kb users")  # fmt: skip
+                                        email=email, actor="kb users",
+                                        must_change_password=not password_stdin)  # fmt: skip
         except KbError as exc:
             _fail(exc)
     click.echo(f"Created {user.username} ({user.role}).")
     if not password_stdin:
+        click.echo("The first sign-in with this password asks for a new one.")
         click.echo(f"Password (shown once): {password}")
 
 

@@ -51,3 +51,14 @@ def replace_key(source: str, key: str, value: str) -> str:
     if not readable:
         raise ValueError(f"Cannot change {key!r} in this front matter without rewriting it")
     return result
+
+
+def with_front_matter(source: str, key: str, value: str) -> str:
+    """`source` with top-level `key` set to `value`: in place (replace_key) where that is
+    safe; only a value spread over several lines or a flow mapping makes the front matter be
+    written out again."""
+    try:
+        return replace_key(source, key, value)
+    except ValueError:
+        meta, body = frontmatter.split(source)
+        return frontmatter.join({**meta, key: value}, body)

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, references, services
 from kb.documents.frontmatter_edit import replace_key
-from kb.documents.models import Document, DocumentRevision
-from kb.documents.vocabulary import STATUSES
+from kb.documents.kinds import LESSON
+from kb.documents.models import Document
+from kb.events import kinds
 from kb.events.log.services import append_event
 
 CREATOR, CURATOR, CREATOR_OR_CURATOR = "creator", "curator", "creator or curator"
@@ -39,7 +38,7 @@ class Rule:
 
 
 def _table() -> dict[str, dict[str, Rule]]:
-    t: dict[str, dict[str, Rule]] = {s: {} for s in STATUSES["lesson"]}
+    t: dict[str, dict[str, Rule]] = {s: {} for s in LESSON.statuses}
     t["draft"]["submitted"] = Rule(CREATOR_OR_CURATOR)
     t["submitted"]["in_review"] = Rule(CURATOR)
     t["in_review"]["published"] = Rule(CURATOR)
@@ -114,7 +113,7 @@ def transition_lesson(
 ) -> Document:
     """Move lesson `doc_id` to status `to`. `base_version`, when given, is the version the
     caller saw: a lesson changed since then is refused (409) like a concurrent edit."""
-    doc = services.get_readable(db, doc_id, viewer)
+    doc = services.get_readable(db, doc_id, viewer, with_revision=True)
     if doc is None or doc.type != "lesson":
         raise NotFound(f"There is no lesson {doc_id}.")
     reason = (reason or "").strip() or None
@@ -142,7 +141,7 @@ def transition_lesson(
     else:
         merged_into = None
     # Parsed and rendered before the transaction: a slow render never holds the write lock.
-    prepared = _prepare(services.get_revision(db, doc.id, doc.version).markdown, to, named)
+    prepared = _prepare(doc.current_revision.markdown, to, named)
     with db.write() as s:
         locked = s.get(Document, doc.id, with_for_update=True)
         if locked.version != doc.version or locked.status != current:
@@ -178,12 +177,7 @@ def apply_transition(
         named = merged_into if references.every_reader_may_read(s, doc, target) else None
     else:
         merged_into = None
-    revision = s.scalar(
-        select(DocumentRevision).where(
-            DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-        )
-    )
-    prepared = _prepare(revision.markdown, to, named)
+    prepared = _prepare(doc.current_revision.markdown, to, named)
     _write(s, doc, to, prepared, actor=actor, reason=reason, merged_into=merged_into,
            refers_to=refers_to, public_reason=public_reason)  # fmt: skip
     return doc
@@ -245,38 +239,21 @@ def _write(
         public_reason = (public_reason or "").strip() or None
         message = MESSAGES[to] + (f" into {references.HIDDEN}" if merged_into else "")
         message += f": {public_reason}" if public_reason else ""
-    now = utcnow()
-    doc.version += 1
-    services._apply(s, doc, prepared.record, now, actor=actor)
-    services._add_revision(s, doc, prepared, actor=actor, message=message, now=now,
-                           refers_to=refers_to, named_message=named)  # fmt: skip
+    services.add_revision(s, doc, prepared, actor=actor, message=message,
+                          refers_to=refers_to, named_message=named)  # fmt: skip
     verb = VERBS[to]
     details = {"from": current, "to": to, "reason": reason, "version": doc.version}
     if merged_into:
         details["merged_into"] = merged_into
     audit(s, actor, f"lesson.{verb}", doc.id, **details)
-    append_event(
-        s,
-        f"lesson.{verb}",
-        subject=f"lessons/{doc.id}",
-        data={
-            "id": doc.id,
-            "type": "lesson",
-            "title": doc.title,
-            "version": doc.version,
-            "status": to,
-            "from": current,
-            "to": to,
-            "reason": reason,
-            "actor": actor,
-            "project": doc.project_key,
-            **({"merged_into": merged_into} if merged_into else {}),
-            # subscribers and people who may not read `refers_to` get `public_reason` as the
-            # reason and no name (kb.documents.references.event_view)
-            **({"refers_to": refers_to, "public_reason": public_reason} if refers_to else {}),
-        },  # fmt: skip
-        partition_key=doc.project_key,
-    )
+    # subscribers and people who may not read `refers_to` get `public_reason` as the reason
+    # and no name (kb.documents.references.event_view)
+    transitioned = kinds.of_type(f"lesson.{verb}")
+    append_event(s, transitioned(
+        id=doc.id, title=doc.title, version=doc.version, status=to, from_=current, to=to,
+        reason=reason, actor=actor, project=doc.project_key, merged_into=merged_into or None,
+        refers_to=refers_to, public_reason=public_reason if refers_to else None,
+    ))  # fmt: skip
 
 
 def _changed(doc: Document, seen: int) -> Conflict:

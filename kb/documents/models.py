@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from kb.core.time import utcnow
 from kb.db import Base, UTCDateTime
@@ -70,6 +70,17 @@ class Document(Base):
 
     labels: Mapped[list[DocumentLabel]] = relationship(
         back_populates="document", cascade="all, delete-orphan", lazy="selectin"
+    )
+    #: the revision numbered `version`: loaded when first read inside a session; a list that
+    #: needs it loads it with the list (selectinload: one query), and a document read outside
+    #: a session has it only when its loader asked (kb.documents.queries.WITH_REVISION)
+    current_revision: Mapped[DocumentRevision | None] = relationship(
+        primaryjoin=lambda: (
+            (foreign(DocumentRevision.document_id) == Document.id)
+            & (foreign(DocumentRevision.number) == Document.version)
+        ),
+        viewonly=True,
+        uselist=False,
     )
 
     @property

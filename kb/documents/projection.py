@@ -13,17 +13,24 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.db import Database
 from kb.documents.models import Document, DocumentRevision
+from kb.events import kinds
+from kb.events.kinds import KB_TYPE_PREFIX
+from kb.events.kinds.documents import DocumentSaved, LessonTransitioned
+from kb.events.kinds.projects import ProjectEvent
 from kb.events.log.models import Event
 from kb.events.log.services import last_seq
 from kb.projects.models import Project
 from kb.search import IndexDoc, SearchIndex
 
 log = logging.getLogger(__name__)
+#: kb's events that change what is indexed: a document's revision, a project's name
+_CHANGING = (DocumentSaved, LessonTransitioned, ProjectEvent)
 BATCH = 2000
 #: more unapplied events than this: rebuild rather than update document by document
 REBUILD_BEYOND = 5000
@@ -35,11 +42,7 @@ def _as_datetime(d) -> datetime:  # noqa: ANN001
 
 def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
     rows = s.execute(
-        query.join(
-            DocumentRevision,
-            (DocumentRevision.document_id == Document.id)
-            & (DocumentRevision.number == Document.version),
-        )
+        query.join(Document.current_revision)
         .outerjoin(Project, Project.key == Document.project_key)
         .add_columns(DocumentRevision.text, Project.name)
         .execution_options(yield_per=500)
@@ -82,20 +85,23 @@ class IndexProjection:
         applied = 0
         while True:
             seen = self.index.last_seq()
-            if seen is None or (applied == 0 and self._behind(seen) > REBUILD_BEYOND):
-                self.rebuild(processes=processes)
-                return applied
-            with self.db.read() as s:
-                events = s.execute(
+            with self.db.read() as s:  # one query per idle look: it looks twice a second
+                behind = last_seq(s) - (seen or 0)
+                far_behind = seen is None or (applied == 0 and behind > REBUILD_BEYOND)
+                events = [] if far_behind or behind <= 0 else s.execute(
                     select(Event.seq, Event.type, Event.data)
                     .where(Event.seq > seen)
                     .order_by(Event.seq)
                     .limit(BATCH)
-                ).all()
-                if not events:
-                    return applied
+                ).all()  # fmt: skip
                 ids = set(self._affected(s, events))
-                upserts = list(_index_docs(s, select(Document).where(Document.id.in_(ids))))
+                docs = select(Document).where(Document.id.in_(ids))
+                upserts = list(_index_docs(s, docs)) if ids else []
+            if far_behind:
+                self.rebuild(processes=processes)
+                return applied
+            if not events:
+                return applied
             deletes = ids - {d.id for d in upserts}
             self.index.apply(upserts, deletes, events[-1].seq)
             applied += len(events)
@@ -106,20 +112,25 @@ class IndexProjection:
         serve from it."""
         return self.catch_up() if self.index.is_follower() else 0
 
-    def _behind(self, seen: int) -> int:
-        with self.db.read() as s:
-            return last_seq(s) - seen
-
     @staticmethod
     def _affected(s: Session, events: Iterable) -> Iterator[str]:  # noqa: ANN001
-        for _seq, type_, data in events:
-            data = data or {}
-            if ".project." in type_ and data.get("key"):
-                yield from s.scalars(select(Document.id).where(Document.project_key == data["key"]))
-            elif type_.startswith("org.pmo.kb.") and isinstance(data.get("id"), str):
-                # document events name a document id; others (review.opened: a review's
-                # number, lesson.action.added: an action's) carry ids of their own
-                yield data["id"]
+        """The documents to index again: those a revision changed, those of a changed project
+        (its name is indexed with them). Other events change no document."""
+        for seq, type_, data in events:
+            if not type_.startswith(KB_TYPE_PREFIX + "."):
+                continue  # a project tool's event: kb's own events tell what it changed
+            try:
+                cls = kinds.of_type(type_.removeprefix(KB_TYPE_PREFIX + "."), data)
+                if not issubclass(cls, _CHANGING):  # read only the events that change documents
+                    continue
+                event = cls.from_data(data)
+            except (KeyError, ValidationError):
+                log.warning("event %s does not fit the class of %s: not indexed", seq, type_)
+                continue
+            if isinstance(event, ProjectEvent):
+                yield from s.scalars(select(Document.id).where(Document.project_key == event.key))
+            elif isinstance(event, DocumentSaved | LessonTransitioned):
+                yield event.id
 
     def lag(self) -> int | None:
         seen = self.index.last_seq()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from kb.accounts.viewer import Viewer
 from kb.core.errors import ValidationError
@@ -15,10 +16,14 @@ from kb.documents.models import Document, DocumentLabel, DocumentRevision
 from kb.projects import services as projects
 from kb.projects.models import Project
 
+#: load a document's current revision with it (one query, also for lists)
+WITH_REVISION = selectinload(Document.current_revision)
 
-def get_document(db: Database, doc_id: str) -> Document | None:
+
+def get_document(db: Database, doc_id: str, *, with_revision: bool = False) -> Document | None:
+    """The document; with `with_revision`, its `current_revision` loaded too."""
     with db.read() as s:
-        return s.get(Document, doc_id)
+        return s.get(Document, doc_id, options=[WITH_REVISION] if with_revision else [])
 
 
 def get_revision(
@@ -26,16 +31,19 @@ def get_revision(
 ) -> DocumentRevision | None:
     """One revision (the current one without `number`); with a `viewer`, its change note is
     the one they may read (kb.documents.references)."""
-    with db.read() as s:
-        if number is None:
-            number = s.scalar(select(Document.version).where(Document.id == doc_id))
-            if number is None:
-                return None
-        revision = s.scalar(
-            select(DocumentRevision).where(
-                DocumentRevision.document_id == doc_id, DocumentRevision.number == number
-            )
+    if number is None:
+        query = (
+            select(DocumentRevision)
+            .select_from(Document)
+            .join(Document.current_revision)
+            .where(Document.id == doc_id)
         )
+    else:
+        query = select(DocumentRevision).where(
+            DocumentRevision.document_id == doc_id, DocumentRevision.number == number
+        )
+    with db.read() as s:
+        revision = s.scalar(query)
         if revision is not None and viewer is not None:
             references.show_messages(s, [revision], viewer)
         return revision
@@ -73,9 +81,11 @@ class Page:
 LIST_FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 
 
-def get_readable(db: Database, doc_id: str, viewer: Viewer) -> Document | None:
+def get_readable(
+    db: Database, doc_id: str, viewer: Viewer, *, with_revision: bool = False
+) -> Document | None:
     """The document if `viewer` may read it; None otherwise (absent and hidden look alike)."""
-    doc = get_document(db, doc_id)
+    doc = get_document(db, doc_id, with_revision=with_revision)
     return doc if doc is not None and access.can_read(viewer, doc) else None
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from kb.core.errors import TooLarge, ValidationError
 from kb.core.text import RULE, bad_character_in, check_text, describe
 from kb.documents import vocabulary as v
+from kb.documents.kinds import BY_NAME, NAMES
 from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
 
 KNOWN_KEYS = {
@@ -176,21 +177,21 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     check_text(source, "The document", field="markdown")
     meta, body = frontmatter.split(source)
     c = _Checker(meta)
-    doc_type = c.choice("type", v.TYPES) if "type" in meta else type_hint
+    doc_type = c.choice("type", NAMES) if "type" in meta else type_hint
     if c.problems:
         raise ValidationError(c.problems[0]["message"], field="type")
-    if doc_type not in v.TYPES:
+    if doc_type not in NAMES:
         raise ValidationError(
             "Say what this document is: add `type: lesson`, `type: process` or `type: guide` "
             "to its front matter.",
             field="type",
         )
     doc_id = c.text("id", limit=32)
-    if doc_id is not None and not v.ID_PATTERNS[doc_type].match(doc_id):
+    if doc_id is not None and not BY_NAME[doc_type].id_pattern.match(doc_id):
         c.fail("id", f"`id` is '{doc_id}'; a {doc_type} id looks like "
                f"{ {'lesson': 'LL-2025-0042', 'process': 'PM-0042', 'guide': 'GD-0042'}[doc_type] }.")  # fmt: skip
     cols: dict[str, Any] = {"title": c.text("title", required=True, limit=TITLE_MAX)}
-    cols["status"] = c.choice("status", v.STATUSES[doc_type], default="draft")
+    cols["status"] = c.choice("status", BY_NAME[doc_type].statuses, default="draft")
     cols["summary"] = c.text("summary", limit=1000) or ""
     cols["visibility"] = c.choice("visibility", v.VISIBILITIES, default="internal")
     groups = _groups(c)
@@ -283,7 +284,7 @@ def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:
 
 def source_from_fields(doc_type: str, data: dict[str, Any], body: str) -> str:
     """Build Markdown from JSON fields (API field mode) in the canonical key order."""
-    if doc_type not in v.TYPES:
+    if doc_type not in NAMES:
         raise ValidationError(f"Unknown document type '{doc_type}'.", field="type")
     unknown = set(data) - set(FIELD_ORDER[doc_type]) - {"extra"}
     if unknown:

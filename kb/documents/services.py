@@ -10,11 +10,14 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kb.accounts.services import audit
 from kb.core.errors import Conflict, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
+from kb.documents.frontmatter_edit import with_front_matter
+from kb.documents.kinds import BY_NAME
 from kb.documents.models import Document, DocumentLabel, DocumentRevision
 
 # the read side lives in queries.py; re-exported so callers have one entry point
@@ -32,6 +35,7 @@ from kb.documents.queries import (  # noqa: E402, F401
     project_summaries,
 )
 from kb.documents.records import Record, parse_record
+from kb.events import kinds
 from kb.events.log.services import append_event
 from kb.markdown import Rendered, frontmatter, render
 from kb.projects import services as projects
@@ -40,8 +44,6 @@ log = logging.getLogger(__name__)
 
 #: kb's own changes (drafts from audits, revalidation flags, reopenings) are not a person's
 KB_ACTOR = "kb"
-EVENT_ENTITY = {"lesson": "lesson", "process": "processmodel", "guide": "guide"}
-SUBJECT_PREFIX = {"lesson": "lessons", "process": "processes", "guide": "guides"}
 
 
 @dataclass
@@ -167,6 +169,29 @@ def insert_prepared(
     return doc
 
 
+def add_revision(
+    s: Session, doc: Document, prepared: Prepared, *, actor: str, message: str,
+    refers_to: str | None = None, named_message: str | None = None, imported: bool = False,
+) -> DocumentRevision:  # fmt: skip
+    """Make `prepared` the next revision of `doc` (loaded in `s`; lock it first when racing
+    matters): its columns and labels follow the record. No event and no audit entry: the
+    caller writes its own (revise_prepared() writes `<entity>.<verb>`).
+
+    A note naming another document keeps that document's id in `refers_to` and the naming
+    note in `named_message`; `message` is what every reader reads (kb.documents.references).
+    `doc.changed_at` follows a person's change (not `KB_ACTOR`'s); `imported` takes the
+    file's own `updated:` day instead."""
+    record = prepared.record
+    if record.id is None:
+        record.markdown = frontmatter.set_key(record.markdown, "id", doc.id, meta=record.meta)
+        record.id = doc.id
+    now = utcnow()
+    doc.version += 1
+    _apply(s, doc, record, now, actor=actor, imported=imported)
+    return _add_revision(s, doc, prepared, actor=actor, message=message, now=now,
+                         refers_to=refers_to, named_message=named_message)  # fmt: skip
+
+
 def revise_prepared(
     s: Session,
     doc: Document,
@@ -177,15 +202,24 @@ def revise_prepared(
     verb: str = "updated",
     imported: bool = False,
 ) -> None:
-    record = prepared.record
-    if record.id is None:
-        record.markdown = frontmatter.set_key(record.markdown, "id", doc.id, meta=record.meta)
-        record.id = doc.id
-    now = utcnow()
-    doc.version += 1
-    _apply(s, doc, record, now, actor=actor, imported=imported)
-    _add_revision(s, doc, prepared, actor=actor, message=message, now=now)
+    add_revision(s, doc, prepared, actor=actor, message=message, imported=imported)
     _event(s, doc, verb, actor)
+
+
+def change_front_matter(
+    s: Session, doc: Document, changes: dict[str, str], *, actor: str, message: str
+) -> bool:
+    """Set front matter keys of `doc` (loaded in `s`) in a new revision by `actor`, every
+    other byte kept where possible (`<entity>.updated`, an audit entry). False when nothing
+    changes. A value the document's rules refuse raises the domain error before writing."""
+    source = doc.current_revision.markdown
+    new = source
+    for key, value in changes.items():
+        new = with_front_matter(new, key, value)
+    if new == source:
+        return False
+    revise_prepared(s, doc, prepare(new, type_hint=doc.type), actor=actor, message=message)
+    return True
 
 
 def _apply(
@@ -220,50 +254,41 @@ def _apply(
 def _add_revision(
     s: Session, doc: Document, prepared: Prepared, *, actor, message, now,
     refers_to: str | None = None, named_message: str | None = None,
-) -> None:  # fmt: skip
-    s.add(
-        DocumentRevision(
-            document_id=doc.id,
-            number=doc.version,
-            markdown=prepared.record.markdown,
-            html=prepared.rendered.html,
-            text=prepared.rendered.text,
-            author=actor,
-            message=message[:300],
-            refers_to=refers_to,
-            named_message=named_message[:300] if named_message else None,
-            created_at=now,
-        )
+) -> DocumentRevision:  # fmt: skip
+    revision = DocumentRevision(
+        document_id=doc.id,
+        number=doc.version,
+        markdown=prepared.record.markdown,
+        html=prepared.rendered.html,
+        text=prepared.rendered.text,
+        author=actor,
+        message=message[:300],
+        refers_to=refers_to,
+        named_message=named_message[:300] if named_message else None,
+        created_at=now,
     )
+    s.add(revision)
+    # the relationship is view-only: it would show the previous revision until reloaded
+    set_committed_value(doc, "current_revision", revision)
+    return revision
 
 
 def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
-    audit(s, actor, f"{EVENT_ENTITY[doc.type]}.{verb}", doc.id, version=doc.version)
-    append_event(
-        s,
-        f"{EVENT_ENTITY[doc.type]}.{verb}",
-        subject=f"{SUBJECT_PREFIX[doc.type]}/{doc.id}",
-        data={
-            "id": doc.id,
-            "type": doc.type,
-            "title": doc.title,
-            "version": doc.version,
-            "status": doc.status,
-            "project": doc.project_key,
-            "actor": actor,
-        },  # fmt: skip
-        partition_key=doc.project_key,
-    )
+    kind = BY_NAME[doc.type]
+    audit(s, actor, f"{kind.event_entity}.{verb}", doc.id, version=doc.version)
+    saved = kinds.of_type(f"{kind.event_entity}.{verb}")
+    append_event(s, saved(id=doc.id, type=doc.type, title=doc.title, version=doc.version,
+                          status=doc.status, project=doc.project_key, actor=actor))  # fmt: skip
 
 
 # --- ids ---------------------------------------------------------------------------------
 
 
 def _counter_name(record: Record) -> tuple[str, str]:
+    prefix = BY_NAME[record.type].id_prefix
     if record.type == "lesson":
         year = (record.columns.get("occurred_on") or date.today()).year
-        return f"LL-{year}", f"LL-{year}-{{:04d}}"
-    prefix = {"process": "PM", "guide": "GD"}[record.type]
+        return f"{prefix}-{year}", f"{prefix}-{year}-{{:04d}}"
     return prefix, prefix + "-{:04d}"
 
 

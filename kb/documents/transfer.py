@@ -23,8 +23,8 @@ from sqlalchemy import select
 from kb.core.errors import KbError
 from kb.db import Database
 from kb.documents import services
+from kb.documents.kinds import BY_FOLDER, BY_NAME
 from kb.documents.models import Document, DocumentRevision
-from kb.documents.vocabulary import FOLDER_BY_TYPE, TYPE_BY_FOLDER
 from kb.markdown import frontmatter
 from kb.projects import services as projects
 from kb.projects.models import Project
@@ -120,7 +120,7 @@ def _prepare_file(source: files.SourceFile) -> tuple[str, services.Prepared | st
 
 def _prepare(source: files.SourceFile) -> services.Prepared:
     # files from other tools often say neither `type` nor folder: lessons are the usual
-    hint = TYPE_BY_FOLDER.get(source.folder, "lesson")
+    hint = BY_FOLDER[source.folder].name if source.folder in BY_FOLDER else "lesson"
     return services.prepare(source.text, type_hint=hint)
 
 
@@ -261,13 +261,8 @@ def _write_batch(
                     record.markdown, "id", doc.id, meta=record.meta
                 )
                 record.id = doc.id
-            current = s.scalar(
-                select(DocumentRevision.markdown).where(
-                    DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-                )
-            )
             claimed.add(doc.id)
-            if current == record.markdown:
+            if doc.current_revision.markdown == record.markdown:
                 report.unchanged.append(doc.id)
             else:
                 services.revise_prepared(
@@ -297,16 +292,12 @@ def export_tree(
             report.projects += 1
         rows = s.execute(
             select(Document.id, Document.type, Document.title, DocumentRevision.markdown)
-            .join(
-                DocumentRevision,
-                (DocumentRevision.document_id == Document.id)
-                & (DocumentRevision.number == Document.version),
-            )
+            .join(Document.current_revision)
             .order_by(Document.id)
             .execution_options(yield_per=500)
         )
         for doc_id, doc_type, title, markdown in rows:
-            folder = FOLDER_BY_TYPE[doc_type]
+            folder = BY_NAME[doc_type].folder
             name = document_filename(doc_id, title)
             files.write_file(root, f"{folder}/{name}", markdown)
             files.remove_stale(root, folder, doc_id, keep=name)

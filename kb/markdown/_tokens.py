@@ -60,12 +60,33 @@ def _slug(text: str) -> str:
     return slug[:_HEADING_ID_MAX].rstrip("-") or "section"
 
 
+def _keep_item_numbers(tokens: Sequence[Token]) -> None:
+    """Markdown numbers an ordered list from its first item; an author who numbers on
+    purpose (a process model's steps are numbered across roles: 1, 2, then 4, 7 under the
+    next role) sees those numbers, as `<li value>`. Lists numbered "1. 1. 1." stay 1, 2, 3."""
+    stack: list[list[Token]] = []
+    for token in tokens:
+        if token.type == "ordered_list_open":
+            stack.append([])
+        elif token.type == "list_item_open" and stack and token.info.isdigit():
+            stack[-1].append(token)
+        elif token.type == "ordered_list_close" and stack:
+            items = stack.pop()
+            numbers = [int(item.info) for item in items]
+            increasing = all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
+            if increasing and numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+                for item, number in zip(items, numbers, strict=True):
+                    item.attrs["value"] = str(number)
+
+
 def prepare_for_html(tokens: Sequence[Token]) -> None:
-    """Give h2/h3 headings stable ids and turn table alignment styles into `align`.
+    """Give h2/h3 headings stable ids, keep deliberate list numbers and turn table alignment
+    styles into `align`.
 
     markdown-it writes `style="text-align:..."` on table cells; the sanitiser never lets
     `style` through, so the alignment is carried by the (allowlisted) `align` attribute.
     """
+    _keep_item_numbers(tokens)
     seen: dict[str, int] = {}
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in _LINKABLE_HEADINGS:

@@ -1,4 +1,7 @@
-"""Markdown body -> sanitised HTML and plain text, from one parse, within a time budget."""
+"""Markdown body -> sanitised HTML and plain text, from one parse, within a time budget.
+
+Why markdown-it-py and not Python-Markdown: docs/architecture.md, "Decisions".
+"""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
+    "li": {"value"},
     "h2": {"id"},
     "h3": {"id"},
 }

@@ -9,31 +9,40 @@ lists of lessons in a message keep only those the person may read.
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import func, select
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from kb.accounts.models import User
-from kb.accounts.viewer import ANONYMOUS, Viewer
+from kb.accounts.viewer import Viewer
 from kb.documents import access, references
 from kb.documents.models import Document
+from kb.events import kinds
+from kb.events.kinds import (
+    KB_SOURCE,
+    KB_TYPE_PREFIX,
+    KbEvent,
+    documents,
+    lessons,
+    processes,
+    projects,
+)
 from kb.events.log.models import Event
-from kb.events.log.services import KB_SOURCE, KB_TYPE_PREFIX
+from kb.notifications.people import (
+    ADDRESS,
+    Person,
+    person_by_email,
+    person_named_or_addressed,
+    the_pmo,  # fmt: skip
+    user_named,
+)
+
+log = logging.getLogger(__name__)
 
 TITLE_MAX, LINK_MAX = 200, 300
-#: one plain address: nothing that could add a recipient or a header to a mail
-ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
-#: the events that notify someone (short types, after org.pmo.kb.)
-TYPES = (
-    "review.opened", "review.overdue", "review.completed", "lessons.recommended",
-    "lesson.submitted", "lesson.published", "lesson.rejected", "lesson.reopened",
-    "lesson.verified", "lesson.recurred", "lesson.action.added",
-    "processmodel.custodian.changed", "lesson.verification_due", "processmodel.updated",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,16 +53,6 @@ class Message:
     title: str
     body: str
     link: str | None
-
-
-@dataclass(frozen=True)
-class Person:
-    user: User | None
-    address: str | None
-
-    @property
-    def viewer(self) -> Viewer:
-        return Viewer.of(self.user) if self.user is not None else ANONYMOUS
 
 
 #: a message's text for one person (None: nothing to tell them)
@@ -68,47 +67,6 @@ class Draft:
     link: str | None
     #: the document the event is about: whoever may not read it is not told
     about: Document | None = None
-
-
-# --- people ----------------------------------------------------------------------------------
-
-
-def user_named(s: Session, username: object) -> User | None:
-    if not isinstance(username, str) or not username.strip():
-        return None
-    user = s.scalar(select(User).where(User.username == username.strip().lower()))
-    return user if user is not None and user.is_active else None
-
-
-def person_by_email(s: Session, address: object) -> Person | None:
-    """The kb user with this e-mail address, or the bare address when kb has none (None for
-    a deactivated user's address, or for anything that is not one plain address)."""
-    if not isinstance(address, str) or not ADDRESS.fullmatch(address.strip()):
-        return None
-    address = address.strip()
-    user = s.scalar(select(User).where(func.lower(User.email) == address.lower())
-                    .order_by(User.is_active.desc(), User.id).limit(1))  # fmt: skip
-    if user is None:
-        return Person(None, address)
-    return Person(user, user.email) if user.is_active else None
-
-
-def person_named_or_addressed(s: Session, who: object) -> Person | None:
-    """A username, or an e-mail address (matched to a user when kb knows it)."""
-    user = user_named(s, who)
-    if user is not None:
-        return Person(user, user.email)
-    return person_by_email(s, who)
-
-
-def the_pmo(s: Session) -> list[Person]:
-    """The PMO: every active curator; the admins when there is no curator."""
-    for role in ("curator", "admin"):
-        users = list(s.scalars(select(User).where(User.role == role, User.is_active.is_(True))
-                               .order_by(User.username)))  # fmt: skip
-        if users:
-            return [Person(u, u.email) for u in users]
-    return []
 
 
 # --- wording ---------------------------------------------------------------------------------
@@ -149,54 +107,50 @@ def _readable_ids(s: Session, viewer: Viewer, ids: object) -> list[str]:
 # --- one builder per event type ------------------------------------------------------------
 
 
-def _review_opened(s: Session, d: dict) -> list[Draft]:
-    key, person = _key(d.get("project")), person_by_email(s, d.get("facilitator"))
-    body = (f"Project {key} has closed and its lessons review is open, due on {d.get('due_on')}. "
+def _review_opened(s: Session, e: projects.ReviewOpened) -> list[Draft]:
+    person = person_by_email(s, e.facilitator)
+    body = (f"Project {e.project} has closed and its lessons review is open, due on {e.due_on}. "
             "As its facilitator, gather with the team what went well and what to improve, "
             "record a lesson for each, then submit the review.")  # fmt: skip
-    return [Draft([person] if person else [], f"Lessons review of {key} is open", body,
-                  review_link(key))]  # fmt: skip
+    return [Draft([person] if person else [], f"Lessons review of {e.project} is open", body,
+                  review_link(e.project))]  # fmt: skip
 
 
-def _review_overdue(s: Session, d: dict) -> list[Draft]:
-    key, due = _key(d.get("project")), d.get("due_on")
-    if d.get("level") == 2:
+def _review_overdue(s: Session, e: projects.ReviewOverdue) -> list[Draft]:
+    key, due = e.project, e.due_on
+    if e.level == 2:
         body = (f"The lessons review of project {key} was due on {due} and is still open; its "
-                f"facilitator ({d.get('facilitator') or 'nobody'}) was reminded. Please follow "
+                f"facilitator ({e.facilitator or 'nobody'}) was reminded. Please follow "
                 "up.")  # fmt: skip
         return [Draft(the_pmo(s), f"Lessons review of {key} is overdue (escalated)", body,
                       review_link(key))]  # fmt: skip
-    person = person_by_email(s, d.get("facilitator"))
+    person = person_by_email(s, e.facilitator)
     body = f"The lessons review of project {key} was due on {due}. Please complete and submit it."
     return [Draft([person] if person else [], f"Lessons review of {key} is overdue", body,
                   review_link(key))]  # fmt: skip
 
 
-def _review_completed(s: Session, d: dict) -> list[Draft]:
-    key = _key(d.get("project"))
-
+def _review_completed(s: Session, e: projects.ReviewCompleted) -> list[Draft]:
     def body(viewer: Viewer) -> str:
-        text = (
-            f"{d.get('completed_by') or 'Someone'} completed the lessons review of project {key}."
-        )
-        ids = _readable_ids(s, viewer, d.get("lessons"))
+        text = f"{e.completed_by or 'Someone'} completed the lessons review of project {e.project}."
+        ids = _readable_ids(s, viewer, e.lessons)
         if ids:
             text += f" Lessons submitted for curation: {', '.join(ids)}."
         return text
 
-    return [Draft(the_pmo(s), f"Lessons review of {key} completed", body, review_link(key))]
+    return [Draft(the_pmo(s), f"Lessons review of {e.project} completed", body,
+                  review_link(e.project))]  # fmt: skip
 
 
-def _lessons_recommended(s: Session, d: dict) -> list[Draft]:
-    key, trigger = _key(d.get("project")), _key(d.get("trigger"))
-    person = person_named_or_addressed(s, d.get("recipient"))
+def _lessons_recommended(s: Session, e: projects.LessonsRecommended) -> list[Draft]:
+    key, trigger = e.project, e.trigger
+    person = person_named_or_addressed(s, e.recipient)
     when = "its start" if trigger == "started" else f"stage gate {trigger.removeprefix('gate:')}"
-    lessons = [x for x in d.get("lessons") or [] if isinstance(x, dict)]
 
     def body(viewer: Viewer) -> str | None:
-        readable = set(_readable_ids(s, viewer, [x.get("id") for x in lessons]))
-        lines = [f"- {x['id']} {_quoted(x.get('title'))}: {x.get('reason') or ''}".rstrip(": ")
-                 for x in lessons if x.get("id") in readable]  # fmt: skip
+        readable = set(_readable_ids(s, viewer, [x.id for x in e.lessons]))
+        lines = [f"- {x.id} {_quoted(x.title)}: {x.reason}".rstrip(": ")
+                 for x in e.lessons if x.id in readable]  # fmt: skip
         if not lines:
             return None
         return (f"Lessons worth reading for project {key} at {when}:\n" + "\n".join(lines)
@@ -207,56 +161,57 @@ def _lessons_recommended(s: Session, d: dict) -> list[Draft]:
                   project_link(key))]  # fmt: skip
 
 
-def _lesson_submitted(s: Session, d: dict, doc: Document) -> list[Draft]:
+def _lesson_submitted(s: Session, e: documents.LessonSubmitted, doc: Document) -> list[Draft]:
     project = f" of project {doc.project_key}" if doc.project_key else ""
-    body = (f"{d.get('actor') or 'Someone'} submitted the lesson {doc.id} {_quoted(doc.title)}"
+    body = (f"{e.actor or 'Someone'} submitted the lesson {doc.id} {_quoted(doc.title)}"
             f"{project}. It waits in the curator's queue.")  # fmt: skip
     return [Draft(the_pmo(s), f"{doc.id} submitted: {doc.title}", body, lesson_link(doc.id), doc)]
 
 
 _TO_CREATOR = {
-    "lesson.published": ("published", ""),
-    "lesson.rejected": ("rejected", "Reason: {reason}. You can return it to draft and rework it."),
-    "lesson.reopened": ("reopened", "Reason: {reason}."),
-    "lesson.verified": ("verified", "Evidence: {reason}."),
+    documents.LessonPublished: ("published", ""),
+    documents.LessonRejected: (
+        "rejected", "Reason: {reason}. You can return it to draft and rework it."),  # fmt: skip
+    documents.LessonReopened: ("reopened", "Reason: {reason}."),
+    documents.LessonVerified: ("verified", "Evidence: {reason}."),
 }
 
 
-def _to_creator(s: Session, kind: str, d: dict, doc: Document) -> list[Draft]:
+def _to_creator(s: Session, e: documents.LessonTransitioned, doc: Document) -> list[Draft]:
     creator = user_named(s, doc.created_by)
-    verb, more = _TO_CREATOR[kind]
+    verb, more = _TO_CREATOR[type(e)]
 
     def body(viewer: Viewer) -> str:
-        text = f"{d.get('actor') or 'Someone'} {verb} your lesson {doc.id} {_quoted(doc.title)}."
+        text = f"{e.actor or 'Someone'} {verb} your lesson {doc.id} {_quoted(doc.title)}."
         if more:  # a reason naming another lesson is told only to who may read that one
-            seen = references.event_view(s, None, d, viewer) or {}
-            text += " " + more.format(reason=seen.get("reason") or "none given")
+            seen = type(e).from_data(references.event_view(s, None, e.data(), viewer))
+            text += " " + more.format(reason=seen.reason or "none given")
         return text
 
     return [Draft([Person(creator, creator.email)] if creator else [],
                   f"Your lesson {doc.id} was {verb}", body, lesson_link(doc.id), doc)]  # fmt: skip
 
 
-def _lesson_recurred(s: Session, d: dict, doc: Document) -> list[Draft]:
+def _lesson_recurred(s: Session, e: lessons.LessonRecurred, doc: Document) -> list[Draft]:
     people = the_pmo(s)
     creator = user_named(s, doc.created_by)
     if creator is not None:
         people.append(Person(creator, creator.email))
-    newer = s.get(Document, d.get("recurred_in")) if isinstance(d.get("recurred_in"), str) else None
+    newer = s.get(Document, e.recurred_in)
 
     def where(viewer: Viewer) -> str:
         """The newer lesson's project only for who may read that lesson."""
         if newer is None or not access.can_read(viewer, newer):
             return references.HIDDEN
-        return _key(d.get("recurred_in_project")) or "another project"
+        return e.recurred_in_project or "another project"
 
     def body(viewer: Viewer) -> str:
         text = f"The problem of lesson {doc.id} {_quoted(doc.title)} happened again in "
         text += where(viewer)
         if newer is not None and access.can_read(viewer, newer):
             text += f": {newer.id} {_quoted(newer.title)}"
-        count = d.get("recurrence_count")
-        return text + f". It has recurred {count} time(s); the lesson is reopened for review."
+        return (text + f". It has recurred {e.recurrence_count} time(s); the lesson is reopened "
+                "for review.")  # fmt: skip
 
     def title(viewer: Viewer) -> str:
         return f"Lesson {doc.id} recurred in {where(viewer)}"
@@ -264,108 +219,126 @@ def _lesson_recurred(s: Session, d: dict, doc: Document) -> list[Draft]:
     return [Draft(people, title, body, lesson_link(doc.id), doc)]
 
 
-def _action_added(s: Session, d: dict, doc: Document) -> list[Draft]:
-    person = person_named_or_addressed(s, d.get("owner"))
-    description = " ".join(str(d.get("description") or "").split())
-    body = (f"{d.get('actor') or 'Someone'} gave you an action on lesson {doc.id} "
-            f"{_quoted(doc.title)}: {description}. Due on {d.get('due_on') or 'no date'}. "
+def _action_added(s: Session, e: lessons.LessonActionAdded, doc: Document) -> list[Draft]:
+    person = person_named_or_addressed(s, e.owner)
+    description = " ".join(e.description.split())
+    body = (f"{e.actor or 'Someone'} gave you an action on lesson {doc.id} "
+            f"{_quoted(doc.title)}: {description}. Due on {e.due_on or 'no date'}. "
             "Close it on the lesson's page when it is done.")  # fmt: skip
     return [Draft([person] if person else [], f"An action for you on {doc.id}: {description}",
                   body, lesson_link(doc.id), doc)]  # fmt: skip
 
 
-def _custodian_changed(s: Session, d: dict, doc: Document) -> list[Draft]:
-    body = (f"Project {d.get('project') or ''} closed: the process model {doc.id} "
-            f"{_quoted(doc.title)} passed from {d.get('from') or 'its team'} into the PMO's "
-            f"custody (owner: {d.get('owner') or 'none'}). Confirm a business-as-usual "
+def _custodian_changed(s: Session, e: processes.ProcessModelCustodianChanged,
+                       doc: Document) -> list[Draft]:  # fmt: skip
+    body = (f"Project {e.project} closed: the process model {doc.id} "
+            f"{_quoted(doc.title)} passed from {e.from_ or 'its team'} into the PMO's "
+            f"custody (owner: {e.owner or 'none'}). Confirm a business-as-usual "
             "owner.")  # fmt: skip
     return [Draft(the_pmo(s), f"{doc.id} is now in the PMO's custody", body, "/tasks", doc)]
 
 
-def _verification_due(s: Session, d: dict, doc: Document) -> list[Draft]:
-    body = (f"Audit {d.get('audit') or ''} of project {doc.project_key or d.get('project') or ''} "
+def _verification_due(s: Session, e: lessons.LessonVerificationDue, doc: Document) -> list[Draft]:
+    body = (f"Audit {e.audit} of project {doc.project_key or e.project} "
             f"is complete: check that the problem of lesson {doc.id} {_quoted(doc.title)} did "
             "not recur, and record the evidence to verify it.")  # fmt: skip
     return [Draft(the_pmo(s), f"Verify lesson {doc.id}: {doc.title}", body, lesson_link(doc.id),
                   doc)]  # fmt: skip
 
 
-def _process_updated(s: Session, d: dict, doc: Document | None) -> list[Draft]:
-    if "change_type" not in d:  # a plain save of a process model in kb: nobody is told
-        return []
-    name = _key(d.get("process_id")) or (doc.id if doc else "")
-    flagged = d.get("flagged_lessons")
+def _process_changed(s: Session, e: processes.ProcessModelChanged,
+                     doc: Document | None) -> list[Draft]:  # fmt: skip
+    name = e.process_id or (doc.id if doc else "")
+    what = f"{e.change_type} process {name} {_quoted(e.title)} (version {e.version}, effective "
 
     def body(viewer: Viewer) -> str:
-        text = (f"{d.get('changed_by') or 'Someone'} {d.get('change_type')} process {name} "
-                f"{_quoted(d.get('title'))} (version {d.get('version')}, effective "
-                f"{d.get('effective_from')}): {d.get('summary') or ''}").rstrip(": ")  # fmt: skip
-        ids = _readable_ids(s, viewer, flagged)
+        text = (f"{e.changed_by or 'Someone'} {what}{e.effective_from}): "
+                f"{e.summary}").rstrip(": ")  # fmt: skip
+        ids = _readable_ids(s, viewer, e.flagged_lessons)
         return text + (f"\nLessons to revalidate: {', '.join(ids)}." if ids else "")
 
-    link = "/tasks" if flagged or doc is None else f"/processes/{quote(doc.id, safe='')}"
-    return [Draft(the_pmo(s), f"Process {name} {d.get('change_type')} (version {d.get('version')})",
-                  body, link, doc)]  # fmt: skip
+    link = "/tasks" if e.flagged_lessons or doc is None else f"/processes/{quote(doc.id, safe='')}"
+    return [Draft(the_pmo(s), f"Process {name} {e.change_type} (version {e.version})", body,
+                  link, doc)]  # fmt: skip
 
 
-_ABOUT_DOCUMENT = {
-    "lesson.submitted": _lesson_submitted,
-    "lesson.recurred": _lesson_recurred,
-    "lesson.action.added": _action_added,
-    "processmodel.custodian.changed": _custodian_changed,
-    "lesson.verification_due": _verification_due,
+#: the events that tell someone, each with who and what (a builder of an event about a
+#: document gets the document; one that is gone, or was never known, tells nobody)
+_ABOUT_NOTHING: dict[type[KbEvent], Callable] = {
+    projects.ReviewOpened: _review_opened,
+    projects.ReviewOverdue: _review_overdue,
+    projects.ReviewCompleted: _review_completed,
+    projects.LessonsRecommended: _lessons_recommended,
 }
-_ABOUT_NOTHING = {
-    "review.opened": _review_opened,
-    "review.overdue": _review_overdue,
-    "review.completed": _review_completed,
-    "lessons.recommended": _lessons_recommended,
+_ABOUT_DOCUMENT: dict[type[KbEvent], Callable] = {
+    documents.LessonSubmitted: _lesson_submitted,
+    **dict.fromkeys(_TO_CREATOR, _to_creator),
+    lessons.LessonRecurred: _lesson_recurred,
+    lessons.LessonActionAdded: _action_added,
+    processes.ProcessModelCustodianChanged: _custodian_changed,
+    lessons.LessonVerificationDue: _verification_due,
 }
+#: the types that notify someone (after org.pmo.kb.); `processmodel.updated` only when it is
+#: a process change, not a save
+TYPES = tuple(dict.fromkeys(cls.TYPE for cls in (*_ABOUT_NOTHING, *_ABOUT_DOCUMENT,
+                                                 processes.ProcessModelChanged)))  # fmt: skip
 
 
-def _drafts(s: Session, kind: str, d: dict) -> list[Draft]:
-    if kind in _ABOUT_NOTHING:
-        return _ABOUT_NOTHING[kind](s, d)
-    doc_id = d.get("lesson") if kind == "lesson.action.added" else d.get("id")
-    doc = s.get(Document, doc_id) if isinstance(doc_id, str) and doc_id else None
-    if kind == "processmodel.updated":
-        if doc_id and doc is None:
-            return []
-        return _process_updated(s, d, doc)
-    if doc is None:  # gone, or never known: nothing can be checked, so nobody is told
-        return []
-    if kind in _TO_CREATOR:
-        return _to_creator(s, kind, d, doc)
-    return _ABOUT_DOCUMENT[kind](s, d, doc)
+def _document(s: Session, e: KbEvent) -> Document | None:
+    doc_id = e.lesson if isinstance(e, lessons.LessonActionAdded) else e.id
+    return s.get(Document, doc_id) if isinstance(doc_id, str) and doc_id else None
 
 
-def short_type(event: Event) -> str | None:
-    """`org.pmo.kb.lesson.published` -> `lesson.published` when it notifies someone."""
-    if event.source != KB_SOURCE:
+def _drafts(s: Session, e: KbEvent) -> list[Draft]:
+    if type(e) in _ABOUT_NOTHING:
+        return _ABOUT_NOTHING[type(e)](s, e)
+    if isinstance(e, processes.ProcessModelChanged):  # also about a process kb does not have
+        doc = _document(s, e)
+        return [] if e.id and doc is None else _process_changed(s, e, doc)
+    builder = _ABOUT_DOCUMENT.get(type(e))
+    doc = _document(s, e) if builder is not None else None
+    return builder(s, e, doc) if doc is not None else []
+
+
+def _caused_by(e: KbEvent) -> str | None:
+    if isinstance(e, projects.ReviewCompleted):
+        return e.completed_by
+    if isinstance(e, documents.LessonTransitioned | lessons.LessonActionAdded):
+        return e.actor
+    return None
+
+
+def parsed(event: Event) -> KbEvent | None:
+    """One of kb's own events that notifies someone, as its class (None for any other)."""
+    if event.source != KB_SOURCE or not event.type.startswith(KB_TYPE_PREFIX + "."):
         return None
-    kind = event.type.removeprefix(KB_TYPE_PREFIX + ".")
-    return kind if kind in TYPES else None
+    if event.type.removeprefix(KB_TYPE_PREFIX + ".") not in TYPES:
+        return None
+    try:
+        return kinds.parse(event.type, event.data)
+    except ValidationError:
+        log.warning("event %s does not fit the class of %s: nobody is told", event.seq, event.type)
+        return None
 
 
 def recipients(s: Session, event: Event) -> list[Message]:
     """One message per person to tell about `event` (none for other events). The person who
     caused the event is not told about it."""
-    kind = short_type(event)
-    if kind is None:
+    e = parsed(event)
+    if e is None:
         return []
-    d = event.data if isinstance(event.data, dict) else {}
-    actors = {str(d.get(k)).lower() for k in ("actor", "completed_by") if d.get(k)}
+    actor = _caused_by(e)
     messages: list[Message] = []
     seen_users: set[str] = set()
     seen_addresses: set[str] = set()
-    for draft in _drafts(s, kind, d):
+    for draft in _drafts(s, e):
         for person in draft.people:
             username = person.user.username if person.user is not None else None
             address = (person.address or "").strip()
             address = address if ADDRESS.fullmatch(address) else None  # a user's odd address too
             if username in seen_users or (address or "").lower() in seen_addresses:
                 continue
-            if (username is None and address is None) or (username or "") in actors:
+            if (username is None and address is None) or (actor and username == actor.lower()):
                 continue
             viewer = person.viewer
             if draft.about is not None and not access.can_read(viewer, draft.about):
@@ -380,5 +353,5 @@ def recipients(s: Session, event: Event) -> list[Message]:
             link = draft.link if draft.link and len(draft.link) <= LINK_MAX else None
             title = draft.title(viewer) if callable(draft.title) else draft.title
             title = " ".join(title.split())[:TITLE_MAX]
-            messages.append(Message(username, address, kind, title, body, link))
+            messages.append(Message(username, address, e.TYPE, title, body, link))
     return messages

@@ -1,2 +1,2 @@
-"""Process models as the process repository changes them (`org.pmo.process.changed`), the
-lessons such a change calls into question, and the PMO's task list."""
+"""Process models as the process repository changes them (`org.pmo.process.changed`) and the
+lessons such a change calls into question (a task for the PMO each: kb.tasks)."""

@@ -24,19 +24,17 @@ from kb.core.time import day_of, utcnow
 from kb.db import Database
 from kb.documents import access
 from kb.documents import services as documents
-from kb.documents.frontmatter_edit import replace_key
-from kb.documents.models import Document, DocumentRevision
+from kb.documents.models import Document
+from kb.events.kinds.processes import ProcessModelChanged
 from kb.events.log.services import append_event
-from kb.markdown import frontmatter
 from kb.processes.models import ProcessChange
-from kb.reviews.models import Task
+from kb.tasks import services as tasks
 
 log = logging.getLogger(__name__)
 
 KB_ACTOR = documents.KB_ACTOR  # one name for kb's own changes
-PMO = "PMO"
 CHANGE_TYPES = ("created", "updated", "retired")
-#: the process vocabulary's end state (kb.documents.vocabulary.STATUSES["process"])
+#: the process vocabulary's end state (kb.documents.kinds.PROCESS.statuses)
 RETIRED = "retired"
 #: lessons a process change can call into question: not drafts, nor closed ones
 LIVE_LESSONS = ("submitted", "in_review", "published", "in_action", "actioned", "verified",
@@ -54,47 +52,26 @@ def version_text(value: object) -> str:
     return str(value).strip()[:64]
 
 
-def with_key(source: str, key: str, value: str) -> str:
-    """`source` with front matter `key` set, every other byte kept where possible."""
-    try:
-        return replace_key(source, key, value)
-    except ValueError:
-        meta, body = frontmatter.split(source)
-        return frontmatter.join({**meta, key: value}, body)
-
-
-def _current_markdown(s: Session, doc: Document) -> str:
-    return s.scalar(
-        select(DocumentRevision.markdown).where(
-            DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-        )
-    )
-
-
 def revise_model(s: Session, doc: Document, *, version: str, change_type: str,
                  changed_by: str) -> bool:  # fmt: skip
     """Write the change into the model's front matter (a new revision by `kb`); False when
     it says so already or the version cannot be written (it is still recorded)."""
-    source = _current_markdown(s, doc)
-    new = source
+    changes = {}
     if version and (doc.model_version or "") != version:
         if len(version) > VERSION_MAX:
             log.warning("process %s: version %r is too long for the front matter", doc.id, version)
         else:
-            new = with_key(new, "version", version)
+            changes["version"] = version
     if change_type == RETIRED and doc.status != RETIRED:
-        new = with_key(new, "status", RETIRED)
-    if new == source:
-        return False
+        changes["status"] = RETIRED
+    verb = "Retired" if change_type == RETIRED else "Version " + version
     try:
-        prepared = documents.prepare(new, type_hint=doc.type)
+        return documents.change_front_matter(
+            s, doc, changes, actor=KB_ACTOR, message=f"{verb}: process change by {changed_by}"
+        )
     except KbError:
         log.warning("process %s: the change cannot be written into it", doc.id, exc_info=True)
         return False
-    verb = "Retired" if change_type == RETIRED else "Version " + version
-    documents.revise_prepared(s, doc, prepared, actor=KB_ACTOR,
-                              message=f"{verb}: process change by {changed_by}")  # fmt: skip
-    return True
 
 
 def links_model(extra: dict | None, model_id: str) -> bool:
@@ -128,17 +105,14 @@ def flag_lesson(s: Session, lesson: Document, model: Document, *, version: str,
                 change_type: str) -> bool:  # fmt: skip
     """One open `revalidate_lesson` task per lesson and process version; False if it has one."""
     subject = f"lessons/{lesson.id}"
-    open_tasks = s.scalars(select(Task).where(Task.kind == "revalidate_lesson",
-                                              Task.subject == subject, Task.status == "open"))  # fmt: skip
-    for task in open_tasks:
+    for task in tasks.tasks_about(s, "revalidate_lesson", subject, status="open"):
         details = task.details or {}
         if details.get("process_id") == model.id and details.get("version") == version:
             return False
-    s.add(Task(kind="revalidate_lesson", subject=subject, assignee=PMO, status="open",
-               created_at=utcnow(),
-               details={"id": lesson.id, "title": lesson.title, "project": lesson.project_key,
-                        "process_id": model.id, "version": version,
-                        "process_title": model.title, "change_type": change_type}))  # fmt: skip
+    tasks.open_task(s, "revalidate_lesson", subject,
+                    {"id": lesson.id, "title": lesson.title, "project": lesson.project_key,
+                     "process_id": model.id, "version": version,
+                     "process_title": model.title, "change_type": change_type})  # fmt: skip
     return True
 
 
@@ -186,8 +160,7 @@ def on_process_changed(s: Session, data: dict, *, event_seq: int) -> ProcessChan
     )  # fmt: skip
     s.add(change)
     s.flush()
-    append_event(s, "processmodel.updated", subject=f"processes/{doc.id if doc else process_id}",
-                 data=change_json(change, doc.title if doc is not None else None),
+    append_event(s, ProcessModelChanged(**change_json(change, doc.title if doc else None)),
                  partition_key=doc.project_key if doc is not None else None)  # fmt: skip
     return change
 

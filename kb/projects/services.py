@@ -16,6 +16,7 @@ from kb.accounts.services import audit
 from kb.core.errors import Conflict, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
+from kb.events.kinds.projects import ProjectCreated, ProjectRegistered, ProjectUpdated
 from kb.events.log.services import append_event
 from kb.markdown import frontmatter
 from kb.projects.models import Project
@@ -108,10 +109,7 @@ def ensure_project(s: Session, key: str, name: str | None = None) -> None:
         project = Project(key=key, name=name or key, status="active")
         s.add(project)
         s.flush()  # before the document that refers to it
-        append_event(
-            s, "project.registered", subject=f"projects/{key}",
-            data={"key": key, "name": project.name}, partition_key=key,
-        )  # fmt: skip
+        append_event(s, ProjectRegistered(key=key, name=project.name))
 
 
 def parse_project(source: str) -> dict:
@@ -176,9 +174,6 @@ def upsert_project(s: Session, fields: dict) -> str:
         project.updated_at = utcnow()
         outcome = "updated"
     s.flush()
-    append_event(
-        s, f"project.{outcome}", subject=f"projects/{project.key}",
-        data={"key": project.key, "name": project.name, "status": project.status},
-        partition_key=project.key,
-    )  # fmt: skip
+    saved = ProjectCreated if outcome == "created" else ProjectUpdated
+    append_event(s, saved(key=project.key, name=project.name, status=project.status))
     return outcome

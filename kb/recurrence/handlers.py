@@ -6,18 +6,16 @@ from sqlalchemy.orm import Session
 
 from kb.config import Config
 from kb.events.jobs.registry import Handler, Registry
+from kb.events.kinds.documents import LessonSubmitted
 from kb.events.log.models import Event
-from kb.events.log.services import KB_TYPE_PREFIX
 from kb.recurrence import services
 from kb.search import SearchIndex
 
 
 def register(registry: Registry, config: Config, index: SearchIndex | None) -> None:
     def on_submitted(s: Session, event: Event) -> None:
-        lesson_id = (event.data or {}).get("id")
-        if isinstance(lesson_id, str) and lesson_id:
-            services.detect_recurrences(s, index, lesson_id, event_seq=event.seq)
+        submitted = LessonSubmitted.from_data(event.data)
+        services.detect_recurrences(s, index, submitted.id, event_seq=event.seq)
 
-    registry.register(Handler(name="recurrence.on_submitted",
-                              types=(f"{KB_TYPE_PREFIX}.lesson.submitted",),
+    registry.register(Handler(name="recurrence.on_submitted", types=(LessonSubmitted.full_type(),),
                               fn=on_submitted))  # fmt: skip

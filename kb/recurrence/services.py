@@ -17,6 +17,7 @@ from kb.db import Database
 from kb.documents import access, references
 from kb.documents.lifecycle import apply_transition
 from kb.documents.models import Document
+from kb.events.kinds.lessons import LessonRecurred
 from kb.events.log.services import append_event
 from kb.recurrence.models import LessonRecurrence
 from kb.recurrence.similarity import THRESHOLD, Similar, similar_lessons
@@ -71,23 +72,11 @@ def detect_recurrences(
             refers_to=new.id, public_reason=f"The problem recurred in {references.HIDDEN}",
         )  # fmt: skip
         count = recurrence_count(s, older.id)
-        append_event(
-            s,
-            "lesson.recurred",
-            subject=f"lessons/{older.id}",
-            data={
-                "id": older.id,
-                "title": older.title,
-                "project": older.project_key,
-                "recurred_in": new.id,
-                "recurred_in_title": new.title,
-                "recurred_in_project": new.project_key,
-                "refers_to": new.id,
-                "recurrence_count": count,
-                "score": match.score,
-            },
-            partition_key=older.project_key,
-        )
+        append_event(s, LessonRecurred(
+            id=older.id, title=older.title, project=older.project_key, recurred_in=new.id,
+            recurred_in_title=new.title, recurred_in_project=new.project_key, refers_to=new.id,
+            recurrence_count=count, score=match.score,
+        ))  # fmt: skip
         log.info("%s recurred in %s (score %.2f)", older.id, new.id, match.score)
         found.append(row)
     return found

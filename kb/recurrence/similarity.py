@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kb.accounts.viewer import Viewer
 from kb.documents import access
@@ -92,20 +92,10 @@ def cosine(a: Profile, b: Profile) -> float:
     return round(min(1.0, dot / (a.norm * b.norm)), 4)
 
 
-def current_text(s: Session, doc: Document) -> str:
-    """The plain text of the lesson's current revision (rendered at save time)."""
-    return (
-        s.scalar(
-            select(DocumentRevision.text).where(
-                DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-            )
-        )
-        or ""
-    )
-
-
-def profile_of(s: Session, doc: Document) -> Profile:
-    return profile(doc.title, doc.summary, current_text(s, doc))
+def profile_of(doc: Document) -> Profile:
+    """The lesson's title, summary and the plain text of its current revision (rendered at
+    save time)."""
+    return profile(doc.title, doc.summary, doc.current_revision.text)
 
 
 @dataclass
@@ -128,7 +118,7 @@ def similar_lessons(
     among those `viewer` may read; `statuses` narrows the candidates."""
     if index is None or doc.type != "lesson":
         return []
-    this = profile_of(s, doc)
+    this = profile_of(doc)
     if not this.key_words:
         return []
     q = " OR ".join(f'"{w}"' for w in this.key_words)
@@ -145,14 +135,15 @@ def similar_lessons(
     if not ids:
         return []
     found = []
-    for other in s.scalars(select(Document).where(Document.id.in_(ids))):
+    texts = selectinload(Document.current_revision).load_only(DocumentRevision.text)
+    for other in s.scalars(select(Document).where(Document.id.in_(ids)).options(texts)):
         if other.status == "merged" or other.type != "lesson":
             continue
         if statuses and other.status not in statuses:
             continue  # the index may lag the database
         if not access.can_read(viewer, other):
             continue
-        score = cosine(this, profile_of(s, other))
+        score = cosine(this, profile_of(other))
         if score >= threshold:
             found.append(Similar(other, score))
     found.sort(key=lambda item: (-item.score, item.doc.id))

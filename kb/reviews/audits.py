@@ -26,25 +26,25 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.accounts.viewer import Viewer
 from kb.config import Config
 from kb.core.errors import KbError
 from kb.core.text import without_bad_characters
 from kb.core.time import day_of, utcnow
-from kb.db import Database
-from kb.documents import access, lifecycle
+from kb.documents import lifecycle
 from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.documents.vocabulary import PRIORITIES
 from kb.events.inbound.catalogue import project_key
 from kb.events.jobs.registry import Handler, Registry
+from kb.events.kinds.lessons import LessonVerificationDue
 from kb.events.log.models import Event
 from kb.events.log.services import append_event
 from kb.markdown import frontmatter
 from kb.projects.models import Project
 from kb.projects.services import ensure_project
-from kb.reviews.models import Review, ReviewLesson, Task
-from kb.reviews.services import KB_ACTOR, PMO, current_review, open_review
+from kb.reviews.models import Review, ReviewLesson
+from kb.reviews.services import KB_ACTOR, current_review, open_review
+from kb.tasks import services as tasks
 
 log = logging.getLogger(__name__)
 TEXT_MAX = 20_000
@@ -157,28 +157,14 @@ def verification_due(s: Session, key: str, *, audit_id: str) -> list[str]:
     )
     for doc in s.scalars(actioned.order_by(Document.id)):
         subject = f"lessons/{doc.id}"
-        tasks = s.scalars(select(Task).where(Task.kind == "verify_lesson", Task.subject == subject))
-        if any(t.status == "open" or (t.details or {}).get("audit") == audit_id for t in tasks):
+        asked = tasks.tasks_about(s, "verify_lesson", subject)
+        if any(t.status == "open" or (t.details or {}).get("audit") == audit_id for t in asked):
             continue
         details = {"id": doc.id, "title": doc.title, "project": key, "audit": audit_id}
-        s.add(Task(kind="verify_lesson", subject=subject, assignee=PMO, status="open",
-                   created_at=utcnow(), details=details))  # fmt: skip
-        append_event(s, "lesson.verification_due", subject=subject, data=details,
-                     partition_key=key)  # fmt: skip
+        tasks.open_task(s, "verify_lesson", subject, details)
+        append_event(s, LessonVerificationDue(**details))
         due.append(doc.id)
     return due
-
-
-def verification_queue(db: Database, viewer: Viewer) -> list[tuple[Task, Document]]:
-    """Open `verify_lesson` tasks with their lessons (those the viewer may read), oldest first."""
-    query = (
-        select(Task, Document)
-        .join(Document, Task.subject == "lessons/" + Document.id)
-        .where(Task.kind == "verify_lesson", Task.status == "open", access.readable(viewer))
-        .order_by(Task.created_at, Task.id)
-    )
-    with db.read() as s:
-        return [(task, doc) for task, doc in s.execute(query)]
 
 
 def on_audit_completed(s: Session, data: dict, *, due_days: int, event_seq: int | None,

@@ -28,7 +28,7 @@ from kb.db import Database
 from kb.documents import access, lifecycle
 from kb.documents import services as documents
 from kb.documents.frontmatter_edit import replace_key
-from kb.documents.models import Document, DocumentRevision
+from kb.documents.models import Document
 from kb.markdown import frontmatter
 from kb.reviews.models import Review, ReviewLesson
 from kb.reviews.services import current_review
@@ -159,11 +159,6 @@ def _hold(s: Session, project_key: str, doc_id: str, viewer: Viewer, *, base_ver
     return Held(review, doc, role, linked)
 
 
-def _markdown(s: Session, doc: Document) -> str:
-    return s.scalar(select(DocumentRevision.markdown).where(
-        DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version))  # fmt: skip
-
-
 def edit_draft(db: Database, project_key: str, doc_id: str, *, title: object, sections: object,
                base_version: int, viewer: Viewer) -> Document:  # fmt: skip
     """Write the draft's title and its what happened / lesson / recommendation (a new revision,
@@ -172,7 +167,7 @@ def edit_draft(db: Database, project_key: str, doc_id: str, *, title: object, se
         held = _hold(s, project_key, doc_id, viewer, base_version=base_version, lock=False)
         impact = s.scalar(select(ReviewLesson.impact).where(
             ReviewLesson.review_id == held.review.id, ReviewLesson.lesson_id == held.doc.id))  # fmt: skip
-        markdown = _markdown(s, held.doc)
+        markdown = held.doc.current_revision.markdown
     if isinstance(sections, dict) and set(sections) - set(EDITED):
         unknown = ", ".join(sorted(map(str, set(sections) - set(EDITED))))
         raise ValidationError(f"Only {', '.join(EDITED)} are edited here, not {unknown}.",

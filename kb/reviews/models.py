@@ -1,4 +1,5 @@
-"""The lessons review of a closed project (one per project) and the PMO's follow-up tasks."""
+"""The lessons review of a closed project (one per project) and the lessons recorded in it
+(the PMO's follow-up tasks: kb.tasks)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from sqlalchemy import (
     JSON,
     Date,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -47,28 +47,6 @@ class Review(Base):
     completed_by: Mapped[str | None] = mapped_column(String(120))
     #: the event that opened it
     source_event_seq: Mapped[int | None] = mapped_column(SeqType)
-
-
-class Task(Base):
-    """Something a person must do, e.g. the PMO confirming a business-as-usual owner."""
-
-    __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_kind_subject", "kind", "subject"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    #: confirm_bau_owner
-    kind: Mapped[str] = mapped_column(String(40))
-    #: what it is about, e.g. processes/PM-0005
-    subject: Mapped[str] = mapped_column(String(200))
-    assignee: Mapped[str] = mapped_column(String(120))
-    #: open | done
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: who marked it done, when, and what they noted (the PMO's task page)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    done_by: Mapped[str | None] = mapped_column(String(120))
-    note: Mapped[str | None] = mapped_column(Text)
 
 
 IMPACTS = ("went_well", "to_improve")

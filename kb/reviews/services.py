@@ -18,13 +18,14 @@ from kb.core.errors import Conflict, NotFound
 from kb.core.time import day_of, utcnow
 from kb.db import Database
 from kb.documents import services as documents
-from kb.documents.frontmatter_edit import replace_key
-from kb.documents.models import Document, DocumentRevision
+from kb.documents.models import Document
+from kb.events.kinds.processes import ProcessModelCustodianChanged
+from kb.events.kinds.projects import ReviewCompleted, ReviewOpened, ReviewOverdue
 from kb.events.log.services import append_event
-from kb.markdown import frontmatter
-from kb.reviews.models import Review, Task
+from kb.reviews.models import Review
+from kb.tasks import services as tasks
 
-PMO = "PMO"
+PMO = tasks.PMO
 KB_ACTOR = documents.KB_ACTOR  # one name for kb's own changes
 #: days past the due date after which the PMO, not only the project manager, is told
 PMO_ESCALATION_DAYS = 14
@@ -54,15 +55,6 @@ def current_review(s: Session, project_key: str, *, lock: bool = False) -> Revie
 def get_review(db: Database, project_key: str) -> Review | None:
     with db.read() as s:
         return current_review(s, project_key)
-
-
-def list_tasks(db: Database, *, project: str | None = None) -> list[Task]:
-    """Tasks, oldest first; with `project`, those opened for that project's closure."""
-    with db.read() as s:
-        tasks = list(s.scalars(select(Task).order_by(Task.id)))
-    if project is not None:
-        tasks = [t for t in tasks if (t.details or {}).get("project") == project.upper()]
-    return tasks
 
 
 # --- opening -----------------------------------------------------------------------------
@@ -97,31 +89,11 @@ def open_review(
                     escalation_level=0, source_event_seq=source_event_seq)  # fmt: skip
     s.add(review)
     s.flush()
-    append_event(s, "review.opened", subject=f"reviews/{review.id}", data=review_json(review),
-                 partition_key=project_key)  # fmt: skip
+    append_event(s, ReviewOpened(**review_json(review)))
     return review
 
 
 # --- custody -----------------------------------------------------------------------------
-
-
-def with_custodian(source: str, custodian: str) -> str:
-    """`source` with its front matter's `custodian:` set, every other byte kept; only when the
-    line cannot be replaced safely (a value spread over several lines, a flow mapping) is the
-    front matter written out again."""
-    try:
-        return replace_key(source, "custodian", custodian)
-    except ValueError:
-        meta, body = frontmatter.split(source)
-        return frontmatter.join({**meta, "custodian": custodian}, body)
-
-
-def _current_markdown(s: Session, doc: Document) -> str:
-    return s.scalar(
-        select(DocumentRevision.markdown).where(
-            DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version
-        )
-    )
 
 
 def take_custody(s: Session, doc: Document, *, project_key: str) -> bool:
@@ -130,23 +102,16 @@ def take_custody(s: Session, doc: Document, *, project_key: str) -> bool:
     if (doc.custodian or "").strip() == PMO:
         return False
     former = doc.custodian
-    source = with_custodian(_current_markdown(s, doc), PMO)
-    prepared = documents.prepare(source, type_hint=doc.type)
-    documents.revise_prepared(s, doc, prepared, actor=KB_ACTOR,
-                              message=f"Custody to the PMO: project {project_key} closed")  # fmt: skip
-    subject = f"processes/{doc.id}"
-    append_event(s, "processmodel.custodian.changed", subject=subject,
-                 data={"id": doc.id, "title": doc.title, "from": former, "to": PMO,
-                       "owner": doc.owner, "project": project_key},
-                 partition_key=doc.project_key or project_key)  # fmt: skip
-    open_task = select(Task.id).where(
-        Task.kind == "confirm_bau_owner", Task.subject == subject, Task.status == "open"
-    )
-    if s.scalar(open_task) is None:
-        s.add(Task(kind="confirm_bau_owner", subject=subject, assignee=PMO, status="open",
-                   created_at=utcnow(),
-                   details={"id": doc.id, "title": doc.title, "owner": doc.owner,
-                            "former_custodian": former, "project": project_key}))  # fmt: skip
+    documents.change_front_matter(s, doc, {"custodian": PMO}, actor=KB_ACTOR,
+                                  message=f"Custody to the PMO: project {project_key} closed")  # fmt: skip
+    custody = ProcessModelCustodianChanged(id=doc.id, title=doc.title, from_=former, to=PMO,
+                                           owner=doc.owner, project=project_key)  # fmt: skip
+    append_event(s, custody, partition_key=doc.project_key or project_key)
+    subject = custody.subject
+    if not tasks.tasks_about(s, "confirm_bau_owner", subject, status="open"):
+        tasks.open_task(s, "confirm_bau_owner", subject,
+                        {"id": doc.id, "title": doc.title, "owner": doc.owner,
+                         "former_custodian": former, "project": project_key})  # fmt: skip
     return True
 
 
@@ -226,9 +191,8 @@ def sweep_overdue(db: Database, now: datetime | None = None) -> list[Escalation]
             while review.escalation_level < target:
                 review.escalation_level += 1
                 level = review.escalation_level
-                append_event(s, "review.overdue", subject=f"reviews/{review.id}",
-                             data={**review_json(review), "level": level, "notify": NOTIFY[level]},
-                             partition_key=review.project_key)  # fmt: skip
+                append_event(s, ReviewOverdue(**review_json(review), level=level,
+                                              notify=NOTIFY[level]))  # fmt: skip
                 raised.append(Escalation(review.project_key, level))
     return raised
 
@@ -239,9 +203,8 @@ def complete_in(s: Session, review: Review, *, actor: str, lessons: list[str]) -
     if review.status == "completed":
         raise Conflict(f"The review of {review.project_key} is completed already.")
     review.status, review.completed_at, review.completed_by = "completed", utcnow(), actor
-    append_event(s, "review.completed", subject=f"reviews/{review.id}",
-                 data={**review_json(review), "completed_by": actor, "lessons": list(lessons)},
-                 partition_key=review.project_key)  # fmt: skip
+    append_event(s, ReviewCompleted(**review_json(review), completed_by=actor,
+                                    lessons=list(lessons)))  # fmt: skip
 
 
 def complete_review(db: Database, project_key: str, *, actor: str) -> Review:

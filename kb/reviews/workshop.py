@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kb.accounts.models import User
 from kb.accounts.services import audit
@@ -205,8 +205,7 @@ def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
     query = (
         select(ReviewLesson, Document, DocumentRevision.markdown)
         .join(Document, Document.id == ReviewLesson.lesson_id)
-        .join(DocumentRevision, (DocumentRevision.document_id == Document.id)
-              & (DocumentRevision.number == Document.version))
+        .join(Document.current_revision)
         .where(ReviewLesson.review_id == review.id, access.readable(viewer))
         .order_by(ReviewLesson.id)
     )  # fmt: skip
@@ -316,6 +315,7 @@ def submit_review(db: Database, project_key: str, *, viewer: Viewer) -> tuple[Re
             .join(Document, Document.id == ReviewLesson.lesson_id)
             .where(ReviewLesson.review_id == review.id)
             .order_by(ReviewLesson.id)
+            .options(selectinload(Document.current_revision))
             .with_for_update()
         ).all()
         if not rows:
@@ -323,9 +323,7 @@ def submit_review(db: Database, project_key: str, *, viewer: Viewer) -> tuple[Re
         drafts = [doc for _, doc in rows if doc.status == "draft"]
         incomplete = []
         for doc in drafts:
-            markdown = s.scalar(select(DocumentRevision.markdown).where(
-                DocumentRevision.document_id == doc.id, DocumentRevision.number == doc.version))  # fmt: skip
-            missing = missing_sections(markdown)
+            missing = missing_sections(doc.current_revision.markdown)
             if missing:
                 incomplete.append(f"{doc.id} ({', '.join(m.lower() for m in missing)})")
         if incomplete:

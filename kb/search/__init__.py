@@ -5,6 +5,14 @@ SearchIndex for the projection mechanics (file lock, last_seq, rebuild).
 """
 
 from kb.search.index import SearchIndex
-from kb.search.records import Hit, IndexDoc, QueryError, Reader, SearchResults
+from kb.search.records import Hit, IndexDoc, IndexUnavailable, QueryError, Reader, SearchResults
 
-__all__ = ["Hit", "IndexDoc", "QueryError", "Reader", "SearchIndex", "SearchResults"]
+__all__ = [
+    "Hit",
+    "IndexDoc",
+    "IndexUnavailable",
+    "QueryError",
+    "Reader",
+    "SearchIndex",
+    "SearchResults",
+]

@@ -23,7 +23,14 @@ from whoosh.sorting import Count
 
 from kb.search import access, collect, facets, present, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
-from kb.search.records import Hit, IndexDoc, QueryError, Reader, SearchResults
+from kb.search.records import (
+    Hit,
+    IndexDoc,
+    IndexUnavailable,
+    QueryError,
+    Reader,
+    SearchResults,
+)
 from kb.search.schema import SCHEMA_VERSION, build_schema, doc_fields
 
 log = logging.getLogger(__name__)
@@ -36,6 +43,7 @@ SUGGEST_BELOW = 3
 REBUILD_LIMIT_MB = 1024
 PROGRESS_EVERY = 500
 RELATED_CACHE = 4096
+VISIBLE_CACHE = 32
 OPEN_ATTEMPTS = 10
 
 
@@ -61,6 +69,8 @@ class SearchIndex:
         # (index generation, doc id, limit, access_key(reader)) -> related hits
         self._related: OrderedDict[tuple, list[Hit]] = OrderedDict()
         self._related_lock = threading.Lock()
+        # (index generation, access_key(reader)) -> document numbers that reader may see
+        self._visible_sets: OrderedDict[tuple, frozenset[int]] = OrderedDict()
         self._facet_cache = facets.FacetCache()
         self._follower = store.FollowerRole(self.path)
 
@@ -207,7 +217,7 @@ class SearchIndex:
         suggestion = None
         if text and (relaxed or total < SUGGEST_BELOW):
             suggestion = self._suggest(
-                searcher, text, filter_q, visibility_q, 0 if relaxed else total, budget
+                searcher, text, filter_q, visibility_q, reader, 0 if relaxed else total, budget
             )
         return SearchResults(
             query=text,
@@ -237,7 +247,10 @@ class SearchIndex:
             if key in self._related:
                 self._related.move_to_end(key)
                 return list(self._related[key])
-        hits = self._more_like(searcher, doc_id, limit, access.visibility_filter(reader))
+        try:
+            hits = self._more_like(searcher, doc_id, limit, access.visibility_filter(reader))
+        except (OSError, index.IndexError) as exc:
+            raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
         with self._related_lock:
             self._related[key] = hits
             while len(self._related) > RELATED_CACHE:
@@ -251,7 +264,7 @@ class SearchIndex:
         if docnum is None or limit < 1:
             return []
         if visibility_q is not None:
-            this = query.And([query.Term("id", doc_id), visibility_q])
+            this = collect.restrict(query.Term("id", doc_id), visibility_q)
             if docnum not in set(searcher.docs_for_query(this)):
                 return []  # not theirs to see: neither are its relatives
         stored = searcher.stored_fields(docnum)
@@ -269,7 +282,7 @@ class SearchIndex:
         if not clauses:
             return []
         results = searcher.search(
-            query.Or(clauses), limit=limit, filter=visibility_q, mask={docnum}
+            collect.restrict(query.Or(clauses), visibility_q), limit=limit, mask={docnum}
         )
         return present.plain_hits(results)
 
@@ -303,7 +316,14 @@ class SearchIndex:
         raise AssertionError("unreachable")
 
     def _searcher(self) -> Searcher:
-        """This thread's searcher, moved to the latest commit (cheap when unchanged)."""
+        """This thread's searcher, moved to the latest commit (cheap when unchanged);
+        IndexUnavailable when the folder cannot be read."""
+        try:
+            return self._latest_searcher()
+        except (OSError, index.IndexError) as exc:
+            raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
+
+    def _latest_searcher(self) -> Searcher:
         current = getattr(self._local, "searcher", None)
         if current is not None and current.up_to_date():
             return current
@@ -312,6 +332,7 @@ class SearchIndex:
         fresh = self._ix.searcher()
         with self._related_lock:  # the index changed: relatives may have too
             self._related.clear()
+            self._visible_sets.clear()
         if current is not None:
             current.close()
         self._facet_cache.keep_only(fresh)
@@ -346,6 +367,7 @@ class SearchIndex:
         text: str,
         filter_q: query.Query | None,
         visibility_q: query.Query | None,
+        reader: Reader | None,
         total: int,
         budget: collect.Budget,
     ) -> str | None:
@@ -356,7 +378,7 @@ class SearchIndex:
             budget.remaining()
             visible = None
             if visibility_q is not None:
-                visible = set(searcher.docs_for_query(visibility_q))
+                visible = self._visible(searcher, reader)
             suggestion = present.suggest(searcher, text, visible)
             if suggestion is None:
                 return None
@@ -367,3 +389,17 @@ class SearchIndex:
         except QueryError:  # includes running out of time: the suggestion is optional
             return None
         return suggestion if better > total else None
+
+    def _visible(self, searcher: Searcher, reader: Reader) -> frozenset[int]:
+        """The document numbers `reader` may see in this searcher's view, cached per index
+        generation and access key (readers who see the same share it)."""
+        key = (searcher.reader().generation(), access.access_key(reader))
+        with self._related_lock:
+            visible = self._visible_sets.get(key)
+        if visible is None:
+            visible = frozenset(searcher.docs_for_query(access.visibility_filter(reader)))
+            with self._related_lock:
+                self._visible_sets[key] = visible
+                while len(self._visible_sets) > VISIBLE_CACHE:
+                    self._visible_sets.popitem(last=False)
+        return visible

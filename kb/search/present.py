@@ -12,7 +12,7 @@ from whoosh.spelling import Corrector
 
 from kb.search.querylang import make_spelling_parser
 from kb.search.records import Hit
-from kb.search.schema import make_hit, plain_snippet
+from kb.search.schema import PROSE_CHARS, make_hit, plain_snippet
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +24,57 @@ _KNOWN_FIELDS = (*_SPELL_FIELDS, "tags", "topics", "project", "project_name", "a
 _SPELL_PARSER = make_spelling_parser()
 
 
+class _MarkFormatter(highlight.HtmlFormatter):
+    """<mark> around matches, and "…" where the fragment cuts its block short."""
+
+    def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> str:
+        text, start, end = fragment.text, fragment.startchar, fragment.endchar
+        cut_before = text[text.rfind("\n", 0, start) + 1 : start].strip()
+        line_end = text.find("\n", end)
+        cut_after = text[end : len(text) if line_end < 0 else line_end].strip(" .,;:!?")
+        html = super().format_fragment(fragment, replace)
+        return ("… " if cut_before else "") + html + (" …" if cut_after else "")
+
+
 def _mark_formatter() -> highlight.HtmlFormatter:
     # A fresh formatter per query: HtmlFormatter remembers terms between calls.
-    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    formatter = _MarkFormatter(tagname="mark", between=" … ")
     # No class attributes: the templates style <mark> itself.
     formatter.template = "<%(tag)s>%(t)s</%(tag)s>"
     return formatter
+
+
+class _BlockFragmenter(highlight.ContextFragmenter):
+    """Fragments that never cross a line: the indexed text has one line per block, so a
+    snippet never runs a heading into the paragraph after it ("... Lesson The first ...")."""
+
+    def fragment_tokens(self, text, tokens):  # noqa: ANN001, ANN201
+        for fragment in super().fragment_tokens(text, tokens):
+            start = fragment.startchar
+            while start < fragment.endchar:
+                end = text.find("\n", start, fragment.endchar)
+                end = fragment.endchar if end < 0 else end
+                matches = [m for m in fragment.matches if start <= m.startchar < end]
+                if matches:
+                    yield highlight.Fragment(text, matches, start, end)
+                start = end + 1
+
+
+class _ProseFirstScorer(highlight.BasicFragmentScorer):
+    """Whoosh's score, doubled for a fragment long enough to be prose: a paragraph that
+    matches is a better snippet than a heading matching the same words."""
+
+    def __call__(self, fragment: highlight.Fragment) -> float:
+        prose = fragment.endchar - fragment.startchar >= PROSE_CHARS
+        return super().__call__(fragment) * (2 if prose else 1)
 
 
 def make_hits(
     results: Results, start: int, end: int, *, highlighted: bool, scored: bool
 ) -> list[Hit]:
     """Hits for results[start:end]; the snippet is escaped HTML either way."""
-    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=40)
+    results.fragmenter = _BlockFragmenter(maxchars=SNIPPET_CHARS, surround=40)
+    results.scorer = _ProseFirstScorer()
     results.formatter = _mark_formatter()
     hits = []
     for hit in results[start:end]:

@@ -82,3 +82,8 @@ class QueryError(ValidationError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, field="q")
+
+
+class IndexUnavailable(Exception):  # noqa: N818 - reads as what happened
+    """The index folder cannot be read (removed, damaged, unreadable): the index is a
+    rebuildable cache, so callers that can do without it say so and go on."""

@@ -135,9 +135,21 @@ def doc_fields(doc: IndexDoc) -> dict[str, Any]:
     return values
 
 
+#: a block at least this long is prose, not a heading (snippets prefer prose)
+PROSE_CHARS = 60
+
+
 def plain_snippet(stored: dict[str, Any]) -> str:
-    """Escaped summary or start of the body, for hits with nothing to highlight."""
-    text = stored.get("summary") or stored.get("body") or ""
+    """Escaped summary or start of the body, for hits with nothing to highlight. The body
+    has a line per block: start at its first paragraph (headings are short), and keep
+    blocks apart rather than run a heading into the text after it."""
+    text = stored.get("summary") or ""
+    if not text:
+        start = (stored.get("body") or "")[: PLAIN_SNIPPET_CHARS * 10]  # enough, and bounded
+        blocks = [" ".join(line.split()) for line in start.splitlines()]
+        blocks = [b for b in blocks if b]
+        first = next((i for i, b in enumerate(blocks) if len(b) >= PROSE_CHARS), 0)
+        text = " · ".join(blocks[first:])
     text = " ".join(text.split())
     if len(text) > PLAIN_SNIPPET_CHARS:
         cut = text[:PLAIN_SNIPPET_CHARS].rsplit(" ", 1)[0]

@@ -18,8 +18,10 @@ def init_app(app: Flask) -> None:
     from kb.web import (  # noqa: F401
         actions,
         admin_events,
+        admin_groups,
         admin_users,
         auth,
+        diagrams,
         documents,
         editing,
         form_editor,
@@ -39,3 +41,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     present.init_app(app)
+    # first, like the access check's own user lookup: an error page has the header's data too
+    app.before_request_funcs.setdefault(None, []).insert(0, inbox.gather_header)

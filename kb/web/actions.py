@@ -15,21 +15,9 @@ TARGET_LABELS = {"process_model": "Process model", "template": "Template",
                  "none": "No action"}  # fmt: skip
 
 
-@bp.app_context_processor
-def _action_helpers() -> dict:
-    def lesson_actions(doc) -> list:  # noqa: ANN001
-        """The lesson's actions, each with whether the viewer may close it."""
-        try:
-            found = actions.list_actions(current().db, doc.id, viewer=viewer())
-        except NotFound:
-            return []
-        return [(a, actions.may_close(viewer(), a)) for a in found]
-
-    def may_add_actions(doc) -> bool:  # noqa: ANN001
-        return viewer().has_role("curator") and doc.status in actions.OPEN_FOR_ACTIONS
-
-    return {"lesson_actions": lesson_actions, "may_add_actions": may_add_actions,
-            "action_kinds": actions.ACTION_KINDS, "target_labels": TARGET_LABELS}  # fmt: skip
+# the Actions box on a lesson's page (its data: kb.readmodels.documents)
+bp.add_app_template_global(TARGET_LABELS, "TARGET_LABELS")
+bp.add_app_template_global(actions.ACTION_KINDS, "ACTION_KINDS")
 
 
 def _back(doc_id: str):

@@ -32,15 +32,14 @@ def generated_password() -> str:
     return secrets.token_urlsafe(15)  # 20 characters, 120 bits
 
 
-def group_names(raw: str) -> list[str]:
-    """Names separated by commas or lines, lower-cased, without repeats: "PMO, Finance" ->
-    ["pmo", "finance"]."""
-    names: list[str] = []
-    for part in re.split(r"[,\n]", raw or ""):
-        name = " ".join(part.split()).lower()
-        if name and name not in names:
-            names.append(name)
-    return names
+def picked_groups(db, names: list[str]) -> list[str]:  # noqa: ANN001
+    """The groups ticked on the form: only existing ones (they are made on /admin/groups)."""
+    known = {g.name for g in accounts.list_groups(db)}
+    for name in names:
+        if name not in known:
+            raise ValidationError(f"There is no group '{name[:64]}': add it on the groups page "
+                                  "first.", field="groups")  # fmt: skip
+    return list(dict.fromkeys(names))
 
 
 def _email(raw: str) -> str:
@@ -97,14 +96,16 @@ def admin_users():
     if not recently_signed_in():
         return confirm_password(url_for("web.admin_users"))
     form = {key: request.form.get(key, "") for key in
-            ("username", "display_name", "email", "role", "groups", "password_choice")}  # fmt: skip
+            ("username", "display_name", "email", "role", "password_choice")}  # fmt: skip
+    form["groups"] = request.form.getlist("groups")
     generate = form["password_choice"] != "typed"
     password = generated_password() if generate else request.form.get("password", "")
     try:
         user = accounts.create_user(
             current().db, form["username"], password=password, role=form["role"],
             display_name=form["display_name"].strip() or None, email=_email(form["email"]) or None,
-            groups=group_names(form["groups"]), actor=viewer().actor,
+            groups=picked_groups(current().db, form["groups"]), actor=viewer().actor,
+            must_change_password=True,
         )  # fmt: skip
     except KbError as exc:
         return _list_page(exc.status, form=form, error=exc.message)
@@ -121,7 +122,7 @@ def _detail_page(user: User, status: int = 200, *, new_password: str | None = No
         "admin_user.html", user=user, roles=ROLES, groups=accounts.list_groups(current().db),
         new_password=new_password, error=error, is_self=user.username == viewer().username,
         form=form or {"display_name": user.display_name, "email": user.email or "",
-                      "role": user.role, "groups": ", ".join(g.name for g in user.groups),
+                      "role": user.role, "groups": [g.name for g in user.groups],
                       "password_choice": "generate"},
     )  # fmt: skip
     return no_store(body, status) if new_password else (body, status)
@@ -138,9 +139,8 @@ def admin_user(username: str):
     db, actor, address = current().db, viewer().actor, request.remote_addr
 
     if action == "profile":
-        form = {key: request.form.get(key, "") for key in
-                ("display_name", "email", "role", "groups")}  # fmt: skip
-        groups = group_names(form["groups"])
+        form = {key: request.form.get(key, "") for key in ("display_name", "email", "role")}
+        form["groups"] = groups = request.form.getlist("groups")
         sensitive = form["role"] != user.role or set(groups) != {g.name for g in user.groups}
         if sensitive and not recently_signed_in():
             return confirm_password(here)
@@ -148,6 +148,7 @@ def admin_user(username: str):
             return _detail_page(user, 400, form=form, error=(
                 "You cannot change your own role: ask another admin."))  # fmt: skip
         try:
+            groups = picked_groups(db, groups)
             accounts.update_user(db, user.username, actor=actor, role=form["role"], groups=groups,
                                  display_name=form["display_name"], email=_email(form["email"]))  # fmt: skip
         except KbError as exc:
@@ -175,12 +176,13 @@ def admin_user(username: str):
         password = generated_password() if generate else request.form.get("password", "")
         try:
             updated = accounts.set_password(db, user.username, password, actor=actor,
-                                            address=address)  # fmt: skip
+                                            address=address, must_change_password=not is_self)  # fmt: skip
         except KbError as exc:
             return _detail_page(user, exc.status, error=exc.message)
         if is_self:
             sign_in(updated)
-        flash("New password set: every session of this user has ended.", "success")
+        flash("New password set: every session of this user has ended." + (
+            "" if is_self else " They choose their own at their next sign-in."), "success")  # fmt: skip
         if generate:
             return _detail_page(updated, new_password=password)
 

@@ -105,7 +105,11 @@ def logout():
 
 
 def _account_page(status: int = 200, *, error: str | None = None):
-    return render_template("account.html", user=me(), error=error), status
+    user = me()
+    if user.must_change_password:  # the only page such an account reaches (kb.security)
+        return render_template("change_password.html", user=user, error=error,
+                               forced=True), status  # fmt: skip
+    return render_template("account.html", user=user, error=error), status
 
 
 @bp.get("/account")
@@ -113,11 +117,14 @@ def account():
     return _account_page()
 
 
-@bp.post("/account/password")
+@bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
-    if not recently_signed_in():
-        return confirm_password(url_for("web.account"))
+    if request.method == "GET":
+        return _account_page()
     user = me()
+    if not recently_signed_in():
+        return confirm_password(url_for("web.change_password" if user.must_change_password
+                                        else "web.account"))  # fmt: skip
     current_password = request.form.get("current_password", "")
     new, repeat = request.form.get("new_password", ""), request.form.get("repeat_password", "")
     try:  # through the throttled sign-in check: this form must not be a password oracle
@@ -136,6 +143,9 @@ def change_password():
     except KbError as exc:
         return _account_page(exc.status, error=exc.message)
     sign_in(updated)  # every other session ended with the old session token; this one stays
+    if user.must_change_password:
+        flash("Your password is set: welcome to kb.", "success")
+        return redirect(url_for("web.home"), code=303)
     flash("Password changed. Every other session is signed out.", "success")
     return redirect(url_for("web.account"), code=303)
 

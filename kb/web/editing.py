@@ -7,13 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from kb.context import current
 from kb.core.errors import Conflict, KbError, ValidationError
 from kb.documents import services
-from kb.documents import vocabulary as v
+from kb.documents.kinds import BY_FOLDER
 from kb.security import viewer
 from kb.web import bp
 from kb.web.diffs import line_diff
 from kb.web.documents import FOLDERS, document_or_404
 from kb.web.params import int_arg
-from kb.web.present import NEW_LABELS, document_url, type_label
+from kb.web.present import document_url, type_label
 from kb.web.starters import HINTS, starter
 
 NOTE_MAX = 300
@@ -48,9 +48,10 @@ def _preview(source: str, **context):
 
 @bp.route(f"/<{FOLDERS}:folder>/new", methods=["GET", "POST"])
 def new_document(folder: str):
-    doc_type = v.TYPE_BY_FOLDER[folder]
+    kind = BY_FOLDER[folder]
+    doc_type = kind.name
     context = dict(
-        mode="new", folder=folder, doc_type=doc_type, doc=None, heading=NEW_LABELS[folder],
+        mode="new", folder=folder, doc_type=doc_type, doc=None, heading=kind.new_label,
         action_url=url_for("web.new_document", folder=folder),
     )  # fmt: skip
     if request.method == "GET":

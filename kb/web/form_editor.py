@@ -15,6 +15,7 @@ from kb.core.errors import Conflict, KbError, TooLarge, ValidationError
 from kb.core.text import check_text
 from kb.documents import form, services
 from kb.documents import vocabulary as v
+from kb.documents.kinds import BY_FOLDER, BY_NAME
 from kb.errors import wants_json
 from kb.markdown import MAX_DOCUMENT_BYTES
 from kb.projects import services as projects
@@ -23,7 +24,7 @@ from kb.web import bp
 from kb.web.documents import FOLDERS, document_or_404
 from kb.web.editing import NOTE_MAX, _conflict, _render_form
 from kb.web.params import int_arg
-from kb.web.present import NEW_LABELS, document_url, type_label
+from kb.web.present import document_url, type_label
 from kb.web.starters import starter
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,7 +46,7 @@ def _choices(values: form.FormValues) -> dict:
     db = current().db
     topics = list(v.TOPICS) + [t for t in values.fields.get("topics", []) if t not in v.TOPICS]
     return {
-        "status": v.STATUSES[values.doc_type], "polarity": v.POLARITIES,
+        "status": BY_NAME[values.doc_type].statuses, "polarity": v.POLARITIES,
         "priority": v.PRIORITIES, "phase": v.PHASES, "state": v.PROCESS_STATES,
         "visibility": v.VISIBILITIES, "topics": topics,
         "projects": [(p.key, p.name) for p in projects.list_projects(db)],
@@ -178,9 +179,10 @@ def _markdown_page(markdown: str, note: str, **context):
 
 @bp.route(f"/<{FOLDERS}:folder>/new/form", methods=["GET", "POST"])
 def new_document_form(folder: str):
-    doc_type = v.TYPE_BY_FOLDER[folder]
+    kind = BY_FOLDER[folder]
+    doc_type = kind.name
     context = dict(
-        mode="new", folder=folder, doc_type=doc_type, doc=None, heading=NEW_LABELS[folder],
+        mode="new", folder=folder, doc_type=doc_type, doc=None, heading=kind.new_label,
         action_url=url_for("web.new_document_form", folder=folder),
         markdown_url=url_for("web.new_document", folder=folder),
     )  # fmt: skip

@@ -1,5 +1,5 @@
-"""The inbox: the unread count in the header (one COUNT per page, signed-in users only) and
-the /inbox page with its "mark read" forms."""
+"""The inbox: the unread count in the header (one COUNT per page, signed-in users only, read
+before the view runs) and the /inbox page with its "mark read" forms."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kb.context import current
 from kb.core.errors import Forbidden, NotFound
+from kb.errors import wants_json
 from kb.notifications import services as inbox
 from kb.security import viewer
 from kb.web import bp
@@ -24,21 +25,24 @@ def safe_link(link: str | None) -> str | None:
     return link if link and link.startswith("/") and not link.startswith("//") else None
 
 
-@bp.app_context_processor
-def _inbox_helpers() -> dict:
-    def inbox_unread() -> int | None:
-        """The signed-in user's unread count (None for visitors, or when it cannot be read)."""
-        if "kb_inbox_unread" not in g:
-            person = who()
-            g.kb_inbox_unread = None
-            if not person.is_anonymous:
-                try:
-                    g.kb_inbox_unread = inbox.unread_count(current().db, person.username)
-                except SQLAlchemyError:  # an error page must still render
-                    log.warning("unread count not available", exc_info=True)
-        return g.kb_inbox_unread
+def gather_header() -> None:
+    """Before every page (kb.web.init_app runs it first): the signed-in person and their
+    unread count for the header, so that no template has to query them."""
+    g.kb_inbox_unread = None
+    if wants_json() or request.endpoint == "static":
+        return
+    person = who()
+    if not person.is_anonymous:
+        try:
+            g.kb_inbox_unread = inbox.unread_count(current().db, person.username)
+        except SQLAlchemyError:  # an error page must still render
+            log.warning("unread count not available", exc_info=True)
 
-    return {"inbox_unread": inbox_unread}
+
+@bp.app_context_processor
+def _inbox_count() -> dict:
+    """The signed-in user's unread count (None for visitors, or when it cannot be read)."""
+    return {"inbox_unread": g.get("kb_inbox_unread")}
 
 
 def _only_unread() -> bool:

@@ -10,8 +10,8 @@ from kb.core.time import as_utc, utcnow
 from kb.documents import lifecycle
 from kb.documents.queue import queue as waiting_lessons
 from kb.params import int_arg
-from kb.reviews import audits
 from kb.security import viewer
+from kb.tasks import services as tasks
 from kb.web import bp
 
 #: button labels: the action that leads to each status
@@ -23,15 +23,8 @@ ACTIONS = {
 }  # fmt: skip
 
 
-@bp.app_context_processor
-def _lifecycle_helpers() -> dict:
-    def lesson_transitions(doc) -> list[tuple[str, str, bool]]:  # noqa: ANN001
-        """(status, button label, reason required) for the buttons on a lesson's page."""
-        allowed = lifecycle.allowed_transitions(viewer(), doc)
-        rules = lifecycle.TRANSITIONS.get(doc.status, {})
-        return [(to, ACTIONS[to], rules[to].reason_required) for to in allowed]
-
-    return {"lesson_transitions": lesson_transitions}
+# the status buttons on a lesson's page (its steps: kb.readmodels.documents)
+bp.add_app_template_global(ACTIONS, "TRANSITION_LABELS")
 
 
 @bp.post("/lessons/<doc_id>/transitions")
@@ -61,7 +54,7 @@ def queue():
     now = utcnow()
     items = waiting_lessons(current().db, viewer(), now=now)
     verifications = [(task, doc, as_utc(task.created_at))
-                     for task, doc in audits.verification_queue(current().db, viewer())]  # fmt: skip
+                     for task, doc in tasks.verification_queue(current().db, viewer())]  # fmt: skip
     return render_template("queue.html", items=items, now=now, waited=waited,
                            verifications=verifications)  # fmt: skip
 

@@ -10,21 +10,15 @@ from datetime import date, datetime
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
-from kb.documents.vocabulary import FOLDER_BY_TYPE, TYPE_LABELS
+from kb.documents.kinds import BY_FOLDER, BY_NAME, KINDS
 
 #: the header navigation: (endpoint, keyword arguments, label)
 NAV = (
-    ("web.list_documents", {"folder": "lessons"}, "Lessons"),
-    ("web.list_documents", {"folder": "processes"}, "Process models"),
+    ("web.list_documents", {"folder": "lessons"}, BY_FOLDER["lessons"].section),
+    ("web.list_documents", {"folder": "processes"}, BY_FOLDER["processes"].section),
     ("web.list_projects", {}, "Projects"),
-    ("web.list_documents", {"folder": "guides"}, "Start here"),
+    ("web.list_documents", {"folder": "guides"}, BY_FOLDER["guides"].section),
 )
-FOLDER_TITLES = {
-    "lessons": "Lessons learned",
-    "processes": "Process models",
-    "guides": "Start here",
-}
-NEW_LABELS = {"lessons": "New lesson", "processes": "New process model", "guides": "New guide"}
 POLARITY_LABELS = {"problem": "To improve", "success": "Went well"}
 FILTER_LABELS = {
     "type": "Type", "topic": "Topic", "phase": "Phase", "project": "Project", "tag": "Tag",
@@ -52,7 +46,7 @@ def humanise(value: str | None) -> str:
 
 
 def type_label(doc_type: str) -> str:
-    return TYPE_LABELS.get(doc_type, humanise(doc_type))
+    return BY_NAME[doc_type].label if doc_type in BY_NAME else humanise(doc_type)
 
 
 def filter_value_label(key: str, value: str) -> str:
@@ -66,10 +60,11 @@ def filter_value_label(key: str, value: str) -> str:
 
 
 NOUNS = {
-    "lesson": ("lesson", "lessons"), "process": ("process model", "process models"),
-    "guide": ("guide", "guides"), "project": ("project", "projects"),
-    "result": ("result", "results"), "revision": ("revision", "revisions"),
-}  # fmt: skip
+    **{kind.name: (kind.singular, kind.plural) for kind in KINDS},
+    "project": ("project", "projects"),
+    "result": ("result", "results"),
+    "revision": ("revision", "revisions"),
+}
 
 
 def count(number: int, noun: str) -> str:
@@ -102,7 +97,7 @@ def message(text: str | None) -> Markup:
 
 
 def document_url(doc_type: str, doc_id: str, **kwargs) -> str:
-    return url_for("web.document", folder=FOLDER_BY_TYPE[doc_type], doc_id=doc_id, **kwargs)
+    return url_for("web.document", folder=BY_NAME[doc_type].folder, doc_id=doc_id, **kwargs)
 
 
 #: pages that belong to a section of the navigation without being its first page
@@ -135,6 +130,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(count)
     app.context_processor(lambda: {"today": date.today()})
     app.add_template_global(NAV, "NAV")
+    app.add_template_global(BY_FOLDER, "KINDS_BY_FOLDER")
     app.add_template_global(FILTER_LABELS, "FILTER_LABELS")
     app.add_template_global(POLARITY_LABELS, "POLARITY_LABELS")
-    app.add_template_global(FOLDER_BY_TYPE, "FOLDER_BY_TYPE")

@@ -18,6 +18,7 @@ from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.markdown import to_html
 from kb.projects import services as projects
+from kb.reviews import services as reviews
 from kb.security import viewer
 from kb.web import bp
 
@@ -126,6 +127,7 @@ def project(key: str):
         total=docs.total,
         briefings=project_briefings(project.key),
         response_labels=RESPONSE_LABELS,
+        lessons_review=reviews.get_review(current().db, project.key),
     )
 
 

@@ -17,15 +17,6 @@ from kb.web import bp
 from kb.web.params import int_arg
 
 
-@bp.app_context_processor
-def _review_helpers() -> dict:
-    def project_review(key: str):  # noqa: ANN202
-        """The project's current review, or None (for the link on the project page)."""
-        return reviews.get_review(current().db, key)
-
-    return {"project_review": project_review}
-
-
 def _review_or_404(key: str):  # noqa: ANN202
     review = reviews.get_review(current().db, key)
     if review is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, render_template, request, url_for
 
 from kb.context import current
@@ -14,6 +16,8 @@ from kb.security import viewer
 from kb.web import bp
 from kb.web.params import args_with, filters_from, page_arg
 
+#: a word a "fewer words" link may leave out: no quotes, brackets, fields or operators
+PLAIN_WORD = re.compile(r"(?!(?:AND|OR|NOT)$)[^\W_][\w'-]*")
 #: facets shown beside the results, in this order
 FACETS = ("type", "topic", "phase", "project", "tag")
 #: filters a search link may carry (the API accepts the same)
@@ -50,6 +54,15 @@ class SearchLinks:
 
     def is_active(self, key: str, value: str) -> bool:
         return value in self.filters.get(key, [])
+
+    def fewer_words(self) -> list[tuple[str, str]]:
+        """(query, link) for the same search with one word left out, and with any of the
+        words: ways out of "nothing found". Only for plain words (no quotes or operators)."""
+        words = self.q.split()
+        if not 1 < len(words) <= 6 or not all(PLAIN_WORD.fullmatch(w) for w in words):
+            return []
+        shorter = [" ".join(words[:i] + words[i + 1 :]) for i in range(len(words))]
+        return [(q, self.query(q)) for q in [*shorter, " OR ".join(words)]]
 
 
 def normalise(key: str, value: str) -> str:

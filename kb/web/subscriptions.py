@@ -15,7 +15,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from kb.context import current
 from kb.core.errors import KbError, NotFound
 from kb.events.webhooks import delivery as webhooks
-from kb.events.webhooks import subscriptions
+from kb.events.webhooks import ping, subscriptions
 from kb.security import viewer
 from kb.web import bp
 
@@ -63,10 +63,11 @@ def _list_page(status: int = 200, *, form: dict | None = None, error: str | None
     return body, status
 
 
-def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None):  # noqa: ANN001
+def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None,
+                 test_error=None):  # noqa: ANN001  # fmt: skip
     db = current().db
     body = render_template(
-        "subscriptions_detail.html", sub=sub, secret=secret, error=error,
+        "subscriptions_detail.html", sub=sub, secret=secret, error=error, test_error=test_error,
         form=form or {"name": sub.name, "url": sub.url, "types": "\n".join(sub.types or [])},
         deliveries=subscriptions.list_deliveries(db, sub.id, limit=DELIVERY_LOG),
         counts=subscriptions.run_counts(db, sub.id), limit=DELIVERY_LOG,
@@ -140,3 +141,16 @@ def admin_rotate_subscription_secret(subscription_id: int):
     )
     flash("New secret: the old one no longer signs deliveries.", "success")
     return _detail_page(sub, secret=secret)
+
+
+@bp.post("/admin/subscriptions/<int:subscription_id>/test")
+def admin_test_subscription(subscription_id: int):
+    sub = _subscription_or_404(subscription_id)
+    try:
+        ping.send_test_event(current().db, sub.id, actor=viewer().actor)
+    except KbError as exc:
+        return _detail_page(sub, exc.status, test_error=exc.message)
+    flash("Test event sent: its delivery appears in the log below within seconds "
+          "(reload the page).", "success")  # fmt: skip
+    return redirect(url_for("web.admin_subscription", subscription_id=sub.id) + "#log-title",
+                    code=303)  # fmt: skip

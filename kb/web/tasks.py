@@ -10,10 +10,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc, utcnow
-from kb.documents.vocabulary import TYPE_BY_FOLDER
+from kb.documents.kinds import BY_FOLDER
 from kb.processes import services as processes
-from kb.processes import tasks
 from kb.security import viewer
+from kb.tasks import services as tasks
 from kb.web import bp
 
 KIND_TITLES = {
@@ -27,7 +27,7 @@ DONE_SHOWN = 100
 def subject_url(subject: str) -> str | None:
     """lessons/LL-2025-0007 -> the lesson's page; None when the subject is not a document."""
     folder, _, doc_id = subject.partition("/")
-    if folder not in TYPE_BY_FOLDER or not doc_id:
+    if folder not in BY_FOLDER or not doc_id:
         return None
     return url_for("web.document", folder=folder, doc_id=doc_id)
 

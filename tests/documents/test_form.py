@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from kb.documents import form
+from kb.documents.kinds import BY_FOLDER
 from kb.documents.records import parse_record
-from kb.documents.vocabulary import TYPE_BY_FOLDER
 from kb.markdown import frontmatter
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 STARTERS = [
-    (TYPE_BY_FOLDER[p.parent.name], p)
+    (BY_FOLDER[p.parent.name].name, p)
     for folder in ("lessons", "processes", "guides")
     for p in sorted((CONTENT / folder).glob("*.md"))
 ]

@@ -216,3 +216,22 @@ def test_list_documents_filters_and_pages(kb, lesson_md):
     assert page.total == 3 and page.pages == 2 and [d.title for d in page.items] == ["C"]
     with pytest.raises(ValidationError):
         services.list_documents(kb.db, {"colour": ["red"]})
+
+
+def test_current_revision_follows_the_version(kb, lesson_md):
+    doc = services.create_document(kb.db, lesson_md("First words"), actor="a", type_hint="lesson")
+    services.update_document(kb.db, doc.id, lesson_md("Second words"), base_version=1, actor="b")
+    loaded = services.get_document(kb.db, doc.id, with_revision=True)
+    assert (loaded.current_revision.number, loaded.current_revision.author) == (2, "b")
+    assert "Second words" in loaded.current_revision.markdown
+    assert services.get_revision(kb.db, doc.id).number == 2
+    with kb.db.write() as s:  # a revision written in the session is current at once
+        held = s.get(Document, doc.id)
+        assert held.current_revision.number == 2
+        changed = services.change_front_matter(s, held, {"summary": "Short"}, actor="c",
+                                               message="Summary")  # fmt: skip
+        assert changed and held.current_revision.number == held.version == 3
+        assert "summary: Short" in held.current_revision.markdown
+        assert not services.change_front_matter(s, held, {"summary": "Short"}, actor="c",
+                                                message="Again")  # fmt: skip
+    assert services.get_document(kb.db, doc.id).summary == "Short"

@@ -24,7 +24,8 @@ from kb.events.inbound.producers import create_producer
 from kb.events.log.models import Event
 from kb.notifications.models import Notification, SentMail
 from kb.projects import services as projects
-from kb.reviews.models import Review, Task
+from kb.reviews.models import Review
+from kb.tasks.models import Task
 
 PASSWORD = "correct horse battery"
 MARIA = "maria.lopez@example.org"

@@ -27,8 +27,9 @@ from kb.documents.transfer import import_tree
 from kb.events.jobs.models import Cursor, HandlerRun
 from kb.events.log.models import Event
 from kb.notifications.models import Notification, SentMail
-from kb.reviews.models import Review, Task
+from kb.reviews.models import Review
 from kb.search.store import FollowerRole
+from kb.tasks.models import Task
 from tests.pg import throwaway_database
 
 from .fleet import ROOT, Fleet, Host, call

@@ -186,7 +186,7 @@ def test_docs_describe_kb_own_events_as_emitted(kb, make_lesson):
         emitted = {e.type: e for e in s.scalars(select(Event))}
     documented = {e["type"]: e for e in doc_events() if e["source"] == "urn:pmo:kb"}
     lesson = emitted["org.pmo.kb.lesson.created"]
-    assert set(lesson.data) == set(documented["org.pmo.kb.lesson.updated"]["data"])
+    assert set(lesson.data) == set(documented["org.pmo.kb.lesson.created"]["data"])
     assert lesson.subject.startswith("lessons/")
     project = emitted["org.pmo.kb.project.registered"]
-    assert set(project.data) <= set(documented["org.pmo.kb.project.updated"]["data"])
+    assert set(project.data) <= set(documented["org.pmo.kb.project.created"]["data"])

@@ -19,6 +19,8 @@ from kb.events.jobs import admin
 from kb.events.jobs.models import HandlerRun
 from kb.events.jobs.registry import DELIVERY_LANE, KB_LANE, Registry
 from kb.events.jobs.worker import Worker
+from kb.events.kinds.documents import LessonPublished
+from kb.events.kinds.examples import example
 from kb.events.log.services import append_event
 from kb.events.webhooks import delivery as webhooks
 from kb.events.webhooks import subscriptions
@@ -100,8 +102,7 @@ def until(condition, seconds: float = 30.0) -> float:  # noqa: ANN001
 
 def kb_event(kb, n: int = 0) -> int:
     with kb.db.write() as s:
-        event = append_event(s, "lesson.published", subject=f"lessons/LL-{n}",
-                             data={"id": f"LL-{n}", "title": "t"})  # fmt: skip
+        event = append_event(s, example(LessonPublished, id=f"LL-{n}", title="t"))
     return event.seq
 
 

@@ -9,6 +9,8 @@ from kb.documents import services as documents
 from kb.events.jobs.dispatch import dispatch_new
 from kb.events.jobs.models import HandlerRun
 from kb.events.jobs.registry import Registry
+from kb.events.kinds.documents import LessonPublished
+from kb.events.kinds.examples import example
 from kb.events.log.models import Event
 from kb.events.log.services import append_event
 from kb.events.webhooks import delivery, subscriptions
@@ -70,7 +72,7 @@ def test_a_rule_is_a_function_or_no_rules_are_built():
 def test_fanout_and_delivery_cannot_be_called_without_the_rules(kb):
     sub, _ = subscriptions.create_subscription(kb.db, name="any", url="https://a.example/hook")
     with kb.db.write() as s:
-        event = append_event(s, "lesson.published", subject="lessons/LL-1", data={"id": "LL-1"})
+        event = append_event(s, example(LessonPublished, id="LL-1"))
         s.flush()
         run = HandlerRun(event_seq=event.seq, handler=f"webhook:{sub.id}", status="running")
         s.add(run)
@@ -86,7 +88,7 @@ def test_the_rules_decide_what_is_fanned_out_and_what_is_sent(kb):
     no run and, asked to deliver anyway, sends nothing."""
     sub, _ = subscriptions.create_subscription(kb.db, name="any", url="https://a.example/hook")
     with kb.db.write() as s:
-        event = append_event(s, "lesson.published", subject="lessons/LL-1", data={"id": "LL-1"})
+        event = append_event(s, example(LessonPublished, id="LL-1"))
         s.flush()
         run = HandlerRun(event_seq=event.seq, handler=f"webhook:{sub.id}", status="running")
         s.add(run)

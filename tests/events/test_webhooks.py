@@ -17,6 +17,8 @@ from kb.documents import services as documents
 from kb.events.jobs.models import HandlerRun
 from kb.events.jobs.registry import Cancelled, GiveUp
 from kb.events.jobs.worker import Worker
+from kb.events.kinds import of_type
+from kb.events.kinds.examples import example
 from kb.events.log.models import Event
 from kb.events.log.services import append_event
 from kb.events.signing import new_secret
@@ -83,10 +85,8 @@ def receiver():
 
 def kb_event(kb, name: str = "lesson.published", **data) -> Event:
     with kb.db.write() as s:
-        event = append_event(
-            s, name, subject="lessons/LL-2025-0001", partition_key="ATLAS",
-            data={"id": "LL-2025-0001", "title": "Vendor spec arrived late", **data},
-        )  # fmt: skip
+        event = append_event(s, example(of_type(name), id="LL-2025-0001", project="ATLAS",
+                                        title="Vendor spec arrived late", **data))  # fmt: skip
     return event
 
 
@@ -110,7 +110,7 @@ def verified(request: dict, secret: str) -> dict:
 
 def test_deliver_posts_a_signed_structured_cloudevent(kb, receiver):
     sub, secret = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url, types=[])
-    event = kb_event(kb, note="Ünïcode ✓")
+    event = kb_event(kb, reason="Ünïcode ✓")
     webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
 
     [request] = receiver.requests
@@ -127,7 +127,7 @@ def test_deliver_posts_a_signed_structured_cloudevent(kb, receiver):
     assert body["datacontenttype"] == "application/json"
     assert body["time"].endswith("Z") and body["time"][:4].isdigit()
     assert body["data"]["title"] == "Vendor spec arrived late"
-    assert body["data"]["note"] == "Ünïcode ✓"
+    assert body["data"]["reason"] == "Ünïcode ✓"
 
     # A receiver holding another secret, or a tampered body, rejects it.
     with pytest.raises(Exception, match="signature"):

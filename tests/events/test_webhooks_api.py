@@ -6,6 +6,8 @@ import pytest
 
 from kb.cli.subscriptions import subscriptions as cli
 from kb.events.jobs.models import HandlerRun
+from kb.events.kinds.documents import LessonPublished
+from kb.events.kinds.examples import example
 from kb.events.log.services import append_event
 from kb.events.webhooks import subscriptions
 from kb.events.webhooks.models import DeliveryAttempt
@@ -85,7 +87,7 @@ def test_invalid_updates_are_400(client):
 def test_deliveries_are_listed_newest_first(client, kb):
     sub = client.post("/api/subscriptions", json=NEW).json
     with kb.db.write() as s:
-        event = append_event(s, "lesson.published", subject="lessons/LL-1", data={})
+        event = append_event(s, example(LessonPublished, id="LL-1"))
         s.flush()
         run = HandlerRun(event_seq=event.seq, handler=f"webhook:{sub['id']}", status="dead")
         s.add(run)

@@ -14,6 +14,8 @@ from kb.core.errors import NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.events import signing
 from kb.events.jobs.models import HandlerRun
+from kb.events.kinds import of_type
+from kb.events.kinds.examples import example
 from kb.events.log.models import Event
 from kb.events.log.services import append_event, lock_log
 from kb.events.webhooks import delivery as webhooks
@@ -23,7 +25,7 @@ from kb.events.webhooks.models import DeliveryAttempt
 
 def kb_event(kb, name: str) -> Event:
     with kb.db.write() as s:
-        return append_event(s, name, subject="lessons/LL-1", data={"id": "LL-1"})
+        return append_event(s, example(of_type(name)))
 
 
 def inbound_event(kb, type_: str = "org.pmo.kb.lesson.published", *, ignored=False) -> Event:

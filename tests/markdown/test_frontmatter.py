@@ -34,10 +34,10 @@ def _alias_bomb() -> str:
 def test_alias_bomb_is_rejected_fast(loader: type) -> None:
     bomb = _alias_bomb()
     assert 300 <= len(bomb) <= 400
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's work: a busy machine does not count
     with pytest.raises(ValidationError, match=r"anchors and aliases are not allowed .*\(line 2\)"):
         split(_doc(bomb))
-    assert time.perf_counter() - started < 0.05
+    assert time.thread_time() - started < 0.05
 
 
 @pytest.mark.parametrize(

@@ -154,3 +154,11 @@ def test_deep_nesting_is_cut_not_crashed() -> None:
     # markdown-it stops at its nesting cap; about 19 list levels survive.
     assert "item18" in result.text
     assert "item29" not in result.text
+
+
+def test_deliberate_list_numbers_are_kept_and_lazy_ones_count_up():
+    steps = to_html("### Clerk\n1. Check in.\n2. Unload.\n\n### Operative\n4. Scan.\n7. Store.\n")
+    assert '<li value="4">Scan.</li>' in steps and '<li value="7">Store.</li>' in steps
+    assert "<li>Check in.</li>" in steps  # 1, 2: nothing to say
+    lazy = to_html("1. a\n1. b\n1. c\n")
+    assert "value=" not in lazy and lazy.count("<li>") == 3

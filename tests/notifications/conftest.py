@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from kb.accounts import services as accounts
+from kb.events.kinds import KbEvent
 from kb.events.log.services import append_event
 
 BASE_URL = "https://kb.example.org"
@@ -40,9 +41,9 @@ def drain(kb, rounds: int = 20) -> None:
     raise AssertionError("the worker never became idle")
 
 
-def emit(kb, name: str, *, subject: str, data: dict):
+def emit(kb, kb_event: KbEvent):
     """Append one of kb's own events (as the service that owns it would) and handle it."""
     with kb.db.write() as s:
-        event = append_event(s, name, subject=subject, data=data)
+        event = append_event(s, kb_event)
     drain(kb)
     return event

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from kb.accounts import services as accounts
 from kb.accounts.models import AuditEntry
 from kb.documents import services as documents
+from kb.events.kinds.examples import example
+from kb.events.kinds.processes import ProcessModelCustodianChanged
 from kb.notifications.models import Notification
 
 from .conftest import emit
@@ -27,9 +29,7 @@ def told(kb, client):
     for title in ("Vendor onboarding", "Cut-over", "Invoice approval"):
         doc = documents.create_document(kb.db, PROCESS.format(title=title), actor="x",
                                         type_hint="process")  # fmt: skip
-        emit(kb, "processmodel.custodian.changed", subject=f"processes/{doc.id}",
-             data={"id": doc.id, "title": doc.title, "from": "Atlas team",
-                   "project": "ATLAS"})  # fmt: skip
+        emit(kb, example(ProcessModelCustodianChanged, id=doc.id, title=doc.title))
     with kb.db.read() as s:
         ids = list(s.scalars(select(Notification.id).where(Notification.username == "ada")
                              .order_by(Notification.id)))  # fmt: skip

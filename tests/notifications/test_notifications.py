@@ -20,6 +20,10 @@ from kb.documents import lifecycle
 from kb.documents import services as documents
 from kb.events.jobs import admin
 from kb.events.jobs.models import HandlerRun
+from kb.events.kinds.examples import example
+from kb.events.kinds.lessons import LessonRecurred, LessonVerificationDue
+from kb.events.kinds.processes import ProcessModelChanged, ProcessModelCustodianChanged
+from kb.events.kinds.projects import LessonsRecommended
 from kb.events.log.models import Event
 from kb.events.log.services import append_event, lock_log
 from kb.notifications.mail import MailSettings, send_mail
@@ -156,9 +160,8 @@ def test_recommended_lessons_keep_only_what_the_recipient_may_read(kb, lesson_md
         actor="x", type_hint="lesson")  # fmt: skip
     lessons = [{"id": public.id, "title": public.title, "reason": "shares tag vendor"},
                {"id": hidden.id, "title": hidden.title, "reason": "same phase"}]  # fmt: skip
-    emit(kb, "lessons.recommended", subject="projects/ATLAS",
-         data={"briefing": 1, "project": "ATLAS", "trigger": "gate:G2",
-               "recipient": "pm@elsewhere.example", "lessons": lessons})  # fmt: skip
+    emit(kb, example(LessonsRecommended, briefing=1, trigger="gate:G2",
+                     recipient="pm@elsewhere.example", lessons=lessons))  # fmt: skip
     [mail] = mailbox.to("pm@elsewhere.example")
     text = mail.get_content()
     assert public.id in text and "shares tag vendor" in text
@@ -168,31 +171,24 @@ def test_recommended_lessons_keep_only_what_the_recipient_may_read(kb, lesson_md
         and mail["Subject"] == "[kb] Lessons for ATLAS at stage gate G2"
     )
 
-    emit(kb, "lessons.recommended", subject="projects/ATLAS",
-         data={"briefing": 2, "project": "ATLAS", "trigger": "started",
-               "recipient": "pm@elsewhere.example", "lessons": lessons[1:]})  # fmt: skip
+    emit(kb, example(LessonsRecommended, briefing=2, trigger="started",
+                     recipient="pm@elsewhere.example", lessons=lessons[1:]))  # fmt: skip
     assert len(mailbox.to("pm@elsewhere.example")) == 1  # nothing readable: nothing sent
 
 
 def test_the_pmo_is_the_curators_or_else_the_admins(kb, person, mailbox):
     person("ada", "admin", email="ada@example.org")
     process = documents.create_document(kb.db, PROCESS, actor="x", type_hint="process")
-    data = {"id": process.id, "title": process.title, "from": "Atlas team", "to": "PMO",
-            "owner": "Head of Procurement", "project": "ATLAS"}  # fmt: skip
-    emit(kb, "processmodel.custodian.changed", subject=f"processes/{process.id}", data=data)
+    custody = example(ProcessModelCustodianChanged, id=process.id, title=process.title)
+    emit(kb, custody)
     [row] = inbox(kb)
     assert (row.username, row.link) == ("ada", "/tasks")
     assert "Confirm a business-as-usual owner" in row.body
 
     person("cora", "curator", email="cora@example.org")
     person("carl", "curator")  # no address: inbox only
-    emit(
-        kb,
-        "lesson.verification_due",
-        subject="lessons/LL-X",  # unknown lesson: nobody
-        data={"id": "LL-2099-0001", "title": "x", "project": "ATLAS", "audit": "AUD-1"},
-    )
-    emit(kb, "processmodel.custodian.changed", subject=f"processes/{process.id}", data=data)
+    emit(kb, example(LessonVerificationDue, id="LL-2099-0001"))  # unknown lesson: nobody
+    emit(kb, custody)
     assert [n.username for n in inbox(kb)] == ["ada", "carl", "cora"]
     assert mailbox.addresses == ["ada@example.org", "cora@example.org"]
 
@@ -205,10 +201,9 @@ def test_recurrence_tells_the_pmo_and_the_creator(kb, person, lesson_md, mailbox
     newer = documents.create_document(
         kb.db, lesson_md("Spec late again", project="HARBOUR", visibility="restricted",
                          groups="[hr]"), actor="x", type_hint="lesson")  # fmt: skip
-    emit(kb, "lesson.recurred", subject=f"lessons/{older.id}",
-         data={"id": older.id, "title": older.title, "project": "ATLAS", "recurred_in": newer.id,
-               "recurred_in_title": newer.title, "recurred_in_project": "HARBOUR",
-               "recurrence_count": 1, "score": 0.82})  # fmt: skip
+    emit(kb, example(LessonRecurred, id=older.id, title=older.title, recurred_in=newer.id,
+                     recurred_in_title=newer.title, recurred_in_project="HARBOUR",
+                     refers_to=newer.id, score=0.82))  # fmt: skip
     rows = {n.username: n for n in inbox(kb)}
     assert set(rows) == {"cora", "cleo"}
     assert rows["cora"].link == rows["cleo"].link == f"/lessons/{older.id}"
@@ -228,11 +223,8 @@ def test_process_changes_from_the_repository_tell_the_pmo_plain_saves_do_not(kb,
     drain(kb)
     assert inbox(kb) == []  # kb's own processmodel.created / .updated of a save
     lesson = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
-    emit(kb, "processmodel.updated", subject=f"processes/{process.id}",
-         data={"id": process.id, "process_id": "PM-0007", "title": process.title, "version": "2.2",
-               "change_type": "updated", "effective_from": "2025-10-01",
-               "changed_by": "Head of Procurement", "summary": "Sanctions screening.",
-               "flagged_lessons": [lesson.id]})  # fmt: skip
+    emit(kb, example(ProcessModelChanged, id=process.id, title=process.title,
+                     summary="Sanctions screening.", flagged_lessons=[lesson.id]))  # fmt: skip
     [row] = inbox(kb)
     assert (row.username, row.kind, row.link) == ("cora", "processmodel.updated", "/tasks")
     assert lesson.id in row.body and "Sanctions screening." in row.body
@@ -247,8 +239,7 @@ def test_a_refused_address_is_retried_without_mailing_the_others_twice(kb, perso
     mailbox.refuse["cora@example.org"] = "451 4.3.0 Try again later"
     mailbox.refuse["dora@example.org"] = "550 5.1.1 No such mailbox"
     process = documents.create_document(kb.db, PROCESS, actor="x", type_hint="process")
-    event = emit(kb, "processmodel.custodian.changed", subject=f"processes/{process.id}",
-                 data={"id": process.id, "title": process.title, "project": "ATLAS"})  # fmt: skip
+    event = emit(kb, example(ProcessModelCustodianChanged, id=process.id, title=process.title))
     assert mailbox.addresses == ["carl@example.org"]
     with kb.db.read() as s:
         run = s.scalar(select(HandlerRun).where(HandlerRun.handler == "notifications.mail"))
@@ -286,9 +277,8 @@ def test_a_silent_smtp_server_times_out(kb, person):
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         with kb.db.write() as s:
-            event = append_event(s, "processmodel.custodian.changed",
-                                 subject=f"processes/{process.id}",
-                                 data={"id": process.id, "title": process.title})  # fmt: skip
+            event = append_event(s, example(ProcessModelCustodianChanged, id=process.id,
+                                            title=process.title))  # fmt: skip
         settings = MailSettings(host="127.0.0.1", port=silent.getsockname()[1], timeout=0.5)
         started = time.monotonic()
         with pytest.raises(OSError, match="timed out"):

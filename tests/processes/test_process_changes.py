@@ -17,7 +17,7 @@ from kb.events.log.models import Event
 from kb.events.log.services import lock_log
 from kb.processes import services as processes
 from kb.processes.models import ProcessChange
-from kb.reviews.models import Task
+from kb.tasks.models import Task
 
 CURATOR = Viewer("cora", "curator")
 # odd spacing and a comment on purpose: only the version value may change

@@ -15,7 +15,9 @@ from kb.events.jobs import admin
 from kb.events.jobs.models import HandlerRun
 from kb.events.log.models import Event
 from kb.reviews import services as reviews
-from kb.reviews.models import Review, ReviewLesson, Task
+from kb.reviews.models import Review, ReviewLesson
+from kb.tasks import services as task_list
+from kb.tasks.models import Task
 
 from .conftest import inbound
 
@@ -94,7 +96,7 @@ def test_findings_join_the_open_review_and_actioned_lessons_become_due(
     with kb.db.read() as s:  # the open closure review took them: no audit review
         assert s.scalar(select(func.count()).select_from(Review)) == 1
 
-    tasks = [t for t in reviews.list_tasks(kb.db) if t.kind == "verify_lesson"]
+    tasks = [t for t in task_list.list_tasks(kb.db, status=None) if t.kind == "verify_lesson"]
     a, b = actioned["a"], actioned["b"]
     assert [(t.subject, t.assignee, t.status) for t in tasks] == [
         (f"lessons/{a.id}", "PMO", "open"), (f"lessons/{b.id}", "PMO", "open")]  # fmt: skip
@@ -139,12 +141,14 @@ def test_a_second_audit_does_not_ask_twice_while_verification_is_open(
     close_project("HARBOUR")
     post(audit_event())
     post(audit_event("AUD-2026-040", findings=[]))
-    assert len([t for t in reviews.list_tasks(kb.db) if t.kind == "verify_lesson"]) == 2
+    assert (
+        len([t for t in task_list.list_tasks(kb.db, status=None) if t.kind == "verify_lesson"]) == 2
+    )
     with kb.db.write() as s:
         for task in s.scalars(select(Task).where(Task.kind == "verify_lesson")):
             task.status = "done"
     post(audit_event("AUD-2026-041", findings=[]))
-    fresh = [t for t in reviews.list_tasks(kb.db) if t.status == "open"]
+    fresh = [t for t in task_list.list_tasks(kb.db, status=None) if t.status == "open"]
     assert {t.details["audit"] for t in fresh} == {"AUD-2026-041"} and len(fresh) == 2
     assert len(kb_events(kb, "lesson.verification_due")) == 4
 
@@ -195,7 +199,7 @@ def test_an_audit_without_a_project_sends_its_findings_to_the_curators(
     docs = [documents.get_document(kb.db, x.lesson_id) for x in found]
     assert [(d.status, d.project_key) for d in docs] == [("submitted", None), ("submitted", None)]
     assert [e.data["actor"] for e in kb_events(kb, "lesson.submitted")] == ["kb", "kb"]
-    assert reviews.list_tasks(kb.db) == []  # no project: nothing to verify
+    assert task_list.list_tasks(kb.db, status=None) == []  # no project: nothing to verify
     queue = login_as("curator").get("/queue").get_data(as_text=True)
     assert docs[0].title in queue
     before = state(kb)
@@ -221,7 +225,7 @@ def test_a_restricted_lesson_due_for_verification_stays_hidden(kb, post, close_p
                          visibility="restricted", groups="[hr]")  # fmt: skip
     close_project("HARBOUR")
     post(audit_event(findings=[]))
-    assert [t.subject for t in reviews.list_tasks(kb.db)] == [f"lessons/{secret.id}"]
+    assert [t.subject for t in task_list.list_tasks(kb.db, status=None)] == [f"lessons/{secret.id}"]
     outsider = login_as("reader")
     assert secret.title not in outsider.get("/api/projects/HARBOUR/review").get_data(as_text=True)
     assert secret.title in login_as("curator").get("/queue").get_data(as_text=True)

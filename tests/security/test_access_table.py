@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from kb.accounts import groups
 from kb.documents import services as documents
 from kb.events.inbound.producers import create_producer
 from kb.events.webhooks import subscriptions
@@ -31,6 +32,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.list_documents", "GET"): "reader",
     ("web.document", "GET"): "reader",
     ("web.download", "GET"): "reader",
+    ("web.process_diagram", "GET"): "reader",
     ("web.history", "GET"): "reader",
     ("web.diff", "GET"): "reader",
     ("web.revision", "GET"): "reader",
@@ -111,7 +113,8 @@ ADMIN_ONLY = ["web.admin_subscriptions", "web.admin_create_subscription", "web.a
               "web.admin_rotate_producer", "web.admin_users", "web.admin_user", "web.admin_audit",
               "api.list_subscriptions", "api.create_subscription", "api.get_subscription",
               "api.update_subscription", "api.rotate_subscription_secret",
-              "api.list_subscription_deliveries"]  # fmt: skip
+              "api.list_subscription_deliveries", "web.admin_groups", "web.admin_group",
+              "web.admin_test_subscription", "api.test_subscription"]  # fmt: skip
 OWN_ACCOUNT = ["web.account", "web.change_password", "web.tokens", "web.revoke_token",
                "web.end_sessions"]  # fmt: skip
 RANK = {"anonymous": -1, "reader": 0, "contributor": 1, "curator": 2, "admin": 3}
@@ -155,7 +158,8 @@ def world(kb, make_user, make_project):
         kb.db, name="chat", url="https://chat.example/hook", owner="ada"
     )
     create_producer(kb.db, "jira")
-    return {"folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
+    group = groups.create_group(kb.db, "finance", actor="x")
+    return {"group_id": str(group.id), "folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
             "subscription_id": str(sub.id), "name": "jira", "username": "someone",
             "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1", "task_id": "1",
             "processes": process.id, "guides": guide.id,

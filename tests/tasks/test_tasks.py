@@ -14,8 +14,8 @@ from kb.accounts.models import AuditEntry
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.events.log.models import Event
-from kb.processes import tasks as task_list
-from kb.reviews.models import Task
+from kb.tasks import services as task_list
+from kb.tasks.models import Task
 
 CURATOR = Viewer("cora", "curator")
 

@@ -79,8 +79,24 @@ def test_did_you_mean(client, corpus):
 def test_no_results_suggests_a_way_out(client, corpus):
     page = client.get("/search?q=zebra&type=guide").get_data(as_text=True)
     assert "Nothing found" in page
-    assert 'href="/search?q=zebra">Search again without the filters' in page
+    assert 'href="/search?q=zebra">search again without the filters' in page
     assert 'href="/search?topic=risk"' in page
+    # fewer words: each word left out in turn, then any of them
+    page = client.get("/search?q=zebra+quokka+walrus").get_data(as_text=True)
+    assert "Nothing found" in page
+    for q in ("quokka walrus", "zebra walrus", "zebra quokka", "zebra OR quokka OR walrus"):
+        link = q.replace(" ", "+")
+        assert f'href="/search?q={link}">{q}</a>' in page
+    # nothing to shorten in a query with operators or quotes
+    page = client.get('/search?q="zebra+crossing"').get_data(as_text=True)
+    assert "Use fewer words:" not in page and "more general words" in page
+
+
+def test_did_you_mean_is_said_once_when_nothing_is_found(client, corpus):
+    page = client.get("/search?q=suplier").get_data(as_text=True)
+    assert "Nothing found" in page
+    assert page.count("Did you mean") == 1
+    assert "Check the spelling. Did you mean" in page
 
 
 @pytest.mark.parametrize("q", ['"unbalanced', "(open", "*", "x" * 5000, "ab*"])

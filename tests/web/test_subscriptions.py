@@ -9,6 +9,8 @@ import pytest
 
 from kb.context import subscriber_rules
 from kb.events.jobs.models import HandlerRun
+from kb.events.kinds.documents import LessonPublished
+from kb.events.kinds.examples import example
 from kb.events.log.services import append_event
 from kb.events.webhooks import delivery as webhooks
 from kb.events.webhooks import subscriptions
@@ -91,7 +93,7 @@ def test_edit_switch_and_rotate(client, kb):
 def test_the_page_shows_the_delivery_log(client, kb):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=closed_port_url())
     with kb.db.write() as s:
-        event = append_event(s, "lesson.published", subject="lessons/LL-1", data={"id": "LL-1"})
+        event = append_event(s, example(LessonPublished, id="LL-1"))
         s.flush()
         run = HandlerRun(event_seq=event.seq, handler=f"webhook:{sub.id}", status="running")
         s.add(run)

@@ -54,8 +54,18 @@ def placement(s: Session, registry: Registry, run_name: str, event: Event) -> di
     }
 
 
+def has_new(db: Database) -> bool:
+    """Whether the log holds events the dispatcher has not read (a read: no write lock)."""
+    with db.read() as s:
+        position = s.scalar(select(Cursor.position).where(Cursor.name == CURSOR)) or 0
+        return s.scalar(select(Event.seq).where(Event.seq > position).limit(1)) is not None
+
+
 def dispatch_new(db: Database, registry: Registry, now: datetime | None = None) -> int:
-    """Create the runs of events not dispatched yet; returns how many events were read."""
+    """Create the runs of events not dispatched yet; returns how many events were read.
+    Nothing new: a read only, so an idle worker never takes the write lock."""
+    if not has_new(db):
+        return 0
     with db.write() as s:
         cursor = _lock_cursor(s)
         events = list(

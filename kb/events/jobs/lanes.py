@@ -17,6 +17,8 @@ from kb.events.jobs.worker import Worker
 
 #: delivery threads per worker (KB_DELIVERY_THREADS)
 DELIVERY_THREADS = 4
+#: an idle worker looks this often at most (a commit in this process wakes it at once)
+IDLE_MAX = 5.0
 
 
 class WorkerThreads:
@@ -29,11 +31,11 @@ class WorkerThreads:
         deliveries: int = DELIVERY_THREADS,
         settle: float = 0.05,
     ):
-        self.kb = Loop("kb-worker", worker.run_kb_lane, interval, settle=settle)
+        self.kb = Loop("kb-worker", worker.run_kb_lane, interval, settle=settle, idle_max=IDLE_MAX)
         self._stopping = threading.Event()
         step = partial(worker.run_deliveries, stopping=self._stopping.is_set)
         self.deliveries = [
-            Loop(f"kb-deliveries-{i}", step, interval, settle=settle)
+            Loop(f"kb-deliveries-{i}", step, interval, settle=settle, idle_max=IDLE_MAX)
             for i in range(1, max(1, deliveries) + 1)
         ]
         # new events may bring deliveries: look at once rather than at the next interval

@@ -140,6 +140,9 @@ class Worker:
             candidates = candidates.where(
                 or_(HandlerRun.receiver.is_(None), HandlerRun.receiver.not_in(busy))
             )
+        with self.db.read() as s:  # nothing due (the idle case): no write transaction
+            if s.scalar(candidates) is None:
+                return []
         if not self.db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True)
         statement = (

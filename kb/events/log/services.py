@@ -8,33 +8,27 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
+from kb.events.kinds import KB_SOURCE, KB_TYPE_PREFIX, KbEvent
 from kb.events.log.models import Event
 
-KB_SOURCE = "urn:pmo:kb"
-KB_TYPE_PREFIX = "org.pmo.kb"
+__all__ = ["KB_SOURCE", "KB_TYPE_PREFIX", "append_event", "events_after", "last_seq", "lock_log"]
 # Any constant: serialises event appends on PostgreSQL so that sequence numbers become
 # visible in commit order and a follower reading `seq > last` never skips a late commit.
 _PG_APPEND_LOCK = 0x6B62
 
 
-def append_event(
-    s: Session,
-    name: str,
-    *,
-    subject: str | None,
-    data: dict,
-    partition_key: str | None = None,
-) -> Event:
-    """Record `org.pmo.kb.<name>` in the same transaction as the change it describes."""
+def append_event(s: Session, kb_event: KbEvent, *, partition_key: str | None = None) -> Event:
+    """Record one of kb's own events in the same transaction as the change it describes. Its
+    class names the type and the subject; the partition key is its project unless given."""
     lock_log(s)
     event = Event(
         source=KB_SOURCE,
         event_id=str(uuid.uuid4()),
-        type=f"{KB_TYPE_PREFIX}.{name}",
-        subject=subject,
+        type=kb_event.event_type,
+        subject=kb_event.subject,
         time=utcnow(),
-        data=data,
-        partition_key=partition_key,
+        data=kb_event.data(),
+        partition_key=partition_key or kb_event.partition_key,
     )
     s.add(event)  # flushed with the change it describes
     return event
@@ -45,7 +39,7 @@ def lock_log(s: Session) -> None:
 
     On PostgreSQL, serialises appends until commit so that sequence numbers become visible in
     commit order: a follower reading `seq > last` then never skips a late commit. SQLite's
-    BEGIN IMMEDIATE already serialises writers.
+    BEGIN IMMEDIATE already serialises writers. (docs/architecture.md, "Decisions")
     """
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})

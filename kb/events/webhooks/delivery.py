@@ -26,7 +26,7 @@ from kb.events.jobs.registry import DELIVERY_LANE, Cancelled, GiveUp, Handler, R
 from kb.events.log.models import Event
 from kb.events.log.services import KB_SOURCE
 from kb.events.signing import sign
-from kb.events.webhooks import subscriptions
+from kb.events.webhooks import ping, subscriptions
 from kb.events.webhooks.models import DeliveryAttempt, Subscription
 from kb.events.webhooks.posting import post
 
@@ -70,16 +70,16 @@ class Rules:
 
 
 def wants(subscription: Subscription, event: Event, rules: Rules) -> bool:
-    """Only kb's own events, never ignored ones, of a matching type, visible to the owner.
+    """Only kb's own events, never ignored ones, of a matching type, visible to the owner; a
+    test event only to the subscription it is addressed to, whatever its types.
 
     fanout() and deliver() both ask: a subscriber never receives what its owner may not read.
     """
-    return (
-        event.source == KB_SOURCE
-        and not event.is_ignored
-        and matches(subscription.types or [], event.type)
-        and rules.visible(event, subscription)
-    )
+    if event.source != KB_SOURCE or event.is_ignored:
+        return False
+    if event.type == ping.TEST_TYPE:
+        return ping.addressed_to(event) == subscription.id
+    return matches(subscription.types or [], event.type) and rules.visible(event, subscription)
 
 
 def fanout(s: Session, event: Event, *, rules: Rules) -> list[str]:

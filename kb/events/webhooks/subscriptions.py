@@ -243,6 +243,8 @@ class Delivery:
     duration_ms: int | None
     error: str | None
     run_status: str
+    #: when the delivery is tried again: on the latest attempt of a run waiting for its retry
+    next_attempt_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -252,29 +254,27 @@ class Delivery:
 def _deliveries(s: Session, where, limit: int | None = None) -> list[Delivery]:  # noqa: ANN001
     a = DeliveryAttempt
     query = (
-        select(a, Event.event_id, Event.type, HandlerRun.status)
+        select(a, Event.event_id, Event.type, HandlerRun.status, HandlerRun.next_attempt_at)
         .join(Event, Event.seq == a.event_seq)
         .join(HandlerRun, HandlerRun.id == a.run_id)
         .where(where)
         .order_by(a.id.desc())
         .limit(limit)
     )
-    return [
-        Delivery(
-            id=row.id,
-            run_id=row.run_id,
-            subscription_id=row.subscription_id,
-            event_seq=row.event_seq,
-            event_id=event_id,
-            event_type=event_type,
-            attempted_at=as_utc(row.attempted_at),
-            status_code=row.status_code,
-            duration_ms=row.duration_ms,
-            error=row.error,
-            run_status=run_status,
-        )  # fmt: skip
-        for row, event_id, event_type, run_status in s.execute(query)
-    ]
+    out: list[Delivery] = []
+    runs: set[int] = set()
+    for row, event_id, event_type, run_status, next_at in s.execute(query):
+        # the retry time belongs to the run's latest attempt (the first one seen: newest first)
+        waiting = run_status == "pending" and row.run_id not in runs
+        runs.add(row.run_id)
+        out.append(Delivery(
+            id=row.id, run_id=row.run_id, subscription_id=row.subscription_id,
+            event_seq=row.event_seq, event_id=event_id, event_type=event_type,
+            attempted_at=as_utc(row.attempted_at), status_code=row.status_code,
+            duration_ms=row.duration_ms, error=row.error, run_status=run_status,
+            next_attempt_at=as_utc(next_at) if waiting else None,
+        ))  # fmt: skip
+    return out
 
 
 def list_deliveries(db: Database, subscription_id: int, limit: int = 50) -> list[Delivery]:

@@ -1,24 +1,29 @@
-"""The PMO's task list: what kb asks the PMO to do (confirm a business-as-usual owner, verify
-an actioned lesson, revalidate a lesson after its process model changed), and marking a task
-done — who, when, with an optional note — with its audit entry and `org.pmo.kb.task.completed`.
-"""
+"""The PMO's tasks: opening one (the domain that needs it decides when), listing them, and
+marking one done — who, when, with an optional note — with its audit entry and
+`org.pmo.kb.task.completed`."""
 
 from __future__ import annotations
 
 import re
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import iso, utcnow
 from kb.db import Database
+from kb.documents import access
+from kb.documents.models import Document
+from kb.events.kinds.processes import TaskCompleted
 from kb.events.log.services import append_event
-from kb.reviews.models import Task
+from kb.tasks.models import Task
 
 #: the kinds kb makes today, in the order the task page shows them (others follow)
 KINDS = ("confirm_bau_owner", "verify_lesson", "revalidate_lesson")
+#: who kb's tasks are for
+PMO = "PMO"
 STATUSES = ("open", "done")
 MAX_NOTE = 2000
 #: what a task kind looks like (also the OpenAPI document's pattern for `kind`)
@@ -33,8 +38,28 @@ def task_json(task: Task) -> dict:
             "done_at": iso(task.done_at), "done_by": task.done_by, "note": task.note}  # fmt: skip
 
 
-def list_tasks(db: Database, *, kind: str | None = None, status: str | None = "open") -> list[Task]:
-    """Tasks oldest first; `status` None for open and done alike."""
+def open_task(s: Session, kind: str, subject: str, details: dict, *, assignee: str = PMO) -> Task:
+    """Open a task in the caller's transaction (the caller decides whether one is due)."""
+    task = Task(kind=kind, subject=subject, assignee=assignee, status="open",
+                created_at=utcnow(), details=details)  # fmt: skip
+    s.add(task)
+    return task
+
+
+def tasks_about(s: Session, kind: str, subject: str, *, status: str | None = None) -> list[Task]:
+    """The tasks of one kind about one subject (e.g. lessons/LL-2025-0007), oldest first."""
+    query = select(Task).where(Task.kind == kind, Task.subject == subject)
+    if status is not None:
+        query = query.where(Task.status == status)
+    return list(s.scalars(query.order_by(Task.id)))
+
+
+def list_tasks(
+    db: Database, *, kind: str | None = None, status: str | None = "open",
+    project: str | None = None,
+) -> list[Task]:  # fmt: skip
+    """Tasks oldest first; `status` None for open and done alike; with `project`, those
+    opened for that project."""
     if kind is not None and not _KIND.match(kind):
         raise ValidationError("`kind` is a task kind such as " + ", ".join(KINDS) + ".",
                               field="kind")  # fmt: skip
@@ -47,7 +72,10 @@ def list_tasks(db: Database, *, kind: str | None = None, status: str | None = "o
         query = query.where(Task.status == status)
     order = (Task.done_at.desc(), Task.id.desc()) if status == "done" else (Task.id,)
     with db.read() as s:
-        return list(s.scalars(query.order_by(*order)))
+        found = list(s.scalars(query.order_by(*order)))
+    if project is not None:
+        found = [t for t in found if (t.details or {}).get("project") == project.upper()]
+    return found
 
 
 def by_kind(tasks: list[Task]) -> list[tuple[str, list[Task]]]:
@@ -86,12 +114,22 @@ def complete_task(db: Database, task_id: int, *, viewer: Viewer, note: object = 
         # about the task's subject (lessons/<id>, processes/<id>), so that subscribers see it
         # only when they may read that document
         subject_id = task.subject.split("/", 1)[-1]
-        append_event(s, "task.completed", subject=task.subject,
-                     data={"id": subject_id, "task": task.id, "kind": task.kind,
-                           "title": details.get("title"), "assignee": task.assignee,
-                           "done_by": task.done_by, "done_at": task_json(task)["done_at"],
-                           "note": note},
+        append_event(s, TaskCompleted(id=subject_id, task=task.id, kind=task.kind,
+                                      title=details.get("title"), assignee=task.assignee,
+                                      done_by=task.done_by, done_at=task.done_at, note=note),
                      partition_key=details.get("project"))  # fmt: skip
         s.flush()
         s.expunge(task)
     return task
+
+
+def verification_queue(db: Database, viewer: Viewer) -> list[tuple[Task, Document]]:
+    """Open `verify_lesson` tasks with their lessons (those the viewer may read), oldest first."""
+    query = (
+        select(Task, Document)
+        .join(Document, Task.subject == "lessons/" + Document.id)
+        .where(Task.kind == "verify_lesson", Task.status == "open", access.readable(viewer))
+        .order_by(Task.created_at, Task.id)
+    )
+    with db.read() as s:
+        return [(task, doc) for task, doc in s.execute(query)]

@@ -1,0 +1,63 @@
+"""Where the time goes: cProfile over /api/search and first views of /lessons/<id>.
+
+    .venv/bin/python bench/search.py --keep WORK       # builds WORK (corpus, database, index)
+    .venv/bin/python bench/profile.py WORK [--top 25] [--what search|page]
+
+Runs every benchmark query (bench/corpus.py) through the WSGI app as a signed-in reader (not
+all_access, so access rules apply), or the first view of 200 document pages, under cProfile,
+and prints the functions with the most cumulative and own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("work", type=Path)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--what", choices=["search", "page"], default="search")
+    args = parser.parse_args()
+    os.environ.update(KB_DATABASE_URL=f"sqlite:///{args.work / 'kb.sqlite3'}",
+                      KB_INDEX_DIR=str(args.work / "index"), KB_CONTENT_DIR=str(args.work / "none"),
+                      KB_INDEXER_THREAD="0", KB_WORKER_THREAD="0")  # fmt: skip
+    from kb import create_app
+    from kb.accounts import services as accounts
+
+    app = create_app()
+    kb = app.extensions["kb"]
+    user = accounts.get_user(kb.db, "profiler") or accounts.create_user(
+        kb.db, "profiler", password="a profiling password", role="reader"
+    )
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{user.session_token}"
+    queries = [q["q"] for q in json.loads((args.work / "corpus" / "queries.json").read_text())]
+    if args.what == "search":
+        urls = [f"/api/search?q={q}" for q in queries]
+        client.get(urls[0])  # lazy imports and per-thread searcher outside the profile
+    else:
+        ids = [hit.id for hit in kb.index.query("", per_page=100).hits]
+        ids += [hit.id for hit in kb.index.query("", per_page=100, page=2).hits]
+        urls = [f"/lessons/{doc_id}" for doc_id in ids]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    print(f"\n{len(urls)} requests; by cumulative time:")
+    stats.sort_stats("cumulative").print_stats(args.top)
+    print("by own time:")
+    stats.sort_stats("tottime").print_stats(args.top)
+    kb.close()
+
+
+if __name__ == "__main__":
+    main()

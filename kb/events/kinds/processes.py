@@ -1,0 +1,77 @@
+"""Events about process models and the PMO's tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from kb.events.kinds.base import KbEvent, Stamp, kind
+
+#: where each kind of task points (its subject)
+TASK_SUBJECTS = {"confirm_bau_owner": "processes", "verify_lesson": "lessons",
+                 "revalidate_lesson": "lessons"}  # fmt: skip
+
+
+@kind
+class ProcessModelCustodianChanged(KbEvent):
+    """A closing project's process model passes into the PMO's custody (a new revision, actor
+    `kb`, which also emits `processmodel.updated`)."""
+
+    TYPE = "processmodel.custodian.changed"
+    SUBJECT = "processes/{id}"
+
+    id: str
+    title: str
+    from_: str | None = Field(alias="from", description="the former custodian")
+    to: str = Field(description="the new custodian: `PMO`")
+    owner: str | None
+    project: str = Field(description="the closing project")
+
+
+@kind
+class ProcessModelChanged(KbEvent):
+    """The process repository changed a process (`org.pmo.process.changed`), once per inbound
+    event. The revision it writes also emits the document event `processmodel.updated` (no
+    `change_type`)."""
+
+    TYPE = "processmodel.updated"
+    MARKER = "change_type"
+    SUBJECT_NOTE = "`processes/<id>` (`processes/<process_id>` when kb has no such model)"
+
+    id: str | None = Field(description="the process model, null when kb has no such model")
+    process_id: str = Field(description="the process, upper-cased")
+    title: str | None = Field(description="the model's title, null when kb has no such model")
+    version: str = Field(description="the process version, as text")
+    change_type: Literal["created", "updated", "retired"]
+    effective_from: date | None
+    changed_by: str
+    summary: str
+    flagged_lessons: list[str] = Field(description="the lessons flagged for revalidation")
+
+    @property
+    def subject(self) -> str:
+        return f"processes/{self.id or self.process_id}"
+
+
+@kind
+class TaskCompleted(KbEvent):
+    """A curator marked one of the PMO's tasks done."""
+
+    TYPE = "task.completed"
+    SUBJECT_NOTE = "the task's subject: `lessons/<id>`, or `processes/<id>` for custody"
+
+    id: str = Field(description="the document the task is about")
+    task: int = Field(description="the task's number")
+    kind: Literal["confirm_bau_owner", "verify_lesson", "revalidate_lesson"]
+    title: str | None
+    assignee: str
+    done_by: str
+    done_at: Stamp
+    note: str | None
+
+    @property
+    def subject(self) -> str:
+        """The task's subject: `processes/<id>` (custody) or `lessons/<id>`."""
+        return f"{TASK_SUBJECTS[self.kind]}/{self.id}"

@@ -1,0 +1,126 @@
+"""A document as its page and `GET /api/<collection>/<id>` show it: the current revision,
+its project, related documents and, for a lesson, its status steps, actions, possible
+duplicates, recurrences and the review holding it — each as the viewer may see it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from kb.accounts.viewer import Viewer
+from kb.actions import services as actions
+from kb.actions.models import Action
+from kb.db import Database
+from kb.documents import access, lifecycle, references, services
+from kb.documents.models import Document, DocumentRevision
+from kb.projects import services as projects
+from kb.projects.models import Project
+from kb.recurrence import services as recurrence
+from kb.recurrence.similarity import Similar
+from kb.reviews import drafts
+from kb.search import Hit, IndexUnavailable, SearchIndex
+
+log = logging.getLogger(__name__)
+RELATED = 5
+
+
+@dataclass(frozen=True)
+class Step:
+    """A status the viewer may move the lesson to now."""
+
+    to: str
+    reason_required: bool
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    action: Action
+    may_close: bool
+
+
+@dataclass
+class LessonDetail:
+    """The parts of a lesson's page that other kinds of document do not have."""
+
+    steps: list[Step]
+    actions: list[ActionItem]
+    may_add_actions: bool
+    #: possible duplicates, for the lesson's author and curators (others: [])
+    similar: list[Similar]
+    #: whether the viewer may merge the lesson into one of them
+    may_merge: bool
+    recurrence_count: int
+    recurrences: list[recurrence.Recurrence]
+    #: the project key of the open review holding this draft, when the viewer may complete
+    #: it there
+    in_review: str | None
+
+
+@dataclass
+class DocumentDetail:
+    doc: Document
+    revision: DocumentRevision
+    project: Project | None
+    merged: references.MergedInto | None
+    #: the front matter keys kb does not model, as the viewer may read them
+    extra: dict
+    related: list[Hit] = field(default_factory=list)
+    #: False when the search index could not be read: related documents and possible
+    #: duplicates are unknown, not absent (the page says so)
+    index_available: bool = True
+    lesson: LessonDetail | None = None
+
+
+def document_detail(
+    db: Database, index: SearchIndex, doc_id: str, viewer: Viewer, *,
+    doc_type: str | None = None, similar_while: Collection[str] | None = None,
+) -> DocumentDetail | None:  # fmt: skip
+    """None when there is no such document (of `doc_type`) or `viewer` may not read it.
+    `similar_while`: the lesson statuses in which possible duplicates are looked up (None:
+    all; the page shows them only while curators decide)."""
+    doc = services.get_readable(db, doc_id, viewer, with_revision=True)
+    if doc is None or (doc_type is not None and doc.type != doc_type):
+        return None
+    merged = references.merged_into(db, doc, viewer)
+    detail = DocumentDetail(
+        doc=doc, revision=doc.current_revision,
+        project=projects.get_project(db, doc.project_key) if doc.project_key else None,
+        merged=merged, extra=references.visible_extra(doc, merged),
+    )  # fmt: skip
+    similar: list[Similar] = []
+    try:
+        detail.related = index.more_like(doc.id, limit=RELATED, reader=access.reader(viewer))
+        if similar_while is None or doc.status in similar_while:
+            similar = recurrence.find_similar(db, index, doc, viewer)
+    except IndexUnavailable:
+        log.warning("related documents of %s: the search index is unavailable", doc.id,
+                    exc_info=True)  # fmt: skip
+        detail.index_available = False
+    if doc.type == "lesson":
+        detail.lesson = _lesson_parts(db, doc, viewer, similar)
+    return detail
+
+
+def lesson_detail(
+    db: Database, index: SearchIndex, doc_id: str, viewer: Viewer
+) -> DocumentDetail | None:
+    return document_detail(db, index, doc_id, viewer, doc_type="lesson")
+
+
+def _lesson_parts(
+    db: Database, doc: Document, viewer: Viewer, similar: list[Similar]
+) -> LessonDetail:
+    allowed = lifecycle.allowed_transitions(viewer, doc)
+    rules = lifecycle.TRANSITIONS.get(doc.status, {})
+    count, found = recurrence.recurrences(db, doc.id, viewer)
+    return LessonDetail(
+        steps=[Step(to, rules[to].reason_required) for to in allowed],
+        actions=[ActionItem(a, actions.may_close(viewer, a))
+                 for a in actions.list_actions(db, doc, viewer=viewer)],
+        may_add_actions=viewer.has_role("curator") and doc.status in actions.OPEN_FOR_ACTIONS,
+        similar=similar,
+        may_merge="merged" in allowed,
+        recurrence_count=count, recurrences=found,
+        in_review=drafts.review_to_complete(db, viewer, doc),
+    )  # fmt: skip

@@ -1,0 +1,42 @@
+"""Snippets keep the blocks of a document apart: a heading never runs into its paragraph."""
+
+from __future__ import annotations
+
+from kb.search import SearchIndex
+from tests.search.conftest import make_doc
+
+BODY = (
+    "What happened\n"
+    "The migration rehearsal found duplicate customers, so the team planned data cleansing.\n"
+    "Lesson\n"
+    "The first rehearsal of a data migration must run on a full copy of production data.\n"
+)
+
+
+def test_a_highlighted_snippet_stays_within_one_block(search_index: SearchIndex):
+    search_index.rebuild([make_doc(body=BODY)], last_seq=1)
+    for q in ("cleansing rehearsal", "lesson first", "rehearsal"):
+        (hit,) = search_index.query(q).hits
+        assert "cleansing. Lesson" not in hit.snippet, (q, hit.snippet)
+        assert "happened The" not in hit.snippet, (q, hit.snippet)
+        assert "<mark>" in hit.snippet, (q, hit.snippet)
+    # A paragraph matching the word is shown rather than a heading holding it.
+    (hit,) = search_index.query("happened").hits
+    assert hit.snippet == "What <mark>happened</mark>"  # only the heading has it
+    body = "Migration\nThe migration rehearsal found duplicate customers in the old system.\n"
+    search_index.rebuild([make_doc(body=body)], last_seq=1)
+    (hit,) = search_index.query("migration").hits
+    assert hit.snippet.startswith("The <mark>migration</mark> rehearsal"), hit.snippet
+    # where the snippet cuts a block short, it says so
+    body = "Background\n" + "Words before the match go on for a while here. " * 3 + "Sandbox "
+    body += "and more words after the match that go on for a good while longer.\n"
+    search_index.rebuild([make_doc(body=body)], last_seq=1)
+    (hit,) = search_index.query("sandbox").hits
+    assert hit.snippet.startswith("… ") and hit.snippet.endswith(" …"), hit.snippet
+
+
+def test_a_browse_snippet_starts_at_the_first_paragraph(search_index: SearchIndex):
+    search_index.rebuild([make_doc(body=BODY)], last_seq=1)
+    (hit,) = search_index.query("").hits
+    assert hit.snippet.startswith("The migration rehearsal found duplicate customers"), hit.snippet
+    assert "cleansing. · Lesson · The first" in hit.snippet

@@ -34,6 +34,7 @@ RULES: dict[tuple[str, str], str] = {
     ("web.revision", "GET"): READER,
     ("web.search", "GET"): READER,
     ("web.list_projects", "GET"): READER,
+    ("web.register_project", "POST"): CURATOR,
     ("web.project", "GET"): READER,
     ("api.search", "GET"): READER,
     ("api.list_projects", "GET"): READER,

@@ -242,11 +242,34 @@ def lesson_source(title: str = "Vendor interface specification arrived late", **
     return f"---\n{head}---\n\n{body}"
 
 
+def register_projects(kb, *named: str) -> None:
+    """Put the projects named (keys, or names as a `project:` line may give them) into the
+    register, as project events would have: kb refuses documents naming unknown projects.
+    Written directly, without events, so that tests counting events see only their own."""
+    from kb.documents.records import project_ref
+    from kb.projects.models import Project
+
+    with kb.db.write() as s:
+        for value in named:
+            key, name = project_ref(value)
+            if s.get(Project, key) is None:
+                s.add(Project(key=key, name=name or key, status="active"))
+
+
+@pytest.fixture
+def make_project(kb):
+    """make_project(*keys_or_names): register projects (see register_projects)."""
+    return lambda *named: register_projects(kb, *named)
+
+
 @pytest.fixture
 def make_lesson(kb):
+    """make_lesson(title, **front_matter_fields) -> a saved lesson (its project registered)."""
     from kb.documents import services
 
     def make(title: str = "Vendor interface specification arrived late", **fields):
+        if (project := fields.get("project", "ATLAS")) is not None:
+            register_projects(kb, project)
         return services.create_document(
             kb.db, lesson_source(title, **fields), actor="tester", type_hint="lesson"
         )
@@ -255,9 +278,17 @@ def make_lesson(kb):
 
 
 @pytest.fixture
-def lesson_md():
-    """lesson_md(title, **front_matter_fields, body=...) -> Markdown source of a lesson."""
-    return lesson_source
+def lesson_md(request):
+    """lesson_md(title, **front_matter_fields, body=...) -> Markdown source of a lesson; in a
+    test with a database, the project it names is registered."""
+
+    def source(title: str = "Vendor interface specification arrived late", **fields) -> str:
+        project = fields.get("project", "ATLAS")
+        if project is not None and {"kb", "app"} & set(request.fixturenames):
+            register_projects(request.getfixturevalue("kb"), project)
+        return lesson_source(title, **fields)
+
+    return source
 
 
 class Clock:

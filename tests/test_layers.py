@@ -56,6 +56,7 @@ LAYERS: list[set[str]] = [
 #: the imports allowed inside a layer: package -> the packages of its layer it may use
 SIDEWAYS: dict[str, set[str]] = {
     "kb.db": {"kb.config"},
+    "kb.projects": {"kb.accounts"},  # a curator registering a project is audited
     "kb.documents": {"kb.accounts", "kb.projects"},
     "kb.actions": {"kb.accounts", "kb.documents"},
     "kb.tasks": {"kb.accounts", "kb.documents"},

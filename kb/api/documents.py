@@ -180,7 +180,11 @@ def _register(collection: str, doc_type: str) -> None:
         endpoint.__doc__ = summary
         return contract(**contract_)(endpoint)
 
-    written = {"HTTP_409": "Edited by someone else meanwhile (the answer names the version)"}
+    written = {
+        "HTTP_409": "Edited by someone else meanwhile (the answer names the version)",
+        "HTTP_422": "Cannot be rendered within limits, or names a project the register does not "
+        "hold (`field`: `project`, `details.suggestions`: the nearest registered keys)",
+    }
     bp.add_url_rule(base, view_func=bind(_list, "list", f"List {collection} with filters",
                                          ok=(200, DocumentList), query=ListQuery), methods=["GET"])  # fmt: skip
     bp.add_url_rule(base, view_func=bind(_create, "create", f"Create a {kind}", ok=(201, detail),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from kb.accounts.services import audit
 from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.briefings.models import RESPONSES, Briefing, BriefingItem
 from kb.core.errors import NotFound, ValidationError
-from kb.core.time import utcnow
+from kb.core.time import day_of, parse_timestamp, utcnow
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
@@ -222,6 +223,17 @@ def profile_of(s: Session, data: dict, phase: str | None) -> Profile | None:
                    phase=(plain_words(phase) or [None])[0])  # fmt: skip
 
 
+def briefed_at(data: dict, trigger_kind: str) -> datetime:
+    """When the project started or the gate was decided, as the event says (`actualStart`,
+    `decidedAt`): a briefing is dated by what happened, not by when kb heard of it;
+    the time kb received it only when the event does not say."""
+    if trigger_kind == "started":
+        day = day_of(data.get("actualStart"))
+        return datetime.combine(day, time(), tzinfo=UTC) if day else utcnow()
+    decided = data.get("decidedAt")
+    return (parse_timestamp(decided) if isinstance(decided, str) else None) or utcnow()
+
+
 def brief(s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: str,
           event_seq: int) -> Briefing | None:  # fmt: skip
     """Record the briefing of one event (None when it exists or the event names no project)
@@ -241,7 +253,7 @@ def brief(s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: st
         email = project.manager if project else None
     viewer, recipient = recipient_of(s, email if isinstance(email, str) else None)
     chosen = choose_lessons(index, s, profile, viewer)
-    briefing = Briefing(project_key=profile.key, trigger=trigger, created_at=utcnow(),
+    briefing = Briefing(project_key=profile.key, trigger=trigger, created_at=briefed_at(data, trigger_kind),
                         source_event_seq=event_seq, recipient=recipient,
                         words=profile.words, phase=profile.phase)  # fmt: skip
     s.add(briefing)

@@ -119,7 +119,13 @@ def run_command(host: str, port: int, threads: int) -> None:
     type=click.IntRange(1, 64),
     help="Processes that parse and render [default: one per core from 1,000 files].",
 )
-def import_command(folder: Path, actor: str, workers: int | None) -> None:
+@click.option(
+    "--create-projects",
+    is_flag=True,
+    help="Register the projects the documents name that the register does not hold "
+    "(a first migration); without it such documents are rejected.",
+)
+def import_command(folder: Path, actor: str, workers: int | None, create_projects: bool) -> None:
     """Import a tree of Markdown files (lessons/, processes/, guides/, projects/)."""
     with opened() as kb:
         upgrade(kb.config.DATABASE_URL)
@@ -127,7 +133,12 @@ def import_command(folder: Path, actor: str, workers: int | None) -> None:
         total = count_files(folder)
         with bar(total, "Importing") as tick:
             report = import_tree(
-                kb.db, folder, actor=actor, progress=tick, workers=workers or _auto(total, 1000)
+                kb.db,
+                folder,
+                actor=actor,
+                progress=tick,
+                workers=workers or _auto(total, 1000),
+                create_projects=create_projects,
             )
         took = time.perf_counter() - started
         for path, reason in report.rejected:

@@ -32,7 +32,7 @@ class Kind:
         return self.label[:1].lower() + self.label[1:]
 
 
-_BY_DATE = (("updated", "Recently updated"), ("title", "Title"), ("id", "Id"))
+_BY_DATE = (("updated", "Recently changed"), ("title", "Title"), ("id", "Id"))
 
 LESSON = Kind(
     name="lesson",
@@ -89,7 +89,7 @@ GUIDE = Kind(
     event_entity="guide",
     statuses=("draft", "published", "retired"),
     filters=("topic", "tag", "status"),
-    sorts=(("order", "Reading order"), ("updated", "Recently updated"), ("title", "Title")),
+    sorts=(("order", "Reading order"), ("updated", "Recently changed"), ("title", "Title")),
 )
 
 KINDS: tuple[Kind, ...] = (LESSON, PROCESS, GUIDE)

@@ -63,6 +63,10 @@ class Document(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: when a person last changed it: their last save or status change in kb, or for an
+    #: imported file its `updated:` front matter day; None: imported without one (the pages
+    #: then say "Imported" with the import's date — see docs/format.md)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     labels: Mapped[list[DocumentLabel]] = relationship(
         back_populates="document", cascade="all, delete-orphan", lazy="selectin"
@@ -90,6 +94,19 @@ class Document(Base):
     @property
     def groups(self) -> list[str]:
         return sorted(label.value for label in self.labels if label.kind == "group")
+
+    @property
+    def own_date(self) -> tuple[str, date | datetime]:
+        """The date a reader should see, with its label: when a lesson occurred, when a
+        process model was reviewed, when a person last changed it — or, for a file imported
+        without a date of its own, the import, said as such (docs/format.md#dates)."""
+        if self.type == "lesson" and self.occurred_on:
+            return "Occurred", self.occurred_on
+        if self.type == "process" and self.last_reviewed:
+            return "Reviewed", self.last_reviewed
+        if self.changed_at:
+            return "Changed", self.changed_at
+        return "Imported", self.updated_at
 
     @property
     def sort_date(self) -> date | None:

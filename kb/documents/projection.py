@@ -55,9 +55,14 @@ def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
             status=doc.status, project=doc.project_key, project_name=project_name,
             phase=doc.phase, topics=doc.topics, tags=doc.tags, polarity=doc.polarity,
             priority=doc.priority, author=doc.author,
-            date=_as_datetime(when) if when else updated, updated_at=updated,
+            date=_as_datetime(when) if when else _own(doc.changed_at) or updated,
+            updated_at=updated,
             visibility=doc.visibility, groups=doc.groups, owner=doc.created_by,
         )  # fmt: skip
+
+
+def _own(moment):  # noqa: ANN001, ANN202 (a person's last change, aware UTC, or None)
+    return moment.replace(tzinfo=UTC) if moment and not moment.tzinfo else moment
 
 
 class IndexProjection:

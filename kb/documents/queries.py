@@ -89,6 +89,28 @@ def get_readable(
     return doc if doc is not None and access.can_read(viewer, doc) else None
 
 
+@dataclass
+class HitDetail:
+    """What a search hit shows beyond the index: its own date, and for a restricted
+    document the groups ("Restricted — finance, pmo")."""
+
+    date_label: str
+    date: object
+    restricted_to: list[str] | None
+
+
+def hit_details(db: Database, ids: list[str], viewer: Viewer) -> dict[str, HitDetail]:
+    """{id: HitDetail} for the documents among `ids` that the viewer may read."""
+    if not ids:
+        return {}
+    query = select(Document).where(Document.id.in_(ids), access.readable(viewer))
+    with db.read() as s:
+        return {
+            doc.id: HitDetail(*doc.own_date, doc.groups if doc.visibility == "restricted" else None)
+            for doc in s.scalars(query)
+        }
+
+
 def list_documents(
     db: Database,
     filters: dict[str, list[str]] | None = None,
@@ -124,11 +146,13 @@ def list_documents(
             query = query.where(Document.project_key.in_([x.upper() for x in values]))
         else:
             query = query.where(getattr(Document, key).in_([x.lower() for x in values]))
+    # "updated": last changed by a person first; imported files without a date of their own
+    # after them (their import is no change of theirs)
     order = {
-        "updated": Document.updated_at.desc(),
-        "title": Document.title.asc(),
-        "id": Document.id.asc(),
-        "order": Document.reading_order.asc().nulls_last(),
+        "updated": (Document.changed_at.desc().nulls_last(), Document.updated_at.desc()),
+        "title": (Document.title.asc(),),
+        "id": (Document.id.asc(),),
+        "order": (Document.reading_order.asc().nulls_last(),),
     }.get(sort)
     if order is None:
         raise ValidationError("`sort` must be one of: updated, title, id, order.", field="sort")
@@ -136,7 +160,7 @@ def list_documents(
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         items = list(
             s.scalars(
-                query.order_by(order, Document.id).offset((page - 1) * per_page).limit(per_page)
+                query.order_by(*order, Document.id).offset((page - 1) * per_page).limit(per_page)
             )
         )
     return Page(items, total, page, per_page)

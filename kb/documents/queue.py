@@ -30,17 +30,20 @@ STALE_ACTION = timedelta(days=30)
 @dataclass
 class QueueItem:
     doc: Document
-    since: datetime
+    #: when it entered its status; None: imported in it without a date of its own
+    since: datetime | None
     submitted_by: str | None
     waiting_for: str
 
-    def waited(self, now: datetime) -> timedelta:
-        return now - self.since
+    def waited(self, now: datetime) -> timedelta | None:
+        return now - self.since if self.since else None
 
 
 def queue(db: Database, viewer: Viewer, *, now: datetime | None = None) -> list[QueueItem]:
     """Lessons waiting for someone, oldest first: submitted, in review, reopened, and in action
-    for over 30 days; `since` is when the lesson entered that status."""
+    for over 30 days; `since` is when the lesson entered that status: its audit entry, or
+    for a lesson imported in that status the day a person last changed it (the file's
+    `updated:`), never the import itself."""
     now = now or utcnow()
     query = select(Document).where(
         Document.type == "lesson",
@@ -62,15 +65,17 @@ def queue(db: Database, viewer: Viewer, *, now: datetime | None = None) -> list[
                 .order_by(AuditEntry.id.desc())
                 .limit(1)
             )  # fmt: skip
-            since = _aware(entered or doc.updated_at)
-            if doc.status == "in_action" and now - since < STALE_ACTION:
+            when = entered or doc.changed_at
+            since = _aware(when) if when else None
+            if doc.status == "in_action" and since and now - since < STALE_ACTION:
                 continue
             items.append(
                 QueueItem(
                     doc, since, submitter or doc.created_by or doc.author, WAITING_FOR[doc.status]
                 )  # fmt: skip
             )
-    items.sort(key=lambda item: (item.since, item.doc.id))
+    # those imported without a date first: they have waited longest for all anyone knows
+    items.sort(key=lambda item: (item.since is not None, item.since or now, item.doc.id))
     return items
 
 

@@ -23,6 +23,7 @@ KNOWN_KEYS = {
     "id", "type", "title", "summary", "status", "polarity", "priority", "project", "phase",
     "topics", "tags", "occurred_on", "author", "version", "state", "owner", "custodian",
     "roles", "review_period_months", "last_reviewed", "order", "visibility", "groups",
+    "updated",
 }  # fmt: skip
 #: canonical key order when kb writes front matter itself (JSON API field mode)
 FIELD_ORDER = {
@@ -50,6 +51,8 @@ class Record:
     groups: list[str] = field(default_factory=list)
     project_key: str | None = None
     project_name: str | None = None
+    #: the `updated:` day: when a person last changed the file (before it came to kb)
+    updated_on: date | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     #: the front matter as parsed, so that adding the id does not parse it again
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -193,6 +196,7 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     cols["visibility"] = c.choice("visibility", v.VISIBILITIES, default="internal")
     groups = _groups(c)
     topics, tags = _labels(c, doc_type)
+    updated_on = c.day("updated")
     project_key = project_name = None
     if (project := c.text("project", limit=200)) is not None:
         project_key, project_name = project_ref(project)
@@ -241,6 +245,7 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     return Record(
         type=doc_type, id=doc_id, markdown=source, body=body, columns=cols, topics=topics,
         tags=tags, groups=groups, project_key=project_key, project_name=project_name, extra=extra, meta=meta,
+        updated_on=updated_on,
     )  # fmt: skip
 
 

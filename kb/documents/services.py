@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -41,6 +41,9 @@ from kb.markdown import Rendered, frontmatter, render
 from kb.projects import services as projects
 
 log = logging.getLogger(__name__)
+
+#: kb's own changes (drafts from audits, revalidation flags, reopenings) are not a person's
+KB_ACTOR = "kb"
 
 
 @dataclass
@@ -147,7 +150,9 @@ def restore_revision(
     return get_document(db, doc_id)
 
 
-def insert_prepared(s: Session, prepared: Prepared, *, actor: str, message: str) -> Document:
+def insert_prepared(
+    s: Session, prepared: Prepared, *, actor: str, message: str, imported: bool = False
+) -> Document:
     record = prepared.record
     doc_id = record.id or next_id(s, record)
     if record.id is None:
@@ -156,9 +161,9 @@ def insert_prepared(s: Session, prepared: Prepared, *, actor: str, message: str)
     else:
         _reserve_id(s, record.id)
     now = utcnow()
-    doc = Document(id=doc_id, type=record.type, version=1, created_at=now)
+    doc = Document(id=doc_id, type=record.type, version=1, created_at=now, changed_at=now)
     s.add(doc)
-    _apply(s, doc, record, now)
+    _apply(s, doc, record, now, actor=actor, imported=imported)
     _add_revision(s, doc, prepared, actor=actor, message=message, now=now)
     _event(s, doc, "created", actor)
     return doc
@@ -166,21 +171,23 @@ def insert_prepared(s: Session, prepared: Prepared, *, actor: str, message: str)
 
 def add_revision(
     s: Session, doc: Document, prepared: Prepared, *, actor: str, message: str,
-    refers_to: str | None = None, named_message: str | None = None,
+    refers_to: str | None = None, named_message: str | None = None, imported: bool = False,
 ) -> DocumentRevision:  # fmt: skip
     """Make `prepared` the next revision of `doc` (loaded in `s`; lock it first when racing
     matters): its columns and labels follow the record. No event and no audit entry: the
     caller writes its own (revise_prepared() writes `<entity>.<verb>`).
 
     A note naming another document keeps that document's id in `refers_to` and the naming
-    note in `named_message`; `message` is what every reader reads (kb.documents.references)."""
+    note in `named_message`; `message` is what every reader reads (kb.documents.references).
+    `doc.changed_at` follows a person's change (not `KB_ACTOR`'s); `imported` takes the
+    file's own `updated:` day instead."""
     record = prepared.record
     if record.id is None:
         record.markdown = frontmatter.set_key(record.markdown, "id", doc.id, meta=record.meta)
         record.id = doc.id
     now = utcnow()
     doc.version += 1
-    _apply(s, doc, record, now)
+    _apply(s, doc, record, now, actor=actor, imported=imported)
     return _add_revision(s, doc, prepared, actor=actor, message=message, now=now,
                          refers_to=refers_to, named_message=named_message)  # fmt: skip
 
@@ -193,8 +200,9 @@ def revise_prepared(
     actor: str,
     message: str,
     verb: str = "updated",
+    imported: bool = False,
 ) -> None:
-    add_revision(s, doc, prepared, actor=actor, message=message)
+    add_revision(s, doc, prepared, actor=actor, message=message, imported=imported)
     _event(s, doc, verb, actor)
 
 
@@ -214,14 +222,23 @@ def change_front_matter(
     return True
 
 
-def _apply(s: Session, doc: Document, record: Record, now) -> None:
+def _apply(
+    s: Session, doc: Document, record: Record, now, *, actor: str, imported: bool = False
+) -> None:
     for key, value in record.columns.items():
         setattr(doc, key, value)
     doc.extra = record.extra
     doc.updated_at = now
-    if record.project_key:
-        projects.ensure_project(s, record.project_key, record.project_name)
-    doc.project_key = record.project_key
+    if imported:  # the file's own day, or none (the pages then say "Imported")
+        day = record.updated_on
+        doc.changed_at = datetime.combine(day, time(), tzinfo=UTC) if day else None
+    elif actor != KB_ACTOR:
+        doc.changed_at = now
+    doc.project_key = (
+        projects.resolve_project(s, record.project_key, record.project_name)
+        if record.project_key
+        else None
+    )
     wanted = (
         {("topic", t) for t in record.topics}
         | {("tag", t) for t in record.tags}

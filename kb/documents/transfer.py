@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import exc as sql_errors
 from sqlalchemy import select
@@ -44,18 +45,22 @@ class ImportReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     #: project keys created or updated from projects/*.md
     projects: list[str] = field(default_factory=list)
+    #: project keys registered because documents named them (--create-projects)
+    registered: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected"
         )
-        return text + (
-            f"; {len(self.projects)} projects created or updated" if self.projects else ""
-        )
+        if self.projects:
+            text += f"; {len(self.projects)} projects created or updated"
+        if self.registered:
+            text += f"; projects registered: {', '.join(self.registered)}"
+        return text
 
     def merge(self, other: ImportReport) -> None:
-        for name in ("created", "updated", "unchanged", "rejected", "projects"):
+        for name in ("created", "updated", "unchanged", "rejected", "projects", "registered"):
             getattr(self, name).extend(getattr(other, name))
 
 
@@ -66,9 +71,13 @@ def import_tree(
     actor: str,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    create_projects: bool = False,
 ) -> ImportReport:
     """Import every Markdown file under root. workers > 1 parses and renders in that many
-    processes while this one writes to the database (for imports of thousands of files)."""
+    processes while this one writes to the database (for imports of thousands of files).
+    A document naming a project the register does not hold (after projects/*.md) is
+    rejected with the nearest ones; with `create_projects` the project is registered — by
+    a document everyone may read: a restricted one would show its project to everyone."""
     report = ImportReport()
     sources = list(files.read_tree(root))
     tick = progress or (lambda n: None)
@@ -79,6 +88,8 @@ def import_tree(
     with _preparer(workers) as prepare_all:
         pending: list[tuple[files.SourceFile, services.Prepared]] = []
         seen: set[str] = set()
+        write = partial(_write_each_alone_on_failure, db, actor=actor, seen=seen,
+                        create_projects=create_projects)  # fmt: skip
         # map() keeps the order, so each outcome belongs to the source at the same place
         for source, (path, outcome) in zip(documents, prepare_all(documents), strict=True):
             if isinstance(outcome, str):
@@ -86,11 +97,11 @@ def import_tree(
             else:
                 pending.append((source, outcome))
             if len(pending) >= BATCH:
-                report.merge(_write_each_alone_on_failure(db, pending, actor, seen))
+                report.merge(write(pending))
                 pending = []
             tick(1)
         if pending:
-            report.merge(_write_each_alone_on_failure(db, pending, actor, seen))
+            report.merge(write(pending))
     return report
 
 
@@ -124,15 +135,17 @@ def _unexpected(path: str, exc: Exception) -> str:
 def _write_each_alone_on_failure(
     db: Database,
     batch: list[tuple[files.SourceFile, services.Prepared]],
+    *,
     actor: str,
     seen: set[str],
+    create_projects: bool,
 ) -> ImportReport:
     """Write a batch in one transaction; if that fails, write each file in its own, so only
     the files at fault are rejected. Writing changes the prepared records (assigned ids),
     so a file is prepared again from its text before its own attempt."""
     try:
         pairs = [(source.path, prepared) for source, prepared in batch]
-        return _write_batch(db, pairs, actor, seen)
+        return _write_batch(db, pairs, actor, seen, create_projects)
     except _NOT_A_FILE_FAULT:
         raise
     except Exception:  # noqa: BLE001 (the transaction rolled back; find the file at fault)
@@ -140,7 +153,8 @@ def _write_each_alone_on_failure(
     report = ImportReport()
     for source, _ in batch:
         with _rejecting(report, source.path):
-            report.merge(_write_batch(db, [(source.path, _prepare(source))], actor, seen))
+            pair = (source.path, _prepare(source))
+            report.merge(_write_batch(db, [pair], actor, seen, create_projects))
     return report
 
 
@@ -184,8 +198,28 @@ def _import_projects(db: Database, sources: list[files.SourceFile]) -> ImportRep
     return report
 
 
+def _project_refused(s, record, create_projects: bool, report: ImportReport) -> str | None:
+    """Why the project the record names keeps it out (None: registered, or now registered)."""
+    try:
+        record.project_key = projects.resolve_project(s, record.project_key, record.project_name)
+        return None
+    except projects.UnknownProject as exc:
+        if not create_projects:
+            return exc.message
+        if record.columns.get("visibility") == "restricted":
+            return (f"{exc.message} (a restricted document does not register its project, "
+                    "which everyone could then see: register it on the projects page)")  # fmt: skip
+    projects.ensure_project(s, record.project_key, record.project_name)
+    report.registered.append(record.project_key)
+    return None
+
+
 def _write_batch(
-    db: Database, batch: list[tuple[str, services.Prepared]], actor: str, seen: set[str]
+    db: Database,
+    batch: list[tuple[str, services.Prepared]],
+    actor: str,
+    seen: set[str],
+    create_projects: bool = False,
 ) -> ImportReport:
     """`seen`: the documents earlier batches of this import wrote or found unchanged; a file
     naming one of them again is rejected, whichever batch it falls in."""
@@ -197,6 +231,9 @@ def _write_batch(
     with db.write() as s, s.no_autoflush:
         for path, prepared in batch:
             record = prepared.record
+            if record.project_key and (why := _project_refused(s, record, create_projects, report)):
+                report.rejected.append((path, why))
+                continue
             if record.id:
                 doc = written.get(record.id) or s.get(Document, record.id)
             else:
@@ -204,7 +241,7 @@ def _write_batch(
             if doc is None:
                 had_id = record.id is not None
                 doc = services.insert_prepared(
-                    s, prepared, actor=actor, message=f"Imported from {path}"
+                    s, prepared, actor=actor, message=f"Imported from {path}", imported=True
                 )
                 doc.origin = None if had_id else path
                 written[doc.id] = doc
@@ -229,7 +266,7 @@ def _write_batch(
                 report.unchanged.append(doc.id)
             else:
                 services.revise_prepared(
-                    s, doc, prepared, actor=actor, message=f"Imported from {path}"
+                    s, doc, prepared, actor=actor, message=f"Imported from {path}", imported=True
                 )
                 written[doc.id] = doc
                 report.updated.append(doc.id)

@@ -32,7 +32,7 @@ from kb.tasks import services as tasks
 
 log = logging.getLogger(__name__)
 
-KB_ACTOR = "kb"
+KB_ACTOR = documents.KB_ACTOR  # one name for kb's own changes
 CHANGE_TYPES = ("created", "updated", "retired")
 #: the process vocabulary's end state (kb.documents.kinds.PROCESS.statuses)
 RETIRED = "retired"

@@ -41,6 +41,7 @@ from kb.events.log.models import Event
 from kb.events.log.services import append_event
 from kb.markdown import frontmatter
 from kb.projects.models import Project
+from kb.projects.services import ensure_project
 from kb.reviews.models import Review, ReviewLesson
 from kb.reviews.services import KB_ACTOR, current_review, open_review
 from kb.tasks import services as tasks
@@ -114,6 +115,8 @@ def draft_findings(s: Session, data: dict, *, audit_id: str, key: str | None, du
     completed = day_of(data.get("completedAt")) or (event_time or utcnow()).date()
     review: Review | None = None
     drafted: list[str] = []
+    if key and findings:  # an audit is a project tool's event: it may name a project first
+        ensure_project(s, key)
     for finding in findings:
         if not isinstance(finding, dict) or not str(finding.get("id") or "").strip():
             continue

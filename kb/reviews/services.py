@@ -26,7 +26,7 @@ from kb.reviews.models import Review
 from kb.tasks import services as tasks
 
 PMO = tasks.PMO
-KB_ACTOR = "kb"
+KB_ACTOR = documents.KB_ACTOR  # one name for kb's own changes
 #: days past the due date after which the PMO, not only the project manager, is told
 PMO_ESCALATION_DAYS = 14
 NOTIFY = {1: "project_manager", 2: "pmo"}

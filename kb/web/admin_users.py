@@ -59,16 +59,22 @@ def _user_or_404(username: str) -> User:
 @bp.app_template_global()
 def audit_details(details: dict | None) -> str:
     """{"role": ["reader", "curator"], "scope": "read"} -> "role: reader → curator; scope: read"."""
+
+    def shown(value: object) -> str:  # never "None" on the page
+        return "—" if value is None or value == "" else str(value)
+
     parts = []
     for key, value in (details or {}).items():
         if isinstance(value, list) and len(value) == 2 and all(isinstance(v, list) for v in value):
             value = f"{', '.join(value[0]) or '—'} → {', '.join(value[1]) or '—'}"
         elif isinstance(value, list) and len(value) == 2 and key in CHANGES:
-            value = f"{value[0]} → {value[1]}"
+            value = f"{shown(value[0])} → {shown(value[1])}"
         elif isinstance(value, list):
-            value = ", ".join(map(str, value)) or "—"
+            value = ", ".join(map(shown, value)) or "—"
+        elif value is None:
+            continue  # "reason: —" says nothing the row does not
         parts.append(f"{key}: {value}")
-    return "; ".join(parts)
+    return "; ".join(parts) or "—"
 
 
 # --- the list and creating ------------------------------------------------------------------

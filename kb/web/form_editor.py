@@ -5,7 +5,6 @@ with everything typed and the problem next to its field."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import replace
 
@@ -133,8 +132,8 @@ def _refused(values: form.FormValues, action: str, before: str = "", **context):
 
 def _registered_project(values: form.FormValues, before: str = "") -> dict[str, list[str]]:
     """The form picks projects from the register: a key or name found there is written as
-    its key; anything else is refused with the nearest matches. A project the document
-    already named is left alone (the Markdown editor and imports may name new ones)."""
+    its key; anything else is refused with the nearest ones (as every other way of saving
+    a document does)."""
     typed = values.fields.get("project", "")
     if not typed or typed == before:
         return {}
@@ -143,12 +142,7 @@ def _registered_project(values: form.FormValues, before: str = "") -> dict[str, 
         if typed.casefold() in (project.key.casefold(), project.name.casefold()):
             values.fields["project"] = project.key
             return {}
-    labels = {p.key.casefold(): p for p in register} | {p.name.casefold(): p for p in register}
-    near = difflib.get_close_matches(typed.casefold(), list(labels), n=3, cutoff=0.6)
-    found = list(dict.fromkeys(labels[x].key for x in near))
-    named = ", ".join(f"{key} ({next(p.name for p in register if p.key == key)})" for key in found)
-    hint = f" Did you mean {named}?" if found else " Pick one from the list as you type."
-    return {"m_project": [f"There is no project “{typed}” in the register.{hint}"]}
+    return {"m_project": [projects.unknown_project(typed, register).message]}
 
 
 def _post(doc_type: str) -> tuple[form.FormValues, str, str]:

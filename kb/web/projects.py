@@ -3,7 +3,9 @@ briefings (the lessons kb pushed at its start and at every gate) and their answe
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -73,10 +75,10 @@ def project_briefings(key: str) -> list[BriefingView]:
             for b in reversed(found)]  # fmt: skip
 
 
-@bp.get("/projects")
-def list_projects():
-    """The register; each project's open lessons review, marked when overdue (?overdue=1: only
-    the projects whose review is overdue)."""
+REGISTER_FIELDS = ("key", "name", "status", "portfolio", "manager", "started_on", "description")
+
+
+def _projects_page(status: int = 200, typed: dict | None = None, **context):
     db = current().db
     late_only = flag_arg("overdue")
     open_reviews = {r.project_key: r for r in overdue.list_reviews(db, today=today(),
@@ -84,8 +86,34 @@ def list_projects():
     summaries = documents.project_summaries(db, viewer())
     if late_only:
         summaries = [x for x in summaries if x.project.key in open_reviews]
-    return render_template("projects.html", summaries=summaries, reviews=open_reviews,
-                           late_only=late_only)  # fmt: skip
+    body = render_template("projects.html", summaries=summaries, reviews=open_reviews,
+                           late_only=late_only, typed=typed or {},
+                           statuses=projects.PROJECT_STATUSES, **context)  # fmt: skip
+    return body, status
+
+
+@bp.get("/projects")
+def list_projects():
+    """The register; each project's open lessons review, marked when overdue (?overdue=1: only
+    the projects whose review is overdue)."""
+    return _projects_page()
+
+
+@bp.post("/projects")
+def register_project():
+    """A curator registers a project (the others come from project tools' events)."""
+    typed = {k: request.form.get(k, "").strip() for k in REGISTER_FIELDS}
+    meta = {**typed, "key": typed["key"].upper(), "name": " ".join(typed["name"].split())}
+    meta["started_on"] = typed["started_on"] or None
+    with suppress(TypeError, ValueError):  # else kept as typed: project_fields names it
+        meta["started_on"] = date.fromisoformat(meta["started_on"])
+    try:
+        fields = projects.project_fields(meta, typed["description"])
+        project = projects.register_new_project(current().db, fields, actor=viewer().actor)
+    except KbError as exc:
+        return _projects_page(exc.status, typed=typed, error=exc.message, error_field=exc.field)
+    flash(f"Project {project.key} ({project.name}) registered.", "success")
+    return redirect(url_for("web.project", key=project.key), code=303)
 
 
 @bp.get("/projects/<key>")

@@ -9,6 +9,7 @@ from flask import current_app, render_template, request, url_for
 from kb.context import current
 from kb.core.errors import ValidationError
 from kb.documents import access
+from kb.documents.queries import hit_details
 from kb.documents.vocabulary import TOPICS
 from kb.search import QueryError
 from kb.security import viewer
@@ -98,4 +99,5 @@ def search():
     except (QueryError, ValidationError) as exc:
         return render_template("search.html", **{**context, "error": exc.message}), 400
     results.facets = with_shown_values(results.facets)
-    return render_template("search.html", **{**context, "results": results})
+    details = hit_details(current().db, [h.id for h in results.hits], viewer())
+    return render_template("search.html", **{**context, "results": results}, details=details)

@@ -61,6 +61,11 @@ def _load(app) -> None:  # noqa: ANN001
         report = import_tree(kb.db, CONTENT, actor="starter")
         assert report.created, report.summary()
     else:
+        from kb.projects import services as projects
+
+        with kb.db.write() as s:
+            for key in ("ATLAS", "HARBOUR"):
+                projects.upsert_project(s, {"key": key, "name": key.title(), "status": "active"})
         for title, project, phase, topics, tags in FALLBACK_LESSONS:
             source = (
                 f"---\ntitle: {title}\nstatus: published\nproject: {project}\nphase: {phase}\n"

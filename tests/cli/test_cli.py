@@ -25,6 +25,8 @@ def test_import_export_reindex(runner, tmp_path, lesson_md):
     src = tmp_path / "src" / "lessons"
     src.mkdir(parents=True)
     (src / "one.md").write_text(lesson_md(), encoding="utf-8")
+    (tmp_path / "src" / "projects").mkdir()
+    (tmp_path / "src" / "projects" / "ATLAS.md").write_text("---\nkey: ATLAS\nname: Atlas\n---\n")
     (src / "bad.md").write_text("---\ntitle: [x\n---\n", encoding="utf-8")
     imported = runner.invoke(main, ["import", str(tmp_path / "src")])
     assert imported.exit_code == 1  # something was rejected: scripts must be able to tell

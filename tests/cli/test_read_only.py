@@ -44,6 +44,8 @@ def database(sqlite_template, tmp_path, monkeypatch, lesson_md) -> Path:
         monkeypatch.setenv(key, value)
     (tmp_path / "src" / "lessons").mkdir(parents=True)
     (tmp_path / "src" / "lessons" / "one.md").write_text(lesson_md(), encoding="utf-8")
+    (tmp_path / "src" / "projects").mkdir()
+    (tmp_path / "src" / "projects" / "ATLAS.md").write_text("---\nkey: ATLAS\nname: Atlas\n---\n")
     runner = CliRunner()
     for args in (["init", "--no-content"], ["import", str(tmp_path / "src")],
                  ["users", "create", "dana"], ["producers", "add", "ado"],

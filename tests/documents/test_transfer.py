@@ -48,8 +48,9 @@ def generated(tmp_path_factory) -> Path:
 
 
 def test_foreign_files_get_ids_defaults_and_keep_unknown_keys(kb, generated, tmp_path):
-    report = import_tree(kb.db, generated, actor="test")
-    assert report.rejected == [] and len(report.created) == 120
+    # a first migration: the projects the files name are registered on the way
+    report = import_tree(kb.db, generated, actor="test", create_projects=True)
+    assert report.rejected == [] and len(report.created) == 120 and report.registered
     doc = services.get_document(kb.db, report.created[0])
     assert doc.type == "lesson" and doc.id.startswith("LL-")
     assert {"category", "impact", "date"} <= set(doc.extra)
@@ -69,8 +70,8 @@ def test_export_then_import_into_an_empty_database_gives_back_the_same_bytes(
     from kb.config import Config
     from kb.context import Kb
 
-    import_tree(kb.db, generated, actor="test")
-    export_tree(kb.db, tmp_path / "first")
+    import_tree(kb.db, generated, actor="test", create_projects=True)
+    export_tree(kb.db, tmp_path / "first")  # projects/*.md included
     empty = tmp_path / "empty.sqlite3"
     shutil.copy(sqlite_template, empty)
     other = Kb.open(Config(DATABASE_URL=f"sqlite:///{empty}", INDEX_DIR=str(tmp_path / "ix2")))

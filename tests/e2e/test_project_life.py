@@ -23,6 +23,7 @@ from kb.documents.transfer import import_tree
 from kb.events.inbound.producers import create_producer
 from kb.events.log.models import Event
 from kb.notifications.models import Notification, SentMail
+from kb.projects import services as projects
 from kb.reviews.models import Review
 from kb.tasks.models import Task
 
@@ -123,6 +124,11 @@ class World:
             }  # fmt: skip
 
 
+def register_orion(kb) -> None:
+    with kb.db.write() as s:
+        projects.upsert_project(s, {"key": "ORION", "name": PROJECT["name"], "status": "proposed"})
+
+
 @pytest.fixture
 def world(app, kb, mailbox):
     report = import_tree(kb.db, kb.config.CONTENT_DIR, actor="test")
@@ -130,7 +136,9 @@ def world(app, kb, mailbox):
     # Atlas's late bank-interface specification was acted upon (its contract template changed)
     for to in ("in_action", "actioned"):
         lifecycle.transition_lesson(kb.db, "LL-2024-0001", to, viewer=SYSTEM)
-    # the to-be process the project designed, still in the project team's custody
+    # the to-be process the project designed, still in the project team's custody (a model
+    # may name only a registered project: ORION is in the register, as a curator put it)
+    register_orion(kb)
     documents.create_document(kb.db, PAYROLL_MODEL, actor="test", type_hint="process")
     kb.projection.catch_up()
     return World(app, kb, mailbox)

@@ -33,7 +33,7 @@ from kb.tasks.models import Task
 from tests.pg import throwaway_database
 
 from .fleet import ROOT, Fleet, Host, call
-from .test_project_life import MARIA, PAYROLL_MODEL, PROJECT
+from .test_project_life import MARIA, PAYROLL_MODEL, PROJECT, register_orion
 
 CONTENT = ROOT / "content"
 SECRET = "whsec_a2IgdHdvIGhvc3RzIHRlc3Qgc2VjcmV0IDMyIGJ5dGU="
@@ -174,6 +174,7 @@ def organisation(database, tmp_path, held_mailbox):
         import_tree(kb.db, CONTENT, actor="test")
         for to in ("in_action", "actioned"):
             lifecycle.transition_lesson(kb.db, "LL-2024-0001", to, viewer=SYSTEM)
+        register_orion(kb)
         documents.create_document(kb.db, PAYROLL_MODEL, actor="test", type_hint="process")
         hosts = [fleet.host("host-a", preload=True), fleet.host("host-b")]
         with kb.db.read() as s:

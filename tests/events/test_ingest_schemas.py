@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from kb.events.inbound import catalogue
 from kb.events.log.models import Event
+from kb.projects.services import ensure_project
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 BATCH = "application/cloudevents-batch+json"
@@ -179,6 +180,8 @@ def test_docs_examples_are_accepted(kb, ingest_post):
 
 def test_docs_describe_kb_own_events_as_emitted(kb, make_lesson):
     make_lesson()
+    with kb.db.write() as s:  # as an audit of a project kb did not know does
+        ensure_project(s, "ORION")
     with kb.db.read() as s:
         emitted = {e.type: e for e in s.scalars(select(Event))}
     documented = {e["type"]: e for e in doc_events() if e["source"] == "urn:pmo:kb"}

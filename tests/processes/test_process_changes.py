@@ -83,8 +83,9 @@ def counts(kb) -> dict:
 
 
 @pytest.fixture
-def linked(kb, make_lesson):
+def linked(kb, make_lesson, make_project):
     """PM-0005 and the lessons that do and do not rely on it."""
+    make_project("HARBOUR")
     documents.create_document(kb.db, MODEL, actor="tester", type_hint="process")
     documents.create_document(kb.db, OTHER_MODEL, actor="tester", type_hint="process")
     by_action = make_lesson("Goods were put away before inspection")

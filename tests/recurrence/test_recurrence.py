@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from kb.accounts.viewer import Viewer
 from kb.documents import lifecycle, services
 from kb.events.log.models import Event
+from kb.projects import services as projects
+from kb.projects.models import Project
 from kb.recurrence import services as recurrence
 from kb.recurrence.models import LessonRecurrence
 from kb.recurrence.similarity import THRESHOLD, cosine, profile
@@ -69,7 +71,17 @@ def test_scores_are_between_0_and_1():
     assert cosine(a, profile("", "", "")) == 0.0
 
 
+def register_starter_projects(kb) -> None:
+    """The starter lessons' projects, as the project tools registered them."""
+    with kb.db.write() as s:
+        for path in sorted((LESSONS.parent / "projects").glob("*.md")):
+            fields = projects.parse_project(path.read_text(encoding="utf-8"))
+            if s.get(Project, fields["key"]) is None:
+                s.add(Project(**fields))
+
+
 def create(kb, doc_id: str, **changes: str):
+    register_starter_projects(kb)
     return services.create_document(
         kb.db, source(doc_id, **changes), actor="tester", type_hint="lesson", created_by="cleo"
     )
@@ -174,6 +186,7 @@ def test_similar_lessons_in_the_api_and_recurrence_fields(kb, login_as):
 
 def test_restricted_lessons_are_never_similar_for_outsiders(kb, login_as):
     older, newer = PAIRS[0]
+    register_starter_projects(kb)
     services.create_document(
         kb.db, source(older, status="published").replace("---\n", "---\nvisibility: restricted\n"
                                                         "groups: [legal]\n", 1),

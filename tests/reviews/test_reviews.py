@@ -94,7 +94,8 @@ def counts(kb) -> dict:
 
 
 @pytest.fixture
-def models(kb):
+def models(kb, make_project):
+    make_project("HARBOUR", "ATLAS")  # known from the project tools' earlier events
     for source in (HARBOUR_MODEL, LISTED_MODEL, PMO_MODEL, NO_CUSTODIAN):
         documents.create_document(kb.db, source, actor="tester", type_hint="process")
 

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from kb.accounts import groups
 from kb.documents import services as documents
 from kb.events.inbound.producers import create_producer
 from kb.events.webhooks import subscriptions
@@ -37,6 +38,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.revision", "GET"): "reader",
     ("web.search", "GET"): "reader",
     ("web.list_projects", "GET"): "reader",
+    ("web.register_project", "POST"): "curator",
     ("web.project", "GET"): "reader",
     ("api.search", "GET"): "reader",
     ("api.list_projects", "GET"): "reader",
@@ -146,9 +148,10 @@ def test_every_route_is_listed(app):
 
 
 @pytest.fixture
-def world(kb, make_user):
+def world(kb, make_user, make_project):
     """One of everything a route can name."""
     make_user("someone", "reader")
+    make_project("ATLAS")
     doc = documents.create_document(kb.db, "---\ntitle: Vendor interface arrived late\nproject: ATLAS\n---\n\n## Summary\n\nLate.\n",
                                      actor="x", type_hint="lesson")  # fmt: skip
     process = documents.create_document(kb.db, "---\ntitle: Stage gate review\n---\n\n## Purpose\n\nGo or stop.\n",
@@ -159,7 +162,8 @@ def world(kb, make_user):
         kb.db, name="chat", url="https://chat.example/hook", owner="ada"
     )
     create_producer(kb.db, "jira")
-    return {"folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
+    group = groups.create_group(kb.db, "finance", actor="x")
+    return {"group_id": str(group.id), "folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
             "subscription_id": str(sub.id), "name": "jira", "username": "someone",
             "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1", "task_id": "1",
             "processes": process.id, "guides": guide.id,

@@ -37,6 +37,7 @@ from kb.events.log.models import Event
 from kb.events.log.services import KB_SOURCE, lock_log
 from kb.events.webhooks import subscriptions
 from kb.migrate import alembic_config, upgrade
+from kb.projects.models import Project
 from kb.reviews import services as reviews
 
 SECRET_ID, BRIEF_ID = "LL-2026-0530", "LL-2026-0531"
@@ -135,7 +136,7 @@ def signed_in(app, user):
 
 
 @pytest.fixture
-def world(app, kb, receiver):
+def world(app, kb, receiver, make_project):
     """Every derived record about the restricted lessons, and a client per role."""
     make = lambda name, role, groups=(): accounts.create_user(  # noqa: E731
         kb.db, name, password="correct horse battery", role=role, groups=list(groups),
@@ -149,6 +150,7 @@ def world(app, kb, receiver):
     create = lambda source, by=None: documents.create_document(  # noqa: E731
         kb.db, source, actor="test", type_hint="lesson", created_by=by
     )
+    make_project("ATLAS", "FINPROJ")  # registered as project tools would (not by a lesson)
     documents.create_document(kb.db, "---\nid: PM-0007\ntitle: Vendor onboarding\n---\n\nSteps.\n",
                               actor="test", type_hint="process")  # fmt: skip
     create(lesson(OLD_ID, "Vendor interface specification arrived late", status="actioned",
@@ -273,11 +275,10 @@ def every_event(world: dict, role: str) -> str:
     with kb.db.read() as s:
         viewer = Viewer.of(s.get(type(user), user.id)) if user else ANONYMOUS
         events = s.scalars(select(Event).where(Event.source == KB_SOURCE)).all()
-        # projects are not restricted (every reader lists them): registering the project a
-        # restricted lesson names is about the project, not the lesson
+        # a restricted lesson no longer registers the project it names: no event about a
+        # project is left out
         views = [references.event_view(s, e.subject, e.data, viewer) for e in events
-                 if e.subject not in (f"lessons/{SECRET_ID}", f"lessons/{BRIEF_ID}")
-                 and e.type != "org.pmo.kb.project.registered"]  # fmt: skip
+                 if e.subject not in (f"lessons/{SECRET_ID}", f"lessons/{BRIEF_ID}")]  # fmt: skip
     assert len(views) >= 15  # the world's events, not an empty log
     return "\n".join(json.dumps(v, ensure_ascii=False) for v in views if v is not None)
 
@@ -394,6 +395,9 @@ def test_the_matrix_covers_every_scenario_and_channel_kind():
 def make_lesson(kb, doc_id: str, *, groups: str | None = None, by: str | None = None):
     extra = f"visibility: restricted\ngroups: {groups}\n" if groups else ""
     source = lesson(doc_id, f"Lesson {doc_id}", status="submitted", project="ATLAS", extra=extra)
+    with kb.db.write() as s:  # the project, as the project tools registered it
+        if s.get(Project, "ATLAS") is None:
+            s.add(Project(key="ATLAS", name="Atlas", status="active"))
     return documents.create_document(kb.db, source, actor="test", type_hint="lesson",
                                      created_by=by)  # fmt: skip
 
@@ -458,6 +462,8 @@ def test_the_migration_moves_existing_notes_naming_another_lesson(database_url):
     `named_message`, and `message` says what everyone may read."""
     db = Database(database_url)
     try:
+        with db.write() as s:
+            s.add(Project(key="ATLAS", name="Atlas", status="active"))
         for doc_id in (OLD_ID, DUP_ID, PUBLIC_ID):
             documents.create_document(db, lesson(doc_id, "A lesson", status="submitted",
                                                  project="ATLAS"), actor="test", type_hint="lesson")  # fmt: skip

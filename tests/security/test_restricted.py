@@ -33,7 +33,8 @@ A supplier onboarding checklist and an early dispute clause saved six weeks.
 
 
 @pytest.fixture
-def people(app, kb, login_as):
+def people(app, kb, login_as, make_project):
+    make_project("ATLAS")  # registered by its project tool, not by the restricted lesson
     cleo = login_as("contributor", "cleo")
     secret = cleo.post("/api/lessons", json={"markdown": SECRET}).json["id"]
     cleo.post("/api/lessons", json={"markdown": OPEN})

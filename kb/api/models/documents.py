@@ -30,6 +30,10 @@ class Summary(Answer):
     tags: list[str]
     version: int = Field(description="the revision number; send it back when you update")
     updated_at: Timestamp
+    changed_at: Timestamp | None = Field(
+        description="when a person last changed it (docs/format.md#dates); null: imported "
+        "without an `updated:` day"
+    )
     url: str = Field(description="this document in the API")
 
     @classmethod
@@ -37,7 +41,7 @@ class Summary(Answer):
         return dict(
             id=doc.id, type=doc.type, title=doc.title, summary=doc.summary, status=doc.status,
             project=doc.project_key, phase=doc.phase, topics=doc.topics, tags=doc.tags,
-            version=doc.version, updated_at=doc.updated_at,
+            version=doc.version, updated_at=doc.updated_at, changed_at=doc.changed_at,
             url=url_for(f"api.get_{doc.type}", doc_id=doc.id),
         )  # fmt: skip
 

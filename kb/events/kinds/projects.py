@@ -23,7 +23,8 @@ class ProjectEvent(KbEvent):
 
 @kind
 class ProjectRegistered(ProjectEvent):
-    """A document names a project kb did not know: kb registers it."""
+    """An audit (`org.pmo.audit.completed`) names a project kb did not know, or `kb import
+    --create-projects` registers one an imported document names: kb registers it."""
 
     TYPE = "project.registered"
 
@@ -34,8 +35,8 @@ class ProjectSaved(ProjectEvent):
 
 @kind
 class ProjectCreated(ProjectSaved):
-    """A project was created (a project file imported, or the register keeping up with the
-    project tools' events)."""
+    """A project was created (a project file imported, the register keeping up with the
+    project tools' events, or a curator registering it on the projects page)."""
 
     TYPE = "project.created"
 

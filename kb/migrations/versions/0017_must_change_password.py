@@ -2,7 +2,7 @@
 password, a password an admin set) is asked for a new one before anything else
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015 (0014 on main; re-chained after 0015 document_changed_at)
 Create Date: 2026-12-06
 """
 

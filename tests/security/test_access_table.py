@@ -167,7 +167,7 @@ def world(kb, make_user, make_project):
             "subscription_id": str(sub.id), "name": "jira", "username": "someone",
             "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1", "task_id": "1",
             "processes": process.id, "guides": guide.id,
-            "notification_id": "1", "group_id": "1"}  # fmt: skip
+            "notification_id": "1"}  # fmt: skip
 
 
 def url_for_rule(rule, values: dict) -> str:

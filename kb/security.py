@@ -197,7 +197,7 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_DURATION=0,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)  # templates get `who` (kb.web.auth)
     login_manager.login_view = "web.login"
     csrf.init_app(app)
     app.before_request(_guard)

@@ -61,6 +61,8 @@ def who() -> Viewer:
 
 @bp.app_context_processor
 def _who() -> dict:
+    if request.endpoint == "static":  # an error about a file: the header is not worth a query
+        return {"who": viewer()}  # (kb.web.inbox.gather_header does not load anyone for files)
     return {"who": who()}
 
 

@@ -16,6 +16,7 @@ from kb.config import Config
 from kb.documents import services
 from kb.search import SearchIndex
 from kb.serving import start_background, start_on_first_request
+from tests.conftest import register_projects
 
 BACKGROUND = ("kb-index", "kb-worker")
 
@@ -54,9 +55,10 @@ def test_the_factory_starts_no_thread_the_entry_point_starts_them_once(served, l
     start_background(app)  # again: harmless
     assert running() - before == Counter(BACKGROUND)
     kb = app.extensions["kb"]
+    register_projects(kb, "ATLAS")  # this app has a database of its own
     doc = services.create_document(kb.db, lesson_md("Cutover rehearsal saved the weekend"),
                                    actor="tester", type_hint="lesson")  # fmt: skip
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # bounds a hang on a loaded machine
     while time.monotonic() < deadline and not kb.index.query("rehearsal").hits:
         time.sleep(0.02)
     assert [h.id for h in kb.index.query("rehearsal").hits] == [doc.id]

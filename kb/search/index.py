@@ -21,7 +21,7 @@ from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
 from whoosh.sorting import Count
 
-from kb.search import access, collect, facets, present, store
+from kb.search import access, collect, facets, present, related, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
     Hit,
@@ -248,7 +248,7 @@ class SearchIndex:
                 self._related.move_to_end(key)
                 return list(self._related[key])
         try:
-            hits = self._more_like(searcher, doc_id, limit, access.visibility_filter(reader))
+            hits = related.related_hits(searcher, doc_id, limit, access.visibility_filter(reader))
         except (OSError, index.IndexError) as exc:
             raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
         with self._related_lock:
@@ -256,35 +256,6 @@ class SearchIndex:
             while len(self._related) > RELATED_CACHE:
                 self._related.popitem(last=False)
         return list(hits)
-
-    def _more_like(
-        self, searcher: Searcher, doc_id: str, limit: int, visibility_q: query.Query | None
-    ) -> list[Hit]:
-        docnum = searcher.document_number(id=doc_id)
-        if docnum is None or limit < 1:
-            return []
-        if visibility_q is not None:
-            this = collect.restrict(query.Term("id", doc_id), visibility_q)
-            if docnum not in set(searcher.docs_for_query(this)):
-                return []  # not theirs to see: neither are its relatives
-        stored = searcher.stored_fields(docnum)
-        text = " ".join(stored.get(k) or "" for k in ("title", "summary", "body"))
-        # body is stored, not vectored: derive key terms from its text.
-        key_terms = searcher.key_terms_from_text("body", text, numterms=12)
-        clauses: list[query.Query] = []
-        for word, weight in key_terms:
-            clauses.append(query.Term("body", word, boost=weight))
-            clauses.append(query.Term("title", word, boost=weight))
-        for fieldname in ("tags", "topics"):
-            for value in (stored.get(fieldname) or "").split(","):
-                if value:
-                    clauses.append(query.Term(fieldname, value, boost=2.0))
-        if not clauses:
-            return []
-        results = searcher.search(
-            collect.restrict(query.Or(clauses), visibility_q), limit=limit, mask={docnum}
-        )
-        return present.plain_hits(results)
 
     def close(self) -> None:
         with self._searchers_lock:

@@ -33,6 +33,7 @@ postgres:
 
 lint: setup
 	$(BIN)/ruff check kb tests bench
+	$(BIN)/ruff format --check kb tests bench
 
 test: setup chromium postgres lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --cov=kb --cov-branch --cov-report=term:skip-covered

@@ -41,23 +41,55 @@ else:  # run as a script, or imported with bench/ on sys.path
 PHASES = list(w.MILESTONES)
 #: kind -> queries; bare words are ANDed, quotes make a phrase, `field:value` filters
 QUERIES: dict[str, list[str]] = {
-    "single": ["supplier", "reconciliation", "backfill", "firewall", "hypercare", "tender",
-               "contingency", "workaround"],
-    "two_words": ["supplier contract", "sponsor approval", "defect test", "budget forecast",
-                  "interface integration", "contractor handover", "supplier invoice"],
-    "multi_word": ["supplier delivered interface late", "test environment ready",
-                   "key users released testing", "steering committee approved budget",
-                   "data migration reconciliation", "risk register owner weekly",
-                   "scope creep backlog requirements"],
-    "phrase": ['"critical path"', '"change request"', '"user acceptance testing"',
-               '"root cause"', '"test environment"', '"single point of failure"',
-               '"business case"'],
-    "field": ["topics:procurement supplier", "phase:testing defect", "tags:cutover",
-              "project:atlas", "status:published risk", "topics:schedule milestone",
-              "title:late"],
+    "single": [
+        "supplier",
+        "reconciliation",
+        "backfill",
+        "firewall",
+        "hypercare",
+        "tender",
+        "contingency",
+        "workaround",
+    ],
+    "two_words": [
+        "supplier contract",
+        "sponsor approval",
+        "defect test",
+        "budget forecast",
+        "interface integration",
+        "contractor handover",
+        "supplier invoice",
+    ],
+    "multi_word": [
+        "supplier delivered interface late",
+        "test environment ready",
+        "key users released testing",
+        "steering committee approved budget",
+        "data migration reconciliation",
+        "risk register owner weekly",
+        "scope creep backlog requirements",
+    ],
+    "phrase": [
+        '"critical path"',
+        '"change request"',
+        '"user acceptance testing"',
+        '"root cause"',
+        '"test environment"',
+        '"single point of failure"',
+        '"business case"',
+    ],
+    "field": [
+        "topics:procurement supplier",
+        "phase:testing defect",
+        "tags:cutover",
+        "project:atlas",
+        "status:published risk",
+        "topics:schedule milestone",
+        "title:late",
+    ],
     "rare": list(w.RARE_QUERIED),
     "common": ["project", "team", "weeks", "plan", "delay", "users", "time"],
-}  # fmt: skip
+}
 
 
 def query_list() -> list[dict[str, str]]:
@@ -123,23 +155,38 @@ class Slots(dict):
     def __missing__(self, key: str) -> str:
         r = self.rng
         draw = {
-            "noun": self.noun, "noun2": self.noun, "role": self.role, "role2": self.role,
-            "adj": lambda: ADJ(r), "phrase": lambda: PHRASE(r),
-            "milestone": lambda: r.choice(w.MILESTONES[self.phase]), "phase": lambda: self.phase,
-            "system": lambda: SYSTEM(r), "site": lambda: SITE(r),
+            "noun": self.noun,
+            "noun2": self.noun,
+            "role": self.role,
+            "role2": self.role,
+            "adj": lambda: ADJ(r),
+            "phrase": lambda: PHRASE(r),
+            "milestone": lambda: r.choice(w.MILESTONES[self.phase]),
+            "phase": lambda: self.phase,
+            "system": lambda: SYSTEM(r),
+            "site": lambda: SITE(r),
             "n": lambda: str(r.choice([2, 2, 3, 3, 4, 5, 6, 8, 12])),
             "pct": lambda: str(r.randint(4, 65)),
             "money": lambda: f"EUR {r.randint(8, 900)},000",
             "cr": lambda: f"CR-{r.randint(10, 999):03d}",
             "ticket": lambda: f"{r.choice(['CR', 'RISK', 'ISS', 'INC'])}-{r.randint(10, 9999):03d}",
-        }  # fmt: skip
+        }
         return draw[key]()
 
 
 #: drawn uniformly: mostly published, as in a kept log
-STATUSES = ["published"] * 11 + ["draft"] * 2 + [
-    "submitted", "in_review", "in_action", "actioned", "verified", "archived",
-]  # fmt: skip
+STATUSES = (
+    ["published"] * 11
+    + ["draft"] * 2
+    + [
+        "submitted",
+        "in_review",
+        "in_action",
+        "actioned",
+        "verified",
+        "archived",
+    ]
+)
 
 
 def slug(text: str, limit: int = 50) -> str:
@@ -155,8 +202,14 @@ def yaml_value(value) -> str:
         return text
     # plain when YAML reads it back as the same text; "1.2" or "no" would not be
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9 ._/-]*", text) and text.lower() not in {
-        "yes", "no", "on", "off", "true", "false", "null",
-    }:  # fmt: skip
+        "yes",
+        "no",
+        "on",
+        "off",
+        "true",
+        "false",
+        "null",
+    }:
         return text
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
 
@@ -199,28 +252,44 @@ def lesson(seed: int, i: int, style: str = "kb", processes: int = 0) -> tuple[st
         ("Root cause", " ".join(say("cause", 1, 3))),
         ("Lesson", " ".join(say("lesson", 1, 2))),
         ("Recommendation", "\n".join(f"{n}. {s}" for n, s in enumerate(say("reco", 2, 4), 1))),
-        ("Evidence", f"- {slots['ticket']} in the issue log.\n"
-                     f"- Steering committee minutes {year}-{month:02d}-{min(day + 3, 28):02d}."),
-    ]  # fmt: skip
+        (
+            "Evidence",
+            f"- {slots['ticket']} in the issue log.\n"
+            f"- Steering committee minutes {year}-{month:02d}-{min(day + 3, 28):02d}.",
+        ),
+    ]
     if style == "export":
         meta = {
-            "title": title, "project": project_name, "phase": phase.capitalize(),
-            "category": w.TOPICS[topics[0]][2], "tags": tags, "impact": priority.capitalize(),
+            "title": title,
+            "project": project_name,
+            "phase": phase.capitalize(),
+            "category": w.TOPICS[topics[0]][2],
+            "tags": tags,
+            "impact": priority.capitalize(),
             "date": occurred,
-        }  # fmt: skip
+        }
         body = "".join(f"## {h}\n{text}\n\n" for h, text in sections if h != "Summary")
         return f"{i:05d}-{slug(title)}.md", front_matter(meta) + f"# {title}\n\n" + body
     restricted = rng.random() < 0.04
     lesson_id = f"LL-{year}-{i:04d}"
     meta = {
-        "id": lesson_id, "title": title, "status": rng.choice(STATUSES),
-        "polarity": "success" if success else "problem", "priority": priority, "project": key,
-        "phase": phase, "topics": topics, "tags": tags, "occurred_on": occurred,
-        "author": PERSON(rng), "visibility": "restricted" if restricted else None,
+        "id": lesson_id,
+        "title": title,
+        "status": rng.choice(STATUSES),
+        "polarity": "success" if success else "problem",
+        "priority": priority,
+        "project": key,
+        "phase": phase,
+        "topics": topics,
+        "tags": tags,
+        "occurred_on": occurred,
+        "author": PERSON(rng),
+        "visibility": "restricted" if restricted else None,
         "groups": [rng.choice(["finance", "hr", "legal"])] if restricted else [],
         "processes": [f"PM-{rng.randint(1, processes):04d}"]
-        if processes and rng.random() < 0.15 else [],
-    }  # fmt: skip
+        if processes and rng.random() < 0.15
+        else [],
+    }
     body = "\n".join(f"## {h}\n{text}\n" for h, text in sections)
     return f"lessons/{lesson_id}-{slug(title)}.md", front_matter(meta) + "\n" + body
 
@@ -235,22 +304,29 @@ def process(seed: int, k: int) -> tuple[str, str]:
     roles = list(dict.fromkeys(ROLE(rng) for _ in range(rng.randint(2, 4))))
     key, _, _ = PROJECT(rng)
     meta = {
-        "id": f"PM-{k:04d}", "title": title,
+        "id": f"PM-{k:04d}",
+        "title": title,
         "summary": f"How the {roles[0]} and the {roles[-1]} handle the {noun}, step by step.",
         "status": rng.choice(["published", "published", "draft", "in_review"]),
-        "version": f"{rng.randint(1, 3)}.{rng.randint(0, 4)}", "state": state,
-        "owner": PERSON(rng), "project": key, "roles": roles,
+        "version": f"{rng.randint(1, 3)}.{rng.randint(0, 4)}",
+        "state": state,
+        "owner": PERSON(rng),
+        "project": key,
+        "roles": roles,
         "review_period_months": rng.choice([6, 12, 12, 24]),
         "last_reviewed": f"{rng.randint(2022, 2026)}-{rng.randint(1, 12):02d}-15",
-        "topics": [topic], "tags": [rng.choice(w.TOPICS[topic][1])],
-    }  # fmt: skip
+        "topics": [topic],
+        "tags": [rng.choice(w.TOPICS[topic][1])],
+    }
     steps = "".join(
         f"### {role[:1].upper() + role[1:]}\n"
-        + "".join(f"{n}. Check the {TOPIC_NOUNS[topic](rng)} and record the result.\n"
-                  for n in range(1, rng.randint(2, 5)))
+        + "".join(
+            f"{n}. Check the {TOPIC_NOUNS[topic](rng)} and record the result.\n"
+            for n in range(1, rng.randint(2, 5))
+        )
         + "\n"
         for role in roles
-    )  # fmt: skip
+    )
     body = (
         f"## Purpose\nKeep the {noun} under control from request to sign-off.\n\n"
         f"## Scope\nEvery project in the {PROJECT(rng)[2]} portfolio.\n\n"
@@ -283,9 +359,15 @@ def write_corpus(out: Path, n: int, seed: int, style: str = "kb", processes: int
     queries = query_list()
     (out / "queries.json").write_text(json.dumps(queries, indent=1) + "\n", encoding="utf-8")
     manifest = {
-        "n": n, "seed": seed, "style": style, "processes": processes, "files": len(files),
-        "bytes": size, "sha256": digest.hexdigest(), "queries": len(queries),
-    }  # fmt: skip
+        "n": n,
+        "seed": seed,
+        "style": style,
+        "processes": processes,
+        "files": len(files),
+        "bytes": size,
+        "sha256": digest.hexdigest(),
+        "queries": len(queries),
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
 

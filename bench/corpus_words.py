@@ -6,6 +6,8 @@ few words are everywhere and most are rare, as in real lessons logs.
 
 from __future__ import annotations
 
+# Word tables, packed several to a line: one word a line would make them ten times as long.
+# fmt: off
 #: (key, name, portfolio): the projects lessons belong to
 PROJECTS = [
     ("ATLAS", "Atlas ERP Upgrade", "Finance"), ("HARBOUR", "Harbour Warehouse Automation", "Operations"),
@@ -18,7 +20,7 @@ PROJECTS = [
     ("GRANITE", "Granite Data Centre Exit", "Technology"), ("WILLOW", "Willow Procurement Hub", "Finance"),
     ("FALCON", "Falcon Mobile Field Service", "Operations"), ("JUNIPER", "Juniper Records Retention", "Legal"),
     ("COMPASS", "Compass Planning Tool", "Finance"), ("RIVET", "Rivet Factory MES", "Operations"),
-]  # fmt: skip
+]
 
 PEOPLE = [
     "Priya Raman", "Tom Okafor", "Sarah Lindqvist", "Marco Bianchi", "Aisha Khan",
@@ -26,7 +28,7 @@ PEOPLE = [
     "Chen Wei", "Zoë Müller", "Łukasz Nowak", "Inès Moreau", "Ravi Patel", "Hannah Fischer",
     "Kwame Mensah", "Sofia García", "Oliver Smith", "Yuki Tanaka", "Nadia Petrova",
     "Ben Adeyemi", "Clara Rossi", "Mateus Silva",
-]  # fmt: skip
+]
 
 #: kb's phases with the milestone people name in each
 MILESTONES = {
@@ -45,7 +47,7 @@ ROLES = [
     "project manager", "sponsor", "supplier", "business analyst", "test lead",
     "solution architect", "change manager", "finance controller", "PMO analyst",
     "site manager", "service owner", "data owner", "procurement lead", "key users",
-]  # fmt: skip
+]
 
 #: kb topic -> (nouns that happen in that area, its usual tags, the category another tool uses)
 TOPICS = {
@@ -84,18 +86,18 @@ TOPICS = {
               ["requirements", "scope", "backlog"], "Requirements"),
     "benefits": (["benefits", "adoption", "savings", "benefit owner", "baseline measure"],
                  ["benefits", "adoption", "kpi"], "Benefits"),
-}  # fmt: skip
+}
 
 #: topic nouns that are people or bodies: "the supplier delivered the {noun}" needs a thing
 PEOPLE_NOUNS = {
     "sponsor", "steering committee", "business owner", "works council", "key users",
     "contractor", "subject matter expert", "supplier", "vendor", "benefit owner", "floor walkers",
-}  # fmt: skip
+}
 
 ADJECTIVES = [
     "late", "incomplete", "unclear", "manual", "rushed", "untested", "informal", "legacy",
     "outdated", "duplicated", "fragile", "ambiguous", "overloaded", "unplanned", "bespoke",
-]  # fmt: skip
+]
 
 #: fixed phrases written verbatim, targets of phrase queries
 PHRASES = [
@@ -103,21 +105,21 @@ PHRASES = [
     "user acceptance testing", "data migration", "business case", "purchase order",
     "single point of failure", "service level agreement", "test environment", "go-live date",
     "risk register", "scope creep", "status report",
-]  # fmt: skip
+]
 
 SYSTEMS = [
     "SAP", "Salesforce", "Workday", "ServiceNow", "Oracle", "Dynamics", "SharePoint", "Jira",
     "Kronos", "Coupa", "Maximo", "Snowflake", "Okta", "Guidewire", "Primavera",
-]  # fmt: skip
+]
 
 SITES = [
     "Leeds", "Rotterdam", "Lyon", "Krakow", "Porto", "Dublin", "Munich", "Gothenburg",
     "Turin", "Antwerp", "Brno", "Bilbao",
-]  # fmt: skip
+]
 
 #: rare words the queries look for: the generator plants each in one document in 400
 RARE_QUERIED = ["novation", "escrow", "demurrage", "apostille", "subsidence", "mojibake",
-                "incoterms"]  # fmt: skip
+                "incoterms"]
 #: the long tail: about one lesson in five mentions one of these
 RARE = [
     "ransomware", "whistleblower", "geofence", "asbestos", "embargo", "sanctions", "arbitration",
@@ -127,7 +129,7 @@ RARE = [
     "sabbatical", "tribunal", "injunction", "notarised", "braille", "captioning", "ergonomics",
     "telemetry", "lidar", "drone", "satellite", "asbestos-survey", "heritage", "archaeology",
     "newts", "badgers", "hedgerow", "drainage", "cladding", "turnstile", "lanyard", "payroll",
-]  # fmt: skip
+]
 
 #: sentence templates by section; every {slot} is filled by bench/corpus.py
 PROBLEM = {
@@ -161,7 +163,7 @@ PROBLEM = {
              "Add the {noun} to the {phase} stage gate checklist.",
              "Agree acceptance criteria for the {noun} with the {role} before the {milestone}.",
              "Record the {noun} in the risk register with an early warning date."],
-}  # fmt: skip
+}
 SUCCESS = {
     "title": ["Early {noun} work kept the {milestone} on plan",
               "A weekly {noun} review cut rework by {pct}%",
@@ -182,4 +184,5 @@ SUCCESS = {
     "reco": ["Repeat the {noun} rehearsal on the next project with the same {role}.",
              "Reuse the {noun} checklist from this project; it is in the process model.",
              "Plan the {noun} {n} weeks before the {milestone} as a fixed step."],
-}  # fmt: skip
+}
+# fmt: on

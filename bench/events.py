@@ -69,12 +69,20 @@ class Client:
 
 def event(type_: str, key: str, name: str) -> dict:
     return {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "urn:pmo:bench",
-        "type": f"org.pmo.{type_}", "subject": f"projects/{key}",
-        "time": "2026-11-21T10:00:00Z", "datacontenttype": "application/json",
-        "data": {"project": {"projectId": key, "name": name}, "plannedStart": "2026-01-05",
-                 "plannedEnd": "2026-12-18", "tags": ["bench"]},
-    }  # fmt: skip
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "urn:pmo:bench",
+        "type": f"org.pmo.{type_}",
+        "subject": f"projects/{key}",
+        "time": "2026-11-21T10:00:00Z",
+        "datacontenttype": "application/json",
+        "data": {
+            "project": {"projectId": key, "name": name},
+            "plannedStart": "2026-01-05",
+            "plannedEnd": "2026-12-18",
+            "tags": ["bench"],
+        },
+    }
 
 
 @contextmanager
@@ -101,21 +109,42 @@ def run_backend(kind: str, args: argparse.Namespace) -> list[tuple[str, str]]:
     work = Path(tempfile.mkdtemp(prefix=f"kb-events-{kind}-"))
     rows: list[tuple[str, str]] = []
     with database(kind, work) as url:
-        env = dict(os.environ, KB_DATABASE_URL=url, KB_INDEX_DIR=str(work / "index"),
-                   KB_CONTENT_DIR=str(work / "no-content"), KB_SECRET_KEY="bench")  # fmt: skip
+        env = dict(
+            os.environ,
+            KB_DATABASE_URL=url,
+            KB_INDEX_DIR=str(work / "index"),
+            KB_CONTENT_DIR=str(work / "no-content"),
+            KB_SECRET_KEY="bench",
+        )
         subprocess.run([str(KB), "init"], env=env, check=True, capture_output=True)
-        added = subprocess.run([str(KB), "producers", "add", "bench"], env=env, check=True,
-                               capture_output=True, text=True).stdout  # fmt: skip
+        added = subprocess.run(
+            [str(KB), "producers", "add", "bench"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         producer_token = re.search(r"bearer token:\s+(\S+)", added).group(1)
-        subprocess.run([str(KB), "users", "create", "bench", "--role", "contributor",
-                        "--password-stdin"], env=env, check=True, capture_output=True,
-                       input="a bench password\n", text=True)  # fmt: skip
-        user_token = subprocess.run([str(KB), "users", "token", "bench", "--scope", "write"], env=env,
-                                    check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+        subprocess.run(
+            [str(KB), "users", "create", "bench", "--role", "contributor", "--password-stdin"],
+            env=env,
+            check=True,
+            capture_output=True,
+            input="a bench password\n",
+            text=True,
+        )
+        user_token = subprocess.run(
+            [str(KB), "users", "token", "bench", "--scope", "write"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         port = free_port()
         with open(work / "server.log", "wb") as log:
-            server = subprocess.Popen([str(KB), "run", "--port", str(port)], env=env,
-                                      stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            server = subprocess.Popen(
+                [str(KB), "run", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         try:
             producer = wait_for(port, producer_token)  # a project tool sending events
             person = Client(port, user_token)  # a script with a user's API token
@@ -147,8 +176,12 @@ def wait_for(port: int, token: str) -> Client:
 def ingest(client: Client, args: argparse.Namespace) -> list[tuple[str, str]]:
     started = time.perf_counter()
     for n in range(args.single):
-        status, _ = client.request("POST", "/api/events", event("project.created", f"S{n}", f"S {n}"),
-                                   "application/cloudevents+json")  # fmt: skip
+        status, _ = client.request(
+            "POST",
+            "/api/events",
+            event("project.created", f"S{n}", f"S {n}"),
+            "application/cloudevents+json",
+        )
         assert status == 202, status
     single = args.single / (time.perf_counter() - started)
     started = time.perf_counter()
@@ -159,8 +192,10 @@ def ingest(client: Client, args: argparse.Namespace) -> list[tuple[str, str]]:
         )
         assert status == 202, status
     batched = args.batches * 100 / (time.perf_counter() - started)
-    return [("ingest single", f"{single:,.0f} events/s ({args.single} requests)"),
-            ("ingest batch", f"{batched:,.0f} events/s ({args.batches} x 100)")]  # fmt: skip
+    return [
+        ("ingest single", f"{single:,.0f} events/s ({args.single} requests)"),
+        ("ingest batch", f"{batched:,.0f} events/s ({args.batches} x 100)"),
+    ]
 
 
 def until_found(client: Client, query: str, expected: str, started: float) -> float:
@@ -189,26 +224,40 @@ def latencies(producer: Client, client: Client, args: argparse.Namespace) -> lis
     rows = []
     if args.single or args.batches:
         backlog = args.single + 100 * args.batches
-        rows.append(("backlog handled after ingest", f"{drained(client, args):.1f} s more "
-                     f"({backlog:,} events)"))  # fmt: skip
+        rows.append(
+            (
+                "backlog handled after ingest",
+                f"{drained(client, args):.1f} s more ({backlog:,} events)",
+            )
+        )
     lesson_times, event_times = [], []
     for n in range(args.samples):
         word = f"quokka{uuid.uuid4().hex[:8]}"
         key = f"LAT-{n}"
-        body = {"title": f"Cut-over rehearsal {word}", "project": key, "status": "published",
-                "body": f"## Summary\n\nThe {word} rehearsal found twelve defects.\n"}  # fmt: skip
+        body = {
+            "title": f"Cut-over rehearsal {word}",
+            "project": key,
+            "status": "published",
+            "body": f"## Summary\n\nThe {word} rehearsal found twelve defects.\n",
+        }
         started = time.perf_counter()
         status, doc = client.request("POST", "/api/lessons", body)
         assert status == 201, doc
         lesson_times.append(until_found(client, word, doc["id"], started))
         renamed = f"zebra{uuid.uuid4().hex[:8]}"
         started = time.perf_counter()
-        status, _ = producer.request("POST", "/api/events", event("project.created", key, renamed),
-                                   "application/cloudevents+json")  # fmt: skip
+        status, _ = producer.request(
+            "POST",
+            "/api/events",
+            event("project.created", key, renamed),
+            "application/cloudevents+json",
+        )
         assert status == 202
         event_times.append(until_found(client, renamed, doc["id"], started))
-    return rows + [("lesson -> searchable", stats(lesson_times)),
-                   ("event -> handled -> searchable", stats(event_times))]  # fmt: skip
+    return rows + [
+        ("lesson -> searchable", stats(lesson_times)),
+        ("event -> handled -> searchable", stats(event_times)),
+    ]
 
 
 def main() -> None:

@@ -41,11 +41,19 @@ def wait_healthy(port: int, timeout: float = 60) -> None:
 
 def measure(work: Path, seconds: float, port: int = 5099) -> dict:
     db = work / "kb.sqlite3"
-    env = dict(os.environ, KB_DATABASE_URL=f"sqlite:///{db}", KB_INDEX_DIR=str(work / "index"),
-               KB_CONTENT_DIR=str(work / "none"))  # fmt: skip
+    env = dict(
+        os.environ,
+        KB_DATABASE_URL=f"sqlite:///{db}",
+        KB_INDEX_DIR=str(work / "index"),
+        KB_CONTENT_DIR=str(work / "none"),
+    )
     subprocess.run([str(KB), "init"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([str(KB), "run", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [str(KB), "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_healthy(port)
         time.sleep(2)  # start-up work (first passes, index catch-up) is not idling
@@ -69,8 +77,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-idle-") as work:
         result = measure(Path(work), args.seconds, args.port)
-    print(f"\nidle kb run over {args.seconds:g} s: {result['cpu']:.2f} % of a core, "
-          f"database {'WRITTEN' if result['wrote'] else 'not written'}")  # fmt: skip
+    print(
+        f"\nidle kb run over {args.seconds:g} s: {result['cpu']:.2f} % of a core, "
+        f"database {'WRITTEN' if result['wrote'] else 'not written'}"
+    )
 
 
 if __name__ == "__main__":

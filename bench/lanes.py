@@ -65,8 +65,14 @@ class Silent:
 
 
 def event(n: int, short: str, data: dict) -> cloudevents.CloudEvent:
-    body = {"specversion": "1.0", "id": f"bench-{n}", "source": "urn:pmo:bench",
-            "type": f"org.pmo.{short}", "subject": "projects/ATLAS", "data": data}  # fmt: skip
+    body = {
+        "specversion": "1.0",
+        "id": f"bench-{n}",
+        "source": "urn:pmo:bench",
+        "type": f"org.pmo.{short}",
+        "subject": "projects/ATLAS",
+        "data": data,
+    }
     return cloudevents.parse_request("structured", [], json.dumps(body).encode())[0]
 
 
@@ -90,8 +96,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kb-bench-lanes-"))
     url = args.database_url or f"sqlite:///{tmp / 'kb.sqlite3'}"
     upgrade(url)
-    config = Config(DATABASE_URL=url, INDEX_DIR=str(tmp / "index"), SECRET_KEY="bench",
-                    INDEXER_THREAD=False, WEBHOOK_TIMEOUT=args.timeout)  # fmt: skip
+    config = Config(
+        DATABASE_URL=url,
+        INDEX_DIR=str(tmp / "index"),
+        SECRET_KEY="bench",
+        INDEXER_THREAD=False,
+        WEBHOOK_TIMEOUT=args.timeout,
+    )
     app = create_app(config)
     start_background(app)  # the worker's threads, as `kb run` starts them
     kb = app.extensions["kb"]
@@ -99,13 +110,33 @@ def main() -> None:
     try:
         for i in range(args.subscriptions):
             subscriptions.create_subscription(kb.db, name=f"dead {i}", url=receiver.url)
-        ingest(kb.db, [event(1, "project.created", {"project": PROJECT, "tags": [], "plannedStart": "2025-01-06", "plannedEnd": "2025-12-19"})],
-               producer=None, prefix="org.pmo")  # fmt: skip
+        ingest(
+            kb.db,
+            [
+                event(
+                    1,
+                    "project.created",
+                    {
+                        "project": PROJECT,
+                        "tags": [],
+                        "plannedStart": "2025-01-06",
+                        "plannedEnd": "2025-12-19",
+                    },
+                )
+            ],
+            producer=None,
+            prefix="org.pmo",
+        )
         if wait_for(lambda: receiver.held, 30) is None:
             print("no delivery started within 30 s")
             return
-        closed = {"project": PROJECT, "closedAt": "2025-12-19T16:00:00Z",
-                  "closureType": "completed", "managerEmail": "pm@example.org", "processModels": []}  # fmt: skip
+        closed = {
+            "project": PROJECT,
+            "closedAt": "2025-12-19T16:00:00Z",
+            "closureType": "completed",
+            "managerEmail": "pm@example.org",
+            "processModels": [],
+        }
         ingest(kb.db, [event(2, "project.closed", closed)], producer=None, prefix="org.pmo")
 
         def reviewed() -> bool:
@@ -115,18 +146,24 @@ def main() -> None:
         took = wait_for(reviewed, args.give_up)
         with kb.db.read() as s:
             waiting = s.scalar(
-                select(func.count()).where(HandlerRun.handler.like("webhook:%"),
-                                           HandlerRun.status.in_(("pending", "running")))
-            )  # fmt: skip
+                select(func.count()).where(
+                    HandlerRun.handler.like("webhook:%"),
+                    HandlerRun.status.in_(("pending", "running")),
+                )
+            )
         where = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-        print(f"{where}: {args.subscriptions} subscriptions to a receiver that never answers, "
-              f"timeout {args.timeout:g} s")  # fmt: skip
+        print(
+            f"{where}: {args.subscriptions} subscriptions to a receiver that never answers, "
+            f"timeout {args.timeout:g} s"
+        )
         if took is None:
             print(f"  project.closed -> review: not within {args.give_up:g} s")
         else:
             print(f"  project.closed -> review: {took * 1000:.0f} ms")
-        print(f"  connections the receiver saw: {len(receiver.held)}; "
-              f"delivery runs still waiting: {waiting}")  # fmt: skip
+        print(
+            f"  connections the receiver saw: {len(receiver.held)}; "
+            f"delivery runs still waiting: {waiting}"
+        )
     finally:
         receiver.close()
         kb.close()

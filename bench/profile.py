@@ -24,9 +24,13 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--what", choices=["search", "page"], default="search")
     args = parser.parse_args()
-    os.environ.update(KB_DATABASE_URL=f"sqlite:///{args.work / 'kb.sqlite3'}",
-                      KB_INDEX_DIR=str(args.work / "index"), KB_CONTENT_DIR=str(args.work / "none"),
-                      KB_INDEXER_THREAD="0", KB_WORKER_THREAD="0")  # fmt: skip
+    os.environ.update(
+        KB_DATABASE_URL=f"sqlite:///{args.work / 'kb.sqlite3'}",
+        KB_INDEX_DIR=str(args.work / "index"),
+        KB_CONTENT_DIR=str(args.work / "none"),
+        KB_INDEXER_THREAD="0",
+        KB_WORKER_THREAD="0",
+    )
     from kb import create_app
     from kb.accounts import services as accounts
 

@@ -22,8 +22,9 @@ def build_clean_index(source: Path, target: Path) -> tuple[float, int]:
     """Copy id, title and body of every document in kb's index folder `source` into a new
     single-segment index in `target`; returns (seconds, documents)."""
     stem = StemmingAnalyzer()
-    schema = fields.Schema(id=fields.ID(stored=True), title=fields.TEXT(analyzer=stem),
-                           body=fields.TEXT(analyzer=stem))  # fmt: skip
+    schema = fields.Schema(
+        id=fields.ID(stored=True), title=fields.TEXT(analyzer=stem), body=fields.TEXT(analyzer=stem)
+    )
     target.mkdir(parents=True, exist_ok=True)
     clean = index.create_in(target, schema)
     started = time.perf_counter()
@@ -31,8 +32,9 @@ def build_clean_index(source: Path, target: Path) -> tuple[float, int]:
         writer = clean.writer(limitmb=512)
         n = 0
         for stored in searcher.all_stored_fields():
-            writer.add_document(id=stored["id"], title=stored.get("title") or "",
-                                body=stored.get("body") or "")  # fmt: skip
+            writer.add_document(
+                id=stored["id"], title=stored.get("title") or "", body=stored.get("body") or ""
+            )
             n += 1
         writer.commit(optimize=True)
     clean.close()

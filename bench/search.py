@@ -77,8 +77,10 @@ def load_test(app, user, queries: list[str], seconds: float) -> str:  # noqa: AN
         return clients[i % 8].get("/api/search", query_string={"q": q}).status_code
 
     r = reference.load(call, 8, seconds)
-    return (f"{r['rate']:.1f} req/s   p50 {r['p50']:.0f} ms   p99 {r['p99']:.0f} ms   "
-            f"non-2xx {r['refused']} of {r['requests']}")  # fmt: skip
+    return (
+        f"{r['rate']:.1f} req/s   p50 {r['p50']:.0f} ms   p99 {r['p99']:.0f} ms   "
+        f"non-2xx {r['refused']} of {r['requests']}"
+    )
 
 
 def import_rows(corpus: Path, env: dict, n: int) -> list[tuple[str, str]]:
@@ -200,8 +202,13 @@ def main() -> None:
 
     results = {}
     clean = reference.clean_searcher(work / "clean")
-    measured = (("clean", clean), ("raw", raw), ("raw+facets", raw_facets),
-                ("service", service), ("api", api))  # fmt: skip
+    measured = (
+        ("clean", clean),
+        ("raw", raw),
+        ("raw+facets", raw_facets),
+        ("service", service),
+        ("api", api),
+    )
     for name, fn in measured:
         results[name] = stats(timed(fn, queries, args.rounds))
     for name, (median, p95) in results.items():

@@ -126,39 +126,56 @@ RULES: dict[tuple[str, str], str] = {
     ("web.admin_audit", "GET"): ADMIN,
 }
 for _collection in ("lesson", "process", "guide"):
-    RULES.update({
-        (f"api.list_{_collection}", "GET"): READER,
-        (f"api.get_{_collection}", "GET"): READER,
-        (f"api.revisions_{_collection}", "GET"): READER,
-        (f"api.revision_{_collection}", "GET"): READER,
-        (f"api.create_{_collection}", "POST"): CONTRIBUTOR,
-        (f"api.update_{_collection}", "PUT"): CONTRIBUTOR,
-    })  # fmt: skip
-for _endpoint in ("api.list_subscriptions", "api.create_subscription", "api.get_subscription",
-                  "api.update_subscription", "api.rotate_subscription_secret",
-                  "api.list_subscription_deliveries", "api.test_subscription"):  # fmt: skip
+    RULES.update(
+        {
+            (f"api.list_{_collection}", "GET"): READER,
+            (f"api.get_{_collection}", "GET"): READER,
+            (f"api.revisions_{_collection}", "GET"): READER,
+            (f"api.revision_{_collection}", "GET"): READER,
+            (f"api.create_{_collection}", "POST"): CONTRIBUTOR,
+            (f"api.update_{_collection}", "PUT"): CONTRIBUTOR,
+        }
+    )
+for _endpoint in (
+    "api.list_subscriptions",
+    "api.create_subscription",
+    "api.get_subscription",
+    "api.update_subscription",
+    "api.rotate_subscription_secret",
+    "api.list_subscription_deliveries",
+    "api.test_subscription",
+):
     RULES[(_endpoint, "*")] = ADMIN
 
 
 #: what a route does, in the words of a refusal: "Only curators can <what>."
 WHAT = {
-    "web.new_document": "write documents", "web.new_document_form": "write documents",
-    "web.edit_document": "change documents", "web.edit_document_form": "change documents",
-    "web.restore": "restore an earlier revision", "api.preview": "preview documents",
+    "web.new_document": "write documents",
+    "web.new_document_form": "write documents",
+    "web.edit_document": "change documents",
+    "web.edit_document_form": "change documents",
+    "web.restore": "restore an earlier revision",
+    "api.preview": "preview documents",
     "web.lesson_transition": "change a lesson's status",
     "api.lesson_transition": "change a lesson's status",
-    "web.add_lesson_action": "add actions to lessons", "api.add_lesson_action": "add actions to lessons",
-    "web.queue": "work from the curator's queue", "web.admin_events": "see the event log",
-    "web.admin_event": "see the event log", "api.list_events": "see the event log",
-    "api.get_event": "see the event log", "web.admin_retry": "retry events",
-    "web.tasks_page": "see the PMO's tasks", "api.list_tasks": "see the PMO's tasks",
-    "web.complete_task": "mark the PMO's tasks done", "api.complete_task": "mark the PMO's tasks done",
-    "web.admin_users": "manage accounts", "web.admin_user": "manage accounts",
+    "web.add_lesson_action": "add actions to lessons",
+    "api.add_lesson_action": "add actions to lessons",
+    "web.queue": "work from the curator's queue",
+    "web.admin_events": "see the event log",
+    "web.admin_event": "see the event log",
+    "api.list_events": "see the event log",
+    "api.get_event": "see the event log",
+    "web.admin_retry": "retry events",
+    "web.tasks_page": "see the PMO's tasks",
+    "api.list_tasks": "see the PMO's tasks",
+    "web.complete_task": "mark the PMO's tasks done",
+    "api.complete_task": "mark the PMO's tasks done",
+    "web.admin_users": "manage accounts",
+    "web.admin_user": "manage accounts",
     "web.admin_audit": "read the audit log",
-}  # fmt: skip
+}
 #: who holds a role, for the same sentence
-HOLDERS = {CONTRIBUTOR: "contributors and curators", CURATOR: "curators (the PMO)",
-           ADMIN: "admins"}  # fmt: skip
+HOLDERS = {CONTRIBUTOR: "contributors and curators", CURATOR: "curators (the PMO)", ADMIN: "admins"}
 
 
 def refusal(endpoint: str | None, rule: str) -> str:

@@ -34,6 +34,7 @@ from kb.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
+
 def _owner_viewer(db: Database, subscription) -> Viewer:  # noqa: ANN001
     """Whom a subscription reads as: its active owner; anyone else reads like an anonymous
     visitor (internal documents only)."""
@@ -50,8 +51,9 @@ def subscriber_view(db: Database):  # noqa: ANN201
         try:
             data = kinds.parse(event.type, event.data).data()
         except (KeyError, ValidationError):
-            log.warning("event %s does not fit the class of %s: not delivered", event.seq,
-                        event.type)  # fmt: skip
+            log.warning(
+                "event %s does not fit the class of %s: not delivered", event.seq, event.type
+            )
             return None
         with db.read() as s:
             return references.event_view(s, event.subject, data, _owner_viewer(db, subscription))

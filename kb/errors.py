@@ -36,10 +36,17 @@ MESSAGES = {
     500: UNEXPECTED,
 }
 TITLES = {
-    400: "Bad request", 401: "Sign in", 403: "Not for your account", 404: "Not found", 405: "Not allowed",
-    409: "Changed meanwhile", 413: "Too large", 422: "Cannot process", 429: "Too many requests",
+    400: "Bad request",
+    401: "Sign in",
+    403: "Not for your account",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Changed meanwhile",
+    413: "Too large",
+    422: "Cannot process",
+    429: "Too many requests",
     500: "Server error",
-}  # fmt: skip
+}
 CSRF_MESSAGE = (
     "This form has expired or was not sent from kb's own page (its security token is missing "
     "or wrong). Go back, reload the page and send it again."

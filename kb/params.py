@@ -86,8 +86,16 @@ def int_arg(
 
 
 #: how a yes/no query parameter may be written
-FLAGS = {"1": True, "true": True, "yes": True, "on": True,
-         "0": False, "false": False, "no": False, "off": False}  # fmt: skip
+FLAGS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 def flag_arg(name: str, default: bool = False) -> bool:

@@ -27,8 +27,10 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 #: sensitive changes (password, role, tokens) need a sign-in at most this old
 RECENT_LOGIN = 10 * 60
-READ_ONLY = ("This API token is read-only: it cannot change anything. Make a token with the "
-             "write scope on your account page (Account → API tokens).")  # fmt: skip
+READ_ONLY = (
+    "This API token is read-only: it cannot change anything. Make a token with the "
+    "write scope on your account page (Account → API tokens)."
+)
 #: the only endpoints (besides public ones) open to an account that must change its password
 PASSWORD_CHANGE = ("web.change_password",)
 
@@ -67,8 +69,12 @@ def sign_in(user: User) -> None:
 def sign_out() -> None:
     """Sign out everywhere: the user's session token changes, so a copied cookie is dead too."""
     if current_user.is_authenticated:
-        accounts.end_sessions(current().db, current_user.user.username,
-                              actor=current_user.user.username, address=request.remote_addr)  # fmt: skip
+        accounts.end_sessions(
+            current().db,
+            current_user.user.username,
+            actor=current_user.user.username,
+            address=request.remote_addr,
+        )
     logout_user()
     session.clear()
 
@@ -82,8 +88,13 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:  # fmt: skip
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return default
     return target
 
@@ -156,9 +167,13 @@ def _choose_password_first(who: Viewer, is_api: bool):  # noqa: ANN202
     """An account signed in with a password someone else chose reaches only the form that
     replaces it (and logout, which is public); its API tokens are refused meanwhile."""
     if is_api:
-        abort(403, description=(
-            f"The account {who.username} must choose a new password before it can be used: "
-            "sign in on the web and change it; its API tokens work again after that."))  # fmt: skip
+        abort(
+            403,
+            description=(
+                f"The account {who.username} must choose a new password before it can be used: "
+                "sign in on the web and change it; its API tokens work again after that."
+            ),
+        )
     from flask import redirect, url_for
 
     return redirect(url_for("web.change_password"), code=303)
@@ -177,9 +192,11 @@ def _check_csrf_header() -> None:
 
 def _headers(response):  # noqa: ANN001, ANN202
     h = response.headers
-    h.setdefault("Content-Security-Policy",
-                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                 "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
+    h.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    )
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("Referrer-Policy", "same-origin")
     h.setdefault("X-Frame-Options", "DENY")

@@ -170,8 +170,9 @@ def make_user(kb):
     from kb.accounts import services as accounts
 
     def make(username: str, role: str = "reader", groups=(), password: str = PASSWORD):
-        return accounts.create_user(kb.db, username, password=password, role=role,
-                                    groups=list(groups), actor="test")  # fmt: skip
+        return accounts.create_user(
+            kb.db, username, password=password, role=role, groups=list(groups), actor="test"
+        )
 
     return make
 
@@ -331,8 +332,9 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        mail = message_from_bytes(envelope.original_content or envelope.content,
-                                  policy=policy.default)  # fmt: skip
+        mail = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         mail["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self._lock:
             self.received.append(mail)

@@ -18,8 +18,14 @@ def test_every_setting_is_in_the_readme_configuration_table(name):
 
 
 def test_settings_are_read_and_typed_from_the_environment():
-    config = Config.from_env({"KB_INDEXER_THREAD": "off", "KB_PER_PAGE": "5",
-                              "KB_INDEXER_INTERVAL": "0.1", "KB_INDEX_DIR": "/x"})  # fmt: skip
+    config = Config.from_env(
+        {
+            "KB_INDEXER_THREAD": "off",
+            "KB_PER_PAGE": "5",
+            "KB_INDEXER_INTERVAL": "0.1",
+            "KB_INDEX_DIR": "/x",
+        }
+    )
     assert config.INDEXER_THREAD is False and config.PER_PAGE == 5
     assert config.INDEXER_INTERVAL == 0.1 and config.INDEX_DIR == "/x"
 

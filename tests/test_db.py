@@ -48,9 +48,16 @@ def test_moments_read_back_aware_in_utc(kb, make_lesson):
 
 def test_json_timestamps_carry_an_offset(client, make_lesson):
     doc = make_lesson()
-    created = client.post(f"/api/lessons/{doc.id}/actions", json={
-        "description": "Add the clause to the template", "owner": "ada", "due_on": "2027-01-31",
-        "target_kind": "template", "target_ref": "supplier contract"})  # fmt: skip
+    created = client.post(
+        f"/api/lessons/{doc.id}/actions",
+        json={
+            "description": "Add the clause to the template",
+            "owner": "ada",
+            "due_on": "2027-01-31",
+            "target_kind": "template",
+            "target_ref": "supplier contract",
+        },
+    )
     assert created.status_code == 201, created.json
     action = client.get(f"/api/lessons/{doc.id}/actions").json["actions"][0]
     assert action["created_at"].endswith("+00:00")

@@ -22,11 +22,16 @@ CASES = {
     "http 404": ("GET", "/no-such-page", "/api/no-such-thing", {}, 404, {"not_found"}),
     "http 405": ("DELETE", "/login", "/api/openapi.json", {}, 405, {"method_not_allowed"}),
     # the API reads its bodies itself and says TooLarge; werkzeug's limit stops the form
-    "http 413": ("POST", "/lessons/new", "/api/lessons",
-                 {"data": BIG, "content_type": "application/json"}, 413,
-                 {"too_large", "request_entity_too_large"}),
+    "http 413": (
+        "POST",
+        "/lessons/new",
+        "/api/lessons",
+        {"data": BIG, "content_type": "application/json"},
+        413,
+        {"too_large", "request_entity_too_large"},
+    ),
     "unexpected": ("GET", "/test-boom", "/api/test-boom", {}, 500, {"internal"}),
-}  # fmt: skip
+}
 WHERE = {
     "api path": ("api", {}),
     "web path": ("web", {}),
@@ -53,8 +58,9 @@ def test_each_error_is_answered_the_same_way_wherever_it_happens(client, boom, c
     method, web_path, api_path, arguments, status, codes = CASES[kind]
     side, headers = WHERE[where]
     with caplog.at_level(logging.INFO, logger="kb.errors"):
-        response = client.open(web_path if side == "web" else api_path, method=method,
-                               headers=headers, **arguments)  # fmt: skip
+        response = client.open(
+            web_path if side == "web" else api_path, method=method, headers=headers, **arguments
+        )
     assert response.status_code == status
     text = response.get_data(as_text=True)
     if side == "api" or headers:
@@ -89,8 +95,9 @@ def test_a_cross_site_post_is_refused_with_its_own_message(client):
     response = client.post("/lessons/new", headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 403
     assert "Forms can only be sent from kb&#39;s own pages." in response.get_data(as_text=True)
-    response = client.post("/lessons/new", headers={"Sec-Fetch-Site": "cross-site",
-                                                    "Accept": "application/json"})  # fmt: skip
+    response = client.post(
+        "/lessons/new", headers={"Sec-Fetch-Site": "cross-site", "Accept": "application/json"}
+    )
     assert response.get_json()["error"]["code"] == "forbidden"
 
 

@@ -77,7 +77,12 @@ EVENT_PARTS: dict[str, set[str]] = {
     "kb.events.signing": set(),
     "kb.events.jobs": {"kb.events.log", "kb.events.kinds"},
     "kb.events.inbound": {"kb.events.log", "kb.events.signing", "kb.events.kinds"},
-    "kb.events.webhooks": {"kb.events.log", "kb.events.jobs", "kb.events.signing", "kb.events.kinds"},
+    "kb.events.webhooks": {
+        "kb.events.log",
+        "kb.events.jobs",
+        "kb.events.signing",
+        "kb.events.kinds",
+    },
 }
 
 #: third-party packages only some layers may use

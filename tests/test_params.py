@@ -13,8 +13,14 @@ from kb.params import VALUES_IN_ALL, VALUES_PER_PARAM
 
 HUGE = [2**64, -(2**64), 10**30]
 #: sample values for the other path parameters, so the route reaches its view
-PATH_VALUES = {"folder": "lessons", "doc_id": "LL-2025-0001", "key": "ATLAS", "name": "jira",
-               "username": "ada", "filename": "kb.css"}  # fmt: skip
+PATH_VALUES = {
+    "folder": "lessons",
+    "doc_id": "LL-2025-0001",
+    "key": "ATLAS",
+    "name": "jira",
+    "username": "ada",
+    "filename": "kb.css",
+}
 #: every whole-number query parameter a route reads (kb.params.int_arg)
 INT_QUERY = ("page", "per_page", "before", "limit", "a", "b")
 
@@ -65,10 +71,12 @@ def too_many_in_all() -> str:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [(too_many_of_one(), f"at most {VALUES_PER_PARAM} values of one parameter"),
-     (too_many_in_all(), f"at most {VALUES_IN_ALL} are allowed in all")],
+    [
+        (too_many_of_one(), f"at most {VALUES_PER_PARAM} values of one parameter"),
+        (too_many_in_all(), f"at most {VALUES_IN_ALL} are allowed in all"),
+    ],
     ids=["one-filter", "in-all"],
-)  # fmt: skip
+)
 def test_every_get_route_refuses_too_many_values(app, client, lesson, query, expected):
     checked = 0
     for rule in rules(app, "GET"):
@@ -129,10 +137,16 @@ def test_an_integer_query_parameter_out_of_range_is_a_400_or_ignored(app, client
             if response.status_code == 400:
                 assert f"`{name}`" in message_of(response), url
                 refused.add((rule.endpoint, name))
-    for expected in [("web.search", "page"), ("web.list_documents", "page"),
-                     ("web.diff", "a"), ("web.admin_events", "before"),
-                     ("api.list_events", "before"), ("api.search", "per_page"),
-                     ("api.get_inbox", "page"), ("api.list_lesson", "per_page")]:  # fmt: skip
+    for expected in [
+        ("web.search", "page"),
+        ("web.list_documents", "page"),
+        ("web.diff", "a"),
+        ("web.admin_events", "before"),
+        ("api.list_events", "before"),
+        ("api.search", "per_page"),
+        ("api.get_inbox", "page"),
+        ("api.list_lesson", "per_page"),
+    ]:
         assert expected in refused, expected
 
 

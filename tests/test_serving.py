@@ -28,8 +28,14 @@ def running() -> Counter:
 @pytest.fixture
 def serving_config(config) -> Config:
     """Both threads asked for, outside tests' TESTING mode: as `kb run` and gunicorn run."""
-    return dataclasses.replace(config, INDEXER_THREAD=True, WORKER_THREAD=True, TESTING=False,
-                               INDEXER_INTERVAL=0.05, WORKER_INTERVAL=0.05)  # fmt: skip
+    return dataclasses.replace(
+        config,
+        INDEXER_THREAD=True,
+        WORKER_THREAD=True,
+        TESTING=False,
+        INDEXER_INTERVAL=0.05,
+        WORKER_INTERVAL=0.05,
+    )
 
 
 @pytest.fixture
@@ -56,8 +62,9 @@ def test_the_factory_starts_no_thread_the_entry_point_starts_them_once(served, l
     assert running() - before == Counter(BACKGROUND)
     kb = app.extensions["kb"]
     register_projects(kb, "ATLAS")  # this app has a database of its own
-    doc = services.create_document(kb.db, lesson_md("Cutover rehearsal saved the weekend"),
-                                   actor="tester", type_hint="lesson")  # fmt: skip
+    doc = services.create_document(
+        kb.db, lesson_md("Cutover rehearsal saved the weekend"), actor="tester", type_hint="lesson"
+    )
     deadline = time.monotonic() + 60  # bounds a hang on a loaded machine
     while time.monotonic() < deadline and not kb.index.query("rehearsal").hits:
         time.sleep(0.02)
@@ -94,8 +101,12 @@ def test_only_the_follower_applies_the_log(kb, lesson_md, tmp_path):
     other = SearchIndex(kb.config.INDEX_DIR)  # another process of the same host
     try:
         assert kb.projection.follow() >= 0 and kb.index.is_follower()
-        services.create_document(kb.db, lesson_md("Cutover rehearsal saved the weekend"),
-                                 actor="tester", type_hint="lesson")  # fmt: skip
+        services.create_document(
+            kb.db,
+            lesson_md("Cutover rehearsal saved the weekend"),
+            actor="tester",
+            type_hint="lesson",
+        )
         assert IndexProjection(kb.db, other).follow() == 0  # reads, never writes
         assert kb.projection.follow() >= 1
         assert [h.title for h in other.query("rehearsal").hits] == [
@@ -126,8 +137,11 @@ def test_a_command_leaves_the_index_to_the_running_follower(runner, kb, lesson_m
 
 
 def _guess(client, username: str, address: str) -> int:
-    return client.post("/login", data={"username": username, "password": "wrong"},
-                       headers={"X-Forwarded-For": address}).status_code  # fmt: skip
+    return client.post(
+        "/login",
+        data={"username": username, "password": "wrong"},
+        headers={"X-Forwarded-For": address},
+    ).status_code
 
 
 @pytest.mark.parametrize(("proxies", "other_address"), [(1, 401), (0, 429)])

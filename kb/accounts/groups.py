@@ -33,8 +33,9 @@ def clean_name(raw: object) -> str:
 def _description(raw: object) -> str:
     text = " ".join(str(raw or "").split())
     if len(text) > DESCRIPTION_MAX:
-        raise ValidationError(f"A description has at most {DESCRIPTION_MAX} characters.",
-                              field="description")  # fmt: skip
+        raise ValidationError(
+            f"A description has at most {DESCRIPTION_MAX} characters.", field="description"
+        )
     return text
 
 
@@ -62,16 +63,22 @@ def get_group(db: Database, group_id: int) -> Group | None:
 def member_counts(db: Database) -> dict[int, int]:
     """Members per group id (groups without members are absent)."""
     with db.read() as s:
-        rows = s.execute(select(user_groups.c.group_id, func.count())
-                         .group_by(user_groups.c.group_id))  # fmt: skip
+        rows = s.execute(
+            select(user_groups.c.group_id, func.count()).group_by(user_groups.c.group_id)
+        )
         return {group_id: count for group_id, count in rows}
 
 
 def list_members(db: Database, group_id: int) -> list[User]:
     with db.read() as s:
-        return list(s.scalars(select(User).join(user_groups, user_groups.c.user_id == User.id)
-                              .where(user_groups.c.group_id == group_id)
-                              .order_by(User.username)))  # fmt: skip
+        return list(
+            s.scalars(
+                select(User)
+                .join(user_groups, user_groups.c.user_id == User.id)
+                .where(user_groups.c.group_id == group_id)
+                .order_by(User.username)
+            )
+        )
 
 
 def group_for_update(s: Session, group_id: int) -> Group:
@@ -119,20 +126,24 @@ def remove_member(db: Database, group_id: int, username: str, *, actor: str) -> 
             audit(s, actor, "group.member_removed", group.name, username=user.username)
 
 
-def delete_group(db: Database, group_id: int, *, actor: str, confirmed: bool,
-                 documents: int = 0) -> str:  # fmt: skip
+def delete_group(
+    db: Database, group_id: int, *, actor: str, confirmed: bool, documents: int = 0
+) -> str:
     """Delete a group; one with members or documents only when `confirmed` (its members
     leave it; documents restricted to it stay restricted, to their creators and curators).
     Returns its name."""
     with db.write() as s:
         group = group_for_update(s, group_id)
-        members = s.scalar(select(func.count()).select_from(user_groups)
-                           .where(user_groups.c.group_id == group.id))  # fmt: skip
+        members = s.scalar(
+            select(func.count()).select_from(user_groups).where(user_groups.c.group_id == group.id)
+        )
         if (members or documents) and not confirmed:
             raise Conflict(
                 f"{group.name} has {plural(members, 'member')} and "
                 f"{plural(documents, 'document')} restricted to it: tick the confirmation to "
-                "delete it anyway.", field="confirm")  # fmt: skip
+                "delete it anyway.",
+                field="confirm",
+            )
         name = group.name
         s.execute(delete(user_groups).where(user_groups.c.group_id == group.id))
         s.delete(group)

@@ -53,11 +53,17 @@ def _keys(username: str, address: str | None) -> list[str]:
 
 def _recent(s: Session, keys: list[str]) -> int:
     """The highest count of attempts within the window among `keys`."""
-    return s.scalar(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.key.in_(keys), LoginFailure.at > utcnow() - WINDOW)
-        .group_by(LoginFailure.key).order_by(func.count().desc()).limit(1)
-    ) or 0  # fmt: skip
+    return (
+        s.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.key.in_(keys), LoginFailure.at > utcnow() - WINDOW)
+            .group_by(LoginFailure.key)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+        or 0
+    )
 
 
 def _lock_keys(s: Session, keys: list[str]) -> None:
@@ -65,11 +71,14 @@ def _lock_keys(s: Session, keys: list[str]) -> None:
         return  # BEGIN IMMEDIATE holds the database's only write lock already
     # taken in numeric order, so two attempts sharing both keys cannot deadlock (a hash
     # collision only makes two names wait for each other)
-    ids = sorted({int.from_bytes(hashlib.sha256(k.encode()).digest()[:4], "big", signed=True)
-                  for k in keys})  # fmt: skip
+    ids = sorted(
+        {int.from_bytes(hashlib.sha256(k.encode()).digest()[:4], "big", signed=True) for k in keys}
+    )
     for lock_id in ids:
-        s.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"),
-                  {"space": _PG_LOCK_SPACE, "id": lock_id})  # fmt: skip
+        s.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :id)"),
+            {"space": _PG_LOCK_SPACE, "id": lock_id},
+        )
 
 
 def _reserve(db: Database, keys: list[str]) -> list[int]:

@@ -37,11 +37,13 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: the password was chosen by someone else (the one-time admin password, an admin's
     #: reset): until the user picks their own, they reach only the change-password form
-    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                       server_default=false())  # fmt: skip
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
-    groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin",
-                                               order_by="Group.name")  # fmt: skip
+    groups: Mapped[list[Group]] = relationship(
+        secondary=user_groups, lazy="selectin", order_by="Group.name"
+    )
 
 
 class Group(Base):

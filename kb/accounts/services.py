@@ -25,8 +25,15 @@ request_address: ContextVar[str | None] = ContextVar("kb_request_address", defau
 SCOPES = ("read", "write")
 
 
-def audit(s: Session, actor: str | None, action: str, target: str | None = None, *,
-          address: str | None = None, **details) -> None:  # fmt: skip
+def audit(
+    s: Session,
+    actor: str | None,
+    action: str,
+    target: str | None = None,
+    *,
+    address: str | None = None,
+    **details,
+) -> None:
     address = address or request_address.get()
     s.add(AuditEntry(actor=actor, action=action, target=target, address=address, details=details))
 
@@ -61,10 +68,18 @@ def _groups(s: Session, names: list[str]) -> list[Group]:
     return found
 
 
-def create_user(db: Database, username: str, *, password: str, role: str = "reader",
-                display_name: str | None = None, email: str | None = None,
-                groups: list[str] | None = None, actor: str | None = None,
-                must_change_password: bool = False) -> User:  # fmt: skip
+def create_user(
+    db: Database,
+    username: str,
+    *,
+    password: str,
+    role: str = "reader",
+    display_name: str | None = None,
+    email: str | None = None,
+    groups: list[str] | None = None,
+    actor: str | None = None,
+    must_change_password: bool = False,
+) -> User:
     """`must_change_password`: the password was chosen for the user (the one-time admin
     password, one an admin typed or generated): they must choose their own at sign-in."""
     username = _clean_username(username)
@@ -73,10 +88,16 @@ def create_user(db: Database, username: str, *, password: str, role: str = "read
     with db.write() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise Conflict(f"There is already a user {username}.", field="username")
-        user = User(username=username, display_name=(display_name or username).strip()[:120],
-                    email=(email or None), password_hash=password_hash, role=role,
-                    session_token=secrets.token_hex(16), groups=_groups(s, groups or []),
-                    must_change_password=must_change_password)  # fmt: skip
+        user = User(
+            username=username,
+            display_name=(display_name or username).strip()[:120],
+            email=(email or None),
+            password_hash=password_hash,
+            role=role,
+            session_token=secrets.token_hex(16),
+            groups=_groups(s, groups or []),
+            must_change_password=must_change_password,
+        )
         s.add(user)
         audit(s, actor, "user.created", username, role=role, groups=groups or [])
     return get_user(db, username)
@@ -103,8 +124,13 @@ def helpers(db: Database, role: str = "curator") -> list[str]:
     roles = ("curator", "admin") if role == "curator" else (role,)
     with db.read() as s:
         for wanted in roles:
-            users = list(s.scalars(select(User).where(User.role == wanted, User.is_active.is_(True))
-                                   .order_by(User.username)))  # fmt: skip
+            users = list(
+                s.scalars(
+                    select(User)
+                    .where(User.role == wanted, User.is_active.is_(True))
+                    .order_by(User.username)
+                )
+            )
             if users:
                 return [u.display_name or u.username for u in users]
     return []
@@ -122,9 +148,17 @@ def _user_for_update(s: Session, username: str) -> User:
     return user
 
 
-def update_user(db: Database, username: str, *, actor: str, role: str | None = None,
-                groups: list[str] | None = None, is_active: bool | None = None,
-                display_name: str | None = None, email: str | None = None) -> User:  # fmt: skip
+def update_user(
+    db: Database,
+    username: str,
+    *,
+    actor: str,
+    role: str | None = None,
+    groups: list[str] | None = None,
+    is_active: bool | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> User:
     with db.write() as s:
         user = _user_for_update(s, username)
         changes: dict = {}
@@ -147,8 +181,15 @@ def update_user(db: Database, username: str, *, actor: str, role: str | None = N
     return get_user(db, username)
 
 
-def set_password(db: Database, username: str, password: str, *, actor: str,
-                 address: str | None = None, must_change_password: bool = False) -> User:  # fmt: skip
+def set_password(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    actor: str,
+    address: str | None = None,
+    must_change_password: bool = False,
+) -> User:
     """New password; every existing session of the user ends. `must_change_password`: it was
     chosen by someone else (an admin's reset), so the user must choose their own next."""
     password_hash = hash_password(password)
@@ -158,8 +199,14 @@ def set_password(db: Database, username: str, password: str, *, actor: str,
         user.password_changed_at = utcnow()
         user.session_token = secrets.token_hex(16)
         user.must_change_password = must_change_password
-        audit(s, actor, "user.password_changed", username, address=address,
-              **({"must_change": True} if must_change_password else {}))  # fmt: skip
+        audit(
+            s,
+            actor,
+            "user.password_changed",
+            username,
+            address=address,
+            **({"must_change": True} if must_change_password else {}),
+        )
     return get_user(db, username)
 
 
@@ -177,8 +224,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: Database, username: str, *, name: str, scope: str,
-                 address: str | None = None) -> tuple[ApiToken, str]:  # fmt: skip
+def create_token(
+    db: Database, username: str, *, name: str, scope: str, address: str | None = None
+) -> tuple[ApiToken, str]:
     """A new API token for `username` (made by that user); the token is returned once."""
     if scope not in SCOPES:
         raise ValidationError("The scope must be read or write.", field="scope")
@@ -194,14 +242,21 @@ def create_token(db: Database, username: str, *, name: str, scope: str,
 
 def list_tokens(db: Database, username: str) -> list[ApiToken]:
     with db.read() as s:
-        return list(s.scalars(select(ApiToken).join(User).where(User.username == username)
-                              .order_by(ApiToken.created_at.desc())))  # fmt: skip
+        return list(
+            s.scalars(
+                select(ApiToken)
+                .join(User)
+                .where(User.username == username)
+                .order_by(ApiToken.created_at.desc())
+            )
+        )
 
 
 def revoke_token(db: Database, username: str, token_id: int, *, address: str | None = None) -> None:
     with db.write() as s:
-        row = s.scalar(select(ApiToken).join(User).where(User.username == username,
-                                                         ApiToken.id == token_id))  # fmt: skip
+        row = s.scalar(
+            select(ApiToken).join(User).where(User.username == username, ApiToken.id == token_id)
+        )
         if row is None:
             raise NotFound("There is no such token.")
         row.revoked_at = row.revoked_at or utcnow()
@@ -211,8 +266,11 @@ def revoke_token(db: Database, username: str, token_id: int, *, address: str | N
 def user_for_token(db: Database, token: str) -> tuple[User, str] | None:
     """(the user, the token's scope) for a live token of an active user."""
     with db.read() as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                              ApiToken.revoked_at.is_(None)))  # fmt: skip
+        row = s.scalar(
+            select(ApiToken).where(
+                ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+            )
+        )
         if row is None:
             return None
         user = s.get(User, row.user_id)

@@ -26,9 +26,15 @@ class Viewer:
 
     @classmethod
     def of(cls, user: User, *, read_only: bool = False) -> Viewer:
-        return cls(user.username, user.role, frozenset(g.name for g in user.groups),
-                   user.display_name, user.id, read_only,
-                   bool(user.must_change_password))  # fmt: skip
+        return cls(
+            user.username,
+            user.role,
+            frozenset(g.name for g in user.groups),
+            user.display_name,
+            user.id,
+            read_only,
+            bool(user.must_change_password),
+        )
 
     @property
     def is_anonymous(self) -> bool:

@@ -143,10 +143,18 @@ def _transition_viewer(viewer: Viewer) -> Viewer:
 
 def _emit(s, verb: str, action: Action, doc: Document, actor: str) -> None:  # noqa: ANN001
     changed = LessonActionAdded if verb == "added" else LessonActionClosed
-    audit(s, actor, f"lesson.action.{verb}", doc.id, action_id=action.id,
-          target_kind=action.target_kind, target_ref=action.target_ref)  # fmt: skip
-    append_event(s, changed(**action_json(action), title=doc.title, project=doc.project_key,
-                            actor=actor))  # fmt: skip
+    audit(
+        s,
+        actor,
+        f"lesson.action.{verb}",
+        doc.id,
+        action_id=action.id,
+        target_kind=action.target_kind,
+        target_ref=action.target_ref,
+    )
+    append_event(
+        s, changed(**action_json(action), title=doc.title, project=doc.project_key, actor=actor)
+    )
 
 
 def add_action(
@@ -240,10 +248,20 @@ def no_action(db: Database, lesson_id: str, *, viewer: Viewer, rationale: object
         )
         if open_count:
             raise Conflict(f"{doc.id} has {open_count} open action(s); close them first.")
-        action = Action(lesson_id=doc.id, description=rationale, owner=viewer.actor, due_on=None,
-                        target_kind="none", target_ref=None, status="closed",
-                        created_by=viewer.actor, created_at=now, closed_by=viewer.actor,
-                        closed_at=now, closing_note=rationale)  # fmt: skip
+        action = Action(
+            lesson_id=doc.id,
+            description=rationale,
+            owner=viewer.actor,
+            due_on=None,
+            target_kind="none",
+            target_ref=None,
+            status="closed",
+            created_by=viewer.actor,
+            created_at=now,
+            closed_by=viewer.actor,
+            closed_at=now,
+            closing_note=rationale,
+        )
         s.add(action)
         s.flush()
         _emit(s, "added", action, doc, viewer.actor)

@@ -24,9 +24,13 @@ def list_lesson_actions(doc_id: str):
 
 
 @bp.post("/lessons/<doc_id>/actions")
-@contract(ok=(201, Action), json=ActionWrite, errors=(404, 409),
-          HTTP_400="A missing or invalid field, or a lesson that takes no actions",
-          HTTP_409="Open actions remain (no_action)")  # fmt: skip
+@contract(
+    ok=(201, Action),
+    json=ActionWrite,
+    errors=(404, 409),
+    HTTP_400="A missing or invalid field, or a lesson that takes no actions",
+    HTTP_409="Open actions remain (no_action)",
+)
 def add_lesson_action(doc_id: str):
     """Add an action to a published or in-action lesson (curators), or record that it needs none
 
@@ -39,9 +43,15 @@ def add_lesson_action(doc_id: str):
         action = actions.no_action(db, doc_id, viewer=viewer(), rationale=body.rationale)
     else:
         action = actions.add_action(
-            db, doc_id, viewer=viewer(), description=body.description, owner=body.owner,
-            due_on=body.due_on, target_kind=body.target_kind, target_ref=body.target_ref,
-        )  # fmt: skip
+            db,
+            doc_id,
+            viewer=viewer(),
+            description=body.description,
+            owner=body.owner,
+            due_on=body.due_on,
+            target_kind=body.target_kind,
+            target_ref=body.target_ref,
+        )
     return _out(action), 201
 
 
@@ -55,4 +65,3 @@ def close_action(action_id: int):
     """
     note = parsed_body().note
     return _out(actions.close_action(current().db, action_id, viewer=viewer(), note=note))
-

@@ -78,7 +78,10 @@ def document_errors(paths: dict, error_schema: dict) -> None:
             if method in ("post", "put", "patch"):
                 responses = operation.setdefault("responses", {})
                 for code, description in (("400", "Invalid input"), ("413", "Too large")):
-                    responses.setdefault(code, {
-                        "description": description,
-                        "content": {"application/json": {"schema": error_schema}},
-                    })  # fmt: skip
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": error_schema}},
+                        },
+                    )

@@ -24,9 +24,14 @@ def list_project_briefings(key: str):
 
 
 @bp.post("/briefings/<int:briefing_id>/responses")
-@contract(ok=(200, BriefingLesson), json=BriefingResponse, errors=(403, 404),
-          HTTP_400="Not a valid answer", HTTP_403="Not yours to answer",
-          HTTP_404="No such briefing or lesson in it")  # fmt: skip
+@contract(
+    ok=(200, BriefingLesson),
+    json=BriefingResponse,
+    errors=(403, 404),
+    HTTP_400="Not a valid answer",
+    HTTP_403="Not yours to answer",
+    HTTP_404="No such briefing or lesson in it",
+)
 def respond_to_briefing(briefing_id: int):
     """Answer for one lesson of a briefing: applies, not applicable or action taken (contributors, or the briefing's project manager)"""
     db, who = current().db, viewer()

@@ -69,8 +69,9 @@ def full(doc):  # noqa: ANN001, ANN201
     """A document as the viewer may see it (what a merged lesson was merged into, when they
     may read that)."""
     db = current().db
-    return DETAILS[doc.type].of(doc, services.get_revision(db, doc.id),
-                                references.merged_into(db, doc, viewer()))  # fmt: skip
+    return DETAILS[doc.type].of(
+        doc, services.get_revision(db, doc.id), references.merged_into(db, doc, viewer())
+    )
 
 
 def _list(doc_type: str):
@@ -81,11 +82,21 @@ def _list(doc_type: str):
     if doc_type in ("lesson", "process") and FLAGS[query.overdue]:
         among = overdue.overdue_ids(current().db, doc_type, utcnow().date())
     page = services.list_documents(
-        current().db, filters, page=query.page, per_page=query.per_page, sort=query.sort,
-        viewer=viewer(), among=among,
-    )  # fmt: skip
-    return DocumentList(total=page.total, page=page.page, per_page=page.per_page,
-                        pages=page.pages, items=[summary_of(d) for d in page.items])  # fmt: skip
+        current().db,
+        filters,
+        page=query.page,
+        per_page=query.per_page,
+        sort=query.sort,
+        viewer=viewer(),
+        among=among,
+    )
+    return DocumentList(
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        pages=page.pages,
+        items=[summary_of(d) for d in page.items],
+    )
 
 
 def _get(doc_type: str, doc_id: str):
@@ -105,24 +116,54 @@ def lesson_of(detail: DocumentDetail) -> LessonDetail:
     out = LessonDetail.of(detail.doc, detail.revision, detail.merged)
     out.actions = [Action.of(item.action, may_close=item.may_close) for item in lesson.actions]
     out.transitions = [step.to for step in lesson.steps]
-    out.similar = [Similar(id=x.doc.id, title=x.doc.title, status=x.doc.status,
-                           project=x.doc.project_key, score=x.score) for x in lesson.similar]
+    out.similar = [
+        Similar(
+            id=x.doc.id,
+            title=x.doc.title,
+            status=x.doc.status,
+            project=x.doc.project_key,
+            score=x.score,
+        )
+        for x in lesson.similar
+    ]
     out.recurrence_count = lesson.recurrence_count
-    out.recurrences = [Recurrence(direction=r.direction, id=r.other.id, title=r.other.title,
-                                  status=r.other.status, project=r.other.project_key,
-                                  score=r.score, detected_at=r.detected_at)
-                       for r in lesson.recurrences]
-    out.related = [Related(id=h.id, type=h.type, title=h.title, status=h.status,
-                           project=h.project, score=round(h.score, 4)) for h in detail.related]
-    return out  # fmt: skip
+    out.recurrences = [
+        Recurrence(
+            direction=r.direction,
+            id=r.other.id,
+            title=r.other.title,
+            status=r.other.status,
+            project=r.other.project_key,
+            score=r.score,
+            detected_at=r.detected_at,
+        )
+        for r in lesson.recurrences
+    ]
+    out.related = [
+        Related(
+            id=h.id,
+            type=h.type,
+            title=h.title,
+            status=h.status,
+            project=h.project,
+            score=round(h.score, 4),
+        )
+        for h in detail.related
+    ]
+    return out
 
 
 def _create(doc_type: str):
     body = parsed_body()
     doc = services.create_document(
-        current().db, source_from(body, doc_type), actor=viewer().actor, type_hint=doc_type,
-        created_by=viewer().username, require_type=doc_type, message=body.message,
-    )  # fmt: skip
+        current().db,
+        source_from(body, doc_type),
+        actor=viewer().actor,
+        type_hint=doc_type,
+        created_by=viewer().username,
+        require_type=doc_type,
+        message=body.message,
+    )
     return full(doc), 201, {"Location": url_for(f"api.get_{doc_type}", doc_id=doc.id)}
 
 
@@ -133,9 +174,13 @@ def _update(doc_type: str, doc_id: str):
     if version is None:
         version = _if_match()
     doc = services.update_document(
-        current().db, doc_id, source_from(body, doc_type), base_version=version,
-        actor=viewer().actor, message=body.message,
-    )  # fmt: skip
+        current().db,
+        doc_id,
+        source_from(body, doc_type),
+        base_version=version,
+        actor=viewer().actor,
+        message=body.message,
+    )
     return full(doc)
 
 
@@ -185,23 +230,70 @@ def _register(collection: str, doc_type: str) -> None:
         "HTTP_422": "Cannot be rendered within limits, or names a project the register does not "
         "hold (`field`: `project`, `details.suggestions`: the nearest registered keys)",
     }
-    bp.add_url_rule(base, view_func=bind(_list, "list", f"List {collection} with filters",
-                                         ok=(200, DocumentList), query=ListQuery), methods=["GET"])  # fmt: skip
-    bp.add_url_rule(base, view_func=bind(_create, "create", f"Create a {kind}", ok=(201, detail),
-                                         json=DocumentWrite, errors=(409, 422), **written),
-                    methods=["POST"])  # fmt: skip
-    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(
-        _get, "get", f"One {kind} with its Markdown and HTML", ok=(200, detail), errors=(404,)),
-        methods=["GET"])  # fmt: skip
-    bp.add_url_rule(f"{base}/<doc_id>", view_func=bind(
-        _update, "update", f"Save a new revision of a {kind}", ok=(200, detail),
-        json=DocumentWrite, errors=(404, 409, 422, 428), **written), methods=["PUT"])  # fmt: skip
-    bp.add_url_rule(f"{base}/<doc_id>/revisions", view_func=bind(
-        _revisions, "revisions", f"Revision history of a {kind}", ok=(200, RevisionList),
-        errors=(404,)))  # fmt: skip
-    bp.add_url_rule(f"{base}/<doc_id>/revisions/<int:number>", view_func=bind(
-        _revision, "revision", "One revision with its Markdown", ok=(200, Revision),
-        errors=(404,)))  # fmt: skip
+    bp.add_url_rule(
+        base,
+        view_func=bind(
+            _list,
+            "list",
+            f"List {collection} with filters",
+            ok=(200, DocumentList),
+            query=ListQuery,
+        ),
+        methods=["GET"],
+    )
+    bp.add_url_rule(
+        base,
+        view_func=bind(
+            _create,
+            "create",
+            f"Create a {kind}",
+            ok=(201, detail),
+            json=DocumentWrite,
+            errors=(409, 422),
+            **written,
+        ),
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        f"{base}/<doc_id>",
+        view_func=bind(
+            _get, "get", f"One {kind} with its Markdown and HTML", ok=(200, detail), errors=(404,)
+        ),
+        methods=["GET"],
+    )
+    bp.add_url_rule(
+        f"{base}/<doc_id>",
+        view_func=bind(
+            _update,
+            "update",
+            f"Save a new revision of a {kind}",
+            ok=(200, detail),
+            json=DocumentWrite,
+            errors=(404, 409, 422, 428),
+            **written,
+        ),
+        methods=["PUT"],
+    )
+    bp.add_url_rule(
+        f"{base}/<doc_id>/revisions",
+        view_func=bind(
+            _revisions,
+            "revisions",
+            f"Revision history of a {kind}",
+            ok=(200, RevisionList),
+            errors=(404,),
+        ),
+    )
+    bp.add_url_rule(
+        f"{base}/<doc_id>/revisions/<int:number>",
+        view_func=bind(
+            _revision,
+            "revision",
+            "One revision with its Markdown",
+            ok=(200, Revision),
+            errors=(404,),
+        ),
+    )
 
 
 for _kind in KINDS:

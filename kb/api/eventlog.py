@@ -14,8 +14,13 @@ from kb.events.jobs import admin
 def list_events():
     """The event log, newest first, with the state of each event's handler runs"""
     query = parsed_query()
-    views = admin.list_events(current().db, type=query.type or None, status=query.status,
-                              before=query.before or None, limit=query.limit)  # fmt: skip
+    views = admin.list_events(
+        current().db,
+        type=query.type or None,
+        status=query.status,
+        before=query.before or None,
+        limit=query.limit,
+    )
     return EventList(events=[Event.of(v) for v in views])
 
 

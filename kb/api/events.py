@@ -44,11 +44,15 @@ def _read_body(limit: int) -> bytes:
 
 
 @bp.post("/events")
-@contract(ok=(202, Accepted), errors=(401, 413, 415), media=EVENT_MEDIA,
-          HTTP_400="An invalid event: the message names the event, attribute or field",
-          HTTP_401="Signature or token missing, stale or wrong",
-          HTTP_413="Body over 256 KiB, or an event over 64 KiB",
-          HTTP_415="Not a CloudEvents content type")  # fmt: skip
+@contract(
+    ok=(202, Accepted),
+    errors=(401, 413, 415),
+    media=EVENT_MEDIA,
+    HTTP_400="An invalid event: the message names the event, attribute or field",
+    HTTP_401="Signature or token missing, stale or wrong",
+    HTTP_413="Body over 256 KiB, or an event over 64 KiB",
+    HTTP_415="Not a CloudEvents content type",
+)
 def post_events():
     """Receive CloudEvents from project tools (see docs/events.md)
 

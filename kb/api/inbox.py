@@ -17,10 +17,21 @@ from kb.security import viewer
 def get_inbox():
     """Your notifications, newest first, with the number unread"""
     query = parsed_query()
-    page = inbox.list_inbox(current().db, viewer().username, unread_only=FLAGS[query.unread],
-                            page=query.page, per_page=query.per_page)  # fmt: skip
-    return Inbox(unread=page.unread, total=page.total, page=page.page, per_page=page.per_page,
-                 pages=page.pages, items=[InboxItem.of(n) for n in page.items])  # fmt: skip
+    page = inbox.list_inbox(
+        current().db,
+        viewer().username,
+        unread_only=FLAGS[query.unread],
+        page=query.page,
+        per_page=query.per_page,
+    )
+    return Inbox(
+        unread=page.unread,
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        pages=page.pages,
+        items=[InboxItem.of(n) for n in page.items],
+    )
 
 
 @bp.post("/inbox/<seq:notification_id>/read")
@@ -28,8 +39,9 @@ def get_inbox():
 def mark_notification_read(notification_id: int):
     """Mark one of your notifications read"""
     who = viewer()
-    row = inbox.mark_read(current().db, notification_id, username=who.username,
-                          read_only=who.read_only)  # fmt: skip
+    row = inbox.mark_read(
+        current().db, notification_id, username=who.username, read_only=who.read_only
+    )
     return InboxItem.of(row)
 
 

@@ -13,9 +13,14 @@ from kb.security import viewer
 
 
 @bp.post("/lessons/<doc_id>/transitions")
-@contract(ok=(200, LessonDetail), json=Transition, errors=(403, 404, 409),
-          HTTP_400="Not a next status (details.allowed lists them) or a missing reason",
-          HTTP_403="Not yours to do", HTTP_409="The lesson changed meanwhile")  # fmt: skip
+@contract(
+    ok=(200, LessonDetail),
+    json=Transition,
+    errors=(403, 404, 409),
+    HTTP_400="Not a next status (details.allowed lists them) or a missing reason",
+    HTTP_403="Not yours to do",
+    HTTP_409="The lesson changed meanwhile",
+)
 def lesson_transition(doc_id: str):
     """Move a lesson to another status (submit, review, publish, reject, …)
 
@@ -26,10 +31,14 @@ def lesson_transition(doc_id: str):
     """
     body = parsed_body()
     doc = lifecycle.transition_lesson(
-        current().db, doc_id, body.to, viewer=viewer(), reason=body.reason,
-        merged_into=body.merged_into, base_version=body.version,
-    )  # fmt: skip
+        current().db,
+        doc_id,
+        body.to,
+        viewer=viewer(),
+        reason=body.reason,
+        merged_into=body.merged_into,
+        base_version=body.version,
+    )
     out = full(doc)
     out.transitions = lifecycle.allowed_transitions(viewer(), doc)
     return out
-

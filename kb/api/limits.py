@@ -33,9 +33,19 @@ def bound_path_integers(paths: dict, url_map: Map) -> None:
             for param in op.get("parameters", []):
                 bounds = ranges.get((path, param["name"])) if param["in"] == "path" else None
                 if bounds:
-                    param["schema"] = {"type": "integer", "minimum": bounds[0],
-                                       "maximum": bounds[1]}  # fmt: skip
-                    op["responses"].setdefault("404", {
-                        "description": "Not found",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                    })  # fmt: skip
+                    param["schema"] = {
+                        "type": "integer",
+                        "minimum": bounds[0],
+                        "maximum": bounds[1],
+                    }
+                    op["responses"].setdefault(
+                        "404",
+                        {
+                            "description": "Not found",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    )

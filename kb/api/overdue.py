@@ -33,9 +33,14 @@ def list_actions():
         if viewer().is_anonymous:
             raise ValidationError("`mine` needs a signed-in user or a token.", field="mine")
         owner = viewer().username
-    rows = overdue.list_actions(current().db, viewer(), today=utcnow().date(),
-                                overdue=query.status == "overdue", owner=owner,
-                                status="any" if query.status == "overdue" else query.status)  # fmt: skip
+    rows = overdue.list_actions(
+        current().db,
+        viewer(),
+        today=utcnow().date(),
+        overdue=query.status == "overdue",
+        owner=owner,
+        status="any" if query.status == "overdue" else query.status,
+    )
     return ActionRows(
         actions=[
             ActionRow(
@@ -63,7 +68,7 @@ def list_reviews():
                 facilitator=r.facilitator,
                 status=r.status,
                 overdue_since=r.due_on if overdue.review_overdue(r, today) else None,
-            )  # fmt: skip
+            )
             for r in found
         ]
     )

@@ -13,8 +13,11 @@ from kb.security import viewer
 
 
 @bp.get("/processes/<doc_id>/changes")
-@contract(ok=(200, ProcessChanges), errors=(404,),
-          HTTP_404="No such process model (or not yours to read) and no change recorded")  # fmt: skip
+@contract(
+    ok=(200, ProcessChanges),
+    errors=(404,),
+    HTTP_404="No such process model (or not yours to read) and no change recorded",
+)
 def list_process_changes(doc_id: str):
     """A process model's changes from the process repository, newest first
 
@@ -33,6 +36,9 @@ def list_process_changes(doc_id: str):
     flagged = sorted({lesson for c in changes for lesson in c.flagged_lessons or []})
     readable = processes.readable_ids(db, flagged, who)
     title = doc.title if doc is not None else None
-    return ProcessChanges(process_id=process_id, id=doc.id if doc is not None else None,
-                          title=title,
-                          changes=[ProcessChange.of(c, title, readable) for c in changes])  # fmt: skip
+    return ProcessChanges(
+        process_id=process_id,
+        id=doc.id if doc is not None else None,
+        title=title,
+        changes=[ProcessChange.of(c, title, readable) for c in changes],
+    )

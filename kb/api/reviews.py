@@ -30,17 +30,24 @@ _DRAFT = {
     "HTTP_403": "Not the review's facilitator or a participant, the draft's author or a curator",
     "HTTP_404": "No such review, or no such lesson in it (or one you may not read)",
     "HTTP_409": "The review is completed, the lesson is no longer a draft, or it changed since "
-                "`version`",
+    "`version`",
     "HTTP_400": "Invalid input (`details.fields` says what is wrong with each field)",
-}  # fmt: skip
+}
 
 
 def _entry(entry: workshop.Entry, changeable: set[str]) -> DraftLesson:
     link = entry.link
-    return DraftLesson(**LessonSummary.fields(entry.doc), impact=link.impact, source=link.source,
-                       audit=link.audit_id, finding=link.finding_id, complete=entry.complete,
-                       missing=list(entry.missing), withdrawn=entry.withdrawn,
-                       may_change=entry.doc.id in changeable)  # fmt: skip
+    return DraftLesson(
+        **LessonSummary.fields(entry.doc),
+        impact=link.impact,
+        source=link.source,
+        audit=link.audit_id,
+        finding=link.finding_id,
+        complete=entry.complete,
+        missing=list(entry.missing),
+        withdrawn=entry.withdrawn,
+        may_change=entry.doc.id in changeable,
+    )
 
 
 def _lesson_of(review: review_models.Review, doc_id: str) -> DraftLesson:
@@ -58,17 +65,28 @@ def full_review(review: review_models.Review) -> Review:
     shown = [t for t in found if _may_see(t)]
     may = workshop.rights(db, viewer(), review)
     return Review(
-        id=review.id, project=review.project_key, status=review.status,
-        opened_at=review.opened_at, due_on=review.due_on, facilitator=review.facilitator,
-        participants=list(review.participants or []), closure_type=review.closure_type,
-        outcome_summary=review.outcome_summary, escalation_level=review.escalation_level,
-        completed_at=review.completed_at, completed_by=review.completed_by,
-        origin=review.origin, lessons=[_entry(e, changeable) for e in entries],
+        id=review.id,
+        project=review.project_key,
+        status=review.status,
+        opened_at=review.opened_at,
+        due_on=review.due_on,
+        facilitator=review.facilitator,
+        participants=list(review.participants or []),
+        closure_type=review.closure_type,
+        outcome_summary=review.outcome_summary,
+        escalation_level=review.escalation_level,
+        completed_at=review.completed_at,
+        completed_by=review.completed_by,
+        origin=review.origin,
+        lessons=[_entry(e, changeable) for e in entries],
         progress=Progress(**workshop.progress(entries).as_dict()),
-        tasks=[ReviewTask.model_validate(t).model_copy(update={"details": dict(t.details or {})})
-               for t in shown],
-        may_record=may.record, may_submit=may.submit,
-    )  # fmt: skip
+        tasks=[
+            ReviewTask.model_validate(t).model_copy(update={"details": dict(t.details or {})})
+            for t in shown
+        ],
+        may_record=may.record,
+        may_submit=may.submit,
+    )
 
 
 def _may_see(task: Task) -> bool:
@@ -94,10 +112,15 @@ def get_project_review(key: str):
 
 
 @bp.post("/projects/<key>/review/lessons")
-@contract(ok=(201, DraftLesson), json=DraftWrite, errors=(403, 404, 409),
-          HTTP_403="Not allowed to record lessons in this review",
-          HTTP_404="The project has no review", HTTP_409="The review is completed",
-          HTTP_400=_DRAFT["HTTP_400"])  # fmt: skip
+@contract(
+    ok=(201, DraftLesson),
+    json=DraftWrite,
+    errors=(403, 404, 409),
+    HTTP_403="Not allowed to record lessons in this review",
+    HTTP_404="The project has no review",
+    HTTP_409="The review is completed",
+    HTTP_400=_DRAFT["HTTP_400"],
+)
 def record_review_lesson(key: str):
     """Record a draft lesson in the project's open review (facilitator, participants, contributors, curators)
 
@@ -120,9 +143,15 @@ def edit_review_lesson(key: str, doc_id: str):
     sections and the front matter are kept. Emits `org.pmo.kb.lesson.updated`.
     """
     review, body = _review_or_404(key), parsed_body()
-    doc = drafts.edit_draft(current().db, review.project_key, doc_id, title=body.title,
-                            sections=body.sections,
-                            base_version=body.version, viewer=viewer())  # fmt: skip
+    doc = drafts.edit_draft(
+        current().db,
+        review.project_key,
+        doc_id,
+        title=body.title,
+        sections=body.sections,
+        base_version=body.version,
+        viewer=viewer(),
+    )
     return _lesson_of(review, doc.id)
 
 
@@ -135,16 +164,26 @@ def withdraw_review_lesson(key: str, doc_id: str):
     `org.pmo.kb.lesson.rejected` (from `draft`). A curator can reopen it.
     """
     review, body = _review_or_404(key), parsed_body()
-    doc = drafts.withdraw_draft(current().db, review.project_key, doc_id, reason=body.reason,
-                                base_version=body.version, viewer=viewer())  # fmt: skip
+    doc = drafts.withdraw_draft(
+        current().db,
+        review.project_key,
+        doc_id,
+        reason=body.reason,
+        base_version=body.version,
+        viewer=viewer(),
+    )
     return _lesson_of(review, doc.id)
 
 
 @bp.post("/projects/<key>/review/submit")
-@contract(ok=(200, Review), errors=(403, 404, 409),
-          HTTP_400="No lessons, or incomplete ones (`details.incomplete`)",
-          HTTP_403="Not the facilitator or a curator", HTTP_404="The project has no review",
-          HTTP_409="The review is completed already")  # fmt: skip
+@contract(
+    ok=(200, Review),
+    errors=(403, 404, 409),
+    HTTP_400="No lessons, or incomplete ones (`details.incomplete`)",
+    HTTP_403="Not the facilitator or a curator",
+    HTTP_404="The project has no review",
+    HTTP_409="The review is completed already",
+)
 def submit_review(key: str):
     """Submit the review (its facilitator or a curator): every draft lesson is submitted and the review completed
 

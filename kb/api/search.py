@@ -32,10 +32,13 @@ def search():
     query = parsed_query()
     filters = {k: getattr(query, k) for k in FILTERS if getattr(query, k)}
     results = current().index.query(
-        query.q, reader=access.reader(viewer()), filters=filters,
-        sort=query.sort or ("relevance" if query.q.strip() else "date"), page=query.page,
+        query.q,
+        reader=access.reader(viewer()),
+        filters=filters,
+        sort=query.sort or ("relevance" if query.q.strip() else "date"),
+        page=query.page,
         per_page=query.per_page or current_app.config["KB_PER_PAGE"],
-    )  # fmt: skip
+    )
     return SearchAnswer.of(results)
 
 
@@ -44,10 +47,12 @@ def search():
 def list_projects():
     """All projects with the number of lessons and process models you may read"""
     found = documents.project_summaries(current().db, viewer())
-    return ProjectList(projects=[
-        ProjectCounted(**Project.fields(p.project), lessons=p.lessons, processes=p.processes)
-        for p in found
-    ])  # fmt: skip
+    return ProjectList(
+        projects=[
+            ProjectCounted(**Project.fields(p.project), lessons=p.lessons, processes=p.processes)
+            for p in found
+        ]
+    )
 
 
 @bp.get("/projects/<key>")
@@ -77,6 +82,10 @@ def healthz():
     return {
         "status": "ok",
         "database": "ok",
-        "index": {"documents": kb.index.doc_count(), "last_seq": kb.index.last_seq(),
-                  "lag": lag, "state": "rebuilding" if lag is None else "following"},
-    }  # fmt: skip
+        "index": {
+            "documents": kb.index.doc_count(),
+            "last_seq": kb.index.last_seq(),
+            "lag": lag,
+            "state": "rebuilding" if lag is None else "following",
+        },
+    }

@@ -29,23 +29,45 @@ from kb.api.textrule import TEXT_JSON, TEXT_JSON_SCHEMA, state_text_rule
 from kb.core.errors import ValidationError
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-MESSAGES = {400: "Invalid input", 401: "Not signed in, or an unknown token",
-            403: "Not allowed", 404: "Not found", 409: "Changed or done meanwhile",
-            413: "Too large", 415: "Not a media type kb reads",
-            422: "Cannot be rendered within limits", 428: "Missing version"}  # fmt: skip
+MESSAGES = {
+    400: "Invalid input",
+    401: "Not signed in, or an unknown token",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Changed or done meanwhile",
+    413: "Too large",
+    415: "Not a media type kb reads",
+    422: "Cannot be rendered within limits",
+    428: "Missing version",
+}
 SECURITY_SCHEMES = {
-    "token": {"type": "http", "scheme": "bearer",
-              "description": "An API token (your account page): Authorization: Bearer <token>. "
-                             "A read-only token may only read."},
-    "session": {"type": "apiKey", "in": "cookie", "name": "kb_session",
-                "description": "kb's own pages: the session cookie of a signed-in user"},
-    "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
-             "description": "With the session cookie, every call that changes something carries "
-                            "the page's CSRF token (400 without it)"},
-    "producer": {"type": "apiKey", "in": "header", "name": "webhook-signature",
-                 "description": "A producer's Standard Webhooks signature (with webhook-id and "
-                                "webhook-timestamp), or its token as Authorization: Bearer"},
-}  # fmt: skip
+    "token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token (your account page): Authorization: Bearer <token>. "
+        "A read-only token may only read.",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "kb_session",
+        "description": "kb's own pages: the session cookie of a signed-in user",
+    },
+    "csrf": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRFToken",
+        "description": "With the session cookie, every call that changes something carries "
+        "the page's CSRF token (400 without it)",
+    },
+    "producer": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "webhook-signature",
+        "description": "A producer's Standard Webhooks signature (with webhook-id and "
+        "webhook-timestamp), or its token as Authorization: Bearer",
+    },
+}
 #: endpoint -> {media type: model}: bodies their views read themselves (kb.api.events)
 MEDIA: dict[str, dict] = {}
 
@@ -75,16 +97,30 @@ def _after(req, resp, error, instance, adapter) -> None:  # noqa: ANN001, ARG001
 
 
 spec = SpecTree(
-    "flask", backend=_Plugin, mode="strict", annotations=False, validation_error_status=400,
-    validation_error_model=Error, after=_after,
-    naming_strategy=lambda model: model.__name__, nested_naming_strategy=lambda _p, child: child,
-    title="kb — the PMO's corporate memory", version="1", description=LIMITS,
-)  # fmt: skip
+    "flask",
+    backend=_Plugin,
+    mode="strict",
+    annotations=False,
+    validation_error_status=400,
+    validation_error_model=Error,
+    after=_after,
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _p, child: child,
+    title="kb — the PMO's corporate memory",
+    version="1",
+    description=LIMITS,
+)
 
 
-def contract(*, ok: tuple[int, type[BaseModel] | None], errors: tuple[int, ...] = (),
-             query: type[BaseModel] | None = None, json: type[BaseModel] | None = None,
-             media: dict | None = None, **described: str):  # fmt: skip
+def contract(
+    *,
+    ok: tuple[int, type[BaseModel] | None],
+    errors: tuple[int, ...] = (),
+    query: type[BaseModel] | None = None,
+    json: type[BaseModel] | None = None,
+    media: dict | None = None,
+    **described: str,
+):
     """The view's contract: `ok` (status, model), the error statuses it may answer (beyond
     those the document adds for every body, path number and security rule), the query and
     body models. `described`: HTTP_409="why" to say when an error happens. `media`: for a

@@ -27,10 +27,13 @@ TEXT_JSON_SCHEMA = {
         {"type": ["null", "boolean", "number"]},
         {"type": "string", "pattern": TEXT_PATTERN},
         {"type": "array", "items": ANY_TEXT_JSON},
-        {"type": "object", "propertyNames": {"pattern": TEXT_PATTERN},
-         "additionalProperties": ANY_TEXT_JSON},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": TEXT_PATTERN},
+            "additionalProperties": ANY_TEXT_JSON,
+        },
     ],
-}  # fmt: skip
+}
 
 
 def _is_string(schema: dict) -> bool:
@@ -86,10 +89,13 @@ def state_text_rule(paths: dict, components: dict, error: dict) -> dict:
                 if "schema" in parameter:
                     parameter["schema"] = _restrict(parameter["schema"], components)
                 if _takes_text(parameter.get("schema", {})):
-                    operation.setdefault("responses", {}).setdefault("400", {
-                        "description": "Invalid input",
-                        "content": {"application/json": {"schema": error}},
-                    })  # fmt: skip
+                    operation.setdefault("responses", {}).setdefault(
+                        "400",
+                        {
+                            "description": "Invalid input",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                    )
             if (path, method) in OWN_BODIES:
                 continue
             for media in operation.get("requestBody", {}).get("content", {}).values():

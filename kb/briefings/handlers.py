@@ -20,6 +20,10 @@ def register(registry: Registry, config: Config, index: SearchIndex | None) -> N
         kind = "started" if event.type == started else "gate"
         services.brief(s, index, event.data or {}, trigger_kind=kind, event_seq=event.seq)
 
-    registry.register(Handler(name="briefings.on_start_and_gate",
-                              types=(started, f"{prefix}.project.stagegate.passed"),
-                              fn=on_start_and_gate))  # fmt: skip
+    registry.register(
+        Handler(
+            name="briefings.on_start_and_gate",
+            types=(started, f"{prefix}.project.stagegate.passed"),
+            fn=on_start_and_gate,
+        )
+    )

@@ -31,9 +31,11 @@ class Briefing(Base):
     phase: Mapped[str | None] = mapped_column(String(64))
 
     items: Mapped[list[BriefingItem]] = relationship(
-        back_populates="briefing", lazy="selectin", order_by="BriefingItem.rank",
+        back_populates="briefing",
+        lazy="selectin",
+        order_by="BriefingItem.rank",
         cascade="all, delete-orphan",
-    )  # fmt: skip
+    )
 
 
 class BriefingItem(Base):

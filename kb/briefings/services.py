@@ -113,9 +113,13 @@ class Profile:
     def words(self) -> list[str]:
         """Every word the query is made of (for the record)."""
         seen: list[str] = []
-        for w in [*self.tags, *([self.methodology] if self.methodology else []),
-                  *([self.phase] if self.phase else []), *plain_words(self.name),
-                  *self.description_words]:  # fmt: skip
+        for w in [
+            *self.tags,
+            *([self.methodology] if self.methodology else []),
+            *([self.phase] if self.phase else []),
+            *plain_words(self.name),
+            *self.description_words,
+        ]:
             if w not in seen:
                 seen.append(w)
         return seen
@@ -171,15 +175,20 @@ def reason_for(doc: Document, profile: Profile) -> str:
     return "; ".join(parts) or "similar wording to the project"
 
 
-def choose_lessons(index: SearchIndex | None, s: Session, profile: Profile,
-                   viewer: Viewer) -> list[tuple[Document, str]]:  # fmt: skip
+def choose_lessons(
+    index: SearchIndex | None, s: Session, profile: Profile, viewer: Viewer
+) -> list[tuple[Document, str]]:
     """The most relevant lessons the viewer may read, best first, each with its reason."""
     q = build_query(profile)
     if not q or index is None:
         return []
     try:
-        results = index.query(q, filters={"type": ["lesson"], "status": LESSON_STATUSES},
-                              reader=access.reader(viewer), per_page=TOP * 2)  # fmt: skip
+        results = index.query(
+            q,
+            filters={"type": ["lesson"], "status": LESSON_STATUSES},
+            reader=access.reader(viewer),
+            per_page=TOP * 2,
+        )
     except QueryError:  # build_query keeps within the limits: this is a bug, not an empty result
         log.exception("briefing query refused: %s", q)
         return []
@@ -217,10 +226,14 @@ def profile_of(s: Session, data: dict, phase: str | None) -> Profile | None:
     description = info.get("description") or (project.description if project else "")
     name = info.get("name") or (project.name if project else "")
     methodology = plain_words(data.get("methodology"))
-    return Profile(key=key, name=str(name or ""), description_words=plain_words(description),
-                   tags=clean_tags(data.get("tags")),
-                   methodology=methodology[0] if methodology else None,
-                   phase=(plain_words(phase) or [None])[0])  # fmt: skip
+    return Profile(
+        key=key,
+        name=str(name or ""),
+        description_words=plain_words(description),
+        tags=clean_tags(data.get("tags")),
+        methodology=methodology[0] if methodology else None,
+        phase=(plain_words(phase) or [None])[0],
+    )
 
 
 def briefed_at(data: dict, trigger_kind: str) -> datetime:
@@ -234,8 +247,9 @@ def briefed_at(data: dict, trigger_kind: str) -> datetime:
     return (parse_timestamp(decided) if isinstance(decided, str) else None) or utcnow()
 
 
-def brief(s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: str,
-          event_seq: int) -> Briefing | None:  # fmt: skip
+def brief(
+    s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: str, event_seq: int
+) -> Briefing | None:
     """Record the briefing of one event (None when it exists or the event names no project)
     and, when it recommends any lesson, emit `lessons.recommended`."""
     if s.scalar(select(Briefing.id).where(Briefing.source_event_seq == event_seq)) is not None:
@@ -253,9 +267,15 @@ def brief(s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: st
         email = project.manager if project else None
     viewer, recipient = recipient_of(s, email if isinstance(email, str) else None)
     chosen = choose_lessons(index, s, profile, viewer)
-    briefing = Briefing(project_key=profile.key, trigger=trigger, created_at=briefed_at(data, trigger_kind),
-                        source_event_seq=event_seq, recipient=recipient,
-                        words=profile.words, phase=profile.phase)  # fmt: skip
+    briefing = Briefing(
+        project_key=profile.key,
+        trigger=trigger,
+        created_at=briefed_at(data, trigger_kind),
+        source_event_seq=event_seq,
+        recipient=recipient,
+        words=profile.words,
+        phase=profile.phase,
+    )
     s.add(briefing)
     s.flush()
     for rank, (doc, reason) in enumerate(chosen, start=1):
@@ -264,8 +284,16 @@ def brief(s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: st
     if not chosen:  # recorded, but nothing to tell subscribers
         return briefing
     lessons = [RecommendedLesson(id=d.id, title=d.title, reason=r) for d, r in chosen]
-    append_event(s, LessonsRecommended(briefing=briefing.id, project=profile.key, trigger=trigger,
-                                       recipient=recipient, lessons=lessons))  # fmt: skip
+    append_event(
+        s,
+        LessonsRecommended(
+            briefing=briefing.id,
+            project=profile.key,
+            trigger=trigger,
+            recipient=recipient,
+            lessons=lessons,
+        ),
+    )
     return briefing
 
 
@@ -274,8 +302,13 @@ def brief(s: Session, index: SearchIndex | None, data: dict, *, trigger_kind: st
 
 def list_briefings(db: Database, project_key: str) -> list[Briefing]:
     with db.read() as s:
-        return list(s.scalars(select(Briefing).where(Briefing.project_key == project_key.upper())
-                              .order_by(Briefing.id)))  # fmt: skip
+        return list(
+            s.scalars(
+                select(Briefing)
+                .where(Briefing.project_key == project_key.upper())
+                .order_by(Briefing.id)
+            )
+        )
 
 
 def get_briefing(db: Database, briefing_id: int) -> Briefing | None:
@@ -291,12 +324,14 @@ def readable_lessons(db: Database, ids: list[str], viewer: Viewer) -> dict[str, 
         return {d.id: d for d in docs}
 
 
-def respond(db: Database, briefing_id: int, lesson_id: object, response: object,
-            viewer: Viewer) -> BriefingItem:  # fmt: skip
+def respond(
+    db: Database, briefing_id: int, lesson_id: object, response: object, viewer: Viewer
+) -> BriefingItem:
     """Record the answer of a contributor (or the briefing's recipient) about one lesson."""
     if response not in RESPONSES:
-        raise ValidationError("response must be one of " + ", ".join(RESPONSES) + ".",
-                              field="response")  # fmt: skip
+        raise ValidationError(
+            "response must be one of " + ", ".join(RESPONSES) + ".", field="response"
+        )
     if not isinstance(lesson_id, str) or not lesson_id:
         raise ValidationError("lesson must be the id of a lesson in the briefing.", field="lesson")
     with db.write() as s:
@@ -312,11 +347,25 @@ def respond(db: Database, briefing_id: int, lesson_id: object, response: object,
         item.responded_by = viewer.actor
         item.responded_at = utcnow()
         if before != response:
-            audit(s, viewer.actor, "briefing.answered", f"briefings/{briefing_id}",
-                  lesson=lesson_id, response=response, before=before)  # fmt: skip
-            append_event(s, BriefingAnswered(id=lesson_id, briefing=briefing_id,
-                                             project=briefing.project_key, response=response,
-                                             actor=viewer.actor))  # fmt: skip
+            audit(
+                s,
+                viewer.actor,
+                "briefing.answered",
+                f"briefings/{briefing_id}",
+                lesson=lesson_id,
+                response=response,
+                before=before,
+            )
+            append_event(
+                s,
+                BriefingAnswered(
+                    id=lesson_id,
+                    briefing=briefing_id,
+                    project=briefing.project_key,
+                    response=response,
+                    actor=viewer.actor,
+                ),
+            )
         s.flush()
         s.expunge(item)
         return item

@@ -52,8 +52,15 @@ def _first_admin(kb: Kb) -> None:
     if accounts.list_users(kb.db):
         return
     password = secrets.token_urlsafe(12)
-    accounts.create_user(kb.db, "admin", password=password, role="admin", actor="kb init",
-                         display_name="Administrator", must_change_password=True)  # fmt: skip
+    accounts.create_user(
+        kb.db,
+        "admin",
+        password=password,
+        role="admin",
+        actor="kb init",
+        display_name="Administrator",
+        must_change_password=True,
+    )
     click.echo("No account existed, so kb created one (the first sign-in asks for a new password):")
     click.echo(f"  username: admin\n  password: {password}   (shown once)")
 

@@ -24,7 +24,7 @@ def docs() -> None:
     help="The events document; its part between the generated markers is rewritten.",
 )
 @click.option("--check", is_flag=True, help="Change nothing; fail when the file is out of date.")
-def events_docs(path: Path, check: bool) -> None:  # fmt: skip
+def events_docs(path: Path, check: bool) -> None:
     """Write kb's own event types (fields, example, JSON Schema) into the events document."""
     try:
         text = path.read_text(encoding="utf-8")

@@ -20,11 +20,21 @@ def _opened():
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run what is due now, then exit.")
-@click.option("--interval", type=float, default=0.5, show_default=True,
-              help="Seconds between two looks for due work.")  # fmt: skip
-@click.option("--lease", type=float, default=60.0, show_default=True,
-              help="Seconds a claimed run stays this worker's; after that, if it died, another "
-              "worker takes the run over.")  # fmt: skip
+@click.option(
+    "--interval",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Seconds between two looks for due work.",
+)
+@click.option(
+    "--lease",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds a claimed run stays this worker's; after that, if it died, another "
+    "worker takes the run over.",
+)
 def worker(once: bool, interval: float, lease: float) -> None:
     """Run event handlers and webhook deliveries (several may run against PostgreSQL)."""
     with _opened() as kb:
@@ -52,11 +62,23 @@ def events() -> None:
 def _row(view: admin.EventView) -> dict:
     e = view.event
     return {
-        "seq": e.seq, "id": e.event_id, "source": e.source, "type": e.type,
-        "subject": e.subject, "time": e.time.isoformat(), "status": view.status,
-        "runs": [{"handler": r.handler, "status": r.status, "attempts": r.attempts,
-                  "last_error": r.last_error} for r in view.runs],
-    }  # fmt: skip
+        "seq": e.seq,
+        "id": e.event_id,
+        "source": e.source,
+        "type": e.type,
+        "subject": e.subject,
+        "time": e.time.isoformat(),
+        "status": view.status,
+        "runs": [
+            {
+                "handler": r.handler,
+                "status": r.status,
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+            }
+            for r in view.runs
+        ],
+    }
 
 
 @events.command("list")

@@ -23,9 +23,12 @@ def subscriptions() -> None:
 @click.argument("name")
 @click.argument("url")
 @click.option(
-    "--type", "types", multiple=True, metavar="PATTERN",
+    "--type",
+    "types",
+    multiple=True,
+    metavar="PATTERN",
     help="Event type pattern, e.g. 'org.pmo.kb.lesson.*' (repeat; none: every kb event).",
-)  # fmt: skip
+)
 def add_command(name: str, url: str, types: tuple[str, ...]) -> None:
     """Subscribe URL to kb's events; prints the signing secret, once."""
     with _opened() as kb:

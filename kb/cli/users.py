@@ -34,18 +34,34 @@ def users() -> None:
 @click.option("--group", "groups", multiple=True, help="A group to join (repeat for several).")
 @click.option("--name", "display_name", help="Display name (default: the username).")
 @click.option("--email")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input instead of generating one.")  # fmt: skip
-def create(username: str, role: str, groups: tuple[str, ...], display_name: str | None,
-           email: str | None, password_stdin: bool) -> None:  # fmt: skip
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
+def create(
+    username: str,
+    role: str,
+    groups: tuple[str, ...],
+    display_name: str | None,
+    email: str | None,
+    password_stdin: bool,
+) -> None:
     """Create an account; without --password-stdin a password is generated and printed once."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
     with _opened() as kb:
         try:
-            user = accounts.create_user(kb.db, username, password=password, role=role,
-                                        groups=list(groups), display_name=display_name,
-                                        email=email, actor="kb users",
-                                        must_change_password=not password_stdin)  # fmt: skip
+            user = accounts.create_user(
+                kb.db,
+                username,
+                password=password,
+                role=role,
+                groups=list(groups),
+                display_name=display_name,
+                email=email,
+                actor="kb users",
+                must_change_password=not password_stdin,
+            )
         except KbError as exc:
             _fail(exc)
     click.echo(f"Created {user.username} ({user.role}).")

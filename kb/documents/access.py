@@ -58,15 +58,21 @@ def readable(viewer: Viewer) -> ColumnElement[bool]:
             DocumentLabel.document_id == Document.id,
             DocumentLabel.kind == "group",
             DocumentLabel.value.in_(sorted(viewer.groups)),
-        )  # fmt: skip
+        )
         if viewer.groups
         else false()
     )
-    return or_(internal, and_(Document.visibility == "restricted",
-                              or_(Document.created_by == viewer.username, in_group)))  # fmt: skip
+    return or_(
+        internal,
+        and_(
+            Document.visibility == "restricted",
+            or_(Document.created_by == viewer.username, in_group),
+        ),
+    )
 
 
 def reader(viewer: Viewer) -> Reader:
     """The same rule for the search index."""
-    return Reader(all_access=viewer.all_access, username=viewer.username,
-                  groups=frozenset(viewer.groups))  # fmt: skip
+    return Reader(
+        all_access=viewer.all_access, username=viewer.username, groups=frozenset(viewer.groups)
+    )

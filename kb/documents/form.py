@@ -22,28 +22,74 @@ from kb.markdown import frontmatter
 #: the front matter keys each type's form shows, in the order it shows them (the lesson's
 #: status follows its lifecycle — Submit, Publish — and is not typed in)
 FIELDS = {
-    "lesson": ("title", "polarity", "priority", "project", "phase", "occurred_on", "author",
-               "topics", "tags", "visibility", "groups"),
-    "process": ("title", "summary", "status", "version", "state", "owner", "custodian",
-                "project", "roles", "review_period_months", "last_reviewed", "topics", "tags",
-                "visibility", "groups"),
+    "lesson": (
+        "title",
+        "polarity",
+        "priority",
+        "project",
+        "phase",
+        "occurred_on",
+        "author",
+        "topics",
+        "tags",
+        "visibility",
+        "groups",
+    ),
+    "process": (
+        "title",
+        "summary",
+        "status",
+        "version",
+        "state",
+        "owner",
+        "custodian",
+        "project",
+        "roles",
+        "review_period_months",
+        "last_reviewed",
+        "topics",
+        "tags",
+        "visibility",
+        "groups",
+    ),
     "guide": ("title", "summary", "status", "order", "topics", "tags", "visibility", "groups"),
-}  # fmt: skip
+}
 LABELS = {
-    "title": "Title", "summary": "Summary", "status": "Status", "polarity": "Problem or success",
-    "priority": "Priority", "impact": "Priority", "project": "Project", "phase": "Phase",
-    "topics": "Topics", "tags": "Tags", "occurred_on": "When it happened",
-    "date": "When it happened", "author": "Author", "version": "Version",
-    "state": "As-is or to-be", "owner": "Owner", "custodian": "Custodian", "roles": "Roles",
-    "review_period_months": "Review every (months)", "last_reviewed": "Last reviewed",
-    "order": "Reading order", "visibility": "Who can read it", "groups": "Groups",
-}  # fmt: skip
+    "title": "Title",
+    "summary": "Summary",
+    "status": "Status",
+    "polarity": "Problem or success",
+    "priority": "Priority",
+    "impact": "Priority",
+    "project": "Project",
+    "phase": "Phase",
+    "topics": "Topics",
+    "tags": "Tags",
+    "occurred_on": "When it happened",
+    "date": "When it happened",
+    "author": "Author",
+    "version": "Version",
+    "state": "As-is or to-be",
+    "owner": "Owner",
+    "custodian": "Custodian",
+    "roles": "Roles",
+    "review_period_months": "Review every (months)",
+    "last_reviewed": "Last reviewed",
+    "order": "Reading order",
+    "visibility": "Who can read it",
+    "groups": "Groups",
+}
 LIST_KEYS = {"topics", "tags", "groups", "roles"}
 DATE_KEYS = {"occurred_on", "last_reviewed"}
 NUMBER_KEYS = {"review_period_months", "order"}
 #: what the parser takes when a key is absent: a select showing it changes nothing
-DEFAULTS = {"visibility": "internal", "status": "draft", "polarity": "problem",
-            "priority": "medium", "state": "as-is"}  # fmt: skip
+DEFAULTS = {
+    "visibility": "internal",
+    "status": "draft",
+    "polarity": "problem",
+    "priority": "medium",
+    "state": "as-is",
+}
 #: older lesson files say `impact:` and `date:`; the form edits whichever key the file has
 ALIASES = {"priority": "impact", "occurred_on": "date"}
 
@@ -221,8 +267,14 @@ def _body(body: str, values: FormValues) -> str:
         text = sections.get("Text", "")
         return body if text == as_shown(body) else f"\n{text}\n" if text else ""
     if values.doc_type == "process":
-        old = next((b.content for b in split_body(body).blocks
-                    if known(_names("process"), b.name) == "Steps"), "")  # fmt: skip
+        old = next(
+            (
+                b.content
+                for b in split_body(body).blocks
+                if known(_names("process"), b.name) == "Steps"
+            ),
+            "",
+        )
         sections["Steps"] = compose_steps(old, sections.get("Steps", ""), values.role_steps)
     return compose_body(body, _names(values.doc_type), sections)
 

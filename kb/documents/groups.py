@@ -36,15 +36,19 @@ class GroupSummary:
 
 
 def _named(name: str):  # noqa: ANN202
-    return select(DocumentLabel.document_id).where(DocumentLabel.kind == "group",
-                                                   DocumentLabel.value == name)  # fmt: skip
+    return select(DocumentLabel.document_id).where(
+        DocumentLabel.kind == "group", DocumentLabel.value == name
+    )
 
 
 def document_counts(db: Database) -> dict[str, int]:
     """Documents per group name, as their front matter names them."""
     with db.read() as s:
-        rows = s.execute(select(DocumentLabel.value, func.count()).where(
-            DocumentLabel.kind == "group").group_by(DocumentLabel.value))  # fmt: skip
+        rows = s.execute(
+            select(DocumentLabel.value, func.count())
+            .where(DocumentLabel.kind == "group")
+            .group_by(DocumentLabel.value)
+        )
         return {name: count for name, count in rows}
 
 
@@ -52,15 +56,24 @@ def group_summaries(db: Database) -> tuple[list[GroupSummary], dict[str, int]]:
     """Every group with its counts of members and documents, and the names documents use
     that no group has (name -> documents): only their creators and curators read those."""
     members, documents = accounts_groups.member_counts(db), document_counts(db)
-    groups = [GroupSummary(g.id, g.name, g.description or "", members.get(g.id, 0),
-                           documents.pop(g.name, 0)) for g in list_groups(db)]  # fmt: skip
+    groups = [
+        GroupSummary(
+            g.id, g.name, g.description or "", members.get(g.id, 0), documents.pop(g.name, 0)
+        )
+        for g in list_groups(db)
+    ]
     return groups, documents
 
 
 def documents_of(db: Database, name: str) -> list[Document]:
     with db.read() as s:
-        return list(s.scalars(select(Document).where(Document.id.in_(_named(name)))
-                              .order_by(Document.type, Document.id)))  # fmt: skip
+        return list(
+            s.scalars(
+                select(Document)
+                .where(Document.id.in_(_named(name)))
+                .order_by(Document.type, Document.id)
+            )
+        )
 
 
 def renamed_source(source: str, old: str, new: str) -> str:
@@ -85,18 +98,24 @@ def _plan(db: Database, old: str, new: str) -> list[tuple[str, int, services.Pre
     """(id, version, the new revision) of each document naming `old`, prepared outside the
     write transaction (parsing and rendering never hold the write lock)."""
     with db.read() as s:
-        rows = s.execute(select(Document.id, Document.version, Document.type,
-                                DocumentRevision.markdown)
-                         .join(DocumentRevision, (DocumentRevision.document_id == Document.id)
-                               & (DocumentRevision.number == Document.version))
-                         .where(Document.id.in_(_named(old))).order_by(Document.id)).all()  # fmt: skip
+        rows = s.execute(
+            select(Document.id, Document.version, Document.type, DocumentRevision.markdown)
+            .join(
+                DocumentRevision,
+                (DocumentRevision.document_id == Document.id)
+                & (DocumentRevision.number == Document.version),
+            )
+            .where(Document.id.in_(_named(old)))
+            .order_by(Document.id)
+        ).all()
     plan = []
     for doc_id, version, doc_type, markdown in rows:
         try:
             prepared = services.prepare(renamed_source(markdown, old, new), type_hint=doc_type)
         except ValidationError as exc:
-            raise ValidationError(f"{doc_id} cannot be rewritten with the new name: "
-                                  f"{exc.message}", field="name") from None  # fmt: skip
+            raise ValidationError(
+                f"{doc_id} cannot be rewritten with the new name: {exc.message}", field="name"
+            ) from None
         plan.append((doc_id, version, prepared))
     return plan
 
@@ -106,8 +125,9 @@ def _revise(s: Session, plan, old: str, new: str, actor: str) -> None:  # noqa: 
         doc = s.get(Document, doc_id, with_for_update=True)
         if doc is None or doc.version != version:
             raise Conflict(f"{doc_id} changed while the group was being renamed: try again.")
-        services.revise_prepared(s, doc, prepared, actor=actor,
-                                 message=f"Group {old} renamed to {new}")  # fmt: skip
+        services.revise_prepared(
+            s, doc, prepared, actor=actor, message=f"Group {old} renamed to {new}"
+        )
     missed = set(s.scalars(_named(old))) - {doc_id for doc_id, _, _ in plan}
     if missed:
         raise Conflict(f"{sorted(missed)[0]} was restricted to {old} meanwhile: try again.")
@@ -129,8 +149,9 @@ def rename_group(db: Database, group_id: int, new_name: str, *, actor: str) -> l
         if group.name != old:
             raise Conflict(f"The group was renamed to {group.name} meanwhile.")
         _revise(s, plan, old, new, actor)
-        accounts_groups.rename_in(s, group, new, actor=actor,
-                                  documents=[doc_id for doc_id, _, _ in plan])  # fmt: skip
+        accounts_groups.rename_in(
+            s, group, new, actor=actor, documents=[doc_id for doc_id, _, _ in plan]
+        )
     return [doc_id for doc_id, _, _ in plan]
 
 
@@ -139,5 +160,10 @@ def delete_group(db: Database, group_id: int, *, actor: str, confirmed: bool) ->
     group = accounts_groups.get_group(db, group_id)
     if group is None:
         raise NotFound(f"There is no group {group_id}.")
-    return accounts_groups.delete_group(db, group_id, actor=actor, confirmed=confirmed,
-                                        documents=document_counts(db).get(group.name, 0))  # fmt: skip
+    return accounts_groups.delete_group(
+        db,
+        group_id,
+        actor=actor,
+        confirmed=confirmed,
+        documents=document_counts(db).get(group.name, 0),
+    )

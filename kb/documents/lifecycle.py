@@ -64,30 +64,54 @@ def _table() -> dict[str, dict[str, Rule]]:
 TRANSITIONS: dict[str, dict[str, Rule]] = _table()
 #: the event verb of each target status: org.pmo.kb.lesson.<verb>
 VERBS = {
-    "submitted": "submitted", "in_review": "review_started", "published": "published",
-    "rejected": "rejected", "in_action": "action_started", "actioned": "actioned",
-    "verified": "verified", "archived": "archived", "merged": "merged",
-    "reopened": "reopened", "draft": "returned_to_draft",
-}  # fmt: skip
+    "submitted": "submitted",
+    "in_review": "review_started",
+    "published": "published",
+    "rejected": "rejected",
+    "in_action": "action_started",
+    "actioned": "actioned",
+    "verified": "verified",
+    "archived": "archived",
+    "merged": "merged",
+    "reopened": "reopened",
+    "draft": "returned_to_draft",
+}
 #: the revision message of each target status
 MESSAGES = {
-    "submitted": "Submitted", "in_review": "Review started", "published": "Published",
-    "rejected": "Rejected", "in_action": "Action started", "actioned": "Actioned",
-    "verified": "Verified", "archived": "Archived", "merged": "Merged",
-    "reopened": "Reopened", "draft": "Returned to draft for rework",
-}  # fmt: skip
+    "submitted": "Submitted",
+    "in_review": "Review started",
+    "published": "Published",
+    "rejected": "Rejected",
+    "in_action": "Action started",
+    "actioned": "Actioned",
+    "verified": "Verified",
+    "archived": "Archived",
+    "merged": "Merged",
+    "reopened": "Reopened",
+    "draft": "Returned to draft for rework",
+}
 
 
 #: each step in the words of a refusal: "Only curators can publish this lesson."
 STEP_WORDS = {
-    "submitted": "submit", "in_review": "start the review of", "published": "publish",
-    "rejected": "reject", "in_action": "start action on", "actioned": "mark as actioned",
-    "verified": "verify", "archived": "archive", "merged": "merge", "reopened": "reopen",
+    "submitted": "submit",
+    "in_review": "start the review of",
+    "published": "publish",
+    "rejected": "reject",
+    "in_action": "start action on",
+    "actioned": "mark as actioned",
+    "verified": "verify",
+    "archived": "archive",
+    "merged": "merge",
+    "reopened": "reopen",
     "draft": "return to draft",
-}  # fmt: skip
-WHO_WORDS = {CURATOR: "curators (the PMO)", CREATOR: "the lesson's author",
-             CREATOR_OR_CURATOR: "the lesson's author and curators",
-             REVIEW: "the review's facilitator and participants, on the review page,"}  # fmt: skip
+}
+WHO_WORDS = {
+    CURATOR: "curators (the PMO)",
+    CREATOR: "the lesson's author",
+    CREATOR_OR_CURATOR: "the lesson's author and curators",
+    REVIEW: "the review's facilitator and participants, on the review page,",
+}
 
 
 def refusal(to: str, rule: Rule) -> str:
@@ -192,8 +216,17 @@ def apply_transition(
     else:
         merged_into = None
     prepared = _prepare(doc.current_revision.markdown, to, named)
-    _write(s, doc, to, prepared, actor=actor, reason=reason, merged_into=merged_into,
-           refers_to=refers_to, public_reason=public_reason)  # fmt: skip
+    _write(
+        s,
+        doc,
+        to,
+        prepared,
+        actor=actor,
+        reason=reason,
+        merged_into=merged_into,
+        refers_to=refers_to,
+        public_reason=public_reason,
+    )
     return doc
 
 
@@ -253,8 +286,9 @@ def _write(
         public_reason = (public_reason or "").strip() or None
         message = MESSAGES[to] + (f" into {references.HIDDEN}" if merged_into else "")
         message += f": {public_reason}" if public_reason else ""
-    services.add_revision(s, doc, prepared, actor=actor, message=message,
-                          refers_to=refers_to, named_message=named)  # fmt: skip
+    services.add_revision(
+        s, doc, prepared, actor=actor, message=message, refers_to=refers_to, named_message=named
+    )
     verb = VERBS[to]
     details = {"from": current, "to": to, "reason": reason, "version": doc.version}
     if merged_into:
@@ -263,11 +297,23 @@ def _write(
     # subscribers and people who may not read `refers_to` get `public_reason` as the reason
     # and no name (kb.documents.references.event_view)
     transitioned = kinds.of_type(f"lesson.{verb}")
-    append_event(s, transitioned(
-        id=doc.id, title=doc.title, version=doc.version, status=to, from_=current, to=to,
-        reason=reason, actor=actor, project=doc.project_key, merged_into=merged_into or None,
-        refers_to=refers_to, public_reason=public_reason if refers_to else None,
-    ))  # fmt: skip
+    append_event(
+        s,
+        transitioned(
+            id=doc.id,
+            title=doc.title,
+            version=doc.version,
+            status=to,
+            from_=current,
+            to=to,
+            reason=reason,
+            actor=actor,
+            project=doc.project_key,
+            merged_into=merged_into or None,
+            refers_to=refers_to,
+            public_reason=public_reason if refers_to else None,
+        ),
+    )
 
 
 def _changed(doc: Document, seen: int) -> Conflict:

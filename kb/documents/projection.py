@@ -51,14 +51,26 @@ def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
         when = doc.sort_date
         updated = doc.updated_at if doc.updated_at.tzinfo else doc.updated_at.replace(tzinfo=UTC)
         yield IndexDoc(
-            id=doc.id, type=doc.type, title=doc.title, summary=doc.summary or "", body=body,
-            status=doc.status, project=doc.project_key, project_name=project_name,
-            phase=doc.phase, topics=doc.topics, tags=doc.tags, polarity=doc.polarity,
-            priority=doc.priority, author=doc.author,
+            id=doc.id,
+            type=doc.type,
+            title=doc.title,
+            summary=doc.summary or "",
+            body=body,
+            status=doc.status,
+            project=doc.project_key,
+            project_name=project_name,
+            phase=doc.phase,
+            topics=doc.topics,
+            tags=doc.tags,
+            polarity=doc.polarity,
+            priority=doc.priority,
+            author=doc.author,
             date=_as_datetime(when) if when else _own(doc.changed_at) or updated,
             updated_at=updated,
-            visibility=doc.visibility, groups=doc.groups, owner=doc.created_by,
-        )  # fmt: skip
+            visibility=doc.visibility,
+            groups=doc.groups,
+            owner=doc.created_by,
+        )
 
 
 def _own(moment):  # noqa: ANN001, ANN202 (a person's last change, aware UTC, or None)
@@ -88,12 +100,16 @@ class IndexProjection:
             with self.db.read() as s:  # one query per idle look: it looks twice a second
                 behind = last_seq(s) - (seen or 0)
                 far_behind = seen is None or (applied == 0 and behind > REBUILD_BEYOND)
-                events = [] if far_behind or behind <= 0 else s.execute(
-                    select(Event.seq, Event.type, Event.data)
-                    .where(Event.seq > seen)
-                    .order_by(Event.seq)
-                    .limit(BATCH)
-                ).all()  # fmt: skip
+                events = (
+                    []
+                    if far_behind or behind <= 0
+                    else s.execute(
+                        select(Event.seq, Event.type, Event.data)
+                        .where(Event.seq > seen)
+                        .order_by(Event.seq)
+                        .limit(BATCH)
+                    ).all()
+                )
                 ids = set(self._affected(s, events))
                 docs = select(Document).where(Document.id.in_(ids))
                 upserts = list(_index_docs(s, docs)) if ids else []

@@ -55,16 +55,18 @@ def queue(db: Database, viewer: Viewer, *, now: datetime | None = None) -> list[
         for doc in s.scalars(query):
             entered = s.scalar(
                 select(AuditEntry.at)
-                .where(AuditEntry.action == f"lesson.{VERBS[doc.status]}", AuditEntry.target == doc.id)
+                .where(
+                    AuditEntry.action == f"lesson.{VERBS[doc.status]}", AuditEntry.target == doc.id
+                )
                 .order_by(AuditEntry.id.desc())
                 .limit(1)
-            )  # fmt: skip
+            )
             submitter = s.scalar(
                 select(AuditEntry.actor)
                 .where(AuditEntry.action == "lesson.submitted", AuditEntry.target == doc.id)
                 .order_by(AuditEntry.id.desc())
                 .limit(1)
-            )  # fmt: skip
+            )
             when = entered or doc.changed_at
             since = _aware(when) if when else None
             if doc.status == "in_action" and since and now - since < STALE_ACTION:
@@ -72,7 +74,7 @@ def queue(db: Database, viewer: Viewer, *, now: datetime | None = None) -> list[
             items.append(
                 QueueItem(
                     doc, since, submitter or doc.created_by or doc.author, WAITING_FOR[doc.status]
-                )  # fmt: skip
+                )
             )
     # those imported without a date first: they have waited longest for all anyone knows
     items.sort(key=lambda item: (item.since is not None, item.since or now, item.doc.id))

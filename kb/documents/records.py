@@ -20,21 +20,78 @@ from kb.documents.kinds import BY_NAME, NAMES
 from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
 
 KNOWN_KEYS = {
-    "id", "type", "title", "summary", "status", "polarity", "priority", "project", "phase",
-    "topics", "tags", "occurred_on", "author", "version", "state", "owner", "custodian",
-    "roles", "review_period_months", "last_reviewed", "order", "visibility", "groups",
+    "id",
+    "type",
+    "title",
+    "summary",
+    "status",
+    "polarity",
+    "priority",
+    "project",
+    "phase",
+    "topics",
+    "tags",
+    "occurred_on",
+    "author",
+    "version",
+    "state",
+    "owner",
+    "custodian",
+    "roles",
+    "review_period_months",
+    "last_reviewed",
+    "order",
+    "visibility",
+    "groups",
     "updated",
-}  # fmt: skip
+}
 #: canonical key order when kb writes front matter itself (JSON API field mode)
 FIELD_ORDER = {
-    "lesson": ["id", "title", "status", "polarity", "priority", "project", "phase", "topics",
-               "tags", "occurred_on", "author", "visibility", "groups"],
-    "process": ["id", "title", "summary", "status", "version", "state", "owner", "custodian",
-                "project", "roles", "review_period_months", "last_reviewed", "topics", "tags",
-                "visibility", "groups"],
-    "guide": ["id", "title", "summary", "status", "order", "topics", "tags", "visibility",
-              "groups"],
-}  # fmt: skip
+    "lesson": [
+        "id",
+        "title",
+        "status",
+        "polarity",
+        "priority",
+        "project",
+        "phase",
+        "topics",
+        "tags",
+        "occurred_on",
+        "author",
+        "visibility",
+        "groups",
+    ],
+    "process": [
+        "id",
+        "title",
+        "summary",
+        "status",
+        "version",
+        "state",
+        "owner",
+        "custodian",
+        "project",
+        "roles",
+        "review_period_months",
+        "last_reviewed",
+        "topics",
+        "tags",
+        "visibility",
+        "groups",
+    ],
+    "guide": [
+        "id",
+        "title",
+        "summary",
+        "status",
+        "order",
+        "topics",
+        "tags",
+        "visibility",
+        "groups",
+    ],
+}
 TITLE_MAX = 200
 
 
@@ -188,8 +245,11 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         )
     doc_id = c.text("id", limit=32)
     if doc_id is not None and not BY_NAME[doc_type].id_pattern.match(doc_id):
-        c.fail("id", f"`id` is '{doc_id}'; a {doc_type} id looks like "
-               f"{ {'lesson': 'LL-2025-0042', 'process': 'PM-0042', 'guide': 'GD-0042'}[doc_type] }.")  # fmt: skip
+        c.fail(
+            "id",
+            f"`id` is '{doc_id}'; a {doc_type} id looks like "
+            f"{ {'lesson': 'LL-2025-0042', 'process': 'PM-0042', 'guide': 'GD-0042'}[doc_type] }.",
+        )
     cols: dict[str, Any] = {"title": c.text("title", required=True, limit=TITLE_MAX)}
     cols["status"] = c.choice("status", BY_NAME[doc_type].statuses, default="draft")
     cols["summary"] = c.text("summary", limit=1000) or ""
@@ -243,10 +303,20 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
             field="front_matter",
         ) from None
     return Record(
-        type=doc_type, id=doc_id, markdown=source, body=body, columns=cols, topics=topics,
-        tags=tags, groups=groups, project_key=project_key, project_name=project_name, extra=extra, meta=meta,
+        type=doc_type,
+        id=doc_id,
+        markdown=source,
+        body=body,
+        columns=cols,
+        topics=topics,
+        tags=tags,
+        groups=groups,
+        project_key=project_key,
+        project_name=project_name,
+        extra=extra,
+        meta=meta,
         updated_on=updated_on,
-    )  # fmt: skip
+    )
 
 
 def _groups(c: _Checker) -> list[str]:
@@ -254,8 +324,11 @@ def _groups(c: _Checker) -> list[str]:
     for raw in c.strings("groups"):
         name = raw.lower()
         if not v.GROUP.match(name):
-            c.fail("groups", f"Group '{raw}' may use only letters, digits, spaces and - . _"
-                   " (at most 64 characters).")  # fmt: skip
+            c.fail(
+                "groups",
+                f"Group '{raw}' may use only letters, digits, spaces and - . _"
+                " (at most 64 characters).",
+            )
         else:
             groups.add(name)
     return sorted(groups)
@@ -275,8 +348,11 @@ def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:
     for raw in c.strings("tags"):
         tag = raw.lower()
         if not v.TAG.match(tag):
-            c.fail("tags", f"Tag '{raw}' may use only letters, digits, spaces and - . _ +"
-                   " (at most 63 characters).")  # fmt: skip
+            c.fail(
+                "tags",
+                f"Tag '{raw}' may use only letters, digits, spaces and - . _ +"
+                " (at most 63 characters).",
+            )
         else:
             tags.add(tag)
     return sorted(topics), sorted(tags)

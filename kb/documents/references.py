@@ -26,8 +26,13 @@ from kb.documents.models import Document, DocumentRevision
 HIDDEN = "a lesson you may not read"
 #: event data fields that name the document in `refers_to` (older events: `merged_into`,
 #: `recurred_in`); emptied for whoever may not read it
-NAMING_FIELDS = ("refers_to", "merged_into", "recurred_in", "recurred_in_title",
-                 "recurred_in_project")  # fmt: skip
+NAMING_FIELDS = (
+    "refers_to",
+    "merged_into",
+    "recurred_in",
+    "recurred_in_title",
+    "recurred_in_project",
+)
 #: event data fields listing lessons (ids, or objects with an `id`): kept to the readable ones
 LIST_FIELDS = ("lessons", "flagged_lessons")
 #: subjects of kb's events that are documents

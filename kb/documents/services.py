@@ -170,9 +170,16 @@ def insert_prepared(
 
 
 def add_revision(
-    s: Session, doc: Document, prepared: Prepared, *, actor: str, message: str,
-    refers_to: str | None = None, named_message: str | None = None, imported: bool = False,
-) -> DocumentRevision:  # fmt: skip
+    s: Session,
+    doc: Document,
+    prepared: Prepared,
+    *,
+    actor: str,
+    message: str,
+    refers_to: str | None = None,
+    named_message: str | None = None,
+    imported: bool = False,
+) -> DocumentRevision:
     """Make `prepared` the next revision of `doc` (loaded in `s`; lock it first when racing
     matters): its columns and labels follow the record. No event and no audit entry: the
     caller writes its own (revise_prepared() writes `<entity>.<verb>`).
@@ -188,8 +195,16 @@ def add_revision(
     now = utcnow()
     doc.version += 1
     _apply(s, doc, record, now, actor=actor, imported=imported)
-    return _add_revision(s, doc, prepared, actor=actor, message=message, now=now,
-                         refers_to=refers_to, named_message=named_message)  # fmt: skip
+    return _add_revision(
+        s,
+        doc,
+        prepared,
+        actor=actor,
+        message=message,
+        now=now,
+        refers_to=refers_to,
+        named_message=named_message,
+    )
 
 
 def revise_prepared(
@@ -252,9 +267,16 @@ def _apply(
 
 
 def _add_revision(
-    s: Session, doc: Document, prepared: Prepared, *, actor, message, now,
-    refers_to: str | None = None, named_message: str | None = None,
-) -> DocumentRevision:  # fmt: skip
+    s: Session,
+    doc: Document,
+    prepared: Prepared,
+    *,
+    actor,
+    message,
+    now,
+    refers_to: str | None = None,
+    named_message: str | None = None,
+) -> DocumentRevision:
     revision = DocumentRevision(
         document_id=doc.id,
         number=doc.version,
@@ -277,8 +299,18 @@ def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
     kind = BY_NAME[doc.type]
     audit(s, actor, f"{kind.event_entity}.{verb}", doc.id, version=doc.version)
     saved = kinds.of_type(f"{kind.event_entity}.{verb}")
-    append_event(s, saved(id=doc.id, type=doc.type, title=doc.title, version=doc.version,
-                          status=doc.status, project=doc.project_key, actor=actor))  # fmt: skip
+    append_event(
+        s,
+        saved(
+            id=doc.id,
+            type=doc.type,
+            title=doc.title,
+            version=doc.version,
+            status=doc.status,
+            project=doc.project_key,
+            actor=actor,
+        ),
+    )
 
 
 # --- ids ---------------------------------------------------------------------------------

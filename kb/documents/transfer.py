@@ -88,8 +88,13 @@ def import_tree(
     with _preparer(workers) as prepare_all:
         pending: list[tuple[files.SourceFile, services.Prepared]] = []
         seen: set[str] = set()
-        write = partial(_write_each_alone_on_failure, db, actor=actor, seen=seen,
-                        create_projects=create_projects)  # fmt: skip
+        write = partial(
+            _write_each_alone_on_failure,
+            db,
+            actor=actor,
+            seen=seen,
+            create_projects=create_projects,
+        )
         # map() keeps the order, so each outcome belongs to the source at the same place
         for source, (path, outcome) in zip(documents, prepare_all(documents), strict=True):
             if isinstance(outcome, str):
@@ -207,8 +212,10 @@ def _project_refused(s, record, create_projects: bool, report: ImportReport) -> 
         if not create_projects:
             return exc.message
         if record.columns.get("visibility") == "restricted":
-            return (f"{exc.message} (a restricted document does not register its project, "
-                    "which everyone could then see: register it on the projects page)")  # fmt: skip
+            return (
+                f"{exc.message} (a restricted document does not register its project, "
+                "which everyone could then see: register it on the projects page)"
+            )
     projects.ensure_project(s, record.project_key, record.project_name)
     report.registered.append(record.project_key)
     return None

@@ -8,13 +8,31 @@ import re
 from kb.projects.services import PROJECT_KEY, PROJECT_STATUSES  # noqa: F401  (one vocabulary)
 
 TOPICS = (
-    "scope", "schedule", "cost", "quality", "resources", "communications", "risk",
-    "procurement", "stakeholders", "governance", "technical", "change management", "benefits",
-)  # fmt: skip
+    "scope",
+    "schedule",
+    "cost",
+    "quality",
+    "resources",
+    "communications",
+    "risk",
+    "procurement",
+    "stakeholders",
+    "governance",
+    "technical",
+    "change management",
+    "benefits",
+)
 PHASES = (
-    "initiation", "planning", "procurement", "design", "build", "testing",
-    "deployment", "transition", "closure",
-)  # fmt: skip
+    "initiation",
+    "planning",
+    "procurement",
+    "design",
+    "build",
+    "testing",
+    "deployment",
+    "transition",
+    "closure",
+)
 POLARITIES = ("problem", "success")
 PRIORITIES = ("low", "medium", "high", "critical")
 PROCESS_STATES = ("as-is", "to-be")

@@ -10,13 +10,38 @@ import nh3
 
 ALLOWED_TAGS = frozenset(
     {
-        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
-        "strong", "em", "del", "s", "code", "pre", "blockquote",
-        "ul", "ol", "li", "a", "img",
-        "table", "thead", "tbody", "tr", "th", "td",
-        "mark", "sup", "sub",
+        "p",
+        "br",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "strong",
+        "em",
+        "del",
+        "s",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "img",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "mark",
+        "sup",
+        "sub",
     }
-)  # fmt: skip
+)
 
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title"},

@@ -12,8 +12,8 @@ from kb.config import Config
 from kb.events.jobs.registry import DELIVERY_LANE, Handler, Registry
 from kb.events.log.models import Event
 from kb.events.log.services import KB_TYPE_PREFIX
+from kb.notifications.drafts import TYPES
 from kb.notifications.mail import MailSettings, send_mail
-from kb.notifications.recipients import TYPES
 from kb.notifications.services import write_inbox
 
 INBOX, MAIL = "notifications.inbox", "notifications.mail"
@@ -31,7 +31,15 @@ def register(registry: Registry, config: Config) -> None:
     registry.register(Handler(name=INBOX, types=types, fn=inbox, ordered=False))
     if config.SMTP_HOST:
         # a slow mail server must not hold up kb's own handlers: the deliveries lane
-        registry.register(Handler(name=MAIL, types=types, transactional=False, ordered=False,
-                                  fn=partial(send_mail, settings=MailSettings.of(config)),
-                                  schedule=MAIL_SCHEDULE, lane=DELIVERY_LANE,
-                                  receiver=lambda s, name: config.SMTP_HOST))  # fmt: skip
+        registry.register(
+            Handler(
+                name=MAIL,
+                types=types,
+                transactional=False,
+                ordered=False,
+                fn=partial(send_mail, settings=MailSettings.of(config)),
+                schedule=MAIL_SCHEDULE,
+                lane=DELIVERY_LANE,
+                receiver=lambda s, name: config.SMTP_HOST,
+            )
+        )

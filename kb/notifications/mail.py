@@ -41,10 +41,16 @@ class MailSettings:
 
     @classmethod
     def of(cls, config: Config) -> MailSettings:
-        return cls(host=config.SMTP_HOST, port=config.SMTP_PORT, sender=config.SMTP_FROM,
-                   username=config.SMTP_USERNAME, password=config.SMTP_PASSWORD,
-                   starttls=config.SMTP_STARTTLS, timeout=config.SMTP_TIMEOUT,
-                   base_url=config.BASE_URL)  # fmt: skip
+        return cls(
+            host=config.SMTP_HOST,
+            port=config.SMTP_PORT,
+            sender=config.SMTP_FROM,
+            username=config.SMTP_USERNAME,
+            password=config.SMTP_PASSWORD,
+            starttls=config.SMTP_STARTTLS,
+            timeout=config.SMTP_TIMEOUT,
+            base_url=config.BASE_URL,
+        )
 
     def url(self, link: str | None) -> str | None:
         """The link as people can follow it from a mail: absolute when KB_BASE_URL is set."""
@@ -96,11 +102,16 @@ def send_mail(db: Database, run: HandlerRun, event: Event, *, settings: MailSett
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
                 if codes and all(code >= 500 for code in codes):  # permanent: retrying is pointless
-                    log.warning("mail about event %s to %s refused: %s", event.seq,
-                                message.address, exc.recipients)  # fmt: skip
+                    log.warning(
+                        "mail about event %s to %s refused: %s",
+                        event.seq,
+                        message.address,
+                        exc.recipients,
+                    )
                     continue
                 raise
             with db.write() as s:
-                insert_ignoring_duplicates(s, SentMail, event_seq=event.seq,
-                                           address=message.address.lower()[:254])  # fmt: skip
+                insert_ignoring_duplicates(
+                    s, SentMail, event_seq=event.seq, address=message.address.lower()[:254]
+                )
             log.info("%s: mailed event %s to %s", run.handler, event.seq, message.address)

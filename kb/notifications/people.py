@@ -39,8 +39,12 @@ def person_by_email(s: Session, address: object) -> Person | None:
     if not isinstance(address, str) or not ADDRESS.fullmatch(address.strip()):
         return None
     address = address.strip()
-    user = s.scalar(select(User).where(func.lower(User.email) == address.lower())
-                    .order_by(User.is_active.desc(), User.id).limit(1))  # fmt: skip
+    user = s.scalar(
+        select(User)
+        .where(func.lower(User.email) == address.lower())
+        .order_by(User.is_active.desc(), User.id)
+        .limit(1)
+    )
     if user is None:
         return Person(None, address)
     return Person(user, user.email) if user.is_active else None
@@ -57,8 +61,13 @@ def person_named_or_addressed(s: Session, who: object) -> Person | None:
 def the_pmo(s: Session) -> list[Person]:
     """The PMO: every active curator; the admins when there is no curator."""
     for role in ("curator", "admin"):
-        users = list(s.scalars(select(User).where(User.role == role, User.is_active.is_(True))
-                               .order_by(User.username)))  # fmt: skip
+        users = list(
+            s.scalars(
+                select(User)
+                .where(User.role == role, User.is_active.is_(True))
+                .order_by(User.username)
+            )
+        )
         if users:
             return [Person(u, u.email) for u in users]
     return []

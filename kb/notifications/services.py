@@ -35,9 +35,16 @@ def write_inbox(s: Session, event: Event) -> int:
     for message in recipients(s, event):
         if message.username is not None:
             added += insert_ignoring_duplicates(
-                s, Notification, username=message.username, kind=message.kind,
-                title=message.title, body=message.body, link=message.link,
-                event_seq=event.seq, created_at=utcnow())  # fmt: skip
+                s,
+                Notification,
+                username=message.username,
+                kind=message.kind,
+                title=message.title,
+                body=message.body,
+                link=message.link,
+                event_seq=event.seq,
+                created_at=utcnow(),
+            )
     return added
 
 
@@ -57,12 +64,19 @@ class InboxPage:
 def unread_count(db: Database, username: str) -> int:
     """One COUNT: the number in the header."""
     with db.read() as s:
-        return s.scalar(select(func.count()).select_from(Notification).where(
-            Notification.username == username, Notification.read_at.is_(None))) or 0  # fmt: skip
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.username == username, Notification.read_at.is_(None))
+            )
+            or 0
+        )
 
 
-def list_inbox(db: Database, username: str, *, unread_only: bool = False, page: int = 1,
-               per_page: int = 20) -> InboxPage:  # fmt: skip
+def list_inbox(
+    db: Database, username: str, *, unread_only: bool = False, page: int = 1, per_page: int = 20
+) -> InboxPage:
     """The user's notifications, newest first."""
     if page < 1:
         raise ValidationError("Page numbers start at 1.", field="page")
@@ -73,11 +87,20 @@ def list_inbox(db: Database, username: str, *, unread_only: bool = False, page: 
     where = (mine, unread) if unread_only else (mine,)
     with db.read() as s:
         total = s.scalar(select(func.count()).select_from(Notification).where(*where)) or 0
-        unread_total = (total if unread_only else s.scalar(
-            select(func.count()).select_from(Notification).where(mine, unread)) or 0)  # fmt: skip
-        items = list(s.scalars(select(Notification).where(*where)
-                               .order_by(Notification.id.desc())
-                               .offset((page - 1) * per_page).limit(per_page)))  # fmt: skip
+        unread_total = (
+            total
+            if unread_only
+            else s.scalar(select(func.count()).select_from(Notification).where(mine, unread)) or 0
+        )
+        items = list(
+            s.scalars(
+                select(Notification)
+                .where(*where)
+                .order_by(Notification.id.desc())
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
+        )
     return InboxPage(items, total, unread_total, page, per_page)
 
 
@@ -89,8 +112,9 @@ def _may_mark(username: str | None, read_only: bool) -> str:
     return username
 
 
-def mark_read(db: Database, notification_id: int, *, username: str | None,
-              read_only: bool = False) -> Notification:  # fmt: skip
+def mark_read(
+    db: Database, notification_id: int, *, username: str | None, read_only: bool = False
+) -> Notification:
     """Mark one of the user's notifications read (marking it again changes nothing)."""
     username = _may_mark(username, read_only)
     with db.write() as s:

@@ -84,8 +84,11 @@ def overdue_ids(db: Database, doc_type: str, today: date) -> list[str]:
         return sorted(lessons_overdue_since(db, today))
     if doc_type == "process":
         with db.read() as s:
-            docs = s.scalars(select(Document).where(Document.type == "process",
-                                                    Document.status.in_(REVIEWED_STATUSES)))  # fmt: skip
+            docs = s.scalars(
+                select(Document).where(
+                    Document.type == "process", Document.status.in_(REVIEWED_STATUSES)
+                )
+            )
             return sorted(d.id for d in docs if process_overdue(d, today))
     return []
 
@@ -96,9 +99,16 @@ class ActionRow:
     lesson: Document
 
 
-def list_actions(db: Database, viewer: Viewer, *, today: date, overdue: bool = False,
-                 owner: str | None = None, status: str = "open",
-                 limit: int = 500) -> list[ActionRow]:  # fmt: skip
+def list_actions(
+    db: Database,
+    viewer: Viewer,
+    *,
+    today: date,
+    overdue: bool = False,
+    owner: str | None = None,
+    status: str = "open",
+    limit: int = 500,
+) -> list[ActionRow]:
     """Actions of the lessons `viewer` may read, soonest due first (no date last)."""
     query = select(Action, Document).join(Document, Document.id == Action.lesson_id)
     query = query.where(access.readable(viewer), Action.target_kind != "none")
@@ -129,18 +139,27 @@ def _tell_once(s: Session, subject: str, due_on: date, now: datetime) -> bool:
     """Record the notice unless it exists (INSERT ... ON CONFLICT DO NOTHING RETURNING: a
     unique key, not a check-then-insert, so two sweeps at once tell once)."""
     dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(OverdueNotice)
-                 .values(subject=subject, due_on=due_on, notified_at=now)
-                 .on_conflict_do_nothing().returning(OverdueNotice.id))  # fmt: skip
+    statement = (
+        dialect.insert(OverdueNotice)
+        .values(subject=subject, due_on=due_on, notified_at=now)
+        .on_conflict_do_nothing()
+        .returning(OverdueNotice.id)
+    )
     return s.execute(statement).scalar() is not None
 
 
 def _due_models(s: Session, today: date, told: set[tuple[str, date]]) -> list[tuple[str, date]]:
     """(id, due date) of the process models overdue and not told for that date: the three
     columns the date needs, not whole documents."""
-    rows = s.execute(select(Document.id, Document.last_reviewed, Document.review_period_months)
-                     .where(Document.type == "process", Document.status.in_(REVIEWED_STATUSES),
-                            Document.last_reviewed.is_not(None)).order_by(Document.id))  # fmt: skip
+    rows = s.execute(
+        select(Document.id, Document.last_reviewed, Document.review_period_months)
+        .where(
+            Document.type == "process",
+            Document.status.in_(REVIEWED_STATUSES),
+            Document.last_reviewed.is_not(None),
+        )
+        .order_by(Document.id)
+    )
     due = [(doc_id, add_months(last, months or 12)) for doc_id, last, months in rows]
     return [(d, on) for d, on in due if on < today and (f"processes/{d}", on) not in told]
 
@@ -151,10 +170,19 @@ def sweep(db: Database, now: datetime | None = None) -> int:
     now = now or utcnow()
     today = now.date()
     with db.read() as s:
-        told = {(subject, due) for subject, due in s.execute(
-            select(OverdueNotice.subject, OverdueNotice.due_on).where(OverdueNotice.due_on < today))}  # fmt: skip
-        actions = [a for a in s.scalars(select(Action).where(_overdue_actions(today)).order_by(Action.id))
-                   if (f"actions/{a.id}", a.due_on) not in told]  # fmt: skip
+        told = {
+            (subject, due)
+            for subject, due in s.execute(
+                select(OverdueNotice.subject, OverdueNotice.due_on).where(
+                    OverdueNotice.due_on < today
+                )
+            )
+        }
+        actions = [
+            a
+            for a in s.scalars(select(Action).where(_overdue_actions(today)).order_by(Action.id))
+            if (f"actions/{a.id}", a.due_on) not in told
+        ]
         models = _due_models(s, today, told)
     if not actions and not models:
         return 0
@@ -163,15 +191,28 @@ def sweep(db: Database, now: datetime | None = None) -> int:
         for action in actions:
             if _tell_once(s, f"actions/{action.id}", action.due_on, now):
                 doc = s.get(Document, action.lesson_id)
-                append_event(s, LessonActionOverdue(**action_json(action), title=doc.title,
-                                                    project=doc.project_key))  # fmt: skip
+                append_event(
+                    s,
+                    LessonActionOverdue(
+                        **action_json(action), title=doc.title, project=doc.project_key
+                    ),
+                )
                 count += 1
         for doc_id, due in models:
             if _tell_once(s, f"processes/{doc_id}", due, now):
                 doc = s.get(Document, doc_id)
-                append_event(s, ProcessModelReviewDue(
-                    id=doc.id, title=doc.title, owner=doc.owner, custodian=doc.custodian,
-                    due_on=due, last_reviewed=doc.last_reviewed, project=doc.project_key))  # fmt: skip
+                append_event(
+                    s,
+                    ProcessModelReviewDue(
+                        id=doc.id,
+                        title=doc.title,
+                        owner=doc.owner,
+                        custodian=doc.custodian,
+                        due_on=due,
+                        last_reviewed=doc.last_reviewed,
+                        project=doc.project_key,
+                    ),
+                )
                 count += 1
     return count
 

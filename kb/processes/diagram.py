@@ -166,8 +166,10 @@ def _shape(node: Node, number_label: str) -> str:
         points = f"{x - w:.0f},{y:.0f} {x:.0f},{y - h:.0f} {x + w:.0f},{y:.0f} {x:.0f},{y + h:.0f}"
         body = f'<polygon points="{points}"/>' + _text(x, y, _lines(node.name, 16, 2), "name")
     else:
-        body = (f'<rect x="{x - BOX_W / 2:.0f}" y="{y - BOX_H / 2:.0f}" width="{BOX_W}" '
-                f'height="{BOX_H}" rx="6"/>' + _text(x, y, _lines(node.name), "name"))  # fmt: skip
+        body = (
+            f'<rect x="{x - BOX_W / 2:.0f}" y="{y - BOX_H / 2:.0f}" width="{BOX_W}" '
+            f'height="{BOX_H}" rx="6"/>' + _text(x, y, _lines(node.name), "name")
+        )
     title = f"<title>{escape(number_label + node.name)}</title>"
     return f'<g class="step {node.kind}" data-step="{node.id}">{title}{body}</g>'
 

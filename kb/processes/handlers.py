@@ -15,6 +15,10 @@ def register(registry: Registry, config: Config) -> None:
     def on_change(s: Session, event: Event) -> None:
         services.on_process_changed(s, event.data or {}, event_seq=event.seq)
 
-    registry.register(Handler(name="processes.on_change",
-                              types=(f"{config.EVENT_TYPE_PREFIX}.process.changed",),
-                              fn=on_change))  # fmt: skip
+    registry.register(
+        Handler(
+            name="processes.on_change",
+            types=(f"{config.EVENT_TYPE_PREFIX}.process.changed",),
+            fn=on_change,
+        )
+    )

@@ -37,8 +37,15 @@ CHANGE_TYPES = ("created", "updated", "retired")
 #: the process vocabulary's end state (kb.documents.kinds.PROCESS.statuses)
 RETIRED = "retired"
 #: lessons a process change can call into question: not drafts, nor closed ones
-LIVE_LESSONS = ("submitted", "in_review", "published", "in_action", "actioned", "verified",
-                "reopened")  # fmt: skip
+LIVE_LESSONS = (
+    "submitted",
+    "in_review",
+    "published",
+    "in_action",
+    "actioned",
+    "verified",
+    "reopened",
+)
 #: lesson front matter keys that link process models: `processes: [PM-0005]`, `process: PM-0005`
 LINK_KEYS = ("processes", "process")
 _MODEL_ID = re.compile(r"PM-\d{4,6}")
@@ -52,8 +59,9 @@ def version_text(value: object) -> str:
     return str(value).strip()[:64]
 
 
-def revise_model(s: Session, doc: Document, *, version: str, change_type: str,
-                 changed_by: str) -> bool:  # fmt: skip
+def revise_model(
+    s: Session, doc: Document, *, version: str, change_type: str, changed_by: str
+) -> bool:
     """Write the change into the model's front matter (a new revision by `kb`); False when
     it says so already or the version cannot be written (it is still recorded)."""
     changes = {}
@@ -87,43 +95,69 @@ def links_model(extra: dict | None, model_id: str) -> bool:
 
 def linked_lessons(s: Session, model_id: str) -> list[Document]:
     """Live lessons with an action targeting the model or front matter linking it."""
-    targeted = set(s.scalars(select(Action.lesson_id).where(
-        Action.target_kind == "process_model", func.upper(Action.target_ref) == model_id)))  # fmt: skip
+    targeted = set(
+        s.scalars(
+            select(Action.lesson_id).where(
+                Action.target_kind == "process_model", func.upper(Action.target_ref) == model_id
+            )
+        )
+    )
     # a coarse filter in SQL (the JSON as text mentions the id), the exact test in Python
     mention = func.upper(cast(Document.extra, Text)).like(f"%{model_id}%")
-    linking = {d.id for d in s.scalars(select(Document).where(Document.type == "lesson", mention))
-               if links_model(d.extra, model_id)}  # fmt: skip
+    linking = {
+        d.id
+        for d in s.scalars(select(Document).where(Document.type == "lesson", mention))
+        if links_model(d.extra, model_id)
+    }
     ids = targeted | linking
     if not ids:
         return []
-    query = select(Document).where(Document.id.in_(ids), Document.type == "lesson",
-                                   Document.status.in_(LIVE_LESSONS)).order_by(Document.id)  # fmt: skip
+    query = (
+        select(Document)
+        .where(Document.id.in_(ids), Document.type == "lesson", Document.status.in_(LIVE_LESSONS))
+        .order_by(Document.id)
+    )
     return list(s.scalars(query))
 
 
-def flag_lesson(s: Session, lesson: Document, model: Document, *, version: str,
-                change_type: str) -> bool:  # fmt: skip
+def flag_lesson(
+    s: Session, lesson: Document, model: Document, *, version: str, change_type: str
+) -> bool:
     """One open `revalidate_lesson` task per lesson and process version; False if it has one."""
     subject = f"lessons/{lesson.id}"
     for task in tasks.tasks_about(s, "revalidate_lesson", subject, status="open"):
         details = task.details or {}
         if details.get("process_id") == model.id and details.get("version") == version:
             return False
-    tasks.open_task(s, "revalidate_lesson", subject,
-                    {"id": lesson.id, "title": lesson.title, "project": lesson.project_key,
-                     "process_id": model.id, "version": version,
-                     "process_title": model.title, "change_type": change_type})  # fmt: skip
+    tasks.open_task(
+        s,
+        "revalidate_lesson",
+        subject,
+        {
+            "id": lesson.id,
+            "title": lesson.title,
+            "project": lesson.project_key,
+            "process_id": model.id,
+            "version": version,
+            "process_title": model.title,
+            "change_type": change_type,
+        },
+    )
     return True
 
 
 def change_json(change: ProcessChange, title: str | None = None) -> dict:
     return {
-        "id": change.document_id, "process_id": change.process_id, "title": title,
-        "version": change.version, "change_type": change.change_type,
+        "id": change.document_id,
+        "process_id": change.process_id,
+        "title": title,
+        "version": change.version,
+        "change_type": change.change_type,
         "effective_from": change.effective_from.isoformat() if change.effective_from else None,
-        "changed_by": change.changed_by, "summary": change.summary,
+        "changed_by": change.changed_by,
+        "summary": change.summary,
         "flagged_lessons": list(change.flagged_lessons or []),
-    }  # fmt: skip
+    }
 
 
 def on_process_changed(s: Session, data: dict, *, event_seq: int) -> ProcessChange | None:
@@ -144,24 +178,35 @@ def on_process_changed(s: Session, data: dict, *, event_seq: int) -> ProcessChan
         s.refresh(doc, with_for_update=True)  # two changes of one model: one after the other
         # runs of process.changed are not ordered: an older change arriving late is recorded
         # but does not overwrite what a newer one wrote
-        newer = s.scalar(select(ProcessChange.id).where(ProcessChange.process_id == process_id,
-                                                        ProcessChange.event_seq > event_seq))  # fmt: skip
+        newer = s.scalar(
+            select(ProcessChange.id).where(
+                ProcessChange.process_id == process_id, ProcessChange.event_seq > event_seq
+            )
+        )
         if newer is None:
             revise_model(s, doc, version=version, change_type=change_type, changed_by=changed_by)
         for lesson in linked_lessons(s, doc.id):
             flag_lesson(s, lesson, doc, version=version, change_type=change_type)
             flagged.append(lesson.id)
     change = ProcessChange(
-        process_id=process_id, version=version, change_type=change_type,
-        effective_from=day_of(data.get("effectiveFrom")), changed_by=changed_by,
-        summary=str(data.get("summary") or ""), event_seq=event_seq,
-        document_id=doc.id if doc is not None else None, flagged_lessons=flagged,
+        process_id=process_id,
+        version=version,
+        change_type=change_type,
+        effective_from=day_of(data.get("effectiveFrom")),
+        changed_by=changed_by,
+        summary=str(data.get("summary") or ""),
+        event_seq=event_seq,
+        document_id=doc.id if doc is not None else None,
+        flagged_lessons=flagged,
         recorded_at=utcnow(),
-    )  # fmt: skip
+    )
     s.add(change)
     s.flush()
-    append_event(s, ProcessModelChanged(**change_json(change, doc.title if doc else None)),
-                 partition_key=doc.project_key if doc is not None else None)  # fmt: skip
+    append_event(
+        s,
+        ProcessModelChanged(**change_json(change, doc.title if doc else None)),
+        partition_key=doc.project_key if doc is not None else None,
+    )
     return change
 
 

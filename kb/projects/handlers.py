@@ -17,8 +17,11 @@ from kb.projects import services
 from kb.projects.models import Project
 
 #: the status each event moves a project to (closure depends on its type)
-STATUS_BY_EVENT = {"project.created": "proposed", "project.started": "active",
-                   "project.stagegate.passed": "active"}  # fmt: skip
+STATUS_BY_EVENT = {
+    "project.created": "proposed",
+    "project.started": "active",
+    "project.stagegate.passed": "active",
+}
 CLOSED_AS = {"completed": "closed", "cancelled": "cancelled", "terminated": "cancelled"}
 
 
@@ -57,8 +60,15 @@ def project_fields(short_type: str, data: dict, current: Project | None) -> dict
 
 def register(registry: Registry, config: Config) -> None:
     prefix = config.EVENT_TYPE_PREFIX
-    types = {f"{prefix}.{short}": short for short in
-             ("project.created", "project.started", "project.stagegate.passed", "project.closed")}  # fmt: skip
+    types = {
+        f"{prefix}.{short}": short
+        for short in (
+            "project.created",
+            "project.started",
+            "project.stagegate.passed",
+            "project.closed",
+        )
+    }
 
     def update_register(s: Session, event: Event) -> None:
         short = types[event.type]

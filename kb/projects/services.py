@@ -136,8 +136,7 @@ def project_fields(meta: dict, description: str = "") -> dict:
     if status not in PROJECT_STATUSES:
         problems.append(f"`status` must be one of: {', '.join(PROJECT_STATUSES)}.")
         fields_at_fault.append("status")
-    fields = {"key": key, "name": name[:200], "status": status,
-              "description": description.strip()}  # fmt: skip
+    fields = {"key": key, "name": name[:200], "status": status, "description": description.strip()}
     for k in ("portfolio", "manager"):
         fields[k] = str(meta[k]).strip()[:120] if meta.get(k) else None
     for k in ("started_on", "closed_on"):

@@ -80,9 +80,14 @@ class DocumentDetail:
 
 
 def document_detail(
-    db: Database, index: SearchIndex, doc_id: str, viewer: Viewer, *,
-    doc_type: str | None = None, similar_while: Collection[str] | None = None,
-) -> DocumentDetail | None:  # fmt: skip
+    db: Database,
+    index: SearchIndex,
+    doc_id: str,
+    viewer: Viewer,
+    *,
+    doc_type: str | None = None,
+    similar_while: Collection[str] | None = None,
+) -> DocumentDetail | None:
     """None when there is no such document (of `doc_type`) or `viewer` may not read it.
     `similar_while`: the lesson statuses in which possible duplicates are looked up (None:
     all; the page shows them only while curators decide)."""
@@ -91,18 +96,21 @@ def document_detail(
         return None
     merged = references.merged_into(db, doc, viewer)
     detail = DocumentDetail(
-        doc=doc, revision=doc.current_revision,
+        doc=doc,
+        revision=doc.current_revision,
         project=projects.get_project(db, doc.project_key) if doc.project_key else None,
-        merged=merged, extra=references.visible_extra(doc, merged),
-    )  # fmt: skip
+        merged=merged,
+        extra=references.visible_extra(doc, merged),
+    )
     similar: list[Similar] = []
     try:
         detail.related = index.more_like(doc.id, limit=RELATED, reader=access.reader(viewer))
         if similar_while is None or doc.status in similar_while:
             similar = recurrence.find_similar(db, index, doc, viewer)
     except IndexUnavailable:
-        log.warning("related documents of %s: the search index is unavailable", doc.id,
-                    exc_info=True)  # fmt: skip
+        log.warning(
+            "related documents of %s: the search index is unavailable", doc.id, exc_info=True
+        )
         detail.index_available = False
     if doc.type == "lesson":
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
@@ -123,14 +131,17 @@ def _lesson_parts(
     count, found = recurrence.recurrences(db, doc.id, viewer)
     return LessonDetail(
         steps=_steps(allowed, rules),
-        actions=[ActionItem(a, actions.may_close(viewer, a))
-                 for a in actions.list_actions(db, doc, viewer=viewer)],
+        actions=[
+            ActionItem(a, actions.may_close(viewer, a))
+            for a in actions.list_actions(db, doc, viewer=viewer)
+        ],
         may_add_actions=actions.may_add(viewer, doc),
         similar=similar,
         may_merge="merged" in allowed,
-        recurrence_count=count, recurrences=found,
+        recurrence_count=count,
+        recurrences=found,
         in_review=drafts.review_to_complete(db, viewer, doc),
-    )  # fmt: skip
+    )
 
 
 def _steps(allowed: list[str], rules: dict) -> list[Step]:
@@ -138,5 +149,7 @@ def _steps(allowed: list[str], rules: dict) -> list[Step]:
     ordered = [to for to in allowed if to not in DESTRUCTIVE] + [
         to for to in allowed if to in DESTRUCTIVE
     ]
-    return [Step(to, rules[to].reason_required, to in DESTRUCTIVE,
-                 i == 0 and to not in DESTRUCTIVE) for i, to in enumerate(ordered)]  # fmt: skip
+    return [
+        Step(to, rules[to].reason_required, to in DESTRUCTIVE, i == 0 and to not in DESTRUCTIVE)
+        for i, to in enumerate(ordered)
+    ]

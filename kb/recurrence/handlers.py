@@ -17,5 +17,8 @@ def register(registry: Registry, config: Config, index: SearchIndex | None) -> N
         submitted = LessonSubmitted.from_data(event.data)
         services.detect_recurrences(s, index, submitted.id, event_seq=event.seq)
 
-    registry.register(Handler(name="recurrence.on_submitted", types=(LessonSubmitted.full_type(),),
-                              fn=on_submitted))  # fmt: skip
+    registry.register(
+        Handler(
+            name="recurrence.on_submitted", types=(LessonSubmitted.full_type(),), fn=on_submitted
+        )
+    )

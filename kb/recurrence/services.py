@@ -66,17 +66,30 @@ def detect_recurrences(
         # the older lesson's readers may not all read the new one: its name is shown only to
         # those who may (kb.documents.references)
         apply_transition(
-            s, older, "reopened", actor="kb",
+            s,
+            older,
+            "reopened",
+            actor="kb",
             reason=f"The problem recurred in {new.id} ({new.project_key or 'no project'}): "
             f"{new.title}",
-            refers_to=new.id, public_reason=f"The problem recurred in {references.HIDDEN}",
-        )  # fmt: skip
+            refers_to=new.id,
+            public_reason=f"The problem recurred in {references.HIDDEN}",
+        )
         count = recurrence_count(s, older.id)
-        append_event(s, LessonRecurred(
-            id=older.id, title=older.title, project=older.project_key, recurred_in=new.id,
-            recurred_in_title=new.title, recurred_in_project=new.project_key, refers_to=new.id,
-            recurrence_count=count, score=match.score,
-        ))  # fmt: skip
+        append_event(
+            s,
+            LessonRecurred(
+                id=older.id,
+                title=older.title,
+                project=older.project_key,
+                recurred_in=new.id,
+                recurred_in_title=new.title,
+                recurred_in_project=new.project_key,
+                refers_to=new.id,
+                recurrence_count=count,
+                score=match.score,
+            ),
+        )
         log.info("%s recurred in %s (score %.2f)", older.id, new.id, match.score)
         found.append(row)
     return found

@@ -57,8 +57,9 @@ def severity_tag(severity: object) -> str | None:
     return f"severity-{word}"[:63] if word else None
 
 
-def finding_source(finding: dict, *, audit_id: str, scope: str, project: str | None,
-                   occurred_on) -> str:  # noqa: ANN001  # fmt: skip
+def finding_source(
+    finding: dict, *, audit_id: str, scope: str, project: str | None, occurred_on
+) -> str:  # noqa: ANN001
     fid = str(finding.get("id")).strip()
     title = " ".join(str(finding.get("title") or "").split())[:200]
     title = title or f"Audit {audit_id} finding {fid}"
@@ -91,25 +92,47 @@ def _manager_email(s: Session, key: str) -> str | None:
     return manager if "@" in manager else None
 
 
-def _review_for(s: Session, key: str, *, audit_id: str, scope: str, due_days: int,
-                completed, event_seq: int | None) -> Review:  # noqa: ANN001  # fmt: skip
+def _review_for(
+    s: Session,
+    key: str,
+    *,
+    audit_id: str,
+    scope: str,
+    due_days: int,
+    completed,
+    event_seq: int | None,
+) -> Review:  # noqa: ANN001
     review = current_review(s, key, lock=True)
     if review is not None and review.status == "open":
         return review
     origin = f"audit:{audit_id}"
     opened = open_review(
-        s, key, due_on=completed + timedelta(days=due_days), facilitator=_manager_email(s, key),
-        participants=[], closure_type=None, outcome_summary=f"Audit {audit_id}: {scope}"[:2000],
-        source_event_seq=event_seq, origin=origin,
-    )  # fmt: skip
+        s,
+        key,
+        due_on=completed + timedelta(days=due_days),
+        facilitator=_manager_email(s, key),
+        participants=[],
+        closure_type=None,
+        outcome_summary=f"Audit {audit_id}: {scope}"[:2000],
+        source_event_seq=event_seq,
+        origin=origin,
+    )
     if opened is not None:
         return opened
     # this audit's own review exists (completed): its late findings still belong there
     return s.scalar(select(Review).where(Review.project_key == key, Review.origin == origin))
 
 
-def draft_findings(s: Session, data: dict, *, audit_id: str, key: str | None, due_days: int,
-                   event_seq: int | None, event_time) -> list[str]:  # noqa: ANN001  # fmt: skip
+def draft_findings(
+    s: Session,
+    data: dict,
+    *,
+    audit_id: str,
+    key: str | None,
+    due_days: int,
+    event_seq: int | None,
+    event_time,
+) -> list[str]:  # noqa: ANN001
     findings = data.get("findings") if isinstance(data.get("findings"), list) else []
     scope = " ".join(str(data.get("scope") or "").split())[:2000]
     completed = day_of(data.get("completedAt")) or (event_time or utcnow()).date()
@@ -128,23 +151,47 @@ def draft_findings(s: Session, data: dict, *, audit_id: str, key: str | None, du
             continue
         try:
             prepared = documents.prepare(
-                finding_source(finding, audit_id=audit_id, scope=scope, project=key,
-                               occurred_on=completed), type_hint="lesson")  # fmt: skip
+                finding_source(
+                    finding, audit_id=audit_id, scope=scope, project=key, occurred_on=completed
+                ),
+                type_hint="lesson",
+            )
         except KbError as exc:  # a finding kb cannot turn into a lesson must not stop the rest
             log.warning("audit %s finding %s not drafted: %s", audit_id, fid, exc.message)
             continue
         if key and review is None:
-            review = _review_for(s, key, audit_id=audit_id, scope=scope, due_days=due_days,
-                                 completed=completed, event_seq=event_seq)  # fmt: skip
-        doc = documents.insert_prepared(s, prepared, actor=KB_ACTOR,
-                                        message=f"Drafted from audit {audit_id}, finding {fid}")  # fmt: skip
-        s.add(ReviewLesson(review_id=review.id if review else None, lesson_id=doc.id,
-                           impact="to_improve", source="audit", audit_id=audit_id,
-                           finding_id=fid, created_at=utcnow()))  # fmt: skip
+            review = _review_for(
+                s,
+                key,
+                audit_id=audit_id,
+                scope=scope,
+                due_days=due_days,
+                completed=completed,
+                event_seq=event_seq,
+            )
+        doc = documents.insert_prepared(
+            s, prepared, actor=KB_ACTOR, message=f"Drafted from audit {audit_id}, finding {fid}"
+        )
+        s.add(
+            ReviewLesson(
+                review_id=review.id if review else None,
+                lesson_id=doc.id,
+                impact="to_improve",
+                source="audit",
+                audit_id=audit_id,
+                finding_id=fid,
+                created_at=utcnow(),
+            )
+        )
         s.flush()
         if key is None:
-            lifecycle.apply_transition(s, doc, "submitted", actor=KB_ACTOR,
-                                       reason=f"Finding {fid} of audit {audit_id} (no project)")  # fmt: skip
+            lifecycle.apply_transition(
+                s,
+                doc,
+                "submitted",
+                actor=KB_ACTOR,
+                reason=f"Finding {fid} of audit {audit_id} (no project)",
+            )
         drafted.append(doc.id)
     return drafted
 
@@ -167,14 +214,22 @@ def verification_due(s: Session, key: str, *, audit_id: str) -> list[str]:
     return due
 
 
-def on_audit_completed(s: Session, data: dict, *, due_days: int, event_seq: int | None,
-                       event_time) -> None:  # noqa: ANN001  # fmt: skip
+def on_audit_completed(
+    s: Session, data: dict, *, due_days: int, event_seq: int | None, event_time
+) -> None:  # noqa: ANN001
     audit_id = " ".join(str(data.get("auditId") or "").split())[:200]
     if not audit_id:
         return
     key = project_key(data)
-    draft_findings(s, data, audit_id=audit_id, key=key, due_days=due_days,
-                   event_seq=event_seq, event_time=event_time)  # fmt: skip
+    draft_findings(
+        s,
+        data,
+        audit_id=audit_id,
+        key=key,
+        due_days=due_days,
+        event_seq=event_seq,
+        event_time=event_time,
+    )
     if key:
         verification_due(s, key, audit_id=audit_id)
 
@@ -184,9 +239,12 @@ def register(registry: Registry, config: Config) -> None:
 
     def handle(s: Session, event: Event) -> None:
         data = event.data if isinstance(event.data, dict) else {}
-        on_audit_completed(s, data, due_days=due_days, event_seq=event.seq,
-                           event_time=event.time)  # fmt: skip
+        on_audit_completed(s, data, due_days=due_days, event_seq=event.seq, event_time=event.time)
 
-    registry.register(Handler(name="reviews.audit_completed",
-                              types=(f"{config.EVENT_TYPE_PREFIX}.audit.completed",),
-                              fn=handle))  # fmt: skip
+    registry.register(
+        Handler(
+            name="reviews.audit_completed",
+            types=(f"{config.EVENT_TYPE_PREFIX}.audit.completed",),
+            fn=handle,
+        )
+    )

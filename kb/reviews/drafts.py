@@ -67,8 +67,11 @@ def review_to_complete(db: Database, viewer: Viewer, doc: Document) -> str | Non
     if doc.type != "lesson" or doc.status != "draft" or viewer.is_anonymous:
         return None
     with db.read() as s:
-        review = s.scalar(select(Review).join(ReviewLesson, ReviewLesson.review_id == Review.id)
-                          .where(ReviewLesson.lesson_id == doc.id, Review.status == "open"))  # fmt: skip
+        review = s.scalar(
+            select(Review)
+            .join(ReviewLesson, ReviewLesson.review_id == Review.id)
+            .where(ReviewLesson.lesson_id == doc.id, Review.status == "open")
+        )
         email = email_of(s, viewer)
     if review is None or not may_change(viewer, review, email, doc):
         return None
@@ -102,8 +105,11 @@ def with_sections(markdown: str, title: str, sections: dict[str, str]) -> str:
         elif found is not None:
             found[1] = f"\n\n{text}\n\n"
         elif text:
-            later = [i for i, b in enumerate(blocks)
-                     if _ORDER.get(b[0].strip().lower(), -1) > _ORDER[heading.lower()]]  # fmt: skip
+            later = [
+                i
+                for i, b in enumerate(blocks)
+                if _ORDER.get(b[0].strip().lower(), -1) > _ORDER[heading.lower()]
+            ]
             blocks.insert(later[0] if later else len(blocks), [heading, f"\n\n{text}\n\n"])
     preamble = parts[0]
     if blocks and preamble.strip():
@@ -128,8 +134,15 @@ class Held:
     link: ReviewLesson
 
 
-def _hold(s: Session, project_key: str, doc_id: str, viewer: Viewer, *, base_version: int | None,
-          lock: bool) -> Held:  # fmt: skip
+def _hold(
+    s: Session,
+    project_key: str,
+    doc_id: str,
+    viewer: Viewer,
+    *,
+    base_version: int | None,
+    lock: bool,
+) -> Held:
     """The review's draft `doc_id` (locked with `lock`), checked: readable (404 otherwise),
     linked to the open review, still a draft, the version seen, and the viewer's right."""
     review = current_review(s, project_key, lock=lock)
@@ -137,57 +150,95 @@ def _hold(s: Session, project_key: str, doc_id: str, viewer: Viewer, *, base_ver
         raise NotFound(f"Project {project_key.strip().upper()} has no lessons review.")
     doc_id = doc_id.strip().upper()
     doc = s.get(Document, doc_id, with_for_update=True) if lock else s.get(Document, doc_id)
-    linked = doc is not None and s.scalar(select(ReviewLesson).where(
-        ReviewLesson.review_id == review.id, ReviewLesson.lesson_id == doc.id))  # fmt: skip
+    linked = doc is not None and s.scalar(
+        select(ReviewLesson).where(
+            ReviewLesson.review_id == review.id, ReviewLesson.lesson_id == doc.id
+        )
+    )
     if not linked or not access.can_read(viewer, doc):
         raise NotFound(f"The review of {review.project_key} has no lesson {doc_id}.")
     if review.status != "open":
-        raise Conflict(f"The review of {review.project_key} is completed; its lessons are with "
-                       "the curators.")  # fmt: skip
+        raise Conflict(
+            f"The review of {review.project_key} is completed; its lessons are with the curators."
+        )
     if doc.status != "draft":
-        raise Conflict(f"{doc.id} is {doc.status.replace('_', ' ')} now, no longer a draft of "
-                       "this review.")  # fmt: skip
+        raise Conflict(
+            f"{doc.id} is {doc.status.replace('_', ' ')} now, no longer a draft of this review."
+        )
     email = email_of(s, viewer)
     if not may_change(viewer, review, email, doc):
-        raise Forbidden("Only the review's facilitator and participants, the lesson's author "
-                        "and curators change the review's drafts.")  # fmt: skip
+        raise Forbidden(
+            "Only the review's facilitator and participants, the lesson's author "
+            "and curators change the review's drafts."
+        )
     if base_version is not None and base_version != doc.version:
-        raise Conflict(f"{doc.id} changed meanwhile (now version {doc.version}; you saw version "
-                       f"{base_version}). Reload the review and apply your change again.",
-                       field="version", details={"current_version": doc.version})  # fmt: skip
+        raise Conflict(
+            f"{doc.id} changed meanwhile (now version {doc.version}; you saw version "
+            f"{base_version}). Reload the review and apply your change again.",
+            field="version",
+            details={"current_version": doc.version},
+        )
     role = role_in(review, email) or ("curator" if viewer.has_role("curator") else "author")
     return Held(review, doc, role, linked)
 
 
-def edit_draft(db: Database, project_key: str, doc_id: str, *, title: object, sections: object,
-               base_version: int, viewer: Viewer) -> Document:  # fmt: skip
+def edit_draft(
+    db: Database,
+    project_key: str,
+    doc_id: str,
+    *,
+    title: object,
+    sections: object,
+    base_version: int,
+    viewer: Viewer,
+) -> Document:
     """Write the draft's title and its what happened / lesson / recommendation (a new revision,
     `lesson.updated`, an audit entry). 400 naming each bad field; 409 when it changed."""
     with db.read() as s:
         held = _hold(s, project_key, doc_id, viewer, base_version=base_version, lock=False)
-        impact = s.scalar(select(ReviewLesson.impact).where(
-            ReviewLesson.review_id == held.review.id, ReviewLesson.lesson_id == held.doc.id))  # fmt: skip
+        impact = s.scalar(
+            select(ReviewLesson.impact).where(
+                ReviewLesson.review_id == held.review.id, ReviewLesson.lesson_id == held.doc.id
+            )
+        )
         markdown = held.doc.current_revision.markdown
     if isinstance(sections, dict) and set(sections) - set(EDITED):
         unknown = ", ".join(sorted(map(str, set(sections) - set(EDITED))))
-        raise ValidationError(f"Only {', '.join(EDITED)} are edited here, not {unknown}.",
-                              field="sections")  # fmt: skip
+        raise ValidationError(
+            f"Only {', '.join(EDITED)} are edited here, not {unknown}.", field="sections"
+        )
     draft = check_draft(impact, title, sections, None)
     if draft.problems:
-        raise ValidationError(" ".join(draft.problems.values()), field=next(iter(draft.problems)),
-                              details={"fields": dict(draft.problems)})  # fmt: skip
-    prepared = documents.prepare(with_sections(markdown, draft.title, draft.sections),
-                                 type_hint="lesson")  # fmt: skip
+        raise ValidationError(
+            " ".join(draft.problems.values()),
+            field=next(iter(draft.problems)),
+            details={"fields": dict(draft.problems)},
+        )
+    prepared = documents.prepare(
+        with_sections(markdown, draft.title, draft.sections), type_hint="lesson"
+    )
     with db.write() as s:
         held = _hold(s, project_key, doc_id, viewer, base_version=base_version, lock=True)
-        documents.revise_prepared(s, held.doc, prepared, actor=viewer.actor,
-                                  message=f"Completed in the review of {held.review.project_key}")  # fmt: skip
+        documents.revise_prepared(
+            s,
+            held.doc,
+            prepared,
+            actor=viewer.actor,
+            message=f"Completed in the review of {held.review.project_key}",
+        )
         done = held.doc.id
     return documents.get_document(db, done)
 
 
-def withdraw_draft(db: Database, project_key: str, doc_id: str, *, reason: object = None,
-                   base_version: int | None = None, viewer: Viewer) -> Document:  # fmt: skip
+def withdraw_draft(
+    db: Database,
+    project_key: str,
+    doc_id: str,
+    *,
+    reason: object = None,
+    base_version: int | None = None,
+    viewer: Viewer,
+) -> Document:
     """Take the draft out of the review: it becomes `rejected`, with who withdrew it and why."""
     words = " ".join(str(reason or "").split()) if isinstance(reason, str | None) else None
     if words is None:

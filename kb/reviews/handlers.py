@@ -16,10 +16,15 @@ def register(registry: Registry, config: Config) -> None:
     due_days = config.REVIEW_DUE_DAYS
 
     def open_on_closure(s: Session, event: Event) -> None:
-        services.on_project_closed(s, event.data or {}, due_days=due_days,
-                                   event_seq=event.seq, event_time=event.time)  # fmt: skip
+        services.on_project_closed(
+            s, event.data or {}, due_days=due_days, event_seq=event.seq, event_time=event.time
+        )
 
-    registry.register(Handler(name="reviews.open_on_closure",
-                              types=(f"{config.EVENT_TYPE_PREFIX}.project.closed",),
-                              fn=open_on_closure))  # fmt: skip
+    registry.register(
+        Handler(
+            name="reviews.open_on_closure",
+            types=(f"{config.EVENT_TYPE_PREFIX}.project.closed",),
+            fn=open_on_closure,
+        )
+    )
     audits.register(registry, config)

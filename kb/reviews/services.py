@@ -42,10 +42,11 @@ def current_review(s: Session, project_key: str, *, lock: bool = False) -> Revie
     query = (
         select(Review)
         .where(Review.project_key == project_key.strip().upper())
-        .order_by((Review.status == "open").desc(), (Review.origin == "closure").desc(),
-                  Review.id.desc())
+        .order_by(
+            (Review.status == "open").desc(), (Review.origin == "closure").desc(), Review.id.desc()
+        )
         .limit(1)
-    )  # fmt: skip
+    )
     review = s.scalar(query)
     if review is not None and lock:
         s.refresh(review, with_for_update=True)
@@ -61,8 +62,12 @@ def get_review(db: Database, project_key: str) -> Review | None:
 
 
 def review_json(review: Review) -> dict:
-    return {"id": review.id, "project": review.project_key, "due_on": review.due_on.isoformat(),
-            "facilitator": review.facilitator}  # fmt: skip
+    return {
+        "id": review.id,
+        "project": review.project_key,
+        "due_on": review.due_on.isoformat(),
+        "facilitator": review.facilitator,
+    }
 
 
 def open_review(
@@ -82,11 +87,19 @@ def open_review(
     exists = select(Review.id).where(Review.project_key == project_key, Review.origin == origin)
     if s.scalar(exists) is not None:
         return None
-    review = Review(project_key=project_key, origin=origin, status="open", opened_at=utcnow(),
-                    due_on=due_on,
-                    facilitator=facilitator, participants=list(participants),
-                    closure_type=closure_type, outcome_summary=outcome_summary or "",
-                    escalation_level=0, source_event_seq=source_event_seq)  # fmt: skip
+    review = Review(
+        project_key=project_key,
+        origin=origin,
+        status="open",
+        opened_at=utcnow(),
+        due_on=due_on,
+        facilitator=facilitator,
+        participants=list(participants),
+        closure_type=closure_type,
+        outcome_summary=outcome_summary or "",
+        escalation_level=0,
+        source_event_seq=source_event_seq,
+    )
     s.add(review)
     s.flush()
     append_event(s, ReviewOpened(**review_json(review)))
@@ -102,16 +115,31 @@ def take_custody(s: Session, doc: Document, *, project_key: str) -> bool:
     if (doc.custodian or "").strip() == PMO:
         return False
     former = doc.custodian
-    documents.change_front_matter(s, doc, {"custodian": PMO}, actor=KB_ACTOR,
-                                  message=f"Custody to the PMO: project {project_key} closed")  # fmt: skip
-    custody = ProcessModelCustodianChanged(id=doc.id, title=doc.title, from_=former, to=PMO,
-                                           owner=doc.owner, project=project_key)  # fmt: skip
+    documents.change_front_matter(
+        s,
+        doc,
+        {"custodian": PMO},
+        actor=KB_ACTOR,
+        message=f"Custody to the PMO: project {project_key} closed",
+    )
+    custody = ProcessModelCustodianChanged(
+        id=doc.id, title=doc.title, from_=former, to=PMO, owner=doc.owner, project=project_key
+    )
     append_event(s, custody, partition_key=doc.project_key or project_key)
     subject = custody.subject
     if not tasks.tasks_about(s, "confirm_bau_owner", subject, status="open"):
-        tasks.open_task(s, "confirm_bau_owner", subject,
-                        {"id": doc.id, "title": doc.title, "owner": doc.owner,
-                         "former_custodian": former, "project": project_key})  # fmt: skip
+        tasks.open_task(
+            s,
+            "confirm_bau_owner",
+            subject,
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "owner": doc.owner,
+                "former_custodian": former,
+                "project": project_key,
+            },
+        )
     return True
 
 
@@ -131,8 +159,9 @@ def models_of_closure(s: Session, project_key: str, listed: list[dict]) -> list[
     return [found[k] for k in sorted(found)]
 
 
-def on_project_closed(s: Session, data: dict, *, due_days: int, event_seq: int | None,
-                      event_time: datetime | None) -> None:  # fmt: skip
+def on_project_closed(
+    s: Session, data: dict, *, due_days: int, event_seq: int | None, event_time: datetime | None
+) -> None:
     """What `project.closed` does: the review, then the PMO's custody of the process models."""
     info = data.get("project") or {}
     key = str(info.get("projectId", "")).strip().upper()
@@ -141,12 +170,15 @@ def on_project_closed(s: Session, data: dict, *, due_days: int, event_seq: int |
     closed = day_of(data.get("closedAt")) or (event_time or utcnow()).date()
     participants = data.get("participants") or []
     open_review(
-        s, key, due_on=closed + timedelta(days=due_days),
+        s,
+        key,
+        due_on=closed + timedelta(days=due_days),
         facilitator=(data.get("managerEmail") or info.get("managerEmail") or None),
         participants=[str(p) for p in participants if p] if isinstance(participants, list) else [],
-        closure_type=data.get("closureType"), outcome_summary=str(data.get("outcomeSummary") or ""),
+        closure_type=data.get("closureType"),
+        outcome_summary=str(data.get("outcomeSummary") or ""),
         source_event_seq=event_seq,
-    )  # fmt: skip
+    )
     listed = data.get("processModels") or []
     for doc in models_of_closure(s, key, listed if isinstance(listed, list) else []):
         s.refresh(doc, with_for_update=True)  # two closures naming one model: one wins
@@ -176,10 +208,13 @@ def sweep_overdue(db: Database, now: datetime | None = None) -> list[Escalation]
     now = now or utcnow()
     raised: list[Escalation] = []
     with db.read() as s:
-        candidates = list(s.scalars(
-            select(Review.id).where(Review.status == "open", Review.escalation_level < 2,
-                                    Review.due_on < now.date())
-        ))  # fmt: skip
+        candidates = list(
+            s.scalars(
+                select(Review.id).where(
+                    Review.status == "open", Review.escalation_level < 2, Review.due_on < now.date()
+                )
+            )
+        )
     if not candidates:
         return raised
     with db.write() as s:
@@ -191,8 +226,9 @@ def sweep_overdue(db: Database, now: datetime | None = None) -> list[Escalation]
             while review.escalation_level < target:
                 review.escalation_level += 1
                 level = review.escalation_level
-                append_event(s, ReviewOverdue(**review_json(review), level=level,
-                                              notify=NOTIFY[level]))  # fmt: skip
+                append_event(
+                    s, ReviewOverdue(**review_json(review), level=level, notify=NOTIFY[level])
+                )
                 raised.append(Escalation(review.project_key, level))
     return raised
 
@@ -203,8 +239,9 @@ def complete_in(s: Session, review: Review, *, actor: str, lessons: list[str]) -
     if review.status == "completed":
         raise Conflict(f"The review of {review.project_key} is completed already.")
     review.status, review.completed_at, review.completed_by = "completed", utcnow(), actor
-    append_event(s, ReviewCompleted(**review_json(review), completed_by=actor,
-                                    lessons=list(lessons)))  # fmt: skip
+    append_event(
+        s, ReviewCompleted(**review_json(review), completed_by=actor, lessons=list(lessons))
+    )
 
 
 def complete_review(db: Database, project_key: str, *, actor: str) -> Review:

@@ -38,10 +38,14 @@ POLARITY = {"went_well": "success", "to_improve": "problem"}
 IMPACT_LABELS = {"went_well": "What went well", "to_improve": "What to improve"}
 #: the lesson sections of docs/format.md, in order: (field, heading)
 SECTIONS = (
-    ("summary", "Summary"), ("what_happened", "What happened"), ("impact", "Impact"),
-    ("root_cause", "Root cause"), ("lesson", "Lesson"), ("recommendation", "Recommendation"),
+    ("summary", "Summary"),
+    ("what_happened", "What happened"),
+    ("impact", "Impact"),
+    ("root_cause", "Root cause"),
+    ("lesson", "Lesson"),
+    ("recommendation", "Recommendation"),
     ("evidence", "Evidence"),
-)  # fmt: skip
+)
 HEADINGS = dict(SECTIONS)
 #: a lesson is complete when these sections say something
 COMPLETE_NEEDS = ("what_happened", "lesson", "recommendation")
@@ -114,8 +118,13 @@ def check_draft(impact: object, title: object, sections: object, topics: object)
 
 def lesson_source(draft: Draft, *, project: str, author: str) -> str:
     """The draft lesson's Markdown: front matter prefilled from the review, the sections."""
-    meta = {"title": draft.title, "status": "draft", "polarity": POLARITY[draft.impact],
-            "project": project, "phase": "closure"}  # fmt: skip
+    meta = {
+        "title": draft.title,
+        "status": "draft",
+        "polarity": POLARITY[draft.impact],
+        "project": project,
+        "phase": "closure",
+    }
     if draft.topics:
         meta["topics"] = draft.topics
     meta["occurred_on"] = utcnow().date()
@@ -169,8 +178,11 @@ class Rights:
 def rights(db: Database, viewer: Viewer, review: Review) -> Rights:
     with db.read() as s:
         email = email_of(s, viewer)
-    return Rights(may_record(viewer, review, email), may_submit(viewer, review, email),
-                  is_facilitator(review, email))  # fmt: skip
+    return Rights(
+        may_record(viewer, review, email),
+        may_submit(viewer, review, email),
+        is_facilitator(review, email),
+    )
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -208,13 +220,20 @@ def entries(db: Database, review: Review, viewer: Viewer) -> list[Entry]:
         .join(Document.current_revision)
         .where(ReviewLesson.review_id == review.id, access.readable(viewer))
         .order_by(ReviewLesson.id)
-    )  # fmt: skip
+    )
     with db.read() as s:
         rows = s.execute(query).all()
     # withdrawn: rejected by the review's own step (and not reopened since), not by a curator
-    return [Entry(link, doc, missing_sections(md), md,
-                  doc.status == "rejected" and link.withdrawn_at is not None)
-            for link, doc, md in rows]  # fmt: skip
+    return [
+        Entry(
+            link,
+            doc,
+            missing_sections(md),
+            md,
+            doc.status == "rejected" and link.withdrawn_at is not None,
+        )
+        for link, doc, md in rows
+    ]
 
 
 @dataclass
@@ -229,10 +248,16 @@ class Progress:
     withdrawn: int = 0
 
     def as_dict(self) -> dict:
-        return {"total": self.total, "complete": self.complete, "incomplete": self.incomplete,
-                "submitted": self.submitted, "drafts": self.drafts,
-                "by_impact": dict(self.by_impact), "withdrawn": self.withdrawn,
-                "summary": self.summary()}  # fmt: skip
+        return {
+            "total": self.total,
+            "complete": self.complete,
+            "incomplete": self.incomplete,
+            "submitted": self.submitted,
+            "drafts": self.drafts,
+            "by_impact": dict(self.by_impact),
+            "withdrawn": self.withdrawn,
+            "summary": self.summary(),
+        }
 
     def summary(self) -> str:
         """'3 lessons: 2 complete, 1 needs a recommendation; 0 submitted'."""
@@ -251,15 +276,21 @@ def progress(every: list[Entry]) -> Progress:
     for item in items:
         for heading in item.missing:
             needs[heading] = needs.get(heading, 0) + 1
-    words = [f"{n} need{'s' if n == 1 else ''} {'an' if h[0] in 'AEIOU' else 'a'} {h.lower()}"
-             for h, n in needs.items()]  # fmt: skip
+    words = [
+        f"{n} need{'s' if n == 1 else ''} {'an' if h[0] in 'AEIOU' else 'a'} {h.lower()}"
+        for h, n in needs.items()
+    ]
     drafts = sum(1 for i in items if i.doc.status == "draft")
     return Progress(
-        total=len(every), complete=sum(1 for i in items if i.complete),
-        incomplete=sum(1 for i in items if not i.complete), submitted=len(items) - drafts,
-        drafts=drafts, by_impact={k: sum(1 for i in items if i.link.impact == k) for k in IMPACTS},
-        needs=words, withdrawn=len(every) - len(items),
-    )  # fmt: skip
+        total=len(every),
+        complete=sum(1 for i in items if i.complete),
+        incomplete=sum(1 for i in items if not i.complete),
+        submitted=len(items) - drafts,
+        drafts=drafts,
+        by_impact={k: sum(1 for i in items if i.link.impact == k) for k in IMPACTS},
+        needs=words,
+        withdrawn=len(every) - len(items),
+    )
 
 
 # --- recording and submitting ---------------------------------------------------------------
@@ -278,25 +309,41 @@ def record_lesson(db: Database, project_key: str, draft: Draft, *, viewer: Viewe
         review = _open_review(s, project_key, lock=False)
         email = email_of(s, viewer)
     if not may_record(viewer, review, email):
-        raise Forbidden("Only the facilitator, participants, contributors and curators record "
-                        "lessons in this review.")  # fmt: skip
+        raise Forbidden(
+            "Only the facilitator, participants, contributors and curators record "
+            "lessons in this review."
+        )
     if draft.problems:
         first = next(iter(draft.problems))
-        raise ValidationError(" ".join(draft.problems.values()), field=first,
-                              details={"fields": dict(draft.problems)})  # fmt: skip
+        raise ValidationError(
+            " ".join(draft.problems.values()), field=first, details={"fields": dict(draft.problems)}
+        )
     author = viewer.display_name or viewer.actor
-    prepared = documents.prepare(lesson_source(draft, project=review.project_key, author=author),
-                                 type_hint="lesson")  # fmt: skip
+    prepared = documents.prepare(
+        lesson_source(draft, project=review.project_key, author=author), type_hint="lesson"
+    )
     with db.write() as s:
         locked = s.get(Review, review.id, with_for_update=True)
         if locked.status != "open":
-            raise Conflict(f"The review of {locked.project_key} is completed; it takes no more "
-                           "lessons.")  # fmt: skip
-        doc = documents.insert_prepared(s, prepared, actor=viewer.actor,
-                                        message=f"Recorded in the review of {locked.project_key}")  # fmt: skip
+            raise Conflict(
+                f"The review of {locked.project_key} is completed; it takes no more lessons."
+            )
+        doc = documents.insert_prepared(
+            s,
+            prepared,
+            actor=viewer.actor,
+            message=f"Recorded in the review of {locked.project_key}",
+        )
         doc.created_by = viewer.username
-        s.add(ReviewLesson(review_id=locked.id, lesson_id=doc.id, impact=draft.impact,
-                           source="workshop", created_at=utcnow()))  # fmt: skip
+        s.add(
+            ReviewLesson(
+                review_id=locked.id,
+                lesson_id=doc.id,
+                impact=draft.impact,
+                source="workshop",
+                created_at=utcnow(),
+            )
+        )
         doc_id = doc.id
     return documents.get_document(db, doc_id)
 
@@ -332,8 +379,13 @@ def submit_review(db: Database, project_key: str, *, viewer: Viewer) -> tuple[Re
                 details={"incomplete": incomplete},
             )
         for doc in drafts:
-            lifecycle.apply_transition(s, doc, "submitted", actor=viewer.actor,
-                                       reason=f"Review of {review.project_key} submitted")  # fmt: skip
+            lifecycle.apply_transition(
+                s,
+                doc,
+                "submitted",
+                actor=viewer.actor,
+                reason=f"Review of {review.project_key} submitted",
+            )
         submitted = [doc.id for doc in drafts]
         complete_in(s, review, actor=viewer.actor, lessons=submitted)
         audit(s, viewer.actor, "review.completed", f"reviews/{review.id}", lessons=submitted)

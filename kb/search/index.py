@@ -139,8 +139,9 @@ class SearchIndex:
         options: dict = {"limitmb": REBUILD_LIMIT_MB, "timeout": 30.0}
         if processes > 1:
             # multisegment: keep one segment per process instead of a long final merge
-            options.update(procs=processes, multisegment=True,
-                           limitmb=REBUILD_LIMIT_MB // processes)  # fmt: skip
+            options.update(
+                procs=processes, multisegment=True, limitmb=REBUILD_LIMIT_MB // processes
+            )
         with store.write_lock(self.path):
             writer = self._ix.writer(**options)
             seen: set[str] = set()

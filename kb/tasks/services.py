@@ -32,16 +32,30 @@ _KIND = re.compile(KIND_PATTERN)
 
 
 def task_json(task: Task) -> dict:
-    return {"id": task.id, "kind": task.kind, "subject": task.subject,
-            "assignee": task.assignee, "status": task.status,
-            "created_at": iso(task.created_at), "details": dict(task.details or {}),
-            "done_at": iso(task.done_at), "done_by": task.done_by, "note": task.note}  # fmt: skip
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "subject": task.subject,
+        "assignee": task.assignee,
+        "status": task.status,
+        "created_at": iso(task.created_at),
+        "details": dict(task.details or {}),
+        "done_at": iso(task.done_at),
+        "done_by": task.done_by,
+        "note": task.note,
+    }
 
 
 def open_task(s: Session, kind: str, subject: str, details: dict, *, assignee: str = PMO) -> Task:
     """Open a task in the caller's transaction (the caller decides whether one is due)."""
-    task = Task(kind=kind, subject=subject, assignee=assignee, status="open",
-                created_at=utcnow(), details=details)  # fmt: skip
+    task = Task(
+        kind=kind,
+        subject=subject,
+        assignee=assignee,
+        status="open",
+        created_at=utcnow(),
+        details=details,
+    )
     s.add(task)
     return task
 
@@ -55,14 +69,18 @@ def tasks_about(s: Session, kind: str, subject: str, *, status: str | None = Non
 
 
 def list_tasks(
-    db: Database, *, kind: str | None = None, status: str | None = "open",
+    db: Database,
+    *,
+    kind: str | None = None,
+    status: str | None = "open",
     project: str | None = None,
-) -> list[Task]:  # fmt: skip
+) -> list[Task]:
     """Tasks oldest first; `status` None for open and done alike; with `project`, those
     opened for that project."""
     if kind is not None and not _KIND.match(kind):
-        raise ValidationError("`kind` is a task kind such as " + ", ".join(KINDS) + ".",
-                              field="kind")  # fmt: skip
+        raise ValidationError(
+            "`kind` is a task kind such as " + ", ".join(KINDS) + ".", field="kind"
+        )
     if status is not None and status not in STATUSES:
         raise ValidationError("`status` must be open, done or all.", field="status")
     query = select(Task)
@@ -109,15 +127,32 @@ def complete_task(db: Database, task_id: int, *, viewer: Viewer, note: object = 
             raise Conflict(f"Task {task_id} is done already (by {task.done_by or 'someone'}).")
         task.status, task.done_at, task.done_by, task.note = "done", utcnow(), viewer.actor, note
         details = task.details or {}
-        audit(s, viewer.actor, "task.completed", f"tasks/{task.id}", kind=task.kind,
-              subject=task.subject, note=note)  # fmt: skip
+        audit(
+            s,
+            viewer.actor,
+            "task.completed",
+            f"tasks/{task.id}",
+            kind=task.kind,
+            subject=task.subject,
+            note=note,
+        )
         # about the task's subject (lessons/<id>, processes/<id>), so that subscribers see it
         # only when they may read that document
         subject_id = task.subject.split("/", 1)[-1]
-        append_event(s, TaskCompleted(id=subject_id, task=task.id, kind=task.kind,
-                                      title=details.get("title"), assignee=task.assignee,
-                                      done_by=task.done_by, done_at=task.done_at, note=note),
-                     partition_key=details.get("project"))  # fmt: skip
+        append_event(
+            s,
+            TaskCompleted(
+                id=subject_id,
+                task=task.id,
+                kind=task.kind,
+                title=details.get("title"),
+                assignee=task.assignee,
+                done_by=task.done_by,
+                done_at=task.done_at,
+                note=note,
+            ),
+            partition_key=details.get("project"),
+        )
         s.flush()
         s.expunge(task)
     return task

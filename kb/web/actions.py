@@ -10,9 +10,14 @@ from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.security import viewer
 from kb.web import bp
 
-TARGET_LABELS = {"process_model": "Process model", "template": "Template",
-                 "checklist": "Checklist", "training": "Training", "policy": "Policy",
-                 "none": "No action"}  # fmt: skip
+TARGET_LABELS = {
+    "process_model": "Process model",
+    "template": "Template",
+    "checklist": "Checklist",
+    "training": "Training",
+    "policy": "Policy",
+    "none": "No action",
+}
 
 
 # the Actions box on a lesson's page (its data: kb.readmodels.documents)
@@ -34,10 +39,15 @@ def add_lesson_action(doc_id: str):
             message = f"{doc_id} needs no action; it is now actioned."
         else:
             action = actions.add_action(
-                db, doc_id, viewer=viewer(), description=form.get("description"),
-                owner=form.get("owner"), due_on=form.get("due_on"),
-                target_kind=form.get("target_kind"), target_ref=form.get("target_ref"),
-            )  # fmt: skip
+                db,
+                doc_id,
+                viewer=viewer(),
+                description=form.get("description"),
+                owner=form.get("owner"),
+                due_on=form.get("due_on"),
+                target_kind=form.get("target_kind"),
+                target_ref=form.get("target_ref"),
+            )
             message = f"Action {action.id} added."
     except NotFound:
         abort(404)

@@ -15,11 +15,22 @@ from kb.web import bp
 def admin_events():
     status = request.args.get("status") or None
     type_ = request.args.get("type") or None
-    views = admin.list_events(current().db, type=type_, status=status,
-                              before=int_arg("before", 0, maximum=SEQ_MAX) or None, limit=50)  # fmt: skip
+    views = admin.list_events(
+        current().db,
+        type=type_,
+        status=status,
+        before=int_arg("before", 0, maximum=SEQ_MAX) or None,
+        limit=50,
+    )
     older = views[-1].event.seq if len(views) == 50 else None
-    return render_template("admin_events.html", views=views, status=status, type=type_,
-                           statuses=admin.STATUSES, older=older)  # fmt: skip
+    return render_template(
+        "admin_events.html",
+        views=views,
+        status=status,
+        type=type_,
+        statuses=admin.STATUSES,
+        older=older,
+    )
 
 
 @bp.get("/admin/events/<seq:seq>")

@@ -31,8 +31,13 @@ def _group_or_404(group_id: int) -> Group:
 
 def _list_page(status: int = 200, *, form: dict | None = None, error: str | None = None):
     summaries, unset = document_groups.group_summaries(current().db)
-    return render_template("admin_groups.html", groups=summaries, unset=unset, error=error,
-                           form=form or {"name": "", "description": ""}), status  # fmt: skip
+    return render_template(
+        "admin_groups.html",
+        groups=summaries,
+        unset=unset,
+        error=error,
+        form=form or {"name": "", "description": ""},
+    ), status
 
 
 @bp.route("/admin/groups", methods=["GET", "POST"])
@@ -41,25 +46,36 @@ def admin_groups():
         return _list_page()
     form = {key: request.form.get(key, "") for key in ("name", "description")}
     try:
-        group = groups.create_group(current().db, form["name"], actor=viewer().actor,
-                                    description=form["description"])  # fmt: skip
+        group = groups.create_group(
+            current().db, form["name"], actor=viewer().actor, description=form["description"]
+        )
     except KbError as exc:
         return _list_page(exc.status, form=form, error=exc.message)
     flash(f"Group {group.name} created: add its members below.", "success")
     return redirect(url_for("web.admin_group", group_id=group.id), code=303)
 
 
-def _detail_page(group: Group, status: int = 200, *, error: str | None = None,
-                 field: str | None = None, form: dict | None = None):  # fmt: skip
+def _detail_page(
+    group: Group,
+    status: int = 200,
+    *,
+    error: str | None = None,
+    field: str | None = None,
+    form: dict | None = None,
+):
     db = current().db
     members = groups.list_members(db, group.id)
     names = {m.username for m in members}
     body = render_template(
-        "admin_group.html", group=group, members=members, error=error, field=field,
+        "admin_group.html",
+        group=group,
+        members=members,
+        error=error,
+        field=field,
         others=[u for u in list_users(db) if u.username not in names and u.is_active],
         documents=document_groups.documents_of(db, group.name),
         form=form or {"name": group.name, "description": group.description or ""},
-    )  # fmt: skip
+    )
     return body, status
 
 
@@ -80,15 +96,23 @@ def admin_group(group_id: int):
     if action in SENSITIVE and not recently_signed_in():
         return confirm_password(here)
     db, actor = current().db, viewer().actor
-    form = {"name": request.form.get("name", group.name),
-            "description": request.form.get("description", group.description or "")}  # fmt: skip
+    form = {
+        "name": request.form.get("name", group.name),
+        "description": request.form.get("description", group.description or ""),
+    }
     username = request.form.get("username", "")
     try:
         if action == "rename":
             rewritten = document_groups.rename_group(db, group.id, form["name"], actor=actor)
-            flash(f"Renamed to {_group_or_404(group.id).name}" + (
-                f"; {groups.plural(len(rewritten), 'document')} rewritten with the new name."
-                if rewritten else "."), "success")  # fmt: skip
+            flash(
+                f"Renamed to {_group_or_404(group.id).name}"
+                + (
+                    f"; {groups.plural(len(rewritten), 'document')} rewritten with the new name."
+                    if rewritten
+                    else "."
+                ),
+                "success",
+            )
         elif action == "describe":
             groups.describe_group(db, group.id, form["description"], actor=actor)
             flash("Saved.", "success")
@@ -99,8 +123,9 @@ def admin_group(group_id: int):
             groups.remove_member(db, group.id, username, actor=actor)
             flash(f"{username} is no longer a member.", "success")
         else:
-            name = document_groups.delete_group(db, group.id, actor=actor,
-                                                confirmed=request.form.get("confirm") == "1")  # fmt: skip
+            name = document_groups.delete_group(
+                db, group.id, actor=actor, confirmed=request.form.get("confirm") == "1"
+            )
             flash(f"Group {name} deleted.", "success")
             return redirect(url_for("web.admin_groups"), code=303)
     except KbError as exc:

@@ -37,8 +37,9 @@ def picked_groups(db, names: list[str]) -> list[str]:  # noqa: ANN001
     known = {g.name for g in accounts.list_groups(db)}
     for name in names:
         if name not in known:
-            raise ValidationError(f"There is no group '{name[:64]}': add it on the groups page "
-                                  "first.", field="groups")  # fmt: skip
+            raise ValidationError(
+                f"There is no group '{name[:64]}': add it on the groups page first.", field="groups"
+            )
     return list(dict.fromkeys(names))
 
 
@@ -83,9 +84,13 @@ def audit_details(details: dict | None) -> str:
 def _list_page(status: int = 200, *, form: dict | None = None, error: str | None = None):
     db = current().db
     body = render_template(
-        "admin_users.html", users=accounts.list_users(db), groups=accounts.list_groups(db),
-        roles=ROLES, form=form or {"role": "reader", "password_choice": "generate"}, error=error,
-    )  # fmt: skip
+        "admin_users.html",
+        users=accounts.list_users(db),
+        groups=accounts.list_groups(db),
+        roles=ROLES,
+        form=form or {"role": "reader", "password_choice": "generate"},
+        error=error,
+    )
     return body, status
 
 
@@ -95,18 +100,25 @@ def admin_users():
         return _list_page()
     if not recently_signed_in():
         return confirm_password(url_for("web.admin_users"))
-    form = {key: request.form.get(key, "") for key in
-            ("username", "display_name", "email", "role", "password_choice")}  # fmt: skip
+    form = {
+        key: request.form.get(key, "")
+        for key in ("username", "display_name", "email", "role", "password_choice")
+    }
     form["groups"] = request.form.getlist("groups")
     generate = form["password_choice"] != "typed"
     password = generated_password() if generate else request.form.get("password", "")
     try:
         user = accounts.create_user(
-            current().db, form["username"], password=password, role=form["role"],
-            display_name=form["display_name"].strip() or None, email=_email(form["email"]) or None,
-            groups=picked_groups(current().db, form["groups"]), actor=viewer().actor,
+            current().db,
+            form["username"],
+            password=password,
+            role=form["role"],
+            display_name=form["display_name"].strip() or None,
+            email=_email(form["email"]) or None,
+            groups=picked_groups(current().db, form["groups"]),
+            actor=viewer().actor,
             must_change_password=True,
-        )  # fmt: skip
+        )
     except KbError as exc:
         return _list_page(exc.status, form=form, error=exc.message)
     flash(f"User {user.username} created.", "success")
@@ -116,15 +128,31 @@ def admin_users():
 # --- one user -------------------------------------------------------------------------------
 
 
-def _detail_page(user: User, status: int = 200, *, new_password: str | None = None,
-                 error: str | None = None, form: dict | None = None):  # fmt: skip
+def _detail_page(
+    user: User,
+    status: int = 200,
+    *,
+    new_password: str | None = None,
+    error: str | None = None,
+    form: dict | None = None,
+):
     body = render_template(
-        "admin_user.html", user=user, roles=ROLES, groups=accounts.list_groups(current().db),
-        new_password=new_password, error=error, is_self=user.username == viewer().username,
-        form=form or {"display_name": user.display_name, "email": user.email or "",
-                      "role": user.role, "groups": [g.name for g in user.groups],
-                      "password_choice": "generate"},
-    )  # fmt: skip
+        "admin_user.html",
+        user=user,
+        roles=ROLES,
+        groups=accounts.list_groups(current().db),
+        new_password=new_password,
+        error=error,
+        is_self=user.username == viewer().username,
+        form=form
+        or {
+            "display_name": user.display_name,
+            "email": user.email or "",
+            "role": user.role,
+            "groups": [g.name for g in user.groups],
+            "password_choice": "generate",
+        },
+    )
     return no_store(body, status) if new_password else (body, status)
 
 
@@ -145,12 +173,20 @@ def admin_user(username: str):
         if sensitive and not recently_signed_in():
             return confirm_password(here)
         if is_self and form["role"] != user.role:
-            return _detail_page(user, 400, form=form, error=(
-                "You cannot change your own role: ask another admin."))  # fmt: skip
+            return _detail_page(
+                user, 400, form=form, error=("You cannot change your own role: ask another admin.")
+            )
         try:
             groups = picked_groups(db, groups)
-            accounts.update_user(db, user.username, actor=actor, role=form["role"], groups=groups,
-                                 display_name=form["display_name"], email=_email(form["email"]))  # fmt: skip
+            accounts.update_user(
+                db,
+                user.username,
+                actor=actor,
+                role=form["role"],
+                groups=groups,
+                display_name=form["display_name"],
+                email=_email(form["email"]),
+            )
         except KbError as exc:
             return _detail_page(user, exc.status, form=form, error=exc.message)
         flash("Saved.", "success")
@@ -160,8 +196,12 @@ def admin_user(username: str):
         if is_self and not active:
             return _detail_page(user, 400, error="You cannot disable your own account.")
         accounts.update_user(db, user.username, actor=actor, is_active=active)
-        flash("Enabled: they can sign in again." if active else
-              "Disabled: their sessions have ended and they cannot sign in.", "success")  # fmt: skip
+        flash(
+            "Enabled: they can sign in again."
+            if active
+            else "Disabled: their sessions have ended and they cannot sign in.",
+            "success",
+        )
 
     elif action == "sessions":
         accounts.end_sessions(db, user.username, actor=actor, address=address)
@@ -175,14 +215,23 @@ def admin_user(username: str):
         generate = request.form.get("password_choice") != "typed"
         password = generated_password() if generate else request.form.get("password", "")
         try:
-            updated = accounts.set_password(db, user.username, password, actor=actor,
-                                            address=address, must_change_password=not is_self)  # fmt: skip
+            updated = accounts.set_password(
+                db,
+                user.username,
+                password,
+                actor=actor,
+                address=address,
+                must_change_password=not is_self,
+            )
         except KbError as exc:
             return _detail_page(user, exc.status, error=exc.message)
         if is_self:
             sign_in(updated)
-        flash("New password set: every session of this user has ended." + (
-            "" if is_self else " They choose their own at their next sign-in."), "success")  # fmt: skip
+        flash(
+            "New password set: every session of this user has ended."
+            + ("" if is_self else " They choose their own at their next sign-in."),
+            "success",
+        )
         if generate:
             return _detail_page(updated, new_password=password)
 
@@ -198,6 +247,9 @@ def admin_user(username: str):
 def admin_audit():
     limit = min(max(int_arg("limit", AUDIT_PAGE), 1), AUDIT_MAX)
     entries = accounts.list_audit(current().db, limit=limit)
-    return render_template("admin_audit.html", entries=entries, limit=limit,
-                           more=min(limit * 5, AUDIT_MAX) if len(entries) == limit < AUDIT_MAX
-                           else None)  # fmt: skip
+    return render_template(
+        "admin_audit.html",
+        entries=entries,
+        limit=limit,
+        more=min(limit * 5, AUDIT_MAX) if len(entries) == limit < AUDIT_MAX else None,
+    )

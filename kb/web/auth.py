@@ -71,8 +71,11 @@ def _who() -> dict:
 
 def _login_page(status: int = 200, *, username: str = "", error: str | None = None):
     return render_template(
-        "login.html", username=username, error=error, next=request.values.get("next", ""),
-    ), status  # fmt: skip
+        "login.html",
+        username=username,
+        error=error,
+        next=request.values.get("next", ""),
+    ), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,8 +84,9 @@ def login():
         return _login_page(username=who().username or "")
     username = request.form.get("username", "").strip()[:40]
     try:
-        user = authenticate(current().db, username, request.form.get("password", ""),
-                            address=request.remote_addr)  # fmt: skip
+        user = authenticate(
+            current().db, username, request.form.get("password", ""), address=request.remote_addr
+        )
     except Throttled as exc:
         return _login_page(429, username=username, error=exc.message)
     except LoginRefused as exc:
@@ -109,8 +113,7 @@ def logout():
 def _account_page(status: int = 200, *, error: str | None = None):
     user = me()
     if user.must_change_password:  # the only page such an account reaches (kb.security)
-        return render_template("change_password.html", user=user, error=error,
-                               forced=True), status  # fmt: skip
+        return render_template("change_password.html", user=user, error=error, forced=True), status
     return render_template("account.html", user=user, error=error), status
 
 
@@ -125,8 +128,9 @@ def change_password():
         return _account_page()
     user = me()
     if not recently_signed_in():
-        return confirm_password(url_for("web.change_password" if user.must_change_password
-                                        else "web.account"))  # fmt: skip
+        return confirm_password(
+            url_for("web.change_password" if user.must_change_password else "web.account")
+        )
     current_password = request.form.get("current_password", "")
     new, repeat = request.form.get("new_password", ""), request.form.get("repeat_password", "")
     try:  # through the throttled sign-in check: this form must not be a password oracle
@@ -140,8 +144,9 @@ def change_password():
     if new == current_password:
         return _account_page(400, error="The new password must differ from the current one.")
     try:
-        updated = accounts.set_password(current().db, user.username, new,
-                                        actor=viewer().actor, address=request.remote_addr)  # fmt: skip
+        updated = accounts.set_password(
+            current().db, user.username, new, actor=viewer().actor, address=request.remote_addr
+        )
     except KbError as exc:
         return _account_page(exc.status, error=exc.message)
     sign_in(updated)  # every other session ended with the old session token; this one stays
@@ -155,8 +160,7 @@ def change_password():
 @bp.post("/account/sessions")
 def end_sessions():
     username = viewer().username
-    accounts.end_sessions(current().db, username, actor=viewer().actor,
-                          address=request.remote_addr)  # fmt: skip
+    accounts.end_sessions(current().db, username, actor=viewer().actor, address=request.remote_addr)
     sign_in(me())
     flash("Signed out everywhere else: only this browser is still signed in.", "success")
     return redirect(url_for("web.account"), code=303)
@@ -165,12 +169,23 @@ def end_sessions():
 # --- API tokens -----------------------------------------------------------------------------
 
 
-def _tokens_page(status: int = 200, *, new_token: str | None = None, name: str = "",
-                 scope: str = "read", error: str | None = None):  # fmt: skip
+def _tokens_page(
+    status: int = 200,
+    *,
+    new_token: str | None = None,
+    name: str = "",
+    scope: str = "read",
+    error: str | None = None,
+):
     body = render_template(
-        "tokens.html", tokens=accounts.list_tokens(current().db, viewer().username),
-        new_token=new_token, name=name, scope=scope, scopes=SCOPES, error=error,
-    )  # fmt: skip
+        "tokens.html",
+        tokens=accounts.list_tokens(current().db, viewer().username),
+        new_token=new_token,
+        name=name,
+        scope=scope,
+        scopes=SCOPES,
+        error=error,
+    )
     return no_store(body, status) if new_token else (body, status)
 
 
@@ -183,8 +198,9 @@ def tokens():
     name = request.form.get("name", "").strip()[:80]
     scope = request.form.get("scope", "read")
     try:
-        row, token = accounts.create_token(current().db, viewer().username, name=name,
-                                           scope=scope, address=request.remote_addr)  # fmt: skip
+        row, token = accounts.create_token(
+            current().db, viewer().username, name=name, scope=scope, address=request.remote_addr
+        )
     except KbError as exc:
         return _tokens_page(exc.status, name=name, scope=scope, error=exc.message)
     flash(f"Token {row.name} created.", "success")
@@ -193,7 +209,6 @@ def tokens():
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
-    accounts.revoke_token(current().db, viewer().username, token_id,
-                          address=request.remote_addr)  # fmt: skip
+    accounts.revoke_token(current().db, viewer().username, token_id, address=request.remote_addr)
     flash("Token revoked: it no longer works.", "success")
     return redirect(url_for("web.tokens"), code=303)

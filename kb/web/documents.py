@@ -74,10 +74,14 @@ def list_documents(folder: str):
         sort = sorts[0][0]
     late = folder in OVERDUE_FOLDERS and flag_arg("overdue")
     page = services.list_documents(
-        current().db, {**filters, "type": [kind.name]}, page=page_arg(), sort=sort,
-        viewer=viewer(), among=overdue.overdue_ids(current().db, kind.name, today()) if late else None,
+        current().db,
+        {**filters, "type": [kind.name]},
+        page=page_arg(),
+        sort=sort,
+        viewer=viewer(),
+        among=overdue.overdue_ids(current().db, kind.name, today()) if late else None,
         per_page=current_app.config["KB_PER_PAGE"],
-    )  # fmt: skip
+    )
     if late:
         filters = {**filters, "overdue": ["1"]}
     return render_template(
@@ -101,19 +105,33 @@ def list_documents(folder: str):
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>")
 def document(folder: str, doc_id: str):
     kb = current()
-    detail = document_detail(kb.db, kb.index, doc_id, viewer(), doc_type=BY_FOLDER[folder].name,
-                             similar_while=SHOW_SIMILAR)  # fmt: skip
+    detail = document_detail(
+        kb.db,
+        kb.index,
+        doc_id,
+        viewer(),
+        doc_type=BY_FOLDER[folder].name,
+        similar_while=SHOW_SIMILAR,
+    )
     if detail is None:
         abort(404)
     lesson = detail.lesson
     return render_template(
-        "document.html", folder=folder, detail=detail, doc=detail.doc, lesson=lesson,
-        revision=detail.revision, project=detail.project, related=detail.related,
+        "document.html",
+        folder=folder,
+        detail=detail,
+        doc=detail.doc,
+        lesson=lesson,
+        revision=detail.revision,
+        project=detail.project,
+        related=detail.related,
         similar=lesson.similar if lesson else [],
         may_merge=bool(lesson and lesson.may_merge),
-        recurrences=lesson.recurrences if lesson else [], merged=detail.merged,
-        extra=detail.extra, in_review=lesson.in_review if lesson else None,
-    )  # fmt: skip
+        recurrences=lesson.recurrences if lesson else [],
+        merged=detail.merged,
+        extra=detail.extra,
+        in_review=lesson.in_review if lesson else None,
+    )
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>.md")

@@ -51,9 +51,13 @@ def new_document(folder: str):
     kind = BY_FOLDER[folder]
     doc_type = kind.name
     context = dict(
-        mode="new", folder=folder, doc_type=doc_type, doc=None, heading=kind.new_label,
+        mode="new",
+        folder=folder,
+        doc_type=doc_type,
+        doc=None,
+        heading=kind.new_label,
         action_url=url_for("web.new_document", folder=folder),
-    )  # fmt: skip
+    )
     if request.method == "GET":
         return _render_form(markdown=starter(doc_type), message="", **context)
     source, note, action = _form()
@@ -80,9 +84,13 @@ def new_document(folder: str):
 def edit_document(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id, edit=True)
     context = dict(
-        mode="edit", folder=folder, doc_type=doc.type, doc=doc, heading=f"Edit {doc.id}",
+        mode="edit",
+        folder=folder,
+        doc_type=doc.type,
+        doc=doc,
+        heading=f"Edit {doc.id}",
         action_url=url_for("web.edit_document", folder=folder, doc_id=doc.id),
-    )  # fmt: skip
+    )
     if request.method == "GET":
         revision = services.get_revision(current().db, doc.id)
         return _render_form(markdown=revision.markdown, message="", version=doc.version, **context)
@@ -117,7 +125,12 @@ def _conflict(exc: Conflict, *, doc_id: str, base_version: int, **context):
     diff = line_diff(base.markdown, latest.markdown) if base and latest else None
     context.update(version=latest.number if latest else base_version)
     body = render_template(
-        "conflict.html", error=exc.message, base=base, latest=latest, diff=diff,
-        hint=HINTS[context["doc_type"]], **context,
-    )  # fmt: skip
+        "conflict.html",
+        error=exc.message,
+        base=base,
+        latest=latest,
+        diff=diff,
+        hint=HINTS[context["doc_type"]],
+        **context,
+    )
     return body, 409

@@ -46,12 +46,16 @@ def _choices(values: form.FormValues) -> dict:
     db = current().db
     topics = list(v.TOPICS) + [t for t in values.fields.get("topics", []) if t not in v.TOPICS]
     return {
-        "status": BY_NAME[values.doc_type].statuses, "polarity": v.POLARITIES,
-        "priority": v.PRIORITIES, "phase": v.PHASES, "state": v.PROCESS_STATES,
-        "visibility": v.VISIBILITIES, "topics": topics,
+        "status": BY_NAME[values.doc_type].statuses,
+        "polarity": v.POLARITIES,
+        "priority": v.PRIORITIES,
+        "phase": v.PHASES,
+        "state": v.PROCESS_STATES,
+        "visibility": v.VISIBILITIES,
+        "topics": topics,
         "projects": [(p.key, p.name) for p in projects.list_projects(db)],
         "tags": services.label_values(db, "tag", viewer()),
-    }  # fmt: skip
+    }
 
 
 def _render(values: form.FormValues, status: int = 200, **context):
@@ -61,11 +65,19 @@ def _render(values: form.FormValues, status: int = 200, **context):
     context.setdefault("preview_html", None)
     context.setdefault("kept", values)
     return render_template(
-        "form_edit.html", values=values, fields=form.FIELDS[values.doc_type],
-        sections=form.SECTIONS[values.doc_type], labels=form.LABELS, defaults=form.DEFAULTS, rows=text_rows,
-        choices=_choices(values), is_day=_DAY.match, size_limit=MAX_DOCUMENT_BYTES,
-        size_limit_text=human_size(MAX_DOCUMENT_BYTES), **context,
-    ), status  # fmt: skip
+        "form_edit.html",
+        values=values,
+        fields=form.FIELDS[values.doc_type],
+        sections=form.SECTIONS[values.doc_type],
+        labels=form.LABELS,
+        defaults=form.DEFAULTS,
+        rows=text_rows,
+        choices=_choices(values),
+        is_day=_DAY.match,
+        size_limit=MAX_DOCUMENT_BYTES,
+        size_limit_text=human_size(MAX_DOCUMENT_BYTES),
+        **context,
+    ), status
 
 
 def _problems(exc: KbError, values: form.FormValues, markdown: str) -> tuple[str, dict]:
@@ -75,8 +87,10 @@ def _problems(exc: KbError, values: form.FormValues, markdown: str) -> tuple[str
         size = len(markdown.encode("utf-8", "surrogatepass"))
         names = [name for name, _ in form.SECTIONS[values.doc_type]]
         longest = max(names, key=lambda n: len(values.sections.get(n, "")))
-        message = (f"The document is {human_size(size)}; the limit is "
-                   f"{human_size(MAX_DOCUMENT_BYTES)}. Shorten this text or split the document.")  # fmt: skip
+        message = (
+            f"The document is {human_size(size)}; the limit is "
+            f"{human_size(MAX_DOCUMENT_BYTES)}. Shorten this text or split the document."
+        )
         errors[f"s_{names.index(longest)}"] = [message]
         return message, errors
     details = exc.details if isinstance(exc.details, dict) else {}
@@ -103,8 +117,10 @@ def _bad_text(values: form.FormValues) -> dict[str, list[str]]:
     names = [name for name, _ in form.SECTIONS[values.doc_type]]
     items = [(f"m_{key}", form.LABELS[key], value) for key, value in values.fields.items()]
     items += [(f"s_{n}", name, values.sections.get(name, "")) for n, name in enumerate(names)]
-    items += [(f"r_{n}", f"Steps of the {role}", [role, text])
-              for n, (role, text) in enumerate(values.role_steps)]  # fmt: skip
+    items += [
+        (f"r_{n}", f"Steps of the {role}", [role, text])
+        for n, (role, text) in enumerate(values.role_steps)
+    ]
     errors: dict[str, list[str]] = {}
     for name, label, value in items:
         try:
@@ -182,10 +198,14 @@ def new_document_form(folder: str):
     kind = BY_FOLDER[folder]
     doc_type = kind.name
     context = dict(
-        mode="new", folder=folder, doc_type=doc_type, doc=None, heading=kind.new_label,
+        mode="new",
+        folder=folder,
+        doc_type=doc_type,
+        doc=None,
+        heading=kind.new_label,
         action_url=url_for("web.new_document_form", folder=folder),
         markdown_url=url_for("web.new_document", folder=folder),
-    )  # fmt: skip
+    )
     if request.method == "GET":
         values = form.from_markdown(starter(doc_type), doc_type)
         values.sections = dict.fromkeys(values.sections, "")  # the hints say what goes there
@@ -202,9 +222,13 @@ def new_document_form(folder: str):
         return _preview(values, markdown, **context)
     try:
         doc = services.create_document(
-            current().db, markdown, actor=viewer().actor, type_hint=doc_type, message=note,
+            current().db,
+            markdown,
+            actor=viewer().actor,
+            type_hint=doc_type,
+            message=note,
             created_by=viewer().username,
-        )  # fmt: skip
+        )
     except KbError as exc:
         error, errors = _problems(exc, values, markdown)
         return _render(values, exc.status, error=error, errors=errors, **context)
@@ -217,10 +241,14 @@ def edit_document_form(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id, edit=True)
     db = current().db
     context = dict(
-        mode="edit", folder=folder, doc_type=doc.type, doc=doc, heading=f"Edit {doc.id}",
+        mode="edit",
+        folder=folder,
+        doc_type=doc.type,
+        doc=doc,
+        heading=f"Edit {doc.id}",
         action_url=url_for("web.edit_document_form", folder=folder, doc_id=doc.id),
         markdown_url=url_for("web.edit_document", folder=folder, doc_id=doc.id),
-    )  # fmt: skip
+    )
     if request.method == "GET":
         revision = services.get_revision(db, doc.id)
         values = form.from_markdown(revision.markdown, doc.type)

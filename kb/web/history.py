@@ -36,9 +36,13 @@ def diff(folder: str, doc_id: str):
         a, b = b, a
     old, new = _revision_or_404(doc.id, a), _revision_or_404(doc.id, b)
     return render_template(
-        "diff.html", folder=folder, doc=doc, old=old, new=new,
+        "diff.html",
+        folder=folder,
+        doc=doc,
+        old=old,
+        new=new,
         diff=line_diff(old.markdown, new.markdown),
-    )  # fmt: skip
+    )
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/revisions/<int:number>")

@@ -52,17 +52,22 @@ def _only_unread() -> bool:
 @bp.get("/inbox")
 def inbox_page():
     unread_only = _only_unread()
-    page = inbox.list_inbox(current().db, viewer().username, unread_only=unread_only,
-                            page=page_arg(),
-                            per_page=current_app.config["KB_PER_PAGE"])  # fmt: skip
+    page = inbox.list_inbox(
+        current().db,
+        viewer().username,
+        unread_only=unread_only,
+        page=page_arg(),
+        per_page=current_app.config["KB_PER_PAGE"],
+    )
     return render_template("inbox.html", page=page, unread_only=unread_only, safe_link=safe_link)
 
 
 def _back():
     page = request.form.get("page", type=int)
     unread = "1" if request.form.get("unread") == "1" else None
-    return redirect(url_for("web.inbox_page", page=page if page and page > 1 else None,
-                            unread=unread), code=303)  # fmt: skip
+    return redirect(
+        url_for("web.inbox_page", page=page if page and page > 1 else None, unread=unread), code=303
+    )
 
 
 @bp.post("/inbox/<seq:notification_id>/read")
@@ -82,6 +87,10 @@ def mark_inbox_read():
         count = inbox.mark_all_read(current().db, username=viewer().username)
     except Forbidden as exc:
         abort(403, description=exc.message)
-    flash(f"Marked {count} notification{'s' if count != 1 else ''} read." if count
-          else "Nothing was unread.", "success")  # fmt: skip
+    flash(
+        f"Marked {count} notification{'s' if count != 1 else ''} read."
+        if count
+        else "Nothing was unread.",
+        "success",
+    )
     return _back()

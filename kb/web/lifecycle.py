@@ -16,11 +16,18 @@ from kb.web import bp
 
 #: button labels: the action that leads to each status
 ACTIONS = {
-    "submitted": "Submit for review", "in_review": "Start review", "published": "Publish",
-    "rejected": "Reject", "in_action": "Start action", "actioned": "Mark actioned",
-    "verified": "Verify", "archived": "Archive", "merged": "Merge into…",
-    "reopened": "Reopen", "draft": "Back to draft",
-}  # fmt: skip
+    "submitted": "Submit for review",
+    "in_review": "Start review",
+    "published": "Publish",
+    "rejected": "Reject",
+    "in_action": "Start action",
+    "actioned": "Mark actioned",
+    "verified": "Verify",
+    "archived": "Archive",
+    "merged": "Merge into…",
+    "reopened": "Reopen",
+    "draft": "Back to draft",
+}
 
 
 #: what each step does, in one line under its button
@@ -50,10 +57,14 @@ def lesson_transition(doc_id: str):
     try:
         version = int_arg("version", 0, source=form) or None
         doc = lifecycle.transition_lesson(
-            current().db, doc_id, form.get("to", ""), viewer=viewer(),
-            reason=form.get("reason"), merged_into=form.get("merged_into"),
+            current().db,
+            doc_id,
+            form.get("to", ""),
+            viewer=viewer(),
+            reason=form.get("reason"),
+            merged_into=form.get("merged_into"),
             base_version=version,
-        )  # fmt: skip
+        )
     except NotFound:
         abort(404)
     except Forbidden as exc:
@@ -69,10 +80,13 @@ def lesson_transition(doc_id: str):
 def queue():
     now = utcnow()
     items = waiting_lessons(current().db, viewer(), now=now)
-    verifications = [(task, doc, as_utc(task.created_at))
-                     for task, doc in tasks.verification_queue(current().db, viewer())]  # fmt: skip
-    return render_template("queue.html", items=items, now=now, waited=waited,
-                           verifications=verifications)  # fmt: skip
+    verifications = [
+        (task, doc, as_utc(task.created_at))
+        for task, doc in tasks.verification_queue(current().db, viewer())
+    ]
+    return render_template(
+        "queue.html", items=items, now=now, waited=waited, verifications=verifications
+    )
 
 
 def waited(delta) -> str:  # noqa: ANN001

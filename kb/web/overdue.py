@@ -15,8 +15,7 @@ from kb.security import viewer
 from kb.web import bp
 from kb.web.actions import TARGET_LABELS
 
-STATUS_CHOICES = (("open", "Open"), ("overdue", "Overdue"), ("closed", "Closed"),
-                  ("any", "Any"))  # fmt: skip
+STATUS_CHOICES = (("open", "Open"), ("overdue", "Overdue"), ("closed", "Closed"), ("any", "Any"))
 
 
 def today() -> date:
@@ -47,9 +46,18 @@ def actions_page():
     status = choice_arg("status", tuple(k for k, _ in STATUS_CHOICES), "open")
     mine = flag_arg("mine") and not viewer().is_anonymous
     rows = overdue.list_actions(
-        current().db, viewer(), today=today(), overdue=status == "overdue",
+        current().db,
+        viewer(),
+        today=today(),
+        overdue=status == "overdue",
         status="any" if status == "overdue" else status,
         owner=viewer().username if mine else None,
-    )  # fmt: skip
-    return render_template("actions.html", rows=rows, status=status, mine=mine,
-                           status_choices=STATUS_CHOICES, target_labels=TARGET_LABELS)  # fmt: skip
+    )
+    return render_template(
+        "actions.html",
+        rows=rows,
+        status=status,
+        mine=mine,
+        status_choices=STATUS_CHOICES,
+        target_labels=TARGET_LABELS,
+    )

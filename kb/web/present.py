@@ -22,9 +22,14 @@ NAV = (
 )
 POLARITY_LABELS = {"problem": "To improve", "success": "Went well"}
 FILTER_LABELS = {
-    "type": "Type", "topic": "Topic", "phase": "Phase", "project": "Project", "tag": "Tag",
-    "status": "Status", "polarity": "Impact",
-}  # fmt: skip
+    "type": "Type",
+    "topic": "Topic",
+    "phase": "Phase",
+    "project": "Project",
+    "tag": "Tag",
+    "status": "Status",
+    "polarity": "Impact",
+}
 
 
 def day(value: date | datetime | None) -> str:

@@ -32,17 +32,21 @@ def _producer_or_404(name: str) -> Producer:
 
 def _list_page(status: int = 200, *, name: str = "", error: str | None = None):
     body = render_template(
-        "producers.html", producers=producers.list_producers(current().db), name=name,
+        "producers.html",
+        producers=producers.list_producers(current().db),
+        name=name,
         error=error,
-    )  # fmt: skip
+    )
     return body, status
 
 
 def _detail_page(producer: Producer, credentials: producers.Credentials | None = None):
     body = render_template(
-        "producers_detail.html", producer=producer, credentials=credentials,
+        "producers_detail.html",
+        producer=producer,
+        credentials=credentials,
         default_name=producers.DEFAULT,
-    )  # fmt: skip
+    )
     return _no_store(body) if credentials else body
 
 

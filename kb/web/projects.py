@@ -26,8 +26,11 @@ from kb.web import bp
 from kb.web.overdue import lessons_late, today
 
 PROJECT_DOCUMENTS = 100
-RESPONSE_LABELS = {"applies": "Applies", "not_applicable": "Not applicable",
-                   "action_taken": "Action taken"}  # fmt: skip
+RESPONSE_LABELS = {
+    "applies": "Applies",
+    "not_applicable": "Not applicable",
+    "action_taken": "Action taken",
+}
 
 
 def description_html(source: str) -> Markup | None:
@@ -69,10 +72,15 @@ def project_briefings(key: str) -> list[BriefingView]:
     found = briefings.list_briefings(db, key)
     ids = sorted({i.lesson_id for b in found for i in b.items})
     docs = briefings.readable_lessons(db, ids, who)
-    return [BriefingView(b, trigger_label(b.trigger),
-                         [(i, docs[i.lesson_id]) for i in b.items if i.lesson_id in docs],
-                         briefings.may_respond(who, b))
-            for b in reversed(found)]  # fmt: skip
+    return [
+        BriefingView(
+            b,
+            trigger_label(b.trigger),
+            [(i, docs[i.lesson_id]) for i in b.items if i.lesson_id in docs],
+            briefings.may_respond(who, b),
+        )
+        for b in reversed(found)
+    ]
 
 
 REGISTER_FIELDS = ("key", "name", "status", "portfolio", "manager", "started_on", "description")
@@ -81,14 +89,21 @@ REGISTER_FIELDS = ("key", "name", "status", "portfolio", "manager", "started_on"
 def _projects_page(status: int = 200, typed: dict | None = None, **context):
     db = current().db
     late_only = flag_arg("overdue")
-    open_reviews = {r.project_key: r for r in overdue.list_reviews(db, today=today(),
-                                                                   overdue=late_only)}  # fmt: skip
+    open_reviews = {
+        r.project_key: r for r in overdue.list_reviews(db, today=today(), overdue=late_only)
+    }
     summaries = documents.project_summaries(db, viewer())
     if late_only:
         summaries = [x for x in summaries if x.project.key in open_reviews]
-    body = render_template("projects.html", summaries=summaries, reviews=open_reviews,
-                           late_only=late_only, typed=typed or {},
-                           statuses=projects.PROJECT_STATUSES, **context)  # fmt: skip
+    body = render_template(
+        "projects.html",
+        summaries=summaries,
+        reviews=open_reviews,
+        late_only=late_only,
+        typed=typed or {},
+        statuses=projects.PROJECT_STATUSES,
+        **context,
+    )
     return body, status
 
 
@@ -156,8 +171,9 @@ def respond_to_briefing(key: str, briefing_id: int):
         )
     page = url_for("web.project", key=briefing.project_key, _anchor=f"briefing-{briefing_id}")
     try:
-        item = briefings.respond(db, briefing_id, request.form.get("lesson"),
-                                 request.form.get("response"), who)  # fmt: skip
+        item = briefings.respond(
+            db, briefing_id, request.form.get("lesson"), request.form.get("response"), who
+        )
     except NotFound:
         abort(404)
     except ValidationError as exc:

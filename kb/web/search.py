@@ -85,8 +85,16 @@ def search():
     }
     sort = request.args.get("sort") or None
     links = SearchLinks(q, filters, sort)
-    context = {"q": q, "filters": filters, "links": links, "sorts": SORTS, "facet_keys": FACETS,
-               "topics": TOPICS, "results": None, "error": None}  # fmt: skip
+    context = {
+        "q": q,
+        "filters": filters,
+        "links": links,
+        "sorts": SORTS,
+        "facet_keys": FACETS,
+        "topics": TOPICS,
+        "results": None,
+        "error": None,
+    }
     try:
         results = current().index.query(
             q,

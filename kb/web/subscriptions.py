@@ -56,23 +56,29 @@ def _subscription_or_404(subscription_id: int):
 def _list_page(status: int = 200, *, form: dict | None = None, error: str | None = None):
     db = current().db
     body = render_template(
-        "subscriptions.html", subscriptions=subscriptions.list_subscriptions(db),
-        last=subscriptions.last_deliveries(db), form=form or {"name": "", "url": "", "types": ""},
+        "subscriptions.html",
+        subscriptions=subscriptions.list_subscriptions(db),
+        last=subscriptions.last_deliveries(db),
+        form=form or {"name": "", "url": "", "types": ""},
         error=error,
-    )  # fmt: skip
+    )
     return body, status
 
 
-def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None,
-                 test_error=None):  # noqa: ANN001  # fmt: skip
+def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None, test_error=None):  # noqa: ANN001
     db = current().db
     body = render_template(
-        "subscriptions_detail.html", sub=sub, secret=secret, error=error, test_error=test_error,
+        "subscriptions_detail.html",
+        sub=sub,
+        secret=secret,
+        error=error,
+        test_error=test_error,
         form=form or {"name": sub.name, "url": sub.url, "types": "\n".join(sub.types or [])},
         deliveries=subscriptions.list_deliveries(db, sub.id, limit=DELIVERY_LOG),
-        counts=subscriptions.run_counts(db, sub.id), limit=DELIVERY_LOG,
+        counts=subscriptions.run_counts(db, sub.id),
+        limit=DELIVERY_LOG,
         event_pages="web.admin_event" in current_app.view_functions,
-    )  # fmt: skip
+    )
     return _no_store(body, status) if secret else (body, status)
 
 
@@ -113,9 +119,12 @@ def admin_update_subscription(subscription_id: int):
     form = _form()
     try:
         subscriptions.update_subscription(
-            current().db, sub.id, name=form["name"], url=form["url"],
+            current().db,
+            sub.id,
+            name=form["name"],
+            url=form["url"],
             types=types_from(form["types"]),
-        )  # fmt: skip
+        )
     except KbError as exc:
         return _detail_page(sub, exc.status, form=form, error=exc.message)
     flash("Saved.", "success")
@@ -150,7 +159,10 @@ def admin_test_subscription(subscription_id: int):
         ping.send_test_event(current().db, sub.id, actor=viewer().actor)
     except KbError as exc:
         return _detail_page(sub, exc.status, test_error=exc.message)
-    flash("Test event sent: its delivery appears in the log below within seconds "
-          "(reload the page).", "success")  # fmt: skip
-    return redirect(url_for("web.admin_subscription", subscription_id=sub.id) + "#log-title",
-                    code=303)  # fmt: skip
+    flash(
+        "Test event sent: its delivery appears in the log below within seconds (reload the page).",
+        "success",
+    )
+    return redirect(
+        url_for("web.admin_subscription", subscription_id=sub.id) + "#log-title", code=303
+    )

@@ -51,10 +51,18 @@ def tasks_page():
     found = tasks.list_tasks(db, status="done" if done else "open")
     shown = found[:DONE_SHOWN] if done else found
     return render_template(
-        "tasks.html", done=done, groups=tasks.by_kind(shown), shown=len(shown),
-        total=len(found), kind_titles=KIND_TITLES, subject_url=subject_url, age=age,
-        now=utcnow(), changes=processes.recent_changes(db), late=overdue_counts(db),
-    )  # fmt: skip
+        "tasks.html",
+        done=done,
+        groups=tasks.by_kind(shown),
+        shown=len(shown),
+        total=len(found),
+        kind_titles=KIND_TITLES,
+        subject_url=subject_url,
+        age=age,
+        now=utcnow(),
+        changes=processes.recent_changes(db),
+        late=overdue_counts(db),
+    )
 
 
 def overdue_counts(db) -> dict[str, int]:  # noqa: ANN001
@@ -70,8 +78,9 @@ def overdue_counts(db) -> dict[str, int]:  # noqa: ANN001
 @bp.post("/tasks/<int:task_id>/done")
 def complete_task(task_id: int):
     try:
-        task = tasks.complete_task(current().db, task_id, viewer=viewer(),
-                                   note=request.form.get("note"))  # fmt: skip
+        task = tasks.complete_task(
+            current().db, task_id, viewer=viewer(), note=request.form.get("note")
+        )
     except NotFound:
         abort(404)
     except Forbidden as exc:

@@ -20,21 +20,28 @@ OUTSIDER = Viewer("olga", "contributor", frozenset({"finance"}))
 
 
 def lesson(kb, lesson_md, status="published", **fields):
-    return services.create_document(kb.db, lesson_md("Vendor spec late", status=status, **fields),
-                                    actor="x", type_hint="lesson")  # fmt: skip
+    return services.create_document(
+        kb.db, lesson_md("Vendor spec late", status=status, **fields), actor="x", type_hint="lesson"
+    )
 
 
 def process(kb):
     return services.create_document(
-        kb.db, "---\ntitle: Stage gate review\n---\n\n## Purpose\n\nGo or stop.\n",
-        actor="x", type_hint="process",
-    )  # fmt: skip
+        kb.db,
+        "---\ntitle: Stage gate review\n---\n\n## Purpose\n\nGo or stop.\n",
+        actor="x",
+        type_hint="process",
+    )
 
 
 def add(kb, doc_id, viewer=CURATOR, **over):
-    fields = {"description": "Add an interface milestone to the vendor template",
-              "owner": "owen", "due_on": "2026-12-31", "target_kind": "template",
-              "target_ref": "https://intranet.example/templates/vendor"}  # fmt: skip
+    fields = {
+        "description": "Add an interface milestone to the vendor template",
+        "owner": "owen",
+        "due_on": "2026-12-31",
+        "target_kind": "template",
+        "target_ref": "https://intranet.example/templates/vendor",
+    }
     fields.update(over)
     return actions.add_action(kb.db, doc_id, viewer=viewer, **fields)
 
@@ -112,11 +119,16 @@ def test_role_and_visibility_checks(kb, lesson_md):
 
 @pytest.mark.parametrize(
     ("over", "field"),
-    [({"target_kind": "process_model", "target_ref": "PM-9999"}, "target_ref"),
-     ({"target_kind": "wiki"}, "target_kind"), ({"target_kind": "none"}, "target_kind"),
-     ({"target_ref": " "}, "target_ref"), ({"description": ""}, "description"),
-     ({"owner": None}, "owner"), ({"due_on": "next week"}, "due_on")],
-)  # fmt: skip
+    [
+        ({"target_kind": "process_model", "target_ref": "PM-9999"}, "target_ref"),
+        ({"target_kind": "wiki"}, "target_kind"),
+        ({"target_kind": "none"}, "target_kind"),
+        ({"target_ref": " "}, "target_ref"),
+        ({"description": ""}, "description"),
+        ({"owner": None}, "owner"),
+        ({"due_on": "next week"}, "due_on"),
+    ],
+)
 def test_invalid_actions_are_refused(kb, lesson_md, over, field):
     doc = lesson(kb, lesson_md)
     with pytest.raises(ValidationError) as info:
@@ -159,14 +171,27 @@ def test_api_add_list_close(kb, lesson_md, login_as):
     doc = lesson(kb, lesson_md)
     pm = process(kb)
     cora = login_as("curator", "cora")
-    bad = cora.post(f"/api/lessons/{doc.id}/actions",
-                    json={"description": "x", "owner": "owen", "due_on": "2026-12-31",
-                          "target_kind": "process_model", "target_ref": "PM-9999"})  # fmt: skip
+    bad = cora.post(
+        f"/api/lessons/{doc.id}/actions",
+        json={
+            "description": "x",
+            "owner": "owen",
+            "due_on": "2026-12-31",
+            "target_kind": "process_model",
+            "target_ref": "PM-9999",
+        },
+    )
     assert bad.status_code == 400 and bad.json["error"]["field"] == "target_ref"
-    made = cora.post(f"/api/lessons/{doc.id}/actions",
-                     json={"description": "Add a vendor gate", "owner": "owen",
-                           "due_on": "2026-12-31", "target_kind": "process_model",
-                           "target_ref": pm.id})  # fmt: skip
+    made = cora.post(
+        f"/api/lessons/{doc.id}/actions",
+        json={
+            "description": "Add a vendor gate",
+            "owner": "owen",
+            "due_on": "2026-12-31",
+            "target_kind": "process_model",
+            "target_ref": pm.id,
+        },
+    )
     assert made.status_code == 201 and made.json["status"] == "open"
     got = cora.get(f"/api/lessons/{doc.id}").json
     assert got["status"] == "in_action" and [a["id"] for a in got["actions"]] == [made.json["id"]]
@@ -194,8 +219,9 @@ def test_api_restricted_lesson_is_404_for_outsiders(kb, lesson_md, login_as):
 def test_api_no_action(kb, lesson_md, login_as):
     doc = lesson(kb, lesson_md)
     cora = login_as("curator", "cora")
-    made = cora.post(f"/api/lessons/{doc.id}/actions",
-                     json={"no_action": True, "rationale": "One-off"})  # fmt: skip
+    made = cora.post(
+        f"/api/lessons/{doc.id}/actions", json={"no_action": True, "rationale": "One-off"}
+    )
     assert made.status_code == 201 and made.json["target_kind"] == "none"
     assert cora.get(f"/api/lessons/{doc.id}").json["status"] == "actioned"
 
@@ -203,8 +229,14 @@ def test_api_no_action(kb, lesson_md, login_as):
 def test_page_shows_actions_and_forms(kb, lesson_md, login_as):
     doc = lesson(kb, lesson_md)
     pm = process(kb)
-    add(kb, doc.id, description="Add a vendor <gate>", target_kind="process_model",
-        target_ref=pm.id, owner="owen")  # fmt: skip
+    add(
+        kb,
+        doc.id,
+        description="Add a vendor <gate>",
+        target_kind="process_model",
+        target_ref=pm.id,
+        owner="owen",
+    )
     page = login_as("curator").get(f"/lessons/{doc.id}").get_data(as_text=True)
     assert "Actions" in page and "Add a vendor &lt;gate&gt;" in page
     assert f"/processes/{pm.id}" in page and "Close action" in page and "Add action" in page
@@ -219,9 +251,16 @@ def test_page_shows_actions_and_forms(kb, lesson_md, login_as):
 def test_page_forms_add_and_close(kb, lesson_md, login_as):
     doc = lesson(kb, lesson_md)
     cora = login_as("curator", "cora")
-    response = cora.post(f"/lessons/{doc.id}/actions",
-                         data={"description": "Train PMs", "owner": "owen", "due_on": "2026-12-31",
-                               "target_kind": "training", "target_ref": "Vendor course"})  # fmt: skip
+    response = cora.post(
+        f"/lessons/{doc.id}/actions",
+        data={
+            "description": "Train PMs",
+            "owner": "owen",
+            "due_on": "2026-12-31",
+            "target_kind": "training",
+            "target_ref": "Vendor course",
+        },
+    )
     assert response.status_code == 303
     action = actions.list_actions(kb.db, doc.id)[0]
     assert status(kb, doc.id) == "in_action"

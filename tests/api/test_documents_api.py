@@ -28,11 +28,18 @@ def test_create_get_update_and_revisions(client, lesson_md):
 
 
 def test_create_from_fields(client):
-    response = client.post("/api/processes", json={
-        "title": "Supplier invoice approval (to-be)", "state": "to-be", "model_version": "2.0",
-        "owner": "Head of Finance Operations", "roles": ["Clerk", "Approver"],
-        "review_period_months": 6, "body": "## Purpose\n\nPay on time.\n",
-    })  # fmt: skip
+    response = client.post(
+        "/api/processes",
+        json={
+            "title": "Supplier invoice approval (to-be)",
+            "state": "to-be",
+            "model_version": "2.0",
+            "owner": "Head of Finance Operations",
+            "roles": ["Clerk", "Approver"],
+            "review_period_months": 6,
+            "body": "## Purpose\n\nPay on time.\n",
+        },
+    )
     assert response.status_code == 201, response.json
     doc = response.json
     assert doc["id"] == "PM-0001" and doc["state"] == "to-be" and doc["model_version"] == "2.0"

@@ -43,8 +43,14 @@ def json_routes(app) -> list[tuple[str, str, str]]:
 def test_the_routes_are_found(app):
     endpoints = {endpoint for _, _, endpoint in json_routes(app)}
     # the routes the issue named, so an empty enumeration cannot pass unnoticed
-    assert {"api.create_lesson", "api.preview", "api.lesson_transition", "api.close_action",
-            "api.update_lesson", "api.create_subscription"} <= endpoints  # fmt: skip
+    assert {
+        "api.create_lesson",
+        "api.preview",
+        "api.lesson_transition",
+        "api.close_action",
+        "api.update_lesson",
+        "api.create_subscription",
+    } <= endpoints
     assert len(endpoints) >= 15
 
 
@@ -60,11 +66,12 @@ HOSTILE_BODIES = {
     "not JSON": (b'{"note": ', 400, "not valid JSON"),
     "a member twice": (b'{"note": "a", "note": "b"}', 400, "appears twice"),
     "over the size limit": (b'{"note": "' + b"a" * MAX_BYTES + b'"}', 413, ""),
-}  # fmt: skip
+}
 
 
-@pytest.mark.parametrize(("body", "status", "fragment"), HOSTILE_BODIES.values(),
-                         ids=HOSTILE_BODIES.keys())  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"), HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys()
+)
 def test_hostile_json_bodies_are_refused_on_every_route(app, kb, client, body, status, fragment):
     before = row_counts(kb)
     for method, path, endpoint in json_routes(app):
@@ -106,7 +113,7 @@ BAD_TEXT = {
     "infinity in front matter": ("Late spec\nscore: -.inf", "Body", "\\.inf", False),
     "YAML escape of NUL": ('Late spec\nnote: "a\\0b"', "Body", "U\\+0000", False),
     "YAML escape of ESC in a key": ('Late spec\n"k\\e": 1', "Body", "U\\+001B", False),
-}  # fmt: skip
+}
 CASES = {name: case[:3] for name, case in BAD_TEXT.items()}
 
 
@@ -122,8 +129,9 @@ def _api_attempts(title: str, body: str, as_fields: bool) -> list[dict]:
     return attempts
 
 
-@pytest.mark.parametrize(("title", "body", "fragment", "as_fields"), BAD_TEXT.values(),
-                         ids=BAD_TEXT.keys())  # fmt: skip
+@pytest.mark.parametrize(
+    ("title", "body", "fragment", "as_fields"), BAD_TEXT.values(), ids=BAD_TEXT.keys()
+)
 def test_bad_text_in_documents_is_refused_by_the_api(kb, client, title, body, fragment, as_fields):
     made = client.post("/api/lessons", json={"title": "Original", "body": "Text"})
     assert made.status_code == 201
@@ -135,8 +143,12 @@ def test_bad_text_in_documents_is_refused_by_the_api(kb, client, title, body, fr
             ("PUT", f"/api/lessons/{doc_id}", {"version": version}),
             ("POST", "/api/preview", {}),
         ]:
-            response = client.open(path, method=method, data=_escaped({**attempt, **extra}),
-                                   content_type="application/json")  # fmt: skip
+            response = client.open(
+                path,
+                method=method,
+                data=_escaped({**attempt, **extra}),
+                content_type="application/json",
+            )
             assert response.status_code == 400, (path, attempt, response.json)
             assert re.search(fragment, response.json["error"]["message"]), response.json
     assert row_counts(kb) == before
@@ -150,9 +162,10 @@ def test_bad_text_in_documents_is_refused_by_the_web_form(kb, client, title, bod
     form = source.encode("utf-8", "surrogatepass")
     before = row_counts(kb)
     response = client.post(
-        "/lessons/new", data=b"markdown=" + _form_quote(form),
+        "/lessons/new",
+        data=b"markdown=" + _form_quote(form),
         content_type="application/x-www-form-urlencoded",
-    )  # fmt: skip
+    )
     if "surrogate" in fragment:
         assert response.status_code in (303, 400)
         for table in ("document_revisions", "documents"):
@@ -177,9 +190,15 @@ def _form_quote(raw: bytes) -> bytes:
 # --- the address and other form fields ----------------------------------------------------
 
 ADDRESSES = [
-    "/lessons/%00", "/lessons?project=%00", "/lessons?%00=x", "/api/lessons/LL-2025-0001%00",
-    "/api/lessons?project=%00", "/api/search?q=risk%00", "/search?q=risk%1b", "/api/lessons?tag=%7f",
-]  # fmt: skip
+    "/lessons/%00",
+    "/lessons?project=%00",
+    "/lessons?%00=x",
+    "/api/lessons/LL-2025-0001%00",
+    "/api/lessons?project=%00",
+    "/api/search?q=risk%00",
+    "/search?q=risk%1b",
+    "/api/lessons?tag=%7f",
+]
 
 
 @pytest.mark.parametrize("path", ADDRESSES)
@@ -220,11 +239,18 @@ def test_blank_titles_and_names_are_refused(kb, client, blank):
     before = row_counts(kb)
     attempts = [
         ("/api/lessons", {"title": blank, "body": "Text"}, "title"),
-        ("/api/lessons", {"markdown": f"---\ntype: lesson\ntitle: {json.dumps(blank)}\n---\nText"}, "title"),
+        (
+            "/api/lessons",
+            {"markdown": f"---\ntype: lesson\ntitle: {json.dumps(blank)}\n---\nText"},
+            "title",
+        ),
         ("/api/subscriptions", {"name": blank, "url": "https://example.org/hook"}, "name"),
-        (f"/api/lessons/{lesson.json['id']}/actions",
-         {"description": blank, "owner": "ops", "due_on": "2030-01-01"}, "description"),
-    ]  # fmt: skip
+        (
+            f"/api/lessons/{lesson.json['id']}/actions",
+            {"description": blank, "owner": "ops", "due_on": "2030-01-01"},
+            "description",
+        ),
+    ]
     for path, body, field in attempts:
         response = client.post(path, json=body)
         assert response.status_code == 400, (path, response.json)
@@ -237,8 +263,10 @@ def test_the_openapi_document_lists_the_body_errors_of_every_json_route(app, cli
     for method, _path, endpoint in json_routes(app):
         if endpoint in OWN_BODY_READERS:
             continue
-        documented = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", next(
-            r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint
-        ))  # fmt: skip
+        documented = re.sub(
+            r"<(?:\w+:)?(\w+)>",
+            r"{\1}",
+            next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint),
+        )
         responses = paths[documented][method.lower()]["responses"]
         assert {"400", "413"} <= set(responses), (method, documented)

@@ -28,11 +28,18 @@ EXAMPLES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 3}
 #: is checked by kb's document schema (docs/format.md): the OpenAPI document states the shape
 #: (markdown or a title) but cannot state every rule, so a schema-valid body may be a 400
 #: naming the field. Every other check still runs on these operations.
-CONTENT_CHECKED = {"POST /api/lessons", "POST /api/processes", "POST /api/guides",
-                   "PUT /api/lessons/{doc_id}", "PUT /api/processes/{doc_id}",
-                   "PUT /api/guides/{doc_id}", "POST /api/preview",
-                   # whether a lesson takes an action or a move depends on its state (400)
-                   "POST /api/lessons/{doc_id}/actions", "POST /api/lessons/{doc_id}/transitions"}  # fmt: skip
+CONTENT_CHECKED = {
+    "POST /api/lessons",
+    "POST /api/processes",
+    "POST /api/guides",
+    "PUT /api/lessons/{doc_id}",
+    "PUT /api/processes/{doc_id}",
+    "PUT /api/guides/{doc_id}",
+    "POST /api/preview",
+    # whether a lesson takes an action or a move depends on its state (400)
+    "POST /api/lessons/{doc_id}/actions",
+    "POST /api/lessons/{doc_id}/transitions",
+}
 
 
 @pytest.fixture
@@ -60,8 +67,13 @@ def failures_of(
     excluded = [positive_data_acceptance] if operation.label in CONTENT_CHECKED else []
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES[mode], derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=EXAMPLES[mode],
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         tried.append(operation.label)
         try:
@@ -84,12 +96,25 @@ def seeded(client, token: str, lesson_source) -> dict:  # noqa: ANN001
         return response.json
 
     lesson = post("/api/lessons", {"markdown": lesson_source()})
-    action = post(f"/api/lessons/{lesson['id']}/actions", {
-        "description": "Add the clause to the template", "owner": "ada", "due_on": "2027-01-31",
-        "target_kind": "template", "target_ref": "supplier contract"})  # fmt: skip
-    process = post("/api/processes", {
-        "title": "Supplier invoice approval", "state": "as-is", "owner": "Finance",
-        "body": "## Purpose\n\nPay on time.\n"})  # fmt: skip
+    action = post(
+        f"/api/lessons/{lesson['id']}/actions",
+        {
+            "description": "Add the clause to the template",
+            "owner": "ada",
+            "due_on": "2027-01-31",
+            "target_kind": "template",
+            "target_ref": "supplier contract",
+        },
+    )
+    process = post(
+        "/api/processes",
+        {
+            "title": "Supplier invoice approval",
+            "state": "as-is",
+            "owner": "Finance",
+            "body": "## Purpose\n\nPay on time.\n",
+        },
+    )
     sub = post("/api/subscriptions", {"name": "jira", "url": "https://hooks.example.org/kb"})
     ids = {"lessons": lesson["id"], "processes": process["id"]}
     return {

@@ -41,15 +41,18 @@ def test_the_answers_are_the_models(client):
     }
 
 
-@pytest.mark.parametrize(("path", "body", "field", "words"), [
-    ("/api/lessons/LL-2025-0001/transitions", {"to": 5}, "to", "`to` must be one of"),
-    ("/api/lessons/LL-2025-0001/transitions", {}, "to", "`to` is required"),
-    ("/api/lessons/LL-2025-0001/actions", {"owner": "x" * 121}, "owner", "at most 120"),
-    ("/api/actions/1/close", {"note": 7}, "note", "must be a string"),
-    ("/api/subscriptions", {"url": "https://hooks.example.org/"}, "name", "`name` is required"),
-    ("/api/lessons", {"title": "T", "version": "1"}, "version", "whole number"),
-    ("/api/lessons", ["x"], None, "Send a JSON object"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "body", "field", "words"),
+    [
+        ("/api/lessons/LL-2025-0001/transitions", {"to": 5}, "to", "`to` must be one of"),
+        ("/api/lessons/LL-2025-0001/transitions", {}, "to", "`to` is required"),
+        ("/api/lessons/LL-2025-0001/actions", {"owner": "x" * 121}, "owner", "at most 120"),
+        ("/api/actions/1/close", {"note": 7}, "note", "must be a string"),
+        ("/api/subscriptions", {"url": "https://hooks.example.org/"}, "name", "`name` is required"),
+        ("/api/lessons", {"title": "T", "version": "1"}, "version", "whole number"),
+        ("/api/lessons", ["x"], None, "Send a JSON object"),
+    ],
+)
 def test_a_body_its_model_refuses_names_the_field(client, path, body, field, words):
     response = client.post(path, json=body)
     assert response.status_code == 400, response.json

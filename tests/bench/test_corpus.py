@@ -30,8 +30,12 @@ def test_a_seed_writes_the_same_bytes_in_any_process(tmp_path, style):
     args = ["--n", "60", "--seed", "5", "--style", style, "--out", str(tmp_path / "there")]
     args += ["--processes", "4"] if style == "kb" else []
     env = dict(os.environ, PYTHONHASHSEED="123")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), *args],
-                   check=True, capture_output=True, env=env)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "corpus.py"), *args],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     here, there = tree(tmp_path / "here"), tree(tmp_path / "there")
     assert len(here) > 60 and here == there
     assert (
@@ -56,8 +60,15 @@ def test_lessons_vary_like_a_real_lessons_log(tmp_path):
     corpus.write_corpus(tmp_path, 400, 1, processes=6)
     lessons = front(tmp_path / "docs" / "lessons")
     assert len(lessons) == 400
-    for key, at_least in [("polarity", 2), ("status", 5), ("priority", 4), ("phase", 9),
-                          ("project", 10), ("author", 10), ("visibility", 1)]:  # fmt: skip
+    for key, at_least in [
+        ("polarity", 2),
+        ("status", 5),
+        ("priority", 4),
+        ("phase", 9),
+        ("project", 10),
+        ("author", 10),
+        ("visibility", 1),
+    ]:
         assert len({m.get(key) for m in lessons} - {None}) >= at_least, key
     assert sum(m.get("visibility") == "restricted" for m in lessons) >= 4
     assert sum("processes" in m for m in lessons) >= 20

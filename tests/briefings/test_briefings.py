@@ -29,26 +29,44 @@ def quiet_clock(kb):
 
 def started_event(key: str = "HARBOUR", **data) -> Event:
     payload = {
-        "project": {"projectId": key, "name": "Harbour warehouse system",
-                    "description": "Data migration from the old warehouse system; a vendor "
-                                   "delivers the interface (OR NOT \"x\" tags:evil*)."},
+        "project": {
+            "projectId": key,
+            "name": "Harbour warehouse system",
+            "description": "Data migration from the old warehouse system; a vendor "
+            'delivers the interface (OR NOT "x" tags:evil*).',
+        },
         "actualStart": "2026-10-01",
         "managerEmail": "Maria.Lopez@example.org",
         "tags": ["vendor", "interface-spec"],
         "methodology": "hybrid",
-    }  # fmt: skip
+    }
     payload.update(data)
-    return Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type="org.pmo.project.started",
-                 time=utcnow(), data=payload, partition_key=key)  # fmt: skip
+    return Event(
+        source="urn:pmo:test",
+        event_id=str(uuid.uuid4()),
+        type="org.pmo.project.started",
+        time=utcnow(),
+        data=payload,
+        partition_key=key,
+    )
 
 
 def gate_event(key: str = "HARBOUR") -> Event:
-    payload = {"project": {"projectId": key, "name": "Harbour warehouse system"},
-               "gate": {"id": "G2", "name": "Design approved", "sequence": 2},
-               "decision": "go", "decidedAt": "2026-12-01T10:00:00Z", "nextStage": "build"}  # fmt: skip
-    return Event(source="urn:pmo:test", event_id=str(uuid.uuid4()),
-                 type="org.pmo.project.stagegate.passed", time=utcnow(), data=payload,
-                 partition_key=key)  # fmt: skip
+    payload = {
+        "project": {"projectId": key, "name": "Harbour warehouse system"},
+        "gate": {"id": "G2", "name": "Design approved", "sequence": 2},
+        "decision": "go",
+        "decidedAt": "2026-12-01T10:00:00Z",
+        "nextStage": "build",
+    }
+    return Event(
+        source="urn:pmo:test",
+        event_id=str(uuid.uuid4()),
+        type="org.pmo.project.stagegate.passed",
+        time=utcnow(),
+        data=payload,
+        partition_key=key,
+    )
 
 
 def post(kb, *events: Event) -> None:
@@ -60,35 +78,66 @@ def post(kb, *events: Event) -> None:
 
 def recommended(kb) -> list[Event]:
     with kb.db.read() as s:
-        return list(s.scalars(select(Event).where(Event.type == "org.pmo.kb.lessons.recommended")
-                              .order_by(Event.seq)))  # fmt: skip
+        return list(
+            s.scalars(
+                select(Event)
+                .where(Event.type == "org.pmo.kb.lessons.recommended")
+                .order_by(Event.seq)
+            )
+        )
 
 
 def counts(kb) -> tuple[int, int, int]:
     with kb.db.read() as s:
-        return (s.scalar(select(func.count()).select_from(Briefing)),
-                s.scalar(select(func.count()).select_from(BriefingItem)),
-                len(recommended(kb)))  # fmt: skip
+        return (
+            s.scalar(select(func.count()).select_from(Briefing)),
+            s.scalar(select(func.count()).select_from(BriefingItem)),
+            len(recommended(kb)),
+        )
 
 
 @pytest.fixture
 def lessons(kb, make_lesson):
-    maria = accounts.create_user(kb.db, "maria", password=PASSWORD, role="reader",
-                                 email="maria.lopez@example.org", groups=["pmo"])  # fmt: skip
+    maria = accounts.create_user(
+        kb.db,
+        "maria",
+        password=PASSWORD,
+        role="reader",
+        email="maria.lopez@example.org",
+        groups=["pmo"],
+    )
     ids = {
-        "tags": make_lesson("Vendor interface specification arrived late",
-                            tags="[vendor, interface-spec]", phase="build").id,
-        "migration": make_lesson("Data migration dry runs found bad master data",
-                                 tags="[migration]", topics="[technical]", phase="deployment").id,
-        "pmo_only": make_lesson("Vendor penalty clause negotiated with the PMO",
-                                tags="[vendor]", visibility="restricted", groups="[pmo]").id,
-        "secret": make_lesson("Vendor interface dispute settled in court",
-                              tags="[vendor, interface-spec]", visibility="restricted",
-                              groups="[legal]").id,
+        "tags": make_lesson(
+            "Vendor interface specification arrived late",
+            tags="[vendor, interface-spec]",
+            phase="build",
+        ).id,
+        "migration": make_lesson(
+            "Data migration dry runs found bad master data",
+            tags="[migration]",
+            topics="[technical]",
+            phase="deployment",
+        ).id,
+        "pmo_only": make_lesson(
+            "Vendor penalty clause negotiated with the PMO",
+            tags="[vendor]",
+            visibility="restricted",
+            groups="[pmo]",
+        ).id,
+        "secret": make_lesson(
+            "Vendor interface dispute settled in court",
+            tags="[vendor, interface-spec]",
+            visibility="restricted",
+            groups="[legal]",
+        ).id,
         "draft": make_lesson("Vendor interface draft", status="draft", tags="[vendor]").id,
-        "unrelated": make_lesson("Canteen menu feedback", tags="[catering]", topics="[quality]",
-                                 body="## Summary\n\nLunch was cold.\n").id,
-    }  # fmt: skip
+        "unrelated": make_lesson(
+            "Canteen menu feedback",
+            tags="[catering]",
+            topics="[quality]",
+            body="## Summary\n\nLunch was cold.\n",
+        ).id,
+    }
     kb.projection.catch_up()
     return {"maria": maria, **ids}
 
@@ -117,8 +166,12 @@ def test_start_briefs_the_manager_with_what_they_may_read(kb, lessons):
 
 
 def test_no_matching_lesson_is_recorded_but_not_announced(kb, lessons):
-    post(kb, started_event(project={"projectId": "ZED", "name": "Zzyzx"}, tags=["qqq"],
-                           methodology=None))  # fmt: skip
+    post(
+        kb,
+        started_event(
+            project={"projectId": "ZED", "name": "Zzyzx"}, tags=["qqq"], methodology=None
+        ),
+    )
     [briefing] = briefings.list_briefings(kb.db, "ZED")
     assert briefing.items == [] and recommended(kb) == []
 
@@ -148,8 +201,9 @@ def test_each_gate_gets_its_own_briefing_and_replays_change_nothing(kb, lessons)
 
     # the same events again: the worker runs the handler again, nothing more happens
     with kb.db.read() as s:
-        seqs = [s.scalar(select(Event.seq).where(Event.event_id == e.event_id))
-                for e in (start, gate)]  # fmt: skip
+        seqs = [
+            s.scalar(select(Event.seq).where(Event.event_id == e.event_id)) for e in (start, gate)
+        ]
     with kb.db.write() as s:
         for seq in seqs:
             briefings.brief(
@@ -173,7 +227,10 @@ def test_the_api_lists_only_lessons_the_caller_may_read(kb, lessons, login_as, a
     assert lessons["tags"] in listed and lessons["pmo_only"] not in listed
     assert all(x["reason"] for x in briefing["lessons"])
     member = login_as("reader", "pia", groups=["pmo"])
-    listed = [x["lesson"] for x in member.get("/api/projects/HARBOUR/briefings").json["briefings"][0]["lessons"]]  # fmt: skip
+    listed = [
+        x["lesson"]
+        for x in member.get("/api/projects/HARBOUR/briefings").json["briefings"][0]["lessons"]
+    ]
     assert lessons["pmo_only"] in listed
     assert outsider.get("/api/projects/NOPE/briefings").json == {"project": "NOPE", "briefings": []}
     spec = app.test_client().get("/api/openapi.json").json["paths"]
@@ -188,8 +245,13 @@ def test_answers_are_recorded(kb, lessons, login_as, app):
     maria = app.test_client()
     with maria.session_transaction() as session:  # signed in as tests/conftest.py does
         user = lessons["maria"]
-        session.update({"_user_id": f"{user.id}:{user.session_token}", "_fresh": True,
-                        "auth_at": int(time.time())})  # fmt: skip  # a reader, but the briefing's recipient
+        session.update(
+            {
+                "_user_id": f"{user.id}:{user.session_token}",
+                "_fresh": True,
+                "auth_at": int(time.time()),
+            }
+        )  # a reader, but the briefing's recipient
     answer = maria.post(url, json={"lesson": lessons["tags"], "response": "action_taken"})
     assert answer.status_code == 200, answer.json
     assert (answer.json["response"], answer.json["responded_by"]) == ("action_taken", "maria")
@@ -202,20 +264,35 @@ def test_answers_are_recorded(kb, lessons, login_as, app):
     hidden = cleo.post(url, json={"lesson": lessons["pmo_only"], "response": "applies"})
     assert hidden.status_code == 404
 
-    assert login_as("reader", "rita").post(
-        url, json={"lesson": lessons["tags"], "response": "applies"}).status_code == 403  # fmt: skip
+    assert (
+        login_as("reader", "rita")
+        .post(url, json={"lesson": lessons["tags"], "response": "applies"})
+        .status_code
+        == 403
+    )
     assert cleo.post(url, json={"lesson": lessons["tags"], "response": "maybe"}).status_code == 400
     assert cleo.post(url, json={"response": "applies"}).status_code == 400
-    assert cleo.post(url, json={"lesson": lessons["unrelated"],
-                                "response": "applies"}).status_code == 404  # fmt: skip
-    assert cleo.post("/api/briefings/999/responses",
-                     json={"lesson": lessons["tags"], "response": "applies"}).status_code == 404  # fmt: skip
+    assert (
+        cleo.post(url, json={"lesson": lessons["unrelated"], "response": "applies"}).status_code
+        == 404
+    )
+    assert (
+        cleo.post(
+            "/api/briefings/999/responses", json={"lesson": lessons["tags"], "response": "applies"}
+        ).status_code
+        == 404
+    )
 
     with kb.db.read() as s:
-        answers = {i.lesson_id: (i.response, i.responded_by)
-                   for i in s.scalars(select(BriefingItem)) if i.response}  # fmt: skip
-    assert answers == {lessons["tags"]: ("action_taken", "maria"),
-                       lessons["migration"]: ("not_applicable", "cleo")}  # fmt: skip
+        answers = {
+            i.lesson_id: (i.response, i.responded_by)
+            for i in s.scalars(select(BriefingItem))
+            if i.response
+        }
+    assert answers == {
+        lessons["tags"]: ("action_taken", "maria"),
+        lessons["migration"]: ("not_applicable", "cleo"),
+    }
     listed = maria.get("/api/projects/HARBOUR/briefings").json["briefings"][0]["lessons"]
     assert {x["lesson"]: x["response"] for x in listed}[lessons["tags"]] == "action_taken"
 

@@ -23,18 +23,38 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 FALLBACK_LESSONS = [
-    ("Supplier delivered the bank interface specification late", "ATLAS", "design",
-     "[procurement, schedule]", "[vendor, interface-spec]"),
-    ("Supplier contract had no acceptance criteria for interfaces", "HARBOUR", "procurement",
-     "[procurement, quality]", "[vendor, contract]"),
-    ("Cut-over rehearsals caught defects before go-live", "ATLAS", "deployment",
-     "[quality, risk]", "[cut-over]"),
-]  # fmt: skip
+    (
+        "Supplier delivered the bank interface specification late",
+        "ATLAS",
+        "design",
+        "[procurement, schedule]",
+        "[vendor, interface-spec]",
+    ),
+    (
+        "Supplier contract had no acceptance criteria for interfaces",
+        "HARBOUR",
+        "procurement",
+        "[procurement, quality]",
+        "[vendor, contract]",
+    ),
+    (
+        "Cut-over rehearsals caught defects before go-live",
+        "ATLAS",
+        "deployment",
+        "[quality, risk]",
+        "[cut-over]",
+    ),
+]
 
 
 @dataclass
@@ -55,8 +75,14 @@ def _load(app) -> None:  # noqa: ANN001
     kb = app.extensions["kb"]
     from kb.accounts import services as accounts
 
-    accounts.create_user(kb.db, EDITOR[0], password=EDITOR[1], role="curator",
-                         display_name="Petra Lind", actor="test")  # fmt: skip
+    accounts.create_user(
+        kb.db,
+        EDITOR[0],
+        password=EDITOR[1],
+        role="curator",
+        display_name="Petra Lind",
+        actor="test",
+    )
     if _has_content(CONTENT):
         report = import_tree(kb.db, CONTENT, actor="starter")
         assert report.created, report.summary()
@@ -85,9 +111,13 @@ def serve(workdir: Path, *, template: Path | None = None) -> Iterator[LiveKb]:
     else:
         upgrade(f"sqlite:///{db_path}")
     config = Config(
-        DATABASE_URL=f"sqlite:///{db_path}", INDEX_DIR=str(workdir / "index"),
-        CONTENT_DIR=str(CONTENT), SECRET_KEY="browser-test", TESTING=True, INDEXER_THREAD=False,
-    )  # fmt: skip
+        DATABASE_URL=f"sqlite:///{db_path}",
+        INDEX_DIR=str(workdir / "index"),
+        CONTENT_DIR=str(CONTENT),
+        SECRET_KEY="browser-test",
+        TESTING=True,
+        INDEXER_THREAD=False,
+    )
     app = create_app(config)
     # The follower is off (TESTING): index every write as soon as it commits, as production does.
     kb = app.extensions["kb"]

@@ -21,8 +21,20 @@ from .tour import ADMIN, PAGES, furnish, sign_in
 
 DOCS = ROOT / "docs"
 #: the pages shown in docs/screenshots/, by their tour name
-MAIN_PAGES = ("home", "search", "search-none", "lesson", "process", "project", "review", "queue",
-              "form-new", "diff", "users", "events")  # fmt: skip
+MAIN_PAGES = (
+    "home",
+    "search",
+    "search-none",
+    "lesson",
+    "process",
+    "project",
+    "review",
+    "queue",
+    "form-new",
+    "diff",
+    "users",
+    "events",
+)
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 

@@ -43,14 +43,32 @@ def receiver():
 
 def test_first_sign_in_groups_and_a_webhook_test(live_kb, page, chromium, receiver, tmp_path):
     kb = live_kb.app.extensions["kb"]
-    accounts.create_user(kb.db, "root", password=ONE_TIME, role="admin", actor="kb init",
-                         display_name="Administrator", must_change_password=True)  # fmt: skip
-    accounts.create_user(kb.db, "dana", password=ONE_TIME * 2, role="reader", actor="test",
-                         display_name="Dana Fischer")  # fmt: skip
-    lesson = documents.create_document(kb.db, (
-        "---\ntitle: Budget overrun in phase two\nstatus: published\nproject: ATLAS\n"
-        "visibility: restricted\ngroups: [finance]\n---\n\n## Summary\n\nOver.\n"),
-        actor="test", type_hint="lesson")  # fmt: skip
+    accounts.create_user(
+        kb.db,
+        "root",
+        password=ONE_TIME,
+        role="admin",
+        actor="kb init",
+        display_name="Administrator",
+        must_change_password=True,
+    )
+    accounts.create_user(
+        kb.db,
+        "dana",
+        password=ONE_TIME * 2,
+        role="reader",
+        actor="test",
+        display_name="Dana Fischer",
+    )
+    lesson = documents.create_document(
+        kb.db,
+        (
+            "---\ntitle: Budget overrun in phase two\nstatus: published\nproject: ATLAS\n"
+            "visibility: restricted\ngroups: [finance]\n---\n\n## Summary\n\nOver.\n"
+        ),
+        actor="test",
+        type_hint="lesson",
+    )
 
     page.goto(live_kb.url + "/admin/groups")
     page.get_by_label("Username").fill("root")
@@ -104,9 +122,12 @@ def test_first_sign_in_groups_and_a_webhook_test(live_kb, page, chromium, receiv
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, storage_state=state)
     small = phone.new_page()
     group_id = accounts.list_groups(kb.db)[0].id
-    for path, name in ((f"/admin/groups/{group_id}", "group-390"), ("/admin/groups", "groups-390"),
-                       (f"/admin/subscriptions/{sub.id}", "subscription-390"),
-                       ("/admin/users/dana", "user-390")):  # fmt: skip
+    for path, name in (
+        (f"/admin/groups/{group_id}", "group-390"),
+        ("/admin/groups", "groups-390"),
+        (f"/admin/subscriptions/{sub.id}", "subscription-390"),
+        ("/admin/users/dana", "user-390"),
+    ):
         small.goto(live_kb.url + path)
         expect(small.locator("h1")).to_be_visible()
         fits(small, 390)

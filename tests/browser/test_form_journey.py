@@ -35,8 +35,9 @@ def sign_in(page, url: str) -> None:
 def test_a_project_manager_writes_a_lesson_with_the_form(live_kb, form_page):
     page = form_page
     kb = live_kb.app.extensions["kb"]
-    accounts.create_user(kb.db, PM[0], password=PM[1], role="contributor",
-                         display_name="Pablo Ruiz", actor="test")  # fmt: skip
+    accounts.create_user(
+        kb.db, PM[0], password=PM[1], role="contributor", display_name="Pablo Ruiz", actor="test"
+    )
     sign_in(page, live_kb.url)
     page.goto(live_kb.url + "/lessons")
     page.get_by_role("link", name="New lesson").first.click()
@@ -103,8 +104,9 @@ def test_a_project_manager_writes_a_lesson_with_the_form(live_kb, form_page):
 
 def test_the_form_works_without_javascript_and_says_when_text_is_too_long(live_kb, chromium):
     kb = live_kb.app.extensions["kb"]
-    accounts.create_user(kb.db, PM[0], password=PM[1], role="contributor",
-                         display_name="Pablo Ruiz", actor="test")  # fmt: skip
+    accounts.create_user(
+        kb.db, PM[0], password=PM[1], role="contributor", display_name="Pablo Ruiz", actor="test"
+    )
     for javascript in (False, True):
         context = chromium.new_context(java_script_enabled=javascript)
         page = context.new_page()

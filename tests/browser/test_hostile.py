@@ -44,8 +44,10 @@ def test_hostile_markdown_runs_no_script(live_kb, page):
 
     ids = []
     for n, payload in enumerate(PAYLOADS):
-        source = (f"---\ntitle: 'Hostile {n} <img src=x onerror=\"{RUN}\">'\ntags: [hostile]\n---\n\n"
-                  f"## Summary\n\n{payload}\n\nhostile{n} end\n")  # fmt: skip
+        source = (
+            f"---\ntitle: 'Hostile {n} <img src=x onerror=\"{RUN}\">'\ntags: [hostile]\n---\n\n"
+            f"## Summary\n\n{payload}\n\nhostile{n} end\n"
+        )
         ids.append(services.create_document(kb.db, source, actor="mallory", type_hint="lesson").id)
     kb.projection.catch_up()
 

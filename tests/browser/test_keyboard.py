@@ -20,8 +20,14 @@ PM = ("kim", "a keyboard user password")
 #: Tab presses allowed to reach one element (the header and navigation come first)
 MAX_TABS = 60
 #: pages whose every Tab stop is checked, and how many stops at most
-FOCUS_PAGES = ("/search?q=supplier", "/lessons/LL-2024-0001", "/projects/HARBOUR/review",
-               "/lessons/new/form", "/admin/users", "/lessons/LL-2024-0001/history")  # fmt: skip
+FOCUS_PAGES = (
+    "/search?q=supplier",
+    "/lessons/LL-2024-0001",
+    "/projects/HARBOUR/review",
+    "/lessons/new/form",
+    "/admin/users",
+    "/lessons/LL-2024-0001/history",
+)
 MAX_STOPS = 400
 
 FOCUS_STYLE = """() => {
@@ -53,8 +59,9 @@ def type_into(page, target, text: str) -> None:  # noqa: ANN001
 
 def test_a_lesson_written_with_the_keyboard_only(live_kb, page):
     kb = live_kb.app.extensions["kb"]
-    accounts.create_user(kb.db, PM[0], password=PM[1], role="contributor",
-                         display_name="Kim Keys", actor="test")  # fmt: skip
+    accounts.create_user(
+        kb.db, PM[0], password=PM[1], role="contributor", display_name="Kim Keys", actor="test"
+    )
     page.goto(live_kb.url + "/")  # kb sends a visitor to the sign-in page
     expect(page).to_have_url(re.compile("/login"))
     type_into(page, page.get_by_label("Username"), PM[0])

@@ -49,12 +49,25 @@ def sign_in(page, base: str, who: tuple[str, str]) -> None:
 
 def prepare(live_kb) -> str:
     kb = live_kb.app.extensions["kb"]
-    accounts.create_user(kb.db, READER[0], password=READER[1], role="reader",
-                         display_name="Rhea Reader", actor="test")  # fmt: skip
+    accounts.create_user(
+        kb.db,
+        READER[0],
+        password=READER[1],
+        role="reader",
+        display_name="Rhea Reader",
+        actor="test",
+    )
     due = (utcnow() - timedelta(days=5)).date()
-    actions.add_action(kb.db, LESSON, viewer=SYSTEM, description="Add interface dates to the contract template",
-                       owner=READER[0], due_on=due.isoformat(), target_kind="template",
-                       target_ref="Contract template")  # fmt: skip
+    actions.add_action(
+        kb.db,
+        LESSON,
+        viewer=SYSTEM,
+        description="Add interface dates to the contract template",
+        owner=READER[0],
+        due_on=due.isoformat(),
+        target_kind="template",
+        target_ref="Contract template",
+    )
     return f"{due.day} {due:%b %Y}"
 
 
@@ -71,8 +84,9 @@ def shoot(page, tmp_path, name: str, part: str | None = None) -> None:
 @pytest.fixture
 def reader_page(chromium):
     """The one error expected in the console: the refusal the reader typed by hand."""
-    yield from watched_page(chromium, ["Failed to load resource: the server responded with a "
-                                       "status of 403 (FORBIDDEN)"])  # fmt: skip
+    yield from watched_page(
+        chromium, ["Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"]
+    )
 
 
 def test_a_reader_is_offered_nothing_that_refuses_them(live_kb, reader_page, tmp_path):
@@ -99,9 +113,22 @@ def test_a_reader_is_offered_nothing_that_refuses_them(live_kb, reader_page, tmp
     shoot(page, tmp_path, "refused")
 
     # then every link and form on the main pages (submitting forms may close the action)
-    pages = ["/", "/lessons", "/lessons?overdue=1", "/processes", "/projects", "/projects/ATLAS",
-             f"/lessons/{LESSON}", f"/lessons/{LESSON}/history", "/actions?status=overdue",
-             "/inbox", "/account", "/search?q=supplier", "/guides", "/processes?overdue=1"]  # fmt: skip
+    pages = [
+        "/",
+        "/lessons",
+        "/lessons?overdue=1",
+        "/processes",
+        "/projects",
+        "/projects/ATLAS",
+        f"/lessons/{LESSON}",
+        f"/lessons/{LESSON}/history",
+        "/actions?status=overdue",
+        "/inbox",
+        "/account",
+        "/search?q=supplier",
+        "/guides",
+        "/processes?overdue=1",
+    ]
     checked: set[tuple[str, str]] = set()
     refused: list[str] = []
     for path in pages:

@@ -22,23 +22,39 @@ from .test_review_journey import PM, close_project, sign_in
 pytestmark = pytest.mark.browser
 
 FINDINGS = [
-    {"id": "F1", "severity": "high", "title": "Vendor master changes without approval",
-     "recommendation": "Enforce four-eyes approval on vendor master data."},
+    {
+        "id": "F1",
+        "severity": "high",
+        "title": "Vendor master changes without approval",
+        "recommendation": "Enforce four-eyes approval on vendor master data.",
+    },
     {"id": "F2", "severity": "medium", "title": "Cut-over log incomplete"},
     {"id": "F3", "severity": "low", "title": "Duplicate of F1 raised by a second auditor"},
-]  # fmt: skip
+]
 
 
 def audit(live_kb, key: str) -> list[str]:
     """What the audit tool's `audit.completed` does; the ids of the drafted lessons."""
     kb = live_kb.app.extensions["kb"]
-    data = {"auditId": "AUD-2026-031", "scope": "Procurement controls",
-            "completedAt": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "project": {"projectId": key, "name": "Harbour warehouse"}, "findings": FINDINGS}  # fmt: skip
+    data = {
+        "auditId": "AUD-2026-031",
+        "scope": "Procurement controls",
+        "completedAt": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "project": {"projectId": key, "name": "Harbour warehouse"},
+        "findings": FINDINGS,
+    }
     with kb.db.write() as s:
         lock_log(s)
-        s.add(Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type="org.pmo.audit.completed",
-                    time=utcnow(), data=data, partition_key=key))  # fmt: skip
+        s.add(
+            Event(
+                source="urn:pmo:test",
+                event_id=str(uuid.uuid4()),
+                type="org.pmo.audit.completed",
+                time=utcnow(),
+                data=data,
+                partition_key=key,
+            )
+        )
     kb.worker.run_pending()
     with kb.db.read() as s:
         rows = s.query(ReviewLesson).order_by(ReviewLesson.id).all()
@@ -88,11 +104,17 @@ def test_the_facilitator_completes_a_review_with_audit_findings(live_kb, page, t
 
     # Complete two drafts through their forms, at phone width.
     texts = {
-        ids[0]: ("Vendor master data changed without approval.", "Approvals belong in the tool.",
-                 "Enforce four-eyes approval on vendor master data."),
-        ids[1]: ("The cut-over log missed two steps.", "A log kept by hand is incomplete.",
-                 "Keep the cut-over log in the runbook tool."),
-    }  # fmt: skip
+        ids[0]: (
+            "Vendor master data changed without approval.",
+            "Approvals belong in the tool.",
+            "Enforce four-eyes approval on vendor master data.",
+        ),
+        ids[1]: (
+            "The cut-over log missed two steps.",
+            "A log kept by hand is incomplete.",
+            "Keep the cut-over log in the runbook tool.",
+        ),
+    }
     for doc_id, (happened, lesson, recommendation) in texts.items():
         item = page.locator(f"#lesson-{doc_id}")
         item.get_by_label(re.compile("^What happened")).fill(happened)

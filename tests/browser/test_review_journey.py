@@ -24,16 +24,35 @@ PM = ("pablo", "a project manager password")
 def close_project(live_kb, key: str) -> None:
     """What a project tool's `project.closed` does: the review opens, pablo facilitates."""
     kb = live_kb.app.extensions["kb"]
-    accounts.create_user(kb.db, PM[0], password=PM[1], role="contributor",
-                         display_name="Pablo Ruiz", email="pablo@example.org", actor="test")  # fmt: skip
-    data = {"project": {"projectId": key, "name": "Harbour warehouse"},
-            "closedAt": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), "closureType": "completed",
-            "managerEmail": "pablo@example.org", "participants": ["ops@example.org"],
-            "processModels": []}  # fmt: skip
+    accounts.create_user(
+        kb.db,
+        PM[0],
+        password=PM[1],
+        role="contributor",
+        display_name="Pablo Ruiz",
+        email="pablo@example.org",
+        actor="test",
+    )
+    data = {
+        "project": {"projectId": key, "name": "Harbour warehouse"},
+        "closedAt": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "closureType": "completed",
+        "managerEmail": "pablo@example.org",
+        "participants": ["ops@example.org"],
+        "processModels": [],
+    }
     with kb.db.write() as s:
         lock_log(s)
-        s.add(Event(source="urn:pmo:test", event_id=str(uuid.uuid4()),
-                    type="org.pmo.project.closed", time=utcnow(), data=data, partition_key=key))  # fmt: skip
+        s.add(
+            Event(
+                source="urn:pmo:test",
+                event_id=str(uuid.uuid4()),
+                type="org.pmo.project.closed",
+                time=utcnow(),
+                data=data,
+                partition_key=key,
+            )
+        )
     kb.worker.run_pending()
 
 
@@ -45,8 +64,9 @@ def sign_in(page, url: str, who: tuple[str, str]) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def record(page, step: str, title: str, happened: str, lesson: str, recommendation: str,
-           topic: str) -> None:  # fmt: skip
+def record(
+    page, step: str, title: str, happened: str, lesson: str, recommendation: str, topic: str
+) -> None:
     section = page.locator(f"section#{step}")
     section.get_by_label("Title").fill(title)
     section.get_by_label(re.compile("^What happened")).fill(happened)
@@ -68,13 +88,24 @@ def test_closure_workshop_then_publish_and_act(live_kb, page):
     expect(page.locator(".review-meta")).to_contain_text("pablo@example.org")
     expect(page.locator("#progress")).to_have_text("No lessons recorded yet; 0 submitted")
 
-    record(page, "went-well", "Pallet labels printed at the dock saved a day",
-           "Labels were printed at the receiving dock instead of the office.",
-           "Put the printer where the work is.", "Plan label printers per dock.", "quality")  # fmt: skip
-    record(page, "to-improve", "Warehouse staff trained too late",
-           "Training started the week before go-live.",
-           "Training needs a slot in the plan, not the last week.",
-           "Schedule training at least four weeks before go-live.", "resources")  # fmt: skip
+    record(
+        page,
+        "went-well",
+        "Pallet labels printed at the dock saved a day",
+        "Labels were printed at the receiving dock instead of the office.",
+        "Put the printer where the work is.",
+        "Plan label printers per dock.",
+        "quality",
+    )
+    record(
+        page,
+        "to-improve",
+        "Warehouse staff trained too late",
+        "Training started the week before go-live.",
+        "Training needs a slot in the plan, not the last week.",
+        "Schedule training at least four weeks before go-live.",
+        "resources",
+    )
     expect(page.locator("#progress")).to_have_text("2 lessons: 2 complete; 0 submitted")
     expect(page.locator("#went-well .review-lessons li")).to_have_count(1)
     expect(page.locator("#to-improve .review-lessons li")).to_have_count(1)

@@ -17,8 +17,11 @@ from .live import CONTENT
 
 ADMIN = ("ada", "an admin test password")
 READER = ("rita", "a reader test password")
-HARBOUR = {"projectId": "HARBOUR", "name": "Harbour Warehouse Automation",
-           "managerEmail": "ada@example.org"}  # fmt: skip
+HARBOUR = {
+    "projectId": "HARBOUR",
+    "name": "Harbour Warehouse Automation",
+    "managerEmail": "ada@example.org",
+}
 
 #: (name, path, who sees it differently): the pages an admin visits; `reader` marks the pages
 #: that a reader sees differently (fewer buttons, or a 403)
@@ -76,8 +79,16 @@ def sign_in(page, url: str, who: tuple[str, str]) -> None:  # noqa: ANN001
 def _event(kb, short_type: str, data: dict) -> None:  # noqa: ANN001
     with kb.db.write() as s:
         lock_log(s)
-        s.add(Event(source="urn:pmo:tour", event_id=str(uuid.uuid4()), type=f"org.pmo.{short_type}",
-                    time=utcnow(), data=data, partition_key=data["project"]["projectId"]))  # fmt: skip
+        s.add(
+            Event(
+                source="urn:pmo:tour",
+                event_id=str(uuid.uuid4()),
+                type=f"org.pmo.{short_type}",
+                time=utcnow(),
+                data=data,
+                partition_key=data["project"]["projectId"],
+            )
+        )
     kb.worker.run_pending()
 
 
@@ -85,25 +96,61 @@ def furnish(app) -> None:  # noqa: ANN001
     """Users, a second revision, a briefing, a closed project with its review and a task, a
     webhook and a producer: something on every page of the tour."""
     kb = app.extensions["kb"]
-    accounts.create_user(kb.db, ADMIN[0], password=ADMIN[1], role="admin", actor="tour",
-                         display_name="Ada Admin", email="ada@example.org")  # fmt: skip
-    accounts.create_user(kb.db, READER[0], password=READER[1], role="reader", actor="tour",
-                         display_name="Rita Reader", groups=["finance"])  # fmt: skip
+    accounts.create_user(
+        kb.db,
+        ADMIN[0],
+        password=ADMIN[1],
+        role="admin",
+        actor="tour",
+        display_name="Ada Admin",
+        email="ada@example.org",
+    )
+    accounts.create_user(
+        kb.db,
+        READER[0],
+        password=READER[1],
+        role="reader",
+        actor="tour",
+        display_name="Rita Reader",
+        groups=["finance"],
+    )
     source = next((CONTENT / "lessons").glob("LL-2024-0001-*.md")).read_text(encoding="utf-8")
     documents.update_document(
-        kb.db, "LL-2024-0001", source.replace("eight weeks late", "eight weeks (40 days) late", 1),
-        base_version=1, actor="petra", message="Exact delay",
-    )  # fmt: skip
-    _event(kb, "project.started", {"project": HARBOUR, "actualStart": "2025-05-12",
-                                   "managerEmail": HARBOUR["managerEmail"],
-                                   "tags": ["vendor", "interface-spec"]})  # fmt: skip
-    _event(kb, "project.closed", {"project": HARBOUR, "closedAt": "2026-11-30T16:00:00Z",
-                                  "closureType": "completed",
-                                  "managerEmail": HARBOUR["managerEmail"],
-                                  "participants": ["ops@example.org"],
-                                  "processModels": [{"modelId": "PM-0006",
-                                                     "name": "Goods receipt (to-be)"}]})  # fmt: skip
-    create_subscription(kb.db, name="Team chat", url="https://chat.example.org/hooks/kb",
-                        types=["org.pmo.kb.lesson.*"], owner=ADMIN[0])  # fmt: skip
+        kb.db,
+        "LL-2024-0001",
+        source.replace("eight weeks late", "eight weeks (40 days) late", 1),
+        base_version=1,
+        actor="petra",
+        message="Exact delay",
+    )
+    _event(
+        kb,
+        "project.started",
+        {
+            "project": HARBOUR,
+            "actualStart": "2025-05-12",
+            "managerEmail": HARBOUR["managerEmail"],
+            "tags": ["vendor", "interface-spec"],
+        },
+    )
+    _event(
+        kb,
+        "project.closed",
+        {
+            "project": HARBOUR,
+            "closedAt": "2026-11-30T16:00:00Z",
+            "closureType": "completed",
+            "managerEmail": HARBOUR["managerEmail"],
+            "participants": ["ops@example.org"],
+            "processModels": [{"modelId": "PM-0006", "name": "Goods receipt (to-be)"}],
+        },
+    )
+    create_subscription(
+        kb.db,
+        name="Team chat",
+        url="https://chat.example.org/hooks/kb",
+        types=["org.pmo.kb.lesson.*"],
+        owner=ADMIN[0],
+    )
     create_producer(kb.db, "project-tool")
     kb.projection.catch_up()

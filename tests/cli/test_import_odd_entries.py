@@ -121,6 +121,12 @@ def test_the_progress_count_matches_what_is_read(tmp_path, lesson_md):
     sources = list(read_tree(tmp_path / "tree"))
     assert count_files(tmp_path / "tree") == len(sources) == len(expected) + 3
     read = {s.path for s in sources if s.problem is None}
-    assert read == {"lessons/good.md", "lessons/folder.md/inner.md", "projects/GOOD.md",
-                    "lessons/empty.md", "lessons/bigint.md", "projects/BIG.md",
-                    "lessons/flow.md"}  # fmt: skip
+    assert read == {
+        "lessons/good.md",
+        "lessons/folder.md/inner.md",
+        "projects/GOOD.md",
+        "lessons/empty.md",
+        "lessons/bigint.md",
+        "projects/BIG.md",
+        "lessons/flow.md",
+    }

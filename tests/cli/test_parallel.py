@@ -21,8 +21,11 @@ KB = Path(sys.executable).with_name("kb")
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus")
-    subprocess.run([sys.executable, str(GEN), "--n", "150", "--seed", "3", "--out", str(out)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(GEN), "--n", "150", "--seed", "3", "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     return out / "docs"
 
 

@@ -37,9 +37,13 @@ def database(sqlite_template, tmp_path, monkeypatch, lesson_md) -> Path:
     """A SQLite database with a user, producers, a subscription and a lesson (and events)."""
     path = tmp_path / "kb.sqlite3"
     shutil.copy(sqlite_template, path)
-    env = {"KB_DATABASE_URL": f"sqlite:///{path}", "KB_INDEX_DIR": str(tmp_path / "index"),
-           "KB_CONTENT_DIR": str(CONTENT), "KB_SECRET_KEY": "test-secret",
-           "KB_EVENT_SECRET": new_secret()}  # fmt: skip
+    env = {
+        "KB_DATABASE_URL": f"sqlite:///{path}",
+        "KB_INDEX_DIR": str(tmp_path / "index"),
+        "KB_CONTENT_DIR": str(CONTENT),
+        "KB_SECRET_KEY": "test-secret",
+        "KB_EVENT_SECRET": new_secret(),
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     (tmp_path / "src" / "lessons").mkdir(parents=True)
@@ -47,9 +51,13 @@ def database(sqlite_template, tmp_path, monkeypatch, lesson_md) -> Path:
     (tmp_path / "src" / "projects").mkdir()
     (tmp_path / "src" / "projects" / "ATLAS.md").write_text("---\nkey: ATLAS\nname: Atlas\n---\n")
     runner = CliRunner()
-    for args in (["init", "--no-content"], ["import", str(tmp_path / "src")],
-                 ["users", "create", "dana"], ["producers", "add", "ado"],
-                 ["subscriptions", "add", "hook", "https://hooks.example.com/kb"]):  # fmt: skip
+    for args in (
+        ["init", "--no-content"],
+        ["import", str(tmp_path / "src")],
+        ["users", "create", "dana"],
+        ["producers", "add", "ado"],
+        ["subscriptions", "add", "hook", "https://hooks.example.com/kb"],
+    ):
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
     # a changed secret: the old start-up would write it, now only `kb init` / `kb worker` do
@@ -61,8 +69,11 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, object]:
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     default = conn.execute("SELECT secret FROM producers WHERE name = 'default'").fetchone()
-    return {"data_version": conn.execute("PRAGMA data_version").fetchone()[0],
-            "rows": counts, "default secret": default}  # fmt: skip
+    return {
+        "data_version": conn.execute("PRAGMA data_version").fetchone()[0],
+        "rows": counts,
+        "default secret": default,
+    }
 
 
 def last_seq(conn: sqlite3.Connection) -> int:

@@ -14,8 +14,9 @@ def test_create_list_set_role_disable_and_token(runner, kb):
     assert made.exit_code == 0, made.output
     password = made.output.split("Password (shown once): ")[1].strip()
     assert authenticate(kb.db, "dana", password, address=None).role == "curator"
-    piped = runner.invoke(main, ["users", "create", "sam", "--password-stdin"],
-                          input="a long enough password\n")  # fmt: skip
+    piped = runner.invoke(
+        main, ["users", "create", "sam", "--password-stdin"], input="a long enough password\n"
+    )
     assert piped.exit_code == 0 and "Password" not in piped.output
     listed = runner.invoke(main, ["users", "list"]).output
     assert "dana\tcurator\tfinance\tactive" in listed and "sam\treader\t-\tactive" in listed

@@ -13,16 +13,20 @@ from kb.core.text import bad_character, check_text, is_blank
 KB = Path(__file__).resolve().parents[2] / "kb"
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85",
-                                  "\x9f", "\ud800", "\udfff"])  # fmt: skip
+@pytest.mark.parametrize(
+    "char",
+    ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9f", "\ud800", "\udfff"],
+)
 def test_refused(char: str) -> None:
     assert bad_character(f"ab{char}") == (2, char)
     with pytest.raises(ValidationError, match=f"U\\+{ord(char):04X}"):
         check_text(f"ab{char}", "The title")
 
 
-@pytest.mark.parametrize("text", ["tab\there", "line\nbreak", "crlf\r\n", "é 日本 \U0001f600",
-                                  "\u200b\u2028\ufeff\ufffd", ""])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    ["tab\there", "line\nbreak", "crlf\r\n", "é 日本 \U0001f600", "\u200b\u2028\ufeff\ufffd", ""],
+)
 def test_accepted(text: str) -> None:
     assert check_text(text, "The title") == text
 
@@ -49,8 +53,17 @@ def test_request_bodies_are_read_only_through_kb_api_body() -> None:
     assert offenders == []
 
 
-@pytest.mark.parametrize(("text", "blank"), [("", True), (" \t\n", True), ("\u200b\ufeff", True),
-                                             ("\u3000", True), ("a", False), ("\u200bx", False),
-                                             ("\U0001f600", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "blank"),
+    [
+        ("", True),
+        (" \t\n", True),
+        ("\u200b\ufeff", True),
+        ("\u3000", True),
+        ("a", False),
+        ("\u200bx", False),
+        ("\U0001f600", False),
+    ],
+)
 def test_is_blank(text: str, blank: bool) -> None:
     assert is_blank(text) is blank

@@ -77,10 +77,15 @@ def test_unknown_keys_other_sections_and_preamble_are_kept():
 def test_a_new_lesson_from_fields_only_is_valid_and_canonical():
     values = form.from_markdown("", "lesson")
     values.fields.update(
-        title="Vendor missed the interface date", polarity="problem", priority="high",
-        project="ATLAS", phase="build", occurred_on="2025-04-02", topics=["procurement", "risk"],
+        title="Vendor missed the interface date",
+        polarity="problem",
+        priority="high",
+        project="ATLAS",
+        phase="build",
+        occurred_on="2025-04-02",
+        topics=["procurement", "risk"],
         tags=["vendor"],
-    )  # fmt: skip
+    )
     values.sections.update(
         {"Summary": "Dates slipped.", "Recommendation": "Put it in the contract."}
     )

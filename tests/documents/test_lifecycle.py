@@ -23,13 +23,24 @@ READER = Viewer("rita", "reader")
 OUTSIDER = Viewer("olga", "contributor", frozenset({"finance"}))
 #: every allowed transition: (from, to, who, reason needed)
 ALLOWED = [
-    ("draft", "submitted"), ("submitted", "in_review"), ("in_review", "published"),
-    ("submitted", "rejected"), ("in_review", "rejected"), ("published", "in_action"),
-    ("in_action", "actioned"), ("actioned", "verified"), ("published", "archived"),
-    ("actioned", "archived"), ("verified", "archived"), ("verified", "reopened"),
-    ("actioned", "reopened"), ("archived", "reopened"), ("rejected", "reopened"),
-    ("reopened", "in_review"), ("rejected", "draft"),
-]  # fmt: skip
+    ("draft", "submitted"),
+    ("submitted", "in_review"),
+    ("in_review", "published"),
+    ("submitted", "rejected"),
+    ("in_review", "rejected"),
+    ("published", "in_action"),
+    ("in_action", "actioned"),
+    ("actioned", "verified"),
+    ("published", "archived"),
+    ("actioned", "archived"),
+    ("verified", "archived"),
+    ("verified", "reopened"),
+    ("actioned", "reopened"),
+    ("archived", "reopened"),
+    ("rejected", "reopened"),
+    ("reopened", "in_review"),
+    ("rejected", "draft"),
+]
 NEEDS_REASON = {"rejected", "verified", "reopened"}
 
 
@@ -39,9 +50,12 @@ def source(lesson_md, status="draft", **fields):
 
 def make(kb, lesson_md, status="draft", created_by="cleo", **fields):
     return services.create_document(
-        kb.db, source(lesson_md, status, **fields), actor=created_by or "x", type_hint="lesson",
+        kb.db,
+        source(lesson_md, status, **fields),
+        actor=created_by or "x",
+        type_hint="lesson",
         created_by=created_by,
-    )  # fmt: skip
+    )
 
 
 def who_for(to):
@@ -87,10 +101,17 @@ def test_messages_and_verbs(kb, lesson_md):
 
 @pytest.mark.parametrize(
     ("start", "to"),
-    [("draft", "published"), ("draft", "in_review"), ("submitted", "published"),
-     ("published", "verified"), ("archived", "published"), ("merged", "reopened"),
-     ("in_action", "draft"), ("published", "nonsense")],
-)  # fmt: skip
+    [
+        ("draft", "published"),
+        ("draft", "in_review"),
+        ("submitted", "published"),
+        ("published", "verified"),
+        ("archived", "published"),
+        ("merged", "reopened"),
+        ("in_action", "draft"),
+        ("published", "nonsense"),
+    ],
+)
 def test_forbidden_transitions_name_the_allowed_ones(kb, lesson_md, start, to):
     doc = make(kb, lesson_md, start)
     with pytest.raises(ValidationError) as caught:

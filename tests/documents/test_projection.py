@@ -77,7 +77,11 @@ def test_project_rename_reaches_its_documents(kb, lesson_md):
     )
     kb.projection.catch_up()
     with kb.db.write() as s:
-        projects.upsert_project(s, projects.parse_project(
-            "---\nkey: ATLAS-ERP-UPGRADE\nname: Finance platform renewal\n---\n"))  # fmt: skip
+        projects.upsert_project(
+            s,
+            projects.parse_project(
+                "---\nkey: ATLAS-ERP-UPGRADE\nname: Finance platform renewal\n---\n"
+            ),
+        )
     kb.projection.catch_up()
     assert kb.index.query("renewal").total == 1

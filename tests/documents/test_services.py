@@ -228,10 +228,12 @@ def test_current_revision_follows_the_version(kb, lesson_md):
     with kb.db.write() as s:  # a revision written in the session is current at once
         held = s.get(Document, doc.id)
         assert held.current_revision.number == 2
-        changed = services.change_front_matter(s, held, {"summary": "Short"}, actor="c",
-                                               message="Summary")  # fmt: skip
+        changed = services.change_front_matter(
+            s, held, {"summary": "Short"}, actor="c", message="Summary"
+        )
         assert changed and held.current_revision.number == held.version == 3
         assert "summary: Short" in held.current_revision.markdown
-        assert not services.change_front_matter(s, held, {"summary": "Short"}, actor="c",
-                                                message="Again")  # fmt: skip
+        assert not services.change_front_matter(
+            s, held, {"summary": "Short"}, actor="c", message="Again"
+        )
     assert services.get_document(kb.db, doc.id).summary == "Short"

@@ -40,10 +40,21 @@ def test_starter_content_round_trips_byte_for_byte(kb, tmp_path):
 def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus")
     subprocess.run(
-        [sys.executable, str(GEN_CORPUS), "--n", "120", "--seed", "7", "--out", str(out),
-         "--style", "export"],  # files from another tool: no ids, category / impact / date
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(GEN_CORPUS),
+            "--n",
+            "120",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+            "--style",
+            "export",
+        ],  # files from another tool: no ids, category / impact / date
+        check=True,
+        capture_output=True,
+    )
     return out / "docs"
 
 
@@ -128,10 +139,23 @@ def test_bad_files_are_rejected_with_reasons_and_good_ones_imported(kb, tmp_path
 
 
 @pytest.mark.parametrize(
-    "name", ["../x.md", "/etc/passwd.md", "lessons/../../x.md", "C:/x.md", "．．／x.md",
-             "a\\..\\..\\x.md", ".hidden.md", "a/\x00.md", "",
-             "lessons/bad\udcffname.md", "lessons/esc\x1b[31m.md", "a\x85.md", "l/" + "x" * 300],
-)  # fmt: skip
+    "name",
+    [
+        "../x.md",
+        "/etc/passwd.md",
+        "lessons/../../x.md",
+        "C:/x.md",
+        "．．／x.md",
+        "a\\..\\..\\x.md",
+        ".hidden.md",
+        "a/\x00.md",
+        "",
+        "lessons/bad\udcffname.md",
+        "lessons/esc\x1b[31m.md",
+        "a\x85.md",
+        "l/" + "x" * 300,
+    ],
+)
 def test_dangerous_names_are_refused(name):
     assert check_name(name) is not None
 

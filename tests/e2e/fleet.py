@@ -24,8 +24,6 @@ BIN = Path(sys.executable).parent
 START_WITHIN = 30.0
 
 
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -38,8 +36,14 @@ class Answer:
     json: dict
 
 
-def call(url: str, method: str = "GET", *, body: bytes | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 20.0) -> Answer:  # fmt: skip
+def call(
+    url: str,
+    method: str = "GET",
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 20.0,
+) -> Answer:
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -86,9 +90,19 @@ class Fleet:
     def host(self, name: str, *, workers: int = 2, preload: bool = False) -> Host:
         port = free_port()
         index_dir = self.workdir / f"index-{name}"
-        args = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-                "--chdir", str(ROOT), "--bind", f"127.0.0.1:{port}",
-                "--workers", str(workers), "--threads", "2"]  # fmt: skip
+        args = [
+            str(BIN / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--chdir",
+            str(ROOT),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "2",
+        ]
         if preload:
             args.append("--preload")
         env = {"KB_INDEX_DIR": str(index_dir), "KB_WORKER_THREAD": "false"}
@@ -112,8 +126,14 @@ class Fleet:
 
     def _start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
         with open(self.workdir / f"{name}.log", "wb") as out:  # the child keeps its own copy
-            process = subprocess.Popen(args, env={**self.env, **env}, cwd=ROOT, stdout=out,
-                                       stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            process = subprocess.Popen(
+                args,
+                env={**self.env, **env},
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes[name] = process
         return process
 

@@ -29,10 +29,13 @@ from kb.tasks.models import Task
 
 PASSWORD = "correct horse battery"
 MARIA = "maria.lopez@example.org"
-PROJECT = {"projectId": "ORION", "name": "Orion payroll replacement",
-           "description": "Replace the payroll system; a supplier delivers the interface to the "
-                          "bank and the HR system, data migration from the old payroll.",
-           "managerEmail": MARIA}  # fmt: skip
+PROJECT = {
+    "projectId": "ORION",
+    "name": "Orion payroll replacement",
+    "description": "Replace the payroll system; a supplier delivers the interface to the "
+    "bank and the HR system, data migration from the old payroll.",
+    "managerEmail": MARIA,
+}
 CLOSED_ON = date(2026, 10, 2)
 PAYROLL_MODEL = (
     "---\nid: PM-0101\ntitle: Monthly payroll run (to-be)\nstatus: published\nstate: to-be\n"
@@ -47,9 +50,14 @@ def _at(day: date) -> datetime:
 
 @pytest.fixture
 def config(config, mailbox):
-    return dataclasses.replace(config, SMTP_HOST="127.0.0.1", SMTP_PORT=mailbox.port,
-                               SMTP_FROM="kb@pmo.example.org", SMTP_TIMEOUT=5.0,
-                               BASE_URL="https://kb.example.org")  # fmt: skip
+    return dataclasses.replace(
+        config,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=mailbox.port,
+        SMTP_FROM="kb@pmo.example.org",
+        SMTP_TIMEOUT=5.0,
+        BASE_URL="https://kb.example.org",
+    )
 
 
 class World:
@@ -66,8 +74,9 @@ class World:
         self.cora = self._client("cora", "curator", "cora@example.org")
 
     def _client(self, username: str, role: str, email: str):
-        user = accounts.create_user(self.kb.db, username, password=PASSWORD, role=role,
-                                    email=email, actor="test")  # fmt: skip
+        user = accounts.create_user(
+            self.kb.db, username, password=PASSWORD, role=role, email=email, actor="test"
+        )
         client = self.app.test_client()
         response = client.post("/login", data={"username": username, "password": PASSWORD})
         assert response.status_code == 303, response.text
@@ -77,16 +86,28 @@ class World:
     def send(self, short_type: str, data: dict, *, event_id: str | None = None) -> dict:
         """The project tool posts one signed structured CloudEvent; kb's worker and index
         follower then do what they would do in the background."""
-        event = {"specversion": "1.0", "id": event_id or f"orion-{len(self.sent) + 1}",
-                 "source": "urn:pmo:projects:acme", "type": f"org.pmo.{short_type}",
-                 "time": _at(self.today).isoformat(), "subject": "projects/ORION",
-                 "datacontenttype": "application/json", "data": data}  # fmt: skip
+        event = {
+            "specversion": "1.0",
+            "id": event_id or f"orion-{len(self.sent) + 1}",
+            "source": "urn:pmo:projects:acme",
+            "type": f"org.pmo.{short_type}",
+            "time": _at(self.today).isoformat(),
+            "subject": "projects/ORION",
+            "datacontenttype": "application/json",
+            "data": data,
+        }
         body = json.dumps(event)
         signed = Webhook(self.producer.secret).sign(event["id"], datetime.now(UTC), body)
-        response = self.app.test_client().post("/api/events", data=body, headers={
-            "Content-Type": "application/cloudevents+json", "webhook-id": event["id"],
-            "webhook-timestamp": str(int(datetime.now(UTC).timestamp())),
-            "webhook-signature": signed})  # fmt: skip
+        response = self.app.test_client().post(
+            "/api/events",
+            data=body,
+            headers={
+                "Content-Type": "application/cloudevents+json",
+                "webhook-id": event["id"],
+                "webhook-timestamp": str(int(datetime.now(UTC).timestamp())),
+                "webhook-signature": signed,
+            },
+        )
         assert response.status_code == 202, response.text
         if event_id is None:
             self.sent.append(event)
@@ -103,8 +124,11 @@ class World:
 
     def emitted(self, name: str) -> list[Event]:
         with self.kb.db.read() as s:
-            return list(s.scalars(select(Event).where(Event.type == f"org.pmo.kb.{name}")
-                                  .order_by(Event.seq)))  # fmt: skip
+            return list(
+                s.scalars(
+                    select(Event).where(Event.type == f"org.pmo.kb.{name}").order_by(Event.seq)
+                )
+            )
 
     def inbox(self, client) -> list[dict]:
         response = client.get("/api/inbox")
@@ -117,11 +141,14 @@ class World:
             count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
             return {
                 "kb events": s.scalar(select(func.count()).where(Event.source == "urn:pmo:kb")),
-                "briefings": count(Briefing), "briefing items": count(BriefingItem),
-                "reviews": count(Review), "tasks": count(Task),
-                "revisions": count(DocumentRevision), "notifications": count(Notification),
+                "briefings": count(Briefing),
+                "briefing items": count(BriefingItem),
+                "reviews": count(Review),
+                "tasks": count(Task),
+                "revisions": count(DocumentRevision),
+                "notifications": count(Notification),
                 "mails sent": count(SentMail),
-            }  # fmt: skip
+            }
 
 
 def register_orion(kb) -> None:
@@ -147,16 +174,31 @@ def world(app, kb, mailbox):
 def test_a_project_from_creation_to_audit_with_events_only(world, kb):
     w = world
     # --- created: the project register ---------------------------------------------------
-    w.send("project.created", {"project": PROJECT, "sponsor": "CFO", "methodology": "hybrid",
-                               "plannedStart": "2026-05-04", "plannedEnd": "2026-09-30",
-                               "tags": ["vendor", "interface-spec", "payroll"]})  # fmt: skip
+    w.send(
+        "project.created",
+        {
+            "project": PROJECT,
+            "sponsor": "CFO",
+            "methodology": "hybrid",
+            "plannedStart": "2026-05-04",
+            "plannedEnd": "2026-09-30",
+            "tags": ["vendor", "interface-spec", "payroll"],
+        },
+    )
     project = w.cora.get("/api/projects/ORION").json
     assert project["name"] == "Orion payroll replacement"
 
     # --- started: a briefing of relevant past lessons for the project manager ---------------
-    w.send("project.started", {"project": PROJECT, "actualStart": "2026-05-04",
-                               "managerEmail": MARIA, "tags": ["vendor", "interface-spec"],
-                               "methodology": "hybrid"})  # fmt: skip
+    w.send(
+        "project.started",
+        {
+            "project": PROJECT,
+            "actualStart": "2026-05-04",
+            "managerEmail": MARIA,
+            "tags": ["vendor", "interface-spec"],
+            "methodology": "hybrid",
+        },
+    )
     briefings = w.maria.get("/api/projects/ORION/briefings").json["briefings"]
     assert len(briefings) == 1 and briefings[0]["recipient"] == "maria"
     first = briefings[0]["lessons"]
@@ -169,26 +211,42 @@ def test_a_project_from_creation_to_audit_with_events_only(world, kb):
     assert [e.data["project"] for e in recommended] == ["ORION"]
     assert any(n["link"].endswith("/projects/ORION") for n in w.inbox(w.maria))
     assert [m["Subject"] for m in w.mailbox.to(MARIA)], "the briefing was not mailed"
-    answer = w.maria.post(f"/api/briefings/{briefings[0]['id']}/responses",
-                          json={"lesson": "LL-2026-0019", "response": "action_taken"})  # fmt: skip
+    answer = w.maria.post(
+        f"/api/briefings/{briefings[0]['id']}/responses",
+        json={"lesson": "LL-2026-0019", "response": "action_taken"},
+    )
     assert answer.status_code == 200, answer.text
 
     # --- two stage gates: a briefing for each coming stage ----------------------------------
     for seq, (gate, stage) in enumerate((("G1", "design"), ("G2", "build")), start=1):
         w.today = date(2026, 5 + seq, 1)
-        w.send("project.stagegate.passed", {
-            "project": PROJECT, "gate": {"id": gate, "name": f"Gate {seq}", "sequence": seq},
-            "decision": "go", "decidedAt": _at(w.today).isoformat(), "nextStage": stage})  # fmt: skip
+        w.send(
+            "project.stagegate.passed",
+            {
+                "project": PROJECT,
+                "gate": {"id": gate, "name": f"Gate {seq}", "sequence": seq},
+                "decision": "go",
+                "decidedAt": _at(w.today).isoformat(),
+                "nextStage": stage,
+            },
+        )
     briefings = w.maria.get("/api/projects/ORION/briefings").json["briefings"]
     assert [b["trigger"] for b in briefings] == ["started", "gate:G1", "gate:G2"]
     assert len(w.emitted("lessons.recommended")) == 3
 
     # --- closed: the review, due 30 days later; the process model to the PMO ---------------
     w.today = CLOSED_ON
-    w.send("project.closed", {"project": PROJECT, "closedAt": "2026-10-02T16:00:00Z",
-                              "closureType": "completed", "outcomeSummary": "Live on time.",
-                              "managerEmail": MARIA,
-                              "processModels": [{"modelId": "PM-0101", "name": "Monthly payroll run"}]})  # fmt: skip
+    w.send(
+        "project.closed",
+        {
+            "project": PROJECT,
+            "closedAt": "2026-10-02T16:00:00Z",
+            "closureType": "completed",
+            "outcomeSummary": "Live on time.",
+            "managerEmail": MARIA,
+            "processModels": [{"modelId": "PM-0101", "name": "Monthly payroll run"}],
+        },
+    )
     review = w.maria.get("/api/projects/ORION/review").json
     assert (review["status"], review["due_on"], review["facilitator"]) == (
         "open",
@@ -221,23 +279,36 @@ def test_a_project_from_creation_to_audit_with_events_only(world, kb):
     assert any("overdue" in subject.lower() for subject in mailed["cora@example.org"]), mailed
 
     # --- the closure workshop: two lessons, submitted by the facilitator -------------------
-    late = w.maria.post("/api/projects/ORION/review/lessons", json={
-        "impact": "to_improve", "title": "Payroll supplier's bank interface specification arrived late",
-        "topics": ["procurement", "schedule"],
-        "sections": {
-            "what_happened": "The supplier delivered the bank interface specification for the "
-                             "payroll system six weeks late; the interface build was compressed.",
-            "lesson": "Late interface specifications from suppliers keep recurring: the contract "
-                      "had no date and no remedy for the specification.",
-            "recommendation": "Put the interface specification, its date and acceptance into "
-                              "the supplier contract before signature."}})  # fmt: skip
+    late = w.maria.post(
+        "/api/projects/ORION/review/lessons",
+        json={
+            "impact": "to_improve",
+            "title": "Payroll supplier's bank interface specification arrived late",
+            "topics": ["procurement", "schedule"],
+            "sections": {
+                "what_happened": "The supplier delivered the bank interface specification for the "
+                "payroll system six weeks late; the interface build was compressed.",
+                "lesson": "Late interface specifications from suppliers keep recurring: the contract "
+                "had no date and no remedy for the specification.",
+                "recommendation": "Put the interface specification, its date and acceptance into "
+                "the supplier contract before signature.",
+            },
+        },
+    )
     assert late.status_code == 201, late.text
-    well = w.maria.post("/api/projects/ORION/review/lessons", json={
-        "impact": "went_well", "title": "Three parallel payroll runs caught every defect",
-        "topics": ["quality"],
-        "sections": {"what_happened": "We ran three parallel payroll runs before go-live.",
-                     "lesson": "Parallel runs find the defects testing misses.",
-                     "recommendation": "Plan three parallel runs in every payroll project."}})  # fmt: skip
+    well = w.maria.post(
+        "/api/projects/ORION/review/lessons",
+        json={
+            "impact": "went_well",
+            "title": "Three parallel payroll runs caught every defect",
+            "topics": ["quality"],
+            "sections": {
+                "what_happened": "We ran three parallel payroll runs before go-live.",
+                "lesson": "Parallel runs find the defects testing misses.",
+                "recommendation": "Plan three parallel runs in every payroll project.",
+            },
+        },
+    )
     assert well.status_code == 201, well.text
     late_id, well_id = late.json["id"], well.json["id"]
     submitted = w.maria.post("/api/projects/ORION/review/submit")
@@ -261,10 +332,16 @@ def test_a_project_from_creation_to_audit_with_events_only(world, kb):
     for to in ("in_review", "published"):
         moved = w.cora.post(f"/api/lessons/{late_id}/transitions", json={"to": to})
         assert moved.status_code == 200, moved.text
-    action = w.cora.post(f"/api/lessons/{late_id}/actions", json={
-        "description": "Add the interface specification clause to the supplier contract template",
-        "owner": "cora", "due_on": "2026-12-15", "target_kind": "template",
-        "target_ref": "https://intranet.example.org/templates/supplier-contract"})  # fmt: skip
+    action = w.cora.post(
+        f"/api/lessons/{late_id}/actions",
+        json={
+            "description": "Add the interface specification clause to the supplier contract template",
+            "owner": "cora",
+            "due_on": "2026-12-15",
+            "target_kind": "template",
+            "target_ref": "https://intranet.example.org/templates/supplier-contract",
+        },
+    )
     assert action.status_code == 201, action.text
     closed = w.cora.post(
         f"/api/actions/{action.json['id']}/close", json={"note": "Clause 7.4 added"}
@@ -276,11 +353,23 @@ def test_a_project_from_creation_to_audit_with_events_only(world, kb):
 
     # --- the audit: findings become draft lessons; verification of actioned lessons is due --
     w.today = date(2027, 3, 1)
-    w.send("audit.completed", {
-        "auditId": "AUD-2027-004", "project": PROJECT, "scope": "Payroll controls",
-        "completedAt": "2027-03-01T12:00:00Z",
-        "findings": [{"id": "F1", "severity": "high", "title": "Payroll changes approved by their author",
-                      "recommendation": "Enforce four-eyes approval of payroll changes."}]})  # fmt: skip
+    w.send(
+        "audit.completed",
+        {
+            "auditId": "AUD-2027-004",
+            "project": PROJECT,
+            "scope": "Payroll controls",
+            "completedAt": "2027-03-01T12:00:00Z",
+            "findings": [
+                {
+                    "id": "F1",
+                    "severity": "high",
+                    "title": "Payroll changes approved by their author",
+                    "recommendation": "Enforce four-eyes approval of payroll changes.",
+                }
+            ],
+        },
+    )
     review = w.cora.get("/api/projects/ORION/review").json
     from_audit = [entry for entry in review["lessons"] if entry.get("source") == "audit"]
     assert [(e["finding"], e["status"]) for e in from_audit] == [("F1", "draft")]
@@ -288,8 +377,13 @@ def test_a_project_from_creation_to_audit_with_events_only(world, kb):
     assert [e.data["id"] for e in due] == [late_id]
     verify = w.cora.get("/api/tasks?kind=verify_lesson").json["tasks"]
     assert [t["subject"] for t in verify] == [f"lessons/{late_id}"]
-    verified = w.cora.post(f"/api/lessons/{late_id}/transitions", json={
-        "to": "verified", "reason": "AUD-2027-004 found no late specification in ORION's contracts"})  # fmt: skip
+    verified = w.cora.post(
+        f"/api/lessons/{late_id}/transitions",
+        json={
+            "to": "verified",
+            "reason": "AUD-2027-004 found no late specification in ORION's contracts",
+        },
+    )
     assert verified.status_code == 200, verified.text
     assert w.cora.get(f"/api/lessons/{late_id}").json["status"] == "verified"
 

@@ -58,12 +58,21 @@ class Organisation:
         self.sent: list[dict] = []
         self.turn = 0
         self.tokens = {}
-        for username, role, email in (("maria", "contributor", MARIA),
-                                      ("cora", "curator", "cora@example.org")):  # fmt: skip
-            accounts.create_user(kb.db, username, password="correct horse battery", role=role,
-                                 email=email, actor="test")  # fmt: skip
-            self.tokens[username] = accounts.create_token(kb.db, username, name="test",
-                                                          scope="write")[1]  # fmt: skip
+        for username, role, email in (
+            ("maria", "contributor", MARIA),
+            ("cora", "curator", "cora@example.org"),
+        ):
+            accounts.create_user(
+                kb.db,
+                username,
+                password="correct horse battery",
+                role=role,
+                email=email,
+                actor="test",
+            )
+            self.tokens[username] = accounts.create_token(
+                kb.db, username, name="test", scope="write"
+            )[1]
 
     def next_host(self) -> Host:
         """The hosts take turns, as a load balancer would hand requests out."""
@@ -71,17 +80,30 @@ class Organisation:
         return self.hosts[self.turn % len(self.hosts)]
 
     def send(self, short_type: str, data: dict, *, event_id: str | None = None) -> None:
-        event = {"specversion": "1.0", "id": event_id or f"orion-{len(self.sent) + 1}",
-                 "source": "urn:pmo:projects:acme", "type": f"org.pmo.{short_type}",
-                 "time": datetime.now(UTC).isoformat(), "subject": "projects/ORION",
-                 "datacontenttype": "application/json", "data": data}  # fmt: skip
+        event = {
+            "specversion": "1.0",
+            "id": event_id or f"orion-{len(self.sent) + 1}",
+            "source": "urn:pmo:projects:acme",
+            "type": f"org.pmo.{short_type}",
+            "time": datetime.now(UTC).isoformat(),
+            "subject": "projects/ORION",
+            "datacontenttype": "application/json",
+            "data": data,
+        }
         body = json.dumps(event)
         now = datetime.now(UTC)
         host = self.next_host()
-        answer = call(host.url + "/api/events", "POST", body=body.encode(), headers={
-            "Content-Type": "application/cloudevents+json", "webhook-id": event["id"],
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(SECRET).sign(event["id"], now, body)})  # fmt: skip
+        answer = call(
+            host.url + "/api/events",
+            "POST",
+            body=body.encode(),
+            headers={
+                "Content-Type": "application/cloudevents+json",
+                "webhook-id": event["id"],
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": Webhook(SECRET).sign(event["id"], now, body),
+            },
+        )
         assert answer.status == 202, (host.name, answer)
         if event_id is None:
             self.sent.append(event)
@@ -99,16 +121,21 @@ class Organisation:
             # one statement, one snapshot: read one by one, the cursor and the newest event
             # could come from before a handler's commit and its runs from after it
             with self.kb.db.read() as s:
-                dispatched, newest, open_runs = s.execute(select(
-                    select(Cursor.position).where(Cursor.name == "dispatch").scalar_subquery(),
-                    select(func.max(Event.seq)).scalar_subquery(),
-                    select(func.count()).where(HandlerRun.status.in_(("pending", "running")))
-                    .scalar_subquery())).one()  # fmt: skip
+                dispatched, newest, open_runs = s.execute(
+                    select(
+                        select(Cursor.position).where(Cursor.name == "dispatch").scalar_subquery(),
+                        select(func.max(Event.seq)).scalar_subquery(),
+                        select(func.count())
+                        .where(HandlerRun.status.in_(("pending", "running")))
+                        .scalar_subquery(),
+                    )
+                ).one()
             if dispatched == newest and not open_runs:
                 return
             time.sleep(0.05)
-        raise AssertionError(f"the workers did not finish within {SETTLE_WITHIN} s\n"
-                             f"{self.fleet.logs()}")  # fmt: skip
+        raise AssertionError(
+            f"the workers did not finish within {SETTLE_WITHIN} s\n{self.fleet.logs()}"
+        )
 
     def kill_while_delivering(self, name: str) -> HandlerRun:
         """SIGKILL worker `name` once it holds a delivery run (held by the mail server, it
@@ -116,9 +143,13 @@ class Organisation:
         deadline = time.monotonic() + SETTLE_WITHIN
         while time.monotonic() < deadline:
             with self.kb.db.read() as s:
-                held = s.scalar(select(HandlerRun).where(
-                    HandlerRun.status == "running", HandlerRun.lane == "deliveries",
-                    HandlerRun.lease_owner == self.workers[name]))  # fmt: skip
+                held = s.scalar(
+                    select(HandlerRun).where(
+                        HandlerRun.status == "running",
+                        HandlerRun.lane == "deliveries",
+                        HandlerRun.lease_owner == self.workers[name],
+                    )
+                )
             if held is not None:
                 self.fleet.kill(name)
                 return held
@@ -132,13 +163,20 @@ class Organisation:
     def state(self) -> dict:
         with self.kb.db.read() as s:
             count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
-            kb_events = s.execute(select(Event.type, func.count()).where(
-                Event.source == "urn:pmo:kb").group_by(Event.type)).all()  # fmt: skip
-            return {"kb events": dict(kb_events), "briefings": count(Briefing),
-                    "reviews": count(Review), "tasks": count(Task),
-                    "notifications": count(Notification), "mails": count(SentMail),
-                    "runs not done": s.scalar(select(func.count()).where(
-                        HandlerRun.status != "done"))}  # fmt: skip
+            kb_events = s.execute(
+                select(Event.type, func.count())
+                .where(Event.source == "urn:pmo:kb")
+                .group_by(Event.type)
+            ).all()
+            return {
+                "kb events": dict(kb_events),
+                "briefings": count(Briefing),
+                "reviews": count(Review),
+                "tasks": count(Task),
+                "notifications": count(Notification),
+                "mails": count(SentMail),
+                "runs not done": s.scalar(select(func.count()).where(HandlerRun.status != "done")),
+            }
 
 
 @pytest.fixture
@@ -160,14 +198,28 @@ def held_mailbox(mailbox):
 @pytest.fixture
 def organisation(database, tmp_path, held_mailbox):
     mailbox = held_mailbox
-    env = {"KB_DATABASE_URL": database, "KB_ENV": "production", "KB_SECRET_KEY": "s" * 40,
-           "KB_EVENT_SECRET": SECRET, "KB_CONTENT_DIR": str(CONTENT),
-           "KB_INDEXER_INTERVAL": "0.1", "KB_DELIVERY_THREADS": "1",
-           "KB_SMTP_HOST": "127.0.0.1", "KB_SMTP_PORT": str(mailbox.port),
-           "KB_SMTP_FROM": "kb@pmo.example.org", "KB_SMTP_TIMEOUT": "5",
-           "KB_BASE_URL": "https://kb.example.org"}  # fmt: skip
-    kb = Kb.open(Config(DATABASE_URL=database, INDEX_DIR=str(tmp_path / "test-index"),
-                        CONTENT_DIR=str(CONTENT), EVENT_SECRET=SECRET))  # fmt: skip
+    env = {
+        "KB_DATABASE_URL": database,
+        "KB_ENV": "production",
+        "KB_SECRET_KEY": "s" * 40,
+        "KB_EVENT_SECRET": SECRET,
+        "KB_CONTENT_DIR": str(CONTENT),
+        "KB_INDEXER_INTERVAL": "0.1",
+        "KB_DELIVERY_THREADS": "1",
+        "KB_SMTP_HOST": "127.0.0.1",
+        "KB_SMTP_PORT": str(mailbox.port),
+        "KB_SMTP_FROM": "kb@pmo.example.org",
+        "KB_SMTP_TIMEOUT": "5",
+        "KB_BASE_URL": "https://kb.example.org",
+    }
+    kb = Kb.open(
+        Config(
+            DATABASE_URL=database,
+            INDEX_DIR=str(tmp_path / "test-index"),
+            CONTENT_DIR=str(CONTENT),
+            EVENT_SECRET=SECRET,
+        )
+    )
     fleet = Fleet(tmp_path, env)
     try:
         kb.register_event_secret()
@@ -199,8 +251,7 @@ def _searchable_everywhere(org: Organisation, expected: dict[str, str]) -> None:
         # one of the host's processes holds its folder's follower role: we cannot take it
         assert not FollowerRole(host.index_dir).held()
         for words, doc_id in expected.items():
-            answer = host.api("GET", f"/api/search?q={words.replace(' ', '+')}",
-                              org.tokens["cora"])  # fmt: skip
+            answer = host.api("GET", f"/api/search?q={words.replace(' ', '+')}", org.tokens["cora"])
             assert answer.status == 200, answer
             assert doc_id in [hit["id"] for hit in answer.json["hits"]], (host.name, words)
 
@@ -209,24 +260,53 @@ def test_two_hosts_and_two_workers_on_one_database(organisation, held_mailbox):
     mailbox = held_mailbox
     org = organisation
     today = datetime.now(UTC).date()
-    org.send("project.created", {"project": PROJECT, "sponsor": "CFO", "methodology": "hybrid",
-                                 "plannedStart": str(today), "plannedEnd": str(today + timedelta(days=150)),
-                                 "tags": ["vendor", "interface-spec", "payroll"]})  # fmt: skip
-    org.send("project.started", {"project": PROJECT, "actualStart": str(today),
-                                 "managerEmail": MARIA, "tags": ["vendor", "interface-spec"],
-                                 "methodology": "hybrid"})  # fmt: skip
+    org.send(
+        "project.created",
+        {
+            "project": PROJECT,
+            "sponsor": "CFO",
+            "methodology": "hybrid",
+            "plannedStart": str(today),
+            "plannedEnd": str(today + timedelta(days=150)),
+            "tags": ["vendor", "interface-spec", "payroll"],
+        },
+    )
+    org.send(
+        "project.started",
+        {
+            "project": PROJECT,
+            "actualStart": str(today),
+            "managerEmail": MARIA,
+            "tags": ["vendor", "interface-spec"],
+            "methodology": "hybrid",
+        },
+    )
     for seq, (gate, stage) in enumerate((("G1", "design"), ("G2", "build")), start=1):
-        org.send("project.stagegate.passed", {
-            "project": PROJECT, "gate": {"id": gate, "name": f"Gate {seq}", "sequence": seq},
-            "decision": "go", "decidedAt": datetime.now(UTC).isoformat(), "nextStage": stage})  # fmt: skip
+        org.send(
+            "project.stagegate.passed",
+            {
+                "project": PROJECT,
+                "gate": {"id": gate, "name": f"Gate {seq}", "sequence": seq},
+                "decision": "go",
+                "decidedAt": datetime.now(UTC).isoformat(),
+                "nextStage": stage,
+            },
+        )
     # three briefings to mail, each worker has one delivery thread: worker-1 delivers one of
     # them, and dies in the middle without a word; the mail server then accepts again
     killed = org.kill_while_delivering("worker-1")
     mailbox.release.set()
-    org.send("project.closed", {"project": PROJECT, "closedAt": datetime.now(UTC).isoformat(),
-                                "closureType": "completed", "outcomeSummary": "Live on time.",
-                                "managerEmail": MARIA,
-                                "processModels": [{"modelId": "PM-0101", "name": "Monthly payroll run"}]})  # fmt: skip
+    org.send(
+        "project.closed",
+        {
+            "project": PROJECT,
+            "closedAt": datetime.now(UTC).isoformat(),
+            "closureType": "completed",
+            "outcomeSummary": "Live on time.",
+            "managerEmail": MARIA,
+            "processModels": [{"modelId": "PM-0101", "name": "Monthly payroll run"}],
+        },
+    )
     org.settle()
 
     briefings = org.api("maria", "GET", "/api/projects/ORION/briefings")["briefings"]
@@ -237,42 +317,85 @@ def test_two_hosts_and_two_workers_on_one_database(organisation, held_mailbox):
     model = org.api("cora", "GET", "/api/processes/PM-0101")
     assert model["custodian"] == "PMO"
 
-    late = org.api("maria", "POST", "/api/projects/ORION/review/lessons", {
-        "impact": "to_improve", "title": "Payroll supplier's bank interface specification arrived late",
-        "topics": ["procurement", "schedule"],
-        "sections": {"what_happened": "The supplier delivered the bank interface specification "
-                                      "six weeks late; the interface build was compressed.",
-                     "lesson": "Late interface specifications from suppliers keep recurring.",
-                     "recommendation": "Put the interface specification and its date into the "
-                                       "supplier contract before signature."}})  # fmt: skip
-    well = org.api("maria", "POST", "/api/projects/ORION/review/lessons", {
-        "impact": "went_well", "title": "Three parallel payroll runs caught every defect",
-        "topics": ["quality"],
-        "sections": {"what_happened": "We ran three parallel payroll runs before go-live.",
-                     "lesson": "Parallel runs find the defects testing misses.",
-                     "recommendation": "Plan three parallel runs in every payroll project."}})  # fmt: skip
+    late = org.api(
+        "maria",
+        "POST",
+        "/api/projects/ORION/review/lessons",
+        {
+            "impact": "to_improve",
+            "title": "Payroll supplier's bank interface specification arrived late",
+            "topics": ["procurement", "schedule"],
+            "sections": {
+                "what_happened": "The supplier delivered the bank interface specification "
+                "six weeks late; the interface build was compressed.",
+                "lesson": "Late interface specifications from suppliers keep recurring.",
+                "recommendation": "Put the interface specification and its date into the "
+                "supplier contract before signature.",
+            },
+        },
+    )
+    well = org.api(
+        "maria",
+        "POST",
+        "/api/projects/ORION/review/lessons",
+        {
+            "impact": "went_well",
+            "title": "Three parallel payroll runs caught every defect",
+            "topics": ["quality"],
+            "sections": {
+                "what_happened": "We ran three parallel payroll runs before go-live.",
+                "lesson": "Parallel runs find the defects testing misses.",
+                "recommendation": "Plan three parallel runs in every payroll project.",
+            },
+        },
+    )
     assert org.api("maria", "POST", "/api/projects/ORION/review/submit")["status"] == "completed"
     org.settle()
     for to in ("in_review", "published"):
         org.api("cora", "POST", f"/api/lessons/{late['id']}/transitions", {"to": to})
-    action = org.api("cora", "POST", f"/api/lessons/{late['id']}/actions", {
-        "description": "Add the interface specification clause to the supplier contract",
-        "owner": "cora", "due_on": str(today + timedelta(days=30)), "target_kind": "template",
-        "target_ref": "https://intranet.example.org/templates/supplier-contract"})  # fmt: skip
+    action = org.api(
+        "cora",
+        "POST",
+        f"/api/lessons/{late['id']}/actions",
+        {
+            "description": "Add the interface specification clause to the supplier contract",
+            "owner": "cora",
+            "due_on": str(today + timedelta(days=30)),
+            "target_kind": "template",
+            "target_ref": "https://intranet.example.org/templates/supplier-contract",
+        },
+    )
     org.api("cora", "POST", f"/api/actions/{action['id']}/close", {"note": "Clause 7.4 added"})
-    org.send("audit.completed", {
-        "auditId": "AUD-2027-004", "project": PROJECT, "scope": "Payroll controls",
-        "completedAt": datetime.now(UTC).isoformat(),
-        "findings": [{"id": "F1", "severity": "high", "title": "Payroll changes approved by their author",
-                      "recommendation": "Enforce four-eyes approval of payroll changes."}]})  # fmt: skip
+    org.send(
+        "audit.completed",
+        {
+            "auditId": "AUD-2027-004",
+            "project": PROJECT,
+            "scope": "Payroll controls",
+            "completedAt": datetime.now(UTC).isoformat(),
+            "findings": [
+                {
+                    "id": "F1",
+                    "severity": "high",
+                    "title": "Payroll changes approved by their author",
+                    "recommendation": "Enforce four-eyes approval of payroll changes.",
+                }
+            ],
+        },
+    )
     org.settle()
 
     # every effect once, though a worker died and both took turns
     state = org.state()
     # reviews: the closure's, then the audit's (with its finding as a draft lesson)
-    expected_events = {"review.opened": 2, "review.completed": 1, "lessons.recommended": 3,
-                       "lesson.recurred": 1, "processmodel.custodian.changed": 1,
-                       "lesson.verification_due": 1}  # fmt: skip
+    expected_events = {
+        "review.opened": 2,
+        "review.completed": 1,
+        "lessons.recommended": 3,
+        "lesson.recurred": 1,
+        "processmodel.custodian.changed": 1,
+        "lesson.verification_due": 1,
+    }
     assert {k: state["kb events"].get(f"org.pmo.kb.{k}") for k in expected_events} == (
         expected_events
     ), state
@@ -283,8 +406,11 @@ def test_two_hosts_and_two_workers_on_one_database(organisation, held_mailbox):
     assert [(e.data["id"], e.data["recurred_in"]) for e in recurred] == [
         ("LL-2024-0001", late["id"])
     ]
-    audit = [e for e in org.api("cora", "GET", "/api/projects/ORION/review")["lessons"]
-             if e.get("source") == "audit"]  # fmt: skip
+    audit = [
+        e
+        for e in org.api("cora", "GET", "/api/projects/ORION/review")["lessons"]
+        if e.get("source") == "audit"
+    ]
     assert [(e["finding"], e["status"]) for e in audit] == [("F1", "draft")]
     # e-mail is at least once: only a worker killed between the server's "accepted" and its
     # own record (one delivery thread: at most one message) sends a message twice

@@ -28,8 +28,14 @@ KB = Path(sys.executable).with_name("kb")
 
 def project_event(short: str, key: str, **data) -> Event:
     project = {"projectId": key, "name": data.pop("name", f"Project {key}")}
-    return Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type=f"org.pmo.{short}",
-                 time=utcnow(), data={"project": project, **data}, partition_key=key)  # fmt: skip
+    return Event(
+        source="urn:pmo:test",
+        event_id=str(uuid.uuid4()),
+        type=f"org.pmo.{short}",
+        time=utcnow(),
+        data={"project": project, **data},
+        partition_key=key,
+    )
 
 
 def post(kb, *events: Event) -> None:
@@ -43,13 +49,32 @@ def test_project_events_keep_the_register(kb):
     kb.worker.clock = lambda: datetime(2026, 10, 5, tzinfo=UTC)
     post(
         kb,
-        project_event("project.created", "ORION", name="Orion CRM", plannedStart="2026-01-05",
-                      plannedEnd="2026-09-30", tags=[]),
-        project_event("project.started", "ORION", name="Orion CRM", actualStart="2026-01-12",
-                      managerEmail="pm@example.org", tags=[]),
-        project_event("project.closed", "ORION", name="Orion CRM", closedAt="2026-10-02T16:00:00Z",
-                      closureType="completed", managerEmail="pm@example.org", processModels=[]),
-    )  # fmt: skip
+        project_event(
+            "project.created",
+            "ORION",
+            name="Orion CRM",
+            plannedStart="2026-01-05",
+            plannedEnd="2026-09-30",
+            tags=[],
+        ),
+        project_event(
+            "project.started",
+            "ORION",
+            name="Orion CRM",
+            actualStart="2026-01-12",
+            managerEmail="pm@example.org",
+            tags=[],
+        ),
+        project_event(
+            "project.closed",
+            "ORION",
+            name="Orion CRM",
+            closedAt="2026-10-02T16:00:00Z",
+            closureType="completed",
+            managerEmail="pm@example.org",
+            processModels=[],
+        ),
+    )
     kb.worker.run_pending()
     with kb.db.read() as s:
         orion = s.get(Project, "ORION")
@@ -62,8 +87,11 @@ def test_project_events_keep_the_register(kb):
         )
     assert (orion.name, orion.status, orion.manager) == ("Orion CRM", "closed", "pm@example.org")
     assert (str(orion.started_on), str(orion.closed_on)) == ("2026-01-12", "2026-10-02")
-    assert kb_events == ["org.pmo.kb.project.created", "org.pmo.kb.project.updated",
-                         "org.pmo.kb.project.updated"]  # fmt: skip
+    assert kb_events == [
+        "org.pmo.kb.project.created",
+        "org.pmo.kb.project.updated",
+        "org.pmo.kb.project.updated",
+    ]
     # the same events acted on again change nothing
     from kb.events.jobs import admin
 
@@ -82,14 +110,29 @@ def test_a_killed_worker_loses_nothing(kb, config, tmp_path):
         key = f"P{n:03d}"
         events += [
             project_event("project.created", key, name=f"Project {n}", tags=[]),
-            project_event("project.started", key, actualStart="2026-02-01", managerEmail="a@b.c", tags=[]),
-            project_event("project.stagegate.passed", key, gate={"id": "G2", "name": "Design", "sequence": 2},
-                          decision="go", decidedAt="2026-03-01T10:00:00Z", nextStage="Build"),
-            project_event("project.started", key, actualStart="2026-02-01", managerEmail="a@b.c", tags=[]),
-            project_event("project.closed", key, closedAt="2026-06-30T12:00:00Z",
-                          closureType="cancelled" if n % 2 else "completed", managerEmail="a@b.c",
-                          processModels=[]),
-        ]  # fmt: skip
+            project_event(
+                "project.started", key, actualStart="2026-02-01", managerEmail="a@b.c", tags=[]
+            ),
+            project_event(
+                "project.stagegate.passed",
+                key,
+                gate={"id": "G2", "name": "Design", "sequence": 2},
+                decision="go",
+                decidedAt="2026-03-01T10:00:00Z",
+                nextStage="Build",
+            ),
+            project_event(
+                "project.started", key, actualStart="2026-02-01", managerEmail="a@b.c", tags=[]
+            ),
+            project_event(
+                "project.closed",
+                key,
+                closedAt="2026-06-30T12:00:00Z",
+                closureType="cancelled" if n % 2 else "completed",
+                managerEmail="a@b.c",
+                processModels=[],
+            ),
+        ]
     post(
         kb, *events
     )  # 500 events, 900 runs (register on each; review on closure; briefing on start x2 and gate)
@@ -104,8 +147,12 @@ def test_a_killed_worker_loses_nothing(kb, config, tmp_path):
 
     def start(log: str) -> subprocess.Popen:
         with open(tmp_path / log, "wb") as out:  # the child keeps its own descriptor
-            return subprocess.Popen([str(KB), "worker", "--lease", "1", "--interval", "0.05"],
-                                    env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+            return subprocess.Popen(
+                [str(KB), "worker", "--lease", "1", "--interval", "0.05"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     first = start("first.log")
     deadline = time.monotonic() + 300  # waits on the count; the time only bounds a hang
@@ -150,13 +197,22 @@ def test_a_killed_worker_loses_nothing(kb, config, tmp_path):
 
 
 def test_two_hosts_keep_their_own_index_from_one_database(kb, config, tmp_path, lesson_md):
-    other = Kb.open(Config(DATABASE_URL=config.DATABASE_URL, INDEX_DIR=str(tmp_path / "host-b"),
-                           INDEXER_INTERVAL=0.05))  # fmt: skip
+    other = Kb.open(
+        Config(
+            DATABASE_URL=config.DATABASE_URL,
+            INDEX_DIR=str(tmp_path / "host-b"),
+            INDEXER_INTERVAL=0.05,
+        )
+    )
     other.projection.catch_up()
     other.follower.start()
     try:
-        doc = services.create_document(kb.db, lesson_md("Cutover rehearsal saved the weekend"),
-                                       actor="host a", type_hint="lesson")  # fmt: skip
+        doc = services.create_document(
+            kb.db,
+            lesson_md("Cutover rehearsal saved the weekend"),
+            actor="host a",
+            type_hint="lesson",
+        )
         # how fast is bench/events.py's business; here: it arrives (30 s for a loaded machine)
         started = time.monotonic()
         while time.monotonic() - started < 30:

@@ -15,18 +15,49 @@ PROPERTY = settings(max_examples=400, deadline=None, derandomize=True, database=
 
 ANY_CHARACTER = st.characters(codec=None, exclude_categories=())
 TEXT = st.text(ANY_CHARACTER, max_size=12) | st.sampled_from(
-    ["1.0", "org.pmo.project.closed", "urn:pmo:jira:acme", "projects/ATLAS", "application/json",
-     "2025-06-30T17:00:00Z", "2025-02-30T00:00:00Z", "9999-12-31T23:00:00-02:00", "urn:x",
-     "text/plain", "a" * 300, "", " ", "\x00", "\ud800", "%ZZ", "AAAA", "AA=", "e30="]
-)  # fmt: skip
+    [
+        "1.0",
+        "org.pmo.project.closed",
+        "urn:pmo:jira:acme",
+        "projects/ATLAS",
+        "application/json",
+        "2025-06-30T17:00:00Z",
+        "2025-02-30T00:00:00Z",
+        "9999-12-31T23:00:00-02:00",
+        "urn:x",
+        "text/plain",
+        "a" * 300,
+        "",
+        " ",
+        "\x00",
+        "\ud800",
+        "%ZZ",
+        "AAAA",
+        "AA=",
+        "e30=",
+    ]
+)
 NUMBERS = st.integers() | st.floats() | st.sampled_from([2**31, -(2**31) - 1, 10**50])
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | NUMBERS | TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
     max_leaves=16,
 )
-ATTRIBUTES = ["id", "source", "specversion", "type", "subject", "time", "datacontenttype",
-              "dataschema", "partitionkey", "data", "data_base64", "Bad", "x" * 21]  # fmt: skip
+ATTRIBUTES = [
+    "id",
+    "source",
+    "specversion",
+    "type",
+    "subject",
+    "time",
+    "datacontenttype",
+    "dataschema",
+    "partitionkey",
+    "data",
+    "data_base64",
+    "Bad",
+    "x" * 21,
+]
 EVENTS = st.dictionaries(st.sampled_from(ATTRIBUTES) | TEXT, JSON_VALUES, max_size=9).map(
     lambda doc: {"id": "e1", "source": "urn:x", "specversion": "1.0", "type": "t", **doc}
 ) | st.dictionaries(st.sampled_from(ATTRIBUTES), JSON_VALUES, max_size=9)
@@ -54,26 +85,52 @@ HEADERS = st.dictionaries(
     HEADER_VALUE,
     max_size=8,
 )
-CONTENT_TYPES = st.sampled_from([
-    None, "", "application/json", "application/cloudevents+json",
-    "application/cloudevents-batch+json", "application/cloudevents+xml", "text/plain",
-    "application/octet-stream", "application/vnd.x+json; charset=utf-8", "garbage",
-]) | HEADER_VALUE  # fmt: skip
+CONTENT_TYPES = (
+    st.sampled_from(
+        [
+            None,
+            "",
+            "application/json",
+            "application/cloudevents+json",
+            "application/cloudevents-batch+json",
+            "application/cloudevents+xml",
+            "text/plain",
+            "application/octet-stream",
+            "application/vnd.x+json; charset=utf-8",
+            "garbage",
+        ]
+    )
+    | HEADER_VALUE
+)
 
 
 VALID_HEADERS = {"ce-id": "e1", "ce-source": "urn:x", "ce-specversion": "1.0", "ce-type": "t"}
 REQUESTS = st.one_of(
     # structured and batch: the body is the event(s)
     st.tuples(st.just({"content-type": cloudevents.STRUCTURED}), EVENTS.map(_dumps) | BODIES),
-    st.tuples(st.just({"content-type": cloudevents.BATCH}),
-              st.lists(EVENTS, max_size=4).map(_dumps) | BODIES),
+    st.tuples(
+        st.just({"content-type": cloudevents.BATCH}),
+        st.lists(EVENTS, max_size=4).map(_dumps) | BODIES,
+    ),
     # binary: mostly valid attributes in headers, some changed, any data
-    st.tuples(st.builds(lambda h, t: {**VALID_HEADERS, **h, **({"content-type": t} if t else {})},
-                        HEADERS, CONTENT_TYPES), BODIES),
+    st.tuples(
+        st.builds(
+            lambda h, t: {**VALID_HEADERS, **h, **({"content-type": t} if t else {})},
+            HEADERS,
+            CONTENT_TYPES,
+        ),
+        BODIES,
+    ),
     # anything at all
-    st.tuples(st.builds(lambda h, t: {**h, **({"content-type": t} if t is not None else {})},
-                        HEADERS, CONTENT_TYPES), BODIES),
-)  # fmt: skip
+    st.tuples(
+        st.builds(
+            lambda h, t: {**h, **({"content-type": t} if t is not None else {})},
+            HEADERS,
+            CONTENT_TYPES,
+        ),
+        BODIES,
+    ),
+)
 
 
 @PROPERTY

@@ -11,8 +11,13 @@ from sqlalchemy import func, select
 from kb.events.log.models import Event
 
 BATCH = "application/cloudevents-batch+json"
-BINARY = {"ce-id": "b-1", "ce-source": "urn:pmo:jira:acme", "ce-specversion": "1.0",
-          "ce-type": "org.pmo.project.closed", "ce-subject": "projects/ATLAS"}  # fmt: skip
+BINARY = {
+    "ce-id": "b-1",
+    "ce-source": "urn:pmo:jira:acme",
+    "ce-specversion": "1.0",
+    "ce-type": "org.pmo.project.closed",
+    "ce-subject": "projects/ATLAS",
+}
 
 
 def count(kb) -> int:
@@ -32,8 +37,15 @@ def refused(response) -> tuple[str, str]:
     return error["message"], error.get("field")
 
 
-@pytest.mark.parametrize("member, value", [("id", '"other-id"'), ("type", '"org.pmo.x.y"'),
-                                            ("source", '"urn:evil"'), ("specversion", '"1.0"')])  # fmt: skip
+@pytest.mark.parametrize(
+    "member, value",
+    [
+        ("id", '"other-id"'),
+        ("type", '"org.pmo.x.y"'),
+        ("source", '"urn:evil"'),
+        ("specversion", '"1.0"'),
+    ],
+)
 def test_a_repeated_envelope_member_is_refused(kb, ingest_post, ingest_event, member, value):
     body = twice(json.dumps(ingest_event()), member, value)
     message, field = refused(ingest_post(body))
@@ -60,8 +72,9 @@ def test_a_repeated_data_member_is_refused_with_its_path(kb, ingest_post, ingest
 
 def test_a_batch_names_the_event(kb, ingest_post, ingest_event):
     good = json.dumps(ingest_event())
-    bad = json.dumps(ingest_event()).replace('"closureType": "completed"',
-                                             '"closureType": "completed", "closureType": "cancelled"')  # fmt: skip
+    bad = json.dumps(ingest_event()).replace(
+        '"closureType": "completed"', '"closureType": "completed", "closureType": "cancelled"'
+    )
     message, _ = refused(ingest_post(f"[{good}, {bad}]".encode(), BATCH))
     assert message.startswith('event 1: data repeats the member "closureType"')
     envelope = twice(json.dumps(ingest_event()), "id", '"x"').decode()

@@ -355,9 +355,11 @@ def test_bodies_over_256_kib_are_413(kb, client, ingest_post, ingest_event, inge
     # no Content-Length (chunked): counted while reading
     def chunked(body: bytes):
         environ = EnvironBuilder(
-            path="/api/events", method="POST", data=body,
+            path="/api/events",
+            method="POST",
+            data=body,
             headers={"Content-Type": BATCH, "Authorization": f"Bearer {ingest_producer.token}"},
-        ).get_environ()  # fmt: skip
+        ).get_environ()
         del environ["CONTENT_LENGTH"]
         environ["wsgi.input_terminated"] = True
         return client.open(environ)

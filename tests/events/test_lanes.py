@@ -155,8 +155,12 @@ def test_at_most_the_cap_per_receiver_is_claimed_over_all_workers(kb, clock):
     assert all(r.lane == KB_LANE for r in kb_runs(kb))
     assert first.claim(100, lane=KB_LANE) == []  # kb's lane never takes a delivery
 
-    claimed = [first.claim(1, lane=DELIVERY_LANE), second.claim(1, lane=DELIVERY_LANE),
-               first.claim(1, lane=DELIVERY_LANE), second.claim(1, lane=DELIVERY_LANE)]  # fmt: skip
+    claimed = [
+        first.claim(1, lane=DELIVERY_LANE),
+        second.claim(1, lane=DELIVERY_LANE),
+        first.claim(1, lane=DELIVERY_LANE),
+        second.claim(1, lane=DELIVERY_LANE),
+    ]
     hosts = [runs[c[0]].receiver if c else None for c in claimed]
     # the third claim passes over the three waiting runs of the busy host
     assert hosts == ["127.0.0.1", "127.0.0.1", "localhost", None]

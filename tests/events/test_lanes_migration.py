@@ -24,27 +24,38 @@ def test_waiting_runs_are_placed_in_lanes(fresh_url):
     command.upgrade(alembic_config(fresh_url), "0010")
     engine = create_engine(fresh_url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO subscriptions (id, name, url, types, secret, is_active, created_at) VALUES "
-            "(1, 'on', 'https://Hooks.Example.org:8443/kb', '[]', 's', true, CURRENT_TIMESTAMP), "
-            "(2, 'off', 'http://other.example.org/kb', '[]', 's', false, CURRENT_TIMESTAMP)"
-        ))  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO subscriptions (id, name, url, types, secret, is_active, created_at) VALUES "
+                "(1, 'on', 'https://Hooks.Example.org:8443/kb', '[]', 's', true, CURRENT_TIMESTAMP), "
+                "(2, 'off', 'http://other.example.org/kb', '[]', 's', false, CURRENT_TIMESTAMP)"
+            )
+        )
         for seq in (1, 2):
             conn.execute(
-                text("INSERT INTO events (seq, source, event_id, type, time, data, received_at, "
-                     "attributes, is_ignored) VALUES (:seq, 'urn:pmo:kb', :id, 'org.pmo.kb.x', "
-                     "CURRENT_TIMESTAMP, '{}', CURRENT_TIMESTAMP, '{}', false)"),
+                text(
+                    "INSERT INTO events (seq, source, event_id, type, time, data, received_at, "
+                    "attributes, is_ignored) VALUES (:seq, 'urn:pmo:kb', :id, 'org.pmo.kb.x', "
+                    "CURRENT_TIMESTAMP, '{}', CURRENT_TIMESTAMP, '{}', false)"
+                ),
                 {"seq": seq, "id": f"e{seq}"},
-            )  # fmt: skip
-        runs = [(1, "webhook:1", "pending"), (1, "webhook:2", "pending"), (2, "webhook:2", "done"),
-                (1, "notifications.mail", "pending"), (1, "reviews.open_on_closure", "pending")]  # fmt: skip
+            )
+        runs = [
+            (1, "webhook:1", "pending"),
+            (1, "webhook:2", "pending"),
+            (2, "webhook:2", "done"),
+            (1, "notifications.mail", "pending"),
+            (1, "reviews.open_on_closure", "pending"),
+        ]
         for i, (seq, handler, status) in enumerate(runs, 1):
             conn.execute(
-                text("INSERT INTO handler_runs (id, event_seq, handler, status, attempts, "
-                     "next_attempt_at, created_at) VALUES (:i, :seq, :h, :s, 0, "
-                     "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                text(
+                    "INSERT INTO handler_runs (id, event_seq, handler, status, attempts, "
+                    "next_attempt_at, created_at) VALUES (:i, :seq, :h, :s, 0, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
                 {"i": i, "seq": seq, "h": handler, "s": status},
-            )  # fmt: skip
+            )
     command.upgrade(alembic_config(fresh_url), "head")
     with engine.connect() as conn:
         rows = conn.execute(

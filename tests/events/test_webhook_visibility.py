@@ -30,21 +30,31 @@ def test_events_about_restricted_lessons_reach_only_owners_who_may_read_them(
     anyone, _ = subscriptions.create_subscription(
         kb.db, name="nobody's", url="https://c.example/hook"
     )
-    documents.create_document(kb.db, lesson_md("Supplier dispute settled", visibility="restricted",
-                                                groups="[finance]"), actor="fay", type_hint="lesson")  # fmt: skip
+    documents.create_document(
+        kb.db,
+        lesson_md("Supplier dispute settled", visibility="restricted", groups="[finance]"),
+        actor="fay",
+        type_hint="lesson",
+    )
     documents.create_document(
         kb.db, lesson_md("Kick-off went well"), actor="fay", type_hint="lesson"
     )
     dispatch_new(kb.db, kb.registry)
     with kb.db.read() as s:
-        runs = s.execute(select(HandlerRun.handler, Event.data["title"].as_string())
-                         .join(Event, Event.seq == HandlerRun.event_seq)).all()  # fmt: skip
+        runs = s.execute(
+            select(HandlerRun.handler, Event.data["title"].as_string()).join(
+                Event, Event.seq == HandlerRun.event_seq
+            )
+        ).all()
     got = {(handler, title) for handler, title in runs}
     assert (f"webhook:{fays.id}", "Supplier dispute settled") in got
     assert (f"webhook:{sams.id}", "Supplier dispute settled") not in got
     assert (f"webhook:{anyone.id}", "Supplier dispute settled") not in got  # no owner: no reader
     assert {h for h, t in got if t == "Kick-off went well"} == {
-        f"webhook:{sams.id}", f"webhook:{fays.id}", f"webhook:{anyone.id}"}  # fmt: skip
+        f"webhook:{sams.id}",
+        f"webhook:{fays.id}",
+        f"webhook:{anyone.id}",
+    }
 
 
 # --- the rules are required: forgetting them is an error, never "everything visible" ---------

@@ -42,11 +42,14 @@ class Receiver:
         class Handle(BaseHTTPRequestHandler):
             def _record(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                receiver.requests.append({
-                    "method": self.command, "path": self.path,
-                    "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "body": self.rfile.read(length),
-                })  # fmt: skip
+                receiver.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": self.rfile.read(length),
+                    }
+                )
                 if receiver.delay:
                     receiver.release.wait(receiver.delay)
                 self.send_response(receiver.status)
@@ -85,8 +88,16 @@ def receiver():
 
 def kb_event(kb, name: str = "lesson.published", **data) -> Event:
     with kb.db.write() as s:
-        event = append_event(s, example(of_type(name), id="LL-2025-0001", project="ATLAS",
-                                        title="Vendor spec arrived late", **data))  # fmt: skip
+        event = append_event(
+            s,
+            example(
+                of_type(name),
+                id="LL-2025-0001",
+                project="ATLAS",
+                title="Vendor spec arrived late",
+                **data,
+            ),
+        )
     return event
 
 
@@ -111,7 +122,9 @@ def verified(request: dict, secret: str) -> dict:
 def test_deliver_posts_a_signed_structured_cloudevent(kb, receiver):
     sub, secret = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url, types=[])
     event = kb_event(kb, reason="Ünïcode ✓")
-    webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+    webhooks.deliver(
+        kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+    )
 
     [request] = receiver.requests
     assert request["method"] == "POST" and request["path"] == "/hooks/kb"
@@ -147,7 +160,9 @@ def test_extension_attributes_are_delivered_and_core_ones_are_not_overridden(kb,
         row = s.get(Event, event.seq)
         row.attributes = {"dataschema": "urn:pmo:schema:x:1", "traceparent": "00-ab", "id": "evil"}
         event = row
-    webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+    webhooks.deliver(
+        kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+    )
     body = verified(receiver.requests[0], secret)
     assert body["dataschema"] == "urn:pmo:schema:x:1" and body["traceparent"] == "00-ab"
     assert body["id"] == event.event_id
@@ -158,7 +173,9 @@ def test_a_500_is_a_failed_attempt_to_retry_and_is_logged(kb, receiver):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url)
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="HTTP 500"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+        webhooks.deliver(
+            kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+        )
     [attempt] = attempts(kb, sub)
     assert attempt.status_code == 500
     assert attempt.error.startswith("HTTP 500 Internal Server Error: database down")
@@ -174,7 +191,9 @@ def test_410_gone_disables_the_subscription_and_gives_up(kb, receiver):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url)
     event = kb_event(kb)
     with pytest.raises(GiveUp, match="410 Gone"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+        webhooks.deliver(
+            kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+        )
     after = subscriptions.get_subscription(kb.db, sub.id)
     assert not after.is_active
     assert after.disabled_reason.startswith(f"410 Gone from {receiver.url} at ")
@@ -187,7 +206,9 @@ def test_redirects_are_not_followed(kb, receiver, status):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url)
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="not followed"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+        webhooks.deliver(
+            kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+        )
     assert [r["path"] for r in receiver.requests] == ["/hooks/kb"]
     [attempt] = attempts(kb, sub)
     assert attempt.status_code == status and "/elsewhere" in attempt.error
@@ -199,7 +220,9 @@ def test_a_slow_receiver_times_out(kb, receiver):
     event = kb_event(kb)
     started = time.monotonic()
     with pytest.raises(webhooks.DeliveryFailed, match="no answer within 0.5 s"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=0.5)
+        webhooks.deliver(
+            kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=0.5
+        )
     assert time.monotonic() - started < 5
     [attempt] = attempts(kb, sub)
     assert attempt.status_code is None and attempt.duration_ms >= 400
@@ -212,7 +235,9 @@ def test_connection_refused_is_a_failed_attempt(kb):
     sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=url)
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="connection refused"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+        webhooks.deliver(
+            kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+        )
     assert attempts(kb, sub)[0].error == "connection refused"
 
 
@@ -223,7 +248,9 @@ def test_a_tls_failure_is_a_failed_attempt(kb, receiver):
     )
     event = kb_event(kb)
     with pytest.raises(webhooks.DeliveryFailed, match="TLS"):
-        webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+        webhooks.deliver(
+            kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+        )
     assert attempts(kb, sub)[0].error.startswith("TLS: ")
 
 
@@ -244,7 +271,9 @@ def test_a_rotated_secret_signs_the_next_attempt(kb, receiver):
     _, new = subscriptions.rotate_secret(kb.db, sub.id)
     assert new != old and new.startswith("whsec_")
     event = kb_event(kb)
-    webhooks.deliver(kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5)
+    webhooks.deliver(
+        kb.db, run_for(kb, event, sub), event, rules=subscriber_rules(kb.db), timeout=5
+    )
     assert verified(receiver.requests[0], new)["id"] == event.event_id
     with pytest.raises(Exception, match="signature"):
         verified(receiver.requests[0], old)
@@ -265,8 +294,9 @@ def test_a_new_lesson_reaches_the_subscriber_signed(kb, receiver, lesson_md):
     )
     other = Receiver()
     try:
-        subscriptions.create_subscription(kb.db, name="Reviews", url=other.url,
-                                     types=["org.pmo.kb.review.*"])  # fmt: skip
+        subscriptions.create_subscription(
+            kb.db, name="Reviews", url=other.url, types=["org.pmo.kb.review.*"]
+        )
         doc = documents.create_document(kb.db, lesson_md(), actor="tester", type_hint="lesson")
         Worker(kb.db, kb.registry, name="test").run_pending()
         assert other.requests == []
@@ -285,8 +315,9 @@ def test_a_new_lesson_reaches_the_subscriber_signed(kb, receiver, lesson_md):
 
 def test_the_worker_retries_on_the_schedule_then_delivers(kb, receiver, lesson_md, clock):
     receiver.status = 503
-    sub, secret = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url,
-                                               types=["org.pmo.kb.lesson.*"])  # fmt: skip
+    sub, secret = subscriptions.create_subscription(
+        kb.db, name="BI", url=receiver.url, types=["org.pmo.kb.lesson.*"]
+    )
     worker = Worker(kb.db, kb.registry, name="test", clock=clock)
     documents.create_document(kb.db, lesson_md(), actor="tester", type_hint="lesson")
     worker.run_pending()
@@ -307,8 +338,9 @@ def test_the_worker_retries_on_the_schedule_then_delivers(kb, receiver, lesson_m
 
 def test_the_worker_dead_letters_at_once_on_410(kb, receiver, lesson_md):
     receiver.status = 410
-    sub, _ = subscriptions.create_subscription(kb.db, name="BI", url=receiver.url,
-                                          types=["org.pmo.kb.lesson.*"])  # fmt: skip
+    sub, _ = subscriptions.create_subscription(
+        kb.db, name="BI", url=receiver.url, types=["org.pmo.kb.lesson.*"]
+    )
     documents.create_document(kb.db, lesson_md(), actor="tester", type_hint="lesson")
     Worker(kb.db, kb.registry, name="test").run_pending()
     [run] = webhook_runs(kb, sub)

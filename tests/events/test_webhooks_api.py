@@ -46,9 +46,12 @@ def test_update_rotate_and_not_found(client):
     assert rotated.status_code == 200
     assert rotated.json["secret"].startswith("whsec_") and rotated.json["secret"] != sub["secret"]
 
-    for method, path in (("get", "/api/subscriptions/999"), ("put", "/api/subscriptions/999"),
-                         ("post", "/api/subscriptions/999/rotate"),
-                         ("get", "/api/subscriptions/999/deliveries")):  # fmt: skip
+    for method, path in (
+        ("get", "/api/subscriptions/999"),
+        ("put", "/api/subscriptions/999"),
+        ("post", "/api/subscriptions/999/rotate"),
+        ("get", "/api/subscriptions/999/deliveries"),
+    ):
         response = getattr(client, method)(path, json={"name": "x"})
         assert response.status_code == 404, path
         assert response.json["error"]["code"] == "not_found"
@@ -93,8 +96,16 @@ def test_deliveries_are_listed_newest_first(client, kb):
         s.add(run)
         s.flush()
         for code in (503, 410):
-            s.add(DeliveryAttempt(run_id=run.id, subscription_id=sub["id"], event_seq=event.seq,
-                                  status_code=code, duration_ms=7, error=f"HTTP {code}"))  # fmt: skip
+            s.add(
+                DeliveryAttempt(
+                    run_id=run.id,
+                    subscription_id=sub["id"],
+                    event_seq=event.seq,
+                    status_code=code,
+                    duration_ms=7,
+                    error=f"HTTP {code}",
+                )
+            )
             s.flush()
     log = client.get(f"/api/subscriptions/{sub['id']}/deliveries").json["deliveries"]
     assert [d["status_code"] for d in log] == [410, 503]
@@ -121,8 +132,18 @@ def test_the_routes_are_in_the_openapi_document(client):
 
 
 def test_cli_add_list_disable(runner, kb):
-    added = runner.invoke(cli, ["add", "BI", "https://bi.example.org/hooks/kb",
-                                "--type", "org.pmo.kb.lesson.*", "--type", "org.pmo.kb.review.*"])  # fmt: skip
+    added = runner.invoke(
+        cli,
+        [
+            "add",
+            "BI",
+            "https://bi.example.org/hooks/kb",
+            "--type",
+            "org.pmo.kb.lesson.*",
+            "--type",
+            "org.pmo.kb.review.*",
+        ],
+    )
     assert added.exit_code == 0, added.output
     secret = added.output.strip().splitlines()[-1]
     assert secret.startswith("whsec_")

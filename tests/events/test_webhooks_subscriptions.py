@@ -32,8 +32,14 @@ def inbound_event(kb, type_: str = "org.pmo.kb.lesson.published", *, ignored=Fal
     """An event a project tool sent (another source), even one using a kb-looking type."""
     with kb.db.write() as s:
         lock_log(s)
-        event = Event(source="urn:pmo:jira:acme", event_id=str(uuid.uuid4()), type=type_,
-                      time=utcnow(), data={}, is_ignored=ignored)  # fmt: skip
+        event = Event(
+            source="urn:pmo:jira:acme",
+            event_id=str(uuid.uuid4()),
+            type=type_,
+            time=utcnow(),
+            data={},
+            is_ignored=ignored,
+        )
         s.add(event)
     return event
 
@@ -57,8 +63,11 @@ def test_secrets_are_whsec_base64_of_enough_random_bytes():
 def test_signatures_verify_with_the_standardwebhooks_package():
     secret, body = signing.new_secret(), '{"a":"é"}'.encode()
     now = int(datetime.now(UTC).timestamp())
-    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(now),
-               "webhook-signature": signing.sign(secret, "msg_1", now, body)}  # fmt: skip
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(now),
+        "webhook-signature": signing.sign(secret, "msg_1", now, body),
+    }
     assert Webhook(secret).verify(body, headers) == {"a": "é"}
     assert headers["webhook-signature"] == Webhook(secret).sign(
         "msg_1", datetime.fromtimestamp(now, UTC), body.decode()
@@ -76,9 +85,11 @@ def test_a_malformed_secret_is_refused():
 
 def test_create_returns_the_secret_once_and_stores_the_subscription(kb):
     sub, secret = subscriptions.create_subscription(
-        kb.db, name="  BI   warehouse ", url=" https://bi.example.org/hooks/kb ",
+        kb.db,
+        name="  BI   warehouse ",
+        url=" https://bi.example.org/hooks/kb ",
         types=["org.pmo.kb.lesson.*", "org.pmo.kb.lesson.*", "org.pmo.kb.review.opened"],
-    )  # fmt: skip
+    )
     assert secret.startswith("whsec_")
     stored = subscriptions.get_subscription(kb.db, sub.id)
     assert stored.name == "BI warehouse" and stored.url == "https://bi.example.org/hooks/kb"
@@ -136,13 +147,17 @@ def test_names_are_required_and_short(kb):
 
 
 def test_update_changes_only_what_is_given(kb):
-    sub, secret = subscriptions.create_subscription(kb.db, name="BI", url="https://a.example/",
-                                               types=["org.pmo.kb.lesson.*"])  # fmt: skip
+    sub, secret = subscriptions.create_subscription(
+        kb.db, name="BI", url="https://a.example/", types=["org.pmo.kb.lesson.*"]
+    )
     subscriptions.update_subscription(kb.db, sub.id, url="http://b.example:8080/in")
     after = subscriptions.get_subscription(kb.db, sub.id)
     assert (after.name, after.url, after.types, after.secret) == (
-        "BI", "http://b.example:8080/in", ["org.pmo.kb.lesson.*"], secret,
-    )  # fmt: skip
+        "BI",
+        "http://b.example:8080/in",
+        ["org.pmo.kb.lesson.*"],
+        secret,
+    )
     subscriptions.update_subscription(kb.db, sub.id, types=[])
     assert subscriptions.get_subscription(kb.db, sub.id).types == []
     with pytest.raises(ValidationError):
@@ -170,18 +185,23 @@ def test_deactivate_and_activate_again(kb):
 
 def test_fanout_matches_type_patterns(kb):
     everything, _ = subscriptions.create_subscription(kb.db, name="all", url="https://a.example/")
-    lessons, _ = subscriptions.create_subscription(kb.db, name="lessons", url="https://b.example/",
-                                              types=["org.pmo.kb.lesson.*"])  # fmt: skip
+    lessons, _ = subscriptions.create_subscription(
+        kb.db, name="lessons", url="https://b.example/", types=["org.pmo.kb.lesson.*"]
+    )
     reviews, _ = subscriptions.create_subscription(
-        kb.db, name="reviews", url="https://c.example/",
+        kb.db,
+        name="reviews",
+        url="https://c.example/",
         types=["org.pmo.kb.review.opened", "org.pmo.kb.review.overdue"],
-    )  # fmt: skip
+    )
     assert fanned(kb, kb_event(kb, "lesson.published")) == [
-        f"webhook:{everything.id}", f"webhook:{lessons.id}",
-    ]  # fmt: skip
+        f"webhook:{everything.id}",
+        f"webhook:{lessons.id}",
+    ]
     assert fanned(kb, kb_event(kb, "review.overdue")) == [
-        f"webhook:{everything.id}", f"webhook:{reviews.id}",
-    ]  # fmt: skip
+        f"webhook:{everything.id}",
+        f"webhook:{reviews.id}",
+    ]
     assert fanned(kb, kb_event(kb, "review.completed")) == [f"webhook:{everything.id}"]
     # "lesson.*" does not match "lessons.recommended": patterns are matched exactly
     assert fanned(kb, kb_event(kb, "lessons.recommended")) == [f"webhook:{everything.id}"]
@@ -219,10 +239,21 @@ def test_delivery_log_is_newest_first_with_its_event(kb):
         run = HandlerRun(event_seq=event.seq, handler=f"webhook:{sub.id}", status="pending")
         s.add(run)
         s.flush()
-        for code, error in ((500, "HTTP 500 Internal Server Error"), (None, "connection refused"),
-                            (200, None)):  # fmt: skip
-            s.add(DeliveryAttempt(run_id=run.id, subscription_id=sub.id, event_seq=event.seq,
-                                  status_code=code, duration_ms=12, error=error))  # fmt: skip
+        for code, error in (
+            (500, "HTTP 500 Internal Server Error"),
+            (None, "connection refused"),
+            (200, None),
+        ):
+            s.add(
+                DeliveryAttempt(
+                    run_id=run.id,
+                    subscription_id=sub.id,
+                    event_seq=event.seq,
+                    status_code=code,
+                    duration_ms=12,
+                    error=error,
+                )
+            )
             s.flush()
     log = subscriptions.list_deliveries(kb.db, sub.id)
     assert [d.status_code for d in log] == [200, None, 500]

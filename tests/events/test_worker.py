@@ -21,8 +21,17 @@ from kb.events.log.services import lock_log
 def add_events(kb, n: int, *, type_="org.test.thing.happened", partition=None) -> list[int]:
     with kb.db.write() as s:
         lock_log(s)
-        events = [Event(source="urn:test", event_id=str(uuid.uuid4()), type=type_, time=utcnow(),
-                        data={"n": i}, partition_key=partition) for i in range(n)]  # fmt: skip
+        events = [
+            Event(
+                source="urn:test",
+                event_id=str(uuid.uuid4()),
+                type=type_,
+                time=utcnow(),
+                data={"n": i},
+                partition_key=partition,
+            )
+            for i in range(n)
+        ]
         s.add_all(events)
         s.flush()
         return [e.seq for e in events]
@@ -35,8 +44,12 @@ def counter(kb) -> int:
 
 def count_effect(s, event) -> None:  # noqa: ANN001
     """Deliberately NOT idempotent: it shows how many times an effect was applied."""
-    s.execute(text("INSERT INTO counters (name, value) VALUES ('effects', 1) "
-                   "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"))  # fmt: skip
+    s.execute(
+        text(
+            "INSERT INTO counters (name, value) VALUES ('effects', 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"
+        )
+    )
 
 
 def runs(kb) -> list[HandlerRun]:

@@ -81,12 +81,27 @@ def test_scalar_types(loader: type) -> None:
         )
     )
     assert meta == {
-        "a": "yes", "b": "no", "c": "on", "d": "off", "e": "y", "f": "n", "g": "Yes",
-        "t1": True, "t2": False, "t3": True,
-        "day": dt.date(2025, 3, 14), "at": dt.datetime(2025, 3, 14, 9, 30),
-        "count": 12, "ratio": 2.5, "version": "2.1", "mode": "0755", "clock": "12:30",
-        "big": "1_000", "nothing": None, "empty": None,
-    }  # fmt: skip
+        "a": "yes",
+        "b": "no",
+        "c": "on",
+        "d": "off",
+        "e": "y",
+        "f": "n",
+        "g": "Yes",
+        "t1": True,
+        "t2": False,
+        "t3": True,
+        "day": dt.date(2025, 3, 14),
+        "at": dt.datetime(2025, 3, 14, 9, 30),
+        "count": 12,
+        "ratio": 2.5,
+        "version": "2.1",
+        "mode": "0755",
+        "clock": "12:30",
+        "big": "1_000",
+        "nothing": None,
+        "empty": None,
+    }
     assert type(meta["day"]) is dt.date
 
 

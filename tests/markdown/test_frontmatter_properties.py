@@ -19,22 +19,113 @@ ANY_CHARACTER = st.characters(codec=None, exclude_categories=())  # surrogates, 
 # corners (flow collections, anchors, tags, numbers, dates, quoting, nesting) and the
 # checks behind it, not only "no closing ---".
 FRAGMENTS = [
-    "title", "type", "lesson", "process", "guide", "id", "status", "topics", "tags", "project",
-    "order", "version", "review_period_months", "occurred_on", "groups", "visibility", "extra",
-    ": ", ":", "\n", "\n  ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "!!str ", "!x ", "? ",
-    "'", '"', "\\u", "\\ud800", "|", ">", "#", "%YAML 1.1\n", "---\n", "...\n", "~", "null",
-    ".nan", ".inf", "-.inf", "1e999", "0x1f", "0755", "12:30", "yes", "true", "-0", "1_000",
-    "1" * 60, "9" * 5000, "2025-03-14", "2025-02-30", "2025-03-14T10:00:00+25:00", "<<",
-    "\ufeff", "\u2028", "é", "  ", "\t", "\r\n",
-    "LL-2025-0001", "PM-0001", "ATLAS", "build", "schedule", "a" * 300,
-]  # fmt: skip
+    "title",
+    "type",
+    "lesson",
+    "process",
+    "guide",
+    "id",
+    "status",
+    "topics",
+    "tags",
+    "project",
+    "order",
+    "version",
+    "review_period_months",
+    "occurred_on",
+    "groups",
+    "visibility",
+    "extra",
+    ": ",
+    ":",
+    "\n",
+    "\n  ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "!!str ",
+    "!x ",
+    "? ",
+    "'",
+    '"',
+    "\\u",
+    "\\ud800",
+    "|",
+    ">",
+    "#",
+    "%YAML 1.1\n",
+    "---\n",
+    "...\n",
+    "~",
+    "null",
+    ".nan",
+    ".inf",
+    "-.inf",
+    "1e999",
+    "0x1f",
+    "0755",
+    "12:30",
+    "yes",
+    "true",
+    "-0",
+    "1_000",
+    "1" * 60,
+    "9" * 5000,
+    "2025-03-14",
+    "2025-02-30",
+    "2025-03-14T10:00:00+25:00",
+    "<<",
+    "\ufeff",
+    "\u2028",
+    "é",
+    "  ",
+    "\t",
+    "\r\n",
+    "LL-2025-0001",
+    "PM-0001",
+    "ATLAS",
+    "build",
+    "schedule",
+    "a" * 300,
+]
 # characters kb refuses, put once somewhere into an otherwise ordinary document
 HOSTILE = ["\x00", "\x07", "\x1b", "\x7f", "\x9b", "\ud800", "\udfff"]
 PRINTABLE = st.characters(codec=None, exclude_categories=("Cc", "Cs"))
-KEYS = ["title", "type", "id", "status", "polarity", "priority", "impact", "project", "phase",
-        "topics", "category", "tags", "occurred_on", "date", "author", "summary", "version",
-        "state", "owner", "custodian", "roles", "review_period_months", "last_reviewed",
-        "order", "visibility", "groups", "extra", "x"]  # fmt: skip
+KEYS = [
+    "title",
+    "type",
+    "id",
+    "status",
+    "polarity",
+    "priority",
+    "impact",
+    "project",
+    "phase",
+    "topics",
+    "category",
+    "tags",
+    "occurred_on",
+    "date",
+    "author",
+    "summary",
+    "version",
+    "state",
+    "owner",
+    "custodian",
+    "roles",
+    "review_period_months",
+    "last_reviewed",
+    "order",
+    "visibility",
+    "groups",
+    "extra",
+    "x",
+]
 VALUE = st.lists(st.sampled_from(FRAGMENTS) | st.text(PRINTABLE, max_size=8), max_size=3)
 LINE = st.builds(
     lambda key, value: f"{key}: {''.join(value)}\n",
@@ -50,12 +141,18 @@ STRUCTURED = st.builds(
 )
 WITH_HOSTILE = st.builds(
     lambda doc, at, char: doc[: at % (len(doc) + 1)] + char + doc[at % (len(doc) + 1) :],
-    STRUCTURED, st.integers(0, 10_000), st.sampled_from(HOSTILE),
-)  # fmt: skip
+    STRUCTURED,
+    st.integers(0, 10_000),
+    st.sampled_from(HOSTILE),
+)
 # mostly documents with a closed front matter block: that is where the checks are
 DOCUMENTS = st.one_of(
-    STRUCTURED, STRUCTURED, STRUCTURED, WITH_HOSTILE, st.text(ANY_CHARACTER, max_size=300),
-)  # fmt: skip
+    STRUCTURED,
+    STRUCTURED,
+    STRUCTURED,
+    WITH_HOSTILE,
+    st.text(ANY_CHARACTER, max_size=300),
+)
 
 
 @PROPERTY
@@ -84,13 +181,18 @@ def test_parse_record_gives_a_record_or_a_domain_error(type_hint, source: str) -
 
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-    st.dates(), st.text(ANY_CHARACTER, max_size=20),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(),
+    st.text(ANY_CHARACTER, max_size=20),
+)
 VALUES = st.recursive(
-    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12,
-)  # fmt: skip
+)
 
 
 @settings(PROPERTY, max_examples=200)

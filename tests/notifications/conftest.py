@@ -16,9 +16,14 @@ BASE_URL = "https://kb.example.org"
 @pytest.fixture
 def config(config, mailbox):
     """Every test here runs with e-mail on, through the local server."""
-    return dataclasses.replace(config, SMTP_HOST="127.0.0.1", SMTP_PORT=mailbox.port,
-                               SMTP_FROM="kb@pmo.example.org", SMTP_TIMEOUT=5.0,
-                               BASE_URL=BASE_URL)  # fmt: skip
+    return dataclasses.replace(
+        config,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=mailbox.port,
+        SMTP_FROM="kb@pmo.example.org",
+        SMTP_TIMEOUT=5.0,
+        BASE_URL=BASE_URL,
+    )
 
 
 @pytest.fixture
@@ -26,9 +31,15 @@ def person(kb):
     """person(username, role="reader", email=None, groups=()) -> a User."""
 
     def make(username: str, role: str = "reader", email: str | None = None, groups=()):
-        return accounts.create_user(kb.db, username, password="correct horse battery",
-                                    role=role, email=email, groups=list(groups),
-                                    actor="test")  # fmt: skip
+        return accounts.create_user(
+            kb.db,
+            username,
+            password="correct horse battery",
+            role=role,
+            email=email,
+            groups=list(groups),
+            actor="test",
+        )
 
     return make
 

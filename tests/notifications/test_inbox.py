@@ -27,12 +27,18 @@ def told(kb, client):
     oldest first."""
     ids = []
     for title in ("Vendor onboarding", "Cut-over", "Invoice approval"):
-        doc = documents.create_document(kb.db, PROCESS.format(title=title), actor="x",
-                                        type_hint="process")  # fmt: skip
+        doc = documents.create_document(
+            kb.db, PROCESS.format(title=title), actor="x", type_hint="process"
+        )
         emit(kb, example(ProcessModelCustodianChanged, id=doc.id, title=doc.title))
     with kb.db.read() as s:
-        ids = list(s.scalars(select(Notification.id).where(Notification.username == "ada")
-                             .order_by(Notification.id)))  # fmt: skip
+        ids = list(
+            s.scalars(
+                select(Notification.id)
+                .where(Notification.username == "ada")
+                .order_by(Notification.id)
+            )
+        )
     assert len(ids) == 3
     return ids
 
@@ -93,8 +99,11 @@ def test_inbox_page_lists_newest_first_and_marks_read(kb, client, told):
     assert "inbox-unread" not in html and header_count(html) == "0"
     assert "Marked 2 notifications read." in html
     with kb.db.read() as s:
-        actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.actor == "ada")
-                                 .order_by(AuditEntry.id)))  # fmt: skip
+        actions = list(
+            s.scalars(
+                select(AuditEntry.action).where(AuditEntry.actor == "ada").order_by(AuditEntry.id)
+            )
+        )
     assert actions == ["inbox.read", "inbox.read_all"]
 
 

@@ -48,11 +48,21 @@ def sent(kb) -> list[tuple[int, str]]:
 
 
 def closed(key: str, manager: str) -> Event:
-    data = {"project": {"projectId": key, "name": f"Project {key}"},
-            "closedAt": utcnow().isoformat(), "closureType": "completed",
-            "managerEmail": manager, "processModels": []}  # fmt: skip
-    return Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type="org.pmo.project.closed",
-                 time=utcnow(), data=data, partition_key=key)  # fmt: skip
+    data = {
+        "project": {"projectId": key, "name": f"Project {key}"},
+        "closedAt": utcnow().isoformat(),
+        "closureType": "completed",
+        "managerEmail": manager,
+        "processModels": [],
+    }
+    return Event(
+        source="urn:pmo:test",
+        event_id=str(uuid.uuid4()),
+        type="org.pmo.project.closed",
+        time=utcnow(),
+        data=data,
+        partition_key=key,
+    )
 
 
 def post(kb, event: Event) -> None:
@@ -102,15 +112,21 @@ def test_lifecycle_tells_curators_and_the_creator_never_the_actor(kb, person, le
     cleo = person("cleo", "contributor", email="cleo@example.org")
     cora = person("cora", "curator", email="cora@example.org")
     person("ada", "admin", email="ada@example.org")  # admins are not the PMO while curators exist
-    doc = documents.create_document(kb.db, lesson_md("Spec late", status="draft"), actor="cleo",
-                                    created_by="cleo", type_hint="lesson")  # fmt: skip
+    doc = documents.create_document(
+        kb.db,
+        lesson_md("Spec late", status="draft"),
+        actor="cleo",
+        created_by="cleo",
+        type_hint="lesson",
+    )
     lifecycle.transition_lesson(kb.db, doc.id, "submitted", viewer=Viewer.of(cleo))
     drain(kb)
     assert [(n.username, n.kind) for n in inbox(kb)] == [("cora", "lesson.submitted")]
 
     lifecycle.transition_lesson(kb.db, doc.id, "in_review", viewer=Viewer.of(cora))
-    lifecycle.transition_lesson(kb.db, doc.id, "rejected", viewer=Viewer.of(cora),
-                                reason="Duplicate of LL-2025-0003")  # fmt: skip
+    lifecycle.transition_lesson(
+        kb.db, doc.id, "rejected", viewer=Viewer.of(cora), reason="Duplicate of LL-2025-0003"
+    )
     drain(kb)
     told = [(n.username, n.kind) for n in inbox(kb)]
     assert told == [("cora", "lesson.submitted"), ("cleo", "lesson.rejected")]
@@ -125,12 +141,23 @@ def test_a_restricted_lesson_is_never_told_to_an_outsider(kb, person, lesson_md,
     person("otto", "reader", email="otto@example.org")
     person("fiona", "reader", email="fiona@example.org", groups=["finance"])
     doc = documents.create_document(
-        kb.db, lesson_md("Budget overrun", visibility="restricted", groups="[finance]"),
-        actor="cleo", created_by="cleo", type_hint="lesson")  # fmt: skip
+        kb.db,
+        lesson_md("Budget overrun", visibility="restricted", groups="[finance]"),
+        actor="cleo",
+        created_by="cleo",
+        type_hint="lesson",
+    )
     for owner in ("otto", "fiona"):
-        actions.add_action(kb.db, doc.id, viewer=Viewer.of(cora), description=f"Fix it, {owner}",
-                           owner=owner, due_on="2026-12-31", target_kind="template",
-                           target_ref="Budget template")  # fmt: skip
+        actions.add_action(
+            kb.db,
+            doc.id,
+            viewer=Viewer.of(cora),
+            description=f"Fix it, {owner}",
+            owner=owner,
+            due_on="2026-12-31",
+            target_kind="template",
+            target_ref="Budget template",
+        )
     drain(kb)
     assert [(n.username, n.kind) for n in inbox(kb)] == [("fiona", "lesson.action.added")]
     assert mailbox.addresses == ["fiona@example.org"]
@@ -143,9 +170,16 @@ def test_an_action_owner_named_by_address(kb, person, lesson_md, mailbox):
     person("owen", "reader", email="owen@example.org")
     doc = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
     for owner in ("OWEN@example.org", "someone@partner.example", "Team Alpha"):
-        actions.add_action(kb.db, doc.id, viewer=Viewer.of(cora), description="Do it",
-                           owner=owner, due_on="2026-12-31", target_kind="training",
-                           target_ref="Course")  # fmt: skip
+        actions.add_action(
+            kb.db,
+            doc.id,
+            viewer=Viewer.of(cora),
+            description="Do it",
+            owner=owner,
+            due_on="2026-12-31",
+            target_kind="training",
+            target_ref="Course",
+        )
     drain(kb)
     assert [(n.username, n.kind) for n in inbox(kb)] == [("owen", "lesson.action.added")]
     # a name that is neither a user nor an address reaches nobody
@@ -153,15 +187,29 @@ def test_an_action_owner_named_by_address(kb, person, lesson_md, mailbox):
 
 
 def test_recommended_lessons_keep_only_what_the_recipient_may_read(kb, lesson_md, mailbox):
-    public = documents.create_document(kb.db, lesson_md("Vendor spec late"), actor="x",
-                                       type_hint="lesson")  # fmt: skip
+    public = documents.create_document(
+        kb.db, lesson_md("Vendor spec late"), actor="x", type_hint="lesson"
+    )
     hidden = documents.create_document(
-        kb.db, lesson_md("Secret budget", visibility="restricted", groups="[finance]"),
-        actor="x", type_hint="lesson")  # fmt: skip
-    lessons = [{"id": public.id, "title": public.title, "reason": "shares tag vendor"},
-               {"id": hidden.id, "title": hidden.title, "reason": "same phase"}]  # fmt: skip
-    emit(kb, example(LessonsRecommended, briefing=1, trigger="gate:G2",
-                     recipient="pm@elsewhere.example", lessons=lessons))  # fmt: skip
+        kb.db,
+        lesson_md("Secret budget", visibility="restricted", groups="[finance]"),
+        actor="x",
+        type_hint="lesson",
+    )
+    lessons = [
+        {"id": public.id, "title": public.title, "reason": "shares tag vendor"},
+        {"id": hidden.id, "title": hidden.title, "reason": "same phase"},
+    ]
+    emit(
+        kb,
+        example(
+            LessonsRecommended,
+            briefing=1,
+            trigger="gate:G2",
+            recipient="pm@elsewhere.example",
+            lessons=lessons,
+        ),
+    )
     [mail] = mailbox.to("pm@elsewhere.example")
     text = mail.get_content()
     assert public.id in text and "shares tag vendor" in text
@@ -171,8 +219,16 @@ def test_recommended_lessons_keep_only_what_the_recipient_may_read(kb, lesson_md
         and mail["Subject"] == "[kb] Lessons for ATLAS at stage gate G2"
     )
 
-    emit(kb, example(LessonsRecommended, briefing=2, trigger="started",
-                     recipient="pm@elsewhere.example", lessons=lessons[1:]))  # fmt: skip
+    emit(
+        kb,
+        example(
+            LessonsRecommended,
+            briefing=2,
+            trigger="started",
+            recipient="pm@elsewhere.example",
+            lessons=lessons[1:],
+        ),
+    )
     assert len(mailbox.to("pm@elsewhere.example")) == 1  # nothing readable: nothing sent
 
 
@@ -196,14 +252,28 @@ def test_the_pmo_is_the_curators_or_else_the_admins(kb, person, mailbox):
 def test_recurrence_tells_the_pmo_and_the_creator(kb, person, lesson_md, mailbox):
     person("cora", "curator")
     person("cleo", "contributor", email="cleo@example.org")
-    older = documents.create_document(kb.db, lesson_md("Spec late"), actor="cleo",
-                                      created_by="cleo", type_hint="lesson")  # fmt: skip
+    older = documents.create_document(
+        kb.db, lesson_md("Spec late"), actor="cleo", created_by="cleo", type_hint="lesson"
+    )
     newer = documents.create_document(
-        kb.db, lesson_md("Spec late again", project="HARBOUR", visibility="restricted",
-                         groups="[hr]"), actor="x", type_hint="lesson")  # fmt: skip
-    emit(kb, example(LessonRecurred, id=older.id, title=older.title, recurred_in=newer.id,
-                     recurred_in_title=newer.title, recurred_in_project="HARBOUR",
-                     refers_to=newer.id, score=0.82))  # fmt: skip
+        kb.db,
+        lesson_md("Spec late again", project="HARBOUR", visibility="restricted", groups="[hr]"),
+        actor="x",
+        type_hint="lesson",
+    )
+    emit(
+        kb,
+        example(
+            LessonRecurred,
+            id=older.id,
+            title=older.title,
+            recurred_in=newer.id,
+            recurred_in_title=newer.title,
+            recurred_in_project="HARBOUR",
+            refers_to=newer.id,
+            score=0.82,
+        ),
+    )
     rows = {n.username: n for n in inbox(kb)}
     assert set(rows) == {"cora", "cleo"}
     assert rows["cora"].link == rows["cleo"].link == f"/lessons/{older.id}"
@@ -215,23 +285,29 @@ def test_recurrence_tells_the_pmo_and_the_creator(kb, person, lesson_md, mailbox
     assert "HARBOUR" in rows["cora"].title
 
 
-def test_process_changes_from_the_repository_tell_the_pmo_plain_saves_do_not(kb, person,
-                                                                            lesson_md):  # fmt: skip
+def test_process_changes_from_the_repository_tell_the_pmo_plain_saves_do_not(kb, person, lesson_md):
     person("cora", "curator")
     process = documents.create_document(kb.db, PROCESS, actor="x", type_hint="process")
     documents.update_document(kb.db, process.id, PROCESS + "More.\n", actor="x", base_version=1)
     drain(kb)
     assert inbox(kb) == []  # kb's own processmodel.created / .updated of a save
     lesson = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
-    emit(kb, example(ProcessModelChanged, id=process.id, title=process.title,
-                     summary="Sanctions screening.", flagged_lessons=[lesson.id]))  # fmt: skip
+    emit(
+        kb,
+        example(
+            ProcessModelChanged,
+            id=process.id,
+            title=process.title,
+            summary="Sanctions screening.",
+            flagged_lessons=[lesson.id],
+        ),
+    )
     [row] = inbox(kb)
     assert (row.username, row.kind, row.link) == ("cora", "processmodel.updated", "/tasks")
     assert lesson.id in row.body and "Sanctions screening." in row.body
 
 
-def test_a_refused_address_is_retried_without_mailing_the_others_twice(kb, person, clock,
-                                                                       mailbox):  # fmt: skip
+def test_a_refused_address_is_retried_without_mailing_the_others_twice(kb, person, clock, mailbox):
     kb.worker.clock = clock
     person("carl", "curator", email="carl@example.org")
     person("cora", "curator", email="cora@example.org")
@@ -277,8 +353,9 @@ def test_a_silent_smtp_server_times_out(kb, person):
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         with kb.db.write() as s:
-            event = append_event(s, example(ProcessModelCustodianChanged, id=process.id,
-                                            title=process.title))  # fmt: skip
+            event = append_event(
+                s, example(ProcessModelCustodianChanged, id=process.id, title=process.title)
+            )
         settings = MailSettings(host="127.0.0.1", port=silent.getsockname()[1], timeout=0.5)
         started = time.monotonic()
         with pytest.raises(OSError, match="timed out"):
@@ -294,8 +371,15 @@ def test_deactivated_users_and_odd_addresses_get_nothing(kb, person, lesson_md, 
     post(kb, closed("HARBOUR", "maria@example.org"))  # her address does not bypass it
     doc = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
     for owner in ("maria", "a@example.org\nBcc: b@example.org", "x@example.org, y@example.org"):
-        actions.add_action(kb.db, doc.id, viewer=Viewer.of(cora), description="Do it",
-                           owner=owner, due_on="2026-12-31", target_kind="training",
-                           target_ref="Course")  # fmt: skip
+        actions.add_action(
+            kb.db,
+            doc.id,
+            viewer=Viewer.of(cora),
+            description="Do it",
+            owner=owner,
+            due_on="2026-12-31",
+            target_kind="training",
+            target_ref="Course",
+        )
     drain(kb)
     assert inbox(kb) == [] and mailbox.addresses == []

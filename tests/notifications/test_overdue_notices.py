@@ -17,8 +17,10 @@ from kb.overdue import services as overdue
 
 from .conftest import drain
 
-PROCESS = ("---\nid: PM-0101\ntitle: Supplier onboarding\nstatus: published\nowner: {owner}\n"
-           "review_period_months: 6\nlast_reviewed: {last}\n---\n\nSteps.\n")  # fmt: skip
+PROCESS = (
+    "---\nid: PM-0101\ntitle: Supplier onboarding\nstatus: published\nowner: {owner}\n"
+    "review_period_months: 6\nlast_reviewed: {last}\n---\n\nSteps.\n"
+)
 
 
 def events(kb, name: str) -> list[Event]:
@@ -36,12 +38,26 @@ def test_an_overdue_action_is_told_to_its_owner_once(kb, person, lesson_md, mail
     person("owen", "reader", email="owen@example.org")
     doc = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
     yesterday = (utcnow() - timedelta(days=1)).date()
-    action = actions.add_action(kb.db, doc.id, viewer=Viewer.of(cora), description="Fix the template",
-                                owner="owen", due_on=yesterday.isoformat(), target_kind="template",
-                                target_ref="Spec template")  # fmt: skip
-    actions.add_action(kb.db, doc.id, viewer=Viewer.of(cora), description="Later",
-                       owner="owen", due_on=(yesterday + timedelta(days=30)).isoformat(),
-                       target_kind="template", target_ref="Other")  # fmt: skip
+    action = actions.add_action(
+        kb.db,
+        doc.id,
+        viewer=Viewer.of(cora),
+        description="Fix the template",
+        owner="owen",
+        due_on=yesterday.isoformat(),
+        target_kind="template",
+        target_ref="Spec template",
+    )
+    actions.add_action(
+        kb.db,
+        doc.id,
+        viewer=Viewer.of(cora),
+        description="Later",
+        owner="owen",
+        due_on=(yesterday + timedelta(days=30)).isoformat(),
+        target_kind="template",
+        target_ref="Other",
+    )
     drain(kb)  # the worker's pass sweeps first
     assert overdue.sweep(kb.db) == 0  # swept again: nobody is told twice
     drain(kb)
@@ -66,15 +82,22 @@ def test_an_overdue_action_is_told_to_its_owner_once(kb, person, lesson_md, mail
 def test_a_process_model_past_its_review_tells_its_owner_or_the_pmo(kb, person, mailbox):
     person("cora", "curator", email="cora@example.org")
     person("paula", "contributor", email="paula@example.org")
-    documents.create_document(kb.db, PROCESS.format(owner="paula", last="2020-01-10"),
-                              actor="x", type_hint="process")  # fmt: skip
     documents.create_document(
-        kb.db, PROCESS.replace("PM-0101", "PM-0102").format(owner="Head of Nowhere", last="2020-02-01"),
-        actor="x", type_hint="process")  # fmt: skip
+        kb.db, PROCESS.format(owner="paula", last="2020-01-10"), actor="x", type_hint="process"
+    )
+    documents.create_document(
+        kb.db,
+        PROCESS.replace("PM-0101", "PM-0102").format(owner="Head of Nowhere", last="2020-02-01"),
+        actor="x",
+        type_hint="process",
+    )
     fresh = utcnow().date().isoformat()
     documents.create_document(
-        kb.db, PROCESS.replace("PM-0101", "PM-0103").format(owner="paula", last=fresh),
-        actor="x", type_hint="process")  # fmt: skip
+        kb.db,
+        PROCESS.replace("PM-0101", "PM-0103").format(owner="paula", last=fresh),
+        actor="x",
+        type_hint="process",
+    )
     drain(kb)
     assert overdue.sweep(kb.db) == 0
     drain(kb)
@@ -95,8 +118,9 @@ def test_a_process_model_past_its_review_tells_its_owner_or_the_pmo(kb, person, 
     assert overdue.sweep(kb.db) == 1
     assert overdue.sweep(kb.db) == 0
     drain(kb)
-    assert [e.data["due_on"] for e in events(kb, "processmodel.review_due")
-            if e.data["id"] == "PM-0101"] == ["2020-07-10", "2021-07-10"]  # fmt: skip
+    assert [
+        e.data["due_on"] for e in events(kb, "processmodel.review_due") if e.data["id"] == "PM-0101"
+    ] == ["2020-07-10", "2021-07-10"]
 
 
 def test_the_worker_sweeps_at_most_once_a_minute(kb, clock):

@@ -37,12 +37,22 @@ def quiet_clock(kb):
 
 
 def changed_event(process_id: str = "pm-0005", **data) -> Event:
-    payload = {"processId": process_id, "version": "2.2", "changeType": "updated",
-               "effectiveFrom": "2026-11-01", "changedBy": "Head of Warehouse",
-               "summary": "Quarantine location before put-away."}  # fmt: skip
+    payload = {
+        "processId": process_id,
+        "version": "2.2",
+        "changeType": "updated",
+        "effectiveFrom": "2026-11-01",
+        "changedBy": "Head of Warehouse",
+        "summary": "Quarantine location before put-away.",
+    }
     payload.update(data)
-    return Event(source="urn:pmo:bpm", event_id=str(uuid.uuid4()), type="org.pmo.process.changed",
-                 time=datetime.now(UTC), data=payload)  # fmt: skip
+    return Event(
+        source="urn:pmo:bpm",
+        event_id=str(uuid.uuid4()),
+        type="org.pmo.process.changed",
+        time=datetime.now(UTC),
+        data=payload,
+    )
 
 
 def post(kb, *events: Event) -> None:
@@ -60,8 +70,9 @@ def seq_of(kb, event: Event) -> int:
 def updates(kb) -> list[Event]:
     """kb's processmodel.updated events of this feature (the revision's own have no change_type)."""
     with kb.db.read() as s:
-        found = s.scalars(select(Event).where(Event.type == "org.pmo.kb.processmodel.updated")
-                          .order_by(Event.seq))  # fmt: skip
+        found = s.scalars(
+            select(Event).where(Event.type == "org.pmo.kb.processmodel.updated").order_by(Event.seq)
+        )
         return [e for e in found if "change_type" in (e.data or {})]
 
 
@@ -89,21 +100,33 @@ def linked(kb, make_lesson, make_project):
     documents.create_document(kb.db, MODEL, actor="tester", type_hint="process")
     documents.create_document(kb.db, OTHER_MODEL, actor="tester", type_hint="process")
     by_action = make_lesson("Goods were put away before inspection")
-    actions.add_action(kb.db, by_action.id, viewer=CURATOR, description="Add a quarantine step",
-                       owner="owen", due_on="2026-12-31", target_kind="process_model",
-                       target_ref="PM-0005")  # fmt: skip
+    actions.add_action(
+        kb.db,
+        by_action.id,
+        viewer=CURATOR,
+        description="Add a quarantine step",
+        owner="owen",
+        due_on="2026-12-31",
+        target_kind="process_model",
+        target_ref="PM-0005",
+    )
     ids = {
         "action": by_action.id,
         "listed": make_lesson("Put-away labels were unreadable", processes="[PM-0050, pm-0005]").id,
         "link": make_lesson("Scanners were shared", process="/processes/PM-0005").id,
-        "restricted": make_lesson("Stock write-off hidden", processes="[PM-0005]",
-                                  visibility="restricted", groups="[finance]").id,
+        "restricted": make_lesson(
+            "Stock write-off hidden",
+            processes="[PM-0005]",
+            visibility="restricted",
+            groups="[finance]",
+        ).id,
         "draft": make_lesson("Draft about receipts", status="draft", processes="[PM-0005]").id,
-        "rejected": make_lesson("Rejected about receipts", status="rejected",
-                                processes="[PM-0005]").id,
+        "rejected": make_lesson(
+            "Rejected about receipts", status="rejected", processes="[PM-0005]"
+        ).id,
         "other": make_lesson("Invoices waited for approval", processes="[PM-0050]").id,
         "lookalike": make_lesson("Not this model", processes="[PM-00051]").id,
-    }  # fmt: skip
+    }
     return ids
 
 
@@ -112,8 +135,11 @@ def test_an_update_revises_the_model_flags_lessons_and_emits(kb, linked):
     post(kb, changed_event())
 
     model = documents.get_document(kb.db, "PM-0005")
-    assert (model.version, model.model_version, model.status) == (before.version + 1, "2.2",
-                                                                  "published")  # fmt: skip
+    assert (model.version, model.model_version, model.status) == (
+        before.version + 1,
+        "2.2",
+        "published",
+    )
     revision = documents.get_revision(kb.db, "PM-0005", model.version)
     assert revision.markdown == MODEL.replace('version:   "1.0"', "version:   '2.2'")
     assert revision.author == "kb" and "Head of Warehouse" in revision.message
@@ -127,7 +153,10 @@ def test_an_update_revises_the_model_flags_lessons_and_emits(kb, linked):
     assert task.details["id"] == linked["listed"]
     assert task.details["title"] == "Put-away labels were unreadable"
     assert (task.details["project"], task.details["process_id"], task.details["version"]) == (
-        "ATLAS", "PM-0005", "2.2")  # fmt: skip
+        "ATLAS",
+        "PM-0005",
+        "2.2",
+    )
 
     [change] = processes.list_changes(kb.db, "PM-0005")
     assert (change.process_id, change.version, change.change_type) == ("PM-0005", "2.2", "updated")
@@ -137,11 +166,16 @@ def test_an_update_revises_the_model_flags_lessons_and_emits(kb, linked):
     [event] = updates(kb)
     assert event.subject == "processes/PM-0005" and event.partition_key == "HARBOUR"
     assert event.data == {
-        "id": "PM-0005", "process_id": "PM-0005", "title": "Goods receipt and put-away",
-        "version": "2.2", "change_type": "updated", "effective_from": "2026-11-01",
-        "changed_by": "Head of Warehouse", "summary": "Quarantine location before put-away.",
+        "id": "PM-0005",
+        "process_id": "PM-0005",
+        "title": "Goods receipt and put-away",
+        "version": "2.2",
+        "change_type": "updated",
+        "effective_from": "2026-11-01",
+        "changed_by": "Head of Warehouse",
+        "summary": "Quarantine location before put-away.",
         "flagged_lessons": event.data["flagged_lessons"],
-    }  # fmt: skip
+    }
     assert sorted(event.data["flagged_lessons"]) == flagged
 
 
@@ -223,15 +257,20 @@ def test_the_change_history_api(kb, linked, login_as):
     post(kb, changed_event(version="2.3", summary="Second"))
     outsider = login_as("reader", "otto")
     body = outsider.get("/api/processes/pm-0005/changes").json
-    assert (body["process_id"], body["id"], body["title"]) == ("PM-0005", "PM-0005",
-                                                               "Goods receipt and put-away")  # fmt: skip
+    assert (body["process_id"], body["id"], body["title"]) == (
+        "PM-0005",
+        "PM-0005",
+        "Goods receipt and put-away",
+    )
     assert [c["version"] for c in body["changes"]] == ["2.3", "2.2"]
     assert body["changes"][0]["summary"] == "Second"
     shown = body["changes"][0]["flagged_lessons"]
     assert linked["listed"] in shown and linked["restricted"] not in shown
     member = login_as("reader", "fay", groups=["finance"])
-    assert linked["restricted"] in member.get("/api/processes/PM-0005/changes").json["changes"][0][
-        "flagged_lessons"]  # fmt: skip
+    assert (
+        linked["restricted"]
+        in member.get("/api/processes/PM-0005/changes").json["changes"][0]["flagged_lessons"]
+    )
 
     assert outsider.get("/api/processes/PM-0999/changes").status_code == 404
     post(kb, changed_event("BPM-17"))
@@ -243,9 +282,11 @@ def test_the_change_history_api(kb, linked, login_as):
 
 def test_a_restricted_model_and_its_changes_are_hidden(kb, login_as):
     documents.create_document(
-        kb.db, "---\nid: PM-0077\ntitle: Payroll run\nvisibility: restricted\ngroups: [hr]\n---\n\nx\n",
-        actor="tester", type_hint="process",
-    )  # fmt: skip
+        kb.db,
+        "---\nid: PM-0077\ntitle: Payroll run\nvisibility: restricted\ngroups: [hr]\n---\n\nx\n",
+        actor="tester",
+        type_hint="process",
+    )
     post(kb, changed_event("PM-0077"))
     assert login_as("reader", "otto").get("/api/processes/PM-0077/changes").status_code == 404
     hr = login_as("reader", "hana", groups=["hr"]).get("/api/processes/PM-0077/changes")

@@ -55,8 +55,7 @@ def test_a_typo_is_refused_with_the_nearest_project_and_nothing_is_written(kb, h
     doc = services.create_document(kb.db, lesson_text("harbour warehouse AUTOMATION"), actor="a")
     assert doc.project_key == "HARBOUR"
     with pytest.raises(projects.UnknownProject):  # an edit cannot name one either
-        services.update_document(kb.db, doc.id, lesson_text("HARBUOR"), base_version=1,
-                                 actor="a")  # fmt: skip
+        services.update_document(kb.db, doc.id, lesson_text("HARBUOR"), base_version=1, actor="a")
     assert services.get_document(kb.db, doc.id).version == 1
 
 
@@ -73,8 +72,9 @@ def test_the_api_answers_422_naming_the_field(client, kb, harbour):
     fields = client.post("/api/lessons", json={"title": "T", "project": "HARBUOR"})
     assert fields.status_code == 422 and fields.json["error"]["field"] == "project"
     made = client.post("/api/lessons", json={"markdown": lesson_text("HARBOUR")}).json
-    put = client.put(f"/api/lessons/{made['id']}",
-                     json={"markdown": lesson_text("HARBUOR"), "version": 1})  # fmt: skip
+    put = client.put(
+        f"/api/lessons/{made['id']}", json={"markdown": lesson_text("HARBUOR"), "version": 1}
+    )
     assert put.status_code == 422 and put.json["error"]["message"] == MESSAGE
     assert counts(kb)[2] == 1  # still only HARBOUR
     # a restricted lesson registers nothing that everyone could read (its project's name)
@@ -117,7 +117,7 @@ def test_create_projects_registers_them_but_never_from_a_restricted_document(kb,
         "b.md": lesson_text("ATLAS-ERP-UPGRADE", title="Second"),
         "secret.md": lesson_text(
             "Halo Divestment", visibility="restricted", groups="[legal]", title="Secret"
-        ),  # fmt: skip
+        ),
     }
     for name, text in files.items():
         (tmp_path / "lessons" / name).write_text(text, encoding="utf-8")
@@ -150,14 +150,23 @@ def test_a_curator_registers_a_project_on_the_projects_page(login_as, kb):
     page = curator.get("/projects").get_data(as_text=True)
     assert "Register a project" in page
     assert "Register a project" not in login_as("reader").get("/projects").get_data(as_text=True)
-    form = {"key": "kestrel", "name": " Kestrel  Data Centre Exit ", "status": "active",
-            "portfolio": "IT", "manager": "pm@example.org", "started_on": "2026-01-05",
-            "description": "Leave the **old** data centre."}  # fmt: skip
+    form = {
+        "key": "kestrel",
+        "name": " Kestrel  Data Centre Exit ",
+        "status": "active",
+        "portfolio": "IT",
+        "manager": "pm@example.org",
+        "started_on": "2026-01-05",
+        "description": "Leave the **old** data centre.",
+    }
     response = curator.post("/projects", data=form)
     assert response.status_code == 303 and response.location.endswith("/projects/KESTREL")
     project = projects.get_project(kb.db, "KESTREL")
     assert (project.name, project.portfolio, str(project.started_on)) == (
-        "Kestrel Data Centre Exit", "IT", "2026-01-05")  # fmt: skip
+        "Kestrel Data Centre Exit",
+        "IT",
+        "2026-01-05",
+    )
     with kb.db.read() as s:
         assert (
             s.scalar(select(Event.type).order_by(Event.seq.desc())) == "org.pmo.kb.project.created"

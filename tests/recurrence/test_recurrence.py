@@ -188,10 +188,14 @@ def test_restricted_lessons_are_never_similar_for_outsiders(kb, login_as):
     older, newer = PAIRS[0]
     register_starter_projects(kb)
     services.create_document(
-        kb.db, source(older, status="published").replace("---\n", "---\nvisibility: restricted\n"
-                                                        "groups: [legal]\n", 1),
-        actor="tester", type_hint="lesson", created_by="lena",
-    )  # fmt: skip
+        kb.db,
+        source(older, status="published").replace(
+            "---\n", "---\nvisibility: restricted\ngroups: [legal]\n", 1
+        ),
+        actor="tester",
+        type_hint="lesson",
+        created_by="lena",
+    )
     create(kb, newer, status="submitted")
     kb.projection.catch_up()
     cleo = login_as("contributor", "cleo")  # the author, not in legal
@@ -222,9 +226,15 @@ def test_pages_show_similar_with_merge_and_recurrences(kb, login_as):
     assert "project HARBOUR" in old_page
 
     # the curator merges the new lesson into the older one from the page's button
-    response = curator.post(f"/lessons/{newer}/transitions", data={
-        "to": "merged", "merged_into": older, "version": services.get_document(kb.db, newer).version,
-        "reason": "Same problem"})  # fmt: skip
+    response = curator.post(
+        f"/lessons/{newer}/transitions",
+        data={
+            "to": "merged",
+            "merged_into": older,
+            "version": services.get_document(kb.db, newer).version,
+            "reason": "Same problem",
+        },
+    )
     assert response.status_code in (302, 303)
     merged = services.get_document(kb.db, newer)
     assert merged.status == "merged" and merged.extra["merged_into"] == older

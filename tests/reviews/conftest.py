@@ -21,8 +21,14 @@ def before_the_due_date(kb):
 
 
 def inbound(type_: str, data: dict, key: str | None = None) -> Event:
-    return Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type=f"org.pmo.{type_}",
-                 time=utcnow(), data=data, partition_key=key)  # fmt: skip
+    return Event(
+        source="urn:pmo:test",
+        event_id=str(uuid.uuid4()),
+        type=f"org.pmo.{type_}",
+        time=utcnow(),
+        data=data,
+        partition_key=key,
+    )
 
 
 @pytest.fixture
@@ -46,10 +52,13 @@ def close_project(post):
     def close(key: str = "HARBOUR", **data) -> None:
         payload = {
             "project": {"projectId": key, "name": f"Project {key}"},
-            "closedAt": "2026-10-02T16:00:00Z", "closureType": "completed",
-            "outcomeSummary": "Live on time.", "managerEmail": "pm@example.org",
-            "participants": ["a@example.org", "b@example.org"], "processModels": [],
-        }  # fmt: skip
+            "closedAt": "2026-10-02T16:00:00Z",
+            "closureType": "completed",
+            "outcomeSummary": "Live on time.",
+            "managerEmail": "pm@example.org",
+            "participants": ["a@example.org", "b@example.org"],
+            "processModels": [],
+        }
         payload.update(data)
         post(inbound("project.closed", payload, key))
 

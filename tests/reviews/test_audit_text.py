@@ -10,8 +10,12 @@ from .test_audits import audit_event
 
 
 def test_control_characters_in_a_finding_are_dropped_not_the_finding(kb, post):
-    finding = {"id": "F\x0b9", "severity": "High", "title": "Approvals\x1b[0m skipped",
-               "recommendation": "Line one\x0bline two (a Word line break)\x7f."}  # fmt: skip
+    finding = {
+        "id": "F\x0b9",
+        "severity": "High",
+        "title": "Approvals\x1b[0m skipped",
+        "recommendation": "Line one\x0bline two (a Word line break)\x7f.",
+    }
     post(audit_event(key="ORION", findings=[finding]))
     with kb.db.read() as s:
         links = s.query(ReviewLesson).all()

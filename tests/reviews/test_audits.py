@@ -22,17 +22,28 @@ from kb.tasks.models import Task
 from .conftest import inbound
 
 FINDINGS = [
-    {"id": "F1", "severity": "High", "title": "Vendor master changes without approval",
-     "recommendation": "Enforce four-eyes approval on vendor master data."},
-    {"id": "F2", "severity": "low", "title": "Cut-over log incomplete",
-     "recommendation": "Keep the cut-over log in the runbook tool."},
-]  # fmt: skip
+    {
+        "id": "F1",
+        "severity": "High",
+        "title": "Vendor master changes without approval",
+        "recommendation": "Enforce four-eyes approval on vendor master data.",
+    },
+    {
+        "id": "F2",
+        "severity": "low",
+        "title": "Cut-over log incomplete",
+        "recommendation": "Keep the cut-over log in the runbook tool.",
+    },
+]
 
 
 def audit_event(audit_id: str = "AUD-2026-031", key: str | None = "HARBOUR", findings=None):
-    data = {"auditId": audit_id, "scope": "Procurement controls",
-            "completedAt": "2026-10-04T12:00:00Z",
-            "findings": FINDINGS if findings is None else findings}  # fmt: skip
+    data = {
+        "auditId": audit_id,
+        "scope": "Procurement controls",
+        "completedAt": "2026-10-04T12:00:00Z",
+        "findings": FINDINGS if findings is None else findings,
+    }
     if key:
         data["project"] = {"projectId": key.lower(), "name": f"Project {key}"}
     return inbound("audit.completed", data, key)
@@ -40,8 +51,9 @@ def audit_event(audit_id: str = "AUD-2026-031", key: str | None = "HARBOUR", fin
 
 def kb_events(kb, suffix: str) -> list[Event]:
     with kb.db.read() as s:
-        return list(s.scalars(select(Event).where(Event.type == f"org.pmo.kb.{suffix}")
-                              .order_by(Event.seq)))  # fmt: skip
+        return list(
+            s.scalars(select(Event).where(Event.type == f"org.pmo.kb.{suffix}").order_by(Event.seq))
+        )
 
 
 def links(kb) -> list[ReviewLesson]:
@@ -58,7 +70,7 @@ def state(kb) -> dict:
             "tasks": s.scalar(select(func.count()).select_from(Task)),
             "kb_events": s.scalar(
                 select(func.count()).select_from(Event).where(Event.source == "urn:pmo:kb")
-            ),  # fmt: skip
+            ),
         }
 
 
@@ -86,7 +98,12 @@ def test_findings_join_the_open_review_and_actioned_lessons_become_due(
     ]
     first = documents.get_document(kb.db, found[0].lesson_id)
     assert (first.title, first.status, first.project_key, first.polarity, first.priority) == (
-        "Vendor master changes without approval", "draft", "HARBOUR", "problem", "high")  # fmt: skip
+        "Vendor master changes without approval",
+        "draft",
+        "HARBOUR",
+        "problem",
+        "high",
+    )
     assert first.tags == ["audit", "severity-high"] and first.created_by is None
     markdown = documents.get_revision(kb.db, first.id, 1).markdown
     assert "## Recommendation\n\nEnforce four-eyes approval on vendor master data." in markdown
@@ -99,9 +116,15 @@ def test_findings_join_the_open_review_and_actioned_lessons_become_due(
     tasks = [t for t in task_list.list_tasks(kb.db, status=None) if t.kind == "verify_lesson"]
     a, b = actioned["a"], actioned["b"]
     assert [(t.subject, t.assignee, t.status) for t in tasks] == [
-        (f"lessons/{a.id}", "PMO", "open"), (f"lessons/{b.id}", "PMO", "open")]  # fmt: skip
-    assert tasks[0].details == {"id": a.id, "title": a.title, "project": "HARBOUR",
-                                "audit": "AUD-2026-031"}  # fmt: skip
+        (f"lessons/{a.id}", "PMO", "open"),
+        (f"lessons/{b.id}", "PMO", "open"),
+    ]
+    assert tasks[0].details == {
+        "id": a.id,
+        "title": a.title,
+        "project": "HARBOUR",
+        "audit": "AUD-2026-031",
+    }
     due = kb_events(kb, "lesson.verification_due")
     assert [(e.subject, e.data) for e in due] == [(t.subject, t.details) for t in tasks]
     assert due[0].partition_key == "HARBOUR"
@@ -124,15 +147,32 @@ def test_the_same_audit_again_changes_nothing(kb, post, close_project, actioned,
         )
     assert sorted(runs) == ["done"] * 3  # closure, two audits: replayed, and run again
     # a later event with one known and one new finding drafts only the new one
-    post(audit_event(findings=[FINDINGS[0], {"id": "F3", "severity": "medium", "title": "No RACI",
-                                             "recommendation": "Agree a RACI."}]))  # fmt: skip
+    post(
+        audit_event(
+            findings=[
+                FINDINGS[0],
+                {
+                    "id": "F3",
+                    "severity": "medium",
+                    "title": "No RACI",
+                    "recommendation": "Agree a RACI.",
+                },
+            ]
+        )
+    )
     after = state(kb)
     assert (after["documents"], after["links"], after["tasks"]) == (
-        before["documents"] + 1, before["links"] + 1, before["tasks"])  # fmt: skip
+        before["documents"] + 1,
+        before["links"] + 1,
+        before["tasks"],
+    )
     assert [x.finding_id for x in links(kb)] == ["F1", "F2", "F3"]
     body = login_as("reader").get("/api/projects/HARBOUR/review").json
     assert [(x["source"], x["finding"]) for x in body["lessons"]] == [
-        ("audit", "F1"), ("audit", "F2"), ("audit", "F3")]  # fmt: skip
+        ("audit", "F1"),
+        ("audit", "F2"),
+        ("audit", "F3"),
+    ]
 
 
 def test_a_second_audit_does_not_ask_twice_while_verification_is_open(
@@ -161,7 +201,10 @@ def test_with_no_open_review_the_audit_opens_its_own(kb, post, close_project, lo
     review = reviews.get_review(kb.db, "HARBOUR")
     assert review.id != closure.id
     assert (review.origin, review.status, review.due_on.isoformat()) == (
-        "audit:AUD-2026-031", "open", "2026-11-03")  # fmt: skip
+        "audit:AUD-2026-031",
+        "open",
+        "2026-11-03",
+    )
     assert {x.review_id for x in links(kb)} == {review.id}
     opened = kb_events(kb, "review.opened")
     assert [e.data["project"] for e in opened] == ["HARBOUR", "HARBOUR"]
@@ -183,9 +226,19 @@ def test_an_audit_of_a_project_never_closed_opens_a_review(kb, post, make_lesson
     assert review is not None and review.origin == "audit:AUD-2026-031"
     assert len(links(kb)) == 2
     # when the project closes later, its closure review is opened all the same
-    post(inbound("project.closed", {
-        "project": {"projectId": "ORION", "name": "Orion"}, "closedAt": "2026-10-04T10:00:00Z",
-        "closureType": "completed", "managerEmail": "pm@example.org", "processModels": []}, "ORION"))  # fmt: skip
+    post(
+        inbound(
+            "project.closed",
+            {
+                "project": {"projectId": "ORION", "name": "Orion"},
+                "closedAt": "2026-10-04T10:00:00Z",
+                "closureType": "completed",
+                "managerEmail": "pm@example.org",
+                "processModels": [],
+            },
+            "ORION",
+        )
+    )
     current = reviews.get_review(kb.db, "ORION")
     assert current.origin == "closure" and current.facilitator == "pm@example.org"
 
@@ -219,10 +272,16 @@ def test_the_queue_shows_lessons_due_for_verification(kb, post, close_project, a
     assert actioned["published"].title not in html and actioned["other"].title not in html
 
 
-def test_a_restricted_lesson_due_for_verification_stays_hidden(kb, post, close_project,
-                                                              make_lesson, login_as):  # fmt: skip
-    secret = make_lesson("Payroll cut-over leak", project="HARBOUR", status="actioned",
-                         visibility="restricted", groups="[hr]")  # fmt: skip
+def test_a_restricted_lesson_due_for_verification_stays_hidden(
+    kb, post, close_project, make_lesson, login_as
+):
+    secret = make_lesson(
+        "Payroll cut-over leak",
+        project="HARBOUR",
+        status="actioned",
+        visibility="restricted",
+        groups="[hr]",
+    )
     close_project("HARBOUR")
     post(audit_event(findings=[]))
     assert [t.subject for t in task_list.list_tasks(kb.db, status=None)] == [f"lessons/{secret.id}"]

@@ -23,19 +23,24 @@ from .test_audits import audit_event, kb_events, links
 
 LESSON = "Approvals belong in the tool, not in e-mail."
 RECOMMENDATION = "Configure four-eyes approval before go-live."
-WENT_WELL = {"impact": "went_well", "title": "Daily cut-over calls kept everyone aligned",
-             "what_happened": "We ran a 15-minute call every morning of the cut-over week.",
-             "lesson": "Short daily calls surface blockers early.",
-             "recommendation": "Hold daily cut-over calls from two weeks before go-live."}  # fmt: skip
+WENT_WELL = {
+    "impact": "went_well",
+    "title": "Daily cut-over calls kept everyone aligned",
+    "what_happened": "We ran a 15-minute call every morning of the cut-over week.",
+    "lesson": "Short daily calls surface blockers early.",
+    "recommendation": "Hold daily cut-over calls from two weeks before go-live.",
+}
 
 
 def snapshot(kb) -> dict:
     with kb.db.read() as s:
         return {
-            "documents": sorted(s.execute(select(Document.id, Document.version, Document.status)).all()),
+            "documents": sorted(
+                s.execute(select(Document.id, Document.version, Document.status)).all()
+            ),
             "events": s.scalar(select(func.count()).select_from(Event)),
             "audit": s.scalar(select(func.count()).select_from(AuditEntry)),
-        }  # fmt: skip
+        }
 
 
 @pytest.fixture
@@ -80,8 +85,9 @@ def test_who_may_complete_edit_and_withdraw_a_draft(kb, person, people, audited,
         before = snapshot(kb)
         completed = send_form(kb, client, doc_id, lesson=LESSON, recommendation=RECOMMENDATION)
         edited = send_form(kb, client, doc_id, title=f"Renamed by {who}")
-        withdrawn = client.post(f"/projects/HARBOUR/review/lessons/{doc_id}/withdraw",
-                                data={"reason": "a duplicate"})  # fmt: skip
+        withdrawn = client.post(
+            f"/projects/HARBOUR/review/lessons/{doc_id}/withdraw", data={"reason": "a duplicate"}
+        )
         if not allowed:
             codes = (completed.status_code, edited.status_code, withdrawn.status_code)
             assert codes == (403, 403, 403)
@@ -117,10 +123,18 @@ def test_the_submit_that_dead_ended_now_succeeds(kb, people, audited):
 
     first, second = audited
     version = pm.get("/api/projects/HARBOUR/review").json["lessons"][0]["version"]
-    done = pm.put(f"/api/projects/HARBOUR/review/lessons/{first}", json={
-        "title": "Vendor master changes need approval", "version": version,
-        "sections": {"what_happened": "Vendor master data changed without approval.",
-                     "lesson": LESSON, "recommendation": RECOMMENDATION}})  # fmt: skip
+    done = pm.put(
+        f"/api/projects/HARBOUR/review/lessons/{first}",
+        json={
+            "title": "Vendor master changes need approval",
+            "version": version,
+            "sections": {
+                "what_happened": "Vendor master data changed without approval.",
+                "lesson": LESSON,
+                "recommendation": RECOMMENDATION,
+            },
+        },
+    )
     assert done.status_code == 200, done.json
     assert (done.json["complete"], done.json["may_change"], done.json["status"]) == (
         True,
@@ -158,13 +172,25 @@ def test_bad_edits_are_refused_whole(kb, people, audited):
     before = snapshot(kb)
     cases = [
         ({"title": "", "version": 1, "sections": {"lesson": "x"}}, 400, {"title", "what_happened"}),
-        ({"title": "t", "version": 1, "sections": {"what_happened": "x", "root_cause": "y"}}, 400, None),
-        ({"title": "t", "version": 1, "sections": {"what_happened": "x\n## Mine"}}, 400, {"what_happened"}),
+        (
+            {"title": "t", "version": 1, "sections": {"what_happened": "x", "root_cause": "y"}},
+            400,
+            None,
+        ),
+        (
+            {"title": "t", "version": 1, "sections": {"what_happened": "x\n## Mine"}},
+            400,
+            {"what_happened"},
+        ),
         ({"title": "t", "sections": {"what_happened": "x"}}, 400, None),
         ({"title": "t", "version": True, "sections": {"what_happened": "x"}}, 400, None),
         ({"title": "t", "version": 7, "sections": {"what_happened": "x"}}, 409, None),
-        ({"title": ["t"], "version": 1, "sections": "x"}, 400, {"title", "sections", "what_happened"}),
-    ]  # fmt: skip
+        (
+            {"title": ["t"], "version": 1, "sections": "x"},
+            400,
+            {"title", "sections", "what_happened"},
+        ),
+    ]
     for body, status, fields in cases:
         answer = pm.put(url, json=body)
         assert answer.status_code == status, (body, answer.json)
@@ -178,20 +204,34 @@ def test_bad_edits_are_refused_whole(kb, people, audited):
     assert long.status_code == 400 and long.json["error"]["field"] == "reason"
     assert pm.post(f"{url}/withdraw", json={"reason": 3}).status_code == 400
     # the web form: a bad edit shows the page again with its message and the person's text
-    page = pm.post(f"/projects/HARBOUR/review/lessons/{doc_id}",
-                   data={"version": 1, "title": "Kept title", "what_happened": ""})  # fmt: skip
+    page = pm.post(
+        f"/projects/HARBOUR/review/lessons/{doc_id}",
+        data={"version": 1, "title": "Kept title", "what_happened": ""},
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 400 and "The lesson was not changed" in html and "Kept title" in html
     assert snapshot(kb) == before
 
 
 def test_a_restricted_draft_stays_hidden_from_a_participant(kb, people, audited, make_lesson):
-    secret = make_lesson("Restricted finding", status="draft", project="HARBOUR",
-                         visibility="restricted", groups="[board]")  # fmt: skip
+    secret = make_lesson(
+        "Restricted finding",
+        status="draft",
+        project="HARBOUR",
+        visibility="restricted",
+        groups="[board]",
+    )
     with kb.db.write() as s:
         review = reviews.current_review(s, "HARBOUR")
-        s.add(ReviewLesson(review_id=review.id, lesson_id=secret.id, impact="to_improve",
-                           source="workshop", created_at=utcnow()))  # fmt: skip
+        s.add(
+            ReviewLesson(
+                review_id=review.id,
+                lesson_id=secret.id,
+                impact="to_improve",
+                source="workshop",
+                created_at=utcnow(),
+            )
+        )
     before = snapshot(kb)
     anna = people["participant"]
     assert secret.id not in anna.get("/projects/HARBOUR/review").get_data(as_text=True)
@@ -217,16 +257,24 @@ def test_the_draft_to_rejected_step_is_the_reviews_alone(kb, audited, login_as):
 
 
 def test_with_sections_keeps_every_other_byte():
-    source = ("---\ntitle: Old   # a comment kept\nstatus: draft\ntags: [audit]\n---\n\nIntro.\n\n"
-              "## What happened\n\nIt happened.\n\n## Root cause\n\nKept  as is.\n"
-              "## Recommendation\n\nOld advice.\n")  # fmt: skip
-    out = with_sections(source, "Old", {"what_happened": "It happened.", "lesson": "New lesson.",
-                                        "recommendation": ""})  # fmt: skip
+    source = (
+        "---\ntitle: Old   # a comment kept\nstatus: draft\ntags: [audit]\n---\n\nIntro.\n\n"
+        "## What happened\n\nIt happened.\n\n## Root cause\n\nKept  as is.\n"
+        "## Recommendation\n\nOld advice.\n"
+    )
+    out = with_sections(
+        source,
+        "Old",
+        {"what_happened": "It happened.", "lesson": "New lesson.", "recommendation": ""},
+    )
     assert out.startswith("---\ntitle: Old   # a comment kept\nstatus: draft\ntags: [audit]\n---\n")
     assert "## Root cause\n\nKept  as is.\n" in out and "Old advice" not in out
     assert out.index("## Root cause") < out.index("## Lesson")  # in the order of docs/format.md
-    assert sections_of(out) == {"what_happened": "It happened.", "root_cause": "Kept  as is.",
-                                "lesson": "New lesson."}  # fmt: skip
+    assert sections_of(out) == {
+        "what_happened": "It happened.",
+        "root_cause": "Kept  as is.",
+        "lesson": "New lesson.",
+    }
     renamed = with_sections(out, "New: title", {"what_happened": "It happened."})
     assert "title: 'New: title'" in renamed or 'title: "New: title"' in renamed
     assert "## Lesson" not in renamed  # not sent, so emptied
@@ -239,10 +287,13 @@ def test_a_read_only_token_and_a_stale_version_change_nothing(kb, app, people, a
     token = accounts.create_token(kb.db, "maria", name="read", scope="read")[1]
     before = snapshot(kb)
     client = app.test_client()
-    withdrawn = client.post(f"/api/projects/HARBOUR/review/lessons/{doc_id}/withdraw",
-                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    withdrawn = client.post(
+        f"/api/projects/HARBOUR/review/lessons/{doc_id}/withdraw",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert withdrawn.status_code == 403
-    stale = people["facilitator"].post(f"/api/projects/HARBOUR/review/lessons/{doc_id}/withdraw",
-                                        json={"version": 2})  # fmt: skip
+    stale = people["facilitator"].post(
+        f"/api/projects/HARBOUR/review/lessons/{doc_id}/withdraw", json={"version": 2}
+    )
     assert stale.status_code == 409 and stale.json["error"]["details"]["current_version"] == 1
     assert snapshot(kb) == before

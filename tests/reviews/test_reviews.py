@@ -63,8 +63,14 @@ def closed_event(key: str = "HARBOUR", **data) -> Event:
         ],
     }
     payload.update(data)
-    return Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type="org.pmo.project.closed",
-                 time=utcnow(), data=payload, partition_key=key)  # fmt: skip
+    return Event(
+        source="urn:pmo:test",
+        event_id=str(uuid.uuid4()),
+        type="org.pmo.project.closed",
+        time=utcnow(),
+        data=payload,
+        partition_key=key,
+    )
 
 
 def post(kb, *events: Event) -> None:
@@ -76,21 +82,31 @@ def post(kb, *events: Event) -> None:
 
 def kb_events(kb, type_suffix: str) -> list[Event]:
     with kb.db.read() as s:
-        return list(s.scalars(select(Event).where(Event.type == f"org.pmo.kb.{type_suffix}")
-                              .order_by(Event.seq)))  # fmt: skip
+        return list(
+            s.scalars(
+                select(Event).where(Event.type == f"org.pmo.kb.{type_suffix}").order_by(Event.seq)
+            )
+        )
 
 
 def counts(kb) -> dict:
     with kb.db.read() as s:
         return {
             # the project register (not this feature) records a second closure's new date
-            "events": list(s.scalars(select(Event.type).where(
-                Event.source == "urn:pmo:kb", ~Event.type.like("org.pmo.kb.project.%")))),
+            "events": list(
+                s.scalars(
+                    select(Event.type).where(
+                        Event.source == "urn:pmo:kb", ~Event.type.like("org.pmo.kb.project.%")
+                    )
+                )
+            ),
             "reviews": s.scalar(select(func.count()).select_from(Review)),
             "tasks": s.scalar(select(func.count()).select_from(Task)),
-            "versions": {d: documents.get_document(kb.db, d).version
-                         for d in ("PM-0005", "PM-0007", "PM-0008", "PM-0009")},
-        }  # fmt: skip
+            "versions": {
+                d: documents.get_document(kb.db, d).version
+                for d in ("PM-0005", "PM-0007", "PM-0008", "PM-0009")
+            },
+        }
 
 
 @pytest.fixture
@@ -112,8 +128,12 @@ def test_closure_opens_the_review_and_hands_the_models_to_the_pmo(kb, models):
     assert (review.closure_type, review.escalation_level) == ("completed", 0)
     opened = kb_events(kb, "review.opened")
     assert len(opened) == 1 and opened[0].subject == f"reviews/{review.id}"
-    assert opened[0].data == {"id": review.id, "project": "HARBOUR", "due_on": "2026-11-01",
-                              "facilitator": "pm@example.org"}  # fmt: skip
+    assert opened[0].data == {
+        "id": review.id,
+        "project": "HARBOUR",
+        "due_on": "2026-11-01",
+        "facilitator": "pm@example.org",
+    }
 
     # custody: a new revision whose Markdown differs only in the custodian value
     harbour = documents.get_document(kb.db, "PM-0005")
@@ -130,19 +150,26 @@ def test_closure_opens_the_review_and_hands_the_models_to_the_pmo(kb, models):
     listed = documents.get_document(kb.db, "PM-0007")
     assert (listed.version, listed.custodian, listed.owner) == (2, "PMO", "Head of Finance")
     assert documents.get_revision(kb.db, "PM-0007", 2).markdown == LISTED_MODEL.replace(
-        "custodian: 'Atlas team'", "custodian: PMO")  # fmt: skip
+        "custodian: 'Atlas team'", "custodian: PMO"
+    )
     no_custodian = documents.get_document(kb.db, "PM-0009")
     assert (no_custodian.version, no_custodian.custodian) == (2, "PMO")
     assert documents.get_revision(kb.db, "PM-0009", 2).markdown == NO_CUSTODIAN.replace(
-        "---\nid:", "---\ncustodian: PMO\nid:", 1)  # fmt: skip
+        "---\nid:", "---\ncustodian: PMO\nid:", 1
+    )
     assert documents.get_document(kb.db, "PM-0008").version == 1  # the PMO held it already
 
     changed = kb_events(kb, "processmodel.custodian.changed")
     assert [e.data["id"] for e in changed] == ["PM-0005", "PM-0007", "PM-0009"]
     assert changed[0].subject == "processes/PM-0005"
-    assert changed[0].data == {"id": "PM-0005", "title": "Goods receipt and put-away (as-is)",
-                               "from": "Harbour project team", "to": "PMO",
-                               "owner": "Head of Warehouse Operations", "project": "HARBOUR"}  # fmt: skip
+    assert changed[0].data == {
+        "id": "PM-0005",
+        "title": "Goods receipt and put-away (as-is)",
+        "from": "Harbour project team",
+        "to": "PMO",
+        "owner": "Head of Warehouse Operations",
+        "project": "HARBOUR",
+    }
     tasks = task_list.list_tasks(kb.db, status=None, project="HARBOUR")
     assert [(t.kind, t.subject, t.assignee, t.status) for t in tasks] == [
         ("confirm_bau_owner", f"processes/{d}", "PMO", "open")
@@ -156,8 +183,14 @@ def test_the_same_closure_twice_and_a_second_closure_change_nothing_more(kb, mod
     before = counts(kb)
     assert before["reviews"] == 1 and before["tasks"] == 3
     # the very same event again (same source and id) is not stored twice...
-    duplicate = Event(source=first.source, event_id=first.event_id, type=first.type,
-                      time=first.time, data=first.data, partition_key="HARBOUR")  # fmt: skip
+    duplicate = Event(
+        source=first.source,
+        event_id=first.event_id,
+        type=first.type,
+        time=first.time,
+        data=first.data,
+        partition_key="HARBOUR",
+    )
     with pytest.raises(Exception):  # noqa: B017, PT011  (uq_events_source_id)
         post(kb, duplicate)
     # ... acting on it again, a second closure (another delivery) and a replay do nothing
@@ -182,7 +215,9 @@ def test_overdue_reviews_escalate_once_per_level(kb):
     assert reviews.sweep_overdue(kb.db, at(2027, 1, 1)) == []
     overdue = kb_events(kb, "review.overdue")
     assert [(e.data["level"], e.data["notify"]) for e in overdue] == [
-        (1, "project_manager"), (2, "pmo")]  # fmt: skip
+        (1, "project_manager"),
+        (2, "pmo"),
+    ]
     assert overdue[0].data["project"] == "ORION" and overdue[0].data["due_on"] == "2026-11-01"
     assert reviews.get_review(kb.db, "ORION").escalation_level == 2
 
@@ -222,7 +257,10 @@ def test_the_review_api(kb, models, login_as, make_lesson):
     assert body["lessons"] == [] and body["progress"]["total"] == 0
     assert body["progress"]["summary"] == "No lessons recorded yet; 0 submitted"
     assert [t["subject"] for t in body["tasks"]] == [
-        "processes/PM-0005", "processes/PM-0007", "processes/PM-0009"]  # fmt: skip
+        "processes/PM-0005",
+        "processes/PM-0007",
+        "processes/PM-0009",
+    ]
     missing = reader.get("/api/projects/ATLAS/review")
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
     assert "/api/projects/{key}/review" in reader.get("/api/openapi.json").json["paths"]

@@ -15,33 +15,40 @@ from kb.reviews import services as reviews
 from kb.reviews.models import ReviewLesson
 
 WENT_WELL = {
-    "impact": "went_well", "title": "Daily cut-over calls kept everyone aligned",
+    "impact": "went_well",
+    "title": "Daily cut-over calls kept everyone aligned",
     "what_happened": "We ran a 15-minute call every morning of the cut-over week.",
     "lesson": "Short daily calls surface blockers early.",
     "recommendation": "Hold daily cut-over calls from two weeks before go-live.",
     "topics": ["communications", "stakeholders"],
-}  # fmt: skip
+}
 TO_IMPROVE = {
-    "impact": "to_improve", "title": "Trial loads started late",
+    "impact": "to_improve",
+    "title": "Trial loads started late",
     "what_happened": "The first trial data load ran three weeks before go-live.",
     "root_cause": "Extracts from the old system were not ready.",
     "lesson": "Trial loads need their own early milestone.",
     "recommendation": "Plan the first trial load at the end of design.",
     "topics": "technical",
-}  # fmt: skip
+}
 
 
 def lesson_json(form: dict) -> dict:
     sections = {k: v for k, v in form.items() if k not in ("impact", "title", "topics")}
     topics = form.get("topics", [])
-    return {"impact": form["impact"], "title": form["title"], "sections": sections,
-            "topics": [topics] if isinstance(topics, str) else topics}  # fmt: skip
+    return {
+        "impact": form["impact"],
+        "title": form["title"],
+        "sections": sections,
+        "topics": [topics] if isinstance(topics, str) else topics,
+    }
 
 
 def kb_events(kb, suffix: str) -> list[Event]:
     with kb.db.read() as s:
-        return list(s.scalars(select(Event).where(Event.type == f"org.pmo.kb.{suffix}")
-                              .order_by(Event.seq)))  # fmt: skip
+        return list(
+            s.scalars(select(Event).where(Event.type == f"org.pmo.kb.{suffix}").order_by(Event.seq))
+        )
 
 
 def snapshot(kb) -> dict:
@@ -71,10 +78,23 @@ def test_the_workshop_page_guides_through_the_review(pm, kb):
     page = pm.get("/projects/harbour/review")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for text in ("Closure review", "Project HARBOUR", "pm@example.org", "a@example.org, b@example.org",
-                 "Step 1", "What went well", "Step 2", "What to improve", "Step 3",
-                 "Submit the review", "No lessons recorded yet; 0 submitted", "(you)",
-                 'name="what_happened"', 'name="recommendation"', 'value="change management"'):  # fmt: skip
+    for text in (
+        "Closure review",
+        "Project HARBOUR",
+        "pm@example.org",
+        "a@example.org, b@example.org",
+        "Step 1",
+        "What went well",
+        "Step 2",
+        "What to improve",
+        "Step 3",
+        "Submit the review",
+        "No lessons recorded yet; 0 submitted",
+        "(you)",
+        'name="what_happened"',
+        'name="recommendation"',
+        'value="change management"',
+    ):
         assert text in html, text
     assert html.count('class="review-form"') == 2
     assert "overdue" not in html
@@ -103,12 +123,20 @@ def test_the_facilitator_records_a_lesson_through_the_form(pm, kb):
     assert link.review_id == reviews.get_review(kb.db, "HARBOUR").id
     doc = documents.get_document(kb.db, link.lesson_id)
     assert (doc.title, doc.status, doc.polarity, doc.project_key, doc.phase) == (
-        WENT_WELL["title"], "draft", "success", "HARBOUR", "closure")  # fmt: skip
+        WENT_WELL["title"],
+        "draft",
+        "success",
+        "HARBOUR",
+        "closure",
+    )
     assert doc.topics == ["communications", "stakeholders"] and doc.created_by == "maria"
     markdown = documents.get_revision(kb.db, doc.id, 1).markdown
     assert "## What happened\n\nWe ran a 15-minute call" in markdown
-    assert markdown.index("## What happened") < markdown.index("## Lesson") < markdown.index(
-        "## Recommendation")  # fmt: skip
+    assert (
+        markdown.index("## What happened")
+        < markdown.index("## Lesson")
+        < markdown.index("## Recommendation")
+    )
     assert "## Root cause" not in markdown  # empty sections are left out
     created = kb_events(kb, "lesson.created")
     assert [(e.subject, e.data["actor"]) for e in created] == [(f"lessons/{doc.id}", "maria")]
@@ -124,21 +152,32 @@ def test_the_facilitator_records_a_lesson_through_the_form(pm, kb):
 def test_progress_counts_complete_and_incomplete_lessons(pm, kb):
     pm.post("/projects/HARBOUR/review/lessons", data=WENT_WELL)
     pm.post("/projects/HARBOUR/review/lessons", data=TO_IMPROVE)
-    rough = {"impact": "to_improve", "title": "Steering met too rarely",
-             "what_happened": "Monthly steering missed two escalations.",
-             "lesson": "Escalations need a faster path."}  # fmt: skip
+    rough = {
+        "impact": "to_improve",
+        "title": "Steering met too rarely",
+        "what_happened": "Monthly steering missed two escalations.",
+        "lesson": "Escalations need a faster path.",
+    }
     assert pm.post("/projects/HARBOUR/review/lessons", data=rough).status_code == 303
     body = pm.get("/api/projects/HARBOUR/review").json
     assert body["progress"] == {
-        "total": 3, "complete": 2, "incomplete": 1, "submitted": 0, "drafts": 3, "withdrawn": 0,
+        "total": 3,
+        "complete": 2,
+        "incomplete": 1,
+        "submitted": 0,
+        "drafts": 3,
+        "withdrawn": 0,
         "by_impact": {"went_well": 1, "to_improve": 2},
         "summary": "3 lessons: 2 complete, 1 needs a recommendation; 0 submitted",
-    }  # fmt: skip
+    }
     assert [(x["impact"], x["complete"], x["missing"]) for x in body["lessons"]] == [
-        ("went_well", True, []), ("to_improve", True, []),
-        ("to_improve", False, ["Recommendation"])]  # fmt: skip
+        ("went_well", True, []),
+        ("to_improve", True, []),
+        ("to_improve", False, ["Recommendation"]),
+    ]
     assert "3 lessons: 2 complete, 1 needs a recommendation; 0 submitted" in pm.get(
-        "/projects/HARBOUR/review").get_data(as_text=True)  # fmt: skip
+        "/projects/HARBOUR/review"
+    ).get_data(as_text=True)
 
 
 def test_bad_input_shows_the_form_again_and_writes_nothing(pm, kb):
@@ -155,8 +194,9 @@ def test_bad_input_shows_the_form_again_and_writes_nothing(pm, kb):
         == 400
     )
     heading = {**WENT_WELL, "lesson": "Fine.\n## Sneaky heading\nmore"}
-    assert "cannot contain its own" in pm.post("/projects/HARBOUR/review/lessons",
-                                               data=heading).get_data(as_text=True)  # fmt: skip
+    assert "cannot contain its own" in pm.post(
+        "/projects/HARBOUR/review/lessons", data=heading
+    ).get_data(as_text=True)
     too_long = {**WENT_WELL, "title": "x" * 201}
     assert pm.post("/projects/HARBOUR/review/lessons", data=too_long).status_code == 400
     assert snapshot(kb) == before
@@ -223,8 +263,9 @@ def test_submitting_submits_every_draft_and_completes_the_review(pm, person, kb)
 
 def test_an_incomplete_draft_holds_back_the_whole_submission(pm, kb):
     pm.post("/projects/HARBOUR/review/lessons", data=WENT_WELL)
-    pm.post("/projects/HARBOUR/review/lessons",
-            data={**TO_IMPROVE, "recommendation": "", "lesson": ""})  # fmt: skip
+    pm.post(
+        "/projects/HARBOUR/review/lessons", data={**TO_IMPROVE, "recommendation": "", "lesson": ""}
+    )
     before = snapshot(kb)
     answer = pm.post("/projects/HARBOUR/review/submit")
     assert answer.status_code == 400
@@ -246,7 +287,11 @@ def test_the_workshop_api(pm, person, kb, make_lesson):
     assert created.status_code == 201
     lesson = created.json
     assert (lesson["title"], lesson["status"], lesson["polarity"], lesson["phase"]) == (
-        TO_IMPROVE["title"], "draft", "problem", "closure")  # fmt: skip
+        TO_IMPROVE["title"],
+        "draft",
+        "problem",
+        "closure",
+    )
     assert (lesson["impact"], lesson["source"], lesson["complete"]) == (
         "to_improve",
         "workshop",
@@ -254,8 +299,10 @@ def test_the_workshop_api(pm, person, kb, make_lesson):
     )
     assert lesson["topics"] == ["technical"] and lesson["project"] == "HARBOUR"
 
-    bad = pm.post("/api/projects/HARBOUR/review/lessons",
-                  json={"impact": "went_well", "title": "", "sections": {"lesson": 3, "x": "y"}})  # fmt: skip
+    bad = pm.post(
+        "/api/projects/HARBOUR/review/lessons",
+        json={"impact": "went_well", "title": "", "sections": {"lesson": 3, "x": "y"}},
+    )
     assert bad.status_code == 400
     fields = bad.json["error"]["details"]["fields"]
     assert set(fields) == {"title", "sections", "lesson", "what_happened"}

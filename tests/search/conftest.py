@@ -16,7 +16,8 @@ PROJECT_NAMES = {
     "MERC": "Mercury CRM Rollout",
 }
 
-# id, type, title, body, project, phase, topics, tags, polarity, date (y, m, d)
+# id, type, title, body, project, phase, topics, tags, polarity, date (y, m, d): one row a
+# document, packed (the formatter would give each field a line of its own)
 # fmt: off
 _ROWS = [
     ("LL-2025-0001", "lesson", "Escrow agreement delayed the source code handover",

@@ -31,10 +31,12 @@ def top(index: SearchIndex) -> dict[str, dict[str, list[tuple[str, float]]]]:
     """reader kind -> query -> [(id, score)] of the first 15 hits."""
     return {
         kind: {
-            q["q"]: [(h.id, round(h.score, 6)) for h in index.query(q["q"], per_page=15,
-                                                                    reader=reader).hits]
+            q["q"]: [
+                (h.id, round(h.score, 6))
+                for h in index.query(q["q"], per_page=15, reader=reader).hits
+            ]
             for q in corpus.query_list()
-        }  # fmt: skip
+        }
         for kind, reader in READERS.items()
     }
 
@@ -59,8 +61,12 @@ def test_benchmark_queries_keep_their_top_ten(kb, tmp_path):
     kb.projection.catch_up()
     golden = json.loads(GOLDEN.read_text())
     now = top(kb.index)
-    changed = [(kind, q) for kind in golden for q in golden[kind]
-               if not same_but_ties(golden[kind][q], now[kind][q])]  # fmt: skip
+    changed = [
+        (kind, q)
+        for kind in golden
+        for q in golden[kind]
+        if not same_but_ties(golden[kind][q], now[kind][q])
+    ]
     assert changed == []
     assert sum(len(hits) for hits in now["reader"].values()) > 100  # the queries find things
 
@@ -82,9 +88,14 @@ if __name__ == "__main__":  # write the reference with the code checked out now
     with tempfile.TemporaryDirectory() as work:
         root = Path(work)
         upgrade(f"sqlite:///{root / 'kb.sqlite3'}")
-        config = Config(DATABASE_URL=f"sqlite:///{root / 'kb.sqlite3'}",
-                        INDEX_DIR=str(root / "index"), CONTENT_DIR=str(root / "none"),
-                        SECRET_KEY="x", INDEXER_THREAD=False, WORKER_THREAD=False)  # fmt: skip
+        config = Config(
+            DATABASE_URL=f"sqlite:///{root / 'kb.sqlite3'}",
+            INDEX_DIR=str(root / "index"),
+            CONTENT_DIR=str(root / "none"),
+            SECRET_KEY="x",
+            INDEXER_THREAD=False,
+            WORKER_THREAD=False,
+        )
         app = create_app(config)
         kb = app.extensions["kb"]
         corpus.write_corpus(root / "corpus", N, SEED)

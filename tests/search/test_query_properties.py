@@ -19,13 +19,70 @@ ANY_CHARACTER = st.characters(codec=None, exclude_categories=())
 # The query language's own pieces, the corpus' words and what other parsers would read as
 # syntax, so that examples combine them instead of being mostly plain words.
 TOKENS = [
-    '"', "(", ")", "*", "?", ":", ",", "-", "+", "^", "~", "\\", "[", "]", "{", "}", "TO", "/",
-    " ", " ", " ", "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "and", "not", "'", "!", "&&", "||",
-    *(f"{name}:" for name in querylang.USER_FIELDS), "owner:", "visibility:", "date:", "groups:",
-    "plan", "planning", "risk", "vendor", "schedule", "interface", "the", "of", "a", "ATLAS",
-    "plan,", "risk,", ", ", "migrat*", "pl*", "é", "日本", "\x00", "\ud800", "\t", "\n", "1",
-    "2025-03-14", "LL-2025-0001", "*a*", "a" * 60,
-]  # fmt: skip
+    '"',
+    "(",
+    ")",
+    "*",
+    "?",
+    ":",
+    ",",
+    "-",
+    "+",
+    "^",
+    "~",
+    "\\",
+    "[",
+    "]",
+    "{",
+    "}",
+    "TO",
+    "/",
+    " ",
+    " ",
+    " ",
+    "AND",
+    "OR",
+    "NOT",
+    "ANDNOT",
+    "ANDMAYBE",
+    "and",
+    "not",
+    "'",
+    "!",
+    "&&",
+    "||",
+    *(f"{name}:" for name in querylang.USER_FIELDS),
+    "owner:",
+    "visibility:",
+    "date:",
+    "groups:",
+    "plan",
+    "planning",
+    "risk",
+    "vendor",
+    "schedule",
+    "interface",
+    "the",
+    "of",
+    "a",
+    "ATLAS",
+    "plan,",
+    "risk,",
+    ", ",
+    "migrat*",
+    "pl*",
+    "é",
+    "日本",
+    "\x00",
+    "\ud800",
+    "\t",
+    "\n",
+    "1",
+    "2025-03-14",
+    "LL-2025-0001",
+    "*a*",
+    "a" * 60,
+]
 QUERIES = st.one_of(
     st.lists(st.sampled_from(TOKENS) | st.text(ANY_CHARACTER, max_size=4), max_size=30).map(
         "".join
@@ -35,10 +92,13 @@ QUERIES = st.one_of(
 )
 FILTERS = st.dictionaries(
     st.sampled_from(["type", "topic", "phase", "project", "tag", "status", "polarity"]),
-    st.lists(st.sampled_from(["lesson", "schedule", "build", "atlas", "vendor", "a, b", ""])
-             | st.text(ANY_CHARACTER, max_size=6), max_size=3),
+    st.lists(
+        st.sampled_from(["lesson", "schedule", "build", "atlas", "vendor", "a, b", ""])
+        | st.text(ANY_CHARACTER, max_size=6),
+        max_size=3,
+    ),
     max_size=3,
-)  # fmt: skip
+)
 
 
 @PROPERTY

@@ -56,10 +56,34 @@ def test_query_at_the_limits_is_accepted(built_index: SearchIndex):
 
 @pytest.mark.parametrize(
     "q",
-    ["NOT NOT risk", "AND", "OR OR", "NOT", "risk AND", "() risk", "title:", ":", "risk^2",
-     '""', '" "', '"the of"', "the", "!!!", "a", "risk ANDNOT", "REQUIRE", "'risk'",
-     "title:(risk OR issue)", "-risk +issue", "risk~2", '"risk plan"~3', "\\", "%s", "\x00"],
-)  # fmt: skip
+    [
+        "NOT NOT risk",
+        "AND",
+        "OR OR",
+        "NOT",
+        "risk AND",
+        "() risk",
+        "title:",
+        ":",
+        "risk^2",
+        '""',
+        '" "',
+        '"the of"',
+        "the",
+        "!!!",
+        "a",
+        "risk ANDNOT",
+        "REQUIRE",
+        "'risk'",
+        "title:(risk OR issue)",
+        "-risk +issue",
+        "risk~2",
+        '"risk plan"~3',
+        "\\",
+        "%s",
+        "\x00",
+    ],
+)
 def test_odd_but_harmless_queries_never_raise_anything_else(built_index: SearchIndex, q):
     try:
         built_index.query(q)
@@ -68,9 +92,38 @@ def test_odd_but_harmless_queries_never_raise_anything_else(built_index: SearchI
 
 
 def test_random_queries_raise_only_query_errors(built_index: SearchIndex):
-    pieces = ['"', "(", ")", "NOT", "AND", "OR", "risk", "plan*", "*", "?", "title:",
-              "tag:vendor", "[a", "TO", "z]", "{", "}", "^2", "~", ":", "the", "-", "+",
-              "\\", "'", "escrow", "project:p7", "ANDMAYBE", "é", "日本"]  # fmt: skip
+    pieces = [
+        '"',
+        "(",
+        ")",
+        "NOT",
+        "AND",
+        "OR",
+        "risk",
+        "plan*",
+        "*",
+        "?",
+        "title:",
+        "tag:vendor",
+        "[a",
+        "TO",
+        "z]",
+        "{",
+        "}",
+        "^2",
+        "~",
+        ":",
+        "the",
+        "-",
+        "+",
+        "\\",
+        "'",
+        "escrow",
+        "project:p7",
+        "ANDMAYBE",
+        "é",
+        "日本",
+    ]
     rng = random.Random(20240601)
     for _ in range(400):
         q = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))

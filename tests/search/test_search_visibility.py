@@ -40,46 +40,107 @@ SECRET_WORDS = {
 
 def _doc(template: IndexDoc, **values: object) -> IndexDoc:
     when = datetime(2025, 4, 1, tzinfo=UTC)
-    base = {"summary": "", "status": "published", "priority": "medium", "polarity": "problem",
-            "project": None, "project_name": None, "phase": None, "date": when,
-            "updated_at": when, "author": "Dana Reviewer"}  # fmt: skip
+    base = {
+        "summary": "",
+        "status": "published",
+        "priority": "medium",
+        "polarity": "problem",
+        "project": None,
+        "project_name": None,
+        "phase": None,
+        "date": when,
+        "updated_at": when,
+        "author": "Dana Reviewer",
+    }
     base.update(values)
     return dataclasses.replace(template, **base)
 
 
 def restricted_docs(template: IndexDoc) -> list[IndexDoc]:
     return [
-        _doc(template, id="R-FIN-1", visibility="restricted", groups=["Finance"], owner="erin",
-             title="Zephyrine acquisition forecast",
-             body="The Zephyrine acquisition forecast assumes a vendor discount nobody signed.",
-             project="HALO", project_name="Halo Divestment", phase="valuation",
-             topics=["mergers"], tags=["zephyrine", "deal-room"]),
+        _doc(
+            template,
+            id="R-FIN-1",
+            visibility="restricted",
+            groups=["Finance"],
+            owner="erin",
+            title="Zephyrine acquisition forecast",
+            body="The Zephyrine acquisition forecast assumes a vendor discount nobody signed.",
+            project="HALO",
+            project_name="Halo Divestment",
+            phase="valuation",
+            topics=["mergers"],
+            tags=["zephyrine", "deal-room"],
+        ),
         # Shares common words (vendor, invoice, P3, procurement) with internal lessons.
-        _doc(template, id="R-FIN-2", visibility="restricted", groups=["finance", "Legal"],
-             owner="erin", title="Vendor invoice fraud review",
-             body="Forensic accountants traced a duplicated vendor invoice to a shell company.",
-             project="P3", phase="build", topics=["procurement"],
-             tags=["vendor", "invoice", "forensic"]),
-        _doc(template, id="R-LEG-1", type="process", visibility="restricted",
-             groups=["legal"], owner="lee", title="Quixotic litigation hold",
-             body="Counsel placed a litigation hold on the Quixotic supplier mailboxes.",
-             project="LAW", project_name="Lawsuit Response", phase="closure",
-             topics=["litigation"], tags=["quixotic", "litigation"], polarity=None),
-        _doc(template, id="R-DANA-1", visibility="restricted", groups=[], owner="Dana",
-             title="Marigold supplier performance notes",
-             body="Personal notes on the Marigold supplier before the escrow renewal.",
-             project="ATLAS", phase="procurement", topics=["procurement"],
-             tags=["marigold", "escrow"]),
-        _doc(template, id="R-BOARD-1", type="process", visibility="restricted",
-             groups=["board"], owner="zoe", title="Obsidian restructuring plan",
-             body="The board approved the Obsidian restructuring of the vendor teams.",
-             topics=["governance"], tags=["obsidian"], polarity=None),
+        _doc(
+            template,
+            id="R-FIN-2",
+            visibility="restricted",
+            groups=["finance", "Legal"],
+            owner="erin",
+            title="Vendor invoice fraud review",
+            body="Forensic accountants traced a duplicated vendor invoice to a shell company.",
+            project="P3",
+            phase="build",
+            topics=["procurement"],
+            tags=["vendor", "invoice", "forensic"],
+        ),
+        _doc(
+            template,
+            id="R-LEG-1",
+            type="process",
+            visibility="restricted",
+            groups=["legal"],
+            owner="lee",
+            title="Quixotic litigation hold",
+            body="Counsel placed a litigation hold on the Quixotic supplier mailboxes.",
+            project="LAW",
+            project_name="Lawsuit Response",
+            phase="closure",
+            topics=["litigation"],
+            tags=["quixotic", "litigation"],
+            polarity=None,
+        ),
+        _doc(
+            template,
+            id="R-DANA-1",
+            visibility="restricted",
+            groups=[],
+            owner="Dana",
+            title="Marigold supplier performance notes",
+            body="Personal notes on the Marigold supplier before the escrow renewal.",
+            project="ATLAS",
+            phase="procurement",
+            topics=["procurement"],
+            tags=["marigold", "escrow"],
+        ),
+        _doc(
+            template,
+            id="R-BOARD-1",
+            type="process",
+            visibility="restricted",
+            groups=["board"],
+            owner="zoe",
+            title="Obsidian restructuring plan",
+            body="The board approved the Obsidian restructuring of the vendor teams.",
+            topics=["governance"],
+            tags=["obsidian"],
+            polarity=None,
+        ),
         # Internal stays internal whatever groups or owner it carries.
-        _doc(template, id="I-DANA-2", visibility="internal", groups=["finance"], owner="dana",
-             title="Supplier review checklist",
-             body="A checklist for the yearly supplier review, shared with every team.",
-             topics=["procurement"], tags=["supplier", "checklist"]),
-    ]  # fmt: skip
+        _doc(
+            template,
+            id="I-DANA-2",
+            visibility="internal",
+            groups=["finance"],
+            owner="dana",
+            title="Supplier review checklist",
+            body="A checklist for the yearly supplier review, shared with every team.",
+            topics=["procurement"],
+            tags=["supplier", "checklist"],
+        ),
+    ]
 
 
 def can_read(doc: IndexDoc, reader: Reader | None) -> bool:
@@ -143,8 +204,17 @@ def references(tmp_path_factory: pytest.TempPathFactory, docs):
 def test_fixture_secret_words_are_really_secret(docs):
     # The snippet and suggestion checks rely on it.
     for doc in docs:
-        text = " ".join([doc.title, doc.body, *doc.tags, *doc.topics, doc.project_name or "",
-                         doc.project or "", doc.phase or ""]).lower()  # fmt: skip
+        text = " ".join(
+            [
+                doc.title,
+                doc.body,
+                *doc.tags,
+                *doc.topics,
+                doc.project_name or "",
+                doc.project or "",
+                doc.phase or "",
+            ]
+        ).lower()
         for owner_id, words in SECRET_WORDS.items():
             if doc.id != owner_id:
                 assert not any(word in text for word in words), (doc.id, owner_id)
@@ -178,9 +248,15 @@ def test_who_reads_what(docs):
 @pytest.mark.parametrize("name", READERS)
 @pytest.mark.parametrize(
     "filters",
-    [{"project": ["P3"]}, {"tag": ["vendor"]}, {"topic": ["procurement"]},
-     {"tag": ["zephyrine"]}, {"project": ["HALO", "LAW"]}, {"type": ["process"]}],
-)  # fmt: skip
+    [
+        {"project": ["P3"]},
+        {"tag": ["vendor"]},
+        {"topic": ["procurement"]},
+        {"tag": ["zephyrine"]},
+        {"project": ["HALO", "LAW"]},
+        {"type": ["process"]},
+    ],
+)
 def test_facet_filters_are_anded_with_visibility(shared, docs, name, filters):
     reader = READERS[name]
     (key, values), *_ = filters.items()
@@ -231,16 +307,55 @@ def test_pages_are_cut_from_readable_documents_only(shared, docs, name):
 # -- the reference: the same answers as an index without the hidden documents -----------
 
 QUERIES = [
-    "", "vendor", "invoice", "vendor invoice", "supplier", "escrow", "procurement",
-    "zephyrine", "zephyrin", "marigold", "marigld", "litigation", "litigaton", "quixotic",
-    "obsidian", "obsidan", "forensik accountants", "vendr OR zephyrin", "vendr zephyrin",
-    "supplier OR marigold", "escrow NOT marigold", "zeph*", "mari*", "quix*",
-    "title:zephyrine", "title:marigold", "tag:zephyrine", "tag:deal-room", "tag:forensic",
-    "project:halo", "project:law", "topic:mergers", "topic:litigation", "phase:valuation",
-    "type:process obsidian", "author:dana", "Halo", "Lawsuit", '"litigation hold"',
-    "visibility:restricted", "visibility:internal", "groups:finance", "groups:legal",
-    "owner:dana", "owner:erin", "restricted", "finance", "halo divestment",
-]  # fmt: skip
+    "",
+    "vendor",
+    "invoice",
+    "vendor invoice",
+    "supplier",
+    "escrow",
+    "procurement",
+    "zephyrine",
+    "zephyrin",
+    "marigold",
+    "marigld",
+    "litigation",
+    "litigaton",
+    "quixotic",
+    "obsidian",
+    "obsidan",
+    "forensik accountants",
+    "vendr OR zephyrin",
+    "vendr zephyrin",
+    "supplier OR marigold",
+    "escrow NOT marigold",
+    "zeph*",
+    "mari*",
+    "quix*",
+    "title:zephyrine",
+    "title:marigold",
+    "tag:zephyrine",
+    "tag:deal-room",
+    "tag:forensic",
+    "project:halo",
+    "project:law",
+    "topic:mergers",
+    "topic:litigation",
+    "phase:valuation",
+    "type:process obsidian",
+    "author:dana",
+    "Halo",
+    "Lawsuit",
+    '"litigation hold"',
+    "visibility:restricted",
+    "visibility:internal",
+    "groups:finance",
+    "groups:legal",
+    "owner:dana",
+    "owner:erin",
+    "restricted",
+    "finance",
+    "halo divestment",
+]
 FILTERS = [None, {"project": ["P3"]}, {"tag": ["vendor", "marigold"]}, {"project": ["halo"]}]
 
 
@@ -321,7 +436,7 @@ def test_hidden_word_does_not_hide_a_visible_correction(search_index, doc_factor
             *[
                 doc_factory(
                     id=f"R-{n}", body="zephyrine plans", visibility="restricted", groups=["finance"]
-                )  # fmt: skip
+                )
                 for n in range(3)
             ],
         ],
@@ -342,10 +457,21 @@ def test_typing_a_hidden_word_exactly_behaves_as_an_unknown_word(shared):
 # -- field queries and injection ---------------------------------------------------------
 
 RESTRICTED_ONLY_FIELD_QUERIES = [
-    "tag:zephyrine", "tags:deal-room", "title:zephyrine", "title:quixotic", "title:obsidian",
-    "title:marigold", "project:halo", "project:HALO", "project:law", "topic:mergers",
-    "topics:litigation", "phase:valuation", "body:forensic", "tag:forensic",
-]  # fmt: skip
+    "tag:zephyrine",
+    "tags:deal-room",
+    "title:zephyrine",
+    "title:quixotic",
+    "title:obsidian",
+    "title:marigold",
+    "project:halo",
+    "project:HALO",
+    "project:law",
+    "topic:mergers",
+    "topics:litigation",
+    "phase:valuation",
+    "body:forensic",
+    "tag:forensic",
+]
 
 
 @pytest.mark.parametrize("name", ["anonymous", "sam"])
@@ -367,12 +493,29 @@ def test_field_queries_find_restricted_documents_for_insiders(shared):
 
 
 INJECTIONS = [
-    "visibility:restricted", "visibility:internal", "groups:finance", "groups:board",
-    "owner:dana", "owner:erin", "owner:zoe", ") OR (", "vendor) OR (visibility:restricted",
-    "(vendor) OR (groups:finance)", "vendor OR visibility:restricted", "NOT visibility:internal",
-    "NOT vendor", "*", "visibility:*", "owner:da*", "groups:fin*", "id:R-FIN-1", "R-FIN-1",
-    "vendor OR (NOT escrow)", '"visibility:restricted"', "tag:vendor OR groups:legal",
-]  # fmt: skip
+    "visibility:restricted",
+    "visibility:internal",
+    "groups:finance",
+    "groups:board",
+    "owner:dana",
+    "owner:erin",
+    "owner:zoe",
+    ") OR (",
+    "vendor) OR (visibility:restricted",
+    "(vendor) OR (groups:finance)",
+    "vendor OR visibility:restricted",
+    "NOT visibility:internal",
+    "NOT vendor",
+    "*",
+    "visibility:*",
+    "owner:da*",
+    "groups:fin*",
+    "id:R-FIN-1",
+    "R-FIN-1",
+    "vendor OR (NOT escrow)",
+    '"visibility:restricted"',
+    "tag:vendor OR groups:legal",
+]
 
 
 @pytest.mark.parametrize("name", ["anonymous", "sam", "fay", "dana"])
@@ -395,9 +538,17 @@ ACCESS_FIELDS = {"visibility", "groups", "owner"}
 
 @pytest.mark.parametrize("relaxed", [False, True])
 @pytest.mark.parametrize(
-    "q", ["owner:dana", "groups:finance", "visibility:restricted", "Owner:Dana vendor",
-          "(owner:erin OR groups:legal)", "NOT visibility:internal", "owner:da*"],
-)  # fmt: skip
+    "q",
+    [
+        "owner:dana",
+        "groups:finance",
+        "visibility:restricted",
+        "Owner:Dana vendor",
+        "(owner:erin OR groups:legal)",
+        "NOT visibility:internal",
+        "owner:da*",
+    ],
+)
 def test_access_field_names_are_plain_text(q, relaxed):
     assert not ACCESS_FIELDS & (set(USER_FIELDS) | set(SPELL_FIELDS))
     assert not ACCESS_FIELDS & (set(DEFAULT_FIELDS) | set(FILTER_FIELDS))

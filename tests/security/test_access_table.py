@@ -106,21 +106,49 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.mark_inbox_read", "POST"): "user",
 }
 for _c in ("lesson", "process", "guide"):
-    EXPECTED.update({(f"api.list_{_c}", "GET"): "reader", (f"api.get_{_c}", "GET"): "reader",
-                     (f"api.revisions_{_c}", "GET"): "reader", (f"api.revision_{_c}", "GET"): "reader",
-                     (f"api.create_{_c}", "POST"): "contributor",
-                     (f"api.update_{_c}", "PUT"): "curator"})  # fmt: skip
-ADMIN_ONLY = ["web.admin_subscriptions", "web.admin_create_subscription", "web.admin_subscription",
-              "web.admin_update_subscription", "web.admin_subscription_active",
-              "web.admin_rotate_subscription_secret", "web.admin_producers",
-              "web.admin_create_producer", "web.admin_producer", "web.admin_producer_active",
-              "web.admin_rotate_producer", "web.admin_users", "web.admin_user", "web.admin_audit",
-              "web.admin_groups", "web.admin_group", "web.admin_test_subscription",
-              "api.list_subscriptions", "api.create_subscription", "api.get_subscription",
-              "api.update_subscription", "api.rotate_subscription_secret",
-              "api.list_subscription_deliveries", "api.test_subscription"]  # fmt: skip
-OWN_ACCOUNT = ["web.account", "web.change_password", "web.tokens", "web.revoke_token",
-               "web.end_sessions"]  # fmt: skip
+    EXPECTED.update(
+        {
+            (f"api.list_{_c}", "GET"): "reader",
+            (f"api.get_{_c}", "GET"): "reader",
+            (f"api.revisions_{_c}", "GET"): "reader",
+            (f"api.revision_{_c}", "GET"): "reader",
+            (f"api.create_{_c}", "POST"): "contributor",
+            (f"api.update_{_c}", "PUT"): "curator",
+        }
+    )
+ADMIN_ONLY = [
+    "web.admin_subscriptions",
+    "web.admin_create_subscription",
+    "web.admin_subscription",
+    "web.admin_update_subscription",
+    "web.admin_subscription_active",
+    "web.admin_rotate_subscription_secret",
+    "web.admin_producers",
+    "web.admin_create_producer",
+    "web.admin_producer",
+    "web.admin_producer_active",
+    "web.admin_rotate_producer",
+    "web.admin_users",
+    "web.admin_user",
+    "web.admin_audit",
+    "web.admin_groups",
+    "web.admin_group",
+    "web.admin_test_subscription",
+    "api.list_subscriptions",
+    "api.create_subscription",
+    "api.get_subscription",
+    "api.update_subscription",
+    "api.rotate_subscription_secret",
+    "api.list_subscription_deliveries",
+    "api.test_subscription",
+]
+OWN_ACCOUNT = [
+    "web.account",
+    "web.change_password",
+    "web.tokens",
+    "web.revoke_token",
+    "web.end_sessions",
+]
 RANK = {"anonymous": -1, "reader": 0, "contributor": 1, "curator": 2, "admin": 3}
 
 
@@ -152,22 +180,45 @@ def world(kb, make_user, make_project):
     """One of everything a route can name."""
     make_user("someone", "reader")
     make_project("ATLAS")
-    doc = documents.create_document(kb.db, "---\ntitle: Vendor interface arrived late\nproject: ATLAS\n---\n\n## Summary\n\nLate.\n",
-                                     actor="x", type_hint="lesson")  # fmt: skip
-    process = documents.create_document(kb.db, "---\ntitle: Stage gate review\n---\n\n## Purpose\n\nGo or stop.\n",
-                                         actor="x", type_hint="process")  # fmt: skip
-    guide = documents.create_document(kb.db, "---\ntitle: Start here\n---\n\nWelcome.\n",
-                                       actor="x", type_hint="guide")  # fmt: skip
+    doc = documents.create_document(
+        kb.db,
+        "---\ntitle: Vendor interface arrived late\nproject: ATLAS\n---\n\n## Summary\n\nLate.\n",
+        actor="x",
+        type_hint="lesson",
+    )
+    process = documents.create_document(
+        kb.db,
+        "---\ntitle: Stage gate review\n---\n\n## Purpose\n\nGo or stop.\n",
+        actor="x",
+        type_hint="process",
+    )
+    guide = documents.create_document(
+        kb.db, "---\ntitle: Start here\n---\n\nWelcome.\n", actor="x", type_hint="guide"
+    )
     sub, _ = subscriptions.create_subscription(
         kb.db, name="chat", url="https://chat.example/hook", owner="ada"
     )
     create_producer(kb.db, "jira")
     group = groups.create_group(kb.db, "finance", actor="x")
-    return {"group_id": str(group.id), "folder": "lessons", "doc_id": doc.id, "number": "1", "seq": "1", "key": "ATLAS",
-            "subscription_id": str(sub.id), "name": "jira", "username": "someone",
-            "token_id": "1", "filename": "kb.css", "action_id": "1", "briefing_id": "1", "task_id": "1",
-            "processes": process.id, "guides": guide.id,
-            "notification_id": "1"}  # fmt: skip
+    return {
+        "group_id": str(group.id),
+        "folder": "lessons",
+        "doc_id": doc.id,
+        "number": "1",
+        "seq": "1",
+        "key": "ATLAS",
+        "subscription_id": str(sub.id),
+        "name": "jira",
+        "username": "someone",
+        "token_id": "1",
+        "filename": "kb.css",
+        "action_id": "1",
+        "briefing_id": "1",
+        "task_id": "1",
+        "processes": process.id,
+        "guides": guide.id,
+        "notification_id": "1",
+    }
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -205,8 +256,11 @@ def test_each_route_answers_each_role_as_listed(app, login_as, world, role):
             if response.status_code == 403:
                 wrong.append(f"{method} {url} as {role}: 403 (public)")
             continue
-        may = need != "producer" and role != "anonymous" and (
-            need in ("reader", "user") or RANK[role] >= RANK[need])  # fmt: skip
+        may = (
+            need != "producer"
+            and role != "anonymous"
+            and (need in ("reader", "user") or RANK[role] >= RANK[need])
+        )
         if may == denied(response, role):
             wrong.append(f"{method} {url} as {role}: {response.status_code} (needs {need})")
         if (

@@ -18,10 +18,16 @@ from kb.accounts.models import User
 
 def test_document_changes_are_audited_with_who_and_from_where(login_as, kb, lesson_md):
     cleo = login_as("contributor", "cleo")
-    made = cleo.post("/api/lessons", json={"markdown": lesson_md()},
-                     environ_overrides={"REMOTE_ADDR": "10.1.2.3"}).json  # fmt: skip
-    cleo.put(f"/api/lessons/{made['id']}", json={"markdown": made["markdown"] + "\nMore.\n", "version": 1},
-             environ_overrides={"REMOTE_ADDR": "10.1.2.4"})  # fmt: skip
+    made = cleo.post(
+        "/api/lessons",
+        json={"markdown": lesson_md()},
+        environ_overrides={"REMOTE_ADDR": "10.1.2.3"},
+    ).json
+    cleo.put(
+        f"/api/lessons/{made['id']}",
+        json={"markdown": made["markdown"] + "\nMore.\n", "version": 1},
+        environ_overrides={"REMOTE_ADDR": "10.1.2.4"},
+    )
     log = [(e.actor, e.action, e.target, e.address) for e in accounts.list_audit(kb.db)]
     assert ("cleo", "lesson.created", made["id"], "10.1.2.3") in log
     assert ("cleo", "lesson.updated", made["id"], "10.1.2.4") in log
@@ -53,8 +59,9 @@ class CountingHasher(PasswordHasher):
     """The real argon2id hasher, counting the verifications it runs (instrumentation)."""
 
     def __init__(self, like: PasswordHasher):
-        super().__init__(time_cost=like.time_cost, memory_cost=like.memory_cost,
-                         parallelism=like.parallelism)  # fmt: skip
+        super().__init__(
+            time_cost=like.time_cost, memory_cost=like.memory_cost, parallelism=like.parallelism
+        )
         self.verified = 0
         self._lock = threading.Lock()
 
@@ -65,8 +72,9 @@ class CountingHasher(PasswordHasher):
 
 
 @pytest.mark.parametrize("shared", ["account", "address"])
-def test_concurrent_attempts_never_verify_more_than_the_limit(config, make_user, monkeypatch,
-                                                              shared):  # fmt: skip
+def test_concurrent_attempts_never_verify_more_than_the_limit(
+    config, make_user, monkeypatch, shared
+):
     """60 wrong passwords at once, through two application instances on one database: for
     one account from 60 addresses, or for 60 accounts from one address."""
     make_user("dana", "reader")
@@ -84,8 +92,11 @@ def test_concurrent_attempts_never_verify_more_than_the_limit(config, make_user,
             username, address = (f"user{n}", "10.3.9.9")
         client = apps[n % 2].test_client()
         start.wait(timeout=60)  # all at once
-        response = client.post("/login", data={"username": username, "password": "wrong guess"},
-                               environ_overrides={"REMOTE_ADDR": address})  # fmt: skip
+        response = client.post(
+            "/login",
+            data={"username": username, "password": "wrong guess"},
+            environ_overrides={"REMOTE_ADDR": address},
+        )
         return response.status_code
 
     try:

@@ -62,12 +62,23 @@ Agree the vendor interface specification before the contract is signed, with a p
 """
 
 
-def lesson(doc_id: str, title: str, *, status: str, project: str, tags: str = "[vendor, budget]",
-           restricted: bool = False, extra: str = "", body: str = BODY) -> str:  # fmt: skip
+def lesson(
+    doc_id: str,
+    title: str,
+    *,
+    status: str,
+    project: str,
+    tags: str = "[vendor, budget]",
+    restricted: bool = False,
+    extra: str = "",
+    body: str = BODY,
+) -> str:
     access = "visibility: restricted\ngroups: [finance]\n" if restricted else ""
-    return (f"---\nid: {doc_id}\ntitle: {title}\nstatus: {status}\npolarity: problem\n"
-            f"project: {project}\nphase: build\ntopics: [procurement]\ntags: {tags}\n"
-            f"occurred_on: 2025-03-14\n{access}{extra}---\n\n{body}")  # fmt: skip
+    return (
+        f"---\nid: {doc_id}\ntitle: {title}\nstatus: {status}\npolarity: problem\n"
+        f"project: {project}\nphase: build\ntopics: [procurement]\ntags: {tags}\n"
+        f"occurred_on: 2025-03-14\n{access}{extra}---\n\n{body}"
+    )
 
 
 class Receiver:
@@ -107,8 +118,13 @@ def receiver():
 @pytest.fixture
 def config(config, mailbox):
     """E-mail on, through the local SMTP server."""
-    return dataclasses.replace(config, SMTP_HOST="127.0.0.1", SMTP_PORT=mailbox.port,
-                               SMTP_FROM="kb@pmo.example.org", SMTP_TIMEOUT=5.0)  # fmt: skip
+    return dataclasses.replace(
+        config,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=mailbox.port,
+        SMTP_FROM="kb@pmo.example.org",
+        SMTP_TIMEOUT=5.0,
+    )
 
 
 def drain(kb) -> None:
@@ -121,8 +137,16 @@ def inbound(kb, kind: str, data: dict) -> None:
     """An event from a project tool, as POST /api/events stores it, then handled."""
     with kb.db.write() as s:
         lock_log(s)
-        s.add(Event(source="urn:pmo:test", event_id=str(uuid.uuid4()), type=f"org.pmo.{kind}",
-                    time=utcnow(), data=data, partition_key=None))  # fmt: skip
+        s.add(
+            Event(
+                source="urn:pmo:test",
+                event_id=str(uuid.uuid4()),
+                type=f"org.pmo.{kind}",
+                time=utcnow(),
+                data=data,
+                partition_key=None,
+            )
+        )
     drain(kb)
 
 
@@ -139,34 +163,88 @@ def signed_in(app, user):
 def world(app, kb, receiver, make_project):
     """Every derived record about the restricted lessons, and a client per role."""
     make = lambda name, role, groups=(): accounts.create_user(  # noqa: E731
-        kb.db, name, password="correct horse battery", role=role, groups=list(groups),
-        email=f"{name}@example.org", actor="test")  # fmt: skip
-    users = {"outsider": make("olga", "reader"), "member": make("mia", "reader", ["finance"]),
-             "creator": make("cleo", "contributor"), "curator": make("cora", "curator")}  # fmt: skip
+        kb.db,
+        name,
+        password="correct horse battery",
+        role=role,
+        groups=list(groups),
+        email=f"{name}@example.org",
+        actor="test",
+    )
+    users = {
+        "outsider": make("olga", "reader"),
+        "member": make("mia", "reader", ["finance"]),
+        "creator": make("cleo", "contributor"),
+        "curator": make("cora", "curator"),
+    }
     for role, user in users.items():
-        subscriptions.create_subscription(kb.db, name=f"{role}'s", url=receiver.url(role),
-                                          owner=user.username)  # fmt: skip
+        subscriptions.create_subscription(
+            kb.db, name=f"{role}'s", url=receiver.url(role), owner=user.username
+        )
     subscriptions.create_subscription(kb.db, name="nobody's", url=receiver.url("anonymous"))
     create = lambda source, by=None: documents.create_document(  # noqa: E731
         kb.db, source, actor="test", type_hint="lesson", created_by=by
     )
     make_project("ATLAS", "FINPROJ")  # registered as project tools would (not by a lesson)
-    documents.create_document(kb.db, "---\nid: PM-0007\ntitle: Vendor onboarding\n---\n\nSteps.\n",
-                              actor="test", type_hint="process")  # fmt: skip
-    create(lesson(OLD_ID, "Vendor interface specification arrived late", status="actioned",
-                  project="ATLAS"), "cleo")  # fmt: skip
-    create(lesson(SECRET_ID, "Secret ledger overran vendor budget", status="draft",
-                  project="FINPROJ", restricted=True))  # fmt: skip
-    create(lesson(DUP_ID, "Consultant costs noted twice", status="submitted", project="ATLAS",
-                  tags="[costs]", body="## What happened\n\nThe same overrun, noted again.\n"),
-           "cleo")  # fmt: skip
+    documents.create_document(
+        kb.db,
+        "---\nid: PM-0007\ntitle: Vendor onboarding\n---\n\nSteps.\n",
+        actor="test",
+        type_hint="process",
+    )
+    create(
+        lesson(
+            OLD_ID,
+            "Vendor interface specification arrived late",
+            status="actioned",
+            project="ATLAS",
+        ),
+        "cleo",
+    )
+    create(
+        lesson(
+            SECRET_ID,
+            "Secret ledger overran vendor budget",
+            status="draft",
+            project="FINPROJ",
+            restricted=True,
+        )
+    )
+    create(
+        lesson(
+            DUP_ID,
+            "Consultant costs noted twice",
+            status="submitted",
+            project="ATLAS",
+            tags="[costs]",
+            body="## What happened\n\nThe same overrun, noted again.\n",
+        ),
+        "cleo",
+    )
     link = "processes: [PM-0007]\n"
-    create(lesson(BRIEF_ID, "Secret ledger reconciliation came too late", status="published",
-                  project="FINPROJ", tags="[ledger]", restricted=True, extra=link,
-                  body="## What happened\n\nThe ledger reconciliation was late.\n"))  # fmt: skip
-    create(lesson(PUBLIC_ID, "Ledger reconciliation checklist helped", status="published",
-                  project="ATLAS", tags="[ledger]", extra=link,
-                  body="## What happened\n\nA ledger reconciliation checklist helped.\n"))  # fmt: skip
+    create(
+        lesson(
+            BRIEF_ID,
+            "Secret ledger reconciliation came too late",
+            status="published",
+            project="FINPROJ",
+            tags="[ledger]",
+            restricted=True,
+            extra=link,
+            body="## What happened\n\nThe ledger reconciliation was late.\n",
+        )
+    )
+    create(
+        lesson(
+            PUBLIC_ID,
+            "Ledger reconciliation checklist helped",
+            status="published",
+            project="ATLAS",
+            tags="[ledger]",
+            extra=link,
+            body="## What happened\n\nA ledger reconciliation checklist helped.\n",
+        )
+    )
     kb.projection.catch_up()
     drain(kb)
     receiver.bodies.clear()  # what came before is about the lessons themselves
@@ -177,36 +255,82 @@ def world(app, kb, receiver, make_project):
     drain(kb)
     assert documents.get_document(kb.db, OLD_ID).status == "reopened"
     # merge: an internal lesson merged into it, with the reason the merge button writes
-    lifecycle.transition_lesson(kb.db, DUP_ID, "merged", viewer=CURATOR, merged_into=SECRET_ID,
-                                reason=f"Same as {SECRET_ID} (64 % similar)")  # fmt: skip
+    lifecycle.transition_lesson(
+        kb.db,
+        DUP_ID,
+        "merged",
+        viewer=CURATOR,
+        merged_into=SECRET_ID,
+        reason=f"Same as {SECRET_ID} (64 % similar)",
+    )
     drain(kb)
     # a process change flags the lessons linking the model
-    inbound(kb, "process.changed", {"processId": "PM-0007", "version": "3.0",
-                                    "changeType": "updated", "effectiveFrom": "2026-01-01",
-                                    "changedBy": "bpm", "summary": "New approval step"})  # fmt: skip
+    inbound(
+        kb,
+        "process.changed",
+        {
+            "processId": "PM-0007",
+            "version": "3.0",
+            "changeType": "updated",
+            "effectiveFrom": "2026-01-01",
+            "changedBy": "bpm",
+            "summary": "New approval step",
+        },
+    )
     # a briefing for a project managed by a member of finance recommends it
-    project = {"projectId": "NEWPROJ", "name": "Ledger reconciliation",
-               "description": "ledger reconciliation"}  # fmt: skip
-    inbound(kb, "project.started", {"project": project, "actualStart": "2026-01-05",
-                                    "managerEmail": "mia@example.org", "tags": ["ledger"]})  # fmt: skip
+    project = {
+        "projectId": "NEWPROJ",
+        "name": "Ledger reconciliation",
+        "description": "ledger reconciliation",
+    }
+    inbound(
+        kb,
+        "project.started",
+        {
+            "project": project,
+            "actualStart": "2026-01-05",
+            "managerEmail": "mia@example.org",
+            "tags": ["ledger"],
+        },
+    )
     # a review completes with it
-    inbound(kb, "project.closed", {"project": project, "closedAt": "2026-06-30T12:00:00Z",
-                                   "closureType": "completed", "managerEmail": "nobody@example.org",
-                                   "processModels": []})  # fmt: skip
+    inbound(
+        kb,
+        "project.closed",
+        {
+            "project": project,
+            "closedAt": "2026-06-30T12:00:00Z",
+            "closureType": "completed",
+            "managerEmail": "nobody@example.org",
+            "processModels": [],
+        },
+    )
     with kb.db.write() as s:
         review = reviews.current_review(s, "NEWPROJ", lock=True)
         reviews.complete_in(s, review, actor="facilitator", lessons=[BRIEF_ID, PUBLIC_ID])
     drain(kb)
     # an action on it: the event's own `id` is the action's, its subject the lesson
-    actions.add_action(kb.db, BRIEF_ID, viewer=CURATOR, description="Reconcile weekly",
-                       owner="mia", due_on="2026-09-30", target_kind="checklist",
-                       target_ref="Month-end checklist")  # fmt: skip
+    actions.add_action(
+        kb.db,
+        BRIEF_ID,
+        viewer=CURATOR,
+        description="Reconcile weekly",
+        owner="mia",
+        due_on="2026-09-30",
+        target_kind="checklist",
+        target_ref="Month-end checklist",
+    )
     drain(kb)
     clients = {role: signed_in(app, user) for role, user in users.items()}
     app.config["KB_ANONYMOUS_READ"] = True
     clients["anonymous"] = app.test_client()
-    return {"clients": clients, "users": users, "receiver": receiver, "kb": kb,
-            "old_version": documents.get_document(kb.db, OLD_ID).version}  # fmt: skip
+    return {
+        "clients": clients,
+        "users": users,
+        "receiver": receiver,
+        "kb": kb,
+        "old_version": documents.get_document(kb.db, OLD_ID).version,
+    }
 
 
 # --- the channels ----------------------------------------------------------------------------
@@ -252,8 +376,10 @@ def mail(link: str) -> Callable[[dict, str], str | None]:
         if role == "anonymous":
             return None
         box = world["mailbox"]
-        texts = [f"{m['Subject']}\n{m.get_content()}".replace("\r\n", "\n")
-                 for m in box.to(world["users"][role].email)]  # fmt: skip
+        texts = [
+            f"{m['Subject']}\n{m.get_content()}".replace("\r\n", "\n")
+            for m in box.to(world["users"][role].email)
+        ]
         mine = [t for t in texts if f"\n{link}\n" in t]
         return "\n".join(mine) or None
 
@@ -277,8 +403,11 @@ def every_event(world: dict, role: str) -> str:
         events = s.scalars(select(Event).where(Event.source == KB_SOURCE)).all()
         # a restricted lesson no longer registers the project it names: no event about a
         # project is left out
-        views = [references.event_view(s, e.subject, e.data, viewer) for e in events
-                 if e.subject not in (f"lessons/{SECRET_ID}", f"lessons/{BRIEF_ID}")]  # fmt: skip
+        views = [
+            references.event_view(s, e.subject, e.data, viewer)
+            for e in events
+            if e.subject not in (f"lessons/{SECRET_ID}", f"lessons/{BRIEF_ID}")
+        ]
     assert len(views) >= 15  # the world's events, not an empty log
     return "\n".join(json.dumps(v, ensure_ascii=False) for v in views if v is not None)
 
@@ -295,39 +424,79 @@ V = lambda w: w["old_version"]  # noqa: E731
 CHANNELS = [
     # recurrence: the reopened older lesson
     Channel("recurrence", "lesson page", page(lambda w: f"/lessons/{OLD_ID}")),
-    Channel("recurrence", "history page", page(lambda w: f"/lessons/{OLD_ID}/history"),
-            says_hidden=True),
-    Channel("recurrence", "revision page",
-            page(lambda w: f"/lessons/{OLD_ID}/revisions/{V(w)}"), says_hidden=True),
-    Channel("recurrence", "diff page",
-            page(lambda w: f"/lessons/{OLD_ID}/diff?a={V(w) - 1}&b={V(w)}"), says_hidden=True),
+    Channel(
+        "recurrence", "history page", page(lambda w: f"/lessons/{OLD_ID}/history"), says_hidden=True
+    ),
+    Channel(
+        "recurrence",
+        "revision page",
+        page(lambda w: f"/lessons/{OLD_ID}/revisions/{V(w)}"),
+        says_hidden=True,
+    ),
+    Channel(
+        "recurrence",
+        "diff page",
+        page(lambda w: f"/lessons/{OLD_ID}/diff?a={V(w) - 1}&b={V(w)}"),
+        says_hidden=True,
+    ),
     Channel("recurrence", "API lesson", page(lambda w: f"/api/lessons/{OLD_ID}")),
-    Channel("recurrence", "API revisions", page(lambda w: f"/api/lessons/{OLD_ID}/revisions"),
-            says_hidden=True),
-    Channel("recurrence", "API revision",
-            page(lambda w: f"/api/lessons/{OLD_ID}/revisions/{V(w)}"), says_hidden=True),
-    Channel("recurrence", "inbox", inbox(f"/lessons/{OLD_ID}"), says_hidden=True,
-            gets=frozenset({"creator", "curator"})),
-    Channel("recurrence", "e-mail", mail(f"/lessons/{OLD_ID}"), says_hidden=True,
-            gets=frozenset({"creator", "curator"})),
+    Channel(
+        "recurrence",
+        "API revisions",
+        page(lambda w: f"/api/lessons/{OLD_ID}/revisions"),
+        says_hidden=True,
+    ),
+    Channel(
+        "recurrence",
+        "API revision",
+        page(lambda w: f"/api/lessons/{OLD_ID}/revisions/{V(w)}"),
+        says_hidden=True,
+    ),
+    Channel(
+        "recurrence",
+        "inbox",
+        inbox(f"/lessons/{OLD_ID}"),
+        says_hidden=True,
+        gets=frozenset({"creator", "curator"}),
+    ),
+    Channel(
+        "recurrence",
+        "e-mail",
+        mail(f"/lessons/{OLD_ID}"),
+        says_hidden=True,
+        gets=frozenset({"creator", "curator"}),
+    ),
     Channel("recurrence", "webhooks", webhook(about(f"lessons/{OLD_ID}")), says_hidden=True),
     # merge: the lesson merged into the restricted one
     Channel("merge", "lesson page", page(lambda w: f"/lessons/{DUP_ID}"), says_hidden=True),
     Channel("merge", "Markdown download", page(lambda w: f"/lessons/{DUP_ID}.md"), names=False),
-    Channel("merge", "history page", page(lambda w: f"/lessons/{DUP_ID}/history"),
-            says_hidden=True),
-    Channel("merge", "revision page", page(lambda w: f"/lessons/{DUP_ID}/revisions/2"),
-            says_hidden=True),
-    Channel("merge", "diff page", page(lambda w: f"/lessons/{DUP_ID}/diff?a=1&b=2"),
-            says_hidden=True),
+    Channel(
+        "merge", "history page", page(lambda w: f"/lessons/{DUP_ID}/history"), says_hidden=True
+    ),
+    Channel(
+        "merge", "revision page", page(lambda w: f"/lessons/{DUP_ID}/revisions/2"), says_hidden=True
+    ),
+    Channel(
+        "merge", "diff page", page(lambda w: f"/lessons/{DUP_ID}/diff?a=1&b=2"), says_hidden=True
+    ),
     Channel("merge", "API lesson", page(lambda w: f"/api/lessons/{DUP_ID}"), says_hidden=True),
-    Channel("merge", "API revisions", page(lambda w: f"/api/lessons/{DUP_ID}/revisions"),
-            says_hidden=True),
-    Channel("merge", "API revision", page(lambda w: f"/api/lessons/{DUP_ID}/revisions/2"),
-            says_hidden=True),
+    Channel(
+        "merge",
+        "API revisions",
+        page(lambda w: f"/api/lessons/{DUP_ID}/revisions"),
+        says_hidden=True,
+    ),
+    Channel(
+        "merge",
+        "API revision",
+        page(lambda w: f"/api/lessons/{DUP_ID}/revisions/2"),
+        says_hidden=True,
+    ),
     Channel("merge", "webhooks", webhook(about(f"lessons/{DUP_ID}"))),
     # a process change flags the restricted lesson
-    Channel("process change", "API process changes", page(lambda w: "/api/processes/PM-0007/changes")),
+    Channel(
+        "process change", "API process changes", page(lambda w: "/api/processes/PM-0007/changes")
+    ),
     Channel("process change", "process page", page(lambda w: "/processes/PM-0007"), names=False),
     Channel("process change", "inbox", inbox("/tasks"), gets=frozenset({"curator"})),
     Channel("process change", "e-mail", mail("/tasks"), gets=frozenset({"curator"})),
@@ -345,9 +514,8 @@ CHANNELS = [
     # every event kb logged about something else, cut for the role
     Channel("event log", "every kb event", every_event),
     # an action on it (the event about the restricted lesson itself)
-    Channel("action", "webhooks", webhook(of_type("lesson.action.added")),
-            gets=frozenset(READERS)),
-]  # fmt: skip
+    Channel("action", "webhooks", webhook(of_type("lesson.action.added")), gets=frozenset(READERS)),
+]
 
 
 def violations(world: dict, role: str, channel: Channel) -> list[str]:
@@ -385,8 +553,18 @@ def test_the_matrix_covers_every_scenario_and_channel_kind():
         "event log",
     }
     kinds = {c.name for c in CHANNELS}
-    assert {"history page", "revision page", "diff page", "lesson page", "API revisions",
-            "API revision", "API lesson", "inbox", "e-mail", "webhooks"} <= kinds  # fmt: skip
+    assert {
+        "history page",
+        "revision page",
+        "diff page",
+        "lesson page",
+        "API revisions",
+        "API revision",
+        "API lesson",
+        "inbox",
+        "e-mail",
+        "webhooks",
+    } <= kinds
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -398,8 +576,7 @@ def make_lesson(kb, doc_id: str, *, groups: str | None = None, by: str | None = 
     with kb.db.write() as s:  # the project, as the project tools registered it
         if s.get(Project, "ATLAS") is None:
             s.add(Project(key="ATLAS", name="Atlas", status="active"))
-    return documents.create_document(kb.db, source, actor="test", type_hint="lesson",
-                                     created_by=by)  # fmt: skip
+    return documents.create_document(kb.db, source, actor="test", type_hint="lesson", created_by=by)
 
 
 @pytest.mark.parametrize(
@@ -416,8 +593,9 @@ def make_lesson(kb, doc_id: str, *, groups: str | None = None, by: str | None = 
 )
 def test_every_reader_may_read(kb, source, target, expected):
     accounts.create_user(kb.db, "olga", password="correct horse battery", actor="test")
-    accounts.create_user(kb.db, "mia", password="correct horse battery", groups=["finance"],
-                         actor="test")  # fmt: skip
+    accounts.create_user(
+        kb.db, "mia", password="correct horse battery", groups=["finance"], actor="test"
+    )
     a = make_lesson(kb, "LL-2025-0201", groups=source[0], by=source[1])
     b = make_lesson(kb, "LL-2025-0202", groups=target[0], by=target[1])
     with kb.db.read() as s:
@@ -427,8 +605,14 @@ def test_every_reader_may_read(kb, source, target, expected):
 def test_a_merge_between_lessons_of_one_audience_names_the_target_as_before(kb, client):
     make_lesson(kb, "LL-2025-0201", groups="[finance]")
     make_lesson(kb, "LL-2025-0202", groups="[finance]")
-    lifecycle.transition_lesson(kb.db, "LL-2025-0201", "merged", viewer=CURATOR,
-                                merged_into="LL-2025-0202", reason="Same problem")  # fmt: skip
+    lifecycle.transition_lesson(
+        kb.db,
+        "LL-2025-0201",
+        "merged",
+        viewer=CURATOR,
+        merged_into="LL-2025-0202",
+        reason="Same problem",
+    )
     markdown = documents.get_revision(kb.db, "LL-2025-0201").markdown
     assert "merged_into: LL-2025-0202" in markdown
     answer = client.get("/api/lessons/LL-2025-0201").json
@@ -440,8 +624,9 @@ def test_a_merge_between_lessons_of_one_audience_names_the_target_as_before(kb, 
 def test_a_target_restricted_after_the_merge_is_hidden_at_read_time(kb, app, login_as):
     make_lesson(kb, "LL-2025-0201")
     make_lesson(kb, "LL-2025-0202")
-    lifecycle.transition_lesson(kb.db, "LL-2025-0201", "merged", viewer=CURATOR,
-                                merged_into="LL-2025-0202")  # fmt: skip
+    lifecycle.transition_lesson(
+        kb.db, "LL-2025-0201", "merged", viewer=CURATOR, merged_into="LL-2025-0202"
+    )
     base = documents.get_document(kb.db, "LL-2025-0202").version
     restricted = documents.get_revision(kb.db, "LL-2025-0202").markdown.replace(
         "status: submitted\n", "status: submitted\nvisibility: restricted\ngroups: [finance]\n"
@@ -465,23 +650,37 @@ def test_the_migration_moves_existing_notes_naming_another_lesson(database_url):
         with db.write() as s:
             s.add(Project(key="ATLAS", name="Atlas", status="active"))
         for doc_id in (OLD_ID, DUP_ID, PUBLIC_ID):
-            documents.create_document(db, lesson(doc_id, "A lesson", status="submitted",
-                                                 project="ATLAS"), actor="test", type_hint="lesson")  # fmt: skip
-        notes = {OLD_ID: f"Reopened: The problem recurred in {SECRET_ID} (FINPROJ): Secret x",
-                 DUP_ID: f"Merged into {SECRET_ID}: Same as {SECRET_ID}",
-                 PUBLIC_ID: "Edited the merged into paragraph"}  # fmt: skip
+            documents.create_document(
+                db,
+                lesson(doc_id, "A lesson", status="submitted", project="ATLAS"),
+                actor="test",
+                type_hint="lesson",
+            )
+        notes = {
+            OLD_ID: f"Reopened: The problem recurred in {SECRET_ID} (FINPROJ): Secret x",
+            DUP_ID: f"Merged into {SECRET_ID}: Same as {SECRET_ID}",
+            PUBLIC_ID: "Edited the merged into paragraph",
+        }
         with db.write() as s:
             for doc_id, note in notes.items():
-                s.execute(update(DocumentRevision).where(DocumentRevision.document_id == doc_id)
-                          .values(message=note))  # fmt: skip
+                s.execute(
+                    update(DocumentRevision)
+                    .where(DocumentRevision.document_id == doc_id)
+                    .values(message=note)
+                )
         db.dispose()
         command.downgrade(alembic_config(database_url), "0010")
         upgrade(database_url)
         with db.read() as s:
-            rows = {r.document_id: (r.message, r.refers_to, r.named_message)
-                    for r in s.scalars(select(DocumentRevision))}  # fmt: skip
-        assert rows[OLD_ID] == (f"Reopened: The problem recurred in {HIDDEN}", SECRET_ID,
-                                notes[OLD_ID])  # fmt: skip
+            rows = {
+                r.document_id: (r.message, r.refers_to, r.named_message)
+                for r in s.scalars(select(DocumentRevision))
+            }
+        assert rows[OLD_ID] == (
+            f"Reopened: The problem recurred in {HIDDEN}",
+            SECRET_ID,
+            notes[OLD_ID],
+        )
         assert rows[DUP_ID] == (f"Merged into {HIDDEN}", SECRET_ID, notes[DUP_ID])
         assert rows[PUBLIC_ID] == (notes[PUBLIC_ID], None, None)
     finally:

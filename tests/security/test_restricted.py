@@ -50,12 +50,19 @@ def people(app, kb, login_as, make_project):
 
 
 def pages(doc_id: str) -> list[tuple[str, str]]:
-    return [("GET", f"/lessons/{doc_id}"), ("GET", f"/lessons/{doc_id}.md"),
-            ("GET", f"/lessons/{doc_id}/history"), ("GET", f"/lessons/{doc_id}/diff?a=1&b=1"),
-            ("GET", f"/lessons/{doc_id}/revisions/1"), ("GET", f"/lessons/{doc_id}/edit"),
-            ("POST", f"/lessons/{doc_id}/revisions/1/restore"),
-            ("GET", f"/api/lessons/{doc_id}"), ("GET", f"/api/lessons/{doc_id}/revisions"),
-            ("GET", f"/api/lessons/{doc_id}/revisions/1"), ("PUT", f"/api/lessons/{doc_id}")]  # fmt: skip
+    return [
+        ("GET", f"/lessons/{doc_id}"),
+        ("GET", f"/lessons/{doc_id}.md"),
+        ("GET", f"/lessons/{doc_id}/history"),
+        ("GET", f"/lessons/{doc_id}/diff?a=1&b=1"),
+        ("GET", f"/lessons/{doc_id}/revisions/1"),
+        ("GET", f"/lessons/{doc_id}/edit"),
+        ("POST", f"/lessons/{doc_id}/revisions/1/restore"),
+        ("GET", f"/api/lessons/{doc_id}"),
+        ("GET", f"/api/lessons/{doc_id}/revisions"),
+        ("GET", f"/api/lessons/{doc_id}/revisions/1"),
+        ("PUT", f"/api/lessons/{doc_id}"),
+    ]
 
 
 @pytest.mark.parametrize("who", ["outsider", "anonymous-reading"])
@@ -71,7 +78,9 @@ def test_outsiders_get_404_everywhere_as_if_it_did_not_exist(app, people, who):
         nothing = client.open(url.replace(people["id"], "LL-2099-9999"), method=method, **body)
         # the same answer as for an id that does not exist: existence is not revealed
         assert (secret.status_code, SECRET_WORD in secret.get_data(as_text=True)) == (
-            nothing.status_code, False), f"{method} {url}"  # fmt: skip
+            nothing.status_code,
+            False,
+        ), f"{method} {url}"
         if method == "GET" and not url.endswith("/edit"):
             assert secret.status_code == 404, f"{method} {url}: {secret.status_code}"
 
@@ -82,10 +91,23 @@ def test_outsiders_see_no_trace_in_lists_counts_search_or_related(app, people, w
         app.config["KB_ANONYMOUS_READ"] = True
     client = people["anonymous" if who != "outsider" else "outsider"]
     seen = []
-    for url in ["/", "/lessons", "/lessons?tag=dispute", "/projects", "/projects/ATLAS",
-                "/api/lessons", "/api/lessons?tag=dispute", "/api/projects", "/api/projects/ATLAS",
-                f"/search?q={SECRET_WORD}", f"/search?q={SECRET_WORD[:-1]}x", "/search?q=tag:dispute",
-                f"/api/search?q={SECRET_WORD}", "/api/search?q=supplier", "/api/search?q=arbitraton"]:  # fmt: skip
+    for url in [
+        "/",
+        "/lessons",
+        "/lessons?tag=dispute",
+        "/projects",
+        "/projects/ATLAS",
+        "/api/lessons",
+        "/api/lessons?tag=dispute",
+        "/api/projects",
+        "/api/projects/ATLAS",
+        f"/search?q={SECRET_WORD}",
+        f"/search?q={SECRET_WORD[:-1]}x",
+        "/search?q=tag:dispute",
+        f"/api/search?q={SECRET_WORD}",
+        "/api/search?q=supplier",
+        "/api/search?q=arbitraton",
+    ]:
         text = client.get(url).get_data(as_text=True)
         if SECRET_WORD in url:  # the page repeats what was typed; the document must not show
             text = text.replace(SECRET_WORD, "").replace(SECRET_WORD[:-1] + "x", "")

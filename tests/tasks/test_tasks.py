@@ -27,23 +27,55 @@ def made(kb, make_lesson):
     secret = make_lesson("Stock write-off hidden", visibility="restricted", groups="[finance]")
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
     rows = [
-        Task(kind="revalidate_lesson", subject=f"lessons/{lesson.id}", assignee="PMO",
-             status="open", created_at=start,
-             details={"id": lesson.id, "title": lesson.title, "project": "ATLAS",
-                      "process_id": "PM-0005", "version": "2.2",
-                      "process_title": "Goods receipt"}),
-        Task(kind="confirm_bau_owner", subject="processes/PM-0005", assignee="PMO",
-             status="open", created_at=start + timedelta(days=1),
-             details={"id": "PM-0005", "title": "Goods receipt", "owner": "Head of Warehouse",
-                      "former_custodian": "Harbour team", "project": "HARBOUR"}),
-        Task(kind="verify_lesson", subject=f"lessons/{secret.id}", assignee="PMO",
-             status="open", created_at=start + timedelta(days=2),
-             details={"id": secret.id, "title": secret.title, "project": "ATLAS",
-                      "audit": "AUD-7"}),
-        Task(kind="confirm_bau_owner", subject="processes/PM-0009", assignee="PMO",
-             status="done", created_at=start, done_at=start + timedelta(days=3),
-             done_by="cora", note="Owner is the CFO", details={"id": "PM-0009", "title": "Cut-over"}),
-    ]  # fmt: skip
+        Task(
+            kind="revalidate_lesson",
+            subject=f"lessons/{lesson.id}",
+            assignee="PMO",
+            status="open",
+            created_at=start,
+            details={
+                "id": lesson.id,
+                "title": lesson.title,
+                "project": "ATLAS",
+                "process_id": "PM-0005",
+                "version": "2.2",
+                "process_title": "Goods receipt",
+            },
+        ),
+        Task(
+            kind="confirm_bau_owner",
+            subject="processes/PM-0005",
+            assignee="PMO",
+            status="open",
+            created_at=start + timedelta(days=1),
+            details={
+                "id": "PM-0005",
+                "title": "Goods receipt",
+                "owner": "Head of Warehouse",
+                "former_custodian": "Harbour team",
+                "project": "HARBOUR",
+            },
+        ),
+        Task(
+            kind="verify_lesson",
+            subject=f"lessons/{secret.id}",
+            assignee="PMO",
+            status="open",
+            created_at=start + timedelta(days=2),
+            details={"id": secret.id, "title": secret.title, "project": "ATLAS", "audit": "AUD-7"},
+        ),
+        Task(
+            kind="confirm_bau_owner",
+            subject="processes/PM-0009",
+            assignee="PMO",
+            status="done",
+            created_at=start,
+            done_at=start + timedelta(days=3),
+            done_by="cora",
+            note="Owner is the CFO",
+            details={"id": "PM-0009", "title": "Cut-over"},
+        ),
+    ]
     with kb.db.write() as s:
         s.add_all(rows)
         s.flush()
@@ -57,8 +89,11 @@ def task(kb, task_id: int) -> Task:
 
 
 def test_service_lists_and_completes(kb, made):
-    assert [t.kind for t in task_list.list_tasks(kb.db)] == ["revalidate_lesson",
-                                                             "confirm_bau_owner", "verify_lesson"]  # fmt: skip
+    assert [t.kind for t in task_list.list_tasks(kb.db)] == [
+        "revalidate_lesson",
+        "confirm_bau_owner",
+        "verify_lesson",
+    ]
     grouped = task_list.by_kind(task_list.list_tasks(kb.db))
     assert [k for k, _ in grouped] == ["confirm_bau_owner", "verify_lesson", "revalidate_lesson"]
     assert [t.id for t in task_list.list_tasks(kb.db, kind="verify_lesson")] == [made["ids"][2]]
@@ -77,7 +112,10 @@ def test_service_lists_and_completes(kb, made):
     assert event.subject == "processes/PM-0005" and event.partition_key == "HARBOUR"
     assert event.data["id"] == "PM-0005" and event.data["task"] == first
     assert (event.data["kind"], event.data["done_by"], event.data["note"]) == (
-        "confirm_bau_owner", "cora", "BAU owner: Head of Ops")  # fmt: skip
+        "confirm_bau_owner",
+        "cora",
+        "BAU owner: Head of Ops",
+    )
 
     with pytest.raises(Conflict):
         task_list.complete_task(kb.db, first, viewer=CURATOR)
@@ -105,9 +143,14 @@ def test_the_page_groups_open_tasks_by_kind(kb, made, login_as):
     page = login_as("curator", "cora").get("/tasks")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    order = [html.index(h) for h in ("Confirm a business-as-usual owner",
-                                     "Verify that an actioned lesson worked",
-                                     "Revalidate a lesson after its process model changed")]  # fmt: skip
+    order = [
+        html.index(h)
+        for h in (
+            "Confirm a business-as-usual owner",
+            "Verify that an actioned lesson worked",
+            "Revalidate a lesson after its process model changed",
+        )
+    ]
     assert order == sorted(order)
     assert f'href="/lessons/{made["lesson"].id}"' in html and 'href="/processes/PM-0005"' in html
     assert "Stock write-off hidden" in html  # curators read restricted lessons
@@ -147,9 +190,11 @@ def test_the_api(kb, made, login_as, app):
     first = body["tasks"][0]
     assert first["details"]["process_id"] == "PM-0005" and first["done_at"] is None
     assert [t["id"] for t in cora.get("/api/tasks?kind=verify_lesson").json["tasks"]] == [
-        made["ids"][2]]  # fmt: skip
+        made["ids"][2]
+    ]
     assert [t["note"] for t in cora.get("/api/tasks?status=done").json["tasks"]] == [
-        "Owner is the CFO"]  # fmt: skip
+        "Owner is the CFO"
+    ]
     assert len(cora.get("/api/tasks?status=all").json["tasks"]) == 4
     bad = cora.get("/api/tasks?status=closed")
     assert bad.status_code == 400 and "status" in bad.json["error"]["message"]
@@ -161,7 +206,10 @@ def test_the_api(kb, made, login_as, app):
     done = cora.post(url, json={"note": "Verified in the Q3 audit"})
     assert done.status_code == 200, done.json
     assert (done.json["status"], done.json["done_by"], done.json["note"]) == (
-        "done", "cora", "Verified in the Q3 audit")  # fmt: skip
+        "done",
+        "cora",
+        "Verified in the Q3 audit",
+    )
     assert cora.post(url).status_code == 409
     assert cora.post("/api/tasks/999999/done").status_code == 404
     nobody = cora.post(f"/api/tasks/{made['ids'][1]}/done")  # no body: a note is optional

@@ -13,12 +13,25 @@ from kb.events.log.services import lock_log
 def dead_event(kb) -> int:
     with kb.db.write() as s:
         lock_log(s)
-        event = Event(source="urn:test", event_id=str(uuid.uuid4()), type="org.test.failed",
-                      time=utcnow(), data={"why": "<script>alert(1)</script>"})  # fmt: skip
+        event = Event(
+            source="urn:test",
+            event_id=str(uuid.uuid4()),
+            type="org.test.failed",
+            time=utcnow(),
+            data={"why": "<script>alert(1)</script>"},
+        )
         s.add(event)
         s.flush()
-        s.add(HandlerRun(event_seq=event.seq, handler="gone", status="dead", attempts=8,
-                         next_attempt_at=utcnow(), last_error="ConnectionError: refused"))  # fmt: skip
+        s.add(
+            HandlerRun(
+                event_seq=event.seq,
+                handler="gone",
+                status="dead",
+                attempts=8,
+                next_attempt_at=utcnow(),
+                last_error="ConnectionError: refused",
+            )
+        )
         return event.seq
 
 

@@ -26,8 +26,12 @@ def finance(kb, make_user, make_lesson):
     make_user("dana", "reader", groups=["finance"])
     make_user("erin", "reader")
     first = restricted(make_lesson, "Budget overrun in phase two", "[finance, pmo]")
-    second = make_lesson("Invoices paid twice", visibility="restricted",
-                         body="## Summary\n\nTwice.\n", groups="Finance  # who reads it")  # fmt: skip
+    second = make_lesson(
+        "Invoices paid twice",
+        visibility="restricted",
+        body="## Summary\n\nTwice.\n",
+        groups="Finance  # who reads it",
+    )
     return group, first, second
 
 
@@ -75,15 +79,18 @@ def test_the_group_page_lists_members_and_documents(client, finance, assert_iner
 def test_rename_changes_members_and_documents_in_one_step(client, kb, finance, login_as):
     group, first, second = finance
     dana = login_as("reader", "dana2", groups=["finance"])
-    renamed = client.post(f"/admin/groups/{group.id}", data={"action": "rename",
-                                                           "name": "Finance Team"})  # fmt: skip
+    renamed = client.post(
+        f"/admin/groups/{group.id}", data={"action": "rename", "name": "Finance Team"}
+    )
     assert renamed.status_code == 303
     assert "2 documents rewritten with the new name" in text(
         client.get(renamed.headers["Location"])
     )
     assert [g.name for g in accounts.get_user(kb.db, "dana").groups] == ["finance team"]
-    for doc, line in ((first, "groups: [finance team, pmo]"),
-                      (second, "groups: [finance team]  # who reads it")):  # fmt: skip
+    for doc, line in (
+        (first, "groups: [finance team, pmo]"),
+        (second, "groups: [finance team]  # who reads it"),
+    ):
         now = documents.get_document(kb.db, doc.id)
         assert now.version == doc.version + 1 and now.groups == sorted(
             ["finance team"] + (["pmo"] if doc is first else [])
@@ -145,8 +152,12 @@ def test_only_admins_manage_groups(login_as, finance):
     for role in ("reader", "curator"):
         other = login_as(role)
         assert other.get("/admin/groups").status_code == 403
-        assert other.post(f"/admin/groups/{group.id}", data={"action": "delete",
-                                                            "confirm": "1"}).status_code == 403  # fmt: skip
+        assert (
+            other.post(
+                f"/admin/groups/{group.id}", data={"action": "delete", "confirm": "1"}
+            ).status_code
+            == 403
+        )
 
 
 @pytest.mark.parametrize(
@@ -157,7 +168,7 @@ def test_only_admins_manage_groups(login_as, finance):
         ("groups:\n  - pmo\n  - finance\n", "groups: [pmo, finance team]\n"),
         ("groups: [finance, Finance Team]\n", "groups: [finance team]\n"),
     ],
-)  # fmt: skip
+)
 def test_renamed_source_keeps_the_rest_as_written(before, after):
     source = f"---\ntitle: T  # kept\n{before}status: draft\n---\n\nBody\n"
     result = renamed_source(source, "finance", "finance team")

@@ -42,8 +42,13 @@ def stale(client) -> None:
 
 
 def profile(user, **changes) -> dict:
-    form = {"action": "profile", "display_name": user.display_name, "email": user.email or "",
-            "role": user.role, "groups": [g.name for g in user.groups]}  # fmt: skip
+    form = {
+        "action": "profile",
+        "display_name": user.display_name,
+        "email": user.email or "",
+        "role": user.role,
+        "groups": [g.name for g in user.groups],
+    }
     form.update(changes)
     return form
 
@@ -52,8 +57,9 @@ def test_the_list_shows_every_user(client, app, make_user, kb, assert_inert):
     make_user("dana", "contributor", groups=["pmo", "finance"])
     login(app.test_client(), "dana")
     make_user("erin", "reader")
-    accounts.update_user(kb.db, "erin", actor="test", is_active=False,
-                         display_name="Erin <script>x</script>")  # fmt: skip
+    accounts.update_user(
+        kb.db, "erin", actor="test", is_active=False, display_name="Erin <script>x</script>"
+    )
     response = client.get("/admin/users")
     assert response.status_code == 200
     page = text(response)
@@ -72,9 +78,17 @@ def test_create_with_a_generated_password_shown_once(client, app, kb, assert_ine
     form = client.get("/admin/users")
     assert 'type="checkbox" name="groups" value="finance"' in text(form)
     assert 'href="/admin/groups"' in text(form)  # the groups page is one click away
-    response = client.post("/admin/users", data={
-        "username": "Dana.Fischer", "display_name": "Dana Fischer", "email": "dana@example.org",
-        "role": "contributor", "groups": ["pmo", "finance", "pmo"], "password_choice": "generate"})  # fmt: skip
+    response = client.post(
+        "/admin/users",
+        data={
+            "username": "Dana.Fischer",
+            "display_name": "Dana Fischer",
+            "email": "dana@example.org",
+            "role": "contributor",
+            "groups": ["pmo", "finance", "pmo"],
+            "password_choice": "generate",
+        },
+    )
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     page = text(response)
     assert_inert(page)
@@ -87,15 +101,24 @@ def test_create_with_a_generated_password_shown_once(client, app, kb, assert_ine
     for path in ("/admin/users", "/admin/users/dana.fischer"):
         assert password not in text(client.get(path))
     assert login(app.test_client(), "dana.fischer", password).status_code == 303
-    [created] = [e for e in accounts.list_audit(kb.db) if e.action == "user.created"
-                 and e.target == "dana.fischer"]  # fmt: skip
+    [created] = [
+        e
+        for e in accounts.list_audit(kb.db)
+        if e.action == "user.created" and e.target == "dana.fischer"
+    ]
     assert created.actor == "ada"
 
 
 def test_create_with_a_typed_password(client, app, kb):
-    response = client.post("/admin/users", data={
-        "username": "erin", "role": "reader", "password_choice": "typed",
-        "password": "typed by the admin"})  # fmt: skip
+    response = client.post(
+        "/admin/users",
+        data={
+            "username": "erin",
+            "role": "reader",
+            "password_choice": "typed",
+            "password": "typed by the admin",
+        },
+    )
     assert response.status_code == 200 and "password-value" not in text(response)
     assert login(app.test_client(), "erin", "typed by the admin").status_code == 303
 
@@ -106,12 +129,19 @@ def test_create_with_a_typed_password(client, app, kb):
         ({"username": "x"}, 400, "A username is 2-40"),
         ({"username": "ada"}, 409, "There is already a user ada."),
         ({"username": "gus", "role": "superuser"}, 400, "The role must be one of"),
-        ({"username": "gus", "password_choice": "typed", "password": "short"}, 400,
-         "at least 10 characters"),
+        (
+            {"username": "gus", "password_choice": "typed", "password": "short"},
+            400,
+            "at least 10 characters",
+        ),
         ({"username": "gus", "email": "not an address"}, 400, "is not an e-mail address"),
-        ({"username": "gus", "groups": "<b>"}, 400, "There is no group '<b>': add it on the groups page"),
+        (
+            {"username": "gus", "groups": "<b>"},
+            400,
+            "There is no group '<b>': add it on the groups page",
+        ),
     ],
-)  # fmt: skip
+)
 def test_create_checks_the_form(client, kb, form, status, message):
     data = {"role": "reader", "password_choice": "generate", **form}
     response = client.post("/admin/users", data=data)
@@ -128,8 +158,12 @@ def test_change_role_and_groups(client, login_as, kb):
     user = accounts.get_user(kb.db, "dana")
     for name in ("atlas team", "finance"):
         groups.create_group(kb.db, name, actor="test")
-    response = client.post("/admin/users/dana", data=profile(
-        user, role="contributor", groups=["atlas team", "finance"], display_name="Dana F."))  # fmt: skip
+    response = client.post(
+        "/admin/users/dana",
+        data=profile(
+            user, role="contributor", groups=["atlas team", "finance"], display_name="Dana F."
+        ),
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/admin/users/dana"
     assert "Saved." in text(client.get("/admin/users/dana"))
     user = accounts.get_user(kb.db, "dana")
@@ -186,8 +220,9 @@ def test_disabled_user_is_signed_out_at_the_next_request(client, app, make_user,
     assert login(dana, "dana").status_code == 401
     client.post("/admin/users/dana", data={"action": "active", "active": "1"})
     assert login(dana, "dana").status_code == 303
-    changes = [e.details.get("active") for e in accounts.list_audit(kb.db)
-               if e.action == "user.updated"]  # fmt: skip
+    changes = [
+        e.details.get("active") for e in accounts.list_audit(kb.db) if e.action == "user.updated"
+    ]
     assert changes == [[False, True], [True, False]]
 
 
@@ -206,15 +241,18 @@ def test_an_admin_sets_a_new_password(client, app, make_user, kb):
     make_user("dana")
     dana = app.test_client()
     login(dana, "dana")
-    response = client.post("/admin/users/dana", data={"action": "password",
-                                                      "password_choice": "generate"})  # fmt: skip
+    response = client.post(
+        "/admin/users/dana", data={"action": "password", "password_choice": "generate"}
+    )
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     password = shown(text(response), "password-value")
     assert not signed_in(dana)
     assert login(dana, "dana", PASSWORD).status_code == 401
     assert login(dana, "dana", password).status_code == 303
-    typed = client.post("/admin/users/dana", data={"action": "password", "password_choice": "typed",
-                                                   "password": "short"})  # fmt: skip
+    typed = client.post(
+        "/admin/users/dana",
+        data={"action": "password", "password_choice": "typed", "password": "short"},
+    )
     assert typed.status_code == 400 and "at least 10 characters" in text(typed)
 
 
@@ -246,8 +284,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(anon_client):
 
 def test_the_footer_shows_administration_by_role(client, login_as):
     admin = text(client.get("/"))
-    for link in ("/admin/users", "/admin/audit", "/admin/events", "/admin/producers",
-                 "/admin/subscriptions"):  # fmt: skip
+    for link in (
+        "/admin/users",
+        "/admin/audit",
+        "/admin/events",
+        "/admin/producers",
+        "/admin/subscriptions",
+    ):
         assert f'href="{link}"' in admin, link
     curator = text(login_as("curator").get("/"))
     assert 'href="/admin/events"' in curator
@@ -260,16 +303,23 @@ def test_the_footer_shows_administration_by_role(client, login_as):
 def test_the_audit_log_lists_sign_ins_and_user_changes(client, app, kb, make_user, assert_inert):
     make_user("dana")
     visitor = app.test_client()
-    visitor.post("/login", data={"username": "dana", "password": "wrong password"},
-                 environ_overrides={"REMOTE_ADDR": "10.9.8.7"})  # fmt: skip
-    visitor.post("/login", data={"username": "dana", "password": PASSWORD},
-                 environ_overrides={"REMOTE_ADDR": "10.9.8.7"})  # fmt: skip
+    visitor.post(
+        "/login",
+        data={"username": "dana", "password": "wrong password"},
+        environ_overrides={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    visitor.post(
+        "/login",
+        data={"username": "dana", "password": PASSWORD},
+        environ_overrides={"REMOTE_ADDR": "10.9.8.7"},
+    )
     for name in ("finance", "pmo"):
         groups.create_group(kb.db, name, actor="test")
-    client.post("/admin/users", data={"username": "erin", "role": "reader",
-                                      "groups": "finance"})  # fmt: skip
-    client.post("/admin/users/erin", data={"action": "profile", "role": "curator",
-                                           "groups": ["finance", "pmo"]})  # fmt: skip
+    client.post("/admin/users", data={"username": "erin", "role": "reader", "groups": "finance"})
+    client.post(
+        "/admin/users/erin",
+        data={"action": "profile", "role": "curator", "groups": ["finance", "pmo"]},
+    )
     client.post("/admin/users/erin", data={"action": "active", "active": "0"})
     client.post("/admin/users/<script>", data={"action": "sessions"})  # 404, not logged
 
@@ -278,8 +328,10 @@ def test_the_audit_log_lists_sign_ins_and_user_changes(client, app, kb, make_use
     page = text(response)
     assert_inert(page)
     rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1], re.S)
-    cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
-             for row in rows]  # fmt: skip
+    cells = [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in rows
+    ]
     actions = [(c[1], c[2], c[3], c[4]) for c in cells]
     assert ("—", "login.failed", "dana", "10.9.8.7") in actions
     assert ("dana", "login", "dana", "10.9.8.7") in actions

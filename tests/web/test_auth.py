@@ -15,10 +15,12 @@ PASSWORD = "correct horse battery"  # make_user's and login_as's (tests/conftest
 NEW_PASSWORD = "a whole new sentence here"
 
 
-def login(client, username: str, password: str = PASSWORD, *, address: str = "10.0.0.1",
-          **data):  # fmt: skip
-    return client.post("/login", data={"username": username, "password": password, **data},
-                       environ_overrides={"REMOTE_ADDR": address})  # fmt: skip
+def login(client, username: str, password: str = PASSWORD, *, address: str = "10.0.0.1", **data):
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, **data},
+        environ_overrides={"REMOTE_ADDR": address},
+    )
 
 
 def signed_in(client) -> bool:
@@ -124,9 +126,17 @@ def test_five_failures_throttle_the_address(anon_client, app, make_user):
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.example", "https://evil.example", "/\\evil", "\\\\evil.example", "http:/evil",
-     "javascript:alert(1)", "evil.example", "///evil.example"],
-)  # fmt: skip
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil",
+        "\\\\evil.example",
+        "http:/evil",
+        "javascript:alert(1)",
+        "evil.example",
+        "///evil.example",
+    ],
+)
 def test_next_never_leaves_kb(anon_client, make_user, target):
     make_user("dana")
     page = text(anon_client.get("/login", query_string={"next": target}))
@@ -176,15 +186,24 @@ def test_sign_in_starts_a_new_session(anon_client, make_user):
 
 def test_account_page_shows_the_user(login_as, kb, assert_inert):
     client = login_as("contributor", "dana", groups=["pmo", "finance"])
-    accounts.update_user(kb.db, "dana", actor="test", display_name="Dana Fischer",
-                         email="dana@example.org")  # fmt: skip
+    accounts.update_user(
+        kb.db, "dana", actor="test", display_name="Dana Fischer", email="dana@example.org"
+    )
     response = client.get("/account")
     assert response.status_code == 200
     page = text(response)
     assert_inert(page)
-    for expected in ("Dana Fischer", "dana@example.org", "Contributor", "pmo", "finance",
-                     'action="/account/password"', 'action="/account/sessions"',
-                     "Sign out everywhere else", 'href="/account/tokens"'):  # fmt: skip
+    for expected in (
+        "Dana Fischer",
+        "dana@example.org",
+        "Contributor",
+        "pmo",
+        "finance",
+        'action="/account/password"',
+        'action="/account/sessions"',
+        "Sign out everywhere else",
+        'href="/account/tokens"',
+    ):
         assert expected in page, expected
 
 
@@ -193,9 +212,14 @@ def test_password_change_ends_every_other_session(app, make_user, kb):
     here, elsewhere = app.test_client(), app.test_client()
     login(here, "dana")
     login(elsewhere, "dana")
-    response = here.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
-        "repeat_password": NEW_PASSWORD})  # fmt: skip
+    response = here.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/account"
     assert "Password changed." in text(here.get("/account"))
     assert signed_in(here)
@@ -215,13 +239,15 @@ def test_password_change_ends_every_other_session(app, make_user, kb):
         (PASSWORD, "short", "short", "at least 10 characters"),
         (PASSWORD, PASSWORD, PASSWORD, "must differ from the current one"),
     ],
-)  # fmt: skip
+)
 def test_password_change_checks(app, make_user, current, new, repeat, message):
     make_user("dana")
     client = app.test_client()
     login(client, "dana")
-    response = client.post("/account/password", data={
-        "current_password": current, "new_password": new, "repeat_password": repeat})  # fmt: skip
+    response = client.post(
+        "/account/password",
+        data={"current_password": current, "new_password": new, "repeat_password": repeat},
+    )
     assert response.status_code == 400
     assert message in text(response)
     assert signed_in(client)
@@ -233,17 +259,27 @@ def test_password_change_needs_a_recent_sign_in(app, make_user):
     client = app.test_client()
     login(client, "dana")
     stale(client)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
-        "repeat_password": NEW_PASSWORD})  # fmt: skip
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 303 and login_next(response) == "/account"
     page = text(client.get(response.headers["Location"]))
     assert "Please confirm your password" in page and 'value="dana"' in page
     assert login(app.test_client(), "dana", NEW_PASSWORD).status_code == 401  # not changed
     assert login(client, "dana", next="/account").headers["Location"] == "/account"
-    again = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
-        "repeat_password": NEW_PASSWORD})  # fmt: skip
+    again = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert again.status_code == 303 and again.headers["Location"] == "/account"
 
 
@@ -272,8 +308,12 @@ def test_account_pages_need_a_sign_in(anon_client):
     for path in ("/account", "/account/tokens"):
         response = anon_client.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
-    for path in ("/account/password", "/account/sessions", "/account/tokens",
-                 "/account/tokens/1/revoke"):  # fmt: skip
+    for path in (
+        "/account/password",
+        "/account/sessions",
+        "/account/tokens",
+        "/account/tokens/1/revoke",
+    ):
         assert anon_client.post(path).status_code == 302
 
 
@@ -338,7 +378,8 @@ def test_a_reader_token_cannot_write_either(login_as, lesson_md):
     client = login_as("reader", "erin")
     token = make_token(client, "w", "write")  # the scope never adds to the role
     response = client.application.test_client().post(
-        "/api/lessons", json={"markdown": lesson_md()}, headers=bearer(token))  # fmt: skip
+        "/api/lessons", json={"markdown": lesson_md()}, headers=bearer(token)
+    )
     assert response.status_code == 403
 
 

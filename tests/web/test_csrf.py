@@ -53,8 +53,9 @@ def test_a_token_from_another_session_is_refused(app, anon_client, make_user):
     make_user("dana")
     theirs = form_token(text(app.test_client().get("/login")))
     anon_client.get("/login")
-    response = anon_client.post("/login", data={"username": "dana", "password": PASSWORD,
-                                                "csrf_token": theirs})  # fmt: skip
+    response = anon_client.post(
+        "/login", data={"username": "dana", "password": PASSWORD, "csrf_token": theirs}
+    )
     assert response.status_code == 400
 
 
@@ -103,24 +104,38 @@ def test_preview_from_the_session_needs_the_header(login_as, lesson_md):
 def test_api_tokens_need_no_csrf_token(app, login_as, lesson_md):
     client = login_as("contributor", "dana")
     token = form_token(text(client.get("/account/tokens")))
-    page = text(client.post("/account/tokens", data={"name": "script", "scope": "write",
-                                                     "csrf_token": token}))  # fmt: skip
+    page = text(
+        client.post(
+            "/account/tokens", data={"name": "script", "scope": "write", "csrf_token": token}
+        )
+    )
     secret = htmllib.unescape(re.search(r'id="token-value"[^>]*\svalue="([^"]*)"', page).group(1))
     script = app.test_client()  # no cookie, no CSRF token: a bearer token only
     headers = {"Authorization": f"Bearer {secret}"}
-    created = script.post("/api/lessons", json={"markdown": lesson_md("From a script")},
-                          headers=headers)  # fmt: skip
+    created = script.post(
+        "/api/lessons", json={"markdown": lesson_md("From a script")}, headers=headers
+    )
     assert created.status_code == 201, created.json
-    preview = script.post("/api/preview", json={"markdown": lesson_md("x"), "type": "lesson"},
-                          headers=headers)  # fmt: skip
+    preview = script.post(
+        "/api/preview", json={"markdown": lesson_md("x"), "type": "lesson"}, headers=headers
+    )
     assert preview.status_code == 200, preview.json
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/login", "/logout", "/account", "/account/tokens", "/admin/users", "/admin/users/ada",
-     "/admin/producers", "/admin/subscriptions", "/lessons/new"],
-)  # fmt: skip
+    [
+        "/login",
+        "/logout",
+        "/account",
+        "/account/tokens",
+        "/admin/users",
+        "/admin/users/ada",
+        "/admin/producers",
+        "/admin/subscriptions",
+        "/lessons/new",
+    ],
+)
 def test_every_post_form_carries_the_token(client, path):
     page = text(client.get(path))
     forms = re.findall(r'<form\b[^>]*method="post"[^>]*>(.*?)</form>', page, re.S)

@@ -12,10 +12,12 @@ IMG = "<img src=x onerror=alert(2)>"
 
 def test_lesson_page_shows_rendered_html_and_metadata(client, make_lesson):
     doc = make_lesson(
-        "Vendor interface specification arrived late", author="Sam Lee", priority="high",
+        "Vendor interface specification arrived late",
+        author="Sam Lee",
+        priority="high",
         body="## Summary\n\nThe vendor was **late**.\n\n## Lesson\n\nAsk early.\n",
         reviewed_by="Audit team",
-    )  # fmt: skip
+    )
     response = client.get(f"/lessons/{doc.id}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -78,16 +80,23 @@ def test_markdown_download_is_the_exact_revision(client, kb, make_lesson):
 
 def test_hostile_content_is_escaped_on_the_document_page(client, kb, make_lesson, assert_inert):
     doc = make_lesson(
-        f'"{HOSTILE} {IMG}"', tags="[xss]", author=f'"{IMG}"',
+        f'"{HOSTILE} {IMG}"',
+        tags="[xss]",
+        author=f'"{IMG}"',
         body=f"## Summary\n\n{HOSTILE}\n\n{IMG}\n\n[x](javascript:alert(3))\n",
         note=f'"{HOSTILE}"',
-    )  # fmt: skip
+    )
     page = client.get(f"/lessons/{doc.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the title, shown as text
     assert_inert(page)
     assert not re.search(r"<[^>]+\sonerror=", page)
-    for url in (f"/lessons/{doc.id}/edit", f"/lessons/{doc.id}/history",
-                f"/lessons/{doc.id}/revisions/1", "/lessons", "/"):  # fmt: skip
+    for url in (
+        f"/lessons/{doc.id}/edit",
+        f"/lessons/{doc.id}/history",
+        f"/lessons/{doc.id}/revisions/1",
+        "/lessons",
+        "/",
+    ):
         page = client.get(url).get_data(as_text=True)
         assert_inert(page, url)
 

@@ -60,9 +60,13 @@ def test_edit_saves_a_new_version(client, kb, make_lesson):
     source = services.get_revision(kb.db, doc.id).markdown.replace("late.", "three weeks late.")
     response = client.post(
         f"/lessons/{doc.id}/edit",
-        data={"markdown": source.replace("\n", "\r\n"), "version": "1", "message": "Be precise",
-              "action": "save"},
-    )  # fmt: skip
+        data={
+            "markdown": source.replace("\n", "\r\n"),
+            "version": "1",
+            "message": "Be precise",
+            "action": "save",
+        },
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/lessons/{doc.id}"
     page = client.get(f"/lessons/{doc.id}").get_data(as_text=True)
@@ -99,9 +103,13 @@ def test_too_large_and_broken_front_matter(client, make_lesson):
 def test_stale_version_is_a_409_that_keeps_the_users_text(client, kb, make_lesson, lesson_md):
     doc = make_lesson()
     services.update_document(
-        kb.db, doc.id, lesson_md(body="## Summary\n\nSomeone else's change.\n"), base_version=1,
-        actor="colleague", message="Their fix",
-    )  # fmt: skip
+        kb.db,
+        doc.id,
+        lesson_md(body="## Summary\n\nSomeone else's change.\n"),
+        base_version=1,
+        actor="colleague",
+        message="Their fix",
+    )
     mine = lesson_md(body="## Summary\n\nMy own change.\n")
     response = client.post(
         f"/lessons/{doc.id}/edit", data={"markdown": mine, "version": "1", "message": "Mine"}

@@ -41,9 +41,14 @@ def test_the_first_sign_in_with_the_one_time_password_asks_for_a_new_one(
     assert "must choose a new password" in api.get_json()["error"]["message"]
 
     def change(new: str, repeat: str | None = None, current: str = one_time_admin):
-        return client.post("/account/password", data={
-            "current_password": current, "new_password": new,
-            "repeat_password": new if repeat is None else repeat})  # fmt: skip
+        return client.post(
+            "/account/password",
+            data={
+                "current_password": current,
+                "new_password": new,
+                "repeat_password": new if repeat is None else repeat,
+            },
+        )
 
     refused = change(one_time_admin)
     assert refused.status_code == 400
@@ -76,8 +81,9 @@ def test_api_tokens_wait_for_the_new_password(app, kb, make_user):
     app_client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     assert app_client.get("/api/lessons", headers=headers).status_code == 200
-    accounts.set_password(kb.db, "sam", "chosen by an admin", actor="ada",
-                          must_change_password=True)  # fmt: skip
+    accounts.set_password(
+        kb.db, "sam", "chosen by an admin", actor="ada", must_change_password=True
+    )
     refused = app_client.get("/api/lessons", headers=headers)
     assert refused.status_code == 403
     message = refused.get_json()["error"]["message"]
@@ -88,23 +94,31 @@ def test_api_tokens_wait_for_the_new_password(app, kb, make_user):
 
 def test_an_admins_reset_of_another_user_asks_them_for_their_own(client, make_user, anon_client):
     make_user("dana", "contributor")
-    reset = client.post("/admin/users/dana", data={"action": "password",
-                                                   "password_choice": "generate"})  # fmt: skip
+    reset = client.post(
+        "/admin/users/dana", data={"action": "password", "password_choice": "generate"}
+    )
     assert reset.status_code == 200
     assert "choose their own" in text(reset)
     password = text(reset).split('id="password-value"')[1].split('value="')[1].split('"')[0]
     login(anon_client, "dana", password)
     assert anon_client.get("/").headers["Location"].endswith("/account/password")
     # an admin setting their own password is not asked again
-    client.post("/admin/users/ada", data={"action": "password", "password_choice": "typed",
-                                          "password": "my own new password"})  # fmt: skip
+    client.post(
+        "/admin/users/ada",
+        data={"action": "password", "password_choice": "typed", "password": "my own new password"},
+    )
     assert client.get("/").status_code == 200
 
 
 def test_an_ordinary_password_change_is_unchanged(client):
     page = client.get("/account/password")
     assert page.status_code == 200 and "Your account" in text(page)
-    done = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
-        "repeat_password": NEW_PASSWORD})  # fmt: skip
+    done = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert done.status_code == 303 and done.headers["Location"].endswith("/account")

@@ -69,11 +69,20 @@ def test_a_lesson_written_with_fields_only(client, kb, make_lesson):
     assert 'type="date"' in page and 'name="m_topics" value="risk"' in page
     assert "Why it happened" in page  # a hint under each section
     response = post(
-        client, "/lessons/new/form", form_fields(page), m_title="Kick-off had no sponsor",
-        m_project="ATLAS", m_phase="initiation", m_occurred_on="2025-02-03",
-        m_topics=["governance", "stakeholders"], m_tags="sponsor, kick-off", s_0="No sponsor came.",
-        s_5="Book the sponsor first.", message="From the workshop", action="save",
-    )  # fmt: skip
+        client,
+        "/lessons/new/form",
+        form_fields(page),
+        m_title="Kick-off had no sponsor",
+        m_project="ATLAS",
+        m_phase="initiation",
+        m_occurred_on="2025-02-03",
+        m_topics=["governance", "stakeholders"],
+        m_tags="sponsor, kick-off",
+        s_0="No sponsor came.",
+        s_5="Book the sponsor first.",
+        message="From the workshop",
+        action="save",
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
     doc_id = response.headers["Location"].rsplit("/", 1)[1]
     doc = services.get_document(kb.db, doc_id)
@@ -106,13 +115,24 @@ def test_messages_are_plain_words_next_to_their_field(client, make_lesson):
     doc = make_lesson()
     url = f"/lessons/{doc.id}/edit/form"
     data = form_fields(client.get(url).get_data(as_text=True))
-    response = post(client, url, data, m_title="  ", m_occurred_on="2025-14-01", m_tags="ok, b@d",
-                    s_2="My careful words.", action="save")  # fmt: skip
+    response = post(
+        client,
+        url,
+        data,
+        m_title="  ",
+        m_occurred_on="2025-14-01",
+        m_tags="ok, b@d",
+        s_2="My careful words.",
+        action="save",
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "`" not in page.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
-    for name, text in (("m_title", "Title is required"), ("m_occurred_on", "When it happened is"),
-                       ("m_tags", "Tag &#39;b@d&#39; may use only")):  # fmt: skip
+    for name, text in (
+        ("m_title", "Title is required"),
+        ("m_occurred_on", "When it happened is"),
+        ("m_tags", "Tag &#39;b@d&#39; may use only"),
+    ):
         field = page.split(f'id="{name}"', 1)[1].split("</div>", 1)[0]
         assert f'<p class="field-message" id="{name}-error">{text}' in field, name
     assert 'aria-invalid="true"' in page.split('id="m_title"', 1)[1].split(">", 1)[0]
@@ -140,8 +160,11 @@ def test_preview_answers_json_for_the_script_and_html_without_it(client):
         "/lessons/new/form", data=MultiDict(data), headers={"Accept": "application/json"}
     )
     assert "<strong>bold</strong>" in response.get_json()["html"]
-    untitled = client.post("/lessons/new/form", data={"s_0": "No title yet.", "action": "preview"},
-                           headers={"Accept": "application/json"})  # fmt: skip
+    untitled = client.post(
+        "/lessons/new/form",
+        data={"s_0": "No title yet.", "action": "preview"},
+        headers={"Accept": "application/json"},
+    )
     assert "No title yet." in untitled.get_json()["html"]  # a title is needed to save, not to look
     bad_day = {"m_occurred_on": "2025-13-01", "action": "preview"}
     response = client.post(
@@ -164,8 +187,9 @@ def test_a_stale_version_shows_the_conflict_page_with_the_text(client, kb, make_
     doc = make_lesson()
     url = f"/lessons/{doc.id}/edit/form"
     data = form_fields(client.get(url).get_data(as_text=True))
-    services.update_document(kb.db, doc.id, lesson_md(body="## Summary\n\nTheirs.\n"),
-                             base_version=1, actor="colleague")  # fmt: skip
+    services.update_document(
+        kb.db, doc.id, lesson_md(body="## Summary\n\nTheirs.\n"), base_version=1, actor="colleague"
+    )
     response = post(client, url, data, s_0="Mine.", action="save")
     assert response.status_code == 409
     assert "Mine." in response.get_data(as_text=True)
@@ -180,8 +204,9 @@ def test_readers_cannot_use_the_form(login_as, make_lesson):
 
 def test_a_process_model_is_edited_role_by_role(client, kb):
     source = (CONTENT / "processes").glob("PM-0002*.md").__next__().read_text(encoding="utf-8")
-    doc = services.create_document(kb.db, source.replace("id: PM-0002\n", ""), actor="t",
-                                   type_hint="process")  # fmt: skip
+    doc = services.create_document(
+        kb.db, source.replace("id: PM-0002\n", ""), actor="t", type_hint="process"
+    )
     url = f"/processes/{doc.id}/edit/form"
     page = client.get(url).get_data(as_text=True)
     assert "Steps of the Gate Reviewer" in page

@@ -8,9 +8,13 @@ from kb.documents import services
 def _two_versions(kb, make_lesson, lesson_md):
     doc = make_lesson()
     services.update_document(
-        kb.db, doc.id, lesson_md(body="## Summary\n\nThe <vendor> was late & sorry.\n"),
-        base_version=1, actor="colleague", message="Reworded",
-    )  # fmt: skip
+        kb.db,
+        doc.id,
+        lesson_md(body="## Summary\n\nThe <vendor> was late & sorry.\n"),
+        base_version=1,
+        actor="colleague",
+        message="Reworded",
+    )
     return doc
 
 

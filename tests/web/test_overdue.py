@@ -13,8 +13,10 @@ from kb.documents import services as documents
 from kb.projects.services import ensure_project
 from kb.reviews.services import open_review
 
-PROCESS = ("---\nid: PM-{n}\ntitle: Model {n}\nstatus: published\nowner: Head of PMO\n"
-           "review_period_months: 12\nlast_reviewed: {last}\n---\n\nSteps.\n")  # fmt: skip
+PROCESS = (
+    "---\nid: PM-{n}\ntitle: Model {n}\nstatus: published\nowner: Head of PMO\n"
+    "review_period_months: 12\nlast_reviewed: {last}\n---\n\nSteps.\n"
+)
 
 
 def text(response) -> str:
@@ -33,8 +35,16 @@ def test_overdue_actions_are_marked_and_filtered(client, kb, make_lesson):
     past = utcnow().date() - timedelta(days=3)
     future = utcnow().date() + timedelta(days=30)
     for doc, due in ((late, past), (fine, future)):
-        actions.add_action(kb.db, doc.id, viewer=SYSTEM, description=f"Fix {doc.id}", owner="ada",
-                           due_on=due.isoformat(), target_kind="template", target_ref="T")  # fmt: skip
+        actions.add_action(
+            kb.db,
+            doc.id,
+            viewer=SYSTEM,
+            description=f"Fix {doc.id}",
+            owner="ada",
+            due_on=due.isoformat(),
+            target_kind="template",
+            target_ref="T",
+        )
 
     page = text(client.get(f"/lessons/{late.id}"))
     assert f"Overdue since {label(past)}" in page
@@ -61,10 +71,15 @@ def test_overdue_actions_are_marked_and_filtered(client, kb, make_lesson):
 
 
 def test_process_models_and_reviews_past_due(client, kb):
-    documents.create_document(kb.db, PROCESS.format(n="0201", last="2020-03-01"), actor="x",
-                              type_hint="process")  # fmt: skip
-    documents.create_document(kb.db, PROCESS.format(n="0202", last=utcnow().date().isoformat()),
-                              actor="x", type_hint="process")  # fmt: skip
+    documents.create_document(
+        kb.db, PROCESS.format(n="0201", last="2020-03-01"), actor="x", type_hint="process"
+    )
+    documents.create_document(
+        kb.db,
+        PROCESS.format(n="0202", last=utcnow().date().isoformat()),
+        actor="x",
+        type_hint="process",
+    )
     listed = text(client.get("/processes?overdue=1"))
     assert "PM-0201" in listed and "PM-0202" not in listed
     assert "Review overdue since 1 Mar 2021" in listed

@@ -27,18 +27,39 @@ def test_the_check_sees_a_query_made_while_rendering(app, kb, client, templates_
     templates_query_nothing.found.clear()
 
 
-def test_pages_render_without_queries(kb, make_lesson, login_as, anon_client,
-                                      templates_query_nothing):  # fmt: skip
+def test_pages_render_without_queries(
+    kb, make_lesson, login_as, anon_client, templates_query_nothing
+):
     lesson = make_lesson("Vendor interface specification arrived late")
     make_lesson("Vendor interface specification came late again", status="submitted")
-    actions.add_action(kb.db, lesson.id, viewer=CURATOR, description="Add a milestone",
-                       owner="pat", due_on="2026-12-31", target_kind="template",
-                       target_ref="Vendor contract")  # fmt: skip
+    actions.add_action(
+        kb.db,
+        lesson.id,
+        viewer=CURATOR,
+        description="Add a milestone",
+        owner="pat",
+        due_on="2026-12-31",
+        target_kind="template",
+        target_ref="Vendor contract",
+    )
     kb.projection.catch_up()
     cora = login_as("curator", "cora")
-    for path in ("/", "/lessons", f"/lessons/{lesson.id}", "/lessons/LL-2025-0002",
-                 "/processes", "/guides", "/projects", "/projects/ATLAS", "/queue", "/tasks",
-                 "/inbox", "/search?q=vendor", "/account", "/no/such/page"):  # fmt: skip
+    for path in (
+        "/",
+        "/lessons",
+        f"/lessons/{lesson.id}",
+        "/lessons/LL-2025-0002",
+        "/processes",
+        "/guides",
+        "/projects",
+        "/projects/ATLAS",
+        "/queue",
+        "/tasks",
+        "/inbox",
+        "/search?q=vendor",
+        "/account",
+        "/no/such/page",
+    ):
         answer = cora.get(path)
         assert answer.status_code in (200, 404), path
         assert templates_query_nothing.found == [], path
@@ -61,8 +82,9 @@ def count_queries(app, kb, client, path: str) -> tuple[int, str]:
     return len(seen), page
 
 
-def test_a_lesson_page_costs_the_same_however_many_lessons_look_like_it(app, kb, make_lesson,
-                                                                       login_as):  # fmt: skip
+def test_a_lesson_page_costs_the_same_however_many_lessons_look_like_it(
+    app, kb, make_lesson, login_as
+):
     title = "Vendor interface specification arrived late"
     first = make_lesson(title, status="submitted")
     make_lesson(title + " once", status="submitted")

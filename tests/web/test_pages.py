@@ -11,13 +11,17 @@ def test_home_shows_search_counts_recent_lessons_guides_and_projects(client, kb,
     make_lesson("Vendor interface specification arrived late")
     make_lesson("Weekly steering meetings kept scope stable", project="ORION", polarity="success")
     services.create_document(
-        kb.db, "---\ntitle: Welcome to the PMO\norder: 1\n---\n\nHello.\n", actor="t",
+        kb.db,
+        "---\ntitle: Welcome to the PMO\norder: 1\n---\n\nHello.\n",
+        actor="t",
         type_hint="guide",
-    )  # fmt: skip
+    )
     services.create_document(
-        kb.db, "---\ntitle: How to read a lesson\norder: 2\n---\n\nRead.\n", actor="t",
+        kb.db,
+        "---\ntitle: How to read a lesson\norder: 2\n---\n\nRead.\n",
+        actor="t",
         type_hint="guide",
-    )  # fmt: skip
+    )
     page = client.get("/").get_data(as_text=True)
     assert 'role="search"' in page and 'name="q"' in page
     assert "<strong>2</strong> lessons" in page
@@ -44,8 +48,14 @@ def test_navigation_marks_the_current_page(client):
 
 def test_lesson_list_filters(client, make_lesson):
     make_lesson("Vendor interface specification arrived late", phase="build")
-    make_lesson("Test environment was not ready", phase="testing", project="ORION",
-                tags="[environments]", status="draft", topics="[quality]")  # fmt: skip
+    make_lesson(
+        "Test environment was not ready",
+        phase="testing",
+        project="ORION",
+        tags="[environments]",
+        status="draft",
+        topics="[quality]",
+    )
     page = client.get("/lessons").get_data(as_text=True)
     assert "2 lessons" in page and 'href="/lessons/new/form"' in page
     page = client.get("/lessons?phase=testing").get_data(as_text=True)
@@ -90,9 +100,11 @@ def test_bad_page_number_is_a_400_page(client):
 def test_projects_list_and_page(client, make_lesson, kb):
     make_lesson("Vendor interface specification arrived late", project="ATLAS")
     services.create_document(
-        kb.db, "---\ntitle: Supplier onboarding\nproject: ATLAS\nstate: to-be\n---\n\n## Purpose\n",
-        actor="t", type_hint="process",
-    )  # fmt: skip
+        kb.db,
+        "---\ntitle: Supplier onboarding\nproject: ATLAS\nstate: to-be\n---\n\n## Purpose\n",
+        actor="t",
+        type_hint="process",
+    )
     page = client.get("/projects").get_data(as_text=True)
     assert 'href="/projects/ATLAS"' in page
     assert 'href="/lessons?project=ATLAS">1</a>' in page
@@ -107,10 +119,13 @@ def test_project_description_is_rendered_and_sanitised(client, kb):
     from kb.projects import services as projects
 
     with kb.db.write() as s:
-        projects.upsert_project(s, projects.parse_project(
-            "---\nkey: ORION\nname: Orion CRM\nmanager: Dana\n---\n\n"
-            "The **CRM** rollout.\n\n<script>alert(1)</script>\n"
-        ))  # fmt: skip
+        projects.upsert_project(
+            s,
+            projects.parse_project(
+                "---\nkey: ORION\nname: Orion CRM\nmanager: Dana\n---\n\n"
+                "The **CRM** rollout.\n\n<script>alert(1)</script>\n"
+            ),
+        )
     page = client.get("/projects/ORION").get_data(as_text=True)
     assert "<strong>CRM</strong>" in page and "Dana" in page
     assert "<script>alert" not in page
@@ -132,12 +147,14 @@ def test_api_errors_stay_json(client):
 
 def test_cross_site_posts_are_refused(client):
     response = client.post(
-        "/lessons/new", data={"markdown": "---\ntitle: x\n---\n"},
+        "/lessons/new",
+        data={"markdown": "---\ntitle: x\n---\n"},
         headers={"Origin": "https://evil.example"},
-    )  # fmt: skip
+    )
     assert response.status_code == 403
     response = client.post(
-        "/lessons/new", data={"markdown": "---\ntitle: x\n---\n"},
+        "/lessons/new",
+        data={"markdown": "---\ntitle: x\n---\n"},
         headers={"Sec-Fetch-Site": "cross-site"},
-    )  # fmt: skip
+    )
     assert response.status_code == 403

@@ -26,8 +26,11 @@ def shown(page: str, field: str) -> str:
 def signed(secret: str) -> dict:
     now = datetime.now(UTC)
     signature = Webhook(secret).sign("msg-1", now, BODY.decode())
-    return {"webhook-id": "msg-1", "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": signature}  # fmt: skip
+    return {
+        "webhook-id": "msg-1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
 
 
 def bearer(token: str) -> dict:
@@ -93,9 +96,14 @@ def test_adding_shows_the_secret_and_token_once(client, kb, assert_inert):
 
 @pytest.mark.parametrize(
     ("name", "words"),
-    [("jira-acme", "already exists"), ("jira acme", "1-80 letters"), ("", "1-80 letters"),
-     ("-jira", "starting with a letter or digit"), ("x" * 81, "1-80 letters")],
-)  # fmt: skip
+    [
+        ("jira-acme", "already exists"),
+        ("jira acme", "1-80 letters"),
+        ("", "1-80 letters"),
+        ("-jira", "starting with a letter or digit"),
+        ("x" * 81, "1-80 letters"),
+    ],
+)
 def test_invalid_names_keep_the_form_and_say_why(client, kb, name, words):
     producers.create_producer(kb.db, "jira-acme")
     response = client.post("/admin/producers", data={"name": name})

@@ -23,28 +23,54 @@ def briefed(kb, make_lesson, make_user):
         projects.ensure_project(s, "HARBOUR", "Harbour warehouse system")
     spec = make_lesson("Vendor interface specification arrived late")
     migration = make_lesson("Data migration dry runs found bad master data")
-    secret = make_lesson("Vendor penalty clause in the finance file", visibility="restricted",
-                         groups="[finance]")  # fmt: skip
+    secret = make_lesson(
+        "Vendor penalty clause in the finance file", visibility="restricted", groups="[finance]"
+    )
     with kb.db.write() as s:
-        start = Briefing(project_key="HARBOUR", trigger="started", source_event_seq=101,
-                         created_at=datetime(2026, 10, 1, 9, tzinfo=UTC), recipient="maria",
-                         words=["vendor"])  # fmt: skip
-        gate = Briefing(project_key="HARBOUR", trigger="gate:G2", source_event_seq=102,
-                        created_at=datetime(2026, 12, 1, 10, tzinfo=UTC), recipient="maria",
-                        words=["build"], phase="build")  # fmt: skip
+        start = Briefing(
+            project_key="HARBOUR",
+            trigger="started",
+            source_event_seq=101,
+            created_at=datetime(2026, 10, 1, 9, tzinfo=UTC),
+            recipient="maria",
+            words=["vendor"],
+        )
+        gate = Briefing(
+            project_key="HARBOUR",
+            trigger="gate:G2",
+            source_event_seq=102,
+            created_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
+            recipient="maria",
+            words=["build"],
+            phase="build",
+        )
         s.add_all([start, gate])
         s.flush()
-        s.add_all([
-            BriefingItem(briefing_id=start.id, lesson_id=spec.id, rank=1,
-                         reason="shares tags vendor, interface-spec"),
-            BriefingItem(briefing_id=start.id, lesson_id=secret.id, rank=2,
-                         reason="shares tags vendor"),
-            BriefingItem(briefing_id=start.id, lesson_id=migration.id, rank=3,
-                         reason="matches 'data migration' in the project description",
-                         response="applies", responded_by="cleo",
-                         responded_at=datetime(2026, 10, 2, tzinfo=UTC)),
-            BriefingItem(briefing_id=gate.id, lesson_id=spec.id, rank=1, reason="same phase: build"),
-        ])  # fmt: skip
+        s.add_all(
+            [
+                BriefingItem(
+                    briefing_id=start.id,
+                    lesson_id=spec.id,
+                    rank=1,
+                    reason="shares tags vendor, interface-spec",
+                ),
+                BriefingItem(
+                    briefing_id=start.id, lesson_id=secret.id, rank=2, reason="shares tags vendor"
+                ),
+                BriefingItem(
+                    briefing_id=start.id,
+                    lesson_id=migration.id,
+                    rank=3,
+                    reason="matches 'data migration' in the project description",
+                    response="applies",
+                    responded_by="cleo",
+                    responded_at=datetime(2026, 10, 2, tzinfo=UTC),
+                ),
+                BriefingItem(
+                    briefing_id=gate.id, lesson_id=spec.id, rank=1, reason="same phase: build"
+                ),
+            ]
+        )
         ids = {"start": start.id, "gate": gate.id}
     return {"maria": maria, "spec": spec.id, "migration": migration.id, "secret": secret.id, **ids}
 
@@ -57,8 +83,11 @@ def html(client, url: str = "/projects/HARBOUR") -> str:
 
 def item(kb, briefing_id: int, lesson_id: str) -> BriefingItem:
     with kb.db.read() as s:
-        return s.scalar(select(BriefingItem).where(BriefingItem.briefing_id == briefing_id,
-                                                   BriefingItem.lesson_id == lesson_id))  # fmt: skip
+        return s.scalar(
+            select(BriefingItem).where(
+                BriefingItem.briefing_id == briefing_id, BriefingItem.lesson_id == lesson_id
+            )
+        )
 
 
 def test_briefings_newest_first_with_reasons_and_answers(briefed, login_as):
@@ -88,8 +117,13 @@ def test_readers_see_no_buttons_unless_the_briefing_is_theirs(briefed, login_as,
     assert "Gate G2" in page and 'class="briefing-answer"' not in page
     maria, user = app.test_client(), briefed["maria"]
     with maria.session_transaction() as session:  # signed in as tests/conftest.py does
-        session.update({"_user_id": f"{user.id}:{user.session_token}", "_fresh": True,
-                        "auth_at": int(time.time())})  # fmt: skip
+        session.update(
+            {
+                "_user_id": f"{user.id}:{user.session_token}",
+                "_fresh": True,
+                "auth_at": int(time.time()),
+            }
+        )
     assert html(maria).count('class="briefing-answer"') == 3
 
 
@@ -121,8 +155,10 @@ def test_bad_answers_change_nothing(kb, briefed, login_as):
     hidden = cleo.post(url, data={"lesson": briefed["secret"], "response": "applies"})
     assert hidden.status_code == 404
     assert item(kb, briefed["start"], briefed["secret"]).response is None
-    elsewhere = cleo.post(f"/projects/ATLAS/briefings/{briefed['start']}/responses",
-                          data={"lesson": briefed["spec"], "response": "applies"})  # fmt: skip
+    elsewhere = cleo.post(
+        f"/projects/ATLAS/briefings/{briefed['start']}/responses",
+        data={"lesson": briefed["spec"], "response": "applies"},
+    )
     assert elsewhere.status_code == 404
     assert cleo.post("/projects/HARBOUR/briefings/999999/responses", data={}).status_code == 404
     # a reader who is not the briefing's project manager
@@ -145,7 +181,8 @@ def test_the_buttons_carry_the_csrf_token(kb, briefed, login_as, app):
     answer = {"lesson": briefed["spec"], "response": "applies"}
     assert cleo.post(url, data=answer).status_code == 400  # no token
     assert item(kb, briefed["gate"], briefed["spec"]).response is None
-    token = re.search(r'class="briefing-answer".*?name="csrf_token" value="([^"]+)"',
-                      html(cleo), re.S).group(1)  # fmt: skip
+    token = re.search(
+        r'class="briefing-answer".*?name="csrf_token" value="([^"]+)"', html(cleo), re.S
+    ).group(1)
     assert cleo.post(url, data={**answer, "csrf_token": htmllib.unescape(token)}).status_code == 303
     assert item(kb, briefed["gate"], briefed["spec"]).response == "applies"

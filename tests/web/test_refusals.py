@@ -22,8 +22,14 @@ def words(response) -> str:
 @pytest.fixture
 def pmo(kb):
     for name, display in (("cora", "Cora Curator"), ("carl", "Carl Curator")):
-        accounts.create_user(kb.db, name, password="correct horse battery", role="curator",
-                             display_name=display, actor="test")  # fmt: skip
+        accounts.create_user(
+            kb.db,
+            name,
+            password="correct horse battery",
+            role="curator",
+            display_name=display,
+            actor="test",
+        )
 
 
 def test_a_reader_is_told_why_and_whom_to_ask(login_as, pmo):
@@ -35,8 +41,10 @@ def test_a_reader_is_told_why_and_whom_to_ask(login_as, pmo):
     assert "Ask the PMO: Carl Curator, Cora Curator." in text and "Refused" not in text
 
     api = reader.get("/lessons/new/form", headers={"Accept": "application/json"}).get_json()
-    assert api["error"]["message"] == ("Only contributors and curators can write documents. "
-                                       "Ask the PMO: Carl Curator, Cora Curator.")  # fmt: skip
+    assert api["error"]["message"] == (
+        "Only contributors and curators can write documents. "
+        "Ask the PMO: Carl Curator, Cora Curator."
+    )
     queue = words(login_as("contributor").get("/queue"))
     assert "Only curators (the PMO) can work from the curator's queue." in queue
 
@@ -65,8 +73,9 @@ def test_a_lifecycle_refusal_names_the_step_not_the_lesson(login_as, pmo, make_l
 def test_the_configured_contact_is_named(config, pmo):
     app = create_app(dataclasses.replace(config, PMO_CONTACT="pmo@example.org"))
     try:
-        user = accounts.create_user(app.extensions["kb"].db, "rita", password="correct horse battery",
-                                    actor="test")  # fmt: skip
+        user = accounts.create_user(
+            app.extensions["kb"].db, "rita", password="correct horse battery", actor="test"
+        )
         client = app.test_client()
         sign_in(client, user)
         assert "Ask the PMO: pmo@example.org." in words(client.get("/tasks"))

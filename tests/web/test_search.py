@@ -12,21 +12,26 @@ from kb.documents import services
 @pytest.fixture
 def corpus(kb, make_lesson):
     make_lesson(
-        "Vendor interface specification arrived late", phase="build",
+        "Vendor interface specification arrived late",
+        phase="build",
         body="## Summary\n\nThe supplier sent the interface specification three weeks late.\n",
-    )  # fmt: skip
+    )
     make_lesson(
-        "Supplier contract had no acceptance criteria", phase="procurement", project="ORION",
-        topics="[procurement, quality]", tags="[contract]",
+        "Supplier contract had no acceptance criteria",
+        phase="procurement",
+        project="ORION",
+        topics="[procurement, quality]",
+        tags="[contract]",
         body="## Summary\n\nWithout acceptance criteria the supplier disputed every defect.\n",
-    )  # fmt: skip
+    )
     services.create_document(
         kb.db,
         "---\ntitle: Supplier onboarding\nproject: ATLAS\nstate: to-be\n"
         "topics: [procurement]\n---\n\n"
         "## Purpose\n\nHow a new supplier is registered and vetted.\n",
-        actor="t", type_hint="process",
-    )  # fmt: skip
+        actor="t",
+        type_hint="process",
+    )
     kb.projection.catch_up()
 
 
@@ -129,8 +134,11 @@ def test_help_text_explains_the_query_language(client):
 
 def test_hostile_content_is_escaped_on_the_search_page(client, kb, make_lesson, assert_inert):
     hostile = "<script>alert(1)</script> <img src=x onerror=alert(2)>"
-    make_lesson(f'"Hostile {hostile}"', body=f"## Summary\n\nHostile body {hostile}\n",
-                project='"<script>alert(3)</script>"')  # fmt: skip
+    make_lesson(
+        f'"Hostile {hostile}"',
+        body=f"## Summary\n\nHostile body {hostile}\n",
+        project='"<script>alert(3)</script>"',
+    )
     kb.projection.catch_up()
     for url in ("/search?q=hostile", "/search?q=alert", "/search?q=hostile&sort=date", "/search"):
         page = client.get(url).get_data(as_text=True)

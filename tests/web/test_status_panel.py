@@ -12,8 +12,11 @@ def buttons(page: str) -> list[tuple[str, str, str]]:
     effects = dict(
         re.findall(r'<p class="step-effect" id="step-([a-z_]+)-effect">([^<]+)</p>', page)
     )
-    found = re.findall(r'<button type="submit" class="([^"]*)" aria-describedby="step-([a-z_]+)-effect">'
-                       r"([^<]+)</button>", page)  # fmt: skip
+    found = re.findall(
+        r'<button type="submit" class="([^"]*)" aria-describedby="step-([a-z_]+)-effect">'
+        r"([^<]+)</button>",
+        page,
+    )
     return [(classes, label, html.unescape(effects[to])) for classes, to, label in found]
 
 
@@ -35,8 +38,13 @@ def test_the_author_sees_submit_and_a_reader_nothing(login_as, kb):
     from kb.documents import services
 
     cleo_client = login_as("contributor", "cleo")
-    doc = services.create_document(kb.db, "---\ntitle: Draft one\nstatus: draft\n---\n\nText.\n",
-                                   actor="cleo", created_by="cleo", type_hint="lesson")  # fmt: skip
+    doc = services.create_document(
+        kb.db,
+        "---\ntitle: Draft one\nstatus: draft\n---\n\nText.\n",
+        actor="cleo",
+        created_by="cleo",
+        type_hint="lesson",
+    )
     steps = buttons(cleo_client.get(f"/lessons/{doc.id}").get_data(as_text=True))
     assert [(label, effect) for _, label, effect in steps] == [
         ("Submit for review", "Send it to the curators' queue for review.")

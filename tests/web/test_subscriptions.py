@@ -15,8 +15,11 @@ from kb.events.log.services import append_event
 from kb.events.webhooks import delivery as webhooks
 from kb.events.webhooks import subscriptions
 
-FORM = {"name": "BI warehouse", "url": "https://bi.example.org/hooks/kb",
-        "types": "org.pmo.kb.lesson.*\r\norg.pmo.kb.review.opened"}  # fmt: skip
+FORM = {
+    "name": "BI warehouse",
+    "url": "https://bi.example.org/hooks/kb",
+    "types": "org.pmo.kb.lesson.*\r\norg.pmo.kb.review.opened",
+}
 
 
 def closed_port_url() -> str:
@@ -110,7 +113,8 @@ def test_the_page_shows_the_delivery_log(client, kb):
 
 
 def test_cross_site_posts_are_refused(client, kb):
-    response = client.post("/admin/subscriptions", data=FORM,
-                           headers={"Sec-Fetch-Site": "cross-site"})  # fmt: skip
+    response = client.post(
+        "/admin/subscriptions", data=FORM, headers={"Sec-Fetch-Site": "cross-site"}
+    )
     assert response.status_code == 403
     assert subscriptions.list_subscriptions(kb.db) == []

@@ -35,13 +35,23 @@ class Action(Answer):
     @classmethod
     def of(cls, action, *, may_close: bool) -> Action:  # noqa: ANN001
         late = overdue.action_overdue(action, utcnow().date())
-        return cls(id=action.id, lesson=action.lesson_id, description=action.description,
-                   overdue_since=action.due_on if late else None,
-                   owner=action.owner, due_on=action.due_on, target_kind=action.target_kind,
-                   target_ref=action.target_ref, status=action.status,
-                   created_by=action.created_by, created_at=action.created_at,
-                   closed_by=action.closed_by, closed_at=action.closed_at,
-                   closing_note=action.closing_note, may_close=may_close)  # fmt: skip
+        return cls(
+            id=action.id,
+            lesson=action.lesson_id,
+            description=action.description,
+            overdue_since=action.due_on if late else None,
+            owner=action.owner,
+            due_on=action.due_on,
+            target_kind=action.target_kind,
+            target_ref=action.target_ref,
+            status=action.status,
+            created_by=action.created_by,
+            created_at=action.created_at,
+            closed_by=action.closed_by,
+            closed_at=action.closed_at,
+            closing_note=action.closing_note,
+            may_close=may_close,
+        )
 
 
 class ActionList(Answer):

@@ -23,9 +23,15 @@ class BriefingLesson(Answer):
 
     @classmethod
     def of(cls, item: BriefingItem, title: str) -> BriefingLesson:
-        return cls(lesson=item.lesson_id, title=title, rank=item.rank, reason=item.reason,
-                   response=item.response, responded_by=item.responded_by,
-                   responded_at=item.responded_at)  # fmt: skip
+        return cls(
+            lesson=item.lesson_id,
+            title=title,
+            rank=item.rank,
+            reason=item.reason,
+            response=item.response,
+            responded_by=item.responded_by,
+            responded_at=item.responded_at,
+        )
 
 
 class BriefingAnswer(Answer):
@@ -40,11 +46,20 @@ class BriefingAnswer(Answer):
 
     @classmethod
     def of(cls, briefing: Briefing, docs: dict) -> BriefingAnswer:
-        return cls(id=briefing.id, project=briefing.project_key, trigger=briefing.trigger,
-                   phase=briefing.phase, created_at=briefing.created_at,
-                   recipient=briefing.recipient, words=list(briefing.words or []),
-                   lessons=[BriefingLesson.of(i, docs[i.lesson_id].title) for i in briefing.items
-                            if i.lesson_id in docs])  # fmt: skip
+        return cls(
+            id=briefing.id,
+            project=briefing.project_key,
+            trigger=briefing.trigger,
+            phase=briefing.phase,
+            created_at=briefing.created_at,
+            recipient=briefing.recipient,
+            words=list(briefing.words or []),
+            lessons=[
+                BriefingLesson.of(i, docs[i.lesson_id].title)
+                for i in briefing.items
+                if i.lesson_id in docs
+            ],
+        )
 
 
 class BriefingList(Answer):

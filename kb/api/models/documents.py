@@ -39,11 +39,20 @@ class Summary(Answer):
     @classmethod
     def common(cls, doc: Document) -> dict:
         return dict(
-            id=doc.id, type=doc.type, title=doc.title, summary=doc.summary, status=doc.status,
-            project=doc.project_key, phase=doc.phase, topics=doc.topics, tags=doc.tags,
-            version=doc.version, updated_at=doc.updated_at, changed_at=doc.changed_at,
+            id=doc.id,
+            type=doc.type,
+            title=doc.title,
+            summary=doc.summary,
+            status=doc.status,
+            project=doc.project_key,
+            phase=doc.phase,
+            topics=doc.topics,
+            tags=doc.tags,
+            version=doc.version,
+            updated_at=doc.updated_at,
+            changed_at=doc.changed_at,
             url=url_for(f"api.get_{doc.type}", doc_id=doc.id),
-        )  # fmt: skip
+        )
 
 
 class LessonSummary(Summary):
@@ -55,8 +64,12 @@ class LessonSummary(Summary):
 
     @classmethod
     def fields(cls, doc: Document) -> dict:
-        return cls.common(doc) | dict(polarity=doc.polarity, priority=doc.priority,
-                                      occurred_on=doc.occurred_on, author=doc.author)  # fmt: skip
+        return cls.common(doc) | dict(
+            polarity=doc.polarity,
+            priority=doc.priority,
+            occurred_on=doc.occurred_on,
+            author=doc.author,
+        )
 
 
 class ProcessSummary(Summary):
@@ -71,10 +84,13 @@ class ProcessSummary(Summary):
     @classmethod
     def fields(cls, doc: Document) -> dict:
         return cls.common(doc) | dict(
-            state=doc.state, model_version=doc.model_version, owner=doc.owner,
-            custodian=doc.custodian, review_period_months=doc.review_period_months,
+            state=doc.state,
+            model_version=doc.model_version,
+            owner=doc.owner,
+            custodian=doc.custodian,
+            review_period_months=doc.review_period_months,
             last_reviewed=doc.last_reviewed,
-        )  # fmt: skip
+        )
 
 
 class GuideSummary(Summary):
@@ -97,10 +113,12 @@ class _Detail(Answer):
     def of(cls, doc: Document, revision: DocumentRevision, merged: MergedInto | None = None):  # noqa: ANN206
         """`merged`: where a merged lesson went, as the viewer may know it."""
         out = cls.fields(doc) | dict(  # type: ignore[attr-defined]
-            extra=visible_extra(doc, merged), created_at=doc.created_at,
-            markdown=revision.markdown, html=revision.html,
+            extra=visible_extra(doc, merged),
+            created_at=doc.created_at,
+            markdown=revision.markdown,
+            html=revision.html,
             page=url_for("web.document", folder=BY_NAME[doc.type].folder, doc_id=doc.id),
-        )  # fmt: skip
+        )
         if merged is not None:
             out.update(merged_into=merged.id, merged_into_note=merged.note)
         return cls(**out)
@@ -108,21 +126,28 @@ class _Detail(Answer):
 
 class LessonDetail(LessonSummary, _Detail):
     merged_into: str | None = Field(
-        None, description="a merged lesson only: the lesson it was merged into, null when you "
-                          "may not read it")  # fmt: skip
+        None,
+        description="a merged lesson only: the lesson it was merged into, null when you "
+        "may not read it",
+    )
     merged_into_note: str | None = Field(
-        None, description='a merged lesson only: "Merged into LL-…" or "Merged into a lesson '
-                          'you may not read"')  # fmt: skip
+        None,
+        description='a merged lesson only: "Merged into LL-…" or "Merged into a lesson '
+        'you may not read"',
+    )
     transitions: list[LessonStatus] = Field(
-        default_factory=list, description="the statuses you may move it to now (GET and "
-                                          "transitions only)")  # fmt: skip
+        default_factory=list,
+        description="the statuses you may move it to now (GET and transitions only)",
+    )
     actions: list[Action] = Field(default_factory=list, description="its actions (GET only)")
     similar: list[Similar] = Field(
-        default_factory=list, description="GET, for its author and curators: possible "
-                                          "duplicates, best first")  # fmt: skip
+        default_factory=list,
+        description="GET, for its author and curators: possible duplicates, best first",
+    )
     recurrence_count: int = Field(
-        0, description="GET: how many times its problem recurred in a later lesson of "
-                       "another project")  # fmt: skip
+        0,
+        description="GET: how many times its problem recurred in a later lesson of another project",
+    )
     recurrences: list[Recurrence] = Field(default_factory=list, description="GET: both ways")
     related: list[Related] = Field(default_factory=list, description="GET: as on the page")
 
@@ -175,8 +200,9 @@ class DocumentWrite(Body):
     may hold is checked as docs/format.md says: a 400 names the field."""
 
     model_config = ConfigDict(
-        extra="allow", json_schema_extra={"anyOf": [{"required": ["markdown"]}, {"required": ["title"]}]}
-    )  # fmt: skip
+        extra="allow",
+        json_schema_extra={"anyOf": [{"required": ["markdown"]}, {"required": ["title"]}]},
+    )
     markdown: str | None = None
     body: str | None = Field(None, description="the Markdown body, with the fields")
     title: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S")
@@ -209,15 +235,18 @@ class Transition(Body):
 class Revision(Answer):
     number: int
     author: str | None
-    message: str = Field(description="the change note; one naming another document names it "
-                                     "only to who may read that document")  # fmt: skip
+    message: str = Field(
+        description="the change note; one naming another document names it "
+        "only to who may read that document"
+    )
     created_at: Timestamp
     markdown: str = Field(None, description="one revision only")
 
     @classmethod
     def of(cls, rev: DocumentRevision, *, with_markdown: bool = False) -> Revision:
-        out = cls(number=rev.number, author=rev.author, message=rev.message,
-                  created_at=rev.created_at)  # fmt: skip
+        out = cls(
+            number=rev.number, author=rev.author, message=rev.message, created_at=rev.created_at
+        )
         if with_markdown:
             out.markdown = rev.markdown
         return out

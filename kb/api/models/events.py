@@ -14,8 +14,10 @@ from kb.params import SEQ_MAX
 class CloudEvent(BaseModel):
     """A CloudEvents 1.0 event in structured mode (see docs/events.md)."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={
-        "additionalProperties": {"type": ["string", "boolean", "integer"]}})  # fmt: skip
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"additionalProperties": {"type": ["string", "boolean", "integer"]}},
+    )
     id: str
     source: str = Field(json_schema_extra={"format": "uri-reference"})
     specversion: Literal["1.0"]
@@ -63,11 +65,27 @@ class Event(Answer):
     @classmethod
     def of(cls, view: admin.EventView) -> Event:
         e = view.event
-        runs = [Run(handler=r.handler, status=r.status, attempts=r.attempts,
-                    next_attempt_at=r.next_attempt_at if r.status == "pending" else None,
-                    last_error=r.last_error) for r in view.runs]  # fmt: skip
-        return cls(seq=e.seq, id=e.event_id, source=e.source, type=e.type, subject=e.subject,
-                   time=e.time, data=e.data, status=view.status, runs=runs)  # fmt: skip
+        runs = [
+            Run(
+                handler=r.handler,
+                status=r.status,
+                attempts=r.attempts,
+                next_attempt_at=r.next_attempt_at if r.status == "pending" else None,
+                last_error=r.last_error,
+            )
+            for r in view.runs
+        ]
+        return cls(
+            seq=e.seq,
+            id=e.event_id,
+            source=e.source,
+            type=e.type,
+            subject=e.subject,
+            time=e.time,
+            data=e.data,
+            status=view.status,
+            runs=runs,
+        )
 
 
 class EventList(Answer):

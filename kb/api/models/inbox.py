@@ -24,9 +24,17 @@ class InboxItem(Answer):
 
     @classmethod
     def of(cls, n: Notification) -> InboxItem:
-        return cls(id=n.id, kind=n.kind, title=n.title, body=n.body, link=n.link,
-                   event_seq=n.event_seq, created_at=n.created_at, read_at=n.read_at,
-                   is_read=n.read_at is not None)  # fmt: skip
+        return cls(
+            id=n.id,
+            kind=n.kind,
+            title=n.title,
+            body=n.body,
+            link=n.link,
+            event_seq=n.event_seq,
+            created_at=n.created_at,
+            read_at=n.read_at,
+            is_read=n.read_at is not None,
+        )
 
 
 class Inbox(Page):

@@ -19,16 +19,23 @@ class ProcessChange(Answer):
     effective_from: Day | None
     changed_by: str
     summary: str
-    flagged_lessons: list[str] = Field(description="lessons flagged for revalidation (those "
-                                                   "you may read)")  # fmt: skip
+    flagged_lessons: list[str] = Field(
+        description="lessons flagged for revalidation (those you may read)"
+    )
 
     @classmethod
     def of(cls, change, title: str | None, readable: set[str]) -> ProcessChange:  # noqa: ANN001
-        return cls(id=change.document_id, process_id=change.process_id, title=title,
-                   version=change.version, change_type=change.change_type,
-                   effective_from=change.effective_from, changed_by=change.changed_by,
-                   summary=change.summary,
-                   flagged_lessons=[x for x in change.flagged_lessons or [] if x in readable])  # fmt: skip
+        return cls(
+            id=change.document_id,
+            process_id=change.process_id,
+            title=title,
+            version=change.version,
+            change_type=change.change_type,
+            effective_from=change.effective_from,
+            changed_by=change.changed_by,
+            summary=change.summary,
+            flagged_lessons=[x for x in change.flagged_lessons or [] if x in readable],
+        )
 
 
 class ProcessChanges(Answer):

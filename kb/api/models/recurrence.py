@@ -21,7 +21,8 @@ class Similar(Answer):
 class Recurrence(Similar):
     direction: Literal["recurred_in", "recurrence_of"] = Field(
         description="recurred_in: a later lesson where its problem came back; recurrence_of: "
-                    "the older one")  # fmt: skip
+        "the older one"
+    )
     detected_at: Timestamp
 
 

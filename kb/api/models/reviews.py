@@ -49,8 +49,9 @@ class Progress(Answer):
 class Review(Answer):
     id: int
     project: str
-    origin: str | None = Field(description="closure, or audit:<auditId> for a review an audit "
-                                           "opened")  # fmt: skip
+    origin: str | None = Field(
+        description="closure, or audit:<auditId> for a review an audit opened"
+    )
     status: Literal["open", "completed"]
     opened_at: Timestamp
     due_on: Day
@@ -71,8 +72,11 @@ class Review(Answer):
 def _sections(names: tuple[str, ...], closed: bool) -> dict:
     """The sections a client writes, each Markdown text; what happened is required."""
     text = {"type": "string", "maxLength": workshop.SECTION_MAX}
-    schema = {"type": "object", "properties": dict.fromkeys(names, text),
-              "required": ["what_happened"]}  # fmt: skip
+    schema = {
+        "type": "object",
+        "properties": dict.fromkeys(names, text),
+        "required": ["what_happened"],
+    }
     return schema | ({"additionalProperties": False} if closed else {})
 
 

@@ -16,12 +16,18 @@ Kind = Literal[NAMES]  # type: ignore[valid-type]
 
 
 class SearchQuery(Filters):
-    q: str = Field("", max_length=500, description=(
-        'Words, "phrases", AND/OR/NOT, parentheses, a trailing wildcard (plan*), fields title:, '
-        "tag:, topic:, project:, phase:, type:, status:, author:."))  # fmt: skip
+    q: str = Field(
+        "",
+        max_length=500,
+        description=(
+            'Words, "phrases", AND/OR/NOT, parentheses, a trailing wildcard (plan*), fields title:, '
+            "tag:, topic:, project:, phase:, type:, status:, author:."
+        ),
+    )
     type: list[Kind] = Field(default_factory=list, max_length=VALUES_PER_PARAM)
-    sort: Literal["relevance", "date"] | None = Field(None, description="default: relevance "
-                                                      "with words, date without")  # fmt: skip
+    sort: Literal["relevance", "date"] | None = Field(
+        None, description="default: relevance with words, date without"
+    )
     per_page: int | None = Field(None, ge=1, le=100, description="default KB_PER_PAGE")
 
 
@@ -55,14 +61,21 @@ class SearchAnswer(Page):
     @classmethod
     def of(cls, results: SearchResults) -> SearchAnswer:
         return cls(
-            query=results.query, total=results.total, page=results.page,
-            per_page=results.per_page, pages=results.pages, sort=results.sort,
-            hits=[Hit.model_validate(h).model_copy(update={"score": round(h.score, 4)})
-                  for h in results.hits],
-            facets={k: [FacetValue(value=v, count=n) for v, n in vs]
-                    for k, vs in results.facets.items()},
+            query=results.query,
+            total=results.total,
+            page=results.page,
+            per_page=results.per_page,
+            pages=results.pages,
+            sort=results.sort,
+            hits=[
+                Hit.model_validate(h).model_copy(update={"score": round(h.score, 4)})
+                for h in results.hits
+            ],
+            facets={
+                k: [FacetValue(value=v, count=n) for v, n in vs] for k, vs in results.facets.items()
+            },
             suggestion=results.suggestion,
-        )  # fmt: skip
+        )
 
 
 class Project(Answer):

@@ -30,7 +30,8 @@ class Delivery(Answer):
     ok: bool
     run_status: Literal["pending", "running", "done", "dead", "cancelled"]
     next_attempt_at: Timestamp | None = Field(
-        description="when a failed delivery is tried again (on its latest attempt)")
+        description="when a failed delivery is tried again (on its latest attempt)"
+    )
 
     @classmethod
     def of(cls, d: subscriptions.Delivery) -> Delivery:
@@ -41,8 +42,9 @@ class SubscriptionAnswer(Answer):
     id: int
     name: str
     url: str
-    types: list[str] = Field(description="fnmatch patterns such as org.pmo.kb.lesson.*; empty = "
-                                         "every kb event")  # fmt: skip
+    types: list[str] = Field(
+        description="fnmatch patterns such as org.pmo.kb.lesson.*; empty = every kb event"
+    )
     is_active: bool
     disabled_reason: str | None
     created_at: Timestamp
@@ -50,10 +52,17 @@ class SubscriptionAnswer(Answer):
 
     @classmethod
     def of(cls, sub: Subscription, last: subscriptions.Delivery | None = None, **more):  # noqa: ANN206
-        return cls(id=sub.id, name=sub.name, url=sub.url, types=list(sub.types or []),
-                   is_active=sub.is_active, disabled_reason=sub.disabled_reason,
-                   created_at=sub.created_at, last_delivery=Delivery.of(last) if last else None,
-                   **more)  # fmt: skip
+        return cls(
+            id=sub.id,
+            name=sub.name,
+            url=sub.url,
+            types=list(sub.types or []),
+            is_active=sub.is_active,
+            disabled_reason=sub.disabled_reason,
+            created_at=sub.created_at,
+            last_delivery=Delivery.of(last) if last else None,
+            **more,
+        )
 
 
 class WithSecret(SubscriptionAnswer):
@@ -80,19 +89,30 @@ class SubscriptionChange(Body):
     model_config = ConfigDict(strict=True, extra="forbid")
     hints: ClassVar[dict[str, str]] = {"secret": "use POST /api/subscriptions/<id>/rotate"}
     name: str = Field(None, max_length=webhooks.NAME_MAX, pattern=r"\S")
-    url: str = Field(None, max_length=webhooks.URL_MAX, description="http(s), no credentials",
-                     json_schema_extra={"pattern": URL_FORM})  # fmt: skip
+    url: str = Field(
+        None,
+        max_length=webhooks.URL_MAX,
+        description="http(s), no credentials",
+        json_schema_extra={"pattern": URL_FORM},
+    )
     types: list[str] | None = Field(
-        None, max_length=webhooks.PATTERNS_MAX, description="null or empty: every kb event",
-        json_schema_extra={"items": {"type": "string", "maxLength": webhooks.PATTERN_MAX,
-                                     "pattern": TYPE_FORM}})  # fmt: skip
+        None,
+        max_length=webhooks.PATTERNS_MAX,
+        description="null or empty: every kb event",
+        json_schema_extra={
+            "items": {"type": "string", "maxLength": webhooks.PATTERN_MAX, "pattern": TYPE_FORM}
+        },
+    )
     is_active: bool = Field(None)
 
 
 class NewSubscription(SubscriptionChange):
     name: str = Field(max_length=webhooks.NAME_MAX, pattern=r"\S")
-    url: str = Field(max_length=webhooks.URL_MAX, description="http(s), no credentials",
-                     json_schema_extra={"pattern": URL_FORM})  # fmt: skip
+    url: str = Field(
+        max_length=webhooks.URL_MAX,
+        description="http(s), no credentials",
+        json_schema_extra={"pattern": URL_FORM},
+    )
 
 
 class DeliveryQuery(Query):

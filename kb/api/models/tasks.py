@@ -13,13 +13,16 @@ from kb.tasks.services import KIND_PATTERN, MAX_NOTE, STATUSES
 class Task(Answer):
     id: int
     kind: str = Field(description="confirm_bau_owner, verify_lesson, revalidate_lesson, ...")
-    subject: str = Field(description="what it is about, e.g. lessons/LL-2025-0007 or "
-                                     "processes/PM-0005")  # fmt: skip
+    subject: str = Field(
+        description="what it is about, e.g. lessons/LL-2025-0007 or processes/PM-0005"
+    )
     assignee: str | None
     status: Literal[STATUSES]  # type: ignore[valid-type]
     created_at: Timestamp
-    details: dict[str, Any] = Field(description="id, title, project, and what the kind needs "
-                                                "(process_id, version, audit, owner...)")  # fmt: skip
+    details: dict[str, Any] = Field(
+        description="id, title, project, and what the kind needs "
+        "(process_id, version, audit, owner...)"
+    )
     done_at: Timestamp | None
     done_by: str | None
     note: str | None

@@ -102,7 +102,7 @@ def _reset(s: Session, condition) -> int:  # noqa: ANN001
             lease_owner=None,
             lease_until=None,
             finished_at=None,
-        )  # fmt: skip
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
 
@@ -127,8 +127,9 @@ def replay(db: Database, registry: Registry, *, from_seq: int, type: str | None 
         # from moving meanwhile.
         cursor = s.get(Cursor, CURSOR, with_for_update=True)
         reached = cursor.position if cursor is not None else 0
-        query = select(Event).where(Event.seq >= from_seq, Event.seq <= reached,
-                                    Event.is_ignored.is_(False))  # fmt: skip
+        query = select(Event).where(
+            Event.seq >= from_seq, Event.seq <= reached, Event.is_ignored.is_(False)
+        )
         if type:
             query = query.where(Event.type == type)
         for event in s.scalars(query.order_by(Event.seq).execution_options(yield_per=500)):
@@ -138,10 +139,18 @@ def replay(db: Database, registry: Registry, *, from_seq: int, type: str | None 
             )
             now = utcnow()
             for name in sorted(wanted - have):
-                s.add(HandlerRun(event_seq=event.seq, handler=name,
-                                 **placement(s, registry, name, event),
-                                 status="pending", attempts=0, next_attempt_at=now))  # fmt: skip
+                s.add(
+                    HandlerRun(
+                        event_seq=event.seq,
+                        handler=name,
+                        **placement(s, registry, name, event),
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                    )
+                )
             scheduled += len(wanted - have)
-            scheduled += _reset(s, and_(HandlerRun.event_seq == event.seq,
-                                        HandlerRun.status.in_(("done", "dead"))))  # fmt: skip
+            scheduled += _reset(
+                s, and_(HandlerRun.event_seq == event.seq, HandlerRun.status.in_(("done", "dead")))
+            )
     return scheduled

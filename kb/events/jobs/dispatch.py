@@ -24,8 +24,10 @@ BATCH = 500
 
 def _lock_cursor(s: Session) -> Cursor:
     # The row is created once (migration); recreate it if missing, harmlessly under a race.
-    s.execute(text("INSERT INTO cursors (name, position) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
-              {"n": CURSOR})  # fmt: skip
+    s.execute(
+        text("INSERT INTO cursors (name, position) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
+        {"n": CURSOR},
+    )
     return s.get(Cursor, CURSOR, with_for_update=True)
 
 
@@ -77,11 +79,18 @@ def dispatch_new(db: Database, registry: Registry, now: datetime | None = None) 
             return 0
         now = now or utcnow()
         rows = [
-            {"event_seq": event.seq, "handler": name, **placement(s, registry, name, event),
-             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+            {
+                "event_seq": event.seq,
+                "handler": name,
+                **placement(s, registry, name, event),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
             for event in events
             for name in runs_for(s, registry, event)
-        ]  # fmt: skip
+        ]
         if rows:
             s.execute(insert(HandlerRun), rows)
         cursor.position = events[-1].seq

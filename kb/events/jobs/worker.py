@@ -133,7 +133,7 @@ class Worker:
                     HandlerRun.receiver.is_not(None),
                     HandlerRun.status == "running",
                     HandlerRun.lease_until >= now,
-                )  # fmt: skip
+                )
                 .group_by(HandlerRun.receiver)
                 .having(func.count() >= self.receiver_cap)
             )
@@ -153,7 +153,7 @@ class Worker:
                 lease_owner=self.name,
                 lease_until=now + self.lease,
                 attempts=HandlerRun.attempts + 1,
-            )  # fmt: skip
+            )
             .returning(HandlerRun.id)
             .execution_options(synchronize_session=False)
         )
@@ -203,7 +203,7 @@ class Worker:
                 HandlerRun.id == run_id,
                 HandlerRun.lease_owner == self.name,
                 HandlerRun.status == "running",
-            )  # fmt: skip
+            )
             .values(status="done", finished_at=now, lease_until=None, last_error=None)
             .execution_options(synchronize_session=False)
         )

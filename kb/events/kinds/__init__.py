@@ -5,5 +5,16 @@
 from kb.events.kinds import documents, lessons, processes, projects, webhooks
 from kb.events.kinds.base import KB_SOURCE, KB_TYPE_PREFIX, KINDS, KbEvent, of_type, parse
 
-__all__ = ["KB_SOURCE", "KB_TYPE_PREFIX", "KINDS", "KbEvent", "documents", "lessons", "of_type",
-           "parse", "processes", "projects", "webhooks"]  # fmt: skip
+__all__ = [
+    "KB_SOURCE",
+    "KB_TYPE_PREFIX",
+    "KINDS",
+    "KbEvent",
+    "documents",
+    "lessons",
+    "of_type",
+    "parse",
+    "processes",
+    "projects",
+    "webhooks",
+]

@@ -26,8 +26,13 @@ Stamp = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="jso
 class KbEvent(BaseModel):
     """Base of kb's own events: subclasses with a TYPE are event types, the others families."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True,
-                              validate_by_alias=True, serialize_by_alias=True)  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
 
     #: the type after `org.pmo.kb.`, e.g. `lesson.published` (empty: a family, not a type)
     TYPE: ClassVar[str] = ""

@@ -12,8 +12,9 @@ from typing import Any
 from kb.events.kinds.base import KINDS, KbEvent
 from kb.events.kinds.examples import EXAMPLES, example_envelope
 
-BEGIN = ("<!-- generated from kb/events/kinds by `kb docs events`: edit the classes, not this "
-         "text -->")  # fmt: skip
+BEGIN = (
+    "<!-- generated from kb/events/kinds by `kb docs events`: edit the classes, not this text -->"
+)
 END = "<!-- end of the generated part -->"
 INTRO = """\
 Every change kb makes appends its event to the log in the same transaction (source
@@ -82,7 +83,7 @@ def schema(cls: type[KbEvent]) -> dict[str, Any]:
                 for k, v in node.items()
                 if k != "additionalProperties" and not (k == "title" and isinstance(v, str))
             }
-        return [tidy(x) for x in node] if isinstance(node, list) else node  # fmt: skip
+        return [tidy(x) for x in node] if isinstance(node, list) else node
 
     out = tidy(cls.model_json_schema(by_alias=True, mode="validation"))
     out["title"] = cls.__name__
@@ -105,8 +106,10 @@ def _fields(cls: type[KbEvent]) -> list[str]:
     rows = ["| field | required | type | what |", "| --- | --- | --- | --- |"]
     for name, prop in full["properties"].items():
         what = " ".join(str(prop.get("description", "")).split())
-        rows.append(f"| `{name}` | {'yes' if name in required else 'no'} | "
-                    f"{_type_of(prop, defs)} | {what} |")  # fmt: skip
+        rows.append(
+            f"| `{name}` | {'yes' if name in required else 'no'} | "
+            f"{_type_of(prop, defs)} | {what} |"
+        )
     return rows
 
 
@@ -122,22 +125,36 @@ def _section(family: type[KbEvent], members: list[type[KbEvent]]) -> list[str]:
     shown = next((m for m in members if m in EXAMPLES), members[0])
     example = json.dumps(example_envelope(shown), indent=2, ensure_ascii=False)
     body = _json(schema(family))
-    return lines + ["", *_fields(family), "", "```json", example, "```", "",
-                    "<details><summary>JSON Schema of the data</summary>", "", "```json", body,
-                    "```", "", "</details>", ""]  # fmt: skip
+    return lines + [
+        "",
+        *_fields(family),
+        "",
+        "```json",
+        example,
+        "```",
+        "",
+        "<details><summary>JSON Schema of the data</summary>",
+        "",
+        "```json",
+        body,
+        "```",
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def render() -> str:
     """The generated part, markers included."""
     classes = _classes()
     table = ["| type | subject | when |", "| --- | --- | --- |"]
-    table += [f"| [`{c.full_type()}`](#{_anchor(c)}) | {_subject(c)} | {_doc(c)} |"
-              for c in classes]  # fmt: skip
+    table += [
+        f"| [`{c.full_type()}`](#{_anchor(c)}) | {_subject(c)} | {_doc(c)} |" for c in classes
+    ]
     families: dict[type[KbEvent], list[type[KbEvent]]] = {}
     for cls in classes:
         families.setdefault(_family(cls), []).append(cls)
-    sections = [line for family, members in families.items()
-                for line in _section(family, members)]  # fmt: skip
+    sections = [line for family, members in families.items() for line in _section(family, members)]
     return "\n".join([BEGIN, "", INTRO, "", *table, "", *sections, END]) + "\n"
 
 

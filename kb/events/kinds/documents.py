@@ -8,8 +8,19 @@ from pydantic import Field, model_serializer, model_validator
 
 from kb.events.kinds.base import KbEvent, kind
 
-LessonStatus = Literal["draft", "submitted", "in_review", "published", "rejected", "in_action",
-                       "actioned", "verified", "archived", "merged", "reopened"]  # fmt: skip
+LessonStatus = Literal[
+    "draft",
+    "submitted",
+    "in_review",
+    "published",
+    "rejected",
+    "in_action",
+    "actioned",
+    "verified",
+    "archived",
+    "merged",
+    "reopened",
+]
 
 
 class DocumentSaved(KbEvent):
@@ -117,16 +128,25 @@ class LessonTransitioned(KbEvent):
     status: LessonStatus = Field(description="the new status (= `to`)")
     from_: LessonStatus = Field(alias="from", description="the status before")
     to: LessonStatus
-    reason: str | None = Field(description="why (for a rejection, a reopening, the evidence of a "
-                               "verification); names `refers_to` when there is one")  # fmt: skip
+    reason: str | None = Field(
+        description="why (for a rejection, a reopening, the evidence of a "
+        "verification); names `refers_to` when there is one"
+    )
     actor: str
     project: str | None
-    merged_into: str | None = Field(None, description="the lesson it was merged into (only "
-                                    "present for a merge)")  # fmt: skip
-    refers_to: str | None = Field(None, description="the other lesson the transition names (a "
-                                  "merge, a reopening by recurrence); only present then")  # fmt: skip
-    public_reason: str | None = Field(None, description="the reason as told to whoever may not "
-                                      "read `refers_to` (present with `refers_to`)")  # fmt: skip
+    merged_into: str | None = Field(
+        None, description="the lesson it was merged into (only present for a merge)"
+    )
+    refers_to: str | None = Field(
+        None,
+        description="the other lesson the transition names (a "
+        "merge, a reopening by recurrence); only present then",
+    )
+    public_reason: str | None = Field(
+        None,
+        description="the reason as told to whoever may not "
+        "read `refers_to` (present with `refers_to`)",
+    )
 
     @model_validator(mode="after")
     def _moves_to_its_status(self) -> LessonTransitioned:

@@ -11,14 +11,30 @@ from kb.events.kinds.base import KB_SOURCE, KbEvent
 
 LESSON = {"id": "LL-2025-0007", "title": "Vendor interface specification arrived late"}
 SAVED = {"version": 3, "status": "published", "project": "ATLAS", "actor": "maria.lopez"}
-REVIEW = {"id": 12, "project": "ATLAS", "due_on": "2026-01-18",
-          "facilitator": "maria.lopez@example.org"}  # fmt: skip
-ACTION = {"id": 12, "lesson": LESSON["id"],
-          "description": "Add an interface-spec gate to vendor onboarding", "owner": "owen.price",
-          "due_on": "2026-01-31", "target_kind": "process_model", "target_ref": "PM-0005",
-          "status": "open", "created_by": "maria.lopez", "created_at": "2025-12-23T09:00:00+00:00",
-          "closed_by": None, "closed_at": None, "closing_note": None, "title": LESSON["title"],
-          "project": "ATLAS", "actor": "maria.lopez"}  # fmt: skip
+REVIEW = {
+    "id": 12,
+    "project": "ATLAS",
+    "due_on": "2026-01-18",
+    "facilitator": "maria.lopez@example.org",
+}
+ACTION = {
+    "id": 12,
+    "lesson": LESSON["id"],
+    "description": "Add an interface-spec gate to vendor onboarding",
+    "owner": "owen.price",
+    "due_on": "2026-01-31",
+    "target_kind": "process_model",
+    "target_ref": "PM-0005",
+    "status": "open",
+    "created_by": "maria.lopez",
+    "created_at": "2025-12-23T09:00:00+00:00",
+    "closed_by": None,
+    "closed_at": None,
+    "closing_note": None,
+    "title": LESSON["title"],
+    "project": "ATLAS",
+    "actor": "maria.lopez",
+}
 
 #: by class; a type without its own example uses its family's (the nearest base class)
 EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
@@ -35,14 +51,14 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "title": "Vendor onboarding",
         **SAVED,
         "status": "active",
-    },  # fmt: skip
+    },
     documents.GuideSaved: {
         "id": "GD-0003",
         "type": "guide",
         "title": "Running a lessons workshop",
         **SAVED,
         "project": None,
-    },  # fmt: skip
+    },
     documents.LessonRejected: {
         **LESSON,
         "type": "lesson",
@@ -53,7 +69,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "reason": "Duplicate of LL-2025-0003",
         "actor": "maria.lopez",
         "project": "ATLAS",
-    },  # fmt: skip
+    },
     documents.LessonMerged: {
         **LESSON,
         "type": "lesson",
@@ -67,7 +83,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "merged_into": "LL-2025-0003",
         "refers_to": "LL-2025-0003",
         "public_reason": None,
-    },  # fmt: skip
+    },
     lessons.LessonActionChanged: ACTION,
     lessons.LessonActionClosed: {
         **ACTION,
@@ -76,7 +92,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "closed_at": "2026-01-20T15:30:00+00:00",
         "closing_note": "Gate added in PM-0005 v4",
         "actor": "owen.price",
-    },  # fmt: skip
+    },
     lessons.LessonActionOverdue: {k: v for k, v in ACTION.items() if k != "actor"},
     lessons.LessonRecurred: {
         "id": "LL-2024-0001",
@@ -88,7 +104,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "refers_to": "LL-2026-0019",
         "recurrence_count": 1,
         "score": 0.489,
-    },  # fmt: skip
+    },
     lessons.LessonVerificationDue: {**LESSON, "project": "ATLAS", "audit": "AUD-2025-031"},
     lessons.BriefingAnswered: {
         "id": LESSON["id"],
@@ -96,7 +112,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "project": "ATLAS",
         "response": "applies",
         "actor": "maria.lopez",
-    },  # fmt: skip
+    },
     projects.ProjectRegistered: {"key": "ATLAS", "name": "ATLAS"},
     projects.ProjectSaved: {"key": "ATLAS", "name": "Atlas ERP roll-out", "status": "closed"},
     projects.ReviewEvent: REVIEW,
@@ -105,14 +121,14 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         **REVIEW,
         "completed_by": "maria.lopez",
         "lessons": ["LL-2026-0031", "LL-2026-0032"],
-    },  # fmt: skip
+    },
     projects.LessonsRecommended: {
         "briefing": 12,
         "project": "ATLAS",
         "trigger": "gate:G2",
         "recipient": "maria",
         "lessons": [{**LESSON, "reason": "shares tags vendor, interface-spec; same phase: build"}],
-    },  # fmt: skip
+    },
     processes.ProcessModelCustodianChanged: {
         "id": "PM-0007",
         "title": "Vendor onboarding",
@@ -120,7 +136,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "to": "PMO",
         "owner": "Head of Procurement",
         "project": "ATLAS",
-    },  # fmt: skip
+    },
     processes.ProcessModelChanged: {
         "id": "PM-0007",
         "process_id": "PM-0007",
@@ -131,7 +147,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "changed_by": "Head of Procurement",
         "summary": "Sanctions screening before the first order.",
         "flagged_lessons": ["LL-2025-0007", "LL-2025-0011"],
-    },  # fmt: skip
+    },
     processes.ProcessModelReviewDue: {
         "id": "PM-0007",
         "title": "Vendor onboarding",
@@ -140,7 +156,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "due_on": "2026-03-01",
         "last_reviewed": "2025-03-01",
         "project": "ATLAS",
-    },  # fmt: skip
+    },
     processes.TaskCompleted: {
         "id": LESSON["id"],
         "task": 14,
@@ -150,7 +166,7 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "done_by": "maria.lopez",
         "done_at": "2025-09-15T10:02:00+00:00",
         "note": "Still valid with the sanctions step",
-    },  # fmt: skip
+    },
 }
 
 
@@ -169,9 +185,15 @@ def example(cls: type[KbEvent], **changes: Any) -> KbEvent:
 def example_envelope(cls: type[KbEvent]) -> dict[str, Any]:
     """The structured CloudEvent a subscriber would receive for the example."""
     event = example(cls)
-    out = {"specversion": "1.0", "id": str(uuid.uuid5(uuid.NAMESPACE_URL, event.event_type)),
-           "source": KB_SOURCE, "type": event.event_type, "subject": event.subject,
-           "time": "2025-12-22T10:14:03Z", "datacontenttype": "application/json"}  # fmt: skip
+    out = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, event.event_type)),
+        "source": KB_SOURCE,
+        "type": event.event_type,
+        "subject": event.subject,
+        "time": "2025-12-22T10:14:03Z",
+        "datacontenttype": "application/json",
+    }
     if event.partition_key:
         out["partitionkey"] = event.partition_key
     return {**out, "data": event.data()}

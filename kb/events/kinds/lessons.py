@@ -77,8 +77,11 @@ class LessonRecurred(KbEvent):
     recurred_in: str = Field(description="the newer lesson")
     recurred_in_title: str
     recurred_in_project: str | None
-    refers_to: str | None = Field(None, description="the newer lesson (see text about another "
-                                  "document); absent from the oldest events")  # fmt: skip
+    refers_to: str | None = Field(
+        None,
+        description="the newer lesson (see text about another "
+        "document); absent from the oldest events",
+    )
     recurrence_count: int = Field(description="how many recurrences the older lesson now has")
     score: float = Field(description="the similarity, 0..1")
 

@@ -10,8 +10,11 @@ from pydantic import Field
 from kb.events.kinds.base import KbEvent, Stamp, kind
 
 #: where each kind of task points (its subject)
-TASK_SUBJECTS = {"confirm_bau_owner": "processes", "verify_lesson": "lessons",
-                 "revalidate_lesson": "lessons"}  # fmt: skip
+TASK_SUBJECTS = {
+    "confirm_bau_owner": "processes",
+    "verify_lesson": "lessons",
+    "revalidate_lesson": "lessons",
+}
 
 
 @kind

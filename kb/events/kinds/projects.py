@@ -84,8 +84,9 @@ class ReviewCompleted(ReviewEvent):
     TYPE = "review.completed"
 
     completed_by: str
-    lessons: list[str] = Field(description="the draft lessons submitted with it (each also "
-                               "emits `lesson.submitted`)")  # fmt: skip
+    lessons: list[str] = Field(
+        description="the draft lessons submitted with it (each also emits `lesson.submitted`)"
+    )
 
 
 class RecommendedLesson(BaseModel):
@@ -107,7 +108,9 @@ class LessonsRecommended(KbEvent):
     briefing: int = Field(description="the briefing's number")
     project: str
     trigger: str = Field(description="`started` or `gate:<gate id>`")
-    recipient: str | None = Field(description="the manager's kb username (their e-mail address "
-                                  "when kb has no such user)")  # fmt: skip
-    lessons: list[RecommendedLesson] = Field(description="at most 5, only lessons that are "
-                                             "internal or that the recipient may read")  # fmt: skip
+    recipient: str | None = Field(
+        description="the manager's kb username (their e-mail address when kb has no such user)"
+    )
+    lessons: list[RecommendedLesson] = Field(
+        description="at most 5, only lessons that are internal or that the recipient may read"
+    )

@@ -38,8 +38,17 @@ SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 USER_AGENT = "kb-webhooks/1"
 NAME_MAX, URL_MAX, PATTERN_MAX, PATTERNS_MAX, ERROR_MAX = 80, 500, 200, 50, 500
 #: CloudEvents attributes an event's stored `attributes` may not override
-CORE_ATTRIBUTES = {"specversion", "id", "source", "type", "subject", "time", "data",
-                   "data_base64", "partitionkey"}  # fmt: skip
+CORE_ATTRIBUTES = {
+    "specversion",
+    "id",
+    "source",
+    "type",
+    "subject",
+    "time",
+    "data",
+    "data_base64",
+    "partitionkey",
+}
 
 
 class DeliveryFailed(Exception):
@@ -65,8 +74,9 @@ class Rules:
     def __post_init__(self) -> None:
         for name in ("visible", "payload"):
             if not callable(getattr(self, name)):
-                raise TypeError(f"the webhook {name} rule must be a function, "
-                                f"not {getattr(self, name)!r}")  # fmt: skip
+                raise TypeError(
+                    f"the webhook {name} rule must be a function, not {getattr(self, name)!r}"
+                )
 
 
 def wants(subscription: Subscription, event: Event, rules: Rules) -> bool:
@@ -98,8 +108,9 @@ def receiver_of(s: Session, run_handler: str) -> str | None:
     """The dispatcher asks: which host does this delivery run talk to (see jobs/worker.py's cap)."""
     by_id = s.info.get("kb.webhooks.by_id")
     if by_id is None:  # fanout() has just read the active subscriptions of this transaction
-        by_id = s.info["kb.webhooks.by_id"] = {sub.id: sub for sub in s.info.get(
-            "kb.webhooks.active", [])}  # fmt: skip
+        by_id = s.info["kb.webhooks.by_id"] = {
+            sub.id: sub for sub in s.info.get("kb.webhooks.active", [])
+        }
     sub = by_id.get(subscription_id_of(run_handler)) or s.get(
         Subscription, subscription_id_of(run_handler)
     )
@@ -111,8 +122,12 @@ def receiver_of(s: Session, run_handler: str) -> str | None:
 
 def envelope(event: Event) -> dict:
     """The structured CloudEvent (JSON format) of a logged event."""
-    out: dict = {"specversion": "1.0", "id": event.event_id, "source": event.source,
-                 "type": event.type}  # fmt: skip
+    out: dict = {
+        "specversion": "1.0",
+        "id": event.event_id,
+        "source": event.source,
+        "type": event.type,
+    }
     if event.subject:
         out["subject"] = event.subject
     out["time"] = as_utc(event.time).isoformat().replace("+00:00", "Z")
@@ -167,11 +182,16 @@ def deliver(
     gone = outcome.status_code == 410
     reason = f"410 Gone from {subscription.url} at {stamp(utcnow())}"
     with db.write() as s:
-        s.add(DeliveryAttempt(
-            run_id=run.id, subscription_id=subscription.id, event_seq=event.seq,
-            status_code=outcome.status_code, duration_ms=outcome.duration_ms,
-            error=outcome.error[:ERROR_MAX] if outcome.error else None,
-        ))  # fmt: skip
+        s.add(
+            DeliveryAttempt(
+                run_id=run.id,
+                subscription_id=subscription.id,
+                event_seq=event.seq,
+                status_code=outcome.status_code,
+                duration_ms=outcome.duration_ms,
+                error=outcome.error[:ERROR_MAX] if outcome.error else None,
+            )
+        )
         current = s.get(Subscription, subscription.id, with_for_update=gone)
         # Only if nobody pointed it elsewhere while we waited for the answer.
         if gone and current is not None and current.is_active and current.url == subscription.url:

@@ -122,16 +122,18 @@ class _WatchedHTTPS(urllib.request.HTTPSHandler):
         self.watchdog = watchdog
 
     def https_open(self, req):  # noqa: ANN001, ANN201
-        return self.do_open(self.watchdog.connection(http.client.HTTPSConnection), req,
-                            context=self._context)  # fmt: skip
+        return self.do_open(
+            self.watchdog.connection(http.client.HTTPSConnection), req, context=self._context
+        )
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
     """One POST, no redirects, `timeout` seconds in all (connecting and the answer)."""
     started = time.monotonic()
     watchdog = _Watchdog(started + timeout)
-    opener = urllib.request.build_opener(_NoRedirect, _WatchedHTTP(watchdog),
-                                         _WatchedHTTPS(watchdog))  # fmt: skip
+    opener = urllib.request.build_opener(
+        _NoRedirect, _WatchedHTTP(watchdog), _WatchedHTTPS(watchdog)
+    )
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     elapsed = lambda: int((time.monotonic() - started) * 1000)  # noqa: E731
     # cut off at the deadline, a status line or headers may look complete and are not
@@ -147,8 +149,9 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outc
                 return incomplete()
             if 300 <= exc.code < 400:
                 where = (exc.headers.get("Location") or "")[:200]
-                return Outcome(exc.code, elapsed(), f"HTTP {exc.code} redirect to {where} "
-                               "(not followed)")  # fmt: skip
+                return Outcome(
+                    exc.code, elapsed(), f"HTTP {exc.code} redirect to {where} (not followed)"
+                )
             excerpt = _excerpt(exc.fp, started + timeout) if exc.fp else ""
         error = f"HTTP {exc.code} {exc.reason}" + (f": {excerpt}" if excerpt else "")
         return Outcome(exc.code, elapsed(), error)

@@ -116,9 +116,13 @@ def create_subscription(
     `owner` (who made it): the subscription never receives what the owner may not read."""
     secret = new_secret()
     subscription = Subscription(
-        name=clean_name(name), url=clean_url(url), types=clean_types(types), secret=secret,
-        is_active=True, owner=owner,
-    )  # fmt: skip
+        name=clean_name(name),
+        url=clean_url(url),
+        types=clean_types(types),
+        secret=secret,
+        is_active=True,
+        owner=owner,
+    )
     with db.write() as s:
         s.add(subscription)
     return subscription, secret
@@ -198,7 +202,7 @@ def cancel_pending(s: Session, subscription: Subscription) -> int:
             finished_at=utcnow(),
             lease_until=None,
             last_error=f"cancelled: {reason}"[:4000],
-        )  # fmt: skip
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
 
@@ -267,13 +271,22 @@ def _deliveries(s: Session, where, limit: int | None = None) -> list[Delivery]: 
         # the retry time belongs to the run's latest attempt (the first one seen: newest first)
         waiting = run_status == "pending" and row.run_id not in runs
         runs.add(row.run_id)
-        out.append(Delivery(
-            id=row.id, run_id=row.run_id, subscription_id=row.subscription_id,
-            event_seq=row.event_seq, event_id=event_id, event_type=event_type,
-            attempted_at=as_utc(row.attempted_at), status_code=row.status_code,
-            duration_ms=row.duration_ms, error=row.error, run_status=run_status,
-            next_attempt_at=as_utc(next_at) if waiting else None,
-        ))  # fmt: skip
+        out.append(
+            Delivery(
+                id=row.id,
+                run_id=row.run_id,
+                subscription_id=row.subscription_id,
+                event_seq=row.event_seq,
+                event_id=event_id,
+                event_type=event_type,
+                attempted_at=as_utc(row.attempted_at),
+                status_code=row.status_code,
+                duration_ms=row.duration_ms,
+                error=row.error,
+                run_status=run_status,
+                next_attempt_at=as_utc(next_at) if waiting else None,
+            )
+        )
     return out
 
 

@@ -18,10 +18,12 @@ depends_on = None
 #: change notes written before this migration that name another lesson, and what every
 #: reader of the revised lesson may read instead (kb.documents.references words them alike)
 _NAMING = (
-    (re.compile(r"Reopened: The problem recurred in (LL-\d{4}-\d{4,}) \("),
-     "Reopened: The problem recurred in a lesson you may not read"),
+    (
+        re.compile(r"Reopened: The problem recurred in (LL-\d{4}-\d{4,}) \("),
+        "Reopened: The problem recurred in a lesson you may not read",
+    ),
     (re.compile(r"Merged into ([A-Z]{2}-[0-9-]+)(?::|$)"), "Merged into a lesson you may not read"),
-)  # fmt: skip
+)
 
 
 def upgrade() -> None:
@@ -41,7 +43,7 @@ def upgrade() -> None:
             sa.or_(
                 revisions.c.message.like("Reopened: The problem recurred in %"),
                 revisions.c.message.like("Merged into %"),
-            )  # fmt: skip
+            )
         )
     ).all()
     for row_id, message in rows:

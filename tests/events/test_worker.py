@@ -217,3 +217,38 @@ def test_unordered_handlers_do_not_wait_behind_a_failing_run(kb, clock):
     Worker(kb.db, registry, clock=clock).run_pending()
     assert seen == [1, 2]
     assert {r.partition_key for r in runs(kb)} == {None}
+
+
+def test_a_claim_runs_in_one_transaction_and_a_failing_run_rolls_back_only_itself(kb, clock):
+    def picky(s, event):  # noqa: ANN001
+        count_effect(s, event)  # applied, then undone with its savepoint when the run fails
+        if event.data["n"] == 2:
+            raise ValueError("no twos")
+
+    registry = Registry()
+    registry.register(Handler("picky", ("org.test.*",), picky, schedule=(10,)))
+    add_events(kb, 5)
+    worker = Worker(kb.db, registry, clock=clock)
+    assert worker.run_pending() == 5
+    assert counter(kb) == 4  # every run but the failing one, each once
+    statuses = [(r.status, r.attempts) for r in runs(kb)]
+    assert statuses == [("done", 1)] * 2 + [("pending", 1)] + [("done", 1)] * 2
+    assert "ValueError: no twos" in runs(kb)[2].last_error
+
+
+def test_a_batch_with_a_lost_lease_applies_nothing_twice(kb, registry, clock):
+    add_events(kb, 3)
+    first = Worker(kb.db, registry, name="first", lease=30, clock=clock)
+    second = Worker(kb.db, registry, name="second", lease=30, clock=clock)
+    dispatch_new(kb.db, registry, clock())
+    claimed = first.claim(10)
+    clock.advance(31)  # the first worker hangs past its lease; the second takes one run over
+    assert second.claim(1) == claimed[:1]
+    assert second.execute(claimed[0]) == "done"
+    first.execute_many(claimed)  # its batch cannot mark the lost run: run one by one instead
+    assert counter(kb) == 3
+    assert [(r.status, r.lease_owner) for r in runs(kb)] == [
+        ("done", "second"),
+        ("done", "first"),
+        ("done", "first"),
+    ]

@@ -124,12 +124,17 @@ def test_give_up_dead_letters_at_once(kb):
     assert runs(kb)[0].status == "dead" and runs(kb)[0].last_error == "410 Gone"
 
 
-def test_a_lost_lease_is_claimed_again_and_the_effect_applied_once(kb, registry, clock):
-    add_events(kb, 1)
+def leased_by_the_first(kb, registry, clock, n: int) -> tuple[Worker, Worker, list[int]]:
+    """Two workers with 30 s leases; `n` events whose runs the first has claimed."""
+    add_events(kb, n)
     first = Worker(kb.db, registry, name="first", lease=30, clock=clock)
     second = Worker(kb.db, registry, name="second", lease=30, clock=clock)
     dispatch_new(kb.db, registry, clock())
-    claimed = first.claim(10)
+    return first, second, first.claim(10)
+
+
+def test_a_lost_lease_is_claimed_again_and_the_effect_applied_once(kb, registry, clock):
+    first, second, claimed = leased_by_the_first(kb, registry, clock, 1)
     assert claimed and second.claim(10) == []  # leased: nobody else takes it
     clock.advance(31)  # the first worker died (or hangs) past its lease
     assert second.claim(10) == claimed
@@ -237,11 +242,7 @@ def test_a_claim_runs_in_one_transaction_and_a_failing_run_rolls_back_only_itsel
 
 
 def test_a_batch_with_a_lost_lease_applies_nothing_twice(kb, registry, clock):
-    add_events(kb, 3)
-    first = Worker(kb.db, registry, name="first", lease=30, clock=clock)
-    second = Worker(kb.db, registry, name="second", lease=30, clock=clock)
-    dispatch_new(kb.db, registry, clock())
-    claimed = first.claim(10)
+    first, second, claimed = leased_by_the_first(kb, registry, clock, 3)
     clock.advance(31)  # the first worker hangs past its lease; the second takes one run over
     assert second.claim(1) == claimed[:1]
     assert second.execute(claimed[0]) == "done"

@@ -5,8 +5,8 @@ A person is in a model when one of its roles — a swimlane of its steps (kb.pro
 or a name in its `roles:` front matter — is their kb role or one of their groups, or when
 they are its owner or expert (kb.processes.review). Names match whatever their case,
 punctuation or plural: the group `project-managers` is in the lane "Project Manager".
-Opening a model's page records the revision a signed-in person saw; a later revision is
-"changed since you last looked", with its change notes.
+Opening a model's page records the revision a signed-in person saw; a later revision by
+someone else is "changed since you last looked", with its change notes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,12 +61,12 @@ class Involvement:
     why: list[str]
     #: what they saw when they last opened its page (None: never)
     seen: ProcessView | None
-    #: revisions after the one they saw, newest first (at most CHANGES_SHOWN)
+    #: revisions by others after the one they saw, newest first (at most CHANGES_SHOWN)
     changes: list[Change] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return self.seen is not None and self.seen.revision < self.doc.version
+        return bool(self.changes)
 
 
 def roles_in(doc: Document) -> list[str]:
@@ -107,8 +107,7 @@ def processes_of(db: Database, viewer: Viewer) -> list[Involvement]:
         views = _views(s, viewer.username, [x.doc.id for x in found])
         for item in found:
             item.seen = views.get(item.doc.id)
-            if item.changed:
-                item.changes = _changes(s, item.doc.id, item.seen.revision)
+            item.changes = _changes(s, item.doc, item.seen, viewer.username)
     return sorted(found, key=lambda x: not x.changed)
 
 
@@ -121,10 +120,17 @@ def _views(s: Session, username: str, ids: list[str]) -> dict[str, ProcessView]:
     return {v.document_id: v for v in s.scalars(query)}
 
 
-def _changes(s: Session, doc_id: str, after: int) -> list[Change]:
+def _changes(s: Session, doc: Document, seen: ProcessView | None, username: str) -> list[Change]:
+    """The revisions of `doc` after the one seen, made by someone other than `username`."""
+    if seen is None or seen.revision >= doc.version:
+        return []
     query = (
         select(DocumentRevision)
-        .where(DocumentRevision.document_id == doc_id, DocumentRevision.number > after)
+        .where(
+            DocumentRevision.document_id == doc.id,
+            DocumentRevision.number > seen.revision,
+            or_(DocumentRevision.author.is_(None), DocumentRevision.author != username),
+        )
         .order_by(DocumentRevision.number.desc())
         .limit(CHANGES_SHOWN)
     )
@@ -139,8 +145,7 @@ def last_view(
         return None, []
     with db.read() as s:
         seen = s.get(ProcessView, (viewer.username, doc.id))
-        later = seen is not None and seen.revision < doc.version
-        return seen, _changes(s, doc.id, seen.revision) if later else []
+        return seen, _changes(s, doc, seen, viewer.username)
 
 
 def record_view(db: Database, viewer: Viewer, doc: Document, now: datetime | None = None) -> None:

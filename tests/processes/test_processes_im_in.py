@@ -77,6 +77,7 @@ def test_reviewed_no_change_from_the_model_page(kb, login_as, make_project):
     page = text(olga.get(done.location))
     assert "reviewed, no change, on" in page and "by olga (no change)" in page
     assert "Review on time" in page
+    assert "Changed since you last looked" not in page  # her own change is no news to her
     answer = olga.post("/api/processes/PM-0511/reviewed", json={})
     assert answer.status_code == 200
     body = answer.get_json()

@@ -30,6 +30,7 @@ GREEN, AMBER, RED = "green", "amber", "red"
 HEALTHS = (GREEN, AMBER, RED)
 #: amber: due within this many days
 AMBER_DAYS = 30
+#: the list filter's choices
 LABELS = {GREEN: "Review on time", AMBER: "Review due soon", RED: "Review overdue"}
 
 
@@ -39,10 +40,6 @@ class Health:
 
     level: str | None
     due: date | None
-
-    @property
-    def label(self) -> str:
-        return LABELS.get(self.level or "", "No review date")
 
 
 def day_of_moment(now: datetime) -> date:

@@ -104,6 +104,13 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_tasks", "GET"): CURATOR,
     ("api.complete_task", "POST"): CURATOR,
     ("api.list_process_changes", "GET"): READER,
+    # a process model's review cycle (kb.processes.review, kb.processes.involvement): its
+    # owner, expert or custodian and curators record "reviewed, no change" (checked per
+    # model); everyone signed in has the models they are in
+    ("web.mark_process_reviewed", "POST"): USER,
+    ("api.mark_process_reviewed", "POST"): USER,
+    ("web.my_processes", "GET"): USER,
+    ("api.my_processes", "GET"): USER,
     # answering a briefing on the project page: as api.respond_to_briefing
     ("web.respond_to_briefing", "POST"): READER,
     # administration

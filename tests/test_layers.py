@@ -61,11 +61,12 @@ SIDEWAYS: dict[str, set[str]] = {
     "kb.actions": {"kb.accounts", "kb.documents"},
     "kb.tasks": {"kb.accounts", "kb.documents"},
     "kb.reviews": {"kb.accounts", "kb.documents", "kb.projects", "kb.tasks"},
-    "kb.processes": {"kb.accounts", "kb.actions", "kb.documents", "kb.tasks"},
+    # the review cycle: health and the review task come from kb.overdue
+    "kb.processes": {"kb.accounts", "kb.actions", "kb.documents", "kb.overdue", "kb.tasks"},
     "kb.briefings": {"kb.accounts", "kb.documents", "kb.projects"},
     "kb.recurrence": {"kb.accounts", "kb.documents"},
     "kb.notifications": {"kb.accounts", "kb.documents"},
-    "kb.overdue": {"kb.accounts", "kb.actions", "kb.documents", "kb.reviews"},
+    "kb.overdue": {"kb.accounts", "kb.actions", "kb.documents", "kb.reviews", "kb.tasks"},
     "kb.security": {"kb.access_rules", "kb.context"},
 }
 

@@ -26,6 +26,7 @@ from kb.core.time import utcnow
 from kb.documents import access, records, references, services
 from kb.documents.kinds import KINDS
 from kb.overdue import services as overdue
+from kb.overdue.health import health_ids
 from kb.params import FLAGS, ID_MAX
 from kb.readmodels.documents import DocumentDetail, lesson_detail
 from kb.security import viewer
@@ -81,6 +82,9 @@ def _list(doc_type: str):
     among = None
     if doc_type in ("lesson", "process") and FLAGS[query.overdue]:
         among = overdue.overdue_ids(current().db, doc_type, utcnow().date())
+    if doc_type == "process" and query.health:
+        ids = health_ids(current().db, query.health, utcnow().date())
+        among = ids if among is None else sorted(set(among) & set(ids))
     page = services.list_documents(
         current().db,
         filters,

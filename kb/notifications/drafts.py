@@ -26,6 +26,7 @@ from kb.events.kinds import (
 )
 from kb.notifications.people import (
     Person,
+    people_named,
     person_by_email,
     person_named_or_addressed,
     the_pmo,
@@ -283,17 +284,18 @@ def _action_overdue(s: Session, e: lessons.LessonActionOverdue, doc: Document) -
 
 
 def _review_due(s: Session, e: processes.ProcessModelReviewDue, doc: Document) -> list[Draft]:
-    """The owner when kb knows them (a username or an address), else the PMO."""
-    person = person_named_or_addressed(s, e.owner)
+    """The owner and the custodian as far as kb knows them (a username, an address, `PMO`);
+    the PMO when it knows neither."""
+    people = people_named(s, e.owner) + people_named(s, e.custodian)
     body = (
         f"The process model {doc.id} {_quoted(doc.title)} was last reviewed on "
         f"{_day(e.last_reviewed)} and was due for review on {_day(e.due_on)} "
-        f"(owner: {e.owner or 'none'}). Review it and record the new "
-        "`last_reviewed` date."
+        f"(owner: {e.owner or 'none'}; custodian: {e.custodian or 'none'}). Review it: when "
+        "it still holds, record “Reviewed, no change” on its page; otherwise change it."
     )
     return [
         Draft(
-            [person] if person else the_pmo(s),
+            people or the_pmo(s),
             f"Review overdue since {_day(e.due_on)}: {doc.id} {doc.title}",
             body,
             f"/processes/{quote(doc.id, safe='')}",

@@ -71,3 +71,12 @@ def the_pmo(s: Session) -> list[Person]:
         if users:
             return [Person(u, u.email) for u in users]
     return []
+
+
+def people_named(s: Session, who: object) -> list[Person]:
+    """Whom a name in a document stands for: `PMO` is the PMO; a username or an e-mail
+    address is that person; anything else (a job title) nobody kb can tell."""
+    if isinstance(who, str) and who.strip().casefold() == "pmo":
+        return the_pmo(s)
+    person = person_named_or_addressed(s, who)
+    return [person] if person is not None else []

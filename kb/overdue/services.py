@@ -7,10 +7,12 @@ Overdue means, on the day `today` (UTC):
   (`last_reviewed` + `review_period_months`) has passed.
 
 The sweep (run by the worker at the start of every pass) appends
-`org.pmo.kb.lesson.action.overdue` and `org.pmo.kb.processmodel.review_due` once per action or
-process model and due date: the OverdueNotice row and the event are written in one
-transaction, and the row's unique key keeps a second sweep (or another worker) from telling
-again. Reviews already tell their facilitator and the PMO once per level (review.overdue).
+`org.pmo.kb.lesson.action.overdue` once per action and due date, and
+`org.pmo.kb.processmodel.review_due` once per process model and review period it stays overdue
+(kb.overdue.health): the OverdueNotice row and the event are written in one transaction, and
+the row's unique key keeps a second sweep (or another worker) from telling again. When a
+model the PMO keeps goes red, the PMO also gets a `review_process_model` task, once per due
+date. Reviews already tell their facilitator and the PMO once per level (review.overdue).
 """
 
 from __future__ import annotations
@@ -32,20 +34,21 @@ from kb.documents.models import Document
 from kb.events.kinds.lessons import LessonActionOverdue
 from kb.events.kinds.processes import ProcessModelReviewDue
 from kb.events.log.services import append_event
+from kb.overdue.health import (
+    DEFAULT_PERIOD,
+    RED,
+    REVIEWED_STATUSES,
+    day_of_moment,
+    health_ids,
+    overdue_period,
+)
 from kb.overdue.models import OverdueNotice
 from kb.reviews.models import Review
+from kb.tasks import services as tasks
 
-#: process models whose review matters: every one but the retired
-REVIEWED_STATUSES = ("draft", "in_review", "published")
 ACTION_STATUSES = ("open", "closed", "any")
-
-
-def next_review(doc: Document) -> date | None:
-    """A process model is due for review `review_period_months` after its last review (None
-    when it was never reviewed: there is no date to be late against)."""
-    if doc.type != "process" or doc.last_reviewed is None:
-        return None
-    return add_months(doc.last_reviewed, doc.review_period_months or 12)
+#: the PMO's task when a model in its custody goes red
+REVIEW_TASK = "review_process_model"
 
 
 def action_overdue(action: Action, today: date) -> bool:
@@ -54,11 +57,6 @@ def action_overdue(action: Action, today: date) -> bool:
 
 def review_overdue(review: Review, today: date) -> bool:
     return review.status == "open" and review.due_on < today
-
-
-def process_overdue(doc: Document, today: date) -> bool:
-    due = next_review(doc)
-    return doc.status in REVIEWED_STATUSES and due is not None and due < today
 
 
 def _overdue_actions(today: date):  # noqa: ANN202
@@ -83,13 +81,7 @@ def overdue_ids(db: Database, doc_type: str, today: date) -> list[str]:
     if doc_type == "lesson":
         return sorted(lessons_overdue_since(db, today))
     if doc_type == "process":
-        with db.read() as s:
-            docs = s.scalars(
-                select(Document).where(
-                    Document.type == "process", Document.status.in_(REVIEWED_STATUSES)
-                )
-            )
-            return sorted(d.id for d in docs if process_overdue(d, today))
+        return health_ids(db, RED, today)
     return []
 
 
@@ -148,9 +140,11 @@ def _tell_once(s: Session, subject: str, due_on: date, now: datetime) -> bool:
     return s.execute(statement).scalar() is not None
 
 
-def _due_models(s: Session, today: date, told: set[tuple[str, date]]) -> list[tuple[str, date]]:
-    """(id, due date) of the process models overdue and not told for that date: the three
-    columns the date needs, not whole documents."""
+def _due_models(
+    s: Session, today: date, told: set[tuple[str, date]]
+) -> list[tuple[str, date, date]]:
+    """(id, due date, start of the overdue period) of the process models overdue and not told
+    for that period: the three columns the dates need, not whole documents."""
     rows = s.execute(
         select(Document.id, Document.last_reviewed, Document.review_period_months)
         .where(
@@ -160,15 +154,71 @@ def _due_models(s: Session, today: date, told: set[tuple[str, date]]) -> list[tu
         )
         .order_by(Document.id)
     )
-    due = [(doc_id, add_months(last, months or 12)) for doc_id, last, months in rows]
-    return [(d, on) for d, on in due if on < today and (f"processes/{d}", on) not in told]
+    due = []
+    for doc_id, last, months in rows:
+        on = add_months(last, months or DEFAULT_PERIOD)
+        if on < today:
+            period = overdue_period(last, months or DEFAULT_PERIOD, today)
+            if (notice_subject(doc_id, on, period), period) not in told:
+                due.append((doc_id, on, period))
+    return due
+
+
+def notice_subject(doc_id: str, due: date, period: date) -> str:
+    """The ledger's subject for a model's notice: `processes/<id>` for its first overdue
+    period (keyed by the due date), `processes/<id>/due/<due date>` for each later one (keyed
+    by the period's start), so that another `last_reviewed` never shares a later period's row."""
+    subject = f"processes/{doc_id}"
+    return subject if period == due else f"{subject}/due/{due.isoformat()}"
+
+
+def in_custody(doc: Document) -> bool:
+    """Whether the PMO keeps the model (custodian PMO, as a closing project leaves it)."""
+    return (doc.custodian or "").strip().casefold() == tasks.PMO.casefold()
+
+
+def _tell_model(s: Session, doc: Document, due: date, period: date) -> None:
+    """`processmodel.review_due` for one overdue period; when the PMO keeps the model and it
+    has just gone red (no task for this due date yet, open or done), a task for the PMO."""
+    append_event(
+        s,
+        ProcessModelReviewDue(
+            id=doc.id,
+            title=doc.title,
+            owner=doc.owner,
+            custodian=doc.custodian,
+            due_on=due,
+            last_reviewed=doc.last_reviewed,
+            project=doc.project_key,
+            period_start=period,
+        ),
+    )
+    subject = f"processes/{doc.id}"
+    if not in_custody(doc):
+        return
+    earlier = tasks.tasks_about(s, REVIEW_TASK, subject)
+    if any((t.details or {}).get("due_on") == due.isoformat() for t in earlier):
+        return
+    tasks.open_task(
+        s,
+        REVIEW_TASK,
+        subject,
+        {
+            "id": doc.id,
+            "title": doc.title,
+            "project": doc.project_key,
+            "owner": doc.owner,
+            "due_on": due.isoformat(),
+        },
+    )
 
 
 def sweep(db: Database, now: datetime | None = None) -> int:
-    """Tell the owner of every action and process model overdue at `now`, once per due date;
-    returns how many were told. Running it again at the same moment tells nobody."""
+    """Tell the owner of every action overdue at `now` once per due date, and the owner and
+    custodian of every process model overdue at `now` once per review period; returns how
+    many were told. Running it again at the same moment tells nobody."""
     now = now or utcnow()
-    today = now.date()
+    today = day_of_moment(now)
     with db.read() as s:
         told = {
             (subject, due)
@@ -198,21 +248,9 @@ def sweep(db: Database, now: datetime | None = None) -> int:
                     ),
                 )
                 count += 1
-        for doc_id, due in models:
-            if _tell_once(s, f"processes/{doc_id}", due, now):
-                doc = s.get(Document, doc_id)
-                append_event(
-                    s,
-                    ProcessModelReviewDue(
-                        id=doc.id,
-                        title=doc.title,
-                        owner=doc.owner,
-                        custodian=doc.custodian,
-                        due_on=due,
-                        last_reviewed=doc.last_reviewed,
-                        project=doc.project_key,
-                    ),
-                )
+        for doc_id, due, period in models:
+            if _tell_once(s, notice_subject(doc_id, due, period), period, now):
+                _tell_model(s, s.get(Document, doc_id), due, period)
                 count += 1
     return count
 

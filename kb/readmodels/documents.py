@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from kb.accounts.viewer import Viewer
 from kb.actions import services as actions
 from kb.actions.models import Action
+from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
 from kb.projects import services as projects
 from kb.projects.models import Project
+from kb.readmodels.processes import ReviewCycle, review_cycle
 from kb.recurrence import services as recurrence
 from kb.recurrence.similarity import Similar
 from kb.reviews import drafts
@@ -77,6 +79,8 @@ class DocumentDetail:
     #: duplicates are unknown, not absent (the page says so)
     index_available: bool = True
     lesson: LessonDetail | None = None
+    #: a process model's health, reviews and changes since the viewer last looked
+    review_cycle: ReviewCycle | None = None
 
 
 def document_detail(
@@ -114,6 +118,8 @@ def document_detail(
         detail.index_available = False
     if doc.type == "lesson":
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
+    if doc.type == "process":
+        detail.review_cycle = review_cycle(db, doc, viewer, utcnow().date())
     return detail
 
 

@@ -18,7 +18,7 @@ class Task(Base):
     __table_args__ = (Index("ix_tasks_kind_subject", "kind", "subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    #: confirm_bau_owner | verify_lesson | revalidate_lesson
+    #: confirm_bau_owner | verify_lesson | revalidate_lesson | review_process_model
     kind: Mapped[str] = mapped_column(String(40))
     #: what it is about, e.g. processes/PM-0005
     subject: Mapped[str] = mapped_column(String(200))

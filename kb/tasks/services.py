@@ -21,7 +21,7 @@ from kb.events.log.services import append_event
 from kb.tasks.models import Task
 
 #: the kinds kb makes today, in the order the task page shows them (others follow)
-KINDS = ("confirm_bau_owner", "verify_lesson", "revalidate_lesson")
+KINDS = ("confirm_bau_owner", "verify_lesson", "revalidate_lesson", "review_process_model")
 #: who kb's tasks are for
 PMO = "PMO"
 STATUSES = ("open", "done")
@@ -125,37 +125,41 @@ def complete_task(db: Database, task_id: int, *, viewer: Viewer, note: object = 
             raise NotFound(f"There is no task {task_id}.")
         if task.status != "open":
             raise Conflict(f"Task {task_id} is done already (by {task.done_by or 'someone'}).")
-        task.status, task.done_at, task.done_by, task.note = "done", utcnow(), viewer.actor, note
-        details = task.details or {}
-        audit(
-            s,
-            viewer.actor,
-            "task.completed",
-            f"tasks/{task.id}",
-            kind=task.kind,
-            subject=task.subject,
-            note=note,
-        )
-        # about the task's subject (lessons/<id>, processes/<id>), so that subscribers see it
-        # only when they may read that document
-        subject_id = task.subject.split("/", 1)[-1]
-        append_event(
-            s,
-            TaskCompleted(
-                id=subject_id,
-                task=task.id,
-                kind=task.kind,
-                title=details.get("title"),
-                assignee=task.assignee,
-                done_by=task.done_by,
-                done_at=task.done_at,
-                note=note,
-            ),
-            partition_key=details.get("project"),
-        )
+        mark_done(s, task, actor=viewer.actor, note=note)
         s.flush()
         s.expunge(task)
     return task
+
+
+def mark_done(s: Session, task: Task, *, actor: str, note: str | None) -> None:
+    """Mark an open task (loaded in `s`) done by `actor`, with its audit entry and event."""
+    task.status, task.done_at, task.done_by, task.note = "done", utcnow(), actor, note
+    details = task.details or {}
+    audit(
+        s,
+        actor,
+        "task.completed",
+        f"tasks/{task.id}",
+        kind=task.kind,
+        subject=task.subject,
+        note=note,
+    )
+    # about the task's subject (lessons/<id>, processes/<id>), so that subscribers see it
+    # only when they may read that document
+    append_event(
+        s,
+        TaskCompleted(
+            id=task.subject.split("/", 1)[-1],
+            task=task.id,
+            kind=task.kind,
+            title=details.get("title"),
+            assignee=task.assignee,
+            done_by=task.done_by,
+            done_at=task.done_at,
+            note=note,
+        ),
+        partition_key=details.get("project"),
+    )
 
 
 def verification_queue(db: Database, viewer: Viewer) -> list[tuple[Task, Document]]:

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         origin,
         overdue,
         present,
+        process_reviews,
         producers,
         projects,
         reviews,

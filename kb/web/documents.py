@@ -11,6 +11,7 @@ from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER
 from kb.documents.models import Document
 from kb.overdue import services as overdue
 from kb.params import flag_arg
+from kb.processes import involvement
 from kb.projects import services as projects
 from kb.readmodels.documents import document_detail
 from kb.security import viewer
@@ -18,6 +19,7 @@ from kb.storage.names import document_filename
 from kb.web import bp
 from kb.web.overdue import lessons_late, today
 from kb.web.params import args_with, filters_from, page_arg
+from kb.web.process_reviews import HEALTH_CHOICES, health_arg, with_health
 
 FOLDERS = FOLDER_CONVERTER
 #: a lesson's page lists possible duplicates while curators decide on it
@@ -73,17 +75,21 @@ def list_documents(folder: str):
     if sort not in dict(sorts):
         sort = sorts[0][0]
     late = folder in OVERDUE_FOLDERS and flag_arg("overdue")
+    level = health_arg() if folder == "processes" else None
+    among = overdue.overdue_ids(current().db, kind.name, today()) if late else None
     page = services.list_documents(
         current().db,
         {**filters, "type": [kind.name]},
         page=page_arg(),
         sort=sort,
         viewer=viewer(),
-        among=overdue.overdue_ids(current().db, kind.name, today()) if late else None,
+        among=with_health(among, level),
         per_page=current_app.config["KB_PER_PAGE"],
     )
     if late:
         filters = {**filters, "overdue": ["1"]}
+    if level:
+        filters = {**filters, "health": [level]}
     return render_template(
         "list.html",
         folder=folder,
@@ -99,6 +105,7 @@ def list_documents(folder: str):
         link_args=args_with(filters, sort=None if sort == sorts[0][0] else sort),
         overdue_folder=folder in OVERDUE_FOLDERS,
         overdue_lessons=lessons_late(page.items),
+        health_choices=HEALTH_CHOICES if folder == "processes" else None,
     )
 
 
@@ -115,6 +122,7 @@ def document(folder: str, doc_id: str):
     )
     if detail is None:
         abort(404)
+    involvement.record_view(kb.db, viewer(), detail.doc)
     lesson = detail.lesson
     return render_template(
         "document.html",

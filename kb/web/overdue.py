@@ -29,12 +29,6 @@ def late(due: date | None) -> date | None:
     return due if due is not None and due < today() else None
 
 
-@bp.app_template_global()
-def review_late(doc) -> date | None:  # noqa: ANN001
-    """A process model's next review when it has passed (only for models in use)."""
-    return overdue.next_review(doc) if overdue.process_overdue(doc, today()) else None
-
-
 def lessons_late(docs) -> dict[str, date]:  # noqa: ANN001
     """For a list of documents: lesson id -> the due date of its oldest overdue action."""
     ids = [d.id for d in docs if d.type == "lesson"]

@@ -10,7 +10,6 @@ from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
 from kb.documents.kinds import BY_FOLDER, BY_NAME, KINDS
-from kb.overdue.services import next_review
 
 #: the header navigation: (endpoint, keyword arguments, label)
 NAV = (
@@ -117,7 +116,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(type_label, "type_label")
     app.add_template_filter(message, "message")
     app.add_template_global(filter_value_label)
-    app.add_template_global(next_review)
     app.add_template_global(document_url)
     app.add_template_global(nav_current)
     app.add_template_global(count)

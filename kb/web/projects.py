@@ -24,6 +24,7 @@ from kb.reviews import services as reviews
 from kb.security import viewer
 from kb.web import bp
 from kb.web.overdue import lessons_late, today
+from kb.web.process_reviews import health_counts
 
 PROJECT_DOCUMENTS = 100
 RESPONSE_LABELS = {
@@ -150,6 +151,7 @@ def project(key: str):
         description_text=project.description or "",
         lessons=[d for d in docs.items if d.type == "lesson"],
         processes=[d for d in docs.items if d.type == "process"],
+        process_health=health_counts(docs.items),
         others=[d for d in docs.items if d.type not in ("lesson", "process")],
         total=docs.total,
         briefings=project_briefings(project.key),

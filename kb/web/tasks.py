@@ -21,6 +21,7 @@ KIND_TITLES = {
     "confirm_bau_owner": "Confirm a business-as-usual owner",
     "verify_lesson": "Verify that an actioned lesson worked",
     "revalidate_lesson": "Revalidate a lesson after its process model changed",
+    "review_process_model": "Review a process model in the PMO's custody",
 }
 DONE_SHOWN = 100
 

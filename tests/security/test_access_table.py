@@ -95,6 +95,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.list_tasks", "GET"): "curator",
     ("api.complete_task", "POST"): "curator",
     ("api.list_process_changes", "GET"): "reader",
+    # "reviewed, no change": also the model's owner, expert or custodian (tests/processes/
+    # test_review_cycle.py); the models one is in
+    ("web.mark_process_reviewed", "POST"): "curator",
+    ("api.mark_process_reviewed", "POST"): "curator",
+    ("web.my_processes", "GET"): "user",
+    ("api.my_processes", "GET"): "user",
     # contributors or the briefing's project manager (tests/web/test_project_briefings.py)
     ("web.respond_to_briefing", "POST"): "reader",
     # one's own inbox; another user's notification is a 404 (tests/notifications)

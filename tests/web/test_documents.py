@@ -46,7 +46,7 @@ def test_process_model_page_shows_custody_and_next_review(client, kb):
     for text in ("Head of Procurement", "PMO", "2.1", "to-be", "30 Nov 2024", "Buyer, Supplier"):
         assert text in page
     assert "28 Feb 2025" in page  # 30 Nov + 3 months, clamped to the end of February
-    assert "Overdue since" in page
+    assert "Review overdue since" in page
 
 
 def test_related_documents_are_listed(client, kb, make_lesson):

@@ -83,7 +83,7 @@ def test_process_models_and_reviews_past_due(client, kb):
     listed = text(client.get("/processes?overdue=1"))
     assert "PM-0201" in listed and "PM-0202" not in listed
     assert "Review overdue since 1 Mar 2021" in listed
-    assert "Overdue since 1 Mar 2021" in text(client.get("/processes/PM-0201"))
+    assert "Review overdue since 1 Mar 2021" in text(client.get("/processes/PM-0201"))
     assert [d["id"] for d in client.get("/api/processes?overdue=1").get_json()["items"]] == [
         "PM-0201"
     ]

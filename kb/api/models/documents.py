@@ -10,10 +10,12 @@ from pydantic import ConfigDict, Field, model_validator
 from kb.api.models.actions import Action
 from kb.api.models.common import Answer, Body, Day, Page, Paging, Timestamp, Version, repeated
 from kb.api.models.recurrence import Recurrence, Related, Similar
+from kb.core.time import utcnow
 from kb.documents.kinds import BY_NAME, NAMES
 from kb.documents.lifecycle import TRANSITIONS
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.references import MergedInto, visible_extra
+from kb.overdue.health import HEALTHS, review_health
 from kb.params import FLAGS
 
 LessonStatus = Literal[tuple(TRANSITIONS)]  # type: ignore[valid-type]
@@ -80,9 +82,15 @@ class ProcessSummary(Summary):
     custodian: str | None
     review_period_months: int | None
     last_reviewed: Day | None
+    next_review: Day | None = Field(description="`last_reviewed` + `review_period_months`")
+    health: Literal[HEALTHS] | None = Field(  # type: ignore[valid-type]
+        description="red: past its next review; amber: due within 30 days; green: later; "
+        "null: retired or never reviewed"
+    )
 
     @classmethod
     def fields(cls, doc: Document) -> dict:
+        health = review_health(doc, utcnow().date())
         return cls.common(doc) | dict(
             state=doc.state,
             model_version=doc.model_version,
@@ -90,6 +98,8 @@ class ProcessSummary(Summary):
             custodian=doc.custodian,
             review_period_months=doc.review_period_months,
             last_reviewed=doc.last_reviewed,
+            next_review=health.due,
+            health=health.level,
         )
 
 
@@ -191,6 +201,11 @@ class ListQuery(Filters):
         "0",
         description="1: only lessons with an overdue action, or process models past their "
         "review date (ignored for guides)",
+    )
+    health: Literal[HEALTHS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="process models only: those of this review health (red: overdue; amber: "
+        "due within 30 days; green: later)",
     )
 
 

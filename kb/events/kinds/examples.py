@@ -156,6 +156,16 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "due_on": "2026-03-01",
         "last_reviewed": "2025-03-01",
         "project": "ATLAS",
+        "period_start": "2026-03-01",
+    },
+    processes.ProcessModelReviewed: {
+        "id": "PM-0007",
+        "title": "Vendor onboarding",
+        "reviewed_by": "maria.lopez",
+        "reviewed_on": "2026-02-27",
+        "next_review": "2027-02-27",
+        "review_period_months": 12,
+        "project": "ATLAS",
     },
     processes.TaskCompleted: {
         "id": LESSON["id"],

@@ -14,6 +14,7 @@ TASK_SUBJECTS = {
     "confirm_bau_owner": "processes",
     "verify_lesson": "lessons",
     "revalidate_lesson": "lessons",
+    "review_process_model": "processes",
 }
 
 
@@ -61,8 +62,9 @@ class ProcessModelChanged(KbEvent):
 @kind
 class ProcessModelReviewDue(KbEvent):
     """A process model that is not retired is past its next review (`last_reviewed` +
-    `review_period_months`): once per model and due date (a new `last_reviewed` that is
-    overdue too is told again). Its owner is told, or the PMO when kb does not know them."""
+    `review_period_months`): once per model and review period it stays overdue (a new
+    `last_reviewed` that is overdue too is told again). Its owner and its custodian are told
+    (the PMO when the custodian is the PMO, or when kb knows neither of them)."""
 
     TYPE = "processmodel.review_due"
     SUBJECT = "processes/{id}"
@@ -74,6 +76,29 @@ class ProcessModelReviewDue(KbEvent):
     due_on: date = Field(description="when the review was due")
     last_reviewed: date
     project: str | None
+    period_start: date | None = Field(
+        None,
+        description="the review period this notice is for: `due_on` the first time, then "
+        "a period later for each period the model stays overdue",
+    )
+
+
+@kind
+class ProcessModelReviewed(KbEvent):
+    """Someone recorded "reviewed, no change" on a process model (its owner, expert,
+    custodian or a curator): `last_reviewed` becomes that day (a revision, which also emits
+    `processmodel.updated`, unless the front matter said so already)."""
+
+    TYPE = "processmodel.reviewed"
+    SUBJECT = "processes/{id}"
+
+    id: str
+    title: str
+    reviewed_by: str = Field(description="the kb username")
+    reviewed_on: date = Field(description="the UTC day of the review: the new `last_reviewed`")
+    next_review: date
+    review_period_months: int
+    project: str | None
 
 
 @kind
@@ -81,11 +106,11 @@ class TaskCompleted(KbEvent):
     """A curator marked one of the PMO's tasks done."""
 
     TYPE = "task.completed"
-    SUBJECT_NOTE = "the task's subject: `lessons/<id>`, or `processes/<id>` for custody"
+    SUBJECT_NOTE = "the task's subject: `lessons/<id>`, or `processes/<id>` for custody and reviews"
 
     id: str = Field(description="the document the task is about")
     task: int = Field(description="the task's number")
-    kind: Literal["confirm_bau_owner", "verify_lesson", "revalidate_lesson"]
+    kind: Literal["confirm_bau_owner", "verify_lesson", "revalidate_lesson", "review_process_model"]
     title: str | None
     assignee: str
     done_by: str

@@ -104,6 +104,11 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_tasks", "GET"): CURATOR,
     ("api.complete_task", "POST"): CURATOR,
     ("api.list_process_changes", "GET"): READER,
+    # BPMN out follows the model; in: contributors create, changing a model needs the right
+    # to edit it (kb.processes.exchange)
+    ("api.export_bpmn", "GET"): READER,
+    ("api.import_bpmn", "POST"): CONTRIBUTOR,
+    ("web.import_bpmn", "POST"): CONTRIBUTOR,
     # answering a briefing on the project page: as api.respond_to_briefing
     ("web.respond_to_briefing", "POST"): READER,
     # administration
@@ -173,6 +178,8 @@ WHAT = {
     "web.admin_users": "manage accounts",
     "web.admin_user": "manage accounts",
     "web.admin_audit": "read the audit log",
+    "api.import_bpmn": "import process models",
+    "web.import_bpmn": "import process models",
 }
 #: who holds a role, for the same sentence
 HOLDERS = {CONTRIBUTOR: "contributors and curators", CURATOR: "curators (the PMO)", ADMIN: "admins"}

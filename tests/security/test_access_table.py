@@ -95,6 +95,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.list_tasks", "GET"): "curator",
     ("api.complete_task", "POST"): "curator",
     ("api.list_process_changes", "GET"): "reader",
+    ("api.export_bpmn", "GET"): "reader",
+    ("api.import_bpmn", "POST"): "contributor",
+    ("web.import_bpmn", "POST"): "contributor",
     # contributors or the briefing's project manager (tests/web/test_project_briefings.py)
     ("web.respond_to_briefing", "POST"): "reader",
     # one's own inbox; another user's notification is a 404 (tests/notifications)

@@ -29,6 +29,7 @@ RULES: dict[tuple[str, str], str] = {
     ("web.document", "GET"): READER,
     ("web.download", "GET"): READER,
     ("web.process_diagram", "GET"): READER,
+    ("web.compare_processes", "GET"): READER,
     ("web.history", "GET"): READER,
     ("web.diff", "GET"): READER,
     ("web.revision", "GET"): READER,

@@ -155,7 +155,7 @@ def _text(x: float, y: float, lines: list[str], cls: str) -> str:
     return f'<text class="{cls}" text-anchor="middle" dominant-baseline="middle">{spans}</text>'
 
 
-def _shape(node: Node, number_label: str) -> str:
+def _shape(node: Node, number_label: str, mark: str = "") -> str:
     x, y = node.x, node.y
     if node.kind in (START, END):
         width = 1 if node.kind == START else 3
@@ -170,8 +170,10 @@ def _shape(node: Node, number_label: str) -> str:
             f'<rect x="{x - BOX_W / 2:.0f}" y="{y - BOX_H / 2:.0f}" width="{BOX_W}" '
             f'height="{BOX_H}" rx="6"/>' + _text(x, y, _lines(node.name), "name")
         )
-    title = f"<title>{escape(number_label + node.name)}</title>"
-    return f'<g class="step {node.kind}" data-step="{node.id}">{title}{body}</g>'
+    said = f" ({mark})" if mark else ""
+    title = f"<title>{escape(number_label + node.name + said)}</title>"
+    cls = f"step {node.kind} {mark}".rstrip()
+    return f'<g class="{cls}" data-step="{node.id}">{title}{body}</g>'
 
 
 def route(a: Node, b: Node) -> tuple[list[tuple[float, float]], tuple[float, float], str]:
@@ -211,11 +213,16 @@ STYLE = (
     ".step rect,.step polygon{fill:#fff;stroke:#0b5cad;stroke-width:1.5}"
     ".step circle{fill:#fff;stroke:#1b1f24}.step.decision polygon{fill:#fff8e6;stroke:#9a6700}"
     ".flow path{fill:none;stroke:#57606a;stroke-width:1.2}.flow-label{font-size:11px;fill:#57606a}"
+    ".step.added rect,.step.added polygon{fill:#dafbe1;stroke:#1a7f37;stroke-width:3}"
+    ".step.removed rect,.step.removed polygon{fill:#ffebe9;stroke:#cf222e;stroke-width:3;"
+    "stroke-dasharray:6 3}.step.changed rect,.step.changed polygon{fill:#fff8c5;stroke:#9a6700;"
+    "stroke-width:3}"
 )
 
 
-def draw(flow: Flow, title: str) -> str:
-    """The SVG document for a model's steps (an empty diagram says so)."""
+def draw(flow: Flow, title: str, marks: dict[int, str] | None = None) -> str:
+    """The SVG document for a model's steps (an empty diagram says so); `marks`: step number
+    -> added / removed / changed, drawn in their colours (kb.processes.compare)."""
     nodes, edges = layout(flow)
     by_id = {n.id: n for n in nodes}
     cols = max((n.col for n in nodes), default=0) + 1
@@ -237,6 +244,7 @@ def draw(flow: Flow, title: str) -> str:
     if not nodes:
         parts.append(_text(width / 2, height / 2, ["No numbered steps to draw"], "name"))
     parts += [_edge(by_id[a], by_id[b], label) for a, b, label in edges]
-    parts += [_shape(n, f"{n.id}. " if n.id > 0 else "") for n in nodes]
+    marks = marks or {}
+    parts += [_shape(n, f"{n.id}. " if n.id > 0 else "", marks.get(n.id, "")) for n in nodes]
     parts.append("</svg>")
     return "".join(parts)

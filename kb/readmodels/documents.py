@@ -14,8 +14,10 @@ from kb.actions.models import Action
 from kb.db import Database
 from kb.documents import access, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
+from kb.processes import links
 from kb.projects import services as projects
 from kb.projects.models import Project
+from kb.readmodels.processes import ProcessParts, process_parts
 from kb.recurrence import services as recurrence
 from kb.recurrence.similarity import Similar
 from kb.reviews import drafts
@@ -62,6 +64,8 @@ class LessonDetail:
     #: the project key of the open review holding this draft, when the viewer may complete
     #: it there
     in_review: str | None
+    #: the process models its actions target or that cite it (kb.processes.links)
+    process_links: list[links.Link] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +81,7 @@ class DocumentDetail:
     #: duplicates are unknown, not absent (the page says so)
     index_available: bool = True
     lesson: LessonDetail | None = None
+    process: ProcessParts | None = None
 
 
 def document_detail(
@@ -114,6 +119,8 @@ def document_detail(
         detail.index_available = False
     if doc.type == "lesson":
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
+    elif doc.type == "process":
+        detail.process = process_parts(db, doc, viewer)
     return detail
 
 
@@ -141,6 +148,7 @@ def _lesson_parts(
         recurrence_count=count,
         recurrences=found,
         in_review=drafts.review_to_complete(db, viewer, doc),
+        process_links=links.links_of_lesson(db, doc, viewer),
     )
 
 

@@ -33,6 +33,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.document", "GET"): "reader",
     ("web.download", "GET"): "reader",
     ("web.process_diagram", "GET"): "reader",
+    ("web.compare_processes", "GET"): "reader",
     ("web.history", "GET"): "reader",
     ("web.diff", "GET"): "reader",
     ("web.revision", "GET"): "reader",
@@ -219,6 +220,8 @@ def world(kb, make_user, make_project):
         "briefing_id": "1",
         "task_id": "1",
         "processes": process.id,
+        "old_id": process.id,
+        "new_id": process.id,
         "guides": guide.id,
         "notification_id": "1",
     }

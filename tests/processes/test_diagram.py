@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
+from kb.markdown import frontmatter
 from kb.processes.diagram import BOX_H, BOX_W, CHARS, RADIUS, draw
 from kb.processes.steps import DECISION, END, TASK, parse_steps
 
@@ -232,3 +234,46 @@ def test_the_diagram_follows_the_models_access_rules(kb, login_as, anon_client):
     assert outsider.get(f"/processes/{lesson.id}/diagram.svg").status_code == 404  # not a model
     assert outsider.get("/processes/PM-9999/diagram.svg").status_code == 404
     assert anon_client.get(f"/processes/{secret.id}/diagram.svg").status_code in (302, 401)
+
+
+STARTERS = sorted((Path(__file__).parents[2] / "content" / "processes").glob("PM-*.md"))
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.name[:7])
+def test_every_starter_model_follows_the_convention_and_draws_without_overlap(path):
+    meta, body = frontmatter.split(path.read_text(encoding="utf-8"))
+    flow = parse_steps(body)
+    assert flow.problems == []
+    assert len(flow.steps) >= 15 and any(s.kind == DECISION for s in flow.steps)
+    assert all(s.next for s in flow.steps if s.kind == DECISION)
+    assert set(flow.roles) == set(meta["roles"])  # a lane for every role the model names
+    svg = check_diagram(body, meta["title"])
+    lanes = "".join(
+        t for g in svg.iter(f"{SVG}text") if g.get("class") == "lane-name" for t in g.itertext()
+    )
+    assert all(role.replace(" ", "") in lanes.replace(" ", "") for role in flow.roles)
+    # every step is reached from the first: the flow has no island
+    reached, todo = {flow.steps[0].number}, [flow.steps[0]]
+    by_number = flow.by_number()
+    while todo:
+        for target, _ in todo.pop().next:
+            if target is not None and target not in reached:
+                reached.add(target)
+                todo.append(by_number[target])
+    assert reached == set(by_number)
+
+
+def test_the_starter_as_is_and_to_be_models_compare_step_by_step():
+    from kb.processes.compare import compare_flows
+
+    as_is, to_be = (
+        parse_steps(
+            frontmatter.split(next(p for p in STARTERS if p.name.startswith(i)).read_text())[1]
+        )
+        for i in ("PM-0005", "PM-0006")
+    )
+    changes = compare_flows(as_is, to_be)
+    changed = {old.name for old, _, _ in changes.changed}
+    assert {"Break down mixed pallets", "Run cycle counts"} <= changed
+    assert "Check the vehicle in" in {s.name for s in changes.added}
+    assert "Receive against the dummy purchase order" in {s.name for s in changes.removed}

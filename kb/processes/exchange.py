@@ -20,7 +20,7 @@ from kb.documents import services as documents
 from kb.documents.models import Document
 from kb.markdown import frontmatter
 from kb.processes.bpmn import export
-from kb.processes.bpmn_import import read_bpmn
+from kb.processes.bpmn_import import Imported, read_bpmn
 from kb.processes.steps import parse_steps
 
 _STEPS = re.compile(r"^##\s+Steps\s*#*\s*$", re.I | re.M)
@@ -67,6 +67,25 @@ def _title(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)[:TITLE_MAX].strip() or "Imported process"
 
 
+def new_source(imported: Imported) -> str:
+    """A new draft process model's Markdown from an imported file."""
+    meta = {
+        "type": "process",
+        "title": _title(imported.title),
+        "status": "draft",
+        "roles": imported.roles,
+    }
+    return frontmatter.join(meta, imported.body)
+
+
+def bpmn_source(text: str) -> tuple[str, list[str]]:
+    """`kb import` of a `*.bpmn` file: its process model's Markdown and what kb could not
+    represent (kb.documents.transfer converters); hostile or wrong files raise the error
+    that becomes the file's rejected line."""
+    imported = read_bpmn(text.encode("utf-8"))
+    return new_source(imported), imported.report + parse_steps(imported.body).problems
+
+
 def import_model(
     db: Database, data: bytes, *, viewer: Viewer, into: str | None = None
 ) -> BpmnImport:
@@ -81,16 +100,9 @@ def import_model(
     flow = parse_steps(imported.body)
     report = list(imported.report) + flow.problems
     if target is None:
-        meta = {
-            "type": "process",
-            "title": _title(imported.title),
-            "status": "draft",
-            "roles": imported.roles,
-        }
-        source = frontmatter.join(meta, imported.body)
         doc = documents.create_document(
             db,
-            source,
+            new_source(imported),
             actor=viewer.actor,
             require_type="process",
             created_by=viewer.username,

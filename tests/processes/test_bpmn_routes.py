@@ -111,3 +111,26 @@ def test_the_upload_form_imports_and_shows_the_report(kb, client):
     )
     assert refused.status_code == 303
     assert "declares a DTD" in client.get(refused.location).get_data(as_text=True)
+
+
+def test_kb_import_reads_bpmn_files_reports_what_it_cannot_keep_and_rejects_hostile_ones(
+    runner, tmp_path
+):
+    from kb.cli import main
+
+    folder = tmp_path / "src" / "processes"
+    folder.mkdir(parents=True)
+    (folder / "invoice.bpmn").write_bytes((FILES / "camunda-invoice.bpmn").read_bytes())
+    (folder / "laughs.bpmn").write_bytes(BILLION_LAUGHS)
+    with (folder / "huge.bpmn").open("wb") as huge:
+        huge.truncate(50 * 1024 * 1024)
+    result = runner.invoke(main, ["import", str(tmp_path / "src")])
+    assert result.exit_code == 1
+    assert "1 created, 0 updated, 0 unchanged, 2 rejected" in result.output
+    assert "rejected processes/laughs.bpmn: The file declares a DTD" in result.output
+    assert "rejected processes/huge.bpmn: file is 51200 KB; the limit is 1024 KB" in result.output
+    assert "not kept processes/invoice.bpmn:" in result.output
+    (folder / "laughs.bpmn").unlink()
+    (folder / "huge.bpmn").unlink()
+    again = runner.invoke(main, ["import", str(tmp_path / "src")])
+    assert again.exit_code == 0 and "0 created, 0 updated, 1 unchanged" in again.output

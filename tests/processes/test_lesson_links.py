@@ -95,6 +95,13 @@ def test_both_pages_show_the_link_with_its_status(kb, linked, client):
     assert lesson.id in links and other.id in links
     assert f'published <time datetime="{today}">{today}</time>' in links
     assert "cites the lesson" in links and "closed" in links
+    # the API says the same
+    [from_lesson] = client.get(f"/api/lessons/{lesson.id}").json["process_links"]
+    assert from_lesson["text"] == f"{lesson.id} → Procurement approval v4, published {today}"
+    assert from_lesson["cited"] is True and from_lesson["actions"][0]["status"] == "closed"
+    from_model = client.get(f"/api/processes/{model.id}").json["lesson_links"]
+    assert [x["lesson"] for x in from_model] == [lesson.id, other.id]
+    assert [x["cited"] for x in from_model] == [True, False]
 
 
 def test_a_lesson_the_viewer_may_not_read_is_not_shown(kb, make_lesson, login_as):

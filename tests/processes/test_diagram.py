@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.markdown import frontmatter
-from kb.processes.diagram import BOX_H, BOX_W, CHARS, RADIUS, draw
+from kb.processes.diagram import BOX_H, BOX_W, CHAR_W, CHARS, COL_W, RADIUS, draw
 from kb.processes.steps import DECISION, END, TASK, parse_steps
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -116,12 +116,25 @@ def overlapping(boxes: dict) -> list[tuple[str, str]]:
     ]
 
 
+def labels(svg: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """The flows' labels' boxes (11px text, CHAR_W a character), by '<n>:<label>'."""
+    found = {}
+    for n, g in enumerate(g for g in svg.iter(f"{SVG}g") if g.get("class") == "flow"):
+        for text in g.iter(f"{SVG}text"):
+            x, y, width = float(text.get("x")), float(text.get("y")), len(text.text) * CHAR_W
+            left = {"end": x - width, "middle": x - width / 2}.get(text.get("text-anchor"), x)
+            found[f"{n}:{text.text}"] = (left, y - 10, left + width, y + 2)
+    return found
+
+
 def check_diagram(markdown: str, title: str) -> ET.Element:
     flow = parse_steps(markdown)
     svg = ET.fromstring(draw(flow, title))  # it parses
     boxes = shapes(svg)
     assert {str(s.number) for s in flow.steps} <= set(boxes), "every step is drawn"
     assert overlapping(boxes) == []
+    assert overlapping(labels(svg)) == [], "no label over another"
+    assert overlapping({**boxes, **labels(svg)}) == [], "no label over a shape"
     lanes = [r for r in svg.iter(f"{SVG}rect") if "lane" in r.get("class", "")]
     assert len(lanes) == len(flow.roles)
     names = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "name"]
@@ -185,7 +198,7 @@ def test_a_30_step_6_role_model_is_drawn_legibly(seed):
     assert parse_steps(markdown).problems == []
     svg = check_diagram(markdown, "Generated")
     width = float(svg.get("width"))
-    assert width <= 150 + 40 * 180  # a column per stage at most, not per pixel of text
+    assert width <= 150 + 40 * COL_W  # a column per stage at most, not per pixel of text
     assert BOX_W >= 140 and BOX_H >= 60 and RADIUS >= 12  # shapes stay large enough to read
 
 

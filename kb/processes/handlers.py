@@ -19,8 +19,10 @@ from kb.events.log.models import Event
 from kb.processes import links, services
 
 
-def _revision(data: dict) -> int | None:
-    number = data.get("revision", data.get("version"))
+def _revision(data: dict, key: str) -> int | None:
+    """The revision the event names: `version` of a save (kb.events.kinds.documents), only an
+    explicit `revision` of a publication (its `version` may be the model's own number)."""
+    number = data.get(key)
     return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
@@ -36,7 +38,8 @@ def register(registry: Registry, config: Config) -> None:
         saved = event.type != published
         if saved and (data.get("type") != "process" or data.get("status") != links.PUBLISHED):
             return  # a save of a draft, or the register's own change (it has no `type`)
-        links.close_addressed(s, str(data.get("id") or ""), _revision(data))
+        number = _revision(data, "version" if saved else "revision")
+        links.close_addressed(s, str(data.get("id") or ""), number)
 
     registry.register(
         Handler(

@@ -111,3 +111,27 @@ def test_a_lesson_the_viewer_may_not_read_is_not_shown(kb, make_lesson, login_as
     )
     page = login_as("reader").get(f"/processes/{model.id}").get_data(as_text=True)
     assert hidden.id not in page.split("doc-layout")[1]
+
+
+def test_the_approval_workflows_published_event_closes_the_action_too(kb, linked):
+    """`org.pmo.kb.processmodel.published` (the approval workflow's) names the model; the
+    revision it published when it says so, else the current one."""
+    import uuid
+
+    from kb.events.log.services import lock_log
+
+    lesson, other, model = linked
+    with kb.db.write() as s:
+        lock_log(s)
+        s.add(
+            Event(
+                source="urn:kb",
+                event_id=str(uuid.uuid4()),
+                type="org.pmo.kb.processmodel.published",
+                time=datetime.now(UTC),
+                data={"id": model.id, "version": 4, "title": model.title},
+            )
+        )
+    kb.worker.run_pending()
+    assert [a.status for a in actions.list_actions(kb.db, lesson)] == ["closed"]
+    assert [a.status for a in actions.list_actions(kb.db, other)] == ["open"]

@@ -43,6 +43,11 @@ def test_the_model_page_shows_its_diagram_with_a_text_alternative(kb, client):
     assert 'action="/processes/bpmn"' in page  # the admin may replace the steps from a file
 
 
+def test_contributors_find_the_upload_form_on_the_process_list(login_as):
+    assert 'action="/processes/bpmn"' in login_as("contributor").get("/processes").text
+    assert 'action="/processes/bpmn"' not in login_as("reader").get("/processes").text
+
+
 def test_as_is_and_to_be_side_by_side(kb, client, make_project):
     make_project("HARBOUR")
     old = documents.create_document(

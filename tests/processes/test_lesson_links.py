@@ -13,6 +13,7 @@ from kb.accounts.viewer import Viewer
 from kb.actions import services as actions
 from kb.documents import services as documents
 from kb.events.log.models import Event
+from tests.processes.test_process_changes import changed_event, post
 
 CURATOR = Viewer("cora", "curator")
 ACTION = {
@@ -116,22 +117,9 @@ def test_a_lesson_the_viewer_may_not_read_is_not_shown(kb, make_lesson, login_as
 def test_the_approval_workflows_published_event_closes_the_action_too(kb, linked):
     """`org.pmo.kb.processmodel.published` (the approval workflow's) names the model; the
     revision it published when it says so, else the current one."""
-    import uuid
-
-    from kb.events.log.services import lock_log
-
     lesson, other, model = linked
-    with kb.db.write() as s:
-        lock_log(s)
-        s.add(
-            Event(
-                source="urn:kb",
-                event_id=str(uuid.uuid4()),
-                type="org.pmo.kb.processmodel.published",
-                time=datetime.now(UTC),
-                data={"id": model.id, "version": 4, "title": model.title},
-            )
-        )
-    kb.worker.run_pending()
+    published = changed_event(model.id, id=model.id, version=4, title=model.title)
+    published.type = "org.pmo.kb.processmodel.published"
+    post(kb, published)
     assert [a.status for a in actions.list_actions(kb.db, lesson)] == ["closed"]
     assert [a.status for a in actions.list_actions(kb.db, other)] == ["open"]

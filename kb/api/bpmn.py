@@ -43,7 +43,12 @@ def imported_answer(outcome: exchange.BpmnImport) -> BpmnImported:
 
 
 @bp.get("/processes/<doc_id>/bpmn")
-@contract(ok=(200, None), errors=(404,), HTTP_404="No such process model (or not yours to read)")
+@contract(
+    ok=(200, None),
+    errors=(404,),
+    answer_media="application/xml",
+    HTTP_404="No such process model (or not yours to read)",
+)
 def export_bpmn(doc_id: str):
     """A process model's steps as BPMN 2.0 XML (application/xml), laid out
 

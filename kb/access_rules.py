@@ -29,6 +29,7 @@ RULES: dict[tuple[str, str], str] = {
     ("web.document", "GET"): READER,
     ("web.download", "GET"): READER,
     ("web.process_diagram", "GET"): READER,
+    ("web.compare_processes", "GET"): READER,
     ("web.history", "GET"): READER,
     ("web.diff", "GET"): READER,
     ("web.revision", "GET"): READER,
@@ -111,6 +112,11 @@ RULES: dict[tuple[str, str], str] = {
     ("api.mark_process_reviewed", "POST"): USER,
     ("web.my_processes", "GET"): USER,
     ("api.my_processes", "GET"): USER,
+    # BPMN out follows the model; in: contributors create, changing a model needs the right
+    # to edit it (kb.processes.exchange)
+    ("api.export_bpmn", "GET"): READER,
+    ("api.import_bpmn", "POST"): CONTRIBUTOR,
+    ("web.import_bpmn", "POST"): CONTRIBUTOR,
     # answering a briefing on the project page: as api.respond_to_briefing
     ("web.respond_to_briefing", "POST"): READER,
     # administration
@@ -180,6 +186,8 @@ WHAT = {
     "web.admin_users": "manage accounts",
     "web.admin_user": "manage accounts",
     "web.admin_audit": "read the audit log",
+    "api.import_bpmn": "import process models",
+    "web.import_bpmn": "import process models",
 }
 #: who holds a role, for the same sentence
 HOLDERS = {CONTRIBUTOR: "contributors and curators", CURATOR: "curators (the PMO)", ADMIN: "admins"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from kb.accounts.services import audit
 from kb.accounts.viewer import SYSTEM, Viewer
@@ -214,19 +215,29 @@ def close_action(db: Database, action_id: int, *, viewer: Viewer, note: object =
         locked = s.get(Action, action.id, with_for_update=True)
         if locked.status != "open":
             raise Conflict(f"Action {action_id} is already closed.")
-        locked.status, locked.closed_by, locked.closed_at = "closed", viewer.actor, utcnow()
-        locked.closing_note = note or None
-        doc = s.get(Document, locked.lesson_id)
-        _emit(s, "closed", locked, doc, viewer.actor)
-        still_open = s.scalar(
-            select(func.count(Action.id)).where(
-                Action.lesson_id == locked.lesson_id, Action.status == "open"
-            )
-        )
+        doc = close_in(s, locked, actor=viewer.actor, note=note)
+        still_open = open_count(s, locked.lesson_id)
         action = locked
     if not still_open and doc.status == "in_action":
         lifecycle.transition_lesson(db, doc.id, "actioned", viewer=_transition_viewer(viewer))
     return action
+
+
+def close_in(s: Session, action: Action, *, actor: str, note: str) -> Document:
+    """Close an open action (loaded in `s`) inside the caller's transaction: its row, audit
+    entry and event; the lesson it belongs to. No permission check: the caller decides."""
+    action.status, action.closed_by, action.closed_at = "closed", actor, utcnow()
+    action.closing_note = note or None
+    doc = s.get(Document, action.lesson_id)
+    _emit(s, "closed", action, doc, actor)
+    return doc
+
+
+def open_count(s: Session, lesson_id: str) -> int:
+    query = select(func.count(Action.id)).where(
+        Action.lesson_id == lesson_id, Action.status == "open"
+    )
+    return s.scalar(query)
 
 
 def no_action(db: Database, lesson_id: str, *, viewer: Viewer, rationale: object) -> Action:
@@ -243,11 +254,9 @@ def no_action(db: Database, lesson_id: str, *, viewer: Viewer, rationale: object
         )
     now = utcnow()
     with db.write() as s:
-        open_count = s.scalar(
-            select(func.count(Action.id)).where(Action.lesson_id == doc.id, Action.status == "open")
-        )
-        if open_count:
-            raise Conflict(f"{doc.id} has {open_count} open action(s); close them first.")
+        still_open = open_count(s, doc.id)
+        if still_open:
+            raise Conflict(f"{doc.id} has {still_open} open action(s); close them first.")
         action = Action(
             lesson_id=doc.id,
             description=rationale,

@@ -14,8 +14,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 
-#: views that read their body themselves (CloudEvents: raw bytes, signed, own limits)
-OWN_BODY_READERS = {"api.post_events"}
+#: views that read their body themselves (CloudEvents: raw bytes, signed, own limits; a
+#: BPMN file: XML, read by kb.processes.bpmn_import)
+OWN_BODY_READERS = {"api.post_events", "api.import_bpmn"}
 
 
 @bp.before_request
@@ -29,6 +30,7 @@ def _read_body() -> None:
 def init_app(app: Flask) -> None:
     from kb.api import (  # noqa: F401  (register routes)
         actions,
+        bpmn,
         briefings,
         documents,
         eventlog,

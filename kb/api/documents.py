@@ -18,6 +18,7 @@ from kb.api.models.documents import (
     RevisionList,
     summary_of,
 )
+from kb.api.models.processes import ProcessLink
 from kb.api.models.recurrence import Recurrence, Related, Similar
 from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
@@ -28,6 +29,7 @@ from kb.documents.kinds import KINDS
 from kb.overdue import services as overdue
 from kb.overdue.health import health_ids
 from kb.params import FLAGS, ID_MAX
+from kb.processes import links
 from kb.readmodels.documents import DocumentDetail, lesson_detail
 from kb.security import viewer
 
@@ -104,6 +106,11 @@ def _list(doc_type: str):
 
 
 def _get(doc_type: str, doc_id: str):
+    if doc_type == "process":
+        out = full(doc := get_or_404(doc_type, doc_id))
+        found = links.links_of_model(current().db, doc, viewer())
+        out.lesson_links = [ProcessLink.of(link) for link in found]
+        return out
     if doc_type != "lesson":
         return full(get_or_404(doc_type, doc_id))
     kb = current()
@@ -130,6 +137,7 @@ def lesson_of(detail: DocumentDetail) -> LessonDetail:
         )
         for x in lesson.similar
     ]
+    out.process_links = [ProcessLink.of(link) for link in lesson.process_links]
     out.recurrence_count = lesson.recurrence_count
     out.recurrences = [
         Recurrence(

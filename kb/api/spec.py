@@ -70,6 +70,8 @@ SECURITY_SCHEMES = {
 }
 #: endpoint -> {media type: model}: bodies their views read themselves (kb.api.events)
 MEDIA: dict[str, dict] = {}
+#: endpoint -> the media type of its success answer when it is not JSON (kb.api.bpmn)
+ANSWER_MEDIA: dict[str, str] = {}
 
 
 class _Plugin(FlaskPlugin):
@@ -119,16 +121,20 @@ def contract(
     query: type[BaseModel] | None = None,
     json: type[BaseModel] | None = None,
     media: dict | None = None,
+    answer_media: str | None = None,
     **described: str,
 ):
     """The view's contract: `ok` (status, model), the error statuses it may answer (beyond
     those the document adds for every body, path number and security rule), the query and
     body models. `described`: HTTP_409="why" to say when an error happens. `media`: for a
-    view that reads its body itself, each media type it takes and its model (None: any)."""
+    view that reads its body itself, each media type it takes and its model (None: any).
+    `answer_media`: the media type of a success answer that is not JSON (a file)."""
 
     def decorate(view):  # noqa: ANN001, ANN202
         if media is not None:
             MEDIA[f"{bp.name}.{view.__name__}"] = media
+        if answer_media is not None:
+            ANSWER_MEDIA[f"{bp.name}.{view.__name__}"] = answer_media
         return _validate(view, ok, errors, query, json, described)
 
     return decorate
@@ -179,6 +185,12 @@ def _from_routes(paths: dict, components: dict) -> None:
             operation["security"] = _security(need, method)
             for code in {PUBLIC: (), None: (), PRODUCER: (401,)}.get(need, (401, 403)):
                 operation["responses"].setdefault(str(code), _error_answer(code))
+            if rule.endpoint in ANSWER_MEDIA:
+                ok = next(code for code in operation["responses"] if code.startswith("2"))
+                operation["responses"][ok] = {
+                    **operation["responses"][ok],
+                    "content": {ANSWER_MEDIA[rule.endpoint]: {"schema": {"type": "string"}}},
+                }
             if rule.endpoint in MEDIA:
                 operation["requestBody"] = _media(MEDIA[rule.endpoint], components)
             elif "requestBody" in operation:

@@ -15,6 +15,7 @@ from kb.config import Config
 from kb.context import Kb
 from kb.documents.transfer import export_tree, import_tree
 from kb.migrate import upgrade
+from kb.processes import exchange
 from kb.storage.files import count_files, shown
 
 log = logging.getLogger("kb.cli")
@@ -72,7 +73,9 @@ def _init(kb: Kb, *, content: bool) -> None:
     if content and list_documents(kb.db, per_page=1).total == 0:
         folder = Path(kb.config.CONTENT_DIR)
         if folder.is_dir():
-            report = import_tree(kb.db, folder, actor="kb init")
+            report = import_tree(
+                kb.db, folder, actor="kb init", converters={".bpmn": exchange.bpmn_source}
+            )
             click.echo(f"Starter content from {folder}: {report.summary()}")
 
 
@@ -133,7 +136,8 @@ def run_command(host: str, port: int, threads: int) -> None:
     "(a first migration); without it such documents are rejected.",
 )
 def import_command(folder: Path, actor: str, workers: int | None, create_projects: bool) -> None:
-    """Import a tree of Markdown files (lessons/, processes/, guides/, projects/)."""
+    """Import a tree of Markdown files (lessons/, processes/, guides/, projects/) and BPMN
+    2.0 files (*.bpmn: process models, what kb cannot represent listed as "not kept")."""
     with opened() as kb:
         upgrade(kb.config.DATABASE_URL)
         started = time.perf_counter()
@@ -146,8 +150,11 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
                 progress=tick,
                 workers=workers or _auto(total, 1000),
                 create_projects=create_projects,
+                converters={".bpmn": exchange.bpmn_source},
             )
         took = time.perf_counter() - started
+        for path, note in report.notes:
+            click.echo(f"not kept {shown(path)}: {shown(note)}", err=True)
         for path, reason in report.rejected:
             # a reason may quote the file (a bad value): no control characters to the terminal
             click.echo(f"rejected {shown(path)}: {shown(reason)}", err=True)

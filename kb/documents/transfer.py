@@ -2,6 +2,9 @@
 
 Import is idempotent: a file whose document already holds exactly its text changes nothing.
 Files without an `id` get one, and are recognised on the next import by their path.
+Files of another format (`*.bpmn`) are turned into Markdown first by the converter the caller
+gives for their suffix (kb.processes.exchange.bpmn_source); what a conversion could not keep
+is reported as notes, a file it refuses as rejected, and one without a converter is rejected.
 A file that cannot be imported, for whatever reason, is reported as rejected and the others
 are imported: nothing one file holds (or is) stops the import.
 """
@@ -37,6 +40,10 @@ BATCH = 250
 _NOT_A_FILE_FAULT = (sql_errors.OperationalError, sql_errors.InterfaceError)
 
 
+#: a file's text -> the Markdown of its document and notes on what could not be kept
+Converter = Callable[[str], tuple[str, list[str]]]
+
+
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
@@ -47,6 +54,8 @@ class ImportReport:
     projects: list[str] = field(default_factory=list)
     #: project keys registered because documents named them (--create-projects)
     registered: list[str] = field(default_factory=list)
+    #: (path, what its conversion could not keep)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (
@@ -60,7 +69,15 @@ class ImportReport:
         return text
 
     def merge(self, other: ImportReport) -> None:
-        for name in ("created", "updated", "unchanged", "rejected", "projects", "registered"):
+        for name in (
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "projects",
+            "registered",
+            "notes",
+        ):
             getattr(self, name).extend(getattr(other, name))
 
 
@@ -72,14 +89,16 @@ def import_tree(
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
     create_projects: bool = False,
+    converters: dict[str, Converter] | None = None,
 ) -> ImportReport:
     """Import every Markdown file under root. workers > 1 parses and renders in that many
     processes while this one writes to the database (for imports of thousands of files).
     A document naming a project the register does not hold (after projects/*.md) is
     rejected with the nearest ones; with `create_projects` the project is registered — by
-    a document everyone may read: a restricted one would show its project to everyone."""
+    a document everyone may read: a restricted one would show its project to everyone.
+    `converters`: file suffix -> how such files become Markdown (see the module's text)."""
     report = ImportReport()
-    sources = list(files.read_tree(root))
+    sources = [_converted(f, converters or {}, report) for f in files.read_tree(root)]
     tick = progress or (lambda n: None)
     project_files = [f for f in sources if f.folder == "projects"]
     report.merge(_import_projects(db, project_files))
@@ -108,6 +127,23 @@ def import_tree(
         if pending:
             report.merge(write(pending))
     return report
+
+
+def _converted(
+    source: files.SourceFile, converters: dict[str, Converter], report: ImportReport
+) -> files.SourceFile:
+    """A Markdown file as it is; another one as the Markdown its converter makes of it."""
+    if source.path.endswith(".md") or source.problem:
+        return source
+    suffix = "." + source.path.rsplit(".", 1)[-1]
+    if suffix not in converters:
+        return files.SourceFile(source.path, problem=f"kb imports no {suffix} files here")
+    try:
+        text, notes = converters[suffix](source.text)
+    except KbError as exc:
+        return files.SourceFile(source.path, problem=exc.message)
+    report.notes += [(source.path, note) for note in notes]
+    return files.SourceFile(source.path, text=text)
 
 
 def _prepare_file(source: files.SourceFile) -> tuple[str, services.Prepared | str]:

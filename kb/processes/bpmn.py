@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from kb.processes.diagram import COL_W, LABEL_W, LANE_H, Node, layout, route
+from kb.processes.diagram import COL_W, LABEL_W, LANE_H, Node, layout, route, sides
 from kb.processes.steps import DECISION, END, START, Flow
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -93,9 +93,9 @@ def export(flow: Flow, *, model_id: str, title: str) -> bytes:
         elements[_node_id(node)] = element
         if lanes:
             ET.SubElement(lanes[node.lane], f"{{{BPMN}}}flowNodeRef").text = _node_id(node)
-    for a, b, label in edges:
+    for (a, b, label), side in zip(edges, sides(by_id, edges), strict=True):
         source, target = by_id[a], by_id[b]
-        points, _, _ = route(source, target)
+        points = route(source, target, side)[0]
         points = [(x + POOL_HEAD, y) for x, y in points]
         if a in splits:
             split = f"Split_{a}"

@@ -3,7 +3,10 @@
 Lanes are the roles, top to bottom in the order the model names them; each step takes one
 cell of a grid (a column per stage of the flow), so no two shapes can overlap. A step's
 column is one more than the latest step leading to it (loops back are drawn below the
-boxes, not counted); a step whose cell is taken moves one column on. Every text is escaped.
+boxes, not counted); a step whose cell is taken moves one column on. Ways run through the
+gaps between columns and along the lanes' margins; a decision's ways leave by different sides
+(right, bottom, top), so their labels meet neither each other nor a shape (a label too long
+for its place is shortened, its full text the way's tooltip). Every text is escaped.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from kb.processes.steps import DECISION, END, START, Flow, Step
 
-LABEL_W, COL_W, LANE_H, PAD = 150, 180, 120, 8
+LABEL_W, COL_W, LANE_H, PAD = 150, 220, 120, 8
 BOX_W, BOX_H, RADIUS = 150, 70, 16
 CHARS, LINES = 22, 3
 _END = -1  # node ids of end events are negative: -1, -2, ...
@@ -155,7 +158,7 @@ def _text(x: float, y: float, lines: list[str], cls: str) -> str:
     return f'<text class="{cls}" text-anchor="middle" dominant-baseline="middle">{spans}</text>'
 
 
-def _shape(node: Node, number_label: str) -> str:
+def _shape(node: Node, number_label: str, mark: str = "") -> str:
     x, y = node.x, node.y
     if node.kind in (START, END):
         width = 1 if node.kind == START else 3
@@ -170,35 +173,80 @@ def _shape(node: Node, number_label: str) -> str:
             f'<rect x="{x - BOX_W / 2:.0f}" y="{y - BOX_H / 2:.0f}" width="{BOX_W}" '
             f'height="{BOX_H}" rx="6"/>' + _text(x, y, _lines(node.name), "name")
         )
-    title = f"<title>{escape(number_label + node.name)}</title>"
-    return f'<g class="step {node.kind}" data-step="{node.id}">{title}{body}</g>'
+    said = f" ({mark})" if mark else ""
+    title = f"<title>{escape(number_label + node.name + said)}</title>"
+    cls = f"step {node.kind} {mark}".rstrip()
+    return f'<g class="{cls}" data-step="{node.id}">{title}{body}</g>'
 
 
-def route(a: Node, b: Node) -> tuple[list[tuple[float, float]], tuple[float, float], str]:
-    """The corners of the way from a to b, where its label goes and how it is anchored.
-    Lines run only through the gaps between columns and along the lanes' top and bottom
-    margins, where no shape is."""
+RIGHT, DOWN, UP = "right", "down", "up"
+#: a way's label along a lane's margin (a loop back's, or a decision's way down or up); a
+#: label on the short way out to the right gets what the gap between columns holds
+MARGIN_CHARS, CHAR_W = 16, 6.2
+
+
+def sides(nodes: dict[int, Node], edges: list[tuple[int, int, str]]) -> list[str]:
+    """The side each edge leaves by, in the edges' order. A decision's way to a lower lane
+    leaves by the bottom, to a higher one by the top, in its own lane by the right; each side
+    once (a loop back takes the bottom), so no two of its labels meet. Every other way leaves
+    by the right."""
+    chosen = [RIGHT] * len(edges)
+    taken: dict[int, set[str]] = {}
+    loops_first = sorted(
+        range(len(edges)), key=lambda i: nodes[edges[i][1]].col > nodes[edges[i][0]].col
+    )
+    for i in loops_first:
+        source, target = nodes[edges[i][0]], nodes[edges[i][1]]
+        if source.kind != DECISION:
+            continue
+        used = taken.setdefault(source.id, set())
+        if target.col <= source.col:
+            used.add(DOWN)
+            continue
+        want = RIGHT if target.lane == source.lane else DOWN if target.lane > source.lane else UP
+        free = [side for side in (want, RIGHT, DOWN, UP) if side not in used]
+        chosen[i] = free[0] if free else RIGHT
+        used.add(chosen[i])
+    return chosen
+
+
+def route(a: Node, b: Node, side: str = RIGHT) -> tuple[list, tuple[float, float], str, int]:
+    """The corners of the way from a to b, where its label goes, how it is anchored and how
+    many characters of it fit. Lines run only through the gaps between columns and along the
+    lanes' top and bottom margins, where no shape is; so do the labels."""
     gap = (COL_W - BOX_W) / 2
-    sx, sy, tx, ty = a.x + a.half_w, a.y, b.x - b.half_w, b.y
+    tx, ty = b.x - b.half_w, b.y
     before = b.x - BOX_W / 2 - gap  # the gap left of the target's column
+    if b.col <= a.col:  # a loop back: under the boxes, its label left of the way down
+        low = max(a.lane, b.lane) * LANE_H + LANE_H - PAD
+        points = [(a.x, a.y + a.half_h), (a.x, low), (b.x, low), (b.x, b.y + b.half_h)]
+        return points, (a.x - 6, low - 4), "end", MARGIN_CHARS
+    if side in (DOWN, UP):  # along the margin of its own lane, its label above or below
+        down = side == DOWN
+        y = a.lane * LANE_H + (LANE_H - PAD if down else PAD)
+        start = (a.x, a.y + a.half_h if down else a.y - a.half_h)
+        points = [start, (a.x, y), (before, y), (before, ty), (tx, ty)]
+        return points, (a.x + 6, y - 4 if down else y + 13), "start", MARGIN_CHARS
+    sx, sy = a.x + a.half_w, a.y
     if b.col == a.col + 1:
         points = [(sx, sy), (before, sy), (before, ty), (tx, ty)]
-        return points, (before - 2, ty - 8 if ty == sy else (sy + ty) / 2), "end"
-    if b.col > a.col:  # over the columns between, along the top of the target's lane
+    else:  # over the columns between, along the top of the target's lane
         after, top = a.x + BOX_W / 2 + gap, b.lane * LANE_H + PAD + 4
         points = [(sx, sy), (after, sy), (after, top), (before, top), (before, ty), (tx, ty)]
-        return points, (after + 4, top - 2), "start"
-    low = max(a.lane, b.lane) * LANE_H + LANE_H - PAD  # a loop back: under the boxes
-    points = [(a.x, a.y + a.half_h), (a.x, low), (b.x, low), (b.x, b.y + b.half_h)]
-    return points, ((a.x + b.x) / 2, low - 4), "end"
+    return points, (sx + 4, sy - 5), "start", int((2 * gap - 8) / CHAR_W)
 
 
-def _edge(a: Node, b: Node, label: str) -> str:
-    points, (lx, ly), anchor = route(a, b)
+def short(label: str, chars: int) -> str:
+    return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
+
+
+def _edge(a: Node, b: Node, label: str, side: str) -> str:
+    points, (lx, ly), anchor, chars = route(a, b, side)
     path = "M" + " L".join(f"{x:.0f},{y:.0f}" for x, y in points)
     text = (
+        f"<title>{escape(label)}</title>"
         f'<text class="flow-label" x="{lx:.0f}" y="{ly:.0f}" text-anchor="{anchor}">'
-        f"{escape(label[:24])}</text>"
+        f"{escape(short(label, chars))}</text>"
         if label
         else ""
     )
@@ -211,11 +259,16 @@ STYLE = (
     ".step rect,.step polygon{fill:#fff;stroke:#0b5cad;stroke-width:1.5}"
     ".step circle{fill:#fff;stroke:#1b1f24}.step.decision polygon{fill:#fff8e6;stroke:#9a6700}"
     ".flow path{fill:none;stroke:#57606a;stroke-width:1.2}.flow-label{font-size:11px;fill:#57606a}"
+    ".step.added rect,.step.added polygon{fill:#dafbe1;stroke:#1a7f37;stroke-width:3}"
+    ".step.removed rect,.step.removed polygon{fill:#ffebe9;stroke:#cf222e;stroke-width:3;"
+    "stroke-dasharray:6 3}.step.changed rect,.step.changed polygon{fill:#fff8c5;stroke:#9a6700;"
+    "stroke-width:3}"
 )
 
 
-def draw(flow: Flow, title: str) -> str:
-    """The SVG document for a model's steps (an empty diagram says so)."""
+def draw(flow: Flow, title: str, marks: dict[int, str] | None = None) -> str:
+    """The SVG document for a model's steps (an empty diagram says so); `marks`: step number
+    -> added / removed / changed, drawn in their colours (kb.processes.compare)."""
     nodes, edges = layout(flow)
     by_id = {n.id: n for n in nodes}
     cols = max((n.col for n in nodes), default=0) + 1
@@ -236,7 +289,11 @@ def draw(flow: Flow, title: str) -> str:
         parts.append(_text(LABEL_W / 2, i * LANE_H + LANE_H / 2, _lines(role, 18, 4), "lane-name"))
     if not nodes:
         parts.append(_text(width / 2, height / 2, ["No numbered steps to draw"], "name"))
-    parts += [_edge(by_id[a], by_id[b], label) for a, b, label in edges]
-    parts += [_shape(n, f"{n.id}. " if n.id > 0 else "") for n in nodes]
+    parts += [
+        _edge(by_id[a], by_id[b], label, side)
+        for (a, b, label), side in zip(edges, sides(by_id, edges), strict=True)
+    ]
+    marks = marks or {}
+    parts += [_shape(n, f"{n.id}. " if n.id > 0 else "", marks.get(n.id, "")) for n in nodes]
     parts.append("</svg>")
     return "".join(parts)

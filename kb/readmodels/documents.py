@@ -15,9 +15,11 @@ from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents import access, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
+from kb.processes import links
 from kb.projects import services as projects
 from kb.projects.models import Project
-from kb.readmodels.processes import ReviewCycle, review_cycle
+from kb.readmodels.process_review import ReviewCycle, review_cycle
+from kb.readmodels.processes import ProcessParts, process_parts
 from kb.recurrence import services as recurrence
 from kb.recurrence.similarity import Similar
 from kb.reviews import drafts
@@ -64,6 +66,8 @@ class LessonDetail:
     #: the project key of the open review holding this draft, when the viewer may complete
     #: it there
     in_review: str | None
+    #: the process models its actions target or that cite it (kb.processes.links)
+    process_links: list[links.Link] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +85,8 @@ class DocumentDetail:
     lesson: LessonDetail | None = None
     #: a process model's health, reviews and changes since the viewer last looked
     review_cycle: ReviewCycle | None = None
+    #: a process model's steps, linked lessons and counterparts to compare with
+    process: ProcessParts | None = None
 
 
 def document_detail(
@@ -118,8 +124,9 @@ def document_detail(
         detail.index_available = False
     if doc.type == "lesson":
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
-    if doc.type == "process":
+    elif doc.type == "process":
         detail.review_cycle = review_cycle(db, doc, viewer, utcnow().date())
+        detail.process = process_parts(db, doc, viewer)
     return detail
 
 
@@ -147,6 +154,7 @@ def _lesson_parts(
         recurrence_count=count,
         recurrences=found,
         in_review=drafts.review_to_complete(db, viewer, doc),
+        process_links=links.links_of_lesson(db, doc, viewer),
     )
 
 

@@ -1,42 +1,71 @@
-"""What a process model's page shows of its review cycle: health, next and last review, whether
-the viewer may record "reviewed, no change", and what changed since the viewer last looked."""
+"""A process model's page beyond its text: its steps (the diagram's text alternative), the
+lessons it is linked to, the models of its project to compare it with; and two models side
+by side (kb.processes.compare)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from kb.accounts.viewer import Viewer
-from kb.core.time import add_months
 from kb.db import Database
+from kb.documents import access, services
 from kb.documents.models import Document
-from kb.overdue.health import Health, period_of, review_health
-from kb.processes import involvement, review
-from kb.processes.involvement import Change
-from kb.processes.models import ProcessReview, ProcessView
+from kb.markdown import frontmatter
+from kb.processes import links
+from kb.processes.compare import StepChanges, compare_flows
+from kb.processes.steps import Flow, parse_steps
 
 
 @dataclass
-class ReviewCycle:
-    health: Health
-    #: the latest "reviewed, no change" (None: none recorded in kb)
-    last_review: ProcessReview | None
-    may_mark_reviewed: bool
-    #: the next review if the viewer records "reviewed, no change" today
-    next_if_reviewed: date
-    #: what the viewer saw when they last opened the page (None: never, or not signed in)
-    seen: ProcessView | None
-    #: revisions since then, newest first
-    changes: list[Change] = field(default_factory=list)
+class ProcessParts:
+    flow: Flow
+    links: list[links.Link]
+    #: the project's other models in another state (as-is <-> to-be), to compare with
+    compare_with: list[Document]
 
 
-def review_cycle(db: Database, doc: Document, viewer: Viewer, today: date) -> ReviewCycle:
-    seen, changes = involvement.last_view(db, viewer, doc)
-    return ReviewCycle(
-        health=review_health(doc, today),
-        last_review=review.last_review(db, doc.id),
-        may_mark_reviewed=review.may_review(db, viewer, doc),
-        next_if_reviewed=add_months(today, period_of(doc)),
-        seen=seen,
-        changes=changes,
+@dataclass
+class Comparison:
+    old: Document
+    new: Document
+    old_flow: Flow
+    new_flow: Flow
+    changes: StepChanges
+
+
+def flow_of(db: Database, doc: Document, viewer: Viewer) -> Flow:
+    revision = services.get_revision(db, doc.id, viewer=viewer)
+    return parse_steps(frontmatter.split(revision.markdown if revision else "")[1])
+
+
+def counterparts(db: Database, doc: Document, viewer: Viewer) -> list[Document]:
+    if not doc.project_key:
+        return []
+    with db.read() as s:
+        query = select(Document).where(
+            Document.type == "process",
+            Document.project_key == doc.project_key,
+            Document.id != doc.id,
+            access.readable(viewer),
+        )
+        return [d for d in s.scalars(query.order_by(Document.id)) if d.state != doc.state]
+
+
+def process_parts(db: Database, doc: Document, viewer: Viewer) -> ProcessParts:
+    return ProcessParts(
+        flow=flow_of(db, doc, viewer),
+        links=links.links_of_model(db, doc, viewer),
+        compare_with=counterparts(db, doc, viewer),
     )
+
+
+def comparison(db: Database, old_id: str, new_id: str, viewer: Viewer) -> Comparison | None:
+    """Two models the viewer may read, side by side; None when either is not one."""
+    pair = [services.get_readable(db, i.strip().upper(), viewer) for i in (old_id, new_id)]
+    if any(d is None or d.type != "process" for d in pair):
+        return None
+    old, new = pair
+    old_flow, new_flow = flow_of(db, old, viewer), flow_of(db, new, viewer)
+    return Comparison(old, new, old_flow, new_flow, compare_flows(old_flow, new_flow))

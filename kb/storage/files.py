@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 MAX_FILE_BYTES = 1024 * 1024
+#: the files a tree holds: Markdown documents, and BPMN files a domain converts (kb import)
+SUFFIXES = (".md", ".bpmn")
 #: the longest relative path a document can remember as its origin (Document.origin)
 MAX_PATH_CHARS = 300
 #: deeper folders are reported, not read: each level holds a descriptor open while walking
@@ -90,8 +92,8 @@ def decode(name: str, data: bytes) -> SourceFile:
 
 
 def read_tree(root: str | os.PathLike) -> Iterator[SourceFile]:
-    """Every `*.md` entry under root in a stable order (a folder's files, then its folders),
-    read or with the reason it cannot be."""
+    """Every `*.md` and `*.bpmn` entry under root in a stable order (a folder's files, then
+    its folders), read or with the reason it cannot be."""
     return _walk(root, read=True)
 
 
@@ -132,9 +134,9 @@ def _walk_folder(
                     yield SourceFile(shown(rel), problem=_FOLDER_NAMED_MD)
             elif mode is not None and stat.S_ISLNK(mode):
                 path = os.path.join(where, name)
-                if name.endswith(".md") or os.path.isdir(path):
+                if name.endswith(SUFFIXES) or os.path.isdir(path):
                     yield SourceFile(shown(rel), problem=_link_problem(path, inside))
-            elif name.endswith(".md"):
+            elif name.endswith(SUFFIXES):
                 yield _file(fd, name, rel, mode, read)
         for name in folders:
             rel = prefix + name

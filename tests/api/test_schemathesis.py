@@ -39,6 +39,8 @@ CONTENT_CHECKED = {
     # whether a lesson takes an action or a move depends on its state (400)
     "POST /api/lessons/{doc_id}/actions",
     "POST /api/lessons/{doc_id}/transitions",
+    # the body is a BPMN file: whether it is one is checked by kb (a 400 naming `file`)
+    "POST /api/processes/bpmn",
 }
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from kb.processes.diagram import BOX_H, BOX_W, CHARS, RADIUS, draw
+from kb.markdown import frontmatter
+from kb.processes.diagram import BOX_H, BOX_W, CHAR_W, CHARS, COL_W, RADIUS, draw
 from kb.processes.steps import DECISION, END, TASK, parse_steps
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -114,12 +116,25 @@ def overlapping(boxes: dict) -> list[tuple[str, str]]:
     ]
 
 
+def labels(svg: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """The flows' labels' boxes (11px text, CHAR_W a character), by '<n>:<label>'."""
+    found = {}
+    for n, g in enumerate(g for g in svg.iter(f"{SVG}g") if g.get("class") == "flow"):
+        for text in g.iter(f"{SVG}text"):
+            x, y, width = float(text.get("x")), float(text.get("y")), len(text.text) * CHAR_W
+            left = {"end": x - width, "middle": x - width / 2}.get(text.get("text-anchor"), x)
+            found[f"{n}:{text.text}"] = (left, y - 10, left + width, y + 2)
+    return found
+
+
 def check_diagram(markdown: str, title: str) -> ET.Element:
     flow = parse_steps(markdown)
     svg = ET.fromstring(draw(flow, title))  # it parses
     boxes = shapes(svg)
     assert {str(s.number) for s in flow.steps} <= set(boxes), "every step is drawn"
     assert overlapping(boxes) == []
+    assert overlapping(labels(svg)) == [], "no label over another"
+    assert overlapping({**boxes, **labels(svg)}) == [], "no label over a shape"
     lanes = [r for r in svg.iter(f"{SVG}rect") if "lane" in r.get("class", "")]
     assert len(lanes) == len(flow.roles)
     names = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "name"]
@@ -183,7 +198,7 @@ def test_a_30_step_6_role_model_is_drawn_legibly(seed):
     assert parse_steps(markdown).problems == []
     svg = check_diagram(markdown, "Generated")
     width = float(svg.get("width"))
-    assert width <= 150 + 40 * 180  # a column per stage at most, not per pixel of text
+    assert width <= 150 + 40 * COL_W  # a column per stage at most, not per pixel of text
     assert BOX_W >= 140 and BOX_H >= 60 and RADIUS >= 12  # shapes stay large enough to read
 
 
@@ -232,3 +247,46 @@ def test_the_diagram_follows_the_models_access_rules(kb, login_as, anon_client):
     assert outsider.get(f"/processes/{lesson.id}/diagram.svg").status_code == 404  # not a model
     assert outsider.get("/processes/PM-9999/diagram.svg").status_code == 404
     assert anon_client.get(f"/processes/{secret.id}/diagram.svg").status_code in (302, 401)
+
+
+STARTERS = sorted((Path(__file__).parents[2] / "content" / "processes").glob("PM-*.md"))
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.name[:7])
+def test_every_starter_model_follows_the_convention_and_draws_without_overlap(path):
+    meta, body = frontmatter.split(path.read_text(encoding="utf-8"))
+    flow = parse_steps(body)
+    assert flow.problems == []
+    assert len(flow.steps) >= 15 and any(s.kind == DECISION for s in flow.steps)
+    assert all(s.next for s in flow.steps if s.kind == DECISION)
+    assert set(flow.roles) == set(meta["roles"])  # a lane for every role the model names
+    svg = check_diagram(body, meta["title"])
+    lanes = "".join(
+        t for g in svg.iter(f"{SVG}text") if g.get("class") == "lane-name" for t in g.itertext()
+    )
+    assert all(role.replace(" ", "") in lanes.replace(" ", "") for role in flow.roles)
+    # every step is reached from the first: the flow has no island
+    reached, todo = {flow.steps[0].number}, [flow.steps[0]]
+    by_number = flow.by_number()
+    while todo:
+        for target, _ in todo.pop().next:
+            if target is not None and target not in reached:
+                reached.add(target)
+                todo.append(by_number[target])
+    assert reached == set(by_number)
+
+
+def test_the_starter_as_is_and_to_be_models_compare_step_by_step():
+    from kb.processes.compare import compare_flows
+
+    as_is, to_be = (
+        parse_steps(
+            frontmatter.split(next(p for p in STARTERS if p.name.startswith(i)).read_text())[1]
+        )
+        for i in ("PM-0005", "PM-0006")
+    )
+    changes = compare_flows(as_is, to_be)
+    changed = {old.name for old, _, _ in changes.changed}
+    assert {"Break down mixed pallets", "Run cycle counts"} <= changed
+    assert "Check the vehicle in" in {s.name for s in changes.added}
+    assert "Receive against the dummy purchase order" in {s.name for s in changes.removed}

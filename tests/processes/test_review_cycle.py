@@ -27,7 +27,7 @@ from kb.overdue.health import (
 )
 from kb.overdue.services import REVIEW_TASK
 from kb.processes import review
-from kb.readmodels.processes import review_cycle
+from kb.readmodels.process_review import review_cycle
 from kb.tasks import services as tasks
 
 MODEL = (

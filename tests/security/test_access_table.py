@@ -33,6 +33,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.document", "GET"): "reader",
     ("web.download", "GET"): "reader",
     ("web.process_diagram", "GET"): "reader",
+    ("web.compare_processes", "GET"): "reader",
     ("web.history", "GET"): "reader",
     ("web.diff", "GET"): "reader",
     ("web.revision", "GET"): "reader",
@@ -101,6 +102,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.mark_process_reviewed", "POST"): "curator",
     ("web.my_processes", "GET"): "user",
     ("api.my_processes", "GET"): "user",
+    ("api.export_bpmn", "GET"): "reader",
+    ("api.import_bpmn", "POST"): "contributor",
+    ("web.import_bpmn", "POST"): "contributor",
     # contributors or the briefing's project manager (tests/web/test_project_briefings.py)
     ("web.respond_to_briefing", "POST"): "reader",
     # one's own inbox; another user's notification is a 404 (tests/notifications)
@@ -222,6 +226,8 @@ def world(kb, make_user, make_project):
         "briefing_id": "1",
         "task_id": "1",
         "processes": process.id,
+        "old_id": process.id,
+        "new_id": process.id,
         "guides": guide.id,
         "notification_id": "1",
     }

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from kb.api.models.actions import Action
 from kb.api.models.common import Answer, Body, Day, Page, Paging, Timestamp, Version, repeated
+from kb.api.models.processes import ProcessLink
 from kb.api.models.recurrence import Recurrence, Related, Similar
 from kb.core.time import utcnow
 from kb.documents.kinds import BY_NAME, NAMES
@@ -160,10 +161,17 @@ class LessonDetail(LessonSummary, _Detail):
     )
     recurrences: list[Recurrence] = Field(default_factory=list, description="GET: both ways")
     related: list[Related] = Field(default_factory=list, description="GET: as on the page")
+    process_links: list[ProcessLink] = Field(
+        default_factory=list,
+        description="GET: the process models its actions target or that cite it (`addresses`)",
+    )
 
 
 class ProcessDetail(ProcessSummary, _Detail):
-    pass
+    lesson_links: list[ProcessLink] = Field(
+        default_factory=list,
+        description="GET: the lessons it cites (`addresses`) or whose actions target it",
+    )
 
 
 class GuideDetail(GuideSummary, _Detail):

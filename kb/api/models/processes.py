@@ -43,3 +43,40 @@ class ProcessChanges(Answer):
     id: str | None
     title: str | None
     changes: list[ProcessChange]
+
+
+class LinkedAction(Answer):
+    id: int
+    status: Literal["open", "closed"]
+
+
+class ProcessLink(Answer):
+    """A lesson <-> process model link (kb.processes.links), as both pages show it."""
+
+    lesson: str = Field(description="the lesson's id")
+    lesson_title: str
+    model: str = Field(description="the process model's id")
+    model_title: str
+    model_version: str = Field(description="the model's own version (front matter `version`)")
+    model_status: str
+    published_on: Day | None = Field(
+        description="when the model's current run of published revisions began"
+    )
+    cited: bool = Field(description="the model's current version lists the lesson in `addresses`")
+    actions: list[LinkedAction] = Field(description="the lesson's actions targeting the model")
+    text: str = Field(description='"LL-2026-0042 → Procurement approval v4, published 2026-05-02"')
+
+    @classmethod
+    def of(cls, link) -> ProcessLink:  # noqa: ANN001
+        return cls(
+            lesson=link.lesson_id,
+            lesson_title=link.lesson_title,
+            model=link.model_id,
+            model_title=link.model_title,
+            model_version=link.model_version,
+            model_status=link.model_status,
+            published_on=link.published_on,
+            cited=link.cited,
+            actions=[LinkedAction(id=i, status=s) for i, s in link.actions],
+            text=link.text,
+        )

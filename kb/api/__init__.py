@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         inbox,
         lifecycle,
         overdue,
+        process_versions,
         processes,
         reviews,
         search,

@@ -46,6 +46,9 @@ class Document(Base):
     custodian: Mapped[str | None] = mapped_column(String(120))
     review_period_months: Mapped[int | None] = mapped_column(Integer)
     last_reviewed: Mapped[date | None] = mapped_column(Date)
+    #: the revision readers see while the next version is drafted and reviewed (set when a
+    #: version is published or retired; None: the current revision, as for other kinds)
+    published_revision: Mapped[int | None] = mapped_column(Integer)
     # guides
     reading_order: Mapped[int | None] = mapped_column(Integer)
     #: internal (every signed-in user) or restricted (its groups, its creator, curators)

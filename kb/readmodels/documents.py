@@ -16,6 +16,7 @@ from kb.documents import access, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
 from kb.projects import services as projects
 from kb.projects.models import Project
+from kb.readmodels.processes import ProcessDetail, process_detail
 from kb.recurrence import services as recurrence
 from kb.recurrence.similarity import Similar
 from kb.reviews import drafts
@@ -77,6 +78,7 @@ class DocumentDetail:
     #: duplicates are unknown, not absent (the page says so)
     index_available: bool = True
     lesson: LessonDetail | None = None
+    process: ProcessDetail | None = None
 
 
 def document_detail(
@@ -114,6 +116,12 @@ def document_detail(
         detail.index_available = False
     if doc.type == "lesson":
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
+    if doc.type == "process":
+        detail.process = process_detail(db, doc, viewer)
+        if detail.process.shown_revision != doc.version:  # a reader: the published version
+            detail.revision = services.get_revision(
+                db, doc.id, detail.process.shown_revision, viewer=viewer
+            )
     return detail
 
 

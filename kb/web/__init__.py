@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         documents,
         editing,
         form_editor,
+        governance,
         history,
         home,
         inbox,

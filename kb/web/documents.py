@@ -131,6 +131,7 @@ def document(folder: str, doc_id: str):
         merged=detail.merged,
         extra=detail.extra,
         in_review=lesson.in_review if lesson else None,
+        process=detail.process,
     )
 
 

@@ -28,6 +28,7 @@ from kb.documents.kinds import KINDS
 from kb.overdue import services as overdue
 from kb.params import FLAGS, ID_MAX
 from kb.readmodels.documents import DocumentDetail, lesson_detail
+from kb.readmodels.processes import shown_revision
 from kb.security import viewer
 
 FILTERS = ("topic", "phase", "project", "tag", "status", "polarity")
@@ -67,11 +68,14 @@ def get_or_404(doc_type: str, doc_id: str, *, edit: bool = False):
 
 def full(doc):  # noqa: ANN001, ANN201
     """A document as the viewer may see it (what a merged lesson was merged into, when they
-    may read that)."""
+    may read that; a process model's published version to its readers while the next one is
+    drafted)."""
     db = current().db
-    return DETAILS[doc.type].of(
-        doc, services.get_revision(db, doc.id), references.merged_into(db, doc, viewer())
-    )
+    revision = services.get_revision(db, doc.id, shown_revision(doc, viewer()))
+    out = DETAILS[doc.type].of(doc, revision, references.merged_into(db, doc, viewer()))
+    if revision.number != doc.version:  # the published version, not the draft's status
+        out.status = "published"
+    return out
 
 
 def _list(doc_type: str):

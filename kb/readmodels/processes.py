@@ -44,14 +44,22 @@ class ProcessDetail:
         return self.versions[-1] if self.versions else None
 
 
+def shown_revision(doc: Document, viewer: Viewer) -> int:
+    """The revision of `doc` that `viewer` reads: a process model's published one while its
+    next version is drafted and reviewed, unless they work on it; otherwise the current."""
+    pointer = doc.published_revision
+    if doc.type != "process" or pointer is None or pointer == doc.version:
+        return doc.version
+    return doc.version if governance.takes_part(viewer, doc) else pointer
+
+
 def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail:
     with db.read() as s:
         approvers = governance.approval_state(s, doc)
     allowed = governance.allowed_steps(viewer, doc, approvers)
     versions = list_versions(db, doc)
-    pointer = doc.published_revision
-    behind = pointer is not None and pointer != doc.version
-    works_on = governance.takes_part(viewer, doc)
+    shown = shown_revision(doc, viewer)
+    behind = doc.published_revision not in (None, doc.version)
     asked = None
     if doc.status == "draft":
         asked = next(
@@ -71,8 +79,8 @@ def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail
             for name in allowed
         ],
         versions=versions,
-        shown_revision=doc.version if works_on or not behind else pointer,
-        shown_status=doc.status if works_on or not behind else "published",
-        draft_over_published=works_on and behind,
+        shown_revision=shown,
+        shown_status=doc.status if shown == doc.version else "published",
+        draft_over_published=behind and shown == doc.version,
         changes_requested=asked,
     )

@@ -9,6 +9,7 @@ from kb.documents import services
 from kb.markdown import frontmatter
 from kb.processes.diagram import draw
 from kb.processes.steps import parse_steps
+from kb.readmodels.processes import shown_revision
 from kb.security import viewer
 from kb.web import bp
 from kb.web.documents import document_or_404
@@ -20,7 +21,8 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'se
 @bp.get("/processes/<doc_id>/diagram.svg")
 def process_diagram(doc_id: str):
     doc = document_or_404("processes", doc_id)
-    revision = services.get_revision(current().db, doc.id, viewer=viewer())
+    number = shown_revision(doc, viewer())  # readers: the published version
+    revision = services.get_revision(current().db, doc.id, number, viewer=viewer())
     _, body = frontmatter.split(revision.markdown if revision else "")
     svg = draw(parse_steps(body), doc.title)
     return Response(

@@ -75,6 +75,10 @@ def test_through_review_to_published_and_the_versions_compared(model):
     assert "Check sanctions lists." in seen and "Screen sanctions." not in seen
     draft = model["cleo"].get(f"/processes/{doc_id}").get_data(as_text=True)
     assert "Screen sanctions." in draft and "the draft of the next version" in draft
+    read = model["rita"].get(f"/api/processes/{doc_id}").json
+    assert read["status"] == "published" and "Check sanctions lists." in read["markdown"]
+    assert b"Check sanctions lists." in model["rita"].get(f"/processes/{doc_id}.md").data
+    assert "Screen sanctions." in model["owen"].get(f"/api/processes/{doc_id}").json["markdown"]
     own = model["cleo"].get(f"/api/processes/{doc_id}/versions/1/compare/draft").json
     assert own["steps"]["changed"][0]["fields"] == [
         {"field": "name", "before": "Check sanctions lists", "after": "Screen sanctions"}

@@ -12,6 +12,7 @@ from kb.core.errors import Conflict, Forbidden, ValidationError
 from kb.documents import services
 from kb.documents.frontmatter_edit import with_front_matter
 from kb.events.log.models import Event
+from kb.notifications.models import Notification
 from kb.processes import governance, versions
 from kb.processes.governance import take_step
 from kb.readmodels.processes import process_detail
@@ -251,3 +252,33 @@ def test_a_model_published_before_kb_kept_versions_is_version_one(kb, people):
     assert second.model_version == "3.0"
     found = versions.list_versions(kb.db, second)
     assert [(v.number, v.label, v.revision) for v in found] == [(1, "2.1", 1), (2, "3.0", 6)]
+
+
+def told(kb) -> list[tuple[str, str]]:
+    while kb.worker.run_pending():
+        pass
+    with kb.db.read() as s:
+        rows = s.execute(select(Notification.username, Notification.kind).order_by(Notification.id))
+        return [(u, k) for u, k in rows if k.startswith("processmodel.")]
+
+
+def test_approvers_are_told_it_waits_for_them_and_the_owner_that_it_can_be_published(
+    kb, people, make_user
+):
+    make_user("cleo", "contributor")
+    make_user("cora", "curator")
+    make_user("fred", groups=["finance"])  # a second member of the finance group
+    doc = make(kb)
+    take_step(kb.db, doc.id, "submit", viewer=CLEO)
+    assert told(kb) == [
+        ("fiona", "processmodel.submitted"),
+        ("fred", "processmodel.submitted"),
+        ("owen.price", "processmodel.submitted"),
+    ]
+    take_step(kb.db, doc.id, "request_changes", viewer=FIONA, note="Budget check")
+    assert told(kb)[3:] == [("cleo", "processmodel.changes_requested")]
+    take_step(kb.db, doc.id, "submit", viewer=CLEO)
+    take_step(kb.db, doc.id, "approve", viewer=FIONA)  # the owner still to approve: nobody told
+    assert [k for _, k in told(kb)].count("processmodel.approved") == 0
+    take_step(kb.db, doc.id, "approve", viewer=OWEN)  # the owner approved last: the PMO is told
+    assert told(kb)[-1:] == [("cora", "processmodel.approved")]

@@ -28,8 +28,9 @@ def _keys() -> list[sa.Column]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("documents") as batch:
-        batch.add_column(sa.Column("published_revision", sa.Integer(), nullable=True))
+    # plain ALTER TABLE, no batch: SQLite's batch mode copies `documents` and drops the old
+    # table, which would cascade to every revision
+    op.add_column("documents", sa.Column("published_revision", sa.Integer(), nullable=True))
     op.create_table(
         "process_versions",
         *_keys(),
@@ -59,5 +60,4 @@ def downgrade() -> None:
     op.drop_table("process_approvals")
     op.drop_index("ix_process_versions_document_id", "process_versions")
     op.drop_table("process_versions")
-    with op.batch_alter_table("documents") as batch:
-        batch.drop_column("published_revision")
+    op.drop_column("documents", "published_revision")  # SQLite 3.35+: in place

@@ -34,7 +34,7 @@ from kb.db import Database
 from kb.documents import access
 from kb.documents import services as documents
 from kb.documents.frontmatter_edit import with_front_matter
-from kb.documents.models import Document
+from kb.documents.models import Document, DocumentRevision
 from kb.events.kinds import processes as events
 from kb.events.log.services import append_event
 from kb.processes import versions
@@ -229,14 +229,27 @@ def take_step(
         raise ValidationError(f"Give {step.note} to {step.label.lower()}.", field="note")
     if note and len(note) > NOTE_MAX:
         raise ValidationError("Keep the note under 2,000 characters.", field="note")
-    if base_version is not None and base_version != doc.version:
+    stale = base_version is not None and base_version != doc.version
+    if stale and (name != "approve" or not _only_approvals_since(db, doc, base_version)):
         raise _changed(doc, base_version)
     with db.write() as s:
         locked = s.get(Document, doc.id, with_for_update=True)
-        if locked.version != doc.version or locked.status != doc.status:
+        # another approver's approval meanwhile is no conflict; any other change is
+        if locked.status != doc.status or (locked.version != doc.version and name != "approve"):
             raise _changed(locked, doc.version)
         _STEPS[name](s, locked, viewer, note)
     return documents.get_document(db, doc.id)
+
+
+def _only_approvals_since(db: Database, doc: Document, seen: int) -> bool:
+    """Whether every revision after `seen` is another approver's approval: the text the
+    viewer approves is the text they saw."""
+    query = select(DocumentRevision.message).where(
+        DocumentRevision.document_id == doc.id, DocumentRevision.number > seen
+    )
+    with db.read() as s:
+        messages = list(s.scalars(query))
+    return seen < doc.version and all(m.startswith(MESSAGES["approve"] + " by ") for m in messages)
 
 
 # --- the steps, inside the transaction ---------------------------------------------------------
@@ -266,6 +279,8 @@ def _approve(s: Session, doc: Document, viewer: Viewer, note: str | None) -> Non
     state = approval_state(s, doc)
     mine = set(answers_for(viewer, doc))
     entries = [a.name for a in state if a.state == "waiting" and a.name in mine]
+    if not entries:  # a member of the same group approved meanwhile
+        raise Conflict("Your approval is given already: nothing of yours waits.")
     waiting = [a.name for a in state if a.state != "approved" and a.name not in entries]
     _decide(s, doc, viewer, "approved", entries, note)
     to = "in_review" if waiting else "approved"

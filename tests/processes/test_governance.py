@@ -185,10 +185,25 @@ def test_submitting_needs_approvers_kb_knows_and_the_owner_alone_may_approve(kb,
         take_step(kb.db, nameless.id, "submit", viewer=CORA)
 
 
-def test_a_stale_page_is_refused(kb, people):
+def test_a_stale_page_is_refused_unless_only_other_approvals_came_since(kb, people):
     doc = make(kb)
     with pytest.raises(Conflict, match="changed meanwhile"):
         take_step(kb.db, doc.id, "submit", viewer=CLEO, base_version=doc.version + 1)
+    seen = take_step(kb.db, doc.id, "submit", viewer=CLEO).version
+    take_step(kb.db, doc.id, "approve", viewer=OWEN, base_version=seen)
+    # fiona's page is older than owen's approval: the text she approves is the one she saw
+    done = take_step(kb.db, doc.id, "approve", viewer=FIONA, base_version=seen)
+    assert done.status == "approved"
+    again = make(kb)
+    seen = take_step(kb.db, again.id, "submit", viewer=CLEO).version
+    take_step(kb.db, again.id, "request_changes", viewer=OWEN, note="Shorter")
+    current = services.get_document(kb.db, again.id).version
+    services.update_document(
+        kb.db, again.id, source(steps="Shorter."), base_version=current, actor="cleo"
+    )
+    take_step(kb.db, again.id, "submit", viewer=CLEO)
+    with pytest.raises(Conflict, match="changed meanwhile"):  # the text changed since
+        take_step(kb.db, again.id, "approve", viewer=FIONA, base_version=seen)
 
 
 def test_readers_keep_the_published_version_while_the_next_is_drafted(kb, people):

@@ -97,6 +97,10 @@ def test_through_review_to_published_and_the_versions_compared(model):
     listed = model["rita"].get(f"/processes/{doc_id}/versions").get_data(as_text=True)
     assert "First version." in listed and "2.0" in listed
     assert model["rita"].get(f"/api/processes/{doc_id}/versions/1/compare/9").status_code == 404
+    retired = step(model["cora"], doc_id, "retire", note="Replaced by the group-wide process")
+    assert retired.json["status"] == "retired" and retired.json["steps"] == []
+    page = model["rita"].get(f"/processes/{doc_id}").get_data(as_text=True)
+    assert "Retired." in page and "no longer in use" in page and "Screen sanctions." in page
 
 
 def test_refusals_say_why_and_change_nothing(model):

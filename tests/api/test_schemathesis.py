@@ -39,6 +39,8 @@ CONTENT_CHECKED = {
     # whether a lesson takes an action or a move depends on its state (400)
     "POST /api/lessons/{doc_id}/actions",
     "POST /api/lessons/{doc_id}/transitions",
+    # whether a process model takes a step depends on its status and who asks (400)
+    "POST /api/processes/{doc_id}/transitions",
 }
 
 

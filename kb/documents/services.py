@@ -222,6 +222,10 @@ def add_revision(
     now = utcnow()
     doc.version += 1
     _apply(s, doc, record, now, actor=actor, imported=imported)
+    if doc.published_revision is not None and doc.status in ("published", "retired"):
+        # what readers see moves along: kb's own change of a published model (custody, the
+        # process repository's version) or a file imported as published
+        doc.published_revision = doc.version
     return _add_revision(
         s,
         doc,
@@ -260,12 +264,7 @@ def change_front_matter(
         new = with_front_matter(new, key, value)
     if new == source:
         return False
-    # kb's own change of a version readers see (custody, the process repository's version)
-    # is theirs to see too
-    shown = doc.published_revision is not None and doc.published_revision == doc.version
     revise_prepared(s, doc, prepare(new, type_hint=doc.type), actor=actor, message=message)
-    if shown:
-        doc.published_revision = doc.version
     return True
 
 

@@ -11,6 +11,7 @@ from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, ValidationError
 from kb.documents import services
 from kb.documents.frontmatter_edit import with_front_matter
+from kb.documents.models import Document
 from kb.events.log.models import Event
 from kb.notifications.models import Notification
 from kb.processes import governance, versions
@@ -297,3 +298,13 @@ def test_approvers_are_told_it_waits_for_them_and_the_owner_that_it_can_be_publi
     assert [k for _, k in told(kb)].count("processmodel.approved") == 0
     take_step(kb.db, doc.id, "approve", viewer=OWEN)  # the owner approved last: the PMO is told
     assert told(kb)[-1:] == [("cora", "processmodel.approved")]
+
+
+def test_kbs_own_change_of_a_published_model_is_what_readers_see(kb, people):
+    doc = through_review(kb, make(kb))
+    with kb.db.write() as s:  # as custody does when the project closes
+        locked = s.get(Document, doc.id)
+        services.change_front_matter(s, locked, {"custodian": "PMO"}, actor="kb", message="x")
+    moved = services.get_document(kb.db, doc.id)
+    assert moved.version == doc.version + 1 and moved.published_revision == moved.version
+    assert process_detail(kb.db, moved, RITA).shown_revision == moved.version

@@ -112,6 +112,12 @@ class Document(Base):
         return "Imported", self.updated_at
 
     @property
+    def published_behind(self) -> bool:
+        """A process model whose readers see its published version while the next one is
+        drafted and reviewed (its status is the next version's)."""
+        return self.published_revision is not None and self.published_revision != self.version
+
+    @property
     def sort_date(self) -> date | None:
         return self.occurred_on or self.last_reviewed
 

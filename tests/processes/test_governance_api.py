@@ -73,6 +73,8 @@ def test_through_review_to_published_and_the_versions_compared(model):
     assert put.status_code == 200 and put.json["status"] == "draft"
     seen = model["rita"].get(f"/processes/{doc_id}").get_data(as_text=True)
     assert "Check sanctions lists." in seen and "Screen sanctions." not in seen
+    listed = model["rita"].get("/processes").get_data(as_text=True)
+    assert "Published" in listed and "Next version draft" in listed
     draft = model["cleo"].get(f"/processes/{doc_id}").get_data(as_text=True)
     assert "Screen sanctions." in draft and "the draft of the next version" in draft
     read = model["rita"].get(f"/api/processes/{doc_id}").json

@@ -35,12 +35,14 @@ STEPS_V1 = """
 """
 
 
-def source(approvers="[owen.price, finance]", steps=STEPS_V1, status="draft", **more):
+def source(
+    approvers="[owen.price, finance]", steps=STEPS_V1, status="draft", expert="cleo", **more
+):
     head = "".join(f"{k}: {v}\n" for k, v in more.items())
     approvers_line = f"approvers: {approvers}\n" if approvers else ""
     return (
         f"---\ntitle: Purchase approval\nstatus: {status}\nowner: owen.price\n"
-        f"expert: cleo\n{approvers_line}{head}---\n\n## Purpose\n\nBuy well.\n{steps}"
+        f"expert: {expert}\n{approvers_line}{head}---\n\n## Purpose\n\nBuy well.\n{steps}"
     )
 
 
@@ -118,7 +120,11 @@ def test_who_may_take_which_step(kb, people):
     for who in (RITA, OTTO, FIONA):  # neither its editors, owner nor expert
         with pytest.raises(Forbidden, match="editors, owner and expert"):
             take_step(kb.db, doc.id, "submit", viewer=who)
+    with pytest.raises(Forbidden):
+        take_step(kb.db, doc.id, "submit", viewer=Viewer())  # anonymous (read access on)
     take_step(kb.db, doc.id, "submit", viewer=OWEN)  # the owner may submit
+    by_expert = make(kb, approvers="[owen.price]", expert="rita")
+    assert take_step(kb.db, by_expert.id, "submit", viewer=RITA).status == "in_review"
     with pytest.raises(Forbidden, match="its approvers"):
         take_step(kb.db, doc.id, "approve", viewer=CLEO)
     take_step(kb.db, doc.id, "approve", viewer=OWEN)

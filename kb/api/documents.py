@@ -201,15 +201,16 @@ def _if_match() -> int:
 
 
 def _revisions(doc_type: str, doc_id: str):
-    get_or_404(doc_type, doc_id)
+    doc = get_or_404(doc_type, doc_id)
     found = services.list_revisions(current().db, doc_id, viewer=viewer())
-    return RevisionList(revisions=[Revision.of(r) for r in found])
+    last = shown_revision(doc, viewer())  # a reader: not the drafts after the published one
+    return RevisionList(revisions=[Revision.of(r) for r in found if r.number <= last])
 
 
 def _revision(doc_type: str, doc_id: str, number: int):
-    get_or_404(doc_type, doc_id)
+    doc = get_or_404(doc_type, doc_id)
     rev = services.get_revision(current().db, doc_id, number, viewer=viewer())
-    if rev is None:
+    if rev is None or number > shown_revision(doc, viewer()):
         raise NotFound(f"{doc_id} has no revision {number}.")
     return Revision.of(rev, with_markdown=True)
 

@@ -73,6 +73,13 @@ def test_through_review_to_published_and_the_versions_compared(model):
     assert put.status_code == 200 and put.json["status"] == "draft"
     seen = model["rita"].get(f"/processes/{doc_id}").get_data(as_text=True)
     assert "Check sanctions lists." in seen and "Screen sanctions." not in seen
+    draft_number = put.json["version"]
+    hidden = model["rita"].get(f"/api/processes/{doc_id}/revisions").json["revisions"]
+    assert draft_number - 1 == max(r["number"] for r in hidden)  # the published one
+    assert model["rita"].get(f"/processes/{doc_id}/revisions/{draft_number}").status_code == 404
+    assert model["rita"].get(f"/api/processes/{doc_id}/revisions/{draft_number}").status_code == 404
+    assert model["cleo"].get(f"/processes/{doc_id}/revisions/{draft_number}").status_code == 200
+    assert f"Revision {draft_number}<" not in model["rita"].get(f"/processes/{doc_id}/history").text
     listed = model["rita"].get("/processes").get_data(as_text=True)
     assert "Published" in listed and "Next version draft" in listed
     draft = model["cleo"].get(f"/processes/{doc_id}").get_data(as_text=True)

@@ -117,6 +117,14 @@ RULES: dict[tuple[str, str], str] = {
     ("api.export_bpmn", "GET"): READER,
     ("api.import_bpmn", "POST"): CONTRIBUTOR,
     ("web.import_bpmn", "POST"): CONTRIBUTOR,
+    # a process model's governance: reading follows the model; who may take which step is
+    # checked per model (kb.processes.governance: approvers may be readers)
+    ("api.list_process_versions", "GET"): READER,
+    ("api.compare_process_versions", "GET"): READER,
+    ("api.process_transition", "POST"): READER,
+    ("web.process_versions", "GET"): READER,
+    ("web.process_compare", "GET"): READER,
+    ("web.process_transition", "POST"): READER,
     # answering a briefing on the project page: as api.respond_to_briefing
     ("web.respond_to_briefing", "POST"): READER,
     # administration

@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         lifecycle,
         overdue,
         process_reviews,
+        process_versions,
         processes,
         reviews,
         search,

@@ -31,6 +31,7 @@ from kb.overdue.health import health_ids
 from kb.params import FLAGS, ID_MAX
 from kb.processes import links
 from kb.readmodels.documents import DocumentDetail, lesson_detail
+from kb.readmodels.process_governance import shown_revision
 from kb.security import viewer
 
 FILTERS = ("topic", "phase", "project", "tag", "status", "polarity")
@@ -70,11 +71,14 @@ def get_or_404(doc_type: str, doc_id: str, *, edit: bool = False):
 
 def full(doc):  # noqa: ANN001, ANN201
     """A document as the viewer may see it (what a merged lesson was merged into, when they
-    may read that)."""
+    may read that; a process model's published version to its readers while the next one is
+    drafted)."""
     db = current().db
-    return DETAILS[doc.type].of(
-        doc, services.get_revision(db, doc.id), references.merged_into(db, doc, viewer())
-    )
+    revision = services.get_revision(db, doc.id, shown_revision(doc, viewer()))
+    out = DETAILS[doc.type].of(doc, revision, references.merged_into(db, doc, viewer()))
+    if revision.number != doc.version:  # the published version, not the draft's status
+        out.status = "published"
+    return out
 
 
 def _list(doc_type: str):
@@ -209,15 +213,16 @@ def _if_match() -> int:
 
 
 def _revisions(doc_type: str, doc_id: str):
-    get_or_404(doc_type, doc_id)
+    doc = get_or_404(doc_type, doc_id)
     found = services.list_revisions(current().db, doc_id, viewer=viewer())
-    return RevisionList(revisions=[Revision.of(r) for r in found])
+    last = shown_revision(doc, viewer())  # a reader: not the drafts after the published one
+    return RevisionList(revisions=[Revision.of(r) for r in found if r.number <= last])
 
 
 def _revision(doc_type: str, doc_id: str, number: int):
-    get_or_404(doc_type, doc_id)
+    doc = get_or_404(doc_type, doc_id)
     rev = services.get_revision(current().db, doc_id, number, viewer=viewer())
-    if rev is None:
+    if rev is None or number > shown_revision(doc, viewer()):
         raise NotFound(f"{doc_id} has no revision {number}.")
     return Revision.of(rev, with_markdown=True)
 

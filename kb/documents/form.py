@@ -19,8 +19,8 @@ from kb.documents.frontmatter_edit import replace_key
 from kb.documents.records import FIELD_ORDER
 from kb.markdown import frontmatter
 
-#: the front matter keys each type's form shows, in the order it shows them (the lesson's
-#: status follows its lifecycle — Submit, Publish — and is not typed in)
+#: the front matter keys each type's form shows, in the order it shows them (the status of a
+#: lesson or a process model follows its lifecycle — Submit, Publish — and is not typed in)
 FIELDS = {
     "lesson": (
         "title",
@@ -38,11 +38,12 @@ FIELDS = {
     "process": (
         "title",
         "summary",
-        "status",
         "version",
         "state",
         "owner",
+        "expert",
         "custodian",
+        "approvers",
         "project",
         "roles",
         "review_period_months",
@@ -71,7 +72,9 @@ LABELS = {
     "version": "Version",
     "state": "As-is or to-be",
     "owner": "Owner",
+    "expert": "Expert",
     "custodian": "Custodian",
+    "approvers": "Approvers",
     "roles": "Roles",
     "review_period_months": "Review every (months)",
     "last_reviewed": "Last reviewed",
@@ -79,7 +82,7 @@ LABELS = {
     "visibility": "Who can read it",
     "groups": "Groups",
 }
-LIST_KEYS = {"topics", "tags", "groups", "roles"}
+LIST_KEYS = {"topics", "tags", "groups", "roles", "approvers"}
 DATE_KEYS = {"occurred_on", "last_reviewed"}
 NUMBER_KEYS = {"review_period_months", "order"}
 #: what the parser takes when a key is absent: a select showing it changes nothing

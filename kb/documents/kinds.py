@@ -26,6 +26,9 @@ class Kind:
     statuses: tuple[str, ...]
     filters: tuple[str, ...]  # the filters of its list page
     sorts: tuple[tuple[str, str], ...]  # (value, label) of its list page, default first
+    #: statuses a save of the content takes back to draft (it needs its approvals again;
+    #: kb.processes.governance): the status of such a kind changes only through its steps
+    drafted_on_edit: tuple[str, ...] = ()
 
     @property
     def singular(self) -> str:
@@ -72,9 +75,10 @@ PROCESS = Kind(
     id_pattern=re.compile(r"^PM-\d{4,6}$"),
     id_prefix="PM",
     event_entity="processmodel",
-    statuses=("draft", "in_review", "published", "retired"),
+    statuses=("draft", "in_review", "approved", "published", "retired"),
     filters=("topic", "phase", "project", "tag", "status"),
     sorts=_BY_DATE,
+    drafted_on_edit=("in_review", "approved", "published"),
 )
 GUIDE = Kind(
     name="guide",

@@ -46,6 +46,9 @@ class Document(Base):
     custodian: Mapped[str | None] = mapped_column(String(120))
     review_period_months: Mapped[int | None] = mapped_column(Integer)
     last_reviewed: Mapped[date | None] = mapped_column(Date)
+    #: the revision readers see while the next version is drafted and reviewed (set when a
+    #: version is published or retired; None: the current revision, as for other kinds)
+    published_revision: Mapped[int | None] = mapped_column(Integer)
     # guides
     reading_order: Mapped[int | None] = mapped_column(Integer)
     #: internal (every signed-in user) or restricted (its groups, its creator, curators)
@@ -107,6 +110,12 @@ class Document(Base):
         if self.changed_at:
             return "Changed", self.changed_at
         return "Imported", self.updated_at
+
+    @property
+    def published_behind(self) -> bool:
+        """A process model whose readers see its published version while the next one is
+        drafted and reviewed (its status is the next version's)."""
+        return self.published_revision is not None and self.published_revision != self.version
 
     @property
     def sort_date(self) -> date | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from kb.db import Database
@@ -22,6 +22,7 @@ from kb.documents.models import Document, DocumentRevision
 from kb.events import kinds
 from kb.events.kinds import KB_TYPE_PREFIX
 from kb.events.kinds.documents import DocumentSaved, LessonTransitioned
+from kb.events.kinds.processes import ProcessModelStep
 from kb.events.kinds.projects import ProjectEvent
 from kb.events.log.models import Event
 from kb.events.log.services import last_seq
@@ -30,7 +31,13 @@ from kb.search import IndexDoc, SearchIndex
 
 log = logging.getLogger(__name__)
 #: kb's events that change what is indexed: a document's revision, a project's name
-_CHANGING = (DocumentSaved, LessonTransitioned, ProjectEvent)
+_CHANGING = (DocumentSaved, LessonTransitioned, ProcessModelStep, ProjectEvent)
+#: the revision readers see: a process model's published one while its next version is
+#: drafted and reviewed (kb.processes.governance), otherwise the current one
+_SHOWN = and_(
+    DocumentRevision.document_id == Document.id,
+    DocumentRevision.number == func.coalesce(Document.published_revision, Document.version),
+)
 BATCH = 2000
 #: more unapplied events than this: rebuild rather than update document by document
 REBUILD_BEYOND = 5000
@@ -42,7 +49,7 @@ def _as_datetime(d) -> datetime:  # noqa: ANN001
 
 def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
     rows = s.execute(
-        query.join(Document.current_revision)
+        query.join(DocumentRevision, _SHOWN)
         .outerjoin(Project, Project.key == Document.project_key)
         .add_columns(DocumentRevision.text, Project.name)
         .execution_options(yield_per=500)
@@ -56,7 +63,7 @@ def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
             title=doc.title,
             summary=doc.summary or "",
             body=body,
-            status=doc.status,
+            status=doc.status if doc.published_revision in (None, doc.version) else "published",
             project=doc.project_key,
             project_name=project_name,
             phase=doc.phase,
@@ -145,7 +152,7 @@ class IndexProjection:
                 continue
             if isinstance(event, ProjectEvent):
                 yield from s.scalars(select(Document.id).where(Document.project_key == event.key))
-            elif isinstance(event, DocumentSaved | LessonTransitioned):
+            elif isinstance(event, DocumentSaved | LessonTransitioned | ProcessModelStep):
                 yield event.id
 
     def lag(self) -> int | None:

@@ -37,6 +37,8 @@ KNOWN_KEYS = {
     "state",
     "owner",
     "custodian",
+    "expert",
+    "approvers",
     "roles",
     "review_period_months",
     "last_reviewed",
@@ -71,6 +73,8 @@ FIELD_ORDER = {
         "state",
         "owner",
         "custodian",
+        "expert",
+        "approvers",
         "project",
         "roles",
         "review_period_months",
@@ -258,6 +262,7 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     topics, tags = _labels(c, doc_type)
     updated_on = c.day("updated")
     project_key = project_name = None
+    governance: dict[str, Any] = {}
     if (project := c.text("project", limit=200)) is not None:
         project_key, project_name = project_ref(project)
     if doc_type == "lesson":
@@ -276,6 +281,10 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         cols["last_reviewed"] = c.day("last_reviewed")
         cols["phase"] = c.choice("phase", v.PHASES, aliases=v.PHASE_ALIASES)
         c.strings("roles")
+        # `expert:` one name or a list of them (names, usernames or e-mail addresses)
+        expert = c.strings("expert") if isinstance(meta.get("expert"), list) else None
+        expert = expert if expert is not None else c.text("expert", limit=120)
+        governance = {"expert": expert, "approvers": _approvers(c)}
     else:
         cols["reading_order"] = c.number("order", 0, 10_000)
     if c.problems:
@@ -294,6 +303,9 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         )
     if "roles" in meta:
         extra["roles"] = c.strings("roles")
+    # a process model's expert and approvers (kb.processes.governance), kept with the front
+    # matter kb does not model, as written but cleaned
+    extra.update({k: x for k, x in governance.items() if k in meta and x is not None})
     try:  # .nan and .inf are YAML floats, but not JSON: PostgreSQL's JSON refuses them
         json.dumps(extra, allow_nan=False)
     except (TypeError, ValueError):
@@ -319,19 +331,30 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     )
 
 
-def _groups(c: _Checker) -> list[str]:
-    groups = set()
-    for raw in c.strings("groups"):
+def _names(c: _Checker, key: str, what: str) -> list[str]:
+    """A list of group names (or usernames, same rule) under `key`: lower case, once each;
+    `what` says in the refusal what such a name is."""
+    names: list[str] = []
+    for raw in c.strings(key):
         name = raw.lower()
         if not v.GROUP.match(name):
             c.fail(
-                "groups",
-                f"Group '{raw}' may use only letters, digits, spaces and - . _"
+                key,
+                f"{what} '{raw}' may use only letters, digits, spaces and - . _"
                 " (at most 64 characters).",
             )
-        else:
-            groups.add(name)
-    return sorted(groups)
+        elif name not in names:
+            names.append(name)
+    return names
+
+
+def _groups(c: _Checker) -> list[str]:
+    return sorted(_names(c, "groups", "Group"))
+
+
+def _approvers(c: _Checker) -> list[str]:
+    """`approvers: [owen.price, finance]`: kb usernames or group names."""
+    return _names(c, "approvers", "Approver (a kb username or group)")
 
 
 def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:

@@ -114,6 +114,7 @@ def update_document(
         raise ValidationError(
             f"The front matter says id {record.id}, but this is {doc_id}.", field="id"
         )
+    prepared = governed(current, prepared)
     with db.write() as s:
         # FOR UPDATE: on PostgreSQL (READ COMMITTED) two saves must not both see the old
         # version; SQLite's BEGIN IMMEDIATE already serialises writers.
@@ -125,6 +126,9 @@ def update_document(
                 field="version",
                 details={"current_version": doc.version, "your_version": base_version},
             )
+        if doc.status != current.status:  # a step of its lifecycle came in between
+            prepared = governed(doc, prepared)
+        keep_published(doc)
         revise_prepared(s, doc, prepared, actor=actor, message=message or "Edited", verb="updated")
     return get_document(db, doc_id)
 
@@ -137,17 +141,40 @@ def restore_revision(
     old = get_revision(db, doc_id, number) if current else None
     if old is None:
         raise NotFound(f"{doc_id} has no revision {number}.")
-    prepared = prepare(old.markdown, type_hint=current.type)
+    prepared = governed(current, prepare(old.markdown, type_hint=current.type))
     with db.write() as s:
         # FOR UPDATE: on PostgreSQL (READ COMMITTED) two saves must not both see the old
         # version; SQLite's BEGIN IMMEDIATE already serialises writers.
         doc = s.get(Document, doc_id, with_for_update=True)
         if doc.version != base_version:
             raise Conflict(f"{doc_id} changed since you opened it (now version {doc.version}).")
+        keep_published(doc)
         revise_prepared(
             s, doc, prepared, actor=actor, message=f"Restored revision {number}", verb="restored"
         )
     return get_document(db, doc_id)
+
+
+def governed(doc: Document, prepared: Prepared) -> Prepared:
+    """A save of a kind whose status follows its steps (a process model) keeps the status
+    it has — a typed `status:` changes nothing — except that one under review, approved or
+    published becomes a draft again: the next version, reviewed anew (kb.processes)."""
+    kind = BY_NAME[doc.type]
+    if not kind.drafted_on_edit:
+        return prepared
+    status = "draft" if doc.status in kind.drafted_on_edit else doc.status
+    if prepared.record.columns["status"] == status:
+        return prepared
+    source = with_front_matter(prepared.record.markdown, "status", status)
+    return prepare(source, type_hint=doc.type)
+
+
+def keep_published(doc: Document) -> None:
+    """Before a save drafts the next version of a published document, point at the revision
+    readers keep seeing (one published before kb kept versions has no pointer yet)."""
+    governed_kind = bool(BY_NAME[doc.type].drafted_on_edit)
+    if governed_kind and doc.status == "published" and doc.published_revision is None:
+        doc.published_revision = doc.version
 
 
 def insert_prepared(
@@ -195,6 +222,10 @@ def add_revision(
     now = utcnow()
     doc.version += 1
     _apply(s, doc, record, now, actor=actor, imported=imported)
+    if doc.published_revision is not None and doc.status in ("published", "retired"):
+        # what readers see moves along: kb's own change of a published model (custody, the
+        # process repository's version) or a file imported as published
+        doc.published_revision = doc.version
     return _add_revision(
         s,
         doc,

@@ -8,7 +8,6 @@ not read the document.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
@@ -24,6 +23,8 @@ from kb.events.kinds import (
     processes,
     projects,
 )
+from kb.notifications import process_steps
+from kb.notifications.draft import Draft
 from kb.notifications.people import (
     Person,
     people_named,
@@ -32,20 +33,6 @@ from kb.notifications.people import (
     the_pmo,
     user_named,
 )
-
-#: a message's text for one person (None: nothing to tell them)
-Body = Callable[[Viewer], str | None]
-
-
-@dataclass
-class Draft:
-    people: list[Person]
-    title: str | Body
-    body: str | Body
-    link: str | None
-    #: the document the event is about: whoever may not read it is not told
-    about: Document | None = None
-
 
 # --- wording ---------------------------------------------------------------------------------
 
@@ -361,6 +348,7 @@ _ABOUT_DOCUMENT: dict[type[KbEvent], Callable] = {
     processes.ProcessModelReviewDue: _review_due,
     processes.ProcessModelCustodianChanged: _custodian_changed,
     lessons.LessonVerificationDue: _verification_due,
+    **process_steps.BUILDERS,
 }
 #: the types that notify someone (after org.pmo.kb.); `processmodel.updated` only when it is
 #: a process change, not a save

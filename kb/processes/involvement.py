@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,11 +26,12 @@ from kb.documents import access
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.queries import WITH_REVISION
 from kb.markdown import frontmatter
+from kb.processes.governance import shown_revision
 from kb.processes.models import ProcessView
 from kb.processes.review import names_of, roles_of
 from kb.processes.steps import parse_steps
 
-PUBLISHED = "published"
+PUBLISHED, RETIRED = "published", "retired"
 #: change notes listed per model (the newest)
 CHANGES_SHOWN = 5
 _WORD = re.compile(r"[^\W_]+")
@@ -85,6 +86,13 @@ def _why(doc: Document, terms: set[str], names: set[str]) -> list[str]:
     return lanes + [r for r in roles_of(names, doc) if r != "custodian"]
 
 
+#: published, or published once and its next version in the works (kb.processes.governance)
+_has_a_published_version = or_(
+    Document.status == PUBLISHED,
+    and_(Document.published_revision.is_not(None), Document.status != RETIRED),
+)
+
+
 def processes_of(db: Database, viewer: Viewer) -> list[Involvement]:
     """The published models `viewer` may read and takes part in, those changed since they
     last looked first, then by title."""
@@ -94,7 +102,7 @@ def processes_of(db: Database, viewer: Viewer) -> list[Involvement]:
     query = (
         select(Document)
         .options(WITH_REVISION)
-        .where(Document.type == "process", Document.status == PUBLISHED, access.readable(viewer))
+        .where(Document.type == "process", access.readable(viewer), _has_a_published_version)
         .order_by(Document.title, Document.id)
     )
     with db.read() as s:
@@ -107,7 +115,7 @@ def processes_of(db: Database, viewer: Viewer) -> list[Involvement]:
         views = _views(s, viewer.username, [x.doc.id for x in found])
         for item in found:
             item.seen = views.get(item.doc.id)
-            item.changes = _changes(s, item.doc, item.seen, viewer.username)
+            item.changes = _changes(s, item.doc, item.seen, viewer)
     return sorted(found, key=lambda x: not x.changed)
 
 
@@ -120,16 +128,19 @@ def _views(s: Session, username: str, ids: list[str]) -> dict[str, ProcessView]:
     return {v.document_id: v for v in s.scalars(query)}
 
 
-def _changes(s: Session, doc: Document, seen: ProcessView | None, username: str) -> list[Change]:
-    """The revisions of `doc` after the one seen, made by someone other than `username`."""
-    if seen is None or seen.revision >= doc.version:
+def _changes(s: Session, doc: Document, seen: ProcessView | None, viewer: Viewer) -> list[Change]:
+    """The revisions of `doc` after the one seen, up to the one `viewer` reads (readers: the
+    published version), made by someone other than them."""
+    shown = shown_revision(doc, viewer)
+    if seen is None or seen.revision >= shown:
         return []
     query = (
         select(DocumentRevision)
         .where(
             DocumentRevision.document_id == doc.id,
             DocumentRevision.number > seen.revision,
-            or_(DocumentRevision.author.is_(None), DocumentRevision.author != username),
+            DocumentRevision.number <= shown,
+            or_(DocumentRevision.author.is_(None), DocumentRevision.author != viewer.username),
         )
         .order_by(DocumentRevision.number.desc())
         .limit(CHANGES_SHOWN)
@@ -145,7 +156,7 @@ def last_view(
         return None, []
     with db.read() as s:
         seen = s.get(ProcessView, (viewer.username, doc.id))
-        return seen, _changes(s, doc, seen, viewer.username)
+        return seen, _changes(s, doc, seen, viewer)
 
 
 def record_view(db: Database, viewer: Viewer, doc: Document, now: datetime | None = None) -> None:
@@ -156,7 +167,7 @@ def record_view(db: Database, viewer: Viewer, doc: Document, now: datetime | Non
     values = {
         "username": viewer.username,
         "document_id": doc.id,
-        "revision": doc.version,
+        "revision": shown_revision(doc, viewer),
         "model_version": doc.model_version,
         "seen_at": now or utcnow(),
     }

@@ -1,11 +1,12 @@
-"""The model register's history (one row per `org.pmo.process.changed` event), the "reviewed,
-no change" records of process models, and which revision of a model each user last saw."""
+"""The model register's history (one row per `org.pmo.process.changed` event), the governance
+of a model (its published versions and the approvals of each review), the "reviewed, no
+change" records of process models, and which revision of a model each user last saw."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
@@ -65,3 +66,44 @@ class ProcessView(Base):
     revision: Mapped[int] = mapped_column(Integer)
     model_version: Mapped[str | None] = mapped_column(String(32))
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProcessVersion(Base):
+    """A published version of a process model: numbered 1, 2, 3 per model in the order kb
+    published them, pointing at the revision that was published (kb.processes.versions)."""
+
+    __tablename__ = "process_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    #: the revision number of the document that is this version
+    revision: Mapped[int] = mapped_column(Integer)
+    #: the `version:` label written into the front matter ("3.0")
+    label: Mapped[str] = mapped_column(String(32))
+    #: what changed, in the publisher's words
+    summary: Mapped[str] = mapped_column(Text, default="")
+    published_by: Mapped[str] = mapped_column(String(120))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProcessApproval(Base):
+    """One step of a model's review: its submission (which opens a round), an approver's
+    approval or request for changes. Only the decisions after the latest submission count."""
+
+    __tablename__ = "process_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    #: submitted | approved | changes_requested
+    decision: Mapped[str] = mapped_column(String(20))
+    #: the `approvers:` entries this decision answers for (a username, group names)
+    approvers: Mapped[list] = mapped_column(JSON, default=list)
+    decided_by: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

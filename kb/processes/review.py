@@ -29,6 +29,7 @@ from kb.events.kinds.processes import ProcessModelReviewed
 from kb.events.log.services import append_event
 from kb.overdue.health import REVIEWED_STATUSES, day_of_moment, period_of
 from kb.overdue.services import REVIEW_TASK
+from kb.processes.governance import experts_of
 from kb.processes.models import ProcessReview
 from kb.tasks import services as tasks
 
@@ -43,13 +44,6 @@ REFUSAL = (
 class Recorded:
     review: ProcessReview
     next_review: date
-
-
-def experts_of(doc: Document) -> list[str]:
-    """The `expert:` front matter (one name or a list)."""
-    value = (doc.extra or {}).get("expert")
-    items = value if isinstance(value, list) else [value]
-    return [str(x).strip() for x in items if x is not None and str(x).strip()]
 
 
 def names_of(s: Session, viewer: Viewer) -> set[str]:

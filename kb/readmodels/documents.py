@@ -18,6 +18,7 @@ from kb.documents.models import Document, DocumentRevision
 from kb.processes import links
 from kb.projects import services as projects
 from kb.projects.models import Project
+from kb.readmodels.process_governance import ProcessDetail, process_detail
 from kb.readmodels.process_review import ReviewCycle, review_cycle
 from kb.readmodels.processes import ProcessParts, process_parts
 from kb.recurrence import services as recurrence
@@ -83,10 +84,12 @@ class DocumentDetail:
     #: duplicates are unknown, not absent (the page says so)
     index_available: bool = True
     lesson: LessonDetail | None = None
+    #: a process model's governance: roles, approvers, steps, versions, what the viewer sees
+    process: ProcessDetail | None = None
     #: a process model's health, reviews and changes since the viewer last looked
     review_cycle: ReviewCycle | None = None
     #: a process model's steps, linked lessons and counterparts to compare with
-    process: ProcessParts | None = None
+    process_parts: ProcessParts | None = None
 
 
 def document_detail(
@@ -125,8 +128,13 @@ def document_detail(
     if doc.type == "lesson":
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
     elif doc.type == "process":
+        detail.process = process_detail(db, doc, viewer)
+        if detail.process.shown_revision != doc.version:  # a reader: the published version
+            detail.revision = services.get_revision(
+                db, doc.id, detail.process.shown_revision, viewer=viewer
+            )
         detail.review_cycle = review_cycle(db, doc, viewer, utcnow().date())
-        detail.process = process_parts(db, doc, viewer)
+        detail.process_parts = process_parts(db, doc, viewer)
     return detail
 
 

@@ -16,6 +16,7 @@ from kb.markdown import frontmatter
 from kb.processes import links
 from kb.processes.compare import StepChanges, compare_flows
 from kb.processes.steps import Flow, parse_steps
+from kb.readmodels.process_governance import shown_revision
 
 
 @dataclass
@@ -36,7 +37,8 @@ class Comparison:
 
 
 def flow_of(db: Database, doc: Document, viewer: Viewer) -> Flow:
-    revision = services.get_revision(db, doc.id, viewer=viewer)
+    """The steps of the revision `viewer` reads (readers: the published version)."""
+    revision = services.get_revision(db, doc.id, shown_revision(doc, viewer), viewer=viewer)
     return parse_steps(frontmatter.split(revision.markdown if revision else "")[1])
 
 

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         documents,
         editing,
         form_editor,
+        governance,
         history,
         home,
         inbox,

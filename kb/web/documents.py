@@ -14,6 +14,7 @@ from kb.params import flag_arg
 from kb.processes import involvement
 from kb.projects import services as projects
 from kb.readmodels.documents import document_detail
+from kb.readmodels.process_governance import shown_revision
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.web import bp
@@ -139,6 +140,7 @@ def document(folder: str, doc_id: str):
         merged=detail.merged,
         extra=detail.extra,
         in_review=lesson.in_review if lesson else None,
+        process=detail.process,
     )
 
 
@@ -146,7 +148,7 @@ def document(folder: str, doc_id: str):
 def download(folder: str, doc_id: str):
     """The current revision exactly as saved, as a file named like `kb export` names it."""
     doc = document_or_404(folder, doc_id)
-    revision = services.get_revision(current().db, doc.id)
+    revision = services.get_revision(current().db, doc.id, shown_revision(doc, viewer()))
     response = Response(revision.markdown.encode("utf-8"), mimetype="text/markdown")
     response.headers["Content-Type"] = "text/markdown; charset=utf-8"
     response.headers["Content-Disposition"] = (

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from kb.context import current
 from kb.core.errors import Conflict, ValidationError
 from kb.documents import services
+from kb.readmodels.process_governance import shown_revision
 from kb.security import viewer
 from kb.web import bp
 from kb.web.diffs import line_diff
@@ -14,9 +15,11 @@ from kb.web.documents import FOLDERS, document_or_404
 from kb.web.params import int_arg
 
 
-def _revision_or_404(doc_id: str, number: int):
-    revision = services.get_revision(current().db, doc_id, number, viewer=viewer())
-    if revision is None:
+def _revision_or_404(doc, number: int):  # noqa: ANN001
+    """Revision `number` of `doc`; 404 also for a process model's draft after its published
+    version, to a reader (kb.readmodels.process_governance.shown_revision)."""
+    revision = services.get_revision(current().db, doc.id, number, viewer=viewer())
+    if revision is None or number > shown_revision(doc, viewer()):
         abort(404)
     return revision
 
@@ -24,17 +27,23 @@ def _revision_or_404(doc_id: str, number: int):
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/history")
 def history(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id)
-    revisions = services.list_revisions(current().db, doc.id, viewer=viewer())
+    last = shown_revision(doc, viewer())
+    revisions = [
+        r
+        for r in services.list_revisions(current().db, doc.id, viewer=viewer())
+        if r.number <= last
+    ]
     return render_template("history.html", folder=folder, doc=doc, revisions=revisions)
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/diff")
 def diff(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id)
-    a, b = int_arg("a", doc.version - 1 or 1), int_arg("b", doc.version)
+    last = shown_revision(doc, viewer())
+    a, b = int_arg("a", last - 1 or 1), int_arg("b", last)
     if a > b:  # always show older -> newer, whichever order the boxes were ticked in
         a, b = b, a
-    old, new = _revision_or_404(doc.id, a), _revision_or_404(doc.id, b)
+    old, new = _revision_or_404(doc, a), _revision_or_404(doc, b)
     return render_template(
         "diff.html",
         folder=folder,
@@ -48,7 +57,7 @@ def diff(folder: str, doc_id: str):
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/revisions/<int:number>")
 def revision(folder: str, doc_id: str, number: int):
     doc = document_or_404(folder, doc_id)
-    rev = _revision_or_404(doc.id, number)
+    rev = _revision_or_404(doc, number)
     return render_template("revision.html", folder=folder, doc=doc, revision=rev)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -53,9 +55,8 @@ bp.add_app_template_global(EFFECTS, "STEP_EFFECTS")
 @bp.post("/lessons/<doc_id>/transitions")
 def lesson_transition(doc_id: str):
     form = request.form
-    page = url_for("web.document", folder="lessons", doc_id=doc_id)
-    try:
-        version = int_arg("version", 0, source=form) or None
+
+    def take() -> str:
         doc = lifecycle.transition_lesson(
             current().db,
             doc_id,
@@ -63,8 +64,19 @@ def lesson_transition(doc_id: str):
             viewer=viewer(),
             reason=form.get("reason"),
             merged_into=form.get("merged_into"),
-            base_version=version,
+            base_version=int_arg("version", 0, source=form) or None,
         )
+        return f"{doc.id} is now {doc.status.replace('_', ' ')}."
+
+    return step_taken(url_for("web.document", folder="lessons", doc_id=doc_id), take)
+
+
+def step_taken(page: str, take: Callable[[], str]) -> Response:
+    """A lifecycle step posted by a form: `take()` does it and says what happened; back to
+    `page` with that, or with why nothing changed (an unknown document is a 404, a step that
+    is not the viewer's a 403)."""
+    try:
+        done = take()
     except NotFound:
         abort(404)
     except Forbidden as exc:
@@ -72,7 +84,7 @@ def lesson_transition(doc_id: str):
     except (Conflict, ValidationError) as exc:
         flash(f"Status not changed: {exc.message}", "error")
         return redirect(page, code=303)
-    flash(f"{doc.id} is now {doc.status.replace('_', ' ')}.", "success")
+    flash(done, "success")
     return redirect(page, code=303)
 
 

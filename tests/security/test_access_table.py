@@ -105,6 +105,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.export_bpmn", "GET"): "reader",
     ("api.import_bpmn", "POST"): "contributor",
     ("web.import_bpmn", "POST"): "contributor",
+    # a process model's governance: per-model rules on top (tests/processes/test_governance.py)
+    ("api.list_process_versions", "GET"): "reader",
+    ("api.compare_process_versions", "GET"): "reader",
+    ("api.process_transition", "POST"): "reader",
+    ("web.process_versions", "GET"): "reader",
+    ("web.process_compare", "GET"): "reader",
+    ("web.process_transition", "POST"): "reader",
     # contributors or the briefing's project manager (tests/web/test_project_briefings.py)
     ("web.respond_to_briefing", "POST"): "reader",
     # one's own inbox; another user's notification is a 404 (tests/notifications)
@@ -230,6 +237,8 @@ def world(kb, make_user, make_project):
         "new_id": process.id,
         "guides": guide.id,
         "notification_id": "1",
+        "a": "1",
+        "b": "draft",
     }
 
 

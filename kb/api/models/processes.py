@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from kb.api.models.common import Answer, Day
+from kb.api.models.common import Answer, Body, Day, Timestamp
+from kb.api.models.common import Version as VersionNumber
 from kb.processes.services import CHANGE_TYPES
 
 
@@ -80,3 +81,86 @@ class ProcessLink(Answer):
             actions=[LinkedAction(id=i, status=s) for i, s in link.actions],
             text=link.text,
         )
+
+
+# --- governance (kb.processes.governance, kb.processes.versions) ------------------------------
+
+
+class ProcessApprover(Answer):
+    name: str = Field(description="the `approvers:` entry: a kb username or a group")
+    state: Literal["waiting", "approved", "changes_requested"]
+    by: str | None = Field(description="who decided, null while waiting")
+    at: Timestamp | None
+    note: str
+
+
+class ProcessVersion(Answer):
+    number: int = Field(description="1, 2, 3 … in the order kb published them")
+    label: str = Field(description="the `version:` label of the version, e.g. `3.0`")
+    revision: int = Field(description="the revision that was published")
+    summary: str = Field(description="what changed, in the publisher's words")
+    published_by: str | None
+    published_at: Timestamp | None
+
+
+class ProcessGovernance(Answer):
+    id: str
+    title: str
+    status: Literal["draft", "in_review", "approved", "published", "retired"]
+    version: int = Field(description="the current revision (send it back as `version`)")
+    published_revision: int | None = Field(
+        description="the revision readers see, null when they see the current one"
+    )
+    owner: str | None
+    expert: str | None
+    custodian: str | None
+    approvers: list[ProcessApprover] = Field(description="where each approver stands")
+    steps: list[Literal["submit", "approve", "request_changes", "publish", "retire"]] = Field(
+        description="the steps you may take now"
+    )
+    versions: list[ProcessVersion] = Field(description="published versions, oldest first")
+
+
+class ProcessStep(Body):
+    action: Literal["submit", "approve", "request_changes", "publish", "retire"]
+    note: str | None = Field(
+        None,
+        max_length=2000,
+        description="the change summary (required to publish), what to change (required to "
+        "ask for changes), or a remark",
+    )
+    summary: str | None = Field(None, max_length=2000, description="the same as `note`")
+    version: VersionNumber | None = Field(
+        None, description="the revision you saw; 409 if it changed"
+    )
+
+
+class StepRef(Answer):
+    number: int
+    name: str
+
+
+class StepFieldChange(Answer):
+    field: str
+    before: str
+    after: str
+
+
+class ChangedStep(Answer):
+    number: int
+    name: str
+    fields: list[StepFieldChange]
+
+
+class StepsDiff(Answer):
+    added: list[StepRef]
+    removed: list[StepRef]
+    changed: list[ChangedStep]
+
+
+class ProcessComparison(Answer):
+    id: str
+    a: str = Field(description="the older side: a version number or `draft`")
+    b: str
+    markdown_diff: str = Field(description="the Markdown, as a unified diff (empty: the same)")
+    steps: StepsDiff = Field(description="the structured steps, matched by their numbers")

@@ -35,6 +35,13 @@ ACTION = {
     "project": "ATLAS",
     "actor": "maria.lopez",
 }
+STEP = {
+    "id": "PM-0007",
+    "title": "Vendor onboarding",
+    "version": 9,
+    "actor": "maria.lopez",
+    "project": "ATLAS",
+}
 
 #: by class; a type without its own example uses its family's (the nearest base class)
 EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
@@ -147,6 +154,46 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "changed_by": "Head of Procurement",
         "summary": "Sanctions screening before the first order.",
         "flagged_lessons": ["LL-2025-0007", "LL-2025-0011"],
+    },
+    processes.ProcessModelStep: {
+        "id": "PM-0007",
+        "title": "Vendor onboarding",
+        "version": 9,
+        "status": "draft",
+        "from": "in_review",
+        "actor": "owen.price",
+        "project": "ATLAS",
+        "note": "Step 4 needs the sanctions check.",
+    },
+    processes.ProcessModelSubmitted: {
+        **STEP,
+        "status": "in_review",
+        "from": "draft",
+        "note": None,
+        "approvers": ["owen.price", "finance"],
+    },
+    processes.ProcessModelApproved: {
+        **STEP,
+        "status": "in_review",
+        "from": "in_review",
+        "note": None,
+        "approvers": ["owen.price"],
+        "waiting": ["finance"],
+    },
+    processes.ProcessModelPublished: {
+        **STEP,
+        "status": "published",
+        "from": "approved",
+        "note": None,
+        "number": 3,
+        "label": "3.0",
+        "summary": "Sanctions screening before the first order.",
+    },
+    processes.ProcessModelRetired: {
+        **STEP,
+        "status": "retired",
+        "from": "published",
+        "note": "Replaced by PM-0012.",
     },
     processes.ProcessModelReviewDue: {
         "id": "PM-0007",

@@ -59,6 +59,70 @@ class ProcessModelChanged(KbEvent):
         return f"processes/{self.id or self.process_id}"
 
 
+ProcessStatus = Literal["draft", "in_review", "approved", "published", "retired"]
+
+
+class ProcessModelStep(KbEvent):
+    """A step of a process model's governance (see process model governance): a new revision
+    with the new `status:` (every other byte kept), by a person."""
+
+    SUBJECT = "processes/{id}"
+
+    id: str
+    title: str
+    version: int = Field(description="the revision number after the step")
+    status: ProcessStatus = Field(description="its status after the step")
+    from_: ProcessStatus = Field(alias="from", description="its status before")
+    actor: str
+    project: str | None
+    note: str | None = Field(description="the note given with the step, null when none")
+
+
+@kind
+class ProcessModelSubmitted(ProcessModelStep):
+    """A draft was submitted for review: a new round of approvals opens."""
+
+    TYPE = "processmodel.submitted"
+
+    approvers: list[str] = Field(description="the `approvers:` entries asked to approve")
+
+
+@kind
+class ProcessModelApproved(ProcessModelStep):
+    """An approver approved the version under review; when no entry waits any more, the
+    model's status becomes `approved`."""
+
+    TYPE = "processmodel.approved"
+
+    approvers: list[str] = Field(description="the entries this approval answers for")
+    waiting: list[str] = Field(description="the entries still to approve")
+
+
+@kind
+class ProcessModelChangesRequested(ProcessModelStep):
+    """An approver asked for changes (the note says which): the model is a draft again."""
+
+    TYPE = "processmodel.changes_requested"
+
+
+@kind
+class ProcessModelPublished(ProcessModelStep):
+    """An approved version was published: readers now see it."""
+
+    TYPE = "processmodel.published"
+
+    number: int = Field(description="the published version's number: 1, 2, 3 …")
+    label: str = Field(description="its `version:` label, e.g. `3.0`")
+    summary: str = Field(description="what changed, in the publisher's words")
+
+
+@kind
+class ProcessModelRetired(ProcessModelStep):
+    """A published model was retired: still readable and searchable, marked as retired."""
+
+    TYPE = "processmodel.retired"
+
+
 @kind
 class ProcessModelReviewDue(KbEvent):
     """A process model that is not retired is past its next review (`last_reviewed` +

@@ -1,0 +1,78 @@
+"""The governance part of a process model's page and JSON: its roles, state, approvers with
+where each stands, the steps the viewer may take, its versions, and which revision the viewer
+is shown (readers the published version, those who work on it the draft)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.accounts.viewer import Viewer
+from kb.db import Database
+from kb.documents.models import Document
+from kb.processes import governance
+from kb.processes.governance import shown_revision
+from kb.processes.versions import Version, list_versions
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    name: str
+    label: str
+    effect: str
+    #: what its note is called when it needs one ("a change summary"), else ""
+    note: str
+    primary: bool
+
+
+@dataclass
+class ProcessDetail:
+    roles: dict[str, str | None]
+    approvers: list[governance.Approver]
+    steps: list[StepChoice]
+    versions: list[Version]
+    #: the revision this viewer is shown
+    shown_revision: int
+    #: the status of what this viewer is shown ("published" for a reader of a model whose
+    #: next version is being drafted)
+    shown_status: str
+    #: True when the viewer sees a draft while readers see a published version
+    draft_over_published: bool
+    #: the latest request for changes of a draft: (who, note), else None
+    changes_requested: tuple[str, str] | None
+
+    @property
+    def published(self) -> Version | None:
+        return self.versions[-1] if self.versions else None
+
+
+def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail:
+    with db.read() as s:
+        approvers = governance.approval_state(s, doc)
+    allowed = governance.allowed_steps(viewer, doc, approvers)
+    versions = list_versions(db, doc)
+    shown = shown_revision(doc, viewer)
+    behind = doc.published_revision not in (None, doc.version)
+    asked = None
+    if doc.status == "draft":
+        asked = next(
+            ((a.by, a.note) for a in approvers if a.state == "changes_requested" and a.by), None
+        )
+    return ProcessDetail(
+        roles=governance.roles(doc),
+        approvers=approvers,
+        steps=[
+            StepChoice(
+                name,
+                governance.STEPS[name].label,
+                governance.STEPS[name].effect,
+                governance.STEPS[name].note,
+                name not in ("request_changes", "retire"),
+            )
+            for name in allowed
+        ],
+        versions=versions,
+        shown_revision=shown,
+        shown_status=doc.status if shown == doc.version else "published",
+        draft_over_published=behind and shown == doc.version,
+        changes_requested=asked,
+    )

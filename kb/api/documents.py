@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
+from kb.access_rules import CONTRIBUTOR, READER, UNNAMED, needs
 from kb.api import bp
 from kb.api.models.actions import Action
 from kb.api.models.documents import (
@@ -217,7 +218,8 @@ def _register(collection: str, doc_type: str) -> None:
         doc_type.replace("process", "process model"),
     )
 
-    def bind(view, name, summary, **contract_):  # one implementation for all three collections
+    def bind(view, name, summary, need=READER, what=UNNAMED, **contract_):  # 3 collections
+        @needs(need, what=what)
         def endpoint(**kw):
             return view(doc_type, **kw)
 
@@ -247,6 +249,8 @@ def _register(collection: str, doc_type: str) -> None:
             _create,
             "create",
             f"Create a {kind}",
+            need=CONTRIBUTOR,
+            what="write documents",
             ok=(201, detail),
             json=DocumentWrite,
             errors=(409, 422),
@@ -267,6 +271,8 @@ def _register(collection: str, doc_type: str) -> None:
             _update,
             "update",
             f"Save a new revision of a {kind}",
+            need=CONTRIBUTOR,
+            what="change documents",
             ok=(200, detail),
             json=DocumentWrite,
             errors=(404, 409, 422, 428),
@@ -302,6 +308,7 @@ for _kind in KINDS:
 
 @bp.post("/preview")
 @contract(ok=(200, Preview), json=PreviewWrite, errors=(422,))
+@needs(CONTRIBUTOR, what="preview documents")
 def preview():
     """Render Markdown as kb would show it, without saving (used by the edit form)"""
     body = parsed_body()

@@ -4,6 +4,7 @@ a draft), POST .../review/lessons/<id>/withdraw, POST .../review/submit (submit 
 
 from __future__ import annotations
 
+from kb.access_rules import READER, needs
 from kb.api import bp
 from kb.api.models.documents import LessonSummary
 from kb.api.models.reviews import (
@@ -106,6 +107,7 @@ def _review_or_404(key: str) -> review_models.Review:
 
 @bp.get("/projects/<key>/review")
 @contract(ok=(200, Review), errors=(404,), HTTP_404="The project has no review")
+@needs(READER)
 def get_project_review(key: str):
     """A project's lessons review: due date, facilitator, its lessons with their impact, progress, the PMO's tasks"""
     return full_review(_review_or_404(key))
@@ -121,6 +123,7 @@ def get_project_review(key: str):
     HTTP_409="The review is completed",
     HTTP_400=_DRAFT["HTTP_400"],
 )
+@needs(READER)
 def record_review_lesson(key: str):
     """Record a draft lesson in the project's open review (facilitator, participants, contributors, curators)
 
@@ -135,6 +138,7 @@ def record_review_lesson(key: str):
 
 @bp.put("/projects/<key>/review/lessons/<doc_id>")
 @contract(ok=(200, DraftLesson), json=DraftEdit, errors=(403, 404, 409), **_DRAFT)
+@needs(READER)
 def edit_review_lesson(key: str, doc_id: str):
     """Complete or edit a draft of the open review: its title, what happened, lesson and recommendation
 
@@ -157,6 +161,7 @@ def edit_review_lesson(key: str, doc_id: str):
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>/withdraw")
 @contract(ok=(200, DraftLesson), json=Withdrawal, errors=(403, 404, 409), **_DRAFT)
+@needs(READER)
 def withdraw_review_lesson(key: str, doc_id: str):
     """Withdraw a draft from the open review: it becomes rejected and is not submitted with the review
 
@@ -184,6 +189,7 @@ def withdraw_review_lesson(key: str, doc_id: str):
     HTTP_404="The project has no review",
     HTTP_409="The review is completed already",
 )
+@needs(READER)
 def submit_review(key: str):
     """Submit the review (its facilitator or a curator): every draft lesson is submitted and the review completed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.documents import services
 from kb.markdown import frontmatter
@@ -18,6 +19,7 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'se
 
 
 @bp.get("/processes/<doc_id>/diagram.svg")
+@needs(READER)
 def process_diagram(doc_id: str):
     doc = document_or_404("processes", doc_id)
     revision = services.get_revision(current().db, doc.id, viewer=viewer())

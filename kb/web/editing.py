@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, KbError, ValidationError
 from kb.documents import services
@@ -47,6 +48,7 @@ def _preview(source: str, **context):
 
 
 @bp.route(f"/<{FOLDERS}:folder>/new", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="write documents")
 def new_document(folder: str):
     kind = BY_FOLDER[folder]
     doc_type = kind.name
@@ -81,6 +83,7 @@ def new_document(folder: str):
 
 
 @bp.route(f"/<{FOLDERS}:folder>/<doc_id>/edit", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="change documents")
 def edit_document(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id, edit=True)
     context = dict(

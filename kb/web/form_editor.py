@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, KbError, TooLarge, ValidationError
 from kb.core.text import check_text
@@ -194,6 +195,7 @@ def _markdown_page(markdown: str, note: str, **context):
 
 
 @bp.route(f"/<{FOLDERS}:folder>/new/form", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="write documents")
 def new_document_form(folder: str):
     kind = BY_FOLDER[folder]
     doc_type = kind.name
@@ -237,6 +239,7 @@ def new_document_form(folder: str):
 
 
 @bp.route(f"/<{FOLDERS}:folder>/<doc_id>/edit/form", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="change documents")
 def edit_document_form(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id, edit=True)
     db = current().db

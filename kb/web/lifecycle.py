@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, CURATOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc, utcnow
@@ -51,6 +52,7 @@ bp.add_app_template_global(EFFECTS, "STEP_EFFECTS")
 
 
 @bp.post("/lessons/<doc_id>/transitions")
+@needs(CONTRIBUTOR, what="change a lesson's status")
 def lesson_transition(doc_id: str):
     form = request.form
     page = url_for("web.document", folder="lessons", doc_id=doc_id)
@@ -77,6 +79,7 @@ def lesson_transition(doc_id: str):
 
 
 @bp.get("/queue")
+@needs(CURATOR, what="work from the curator's queue")
 def queue():
     now = utcnow()
     items = waiting_lessons(current().db, viewer(), now=now)

@@ -10,6 +10,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from kb.access_rules import CURATOR, READER, needs
 from kb.briefings import services as briefings
 from kb.briefings.models import Briefing, BriefingItem
 from kb.context import current
@@ -108,6 +109,7 @@ def _projects_page(status: int = 200, typed: dict | None = None, **context):
 
 
 @bp.get("/projects")
+@needs(READER)
 def list_projects():
     """The register; each project's open lessons review, marked when overdue (?overdue=1: only
     the projects whose review is overdue)."""
@@ -115,6 +117,7 @@ def list_projects():
 
 
 @bp.post("/projects")
+@needs(CURATOR)
 def register_project():
     """A curator registers a project (the others come from project tools' events)."""
     typed = {k: request.form.get(k, "").strip() for k in REGISTER_FIELDS}
@@ -132,6 +135,7 @@ def register_project():
 
 
 @bp.get("/projects/<key>")
+@needs(READER)
 def project(key: str):
     project = projects.get_project(current().db, key)
     if project is None:
@@ -160,6 +164,7 @@ def project(key: str):
 
 
 @bp.post("/projects/<key>/briefings/<int:briefing_id>/responses")
+@needs(READER)
 def respond_to_briefing(key: str, briefing_id: int):
     db, who = current().db, viewer()
     briefing = briefings.get_briefing(db, briefing_id)

@@ -34,9 +34,8 @@ from kb.security import viewer
 FILTERS = ("topic", "phase", "project", "tag", "status", "polarity")
 
 
-class PreconditionRequired(KbError):
-    status = 428
-    code = "version_required"
+class PreconditionRequired(KbError, status=428, code="version_required"):
+    """A change that does not say which version it edited."""
 
 
 def source_from(body: DocumentWrite, doc_type: str) -> str:

@@ -18,6 +18,7 @@ from kb.api.models.reviews import (
 )
 from kb.api.spec import contract, parsed_body
 from kb.context import current
+from kb.core.attributes import alike
 from kb.core.errors import NotFound
 from kb.documents import services as documents
 from kb.reviews import drafts, workshop
@@ -65,20 +66,14 @@ def full_review(review: review_models.Review) -> Review:
     found = tasks.list_tasks(db, status=None, project=review.project_key)
     shown = [t for t in found if _may_see(t)]
     may = workshop.rights(db, viewer(), review)
+    names = (
+        "id status opened_at due_on facilitator closure_type outcome_summary escalation_level "
+        "completed_at completed_by origin"
+    )
     return Review(
-        id=review.id,
+        **alike(review, names),
         project=review.project_key,
-        status=review.status,
-        opened_at=review.opened_at,
-        due_on=review.due_on,
-        facilitator=review.facilitator,
         participants=list(review.participants or []),
-        closure_type=review.closure_type,
-        outcome_summary=review.outcome_summary,
-        escalation_level=review.escalation_level,
-        completed_at=review.completed_at,
-        completed_by=review.completed_by,
-        origin=review.origin,
         lessons=[_entry(e, changeable) for e in entries],
         progress=Progress(**workshop.progress(entries).as_dict()),
         tasks=[

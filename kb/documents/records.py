@@ -19,32 +19,6 @@ from kb.documents import vocabulary as v
 from kb.documents.kinds import BY_NAME, NAMES
 from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
 
-KNOWN_KEYS = {
-    "id",
-    "type",
-    "title",
-    "summary",
-    "status",
-    "polarity",
-    "priority",
-    "project",
-    "phase",
-    "topics",
-    "tags",
-    "occurred_on",
-    "author",
-    "version",
-    "state",
-    "owner",
-    "custodian",
-    "roles",
-    "review_period_months",
-    "last_reviewed",
-    "order",
-    "visibility",
-    "groups",
-    "updated",
-}
 #: canonical key order when kb writes front matter itself (JSON API field mode)
 FIELD_ORDER = {
     "lesson": [
@@ -92,6 +66,8 @@ FIELD_ORDER = {
         "groups",
     ],
 }
+#: every front matter key kb reads itself (others are kept as `extra`)
+KNOWN_KEYS = {"type", "updated"}.union(*FIELD_ORDER.values())
 TITLE_MAX = 200
 
 
@@ -319,19 +295,21 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     )
 
 
-def _groups(c: _Checker) -> list[str]:
-    groups = set()
-    for raw in c.strings("groups"):
+def _names(c: _Checker, key: str, pattern: re.Pattern, rule: str) -> list[str]:
+    """The values of `key` (groups, tags) lower-cased and sorted; one that does not match
+    `pattern` is a problem that says the `rule`."""
+    names = set()
+    for raw in c.strings(key):
         name = raw.lower()
-        if not v.GROUP.match(name):
-            c.fail(
-                "groups",
-                f"Group '{raw}' may use only letters, digits, spaces and - . _"
-                " (at most 64 characters).",
-            )
+        if pattern.match(name):
+            names.add(name)
         else:
-            groups.add(name)
-    return sorted(groups)
+            c.fail(key, f"{key[:-1].capitalize()} '{raw}' may use only {rule}.")
+    return sorted(names)
+
+
+def _groups(c: _Checker) -> list[str]:
+    return _names(c, "groups", v.GROUP, "letters, digits, spaces and - . _ (at most 64 characters)")
 
 
 def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:
@@ -344,18 +322,8 @@ def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:
             topics.add(name)
         elif "topics" in c.meta and raw in c.strings("topics"):
             c.fail("topics", f"Topic '{raw}' is not one of: {', '.join(v.TOPICS)}.")
-    tags: set[str] = set()
-    for raw in c.strings("tags"):
-        tag = raw.lower()
-        if not v.TAG.match(tag):
-            c.fail(
-                "tags",
-                f"Tag '{raw}' may use only letters, digits, spaces and - . _ +"
-                " (at most 63 characters).",
-            )
-        else:
-            tags.add(tag)
-    return sorted(topics), sorted(tags)
+    tags = _names(c, "tags", v.TAG, "letters, digits, spaces and - . _ + (at most 63 characters)")
+    return sorted(topics), tags
 
 
 def source_from_fields(doc_type: str, data: dict[str, Any], body: str) -> str:

@@ -4,6 +4,8 @@ a draft), POST .../review/lessons/<id>/withdraw, POST .../review/submit (submit 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kb.access_rules import READER, needs
 from kb.api import bp
 from kb.api.models.documents import LessonSummary
@@ -21,6 +23,7 @@ from kb.context import current
 from kb.core.attributes import alike
 from kb.core.errors import NotFound
 from kb.documents import services as documents
+from kb.documents.models import Document
 from kb.reviews import drafts, workshop
 from kb.reviews import models as review_models
 from kb.reviews import services as reviews
@@ -100,6 +103,15 @@ def _review_or_404(key: str) -> review_models.Review:
     return review
 
 
+def _change_draft(key: str, doc_id: str, change: Callable[..., Document], names: str):
+    """A draft of the project's open review changed by `change` (kb.reviews.drafts) with the
+    body's members `names` and its `version`, as the answer shows it."""
+    review, body = _review_or_404(key), parsed_body()
+    given = alike(body, names, base_version=body.version, viewer=viewer())
+    doc = change(current().db, review.project_key, doc_id, **given)
+    return _lesson_of(review, doc.id)
+
+
 @bp.get("/projects/<key>/review")
 @contract(ok=(200, Review), errors=(404,), HTTP_404="The project has no review")
 @needs(READER)
@@ -141,17 +153,7 @@ def edit_review_lesson(key: str, doc_id: str):
     audit finding too), the draft's author and curators. An empty section is removed; other
     sections and the front matter are kept. Emits `org.pmo.kb.lesson.updated`.
     """
-    review, body = _review_or_404(key), parsed_body()
-    doc = drafts.edit_draft(
-        current().db,
-        review.project_key,
-        doc_id,
-        title=body.title,
-        sections=body.sections,
-        base_version=body.version,
-        viewer=viewer(),
-    )
-    return _lesson_of(review, doc.id)
+    return _change_draft(key, doc_id, drafts.edit_draft, "title sections")
 
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>/withdraw")
@@ -163,16 +165,7 @@ def withdraw_review_lesson(key: str, doc_id: str):
     Same people as editing. The reason recorded names who withdrew it and why; emits
     `org.pmo.kb.lesson.rejected` (from `draft`). A curator can reopen it.
     """
-    review, body = _review_or_404(key), parsed_body()
-    doc = drafts.withdraw_draft(
-        current().db,
-        review.project_key,
-        doc_id,
-        reason=body.reason,
-        base_version=body.version,
-        viewer=viewer(),
-    )
-    return _lesson_of(review, doc.id)
+    return _change_draft(key, doc_id, drafts.withdraw_draft, "reason")
 
 
 @bp.post("/projects/<key>/review/submit")

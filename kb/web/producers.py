@@ -51,9 +51,7 @@ def _detail_page(producer: Producer, credentials: producers.Credentials | None =
     return _no_store(body) if credentials else body
 
 
-# Accounts and roles arrive later: until then these pages are open like every other page;
-# then they belong to admins only (whoever holds a producer's secret or token can send
-# events in its name).
+# Admins only: whoever holds a producer's secret or token can send events in its name.
 
 
 @bp.get("/admin/producers")

@@ -83,8 +83,7 @@ def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None, 
     return _no_store(body, status) if secret else (body, status)
 
 
-# Accounts and roles arrive later: until then these pages are open like every other page;
-# then they belong to admins only (the secret, the URLs and the delivery log are sensitive).
+# Admins only: the secret, the URLs and the delivery log are sensitive.
 
 
 @bp.get("/admin/subscriptions")

@@ -60,7 +60,7 @@ def add_lesson_action(doc_id: str):
 
 @bp.post("/actions/<int:action_id>/close")
 @contract(ok=(200, Action), json=ActionClose, errors=(404, 409), HTTP_409="Already closed")
-@needs(USER)
+@needs(USER)  # the action's owner or a curator, per action (kb.actions)
 def close_action(action_id: int):
     """Close an action (curators, or the action's owner)
 

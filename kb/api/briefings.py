@@ -34,7 +34,7 @@ def list_project_briefings(key: str):
     HTTP_403="Not yours to answer",
     HTTP_404="No such briefing or lesson in it",
 )
-@needs(READER)
+@needs(READER)  # contributors or its project manager, per briefing
 def respond_to_briefing(briefing_id: int):
     """Answer for one lesson of a briefing: applies, not applicable or action taken (contributors, or the briefing's project manager)"""
     db, who = current().db, viewer()

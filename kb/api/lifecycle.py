@@ -22,7 +22,7 @@ from kb.security import viewer
     HTTP_403="Not yours to do",
     HTTP_409="The lesson changed meanwhile",
 )
-@needs(CONTRIBUTOR, what="change a lesson's status")
+@needs(CONTRIBUTOR, what="change a lesson's status")  # per lesson too (kb.documents.lifecycle)
 def lesson_transition(doc_id: str):
     """Move a lesson to another status (submit, review, publish, reject, …)
 

@@ -130,7 +130,7 @@ def get_project_review(key: str):
     HTTP_409="The review is completed",
     HTTP_400=_DRAFT["HTTP_400"],
 )
-@needs(READER)
+@needs(READER)  # facilitator, participants, contributors, curators (kb.reviews.workshop)
 def record_review_lesson(key: str):
     """Record a draft lesson in the project's open review (facilitator, participants, contributors, curators)
 
@@ -145,7 +145,7 @@ def record_review_lesson(key: str):
 
 @bp.put("/projects/<key>/review/lessons/<doc_id>")
 @contract(ok=(200, DraftLesson), json=DraftEdit, errors=(403, 404, 409), **_DRAFT)
-@needs(READER)
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def edit_review_lesson(key: str, doc_id: str):
     """Complete or edit a draft of the open review: its title, what happened, lesson and recommendation
 
@@ -158,7 +158,7 @@ def edit_review_lesson(key: str, doc_id: str):
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>/withdraw")
 @contract(ok=(200, DraftLesson), json=Withdrawal, errors=(403, 404, 409), **_DRAFT)
-@needs(READER)
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def withdraw_review_lesson(key: str, doc_id: str):
     """Withdraw a draft from the open review: it becomes rejected and is not submitted with the review
 
@@ -177,7 +177,7 @@ def withdraw_review_lesson(key: str, doc_id: str):
     HTTP_404="The project has no review",
     HTTP_409="The review is completed already",
 )
-@needs(READER)
+@needs(READER)  # its facilitator or a curator (kb.reviews.workshop)
 def submit_review(key: str):
     """Submit the review (its facilitator or a curator): every draft lesson is submitted and the review completed
 

@@ -63,7 +63,7 @@ def add_lesson_action(doc_id: str):
 
 
 @bp.post("/actions/<int:action_id>/close")
-@needs(USER)
+@needs(USER)  # the action's owner or a curator, per action (kb.actions)
 def close_action(action_id: int):
     db = current().db
     try:

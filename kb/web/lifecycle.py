@@ -52,7 +52,7 @@ bp.add_app_template_global(EFFECTS, "STEP_EFFECTS")
 
 
 @bp.post("/lessons/<doc_id>/transitions")
-@needs(CONTRIBUTOR, what="change a lesson's status")
+@needs(CONTRIBUTOR, what="change a lesson's status")  # per lesson too (kb.documents.lifecycle)
 def lesson_transition(doc_id: str):
     form = request.form
     page = url_for("web.document", folder="lessons", doc_id=doc_id)

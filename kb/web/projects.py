@@ -164,7 +164,7 @@ def project(key: str):
 
 
 @bp.post("/projects/<key>/briefings/<int:briefing_id>/responses")
-@needs(READER)
+@needs(READER)  # contributors or its project manager, per briefing
 def respond_to_briefing(key: str, briefing_id: int):
     db, who = current().db, viewer()
     briefing = briefings.get_briefing(db, briefing_id)

@@ -64,7 +64,7 @@ def project_review(key: str):
 
 
 @bp.post("/projects/<key>/review/lessons")
-@needs(READER)
+@needs(READER)  # facilitator, participants, contributors, curators (kb.reviews.workshop)
 def record_review_lesson(key: str):
     review = _review_or_404(key)
     form = request.form
@@ -102,7 +102,7 @@ def record_review_lesson(key: str):
 
 
 @bp.post("/projects/<key>/review/submit")
-@needs(READER)
+@needs(READER)  # its facilitator or a curator (kb.reviews.workshop)
 def submit_review(key: str):
     review = _review_or_404(key)
     try:
@@ -140,7 +140,7 @@ def _draft_failed(review, exc: KbError, values: dict | None = None):  # noqa: AN
 
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>")
-@needs(READER)
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def edit_review_lesson(key: str, doc_id: str):
     """The draft's form on the review page: its title, what happened, lesson, recommendation."""
     review = _review_or_404(key)
@@ -171,7 +171,7 @@ def edit_review_lesson(key: str, doc_id: str):
 
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>/withdraw")
-@needs(READER)
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def withdraw_review_lesson(key: str, doc_id: str):
     review = _review_or_404(key)
     try:

@@ -1,5 +1,6 @@
-"""Who is asking, and may they: sessions (Flask-Login), API tokens, the route table, CSRF and
-security headers — for the HTML pages and the JSON API alike.
+"""Who is asking, and may they: sessions (Flask-Login), API tokens, what each route declared
+it needs (kb.access_rules.needs), CSRF and security headers — for the HTML pages and the JSON
+API alike.
 
 Sessions are revocable: the session cookie holds the user's id *and* their current session
 token; logout-everywhere, a password change or disabling the user changes the token, and every
@@ -16,7 +17,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect, validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
-from kb.access_rules import PRODUCER, PUBLIC, READER, USER, refusal, rule_for
+from kb.access_rules import PRODUCER, PUBLIC, READER, USER, declared, refusal, rule_for
 from kb.accounts import services as accounts
 from kb.accounts.models import ROLES, User
 from kb.accounts.viewer import ANONYMOUS, Viewer
@@ -114,8 +115,9 @@ def _guard():  # noqa: ANN202
     accounts.request_address.set(request.remote_addr)
     if request.routing_exception is not None:
         return None  # Flask answers it (404, 405) after this hook
-    rule = rule_for(request.endpoint, request.method)
-    if rule is None:
+    view = current_app.view_functions.get(request.endpoint)
+    rule = rule_for(request.endpoint, view, request.method)
+    if rule is None:  # the view declared nothing (kb.access_rules.needs): refused to everyone
         abort(403, description="This page has no access rule.")
     if rule in (PUBLIC, PRODUCER):
         return None
@@ -141,7 +143,8 @@ def _guard():  # noqa: ANN202
     if not allowed(who, rule):
         if who.read_only and ROLES.index(who.role) >= ROLES.index(rule):
             raise Forbidden(READ_ONLY, details={"needs": "write token"})
-        raise Forbidden(refusal(request.endpoint, rule), details={"needs": rule})
+        what = declared(request.endpoint, view).what
+        raise Forbidden(refusal(what, rule), details={"needs": rule})
     return None
 
 
@@ -160,7 +163,8 @@ def allowed(who: Viewer, rule: str | None) -> bool:
 def may(endpoint: str, method: str = "GET") -> bool:
     """Template global: would the viewer be let through to `endpoint`? The pages offer a link
     or a button only when it is, so nothing offered ends in a refusal."""
-    return allowed(viewer(), rule_for(endpoint, method))
+    view = current_app.view_functions.get(endpoint)
+    return allowed(viewer(), rule_for(endpoint, view, method))
 
 
 def _choose_password_first(who: Viewer, is_api: bool):  # noqa: ANN202

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import access_rules
+from kb.access_rules import PUBLIC, needs
 from kb.errors import wants_json
 
 KB = Path(__file__).resolve().parents[1] / "kb"
@@ -39,17 +39,16 @@ WHERE = {
 }
 
 
+@needs(PUBLIC)
 def _boom():
     raise RuntimeError(SECRET)
 
 
 @pytest.fixture
-def boom(app, monkeypatch):
+def boom(app):
     """Test-only routes that fail with an exception nobody expected."""
     app.add_url_rule("/test-boom", "test_boom", _boom)
     app.add_url_rule("/api/test-boom", "test_boom_api", _boom)
-    monkeypatch.setitem(access_rules.RULES, ("test_boom", "*"), access_rules.PUBLIC)
-    monkeypatch.setitem(access_rules.RULES, ("test_boom_api", "*"), access_rules.PUBLIC)
 
 
 @pytest.mark.parametrize("where", list(WHERE))

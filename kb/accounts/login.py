@@ -32,14 +32,12 @@ WINDOW = timedelta(minutes=1)
 _PG_LOCK_SPACE = 0x6B6C  # "kl"
 
 
-class LoginRefused(KbError):
-    status = 401
-    code = "login_refused"
+class LoginRefused(KbError, status=401, code="login_refused"):
+    """A wrong name or password (which one is not said)."""
 
 
-class Throttled(KbError):
-    status = 429
-    code = "too_many_attempts"
+class Throttled(KbError, status=429, code="too_many_attempts"):
+    """Too many failed sign-ins for one account or address within the window."""
 
     def __init__(self) -> None:
         super().__init__(

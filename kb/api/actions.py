@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from kb.access_rules import CURATOR, READER, USER, needs
 from kb.actions import services as actions
 from kb.api import bp
 from kb.api.models.actions import Action, ActionClose, ActionList, ActionWrite
@@ -17,6 +18,7 @@ def _out(action) -> Action:  # noqa: ANN001
 
 @bp.get("/lessons/<doc_id>/actions")
 @contract(ok=(200, ActionList), errors=(404,))
+@needs(READER)
 def list_lesson_actions(doc_id: str):
     """A lesson's actions, oldest first"""
     found = actions.list_actions(current().db, doc_id, viewer=viewer())
@@ -31,6 +33,7 @@ def list_lesson_actions(doc_id: str):
     HTTP_400="A missing or invalid field, or a lesson that takes no actions",
     HTTP_409="Open actions remain (no_action)",
 )
+@needs(CURATOR, what="add actions to lessons")
 def add_lesson_action(doc_id: str):
     """Add an action to a published or in-action lesson (curators), or record that it needs none
 
@@ -57,6 +60,7 @@ def add_lesson_action(doc_id: str):
 
 @bp.post("/actions/<int:action_id>/close")
 @contract(ok=(200, Action), json=ActionClose, errors=(404, 409), HTTP_409="Already closed")
+@needs(USER)  # the action's owner or a curator, per action (kb.actions)
 def close_action(action_id: int):
     """Close an action (curators, or the action's owner)
 

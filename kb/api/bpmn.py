@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, READER, needs
 from kb.api import bp
 from kb.api.models.bpmn import BpmnImported, BpmnImportQuery
 from kb.api.spec import contract, parsed_query
@@ -49,6 +50,7 @@ def imported_answer(outcome: exchange.BpmnImport) -> BpmnImported:
     answer_media="application/xml",
     HTTP_404="No such process model (or not yours to read)",
 )
+@needs(READER)
 def export_bpmn(doc_id: str):
     """A process model's steps as BPMN 2.0 XML (application/xml), laid out
 
@@ -77,6 +79,7 @@ def export_bpmn(doc_id: str):
     HTTP_404="`model` names no process model you may read",
     HTTP_409="The model changed during the import",
 )
+@needs(CONTRIBUTOR, what="import process models")
 def import_bpmn():
     """Import a BPMN 2.0 file written by a modeller (the body is the file)
 

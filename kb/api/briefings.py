@@ -3,6 +3,7 @@ pushed to a project manager at the start and at every gate, and their answers.""
 
 from __future__ import annotations
 
+from kb.access_rules import READER, needs
 from kb.api import bp
 from kb.api.models.briefings import BriefingAnswer, BriefingLesson, BriefingList, BriefingResponse
 from kb.api.spec import contract, parsed_body
@@ -14,6 +15,7 @@ from kb.security import viewer
 
 @bp.get("/projects/<key>/briefings")
 @contract(ok=(200, BriefingList))
+@needs(READER)
 def list_project_briefings(key: str):
     """The project's briefings (at its start and every gate), with only the lessons you may read"""
     db, who = current().db, viewer()
@@ -32,6 +34,7 @@ def list_project_briefings(key: str):
     HTTP_403="Not yours to answer",
     HTTP_404="No such briefing or lesson in it",
 )
+@needs(READER)  # contributors or its project manager, per briefing
 def respond_to_briefing(briefing_id: int):
     """Answer for one lesson of a briefing: applies, not applicable or action taken (contributors, or the briefing's project manager)"""
     db, who = current().db, viewer()

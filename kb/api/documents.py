@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
+from kb.access_rules import CONTRIBUTOR, READER, UNNAMED, needs
 from kb.api import bp
 from kb.api.models.actions import Action
 from kb.api.models.documents import (
@@ -37,9 +38,8 @@ from kb.security import viewer
 FILTERS = ("topic", "phase", "project", "tag", "status", "polarity")
 
 
-class PreconditionRequired(KbError):
-    status = 428
-    code = "version_required"
+class PreconditionRequired(KbError, status=428, code="version_required"):
+    """A change that does not say which version it edited."""
 
 
 def source_from(body: DocumentWrite, doc_type: str) -> str:
@@ -234,7 +234,8 @@ def _register(collection: str, doc_type: str) -> None:
         doc_type.replace("process", "process model"),
     )
 
-    def bind(view, name, summary, **contract_):  # one implementation for all three collections
+    def bind(view, name, summary, need=READER, what=UNNAMED, **contract_):  # 3 collections
+        @needs(need, what=what)
         def endpoint(**kw):
             return view(doc_type, **kw)
 
@@ -264,6 +265,8 @@ def _register(collection: str, doc_type: str) -> None:
             _create,
             "create",
             f"Create a {kind}",
+            need=CONTRIBUTOR,
+            what="write documents",
             ok=(201, detail),
             json=DocumentWrite,
             errors=(409, 422),
@@ -284,6 +287,8 @@ def _register(collection: str, doc_type: str) -> None:
             _update,
             "update",
             f"Save a new revision of a {kind}",
+            need=CONTRIBUTOR,
+            what="change documents",
             ok=(200, detail),
             json=DocumentWrite,
             errors=(404, 409, 422, 428),
@@ -319,6 +324,7 @@ for _kind in KINDS:
 
 @bp.post("/preview")
 @contract(ok=(200, Preview), json=PreviewWrite, errors=(422,))
+@needs(CONTRIBUTOR, what="preview documents")
 def preview():
     """Render Markdown as kb would show it, without saving (used by the edit form)"""
     body = parsed_body()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from kb.access_rules import PRODUCER, needs
 from kb.api import bp
 from kb.api.models.events import Accepted, CloudEvent, Stored
 from kb.api.spec import contract
@@ -53,6 +54,7 @@ def _read_body(limit: int) -> bytes:
     HTTP_413="Body over 256 KiB, or an event over 64 KiB",
     HTTP_415="Not a CloudEvents content type",
 )
+@needs(PRODUCER)
 def post_events():
     """Receive CloudEvents from project tools (see docs/events.md)
 

@@ -3,6 +3,7 @@ is a 404, like one that does not exist)."""
 
 from __future__ import annotations
 
+from kb.access_rules import USER, needs
 from kb.api import bp
 from kb.api.models.inbox import Inbox, InboxItem, InboxQuery, Marked
 from kb.api.spec import contract, parsed_query
@@ -14,6 +15,7 @@ from kb.security import viewer
 
 @bp.get("/inbox")
 @contract(ok=(200, Inbox), query=InboxQuery)
+@needs(USER)
 def get_inbox():
     """Your notifications, newest first, with the number unread"""
     query = parsed_query()
@@ -36,6 +38,7 @@ def get_inbox():
 
 @bp.post("/inbox/<seq:notification_id>/read")
 @contract(ok=(200, InboxItem), errors=(404,), HTTP_404="Not in your inbox")
+@needs(USER)
 def mark_notification_read(notification_id: int):
     """Mark one of your notifications read"""
     who = viewer()
@@ -47,6 +50,7 @@ def mark_notification_read(notification_id: int):
 
 @bp.post("/inbox/read")
 @contract(ok=(200, Marked))
+@needs(USER)
 def mark_inbox_read():
     """Mark all your notifications read"""
     who = viewer()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from kb.access_rules import CONTRIBUTOR, needs
 from kb.api import bp
 from kb.api.documents import full
 from kb.api.models.documents import LessonDetail, Transition
@@ -21,6 +22,7 @@ from kb.security import viewer
     HTTP_403="Not yours to do",
     HTTP_409="The lesson changed meanwhile",
 )
+@needs(CONTRIBUTOR, what="change a lesson's status")  # per lesson too (kb.documents.lifecycle)
 def lesson_transition(doc_id: str):
     """Move a lesson to another status (submit, review, publish, reject, …)
 

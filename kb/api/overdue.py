@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from kb.access_rules import READER, needs
 from kb.actions import services as actions
 from kb.api import bp
 from kb.api.models.actions import Action
@@ -25,6 +26,7 @@ from kb.security import viewer
 
 @bp.get("/actions")
 @contract(ok=(200, ActionRows), query=ActionsQuery)
+@needs(READER)
 def list_actions():
     """Actions of the lessons you may read, soonest due first"""
     query = parsed_query()
@@ -55,6 +57,7 @@ def list_actions():
 
 @bp.get("/reviews")
 @contract(ok=(200, ReviewRows), query=ReviewsQuery)
+@needs(READER)
 def list_reviews():
     """Open lessons reviews, soonest due first"""
     today = utcnow().date()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from kb.access_rules import USER, needs
 from kb.api import bp
 from kb.api.models.process_reviews import Change, LastLook, MyProcess, MyProcesses, Reviewed
 from kb.api.spec import contract
@@ -25,6 +26,7 @@ from kb.security import viewer
     HTTP_404="No such process model (or not yours to read)",
     HTTP_409="The model is retired",
 )
+@needs(USER)
 def mark_process_reviewed(doc_id: str):
     """Record that a process model was reviewed and still holds ("reviewed, no change")
 
@@ -67,6 +69,7 @@ def _mine(item: Involvement) -> MyProcess:
 
 @bp.get("/me/processes")
 @contract(ok=(200, MyProcesses))
+@needs(USER)
 def my_processes():
     """The published process models you are in, those changed since you last looked first
 

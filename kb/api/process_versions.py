@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from kb.access_rules import READER, needs
 from kb.api import bp
 from kb.api.models.processes import (
     ChangedStep,
@@ -51,6 +52,7 @@ def _governance(doc: Document) -> ProcessGovernance:
 
 @bp.get("/processes/<doc_id>/versions")
 @contract(ok=(200, ProcessGovernance), errors=(404,))
+@needs(READER)
 def list_process_versions(doc_id: str):
     """A process model's published versions, its approvers and the steps you may take
 
@@ -62,6 +64,7 @@ def list_process_versions(doc_id: str):
 
 @bp.get("/processes/<doc_id>/versions/<a>/compare/<b>")
 @contract(ok=(200, ProcessComparison), errors=(404,))
+@needs(READER)
 def compare_process_versions(doc_id: str, a: str, b: str):
     """Two versions of a process model compared: the Markdown and the structured steps
 
@@ -102,6 +105,7 @@ def compare_process_versions(doc_id: str, a: str, b: str):
     HTTP_403="Not yours to do",
     HTTP_409="The model changed meanwhile",
 )
+@needs(READER)
 def process_transition(doc_id: str):
     """Take a step in a process model's governance (submit, approve, publish, …)
 

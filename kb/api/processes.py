@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kb.access_rules import READER, needs
 from kb.api import bp
 from kb.api.models.processes import ProcessChange, ProcessChanges
 from kb.api.spec import contract
@@ -18,6 +19,7 @@ from kb.security import viewer
     errors=(404,),
     HTTP_404="No such process model (or not yours to read) and no change recorded",
 )
+@needs(READER)
 def list_process_changes(doc_id: str):
     """A process model's changes from the process repository, newest first
 

@@ -4,6 +4,9 @@ a draft), POST .../review/lessons/<id>/withdraw, POST .../review/submit (submit 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from kb.access_rules import READER, needs
 from kb.api import bp
 from kb.api.models.documents import LessonSummary
 from kb.api.models.reviews import (
@@ -17,8 +20,10 @@ from kb.api.models.reviews import (
 )
 from kb.api.spec import contract, parsed_body
 from kb.context import current
+from kb.core.attributes import alike
 from kb.core.errors import NotFound
 from kb.documents import services as documents
+from kb.documents.models import Document
 from kb.reviews import drafts, workshop
 from kb.reviews import models as review_models
 from kb.reviews import services as reviews
@@ -64,20 +69,14 @@ def full_review(review: review_models.Review) -> Review:
     found = tasks.list_tasks(db, status=None, project=review.project_key)
     shown = [t for t in found if _may_see(t)]
     may = workshop.rights(db, viewer(), review)
+    names = (
+        "id status opened_at due_on facilitator closure_type outcome_summary escalation_level "
+        "completed_at completed_by origin"
+    )
     return Review(
-        id=review.id,
+        **alike(review, names),
         project=review.project_key,
-        status=review.status,
-        opened_at=review.opened_at,
-        due_on=review.due_on,
-        facilitator=review.facilitator,
         participants=list(review.participants or []),
-        closure_type=review.closure_type,
-        outcome_summary=review.outcome_summary,
-        escalation_level=review.escalation_level,
-        completed_at=review.completed_at,
-        completed_by=review.completed_by,
-        origin=review.origin,
         lessons=[_entry(e, changeable) for e in entries],
         progress=Progress(**workshop.progress(entries).as_dict()),
         tasks=[
@@ -104,8 +103,18 @@ def _review_or_404(key: str) -> review_models.Review:
     return review
 
 
+def _change_draft(key: str, doc_id: str, change: Callable[..., Document], names: str):
+    """A draft of the project's open review changed by `change` (kb.reviews.drafts) with the
+    body's members `names` and its `version`, as the answer shows it."""
+    review, body = _review_or_404(key), parsed_body()
+    given = alike(body, names, base_version=body.version, viewer=viewer())
+    doc = change(current().db, review.project_key, doc_id, **given)
+    return _lesson_of(review, doc.id)
+
+
 @bp.get("/projects/<key>/review")
 @contract(ok=(200, Review), errors=(404,), HTTP_404="The project has no review")
+@needs(READER)
 def get_project_review(key: str):
     """A project's lessons review: due date, facilitator, its lessons with their impact, progress, the PMO's tasks"""
     return full_review(_review_or_404(key))
@@ -121,6 +130,7 @@ def get_project_review(key: str):
     HTTP_409="The review is completed",
     HTTP_400=_DRAFT["HTTP_400"],
 )
+@needs(READER)  # facilitator, participants, contributors, curators (kb.reviews.workshop)
 def record_review_lesson(key: str):
     """Record a draft lesson in the project's open review (facilitator, participants, contributors, curators)
 
@@ -135,6 +145,7 @@ def record_review_lesson(key: str):
 
 @bp.put("/projects/<key>/review/lessons/<doc_id>")
 @contract(ok=(200, DraftLesson), json=DraftEdit, errors=(403, 404, 409), **_DRAFT)
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def edit_review_lesson(key: str, doc_id: str):
     """Complete or edit a draft of the open review: its title, what happened, lesson and recommendation
 
@@ -142,37 +153,19 @@ def edit_review_lesson(key: str, doc_id: str):
     audit finding too), the draft's author and curators. An empty section is removed; other
     sections and the front matter are kept. Emits `org.pmo.kb.lesson.updated`.
     """
-    review, body = _review_or_404(key), parsed_body()
-    doc = drafts.edit_draft(
-        current().db,
-        review.project_key,
-        doc_id,
-        title=body.title,
-        sections=body.sections,
-        base_version=body.version,
-        viewer=viewer(),
-    )
-    return _lesson_of(review, doc.id)
+    return _change_draft(key, doc_id, drafts.edit_draft, "title sections")
 
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>/withdraw")
 @contract(ok=(200, DraftLesson), json=Withdrawal, errors=(403, 404, 409), **_DRAFT)
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def withdraw_review_lesson(key: str, doc_id: str):
     """Withdraw a draft from the open review: it becomes rejected and is not submitted with the review
 
     Same people as editing. The reason recorded names who withdrew it and why; emits
     `org.pmo.kb.lesson.rejected` (from `draft`). A curator can reopen it.
     """
-    review, body = _review_or_404(key), parsed_body()
-    doc = drafts.withdraw_draft(
-        current().db,
-        review.project_key,
-        doc_id,
-        reason=body.reason,
-        base_version=body.version,
-        viewer=viewer(),
-    )
-    return _lesson_of(review, doc.id)
+    return _change_draft(key, doc_id, drafts.withdraw_draft, "reason")
 
 
 @bp.post("/projects/<key>/review/submit")
@@ -184,6 +177,7 @@ def withdraw_review_lesson(key: str, doc_id: str):
     HTTP_404="The project has no review",
     HTTP_409="The review is completed already",
 )
+@needs(READER)  # its facilitator or a curator (kb.reviews.workshop)
 def submit_review(key: str):
     """Submit the review (its facilitator or a curator): every draft lesson is submitted and the review completed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from kb.access_rules import PUBLIC, READER, needs
 from kb.api import bp
 from kb.api.models.documents import summary_of
 from kb.api.models.search import (
@@ -27,6 +28,7 @@ FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 
 @bp.get("/search")
 @contract(ok=(200, SearchAnswer), query=SearchQuery)
+@needs(READER)
 def search():
     """Full-text search with facets (at most 500 characters)"""
     query = parsed_query()
@@ -44,6 +46,7 @@ def search():
 
 @bp.get("/projects")
 @contract(ok=(200, ProjectList))
+@needs(READER)
 def list_projects():
     """All projects with the number of lessons and process models you may read"""
     found = documents.project_summaries(current().db, viewer())
@@ -57,6 +60,7 @@ def list_projects():
 
 @bp.get("/projects/<key>")
 @contract(ok=(200, ProjectDetail), errors=(404,))
+@needs(READER)
 def get_project(key: str):
     """One project with its lessons and process models"""
     project = projects.get_project(current().db, key)
@@ -72,6 +76,7 @@ def get_project(key: str):
     )
 
 
+@needs(PUBLIC)
 def healthz():
     kb = current()
     from sqlalchemy import text

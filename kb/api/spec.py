@@ -3,7 +3,7 @@
 view runs and generates the OpenAPI document served at /api/openapi.json.
 
 What the models cannot say is added once, over the generated document, from the places that
-enforce it: the access table (security of each operation), kb.params (ranges of whole numbers
+enforce it: the views' `@needs` (security of each operation), kb.params (ranges of whole numbers
 in paths and query strings), kb.api.body (every JSON body may be a 400 or a 413) and
 kb.api.textrule (the character rule on everything a client sends).
 """
@@ -20,7 +20,7 @@ from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
 from spectree.utils import get_multidict_items
 
-from kb.access_rules import PRODUCER, PUBLIC, READER, rule_for
+from kb.access_rules import PRODUCER, PUBLIC, READER, needs, rule_for
 from kb.api import body, bp
 from kb.api.limits import LIMITS, bound_path_integers
 from kb.api.models.common import Error
@@ -173,15 +173,16 @@ def _security(rule: str | None, method: str) -> list[dict]:
 
 
 def _from_routes(paths: dict, components: dict) -> None:
-    """What each route says beyond its models: its security from the access table
-    (kb.access_rules) with the 401 and 403 that come with it; the media types of a body its
+    """What each route says beyond its models: its security from what its view declared
+    (kb.access_rules.needs) with the 401 and 403 that come with it; the media types of a body its
     view reads itself; that a body whose members are all optional may be left out."""
     for rule in current_app.url_map.iter_rules():
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method, operation in paths.get(path, {}).items():
             if method.upper() not in rule.methods:
                 continue
-            need = rule_for(rule.endpoint, method.upper())
+            view = current_app.view_functions[rule.endpoint]
+            need = rule_for(rule.endpoint, view, method.upper())
             operation["security"] = _security(need, method)
             for code in {PUBLIC: (), None: (), PRODUCER: (401,)}.get(need, (401, 403)):
                 operation["responses"].setdefault(str(code), _error_answer(code))
@@ -243,6 +244,7 @@ def document() -> dict:
 
 @bp.get("/openapi.json")
 @contract(ok=(200, None))
+@needs(PUBLIC)
 def openapi_json():
     """This document (OpenAPI 3.1)"""
     return document()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from kb.access_rules import ADMIN, needs
 from kb.api import bp
 from kb.api.models.subscriptions import (
     Delivery,
@@ -36,6 +37,7 @@ def _get_or_404(subscription_id: int) -> Subscription:
 
 @bp.get("/subscriptions")
 @contract(ok=(200, SubscriptionList))
+@needs(ADMIN, what="manage webhooks")
 def list_subscriptions():
     """Outbound webhook subscriptions with their latest delivery attempt"""
     db = current().db
@@ -46,6 +48,7 @@ def list_subscriptions():
 
 @bp.post("/subscriptions")
 @contract(ok=(201, WithSecret), json=NewSubscription)
+@needs(ADMIN, what="manage webhooks")
 def create_subscription():
     """Subscribe a URL to kb's events; the answer holds the secret, once"""
     body = parsed_body()
@@ -58,6 +61,7 @@ def create_subscription():
 
 @bp.get("/subscriptions/<int:subscription_id>")
 @contract(ok=(200, SubscriptionAnswer), errors=(404,))
+@needs(ADMIN, what="manage webhooks")
 def get_subscription(subscription_id: int):
     """One subscription (never its secret)"""
     sub = _get_or_404(subscription_id)
@@ -67,6 +71,7 @@ def get_subscription(subscription_id: int):
 
 @bp.put("/subscriptions/<int:subscription_id>")
 @contract(ok=(200, SubscriptionAnswer), json=SubscriptionChange, errors=(404,))
+@needs(ADMIN, what="manage webhooks")
 def update_subscription(subscription_id: int):
     """Change name, url, types or is_active (fields left out stay as they are)"""
     changes = parsed_body().model_dump(exclude_unset=True)
@@ -78,6 +83,7 @@ def update_subscription(subscription_id: int):
 
 @bp.post("/subscriptions/<int:subscription_id>/rotate")
 @contract(ok=(200, WithSecret), errors=(404,))
+@needs(ADMIN, what="manage webhooks")
 def rotate_subscription_secret(subscription_id: int):
     """A new secret (the old one stops working at once); shown in this answer only"""
     sub, secret = subscriptions.rotate_secret(current().db, subscription_id)
@@ -86,6 +92,7 @@ def rotate_subscription_secret(subscription_id: int):
 
 @bp.post("/subscriptions/<int:subscription_id>/test")
 @contract(ok=(202, TestSent), errors=(404, 409), HTTP_409="The subscription is disabled")
+@needs(ADMIN, what="manage webhooks")
 def test_subscription(subscription_id: int):
     """Send this subscription alone a test event through the normal signed delivery
 
@@ -98,6 +105,7 @@ def test_subscription(subscription_id: int):
 
 @bp.get("/subscriptions/<int:subscription_id>/deliveries")
 @contract(ok=(200, DeliveryList), query=DeliveryQuery, errors=(404,))
+@needs(ADMIN, what="manage webhooks")
 def list_subscription_deliveries(subscription_id: int):
     """The delivery log: every HTTP attempt, newest first"""
     sub = _get_or_404(subscription_id)

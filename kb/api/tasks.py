@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kb.access_rules import CURATOR, needs
 from kb.api import bp
 from kb.api.models.tasks import Task, TaskDone, TaskList, TaskQuery
 from kb.api.spec import contract, parsed_body, parsed_query
@@ -12,6 +13,7 @@ from kb.tasks import services as tasks
 
 @bp.get("/tasks")
 @contract(ok=(200, TaskList), query=TaskQuery)
+@needs(CURATOR, what="see the PMO's tasks")
 def list_tasks():
     """The PMO's tasks, oldest first (curators)"""
     query = parsed_query()
@@ -26,6 +28,7 @@ def list_tasks():
 
 @bp.post("/tasks/<int:task_id>/done")
 @contract(ok=(200, Task), json=TaskDone, errors=(404, 409), HTTP_409="Done already")
+@needs(CURATOR, what="mark the PMO's tasks done")
 def complete_task(task_id: int):
     """Mark a task done, with an optional note (curators); records who and when"""
     note = parsed_body().note

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from kb.config import Config
+from kb.cli.opening import opened
 from kb.context import Kb
 from kb.documents.transfer import export_tree, import_tree
 from kb.migrate import upgrade
@@ -19,15 +19,6 @@ from kb.processes import exchange
 from kb.storage.files import count_files, shown
 
 log = logging.getLogger("kb.cli")
-
-
-@contextmanager
-def opened():
-    kb = Kb.open(Config.from_env().finalise())
-    try:
-        yield kb
-    finally:
-        kb.close()
 
 
 @contextmanager

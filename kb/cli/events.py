@@ -8,14 +8,9 @@ from datetime import timedelta
 
 import click
 
+from kb.cli.opening import opened
 from kb.events.jobs import admin
 from kb.events.jobs.lanes import WorkerThreads
-
-
-def _opened():
-    from kb.cli import opened  # the group's helper; imported late to avoid a cycle
-
-    return opened()
 
 
 @click.command("worker")
@@ -37,7 +32,7 @@ def _opened():
 )
 def worker(once: bool, interval: float, lease: float) -> None:
     """Run event handlers and webhook deliveries (several may run against PostgreSQL)."""
-    with _opened() as kb:
+    with opened() as kb:
         kb.register_event_secret()
         kb.worker.lease = timedelta(seconds=lease)
         if once:
@@ -88,7 +83,7 @@ def _row(view: admin.EventView) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(type_: str | None, status: str | None, limit: int, as_json: bool) -> None:
     """Newest events first."""
-    with _opened() as kb:
+    with opened() as kb:
         for view in admin.list_events(kb.db, type=type_, status=status, limit=limit):
             if as_json:
                 click.echo(json.dumps(_row(view)))
@@ -103,7 +98,7 @@ def list_command(type_: str | None, status: str | None, limit: int, as_json: boo
 @click.argument("seq", type=int)
 def show_command(seq: int) -> None:
     """One event with its data and the runs of its handlers."""
-    with _opened() as kb:
+    with opened() as kb:
         view = admin.get_event(kb.db, seq)
         row = _row(view)
         row["data"] = view.event.data
@@ -114,7 +109,7 @@ def show_command(seq: int) -> None:
 @click.argument("seq", type=int)
 def retry_command(seq: int) -> None:
     """Give the dead-lettered runs of one event a fresh set of attempts."""
-    with _opened() as kb:
+    with opened() as kb:
         click.echo(f"{admin.retry_event(kb.db, seq)} runs scheduled again")
 
 
@@ -123,7 +118,7 @@ def retry_command(seq: int) -> None:
 @click.option("--type", "type_", help="Only this event type.")
 def replay_command(from_seq: int, type_: str | None) -> None:
     """Run the handlers again for every event from SEQ on (handlers are idempotent)."""
-    with _opened() as kb:
+    with opened() as kb:
         click.echo(
             f"{admin.replay(kb.db, kb.registry, from_seq=from_seq, type=type_)} runs scheduled"
         )

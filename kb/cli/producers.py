@@ -6,14 +6,8 @@ from datetime import datetime
 
 import click
 
-from kb.core.errors import KbError
+from kb.cli.opening import opened
 from kb.events.inbound import producers as service
-
-
-def _opened():
-    from kb.cli import opened  # the group is registered by kb.cli itself: import late
-
-    return opened()
 
 
 def _show(creds: service.Credentials, verb: str) -> None:
@@ -38,18 +32,15 @@ def producers() -> None:
 @click.argument("name")
 def add_command(name: str) -> None:
     """Register a producer; print its signing secret and bearer token once."""
-    with _opened() as kb:
-        try:
-            creds = service.create_producer(kb.db, name)
-        except KbError as exc:
-            raise click.ClickException(exc.message) from None
+    with opened() as kb:
+        creds = service.create_producer(kb.db, name)
     _show(creds, "added")
 
 
 @producers.command("list")
 def list_command() -> None:
     """Name, state, creation and last use of every producer (never their secrets)."""
-    with _opened() as kb:
+    with opened() as kb:
         rows = service.list_producers(kb.db)
     if not rows:
         click.echo("No producers yet: `kb producers add NAME` registers one.")
@@ -83,17 +74,11 @@ def enable_command(name: str) -> None:
 @click.argument("name")
 def rotate_command(name: str) -> None:
     """Give the producer a new secret and token; the old ones stop working at once."""
-    with _opened() as kb:
-        try:
-            creds = service.rotate_producer(kb.db, name)
-        except KbError as exc:
-            raise click.ClickException(exc.message) from None
+    with opened() as kb:
+        creds = service.rotate_producer(kb.db, name)
     _show(creds, "rotated")
 
 
 def _set_active(name: str, active: bool) -> None:
-    with _opened() as kb:
-        try:
-            service.set_producer_active(kb.db, name, active)
-        except KbError as exc:
-            raise click.ClickException(exc.message) from None
+    with opened() as kb:
+        service.set_producer_active(kb.db, name, active)

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kb.core.errors import KbError
+from kb.cli.opening import opened
 from kb.events.webhooks import subscriptions as subs
-
-
-def _opened():  # noqa: ANN202
-    from kb.cli import opened  # kb.cli imports this module while it is being set up
-
-    return opened()
 
 
 @click.group("subscriptions")
@@ -31,11 +25,8 @@ def subscriptions() -> None:
 )
 def add_command(name: str, url: str, types: tuple[str, ...]) -> None:
     """Subscribe URL to kb's events; prints the signing secret, once."""
-    with _opened() as kb:
-        try:
-            sub, secret = subs.create_subscription(kb.db, name=name, url=url, types=list(types))
-        except KbError as exc:
-            raise click.ClickException(exc.message) from None
+    with opened() as kb:
+        sub, secret = subs.create_subscription(kb.db, name=name, url=url, types=list(types))
     click.echo(f"Subscription {sub.id} ({sub.name}) -> {sub.url}")
     click.echo(f"Events: {', '.join(sub.types) if sub.types else 'every kb event'}")
     click.echo("Signing secret (shown once; store it in the receiving system):")
@@ -45,7 +36,7 @@ def add_command(name: str, url: str, types: tuple[str, ...]) -> None:
 @subscriptions.command("list")
 def list_command() -> None:
     """Every subscription with its state and latest delivery."""
-    with _opened() as kb:
+    with opened() as kb:
         found = subs.list_subscriptions(kb.db)
         last = subs.last_deliveries(kb.db)
     if not found:
@@ -67,9 +58,6 @@ def list_command() -> None:
 @click.argument("subscription_id", type=int)
 def disable_command(subscription_id: int) -> None:
     """Stop delivering to a subscription (events in between are not delivered later)."""
-    with _opened() as kb:
-        try:
-            sub = subs.deactivate_subscription(kb.db, subscription_id)
-        except KbError as exc:
-            raise click.ClickException(exc.message) from None
+    with opened() as kb:
+        sub = subs.deactivate_subscription(kb.db, subscription_id)
     click.echo(f"Subscription {sub.id} ({sub.name}) disabled.")

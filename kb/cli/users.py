@@ -9,18 +9,7 @@ import click
 
 from kb.accounts import services as accounts
 from kb.accounts.models import ROLES
-from kb.core.errors import KbError
-
-
-def _opened():
-    from kb.cli import opened  # kb.cli imports this module while it is being set up
-
-    return opened()
-
-
-def _fail(exc: KbError) -> None:
-    click.echo(f"error: {exc.message}", err=True)
-    sys.exit(1)
+from kb.cli.opening import opened
 
 
 @click.group("users")
@@ -49,21 +38,18 @@ def create(
 ) -> None:
     """Create an account; without --password-stdin a password is generated and printed once."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
-    with _opened() as kb:
-        try:
-            user = accounts.create_user(
-                kb.db,
-                username,
-                password=password,
-                role=role,
-                groups=list(groups),
-                display_name=display_name,
-                email=email,
-                actor="kb users",
-                must_change_password=not password_stdin,
-            )
-        except KbError as exc:
-            _fail(exc)
+    with opened() as kb:
+        user = accounts.create_user(
+            kb.db,
+            username,
+            password=password,
+            role=role,
+            groups=list(groups),
+            display_name=display_name,
+            email=email,
+            actor="kb users",
+            must_change_password=not password_stdin,
+        )
     click.echo(f"Created {user.username} ({user.role}).")
     if not password_stdin:
         click.echo("The first sign-in with this password asks for a new one.")
@@ -73,7 +59,7 @@ def create(
 @users.command("list")
 def list_command() -> None:
     """Every account: username, role, groups, state, last sign-in."""
-    with _opened() as kb:
+    with opened() as kb:
         for user in accounts.list_users(kb.db):
             groups = ",".join(g.name for g in user.groups) or "-"
             state = "active" if user.is_active else "disabled"
@@ -86,11 +72,8 @@ def list_command() -> None:
 @click.argument("role", type=click.Choice(ROLES))
 def set_role(username: str, role: str) -> None:
     """Give an account another role."""
-    with _opened() as kb:
-        try:
-            accounts.update_user(kb.db, username, role=role, actor="kb users")
-        except KbError as exc:
-            _fail(exc)
+    with opened() as kb:
+        accounts.update_user(kb.db, username, role=role, actor="kb users")
     click.echo(f"{username} is now {role}.")
 
 
@@ -98,11 +81,8 @@ def set_role(username: str, role: str) -> None:
 @click.argument("username")
 def disable(username: str) -> None:
     """Disable an account; its sessions and API tokens stop working at once."""
-    with _opened() as kb:
-        try:
-            accounts.update_user(kb.db, username, is_active=False, actor="kb users")
-        except KbError as exc:
-            _fail(exc)
+    with opened() as kb:
+        accounts.update_user(kb.db, username, is_active=False, actor="kb users")
     click.echo(f"{username} is disabled.")
 
 
@@ -112,9 +92,6 @@ def disable(username: str) -> None:
 @click.option("--name", default="command line", show_default=True)
 def token(username: str, scope: str, name: str) -> None:
     """Make an API token for USERNAME; printed once (send it as Authorization: Bearer ...)."""
-    with _opened() as kb:
-        try:
-            _, value = accounts.create_token(kb.db, username, name=name, scope=scope)
-        except KbError as exc:
-            _fail(exc)
+    with opened() as kb:
+        _, value = accounts.create_token(kb.db, username, name=name, scope=scope)
     click.echo(value)

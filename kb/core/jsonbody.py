@@ -29,8 +29,8 @@ MAX_INT_DIGITS = 40
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.S)
 
 
-class InvalidJSON(ValidationError):
-    code = "invalid_json"
+class InvalidJSON(ValidationError, code="invalid_json"):
+    """A body that is not JSON kb reads (syntax, depth, duplicate members, NaN)."""
 
 
 def depth_of(text: str, limit: int) -> int:

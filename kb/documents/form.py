@@ -35,25 +35,9 @@ FIELDS = {
         "visibility",
         "groups",
     ),
-    "process": (
-        "title",
-        "summary",
-        "version",
-        "state",
-        "owner",
-        "expert",
-        "custodian",
-        "approvers",
-        "project",
-        "roles",
-        "review_period_months",
-        "last_reviewed",
-        "topics",
-        "tags",
-        "visibility",
-        "groups",
-    ),
-    "guide": ("title", "summary", "status", "order", "topics", "tags", "visibility", "groups"),
+    # a process model's and a guide's forms show their keys in kb's own order (after the id)
+    "process": tuple(FIELD_ORDER["process"][1:]),
+    "guide": tuple(FIELD_ORDER["guide"][1:]),
 }
 LABELS = {
     "title": "Title",

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from kb.core.attributes import alike
 from kb.db import Database
 from kb.documents.models import Document, DocumentRevision
 from kb.events import kinds
@@ -58,24 +59,15 @@ def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
         when = doc.sort_date
         updated = doc.updated_at if doc.updated_at.tzinfo else doc.updated_at.replace(tzinfo=UTC)
         yield IndexDoc(
-            id=doc.id,
-            type=doc.type,
-            title=doc.title,
+            **alike(doc, "id type title phase topics tags polarity priority author"),
             summary=doc.summary or "",
             body=body,
             status=doc.status if doc.published_revision in (None, doc.version) else "published",
             project=doc.project_key,
             project_name=project_name,
-            phase=doc.phase,
-            topics=doc.topics,
-            tags=doc.tags,
-            polarity=doc.polarity,
-            priority=doc.priority,
-            author=doc.author,
             date=_as_datetime(when) if when else _own(doc.changed_at) or updated,
             updated_at=updated,
-            visibility=doc.visibility,
-            groups=doc.groups,
+            **alike(doc, "visibility groups"),
             owner=doc.created_by,
         )
 

@@ -19,34 +19,6 @@ from kb.documents import vocabulary as v
 from kb.documents.kinds import BY_NAME, NAMES
 from kb.markdown import MAX_DOCUMENT_BYTES, frontmatter
 
-KNOWN_KEYS = {
-    "id",
-    "type",
-    "title",
-    "summary",
-    "status",
-    "polarity",
-    "priority",
-    "project",
-    "phase",
-    "topics",
-    "tags",
-    "occurred_on",
-    "author",
-    "version",
-    "state",
-    "owner",
-    "custodian",
-    "expert",
-    "approvers",
-    "roles",
-    "review_period_months",
-    "last_reviewed",
-    "order",
-    "visibility",
-    "groups",
-    "updated",
-}
 #: canonical key order when kb writes front matter itself (JSON API field mode)
 FIELD_ORDER = {
     "lesson": [
@@ -96,6 +68,8 @@ FIELD_ORDER = {
         "groups",
     ],
 }
+#: every front matter key kb reads itself (others are kept as `extra`)
+KNOWN_KEYS = {"type", "updated"}.union(*FIELD_ORDER.values())
 TITLE_MAX = 200
 
 
@@ -331,30 +305,27 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     )
 
 
-def _names(c: _Checker, key: str, what: str) -> list[str]:
-    """A list of group names (or usernames, same rule) under `key`: lower case, once each;
-    `what` says in the refusal what such a name is."""
-    names: list[str] = []
+def _names(c: _Checker, key: str, pattern: re.Pattern, rule: str, *, ordered=False) -> list[str]:
+    """The values of `key` (groups, tags, approvers) lower-cased, once each, sorted (or in the
+    order written); one that does not match `pattern` is a problem that says the `rule`."""
+    names: dict[str, None] = {}
     for raw in c.strings(key):
         name = raw.lower()
-        if not v.GROUP.match(name):
-            c.fail(
-                key,
-                f"{what} '{raw}' may use only letters, digits, spaces and - . _"
-                " (at most 64 characters).",
-            )
-        elif name not in names:
-            names.append(name)
-    return names
+        if pattern.match(name):
+            names[name] = None
+        else:
+            c.fail(key, f"{key[:-1].capitalize()} '{raw}' may use only {rule}.")
+    return list(names) if ordered else sorted(names)
 
 
 def _groups(c: _Checker) -> list[str]:
-    return sorted(_names(c, "groups", "Group"))
+    return _names(c, "groups", v.GROUP, "letters, digits, spaces and - . _ (at most 64 characters)")
 
 
 def _approvers(c: _Checker) -> list[str]:
-    """`approvers: [owen.price, finance]`: kb usernames or group names."""
-    return _names(c, "approvers", "Approver (a kb username or group)")
+    """`approvers: [owen.price, finance]`: kb usernames or group names, in the order written."""
+    rule = "letters, digits, spaces and - . _ (a kb username or group)"
+    return _names(c, "approvers", v.GROUP, rule, ordered=True)
 
 
 def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:
@@ -367,18 +338,8 @@ def _labels(c: _Checker, doc_type: str) -> tuple[list[str], list[str]]:
             topics.add(name)
         elif "topics" in c.meta and raw in c.strings("topics"):
             c.fail("topics", f"Topic '{raw}' is not one of: {', '.join(v.TOPICS)}.")
-    tags: set[str] = set()
-    for raw in c.strings("tags"):
-        tag = raw.lower()
-        if not v.TAG.match(tag):
-            c.fail(
-                "tags",
-                f"Tag '{raw}' may use only letters, digits, spaces and - . _ +"
-                " (at most 63 characters).",
-            )
-        else:
-            tags.add(tag)
-    return sorted(topics), sorted(tags)
+    tags = _names(c, "tags", v.TAG, "letters, digits, spaces and - . _ + (at most 63 characters)")
+    return sorted(topics), tags
 
 
 def source_from_fields(doc_type: str, data: dict[str, Any], body: str) -> str:

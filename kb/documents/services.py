@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kb.accounts.services import audit
+from kb.core.attributes import alike
 from kb.core.errors import Conflict, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
@@ -330,18 +331,8 @@ def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
     kind = BY_NAME[doc.type]
     audit(s, actor, f"{kind.event_entity}.{verb}", doc.id, version=doc.version)
     saved = kinds.of_type(f"{kind.event_entity}.{verb}")
-    append_event(
-        s,
-        saved(
-            id=doc.id,
-            type=doc.type,
-            title=doc.title,
-            version=doc.version,
-            status=doc.status,
-            project=doc.project_key,
-            actor=actor,
-        ),
-    )
+    fields = alike(doc, "id type title version status", project=doc.project_key, actor=actor)
+    append_event(s, saved(**fields))
 
 
 # --- ids ---------------------------------------------------------------------------------

@@ -227,23 +227,22 @@ def _lesson_recurred(s: Session, e: lessons.LessonRecurred, doc: Document) -> li
     return [Draft(people, title, body, lesson_link(doc.id), doc)]
 
 
-def _action_added(s: Session, e: lessons.LessonActionAdded, doc: Document) -> list[Draft]:
+def _to_action_owner(
+    s: Session, e: lessons.LessonAction, doc: Document, title: str, body: str
+) -> list[Draft]:
+    """One draft for the action's owner, none when kb does not know them."""
     person = person_named_or_addressed(s, e.owner)
+    return [Draft([person] if person else [], title, body, lesson_link(doc.id), doc)]
+
+
+def _action_added(s: Session, e: lessons.LessonActionAdded, doc: Document) -> list[Draft]:
     description = " ".join(e.description.split())
     body = (
         f"{e.actor or 'Someone'} gave you an action on lesson {doc.id} "
         f"{_quoted(doc.title)}: {description}. Due on {e.due_on or 'no date'}. "
         "Close it on the lesson's page when it is done."
     )
-    return [
-        Draft(
-            [person] if person else [],
-            f"An action for you on {doc.id}: {description}",
-            body,
-            lesson_link(doc.id),
-            doc,
-        )
-    ]
+    return _to_action_owner(s, e, doc, f"An action for you on {doc.id}: {description}", body)
 
 
 def _day(day: date | None) -> str:
@@ -252,22 +251,14 @@ def _day(day: date | None) -> str:
 
 
 def _action_overdue(s: Session, e: lessons.LessonActionOverdue, doc: Document) -> list[Draft]:
-    person = person_named_or_addressed(s, e.owner)
     description = " ".join(e.description.split())
     body = (
         f"Your action on lesson {doc.id} {_quoted(doc.title)} is overdue since "
         f"{_day(e.due_on)}: {description}. Close it on the lesson's page when it is "
         "done, or ask a curator to change its due date."
     )
-    return [
-        Draft(
-            [person] if person else [],
-            f"Overdue since {_day(e.due_on)}: your action on {doc.id}",
-            body,
-            lesson_link(doc.id),
-            doc,
-        )
-    ]
+    title = f"Overdue since {_day(e.due_on)}: your action on {doc.id}"
+    return _to_action_owner(s, e, doc, title, body)
 
 
 def _review_due(s: Session, e: processes.ProcessModelReviewDue, doc: Document) -> list[Draft]:

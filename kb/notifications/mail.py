@@ -41,14 +41,10 @@ class MailSettings:
 
     @classmethod
     def of(cls, config: Config) -> MailSettings:
+        smtp = ("host", "port", "username", "password", "starttls", "timeout")
         return cls(
-            host=config.SMTP_HOST,
-            port=config.SMTP_PORT,
+            **{name: getattr(config, f"SMTP_{name.upper()}") for name in smtp},
             sender=config.SMTP_FROM,
-            username=config.SMTP_USERNAME,
-            password=config.SMTP_PASSWORD,
-            starttls=config.SMTP_STARTTLS,
-            timeout=config.SMTP_TIMEOUT,
             base_url=config.BASE_URL,
         )
 

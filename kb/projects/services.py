@@ -36,11 +36,8 @@ def list_projects(db: Database) -> list[Project]:
         return list(s.scalars(select(Project).order_by(Project.status, Project.name)))
 
 
-class UnknownProject(ValidationError):
+class UnknownProject(ValidationError, status=422, code="unknown_project"):
     """A document names a project the register does not hold."""
-
-    status = 422
-    code = "unknown_project"
 
 
 def nearest_projects(register: list[Project], typed: str, n: int = 3) -> list[Project]:

@@ -75,10 +75,8 @@ class SearchResults:
     sort: str = "relevance"
 
 
-class QueryError(ValidationError):
+class QueryError(ValidationError, code="invalid_query"):
     """The user's search cannot be run; the message is shown to them as is."""
-
-    code = "invalid_query"
 
     def __init__(self, message: str) -> None:
         super().__init__(message, field="q")

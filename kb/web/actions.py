@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 
+from kb.access_rules import CURATOR, USER, needs
 from kb.actions import services as actions
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -30,6 +31,7 @@ def _back(doc_id: str):
 
 
 @bp.post("/lessons/<doc_id>/actions")
+@needs(CURATOR, what="add actions to lessons")
 def add_lesson_action(doc_id: str):
     form = request.form
     db = current().db
@@ -61,6 +63,7 @@ def add_lesson_action(doc_id: str):
 
 
 @bp.post("/actions/<int:action_id>/close")
+@needs(USER)  # the action's owner or a curator, per action (kb.actions)
 def close_action(action_id: int):
     db = current().db
     try:

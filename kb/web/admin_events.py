@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from kb.access_rules import CURATOR, needs
 from kb.context import current
 from kb.events.jobs import admin
 from kb.params import SEQ_MAX, int_arg
@@ -12,6 +13,7 @@ from kb.web import bp
 
 
 @bp.get("/admin/events")
+@needs(CURATOR, what="see the event log")
 def admin_events():
     status = request.args.get("status") or None
     type_ = request.args.get("type") or None
@@ -34,11 +36,13 @@ def admin_events():
 
 
 @bp.get("/admin/events/<seq:seq>")
+@needs(CURATOR, what="see the event log")
 def admin_event(seq: int):
     return render_template("admin_event.html", view=admin.get_event(current().db, seq))
 
 
 @bp.post("/admin/events/<seq:seq>/retry")
+@needs(CURATOR, what="retry events")
 def admin_retry(seq: int):
     count = admin.retry_event(current().db, seq)
     flash(f"{count} dead-lettered run(s) of event {seq} will be tried again.", "success")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from kb.access_rules import ADMIN, needs
 from kb.accounts import groups
 from kb.accounts.models import Group
 from kb.accounts.services import list_users
@@ -41,6 +42,7 @@ def _list_page(status: int = 200, *, form: dict | None = None, error: str | None
 
 
 @bp.route("/admin/groups", methods=["GET", "POST"])
+@needs(ADMIN)
 def admin_groups():
     if request.method == "GET":
         return _list_page()
@@ -85,6 +87,7 @@ SENSITIVE = {"rename", "add", "remove", "delete"}
 
 
 @bp.route("/admin/groups/<int:group_id>", methods=["GET", "POST"])
+@needs(ADMIN)
 def admin_group(group_id: int):
     group = _group_or_404(group_id)
     if request.method == "GET":

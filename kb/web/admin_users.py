@@ -13,6 +13,7 @@ import secrets
 
 from flask import flash, redirect, render_template, request, url_for
 
+from kb.access_rules import ADMIN, needs
 from kb.accounts import services as accounts
 from kb.accounts.models import ROLES, User
 from kb.context import current
@@ -95,6 +96,7 @@ def _list_page(status: int = 200, *, form: dict | None = None, error: str | None
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
+@needs(ADMIN, what="manage accounts")
 def admin_users():
     if request.method == "GET":
         return _list_page()
@@ -157,6 +159,7 @@ def _detail_page(
 
 
 @bp.route("/admin/users/<username>", methods=["GET", "POST"])
+@needs(ADMIN, what="manage accounts")
 def admin_user(username: str):
     user = _user_or_404(username)
     if request.method == "GET":
@@ -244,6 +247,7 @@ def admin_user(username: str):
 
 
 @bp.get("/admin/audit")
+@needs(ADMIN, what="read the audit log")
 def admin_audit():
     limit = min(max(int_arg("limit", AUDIT_PAGE), 1), AUDIT_MAX)
     entries = accounts.list_audit(current().db, limit=limit)

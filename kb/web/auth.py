@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from kb.access_rules import PUBLIC, USER, needs
 from kb.accounts import services as accounts
 from kb.accounts.login import LoginRefused, Throttled, authenticate
 from kb.accounts.models import User
@@ -79,6 +80,7 @@ def _login_page(status: int = 200, *, username: str = "", error: str | None = No
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@needs(PUBLIC)
 def login():
     if request.method == "GET":
         return _login_page(username=who().username or "")
@@ -97,6 +99,7 @@ def login():
 
 
 @bp.route("/logout", methods=["GET", "POST"])
+@needs(PUBLIC)
 def logout():
     if request.method == "GET":
         if who().is_anonymous:
@@ -118,11 +121,13 @@ def _account_page(status: int = 200, *, error: str | None = None):
 
 
 @bp.get("/account")
+@needs(USER)
 def account():
     return _account_page()
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@needs(USER)
 def change_password():
     if request.method == "GET":
         return _account_page()
@@ -158,6 +163,7 @@ def change_password():
 
 
 @bp.post("/account/sessions")
+@needs(USER)
 def end_sessions():
     username = viewer().username
     accounts.end_sessions(current().db, username, actor=viewer().actor, address=request.remote_addr)
@@ -190,6 +196,7 @@ def _tokens_page(
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
+@needs(USER)
 def tokens():
     if request.method == "GET":
         return _tokens_page()
@@ -208,6 +215,7 @@ def tokens():
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
+@needs(USER)
 def revoke_token(token_id: int):
     accounts.revoke_token(current().db, viewer().username, token_id, address=request.remote_addr)
     flash("Token revoked: it no longer works.", "success")

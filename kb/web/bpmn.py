@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationError
 from kb.processes import exchange
@@ -12,6 +13,7 @@ from kb.web import bp
 
 
 @bp.post("/processes/bpmn")
+@needs(CONTRIBUTOR, what="import process models")
 def import_bpmn():
     """A new draft model from the file, or (form field `model`) a model's steps replaced."""
     into = (request.form.get("model") or "").strip() or None

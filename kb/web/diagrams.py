@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template, request
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.processes.diagram import draw
 from kb.readmodels.processes import comparison, flow_of
@@ -29,6 +30,7 @@ def _other(name: str) -> str | None:
 
 
 @bp.get("/processes/<doc_id>/diagram.svg")
+@needs(READER)
 def process_diagram(doc_id: str):
     doc = document_or_404("processes", doc_id)
     flow, marks = flow_of(current().db, doc, viewer()), None
@@ -47,6 +49,7 @@ def process_diagram(doc_id: str):
 
 
 @bp.get("/processes/<old_id>/compare/<new_id>")
+@needs(READER)
 def compare_processes(old_id: str, new_id: str):
     """Two models side by side: the steps the second adds, removes and changes."""
     compared = comparison(current().db, old_id, new_id, viewer())

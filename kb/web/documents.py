@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.documents import access, services
 from kb.documents import vocabulary as v
@@ -68,6 +69,7 @@ def filter_choices(folder: str) -> dict[str, list[tuple[str, str]]]:
 
 
 @bp.get(f"/<{FOLDERS}:folder>")
+@needs(READER)
 def list_documents(folder: str):
     kind = BY_FOLDER[folder]
     filters = filters_from(kind.filters)
@@ -111,6 +113,7 @@ def list_documents(folder: str):
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>")
+@needs(READER)
 def document(folder: str, doc_id: str):
     kb = current()
     detail = document_detail(
@@ -145,6 +148,7 @@ def document(folder: str, doc_id: str):
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>.md")
+@needs(READER)
 def download(folder: str, doc_id: str):
     """The current revision exactly as saved, as a file named like `kb export` names it."""
     doc = document_or_404(folder, doc_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, KbError, ValidationError
 from kb.documents import services
 from kb.documents.kinds import BY_FOLDER
+from kb.documents.models import Document
 from kb.security import viewer
 from kb.web import bp
 from kb.web.diffs import line_diff
@@ -38,6 +40,41 @@ def _failed(exc: KbError, **context):
     return _render_form(exc.status, error=exc.message, problems=problems, **context)
 
 
+def page_context(folder: str, endpoint: str, doc: Document | None = None, **urls: str) -> dict:
+    """What both editors' pages need: a new document of the folder's kind, or `doc`; the form
+    posts to `endpoint`; `urls`: more links by name (the form editor's "Edit as Markdown")."""
+    kind = BY_FOLDER[folder]
+    ids = {"folder": folder} if doc is None else {"folder": folder, "doc_id": doc.id}
+    return dict(
+        mode="new" if doc is None else "edit",
+        folder=folder,
+        doc_type=kind.name if doc is None else doc.type,
+        doc=doc,
+        heading=kind.new_label if doc is None else f"Edit {doc.id}",
+        action_url=url_for(endpoint, **ids),
+        **{name: url_for(target, **ids) for name, target in urls.items()},
+    )
+
+
+def create(source: str, doc_type: str, note: str) -> Document:
+    """A new document, written by the viewer."""
+    who = viewer()
+    return services.create_document(
+        current().db,
+        source,
+        actor=who.actor,
+        type_hint=doc_type,
+        message=note,
+        created_by=who.username,
+    )
+
+
+def to_document(doc: Document, message: str, category: str = "success"):
+    """Back to the document's page, with what happened."""
+    flash(message, category)
+    return redirect(document_url(doc.type, doc.id), code=303)
+
+
 def _preview(source: str, **context):
     try:
         prepared = services.preview(source, type_hint=context["doc_type"])
@@ -47,17 +84,10 @@ def _preview(source: str, **context):
 
 
 @bp.route(f"/<{FOLDERS}:folder>/new", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="write documents")
 def new_document(folder: str):
-    kind = BY_FOLDER[folder]
-    doc_type = kind.name
-    context = dict(
-        mode="new",
-        folder=folder,
-        doc_type=doc_type,
-        doc=None,
-        heading=kind.new_label,
-        action_url=url_for("web.new_document", folder=folder),
-    )
+    context = page_context(folder, "web.new_document")
+    doc_type = context["doc_type"]
     if request.method == "GET":
         return _render_form(markdown=starter(doc_type), message="", **context)
     source, note, action = _form()
@@ -65,32 +95,18 @@ def new_document(folder: str):
     if action == "preview":
         return _preview(source, **context)
     try:
-        doc = services.create_document(
-            current().db,
-            source,
-            actor=viewer().actor,
-            type_hint=doc_type,
-            message=note,
-            created_by=viewer().username,
-        )
+        doc = create(source, doc_type, note)
     except KbError as exc:
         return _failed(exc, **context)
-    flash(f"{type_label(doc.type)} {doc.id} created.", "success")
     # The front matter decides the type: a `type: process` written on /lessons/new is a process.
-    return redirect(document_url(doc.type, doc.id), code=303)
+    return to_document(doc, f"{type_label(doc.type)} {doc.id} created.")
 
 
 @bp.route(f"/<{FOLDERS}:folder>/<doc_id>/edit", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="change documents")
 def edit_document(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id, edit=True)
-    context = dict(
-        mode="edit",
-        folder=folder,
-        doc_type=doc.type,
-        doc=doc,
-        heading=f"Edit {doc.id}",
-        action_url=url_for("web.edit_document", folder=folder, doc_id=doc.id),
-    )
+    context = page_context(folder, "web.edit_document", doc)
     if request.method == "GET":
         revision = services.get_revision(current().db, doc.id)
         return _render_form(markdown=revision.markdown, message="", version=doc.version, **context)
@@ -113,8 +129,7 @@ def edit_document(folder: str, doc_id: str):
         return _conflict(exc, doc_id=doc.id, base_version=version, **context)
     except KbError as exc:
         return _failed(exc, **context)
-    flash(f"Saved {doc.id}.", "success")
-    return redirect(document_url(doc.type, doc.id), code=303)
+    return to_document(doc, f"Saved {doc.id}.")
 
 
 def _conflict(exc: Conflict, *, doc_id: str, base_version: int, **context):

@@ -8,23 +8,24 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import jsonify, render_template, request
 
+from kb.access_rules import CONTRIBUTOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, KbError, TooLarge, ValidationError
 from kb.core.text import check_text
 from kb.documents import form, services
 from kb.documents import vocabulary as v
-from kb.documents.kinds import BY_FOLDER, BY_NAME
+from kb.documents.kinds import BY_NAME
 from kb.errors import wants_json
 from kb.markdown import MAX_DOCUMENT_BYTES
 from kb.projects import services as projects
 from kb.security import viewer
 from kb.web import bp
 from kb.web.documents import FOLDERS, document_or_404
-from kb.web.editing import NOTE_MAX, _conflict, _render_form
+from kb.web.editing import NOTE_MAX, _conflict, _render_form, create, page_context, to_document
 from kb.web.params import int_arg
-from kb.web.present import document_url, type_label
+from kb.web.present import type_label
 from kb.web.starters import starter
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -194,18 +195,10 @@ def _markdown_page(markdown: str, note: str, **context):
 
 
 @bp.route(f"/<{FOLDERS}:folder>/new/form", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="write documents")
 def new_document_form(folder: str):
-    kind = BY_FOLDER[folder]
-    doc_type = kind.name
-    context = dict(
-        mode="new",
-        folder=folder,
-        doc_type=doc_type,
-        doc=None,
-        heading=kind.new_label,
-        action_url=url_for("web.new_document_form", folder=folder),
-        markdown_url=url_for("web.new_document", folder=folder),
-    )
+    context = page_context(folder, "web.new_document_form", markdown_url="web.new_document")
+    doc_type = context["doc_type"]
     if request.method == "GET":
         values = form.from_markdown(starter(doc_type), doc_type)
         values.sections = dict.fromkeys(values.sections, "")  # the hints say what goes there
@@ -221,34 +214,19 @@ def new_document_form(folder: str):
     if action == "preview":
         return _preview(values, markdown, **context)
     try:
-        doc = services.create_document(
-            current().db,
-            markdown,
-            actor=viewer().actor,
-            type_hint=doc_type,
-            message=note,
-            created_by=viewer().username,
-        )
+        doc = create(markdown, doc_type, note)
     except KbError as exc:
         error, errors = _problems(exc, values, markdown)
         return _render(values, exc.status, error=error, errors=errors, **context)
-    flash(f"{type_label(doc.type)} {doc.id} created.", "success")
-    return redirect(document_url(doc.type, doc.id), code=303)
+    return to_document(doc, f"{type_label(doc.type)} {doc.id} created.")
 
 
 @bp.route(f"/<{FOLDERS}:folder>/<doc_id>/edit/form", methods=["GET", "POST"])
+@needs(CONTRIBUTOR, what="change documents")
 def edit_document_form(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id, edit=True)
     db = current().db
-    context = dict(
-        mode="edit",
-        folder=folder,
-        doc_type=doc.type,
-        doc=doc,
-        heading=f"Edit {doc.id}",
-        action_url=url_for("web.edit_document_form", folder=folder, doc_id=doc.id),
-        markdown_url=url_for("web.edit_document", folder=folder, doc_id=doc.id),
-    )
+    context = page_context(folder, "web.edit_document_form", doc, markdown_url="web.edit_document")
     if request.method == "GET":
         revision = services.get_revision(db, doc.id)
         values = form.from_markdown(revision.markdown, doc.type)
@@ -273,8 +251,7 @@ def edit_document_form(folder: str, doc_id: str):
     if action == "preview":
         return _preview(values, markdown, base=base.markdown, **context)
     if markdown == base.markdown and version == doc.version:
-        flash(f"Nothing changed, so {doc.id} was not saved again.", "info")
-        return redirect(document_url(doc.type, doc.id), code=303)
+        return to_document(doc, f"Nothing changed, so {doc.id} was not saved again.", "info")
     try:
         services.update_document(
             db, doc.id, markdown, base_version=version, actor=viewer().actor, message=note
@@ -286,5 +263,4 @@ def edit_document_form(folder: str, doc_id: str):
     except KbError as exc:
         error, errors = _problems(exc, values, markdown)
         return _render(values, exc.status, error=error, errors=errors, **context)
-    flash(f"Saved {doc.id}.", "success")
-    return redirect(document_url(doc.type, doc.id), code=303)
+    return to_document(doc, f"Saved {doc.id}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.errors import NotFound
 from kb.params import int_arg
@@ -27,6 +28,7 @@ DONE = {
 
 
 @bp.post("/processes/<doc_id>/transitions")
+@needs(READER)
 def process_transition(doc_id: str):
     form = request.form
     action = form.get("action", "")
@@ -46,6 +48,7 @@ def process_transition(doc_id: str):
 
 
 @bp.get("/processes/<doc_id>/versions")
+@needs(READER)
 def process_versions(doc_id: str):
     doc = document_or_404("processes", doc_id)
     detail = process_detail(current().db, doc, viewer())
@@ -59,6 +62,7 @@ def process_versions(doc_id: str):
 
 
 @bp.get("/processes/<doc_id>/versions/<a>/compare/<b>")
+@needs(READER)
 def process_compare(doc_id: str, a: str, b: str):
     doc = document_or_404("processes", doc_id)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, READER, needs
 from kb.context import current
 from kb.core.errors import Conflict, ValidationError
 from kb.documents import services
@@ -25,6 +26,7 @@ def _revision_or_404(doc, number: int):  # noqa: ANN001
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/history")
+@needs(READER)
 def history(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id)
     last = shown_revision(doc, viewer())
@@ -37,6 +39,7 @@ def history(folder: str, doc_id: str):
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/diff")
+@needs(READER)
 def diff(folder: str, doc_id: str):
     doc = document_or_404(folder, doc_id)
     last = shown_revision(doc, viewer())
@@ -55,6 +58,7 @@ def diff(folder: str, doc_id: str):
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>/revisions/<int:number>")
+@needs(READER)
 def revision(folder: str, doc_id: str, number: int):
     doc = document_or_404(folder, doc_id)
     rev = _revision_or_404(doc, number)
@@ -62,6 +66,7 @@ def revision(folder: str, doc_id: str, number: int):
 
 
 @bp.post(f"/<{FOLDERS}:folder>/<doc_id>/revisions/<int:number>/restore")
+@needs(CONTRIBUTOR, what="restore an earlier revision")
 def restore(folder: str, doc_id: str, number: int):
     doc = document_or_404(folder, doc_id, edit=True)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.documents import services
 from kb.security import viewer
@@ -15,6 +16,7 @@ GUIDES = 12
 
 
 @bp.get("/")
+@needs(READER)
 def home():
     db = current().db
     lessons = services.list_documents(db, {"type": ["lesson"]}, per_page=RECENT, viewer=viewer())

@@ -8,6 +8,7 @@ import logging
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb.access_rules import USER, needs
 from kb.context import current
 from kb.core.errors import Forbidden, NotFound
 from kb.errors import wants_json
@@ -50,6 +51,7 @@ def _only_unread() -> bool:
 
 
 @bp.get("/inbox")
+@needs(USER)
 def inbox_page():
     unread_only = _only_unread()
     page = inbox.list_inbox(
@@ -71,6 +73,7 @@ def _back():
 
 
 @bp.post("/inbox/<seq:notification_id>/read")
+@needs(USER)
 def mark_notification_read(notification_id: int):
     try:
         inbox.mark_read(current().db, notification_id, username=viewer().username)
@@ -82,6 +85,7 @@ def mark_notification_read(notification_id: int):
 
 
 @bp.post("/inbox/read")
+@needs(USER)
 def mark_inbox_read():
     try:
         count = inbox.mark_all_read(current().db, username=viewer().username)

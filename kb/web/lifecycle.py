@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
+from kb.access_rules import CONTRIBUTOR, CURATOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc, utcnow
@@ -53,6 +54,7 @@ bp.add_app_template_global(EFFECTS, "STEP_EFFECTS")
 
 
 @bp.post("/lessons/<doc_id>/transitions")
+@needs(CONTRIBUTOR, what="change a lesson's status")  # per lesson too (kb.documents.lifecycle)
 def lesson_transition(doc_id: str):
     form = request.form
 
@@ -89,6 +91,7 @@ def step_taken(page: str, take: Callable[[], str]) -> Response:
 
 
 @bp.get("/queue")
+@needs(CURATOR, what="work from the curator's queue")
 def queue():
     now = utcnow()
     items = waiting_lessons(current().db, viewer(), now=now)

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import render_template
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.time import utcnow
 from kb.overdue import services as overdue
@@ -36,6 +37,7 @@ def lessons_late(docs) -> dict[str, date]:  # noqa: ANN001
 
 
 @bp.get("/actions")
+@needs(READER)
 def actions_page():
     status = choice_arg("status", tuple(k for k, _ in STATUS_CHOICES), "open")
     mine = flag_arg("mine") and not viewer().is_anonymous

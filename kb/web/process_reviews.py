@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from kb.access_rules import USER, needs
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.overdue.health import (
@@ -63,6 +64,7 @@ def health_counts(docs) -> dict[str, int]:  # noqa: ANN001
 
 
 @bp.post("/processes/<doc_id>/reviewed")
+@needs(USER)
 def mark_process_reviewed(doc_id: str):
     try:
         done = review.mark_reviewed(current().db, doc_id, viewer=viewer()).review
@@ -80,6 +82,7 @@ def mark_process_reviewed(doc_id: str):
 
 
 @bp.get("/me/processes")
+@needs(USER)
 def my_processes():
     items = involvement.processes_of(current().db, viewer())
     return render_template("my_processes.html", items=items)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 
+from kb.access_rules import ADMIN, needs
 from kb.context import current
 from kb.core.errors import KbError, NotFound
 from kb.events.inbound import producers
@@ -50,17 +51,17 @@ def _detail_page(producer: Producer, credentials: producers.Credentials | None =
     return _no_store(body) if credentials else body
 
 
-# Accounts and roles arrive later: until then these pages are open like every other page;
-# then they belong to admins only (whoever holds a producer's secret or token can send
-# events in its name).
+# Admins only: whoever holds a producer's secret or token can send events in its name.
 
 
 @bp.get("/admin/producers")
+@needs(ADMIN, what="manage the project tools that send events")
 def admin_producers():
     return _list_page()
 
 
 @bp.post("/admin/producers")
+@needs(ADMIN, what="manage the project tools that send events")
 def admin_create_producer():
     name = request.form.get("name", "")
     try:
@@ -72,11 +73,13 @@ def admin_create_producer():
 
 
 @bp.get("/admin/producers/<name>")
+@needs(ADMIN, what="manage the project tools that send events")
 def admin_producer(name: str):
     return _detail_page(_producer_or_404(name))
 
 
 @bp.post("/admin/producers/<name>/active")
+@needs(ADMIN, what="manage the project tools that send events")
 def admin_producer_active(name: str):
     active = request.form.get("active") == "1"
     producer = producers.set_producer_active(current().db, name, active)
@@ -88,6 +91,7 @@ def admin_producer_active(name: str):
 
 
 @bp.post("/admin/producers/<name>/rotate")
+@needs(ADMIN, what="manage the project tools that send events")
 def admin_rotate_producer(name: str):
     credentials = producers.rotate_producer(current().db, name)
     flash("New secret and token: the old ones no longer work.", "success")

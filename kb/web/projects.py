@@ -10,6 +10,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from kb.access_rules import CURATOR, READER, needs
 from kb.briefings import services as briefings
 from kb.briefings.models import Briefing, BriefingItem
 from kb.context import current
@@ -109,6 +110,7 @@ def _projects_page(status: int = 200, typed: dict | None = None, **context):
 
 
 @bp.get("/projects")
+@needs(READER)
 def list_projects():
     """The register; each project's open lessons review, marked when overdue (?overdue=1: only
     the projects whose review is overdue)."""
@@ -116,6 +118,7 @@ def list_projects():
 
 
 @bp.post("/projects")
+@needs(CURATOR)
 def register_project():
     """A curator registers a project (the others come from project tools' events)."""
     typed = {k: request.form.get(k, "").strip() for k in REGISTER_FIELDS}
@@ -133,6 +136,7 @@ def register_project():
 
 
 @bp.get("/projects/<key>")
+@needs(READER)
 def project(key: str):
     project = projects.get_project(current().db, key)
     if project is None:
@@ -162,6 +166,7 @@ def project(key: str):
 
 
 @bp.post("/projects/<key>/briefings/<int:briefing_id>/responses")
+@needs(READER)  # contributors or its project manager, per briefing
 def respond_to_briefing(key: str, briefing_id: int):
     db, who = current().db, viewer()
     briefing = briefings.get_briefing(db, briefing_id)

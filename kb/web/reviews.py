@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, KbError, NotFound, ValidationError
 from kb.core.time import utcnow
@@ -57,11 +58,13 @@ def _page(
 
 
 @bp.get("/projects/<key>/review")
+@needs(READER)
 def project_review(key: str):
     return _page(_review_or_404(key))
 
 
 @bp.post("/projects/<key>/review/lessons")
+@needs(READER)  # facilitator, participants, contributors, curators (kb.reviews.workshop)
 def record_review_lesson(key: str):
     review = _review_or_404(key)
     form = request.form
@@ -99,6 +102,7 @@ def record_review_lesson(key: str):
 
 
 @bp.post("/projects/<key>/review/submit")
+@needs(READER)  # its facilitator or a curator (kb.reviews.workshop)
 def submit_review(key: str):
     review = _review_or_404(key)
     try:
@@ -136,6 +140,7 @@ def _draft_failed(review, exc: KbError, values: dict | None = None):  # noqa: AN
 
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>")
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def edit_review_lesson(key: str, doc_id: str):
     """The draft's form on the review page: its title, what happened, lesson, recommendation."""
     review = _review_or_404(key)
@@ -166,6 +171,7 @@ def edit_review_lesson(key: str, doc_id: str):
 
 
 @bp.post("/projects/<key>/review/lessons/<doc_id>/withdraw")
+@needs(READER)  # facilitator, participants, the author, curators (kb.reviews.drafts)
 def withdraw_review_lesson(key: str, doc_id: str):
     review = _review_or_404(key)
     try:

@@ -6,6 +6,7 @@ import re
 
 from flask import current_app, render_template, request, url_for
 
+from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.errors import ValidationError
 from kb.documents import access
@@ -77,6 +78,7 @@ def with_shown_values(facets: dict[str, list[tuple[str, int]]]) -> dict[str, lis
 
 
 @bp.get("/search")
+@needs(READER)
 def search():
     q = request.args.get("q", "")
     filters = {

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
+from kb.access_rules import ADMIN, needs
 from kb.context import current
 from kb.core.errors import KbError, NotFound
 from kb.events.webhooks import delivery as webhooks
@@ -82,16 +83,17 @@ def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None, 
     return _no_store(body, status) if secret else (body, status)
 
 
-# Accounts and roles arrive later: until then these pages are open like every other page;
-# then they belong to admins only (the secret, the URLs and the delivery log are sensitive).
+# Admins only: the secret, the URLs and the delivery log are sensitive.
 
 
 @bp.get("/admin/subscriptions")
+@needs(ADMIN, what="manage webhooks")
 def admin_subscriptions():
     return _list_page()
 
 
 @bp.post("/admin/subscriptions")
+@needs(ADMIN, what="manage webhooks")
 def admin_create_subscription():
     form = _form()
     try:
@@ -109,11 +111,13 @@ def admin_create_subscription():
 
 
 @bp.get("/admin/subscriptions/<int:subscription_id>")
+@needs(ADMIN, what="manage webhooks")
 def admin_subscription(subscription_id: int):
     return _detail_page(_subscription_or_404(subscription_id))
 
 
 @bp.post("/admin/subscriptions/<int:subscription_id>")
+@needs(ADMIN, what="manage webhooks")
 def admin_update_subscription(subscription_id: int):
     sub = _subscription_or_404(subscription_id)
     form = _form()
@@ -132,6 +136,7 @@ def admin_update_subscription(subscription_id: int):
 
 
 @bp.post("/admin/subscriptions/<int:subscription_id>/active")
+@needs(ADMIN, what="manage webhooks")
 def admin_subscription_active(subscription_id: int):
     sub = _subscription_or_404(subscription_id)
     if request.form.get("active") == "1":
@@ -144,6 +149,7 @@ def admin_subscription_active(subscription_id: int):
 
 
 @bp.post("/admin/subscriptions/<int:subscription_id>/rotate")
+@needs(ADMIN, what="manage webhooks")
 def admin_rotate_subscription_secret(subscription_id: int):
     sub, secret = subscriptions.rotate_secret(
         current().db, _subscription_or_404(subscription_id).id
@@ -153,6 +159,7 @@ def admin_rotate_subscription_secret(subscription_id: int):
 
 
 @bp.post("/admin/subscriptions/<int:subscription_id>/test")
+@needs(ADMIN, what="manage webhooks")
 def admin_test_subscription(subscription_id: int):
     sub = _subscription_or_404(subscription_id)
     try:

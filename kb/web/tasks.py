@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from kb.access_rules import CURATOR, needs
 from kb.context import current
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.core.time import as_utc, utcnow
@@ -46,6 +47,7 @@ def age(since: datetime, now: datetime) -> str:
 
 
 @bp.get("/tasks")
+@needs(CURATOR, what="see the PMO's tasks")
 def tasks_page():
     db = current().db
     done = request.args.get("status") == "done"
@@ -77,6 +79,7 @@ def overdue_counts(db) -> dict[str, int]:  # noqa: ANN001
 
 
 @bp.post("/tasks/<int:task_id>/done")
+@needs(CURATOR, what="mark the PMO's tasks done")
 def complete_task(task_id: int):
     try:
         task = tasks.complete_task(

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from kb import security
+from kb.access_rules import ADMIN, READER, needs
 from kb.accounts import groups
 from kb.documents import services as documents
 from kb.events.inbound.producers import create_producer
@@ -309,3 +311,46 @@ def test_contributors_edit_what_they_created_and_only_that(login_as, lesson_md):
         == 403
     )
     assert other.get(f"/lessons/{mine['id']}").status_code == 200  # reading is fine
+
+
+def _answer():
+    return "done"
+
+
+def test_a_view_that_declares_nothing_is_refused_even_to_an_admin(app, login_as):
+    """Fail closed: no `@needs` on the view, no way in, whoever asks and however."""
+    app.add_url_rule("/undeclared", "undeclared", _answer, methods=["GET", "POST"])
+    app.add_url_rule("/declared", "declared", needs(READER, POST=ADMIN)(lambda: "done"))
+    admin = login_as("admin")
+    for method in ("GET", "POST", "HEAD"):
+        refused = admin.open("/undeclared", method=method)
+        assert refused.status_code == 403, method
+    assert (
+        "no access rule"
+        in admin.get("/undeclared", headers={"Accept": "application/json"}).json["error"]["message"]
+    )
+    assert admin.get("/declared").status_code == 200  # the same admin, a declared view
+    with app.test_request_context("/"):
+        assert not security.may("undeclared")
+
+
+def test_a_rule_per_method_where_it_differs(app, login_as):
+    app.add_url_rule(
+        "/per-method",
+        "per_method",
+        needs(READER, POST=ADMIN, what="try this")(lambda: "done"),
+        methods=["GET", "POST"],
+    )
+    reader, admin = login_as("reader"), login_as("admin")
+    assert reader.get("/per-method").status_code == 200
+    refused = reader.post("/per-method", headers={"Accept": "application/json"})
+    assert refused.status_code == 403
+    assert refused.json["error"]["message"].startswith("Only admins can try this.")
+    assert admin.post("/per-method").status_code == 200
+
+
+@pytest.mark.parametrize("wrong", [{"rule": "root"}, {"rule": READER, "post": ADMIN}])
+def test_a_declaration_names_known_rules_and_methods(wrong):
+    rule = wrong.pop("rule")
+    with pytest.raises(ValueError, match="@needs"):
+        needs(rule, **wrong)

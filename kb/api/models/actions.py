@@ -9,6 +9,7 @@ from pydantic import Field
 from kb.actions.models import TARGET_KINDS
 from kb.actions.services import ACTION_KINDS, MAX_TEXT
 from kb.api.models.common import Answer, Body, Day, DayText, Timestamp
+from kb.core.attributes import alike
 from kb.core.time import utcnow
 from kb.overdue import services as overdue
 
@@ -35,21 +36,14 @@ class Action(Answer):
     @classmethod
     def of(cls, action, *, may_close: bool) -> Action:  # noqa: ANN001
         late = overdue.action_overdue(action, utcnow().date())
+        names = (
+            "id description owner due_on target_kind target_ref status created_by created_at "
+            "closed_by closed_at closing_note"
+        )
         return cls(
-            id=action.id,
+            **alike(action, names),
             lesson=action.lesson_id,
-            description=action.description,
             overdue_since=action.due_on if late else None,
-            owner=action.owner,
-            due_on=action.due_on,
-            target_kind=action.target_kind,
-            target_ref=action.target_ref,
-            status=action.status,
-            created_by=action.created_by,
-            created_at=action.created_at,
-            closed_by=action.closed_by,
-            closed_at=action.closed_at,
-            closing_note=action.closing_note,
             may_close=may_close,
         )
 

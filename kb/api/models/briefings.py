@@ -8,6 +8,7 @@ from pydantic import Field
 
 from kb.api.models.common import Answer, Body, Timestamp
 from kb.briefings.models import RESPONSES, Briefing, BriefingItem
+from kb.core.attributes import alike
 
 Response = Literal[RESPONSES]  # type: ignore[valid-type]
 
@@ -23,15 +24,8 @@ class BriefingLesson(Answer):
 
     @classmethod
     def of(cls, item: BriefingItem, title: str) -> BriefingLesson:
-        return cls(
-            lesson=item.lesson_id,
-            title=title,
-            rank=item.rank,
-            reason=item.reason,
-            response=item.response,
-            responded_by=item.responded_by,
-            responded_at=item.responded_at,
-        )
+        names = "rank reason response responded_by responded_at"
+        return cls(**alike(item, names, lesson=item.lesson_id, title=title))
 
 
 class BriefingAnswer(Answer):
@@ -47,12 +41,8 @@ class BriefingAnswer(Answer):
     @classmethod
     def of(cls, briefing: Briefing, docs: dict) -> BriefingAnswer:
         return cls(
-            id=briefing.id,
+            **alike(briefing, "id trigger phase created_at recipient"),
             project=briefing.project_key,
-            trigger=briefing.trigger,
-            phase=briefing.phase,
-            created_at=briefing.created_at,
-            recipient=briefing.recipient,
             words=list(briefing.words or []),
             lessons=[
                 BriefingLesson.of(i, docs[i.lesson_id].title)

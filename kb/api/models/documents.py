@@ -11,6 +11,7 @@ from kb.api.models.actions import Action
 from kb.api.models.common import Answer, Body, Day, Page, Paging, Timestamp, Version, repeated
 from kb.api.models.processes import ProcessLink
 from kb.api.models.recurrence import Recurrence, Related, Similar
+from kb.core.attributes import alike
 from kb.core.time import utcnow
 from kb.documents.kinds import BY_NAME, NAMES
 from kb.documents.lifecycle import TRANSITIONS
@@ -41,19 +42,11 @@ class Summary(Answer):
 
     @classmethod
     def common(cls, doc: Document) -> dict:
-        return dict(
-            id=doc.id,
-            type=doc.type,
-            title=doc.title,
-            summary=doc.summary,
-            status=doc.status,
+        names = "id type title summary status phase topics tags version updated_at changed_at"
+        return alike(
+            doc,
+            names,
             project=doc.project_key,
-            phase=doc.phase,
-            topics=doc.topics,
-            tags=doc.tags,
-            version=doc.version,
-            updated_at=doc.updated_at,
-            changed_at=doc.changed_at,
             url=url_for(f"api.get_{doc.type}", doc_id=doc.id),
         )
 
@@ -67,12 +60,7 @@ class LessonSummary(Summary):
 
     @classmethod
     def fields(cls, doc: Document) -> dict:
-        return cls.common(doc) | dict(
-            polarity=doc.polarity,
-            priority=doc.priority,
-            occurred_on=doc.occurred_on,
-            author=doc.author,
-        )
+        return cls.common(doc) | alike(doc, "polarity priority occurred_on author")
 
 
 class ProcessSummary(Summary):
@@ -92,15 +80,9 @@ class ProcessSummary(Summary):
     @classmethod
     def fields(cls, doc: Document) -> dict:
         health = review_health(doc, utcnow().date())
-        return cls.common(doc) | dict(
-            state=doc.state,
-            model_version=doc.model_version,
-            owner=doc.owner,
-            custodian=doc.custodian,
-            review_period_months=doc.review_period_months,
-            last_reviewed=doc.last_reviewed,
-            next_review=health.due,
-            health=health.level,
+        names = "state model_version owner custodian review_period_months last_reviewed"
+        return (
+            cls.common(doc) | alike(doc, names) | dict(next_review=health.due, health=health.level)
         )
 
 

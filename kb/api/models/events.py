@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb.api.models.common import Answer, Query, Timestamp
+from kb.core.attributes import alike
 from kb.events.jobs import admin
 from kb.params import SEQ_MAX
 
@@ -67,22 +68,14 @@ class Event(Answer):
         e = view.event
         runs = [
             Run(
-                handler=r.handler,
-                status=r.status,
-                attempts=r.attempts,
+                **alike(r, "handler status attempts last_error"),
                 next_attempt_at=r.next_attempt_at if r.status == "pending" else None,
-                last_error=r.last_error,
             )
             for r in view.runs
         ]
         return cls(
-            seq=e.seq,
+            **alike(e, "seq source type subject time data"),
             id=e.event_id,
-            source=e.source,
-            type=e.type,
-            subject=e.subject,
-            time=e.time,
-            data=e.data,
             status=view.status,
             runs=runs,
         )

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from kb.api.models.common import Answer, Page, Paging, Timestamp
+from kb.core.attributes import alike
 from kb.notifications.models import Notification
 from kb.params import FLAGS
 
@@ -24,17 +25,8 @@ class InboxItem(Answer):
 
     @classmethod
     def of(cls, n: Notification) -> InboxItem:
-        return cls(
-            id=n.id,
-            kind=n.kind,
-            title=n.title,
-            body=n.body,
-            link=n.link,
-            event_seq=n.event_seq,
-            created_at=n.created_at,
-            read_at=n.read_at,
-            is_read=n.read_at is not None,
-        )
+        names = "id kind title body link event_seq created_at read_at"
+        return cls(**alike(n, names, is_read=n.read_at is not None))
 
 
 class Inbox(Page):

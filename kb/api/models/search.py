@@ -8,6 +8,7 @@ from pydantic import Field
 
 from kb.api.models.common import Answer, Day, Page, Timestamp
 from kb.api.models.documents import Filters, LessonSummary, ProcessSummary
+from kb.core.attributes import alike
 from kb.documents.kinds import NAMES
 from kb.params import VALUES_PER_PARAM
 from kb.search import SearchResults
@@ -61,12 +62,7 @@ class SearchAnswer(Page):
     @classmethod
     def of(cls, results: SearchResults) -> SearchAnswer:
         return cls(
-            query=results.query,
-            total=results.total,
-            page=results.page,
-            per_page=results.per_page,
-            pages=results.pages,
-            sort=results.sort,
+            **alike(results, "query total page per_page pages sort suggestion"),
             hits=[
                 Hit.model_validate(h).model_copy(update={"score": round(h.score, 4)})
                 for h in results.hits
@@ -74,7 +70,6 @@ class SearchAnswer(Page):
             facets={
                 k: [FacetValue(value=v, count=n) for v, n in vs] for k, vs in results.facets.items()
             },
-            suggestion=results.suggestion,
         )
 
 

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import ConfigDict, Field
 
 from kb.api.models.common import Answer, Body, Query, Timestamp
+from kb.core.attributes import alike
 from kb.events.webhooks import delivery as webhooks
 from kb.events.webhooks import subscriptions
 from kb.events.webhooks.models import Subscription
@@ -53,13 +54,8 @@ class SubscriptionAnswer(Answer):
     @classmethod
     def of(cls, sub: Subscription, last: subscriptions.Delivery | None = None, **more):  # noqa: ANN206
         return cls(
-            id=sub.id,
-            name=sub.name,
-            url=sub.url,
+            **alike(sub, "id name url is_active disabled_reason created_at"),
             types=list(sub.types or []),
-            is_active=sub.is_active,
-            disabled_reason=sub.disabled_reason,
-            created_at=sub.created_at,
             last_delivery=Delivery.of(last) if last else None,
             **more,
         )

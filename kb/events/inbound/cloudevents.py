@@ -47,18 +47,16 @@ BAD_STRING = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHAR
 BAD_DATA_STRING = re.compile("[\x00\ud800-\udfff]")
 
 
-class InvalidEvent(KbError):
-    status = 400
-    code = "invalid_event"
+class InvalidEvent(KbError, code="invalid_event"):
+    """Not a CloudEvent kb takes; the message names the attribute."""
 
 
-class UnsupportedMediaType(KbError):
-    status = 415
-    code = "unsupported_media_type"
+class UnsupportedMediaType(KbError, status=415, code="unsupported_media_type"):
+    """Neither structured nor binary CloudEvents JSON."""
 
 
-class EventTooLarge(TooLarge):
-    code = "event_too_large"
+class EventTooLarge(TooLarge, code="event_too_large"):
+    """An event over the ingest limit."""
 
 
 @dataclass

@@ -45,9 +45,8 @@ DEFAULT = "default"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
 
-class Unauthenticated(KbError):
-    status = 401
-    code = "unauthenticated"
+class Unauthenticated(KbError, status=401, code="unauthenticated"):
+    """A producer's signature or token is missing or wrong; `code` says which."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)

@@ -125,7 +125,7 @@ RULES: dict[tuple[str, str], str] = {
     ("web.admin_user", "*"): ADMIN,
     ("web.admin_audit", "GET"): ADMIN,
 }
-for _collection in ("lesson", "process", "guide"):
+for _collection in ("lesson", "process", "guide", "term"):
     RULES.update(
         {
             (f"api.list_{_collection}", "GET"): READER,

@@ -5,14 +5,14 @@ duplicates, recurrences and the review holding it — each as the viewer may see
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from kb.accounts.viewer import Viewer
 from kb.actions import services as actions
 from kb.actions.models import Action
 from kb.db import Database
-from kb.documents import access, lifecycle, references, services
+from kb.documents import access, glossary, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
 from kb.projects import services as projects
 from kb.projects.models import Project
@@ -65,9 +65,20 @@ class LessonDetail:
 
 
 @dataclass
+class TermDetail:
+    """A glossary term's other names, and its related terms: (name, id of the term when the
+    viewer may read one of that name, else None)."""
+
+    aliases: list[str]
+    related: list[tuple[str, str | None]]
+
+
+@dataclass
 class DocumentDetail:
     doc: Document
     revision: DocumentRevision
+    #: the body as shown: the revision's HTML with the first use of each glossary term linked
+    html: str
     project: Project | None
     merged: references.MergedInto | None
     #: the front matter keys kb does not model, as the viewer may read them
@@ -77,6 +88,7 @@ class DocumentDetail:
     #: duplicates are unknown, not absent (the page says so)
     index_available: bool = True
     lesson: LessonDetail | None = None
+    term: TermDetail | None = None
 
 
 def document_detail(
@@ -87,10 +99,12 @@ def document_detail(
     *,
     doc_type: str | None = None,
     similar_while: Collection[str] | None = None,
+    term_href: Callable[[str], str] | None = None,
 ) -> DocumentDetail | None:
     """None when there is no such document (of `doc_type`) or `viewer` may not read it.
     `similar_while`: the lesson statuses in which possible duplicates are looked up (None:
-    all; the page shows them only while curators decide)."""
+    all; the page shows them only while curators decide). `term_href`: a glossary term's
+    address, to link the first use of each term in the body (None: not linked)."""
     doc = services.get_readable(db, doc_id, viewer, with_revision=True)
     if doc is None or (doc_type is not None and doc.type != doc_type):
         return None
@@ -98,6 +112,9 @@ def document_detail(
     detail = DocumentDetail(
         doc=doc,
         revision=doc.current_revision,
+        html=doc.current_revision.html
+        if term_href is None
+        else glossary.link_terms(db, viewer, doc.current_revision.html, term_href, own=doc.id),
         project=projects.get_project(db, doc.project_key) if doc.project_key else None,
         merged=merged,
         extra=references.visible_extra(doc, merged),
@@ -114,7 +131,21 @@ def document_detail(
         detail.index_available = False
     if doc.type == "lesson":
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
+    if doc.type == "term":
+        detail.term = _term_parts(db, doc, viewer)
     return detail
+
+
+def _term_parts(db: Database, doc: Document, viewer: Viewer) -> TermDetail:
+    extra = doc.extra or {}
+    by_name = {}
+    for term in glossary.readable_terms(db, viewer):
+        for name in (term.id, term.title, *term.aliases):
+            by_name.setdefault(name.casefold(), term.id)
+    return TermDetail(
+        aliases=list(extra.get("aliases", [])),
+        related=[(name, by_name.get(name.casefold())) for name in extra.get("related", [])],
+    )
 
 
 def lesson_detail(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from kb.context import current
 from kb.documents import access, services
 from kb.documents import vocabulary as v
-from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER
+from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER, TERM
 from kb.documents.models import Document
 from kb.overdue import services as overdue
 from kb.params import flag_arg
@@ -102,6 +102,10 @@ def list_documents(folder: str):
     )
 
 
+def term_href(doc_id: str) -> str:
+    return url_for("web.document", folder=TERM.folder, doc_id=doc_id)
+
+
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>")
 def document(folder: str, doc_id: str):
     kb = current()
@@ -112,6 +116,7 @@ def document(folder: str, doc_id: str):
         viewer(),
         doc_type=BY_FOLDER[folder].name,
         similar_while=SHOW_SIMILAR,
+        term_href=term_href,
     )
     if detail is None:
         abort(404)
@@ -131,6 +136,7 @@ def document(folder: str, doc_id: str):
         merged=detail.merged,
         extra=detail.extra,
         in_review=lesson.in_review if lesson else None,
+        term=detail.term,
     )
 
 

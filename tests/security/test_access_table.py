@@ -105,7 +105,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.mark_notification_read", "POST"): "user",
     ("api.mark_inbox_read", "POST"): "user",
 }
-for _c in ("lesson", "process", "guide"):
+for _c in ("lesson", "process", "guide", "term"):
     EXPECTED.update(
         {
             (f"api.list_{_c}", "GET"): "reader",
@@ -195,6 +195,9 @@ def world(kb, make_user, make_project):
     guide = documents.create_document(
         kb.db, "---\ntitle: Start here\n---\n\nWelcome.\n", actor="x", type_hint="guide"
     )
+    term = documents.create_document(
+        kb.db, "---\ntitle: RAID log\n---\n\nA log.\n", actor="x", type_hint="term"
+    )
     sub, _ = subscriptions.create_subscription(
         kb.db, name="chat", url="https://chat.example/hook", owner="ada"
     )
@@ -217,6 +220,7 @@ def world(kb, make_user, make_project):
         "task_id": "1",
         "processes": process.id,
         "guides": guide.id,
+        "glossary": term.id,
         "notification_id": "1",
     }
 
@@ -225,7 +229,7 @@ def url_for_rule(rule, values: dict) -> str:
     def fill(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]
         if name == "doc_id":  # a document of the collection the URL names
-            for collection in ("processes", "guides"):
+            for collection in ("processes", "guides", "glossary"):
                 if rule.rule.startswith((f"/api/{collection}/", f"/{collection}/")):
                     return values[collection]
         assert name in values, f"give the access test a sample value for <{name}> ({rule.rule})"

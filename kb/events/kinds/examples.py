@@ -59,6 +59,13 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         **SAVED,
         "project": None,
     },
+    documents.TermSaved: {
+        "id": "GL-0012",
+        "type": "term",
+        "title": "RAID log",
+        **SAVED,
+        "project": None,
+    },
     documents.LessonRejected: {
         **LESSON,
         "type": "lesson",

@@ -22,7 +22,7 @@ CLASSES = [cls for classes in kinds.KINDS.values() for cls in classes]
 
 
 def test_every_type_has_a_class_with_a_subject_and_a_documented_example():
-    assert len(CLASSES) == 41 and len(kinds.KINDS) == 40  # processmodel.updated: two classes
+    assert len(CLASSES) == 47 and len(kinds.KINDS) == 46  # processmodel.updated: two classes
     for cls in CLASSES:
         event = example(cls)
         subjects = {

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         lifecycle,
         origin,
         overdue,
+        paths,
         present,
         producers,
         projects,

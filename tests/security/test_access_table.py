@@ -12,9 +12,12 @@ import re
 import pytest
 
 from kb.accounts import groups
+from kb.accounts.viewer import SYSTEM
 from kb.documents import services as documents
 from kb.events.inbound.producers import create_producer
 from kb.events.webhooks import subscriptions
+from kb.paths import services as paths
+from kb.paths.source import parse_path
 
 ROLES = ["anonymous", "reader", "contributor", "curator", "admin"]
 # who may: "public", "producer" (its own credentials only), "reader" (any signed-in user),
@@ -40,6 +43,20 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.list_projects", "GET"): "reader",
     ("web.register_project", "POST"): "curator",
     ("web.project", "GET"): "reader",
+    # onboarding paths (tests/paths)
+    ("web.start_page", "GET"): "reader",
+    ("web.list_paths", "GET"): "reader",
+    ("web.path_page", "GET"): "reader",
+    ("web.open_path_step", "GET"): "reader",
+    ("web.take_path", "POST"): "user",
+    ("web.acknowledge_path_step", "POST"): "user",
+    ("web.assign_path", "POST"): "curator",
+    ("web.move_path_step", "POST"): "curator",
+    ("web.retire_path", "POST"): "curator",
+    ("web.new_path", "GET"): "curator",
+    ("web.new_path", "POST"): "curator",
+    ("web.edit_path", "GET"): "curator",
+    ("web.edit_path", "POST"): "curator",
     ("api.search", "GET"): "reader",
     ("api.list_projects", "GET"): "reader",
     ("api.get_project", "GET"): "reader",
@@ -198,6 +215,11 @@ def world(kb, make_user, make_project):
     term = documents.create_document(
         kb.db, "---\ntitle: RAID log\n---\n\nA log.\n", actor="x", type_hint="term"
     )
+    path = paths.save_path(
+        kb.db,
+        SYSTEM,
+        parse_path(f"---\ntitle: First weeks\n---\n\n1. [Start]({guide.id}) — 5 min\n"),
+    )
     sub, _ = subscriptions.create_subscription(
         kb.db, name="chat", url="https://chat.example/hook", owner="ada"
     )
@@ -221,6 +243,8 @@ def world(kb, make_user, make_project):
         "processes": process.id,
         "guides": guide.id,
         "glossary": term.id,
+        "path_id": path.id,
+        "step_id": str(path.steps[0].id),
         "notification_id": "1",
     }
 

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         inbox,
         lifecycle,
         overdue,
+        paths,
         processes,
         reviews,
         search,

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, ValidationError
 from kb.documents import services as documents
+from kb.documents.transfer import import_tree
 from kb.events.log.models import Event
 from kb.paths import progress, services
 from kb.paths.source import parse_path
+from kb.paths.transfer import import_paths
 from kb.readmodels.paths import HIDDEN_TITLE, assigned_people, my_paths, path_view
 
 SOURCE = """---
@@ -152,3 +154,24 @@ def test_a_step_the_reader_may_not_read_shows_no_title(kb, world, make_user):
     assert outsider.title == HIDDEN_TITLE and outsider.hidden and outsider.doc_id is None
     insider = viewer_of(make_user("fin", groups=["finance"]))
     assert path_view(kb.db, insider, path.id).steps[0].title == "Start here"
+
+
+def test_the_importer_reports_a_bad_path_file_and_imports_the_others(kb, world, tmp_path):
+    good = f"---\nid: LP-0007\ntitle: Good\n---\n\n1. [Start]({world['guide'].id}) — 5 min\n"
+    (tmp_path / "paths").mkdir()
+    (tmp_path / "paths" / "LP-0007-good.md").write_text(good, encoding="utf-8")
+    (tmp_path / "paths" / "LP-0008-bad.md").write_text(
+        "---\nid: LP-0008\ntitle: Bad\n---\n\n1. [Gone](PM-0404) — 5 min\n", encoding="utf-8"
+    )
+    (tmp_path / "paths" / "no-id.md").write_text(good.replace("id: LP-0007\n", ""), "utf-8")
+    report = import_paths(kb.db, tmp_path, actor="test")
+    assert report.created == ["LP-0007"]
+    assert sorted(report.rejected) == [
+        ("paths/LP-0008-bad.md", "Step 1 names PM-0404, which kb does not hold."),
+        ("paths/no-id.md", "A path file needs its `id` (LP-0001)."),
+    ]
+    assert import_tree(kb.db, tmp_path, actor="test").rejected == []  # not read as documents
+    created = services.save_path(
+        kb.db, world["cora"], parse_path(good.replace("id: LP-0007\n", ""))
+    )
+    assert created.id == "LP-0008"  # the counter moved past the imported id

@@ -14,7 +14,7 @@ from kb.overdue.services import next_review
 
 #: the header navigation: (endpoint, keyword arguments, label)
 NAV = (
-    ("web.start_page", {}, "Start"),
+    ("web.start_page", {}, "Onboarding"),
     ("web.list_documents", {"folder": "lessons"}, BY_FOLDER["lessons"].section),
     ("web.list_documents", {"folder": "processes"}, BY_FOLDER["processes"].section),
     ("web.list_projects", {}, "Projects"),

@@ -28,7 +28,9 @@ def test_a_new_joiner_follows_a_path_step_and_marks_it_read(live_kb, page):
     page.get_by_label("Username").fill(JOINER[0])
     page.get_by_label("Password").fill(JOINER[1])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Start").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Onboarding", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Nina New")
     page.get_by_role("link", name="Project administrator — your first two weeks").click()
     page.get_by_role("button", name="Take this path").click()

@@ -23,7 +23,7 @@ from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.core.time import utcnow
-from kb.documents import access, records, references, services
+from kb.documents import access, glossary, records, references, services
 from kb.documents.kinds import KINDS
 from kb.overdue import services as overdue
 from kb.params import FLAGS, ID_MAX
@@ -100,13 +100,21 @@ def _list(doc_type: str):
 
 
 def _get(doc_type: str, doc_id: str):
-    if doc_type != "lesson":
-        return full(get_or_404(doc_type, doc_id))
     kb = current()
-    detail = lesson_detail(kb.db, kb.index, doc_id, viewer())
-    if detail is None:
-        raise NotFound(f"There is no lesson {doc_id}.")
-    return lesson_of(detail)
+    if doc_type != "lesson":
+        out = full(get_or_404(doc_type, doc_id))
+    else:
+        detail = lesson_detail(kb.db, kb.index, doc_id, viewer())
+        if detail is None:
+            raise NotFound(f"There is no lesson {doc_id}.")
+        out = lesson_of(detail)
+    # as the page shows it: the first use of each glossary term the reader may read linked
+    out.html = glossary.link_terms(kb.db, viewer(), out.html, _term_page, own=out.id)
+    return out
+
+
+def _term_page(doc_id: str) -> str:
+    return url_for("web.document", folder="glossary", doc_id=doc_id)
 
 
 def lesson_of(detail: DocumentDetail) -> LessonDetail:

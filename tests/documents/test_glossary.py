@@ -76,6 +76,8 @@ def test_pages_link_terms_written_after_the_document_without_editing_it(
     raid = term(kb, "RAID log", aliases="[RAID register]")
     page = client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
     assert links(page, f"/glossary/{raid.id}") == 1
+    api = client.get(f"/api/lessons/{lesson.id}").json["html"]
+    assert api.count(f'href="/glossary/{raid.id}"') == 1 and "RAID register" in api
     # the entry's own page does not link to itself; its related terms are listed
     own = client.get(f"/glossary/{raid.id}").get_data(as_text=True)
     assert links(own, f"/glossary/{raid.id}") == 0 and "Related terms" in own

@@ -118,7 +118,10 @@ class TermSummary(Summary):
 class _Detail(Answer):
     created_at: Timestamp
     markdown: str = Field(description="the source: YAML front matter and Markdown body")
-    html: str = Field(description="the body rendered and sanitised")
+    html: str = Field(
+        description="the body rendered and sanitised; GET links the first use of each "
+        "glossary term you may read to its entry"
+    )
     extra: dict[str, Any] = Field(description="front matter kb has no field for")
     page: str = Field(description="this document's page")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 
 from kb.accounts.viewer import Viewer
 from kb.briefings.models import BriefingItem
@@ -14,7 +14,7 @@ from kb.db import Database
 from kb.documents import access, glossary
 from kb.documents import services as documents
 from kb.documents.glossary import Term
-from kb.documents.models import Document
+from kb.documents.models import Document, DocumentLabel
 from kb.paths import services as paths
 from kb.paths.models import LearningPath
 from kb.readmodels.paths import PathView, Person, assigned_people, my_paths
@@ -72,9 +72,28 @@ def processes_for(db: Database, viewer: Viewer) -> list[Document]:
     ]
 
 
-def important_lessons(db: Database, viewer: Viewer, limit: int = SHOWN) -> list[ImportantLesson]:
+def role_topics(db: Database, mine: list[PathView]) -> list[str]:
+    """The topics of the documents on the viewer's paths: what their role reads about."""
+    ids = {s.doc_id for view in mine for s in view.steps if s.doc_id}
+    if not ids:
+        return []
+    with db.read() as s:
+        return sorted(
+            set(
+                s.scalars(
+                    select(DocumentLabel.value).where(
+                        DocumentLabel.kind == "topic", DocumentLabel.document_id.in_(ids)
+                    )
+                )
+            )
+        )
+
+
+def important_lessons(
+    db: Database, viewer: Viewer, topics: list[str], limit: int = SHOWN
+) -> list[ImportantLesson]:
     """Published lessons whose problem recurred most, then those most often answered
-    "applies" or "action taken" in briefings."""
+    "applies" or "action taken" in briefings; those on `topics` (the viewer's role) first."""
     recurred = (
         select(LessonRecurrence.lesson_id, func.count().label("n"))
         .group_by(LessonRecurrence.lesson_id)
@@ -98,11 +117,20 @@ def important_lessons(db: Database, viewer: Viewer, limit: int = SHOWN) -> list[
             access.readable(viewer),
             (recurrences + uses) > 0,
         )
-        .order_by(recurrences.desc(), uses.desc(), Document.id)
+        .order_by(_on_topics(topics).desc(), recurrences.desc(), uses.desc(), Document.id)
         .limit(limit)
     )
     with db.read() as s:
         return [ImportantLesson(doc, r, a) for doc, r, a in s.execute(query)]
+
+
+def _on_topics(topics: list[str]):  # noqa: ANN202
+    if not topics:
+        return literal(0)
+    labelled = select(DocumentLabel.document_id).where(
+        DocumentLabel.kind == "topic", DocumentLabel.value.in_(topics)
+    )
+    return case((Document.id.in_(labelled), 1), else_=0)
 
 
 def start_page(db: Database, viewer: Viewer) -> StartPage:
@@ -116,7 +144,7 @@ def start_page(db: Database, viewer: Viewer) -> StartPage:
         to_take=[p for p in paths.list_paths(db) if p.id not in taken],
         assigned=assigned_people(db, viewer),
         processes=processes_for(db, viewer),
-        important=important_lessons(db, viewer),
+        important=important_lessons(db, viewer, role_topics(db, mine)),
         newest=newest.items,
         terms=glossary.readable_terms(db, viewer),
     )

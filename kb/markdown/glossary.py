@@ -34,10 +34,11 @@ class Entry:
 
 def _pattern(name: str) -> str:
     """Matches `name` as it appears in escaped HTML text; spaces match any run of spaces.
-    A name written in capitals (PMO, RAID) matches only in capitals: "raid" is not RAID."""
+    A name written in capitals (PMO, RAID) matches only in capitals: "raid" is not RAID;
+    another name also in its plural ("risks", "stage gates")."""
     words = [re.escape(html.escape(word, quote=False)) for word in name.split()]
     body = r"\s+".join(words)
-    return body if name.isupper() else f"(?i:{body})"
+    return body if name.isupper() else f"(?i:{body}(?:e?s)?)"
 
 
 class Linker:
@@ -94,7 +95,8 @@ class Linker:
             del skipping[len(skipping) - 1 - skipping[::-1].index(name)]
 
     def _replace(self, match: re.Match, used: set[int]) -> str:
-        number = self._owner.get(self._key(match.group(1)))
+        key = self._key(match.group(1))
+        number = next((self._owner[k] for k in (key, key[:-1], key[:-2]) if k in self._owner), None)
         if number is None or number in used:
             return match.group(0)
         used.add(number)

@@ -52,6 +52,11 @@ def test_code_links_and_headings_are_left_alone():
     assert 'href="/glossary/GL-0002"' not in out  # only used in a heading and in code
 
 
+def test_plurals_count_as_uses():
+    out = LINKER.link(to_html("Two stage gates, then a stage gate. RAID logs."))
+    assert ">stage gates</a>," in out and ">RAID logs</a>." in out and out.count("<a ") == 2
+
+
 def test_words_inside_words_capitals_and_hostile_text():
     out = LINKER.link(to_html("RAIDS, raid and stage-gates. <script>x</script> RAID."))
     assert out.count("<a ") == 1 and ">RAID</a>." in out  # not RAIDS, not "raid" (capitals)

@@ -170,6 +170,19 @@ def enrolments_of(db: Database, user_id: int) -> list[Enrolment]:
         )
 
 
+def unfinished(db: Database, user_id: int) -> bool:
+    """Whether the person is on a path they have not completed."""
+    with db.read() as s:
+        return (
+            s.scalar(
+                select(Enrolment.id)
+                .where(Enrolment.user_id == user_id, Enrolment.completed_at.is_(None))
+                .limit(1)
+            )
+            is not None
+        )
+
+
 def people_on(db: Database, path_id: str, *, assigned_by: str | None = None):  # noqa: ANN201
     """(enrolment, user) of everyone on a path (or those `assigned_by` assigned)."""
     query = (

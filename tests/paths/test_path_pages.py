@@ -8,6 +8,7 @@ from kb.documents.transfer import import_tree
 from kb.paths.transfer import import_paths
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
+PASSWORD = "correct horse battery"  # make_user's and login_as's (tests/conftest.py)
 
 
 def test_a_new_joiner_follows_a_starter_path_from_the_start_page(kb, login_as):
@@ -30,6 +31,11 @@ def test_a_new_joiner_follows_a_starter_path_from_the_start_page(kb, login_as):
     assert "Marked as read." in read.get_data(as_text=True)
     assert "1 of 17 read" in read.get_data(as_text=True)
     assert "1 of 17 read" in nina.get("/start").get_data(as_text=True)
+    # with a path to finish, signing in lands on the start page; without one, at home
+    again = nina.post("/login", data={"username": "nina", "password": PASSWORD})
+    assert again.status_code == 303 and again.location == "/start"
+    rita = login_as("reader", "rita")
+    assert rita.post("/login", data={"username": "rita", "password": PASSWORD}).location == "/"
 
 
 def test_curators_write_paths_in_markdown_and_see_who_follows_them(kb, login_as, make_lesson):

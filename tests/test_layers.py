@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "kb.notifications",
         "kb.tasks",
         "kb.overdue",
+        "kb.paths",
     },
     # read models: what a page or an answer shows, gathered from several domains at once
     {"kb.readmodels"},
@@ -67,6 +68,7 @@ SIDEWAYS: dict[str, set[str]] = {
     "kb.recurrence": {"kb.accounts", "kb.documents"},
     "kb.notifications": {"kb.accounts", "kb.documents"},
     "kb.overdue": {"kb.accounts", "kb.actions", "kb.documents", "kb.reviews", "kb.tasks"},
+    "kb.paths": {"kb.accounts", "kb.documents"},
     "kb.security": {"kb.access_rules", "kb.context"},
 }
 

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         inbox,
         lifecycle,
         overdue,
+        paths,
         process_reviews,
         process_versions,
         processes,

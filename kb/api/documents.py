@@ -25,7 +25,7 @@ from kb.api.spec import contract, parsed_body, parsed_query
 from kb.context import current
 from kb.core.errors import Forbidden, KbError, NotFound, ValidationError
 from kb.core.time import utcnow
-from kb.documents import access, records, references, services
+from kb.documents import access, glossary, records, references, services
 from kb.documents.kinds import KINDS
 from kb.overdue import services as overdue
 from kb.overdue.health import health_ids
@@ -110,18 +110,25 @@ def _list(doc_type: str):
 
 
 def _get(doc_type: str, doc_id: str):
+    kb = current()
     if doc_type == "process":
         out = full(doc := get_or_404(doc_type, doc_id))
-        found = links.links_of_model(current().db, doc, viewer())
+        found = links.links_of_model(kb.db, doc, viewer())
         out.lesson_links = [ProcessLink.of(link) for link in found]
-        return out
-    if doc_type != "lesson":
-        return full(get_or_404(doc_type, doc_id))
-    kb = current()
-    detail = lesson_detail(kb.db, kb.index, doc_id, viewer())
-    if detail is None:
-        raise NotFound(f"There is no lesson {doc_id}.")
-    return lesson_of(detail)
+    elif doc_type != "lesson":
+        out = full(get_or_404(doc_type, doc_id))
+    else:
+        detail = lesson_detail(kb.db, kb.index, doc_id, viewer())
+        if detail is None:
+            raise NotFound(f"There is no lesson {doc_id}.")
+        out = lesson_of(detail)
+    # as the page shows it: the first use of each glossary term the reader may read linked
+    out.html = glossary.link_terms(kb.db, viewer(), out.html, _term_page, own=out.id)
+    return out
+
+
+def _term_page(doc_id: str) -> str:
+    return url_for("web.document", folder="glossary", doc_id=doc_id)
 
 
 def lesson_of(detail: DocumentDetail) -> LessonDetail:

@@ -15,6 +15,7 @@ from kb.cli.opening import opened
 from kb.context import Kb
 from kb.documents.transfer import export_tree, import_tree
 from kb.migrate import upgrade
+from kb.paths.transfer import export_paths, import_paths
 from kb.processes import exchange
 from kb.storage.files import count_files, shown
 
@@ -68,6 +69,7 @@ def _init(kb: Kb, *, content: bool) -> None:
                 kb.db, folder, actor="kb init", converters={".bpmn": exchange.bpmn_source}
             )
             click.echo(f"Starter content from {folder}: {report.summary()}")
+            click.echo(import_paths(kb.db, folder, actor="kb init").summary())
 
 
 def _auto(count: int, threshold: int) -> int:
@@ -127,8 +129,9 @@ def run_command(host: str, port: int, threads: int) -> None:
     "(a first migration); without it such documents are rejected.",
 )
 def import_command(folder: Path, actor: str, workers: int | None, create_projects: bool) -> None:
-    """Import a tree of Markdown files (lessons/, processes/, guides/, projects/) and BPMN
-    2.0 files (*.bpmn: process models, what kb cannot represent listed as "not kept")."""
+    """Import a tree of Markdown files (lessons/, processes/, guides/, glossary/, paths/,
+    projects/) and BPMN 2.0 files (*.bpmn: process models, what kb cannot represent listed as
+    "not kept")."""
     with opened() as kb:
         upgrade(kb.config.DATABASE_URL)
         started = time.perf_counter()
@@ -143,13 +146,14 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
                 create_projects=create_projects,
                 converters={".bpmn": exchange.bpmn_source},
             )
+        paths = import_paths(kb.db, folder, actor=actor)
         took = time.perf_counter() - started
         for path, note in report.notes:
             click.echo(f"not kept {shown(path)}: {shown(note)}", err=True)
-        for path, reason in report.rejected:
+        for path, reason in report.rejected + paths.rejected:
             # a reason may quote the file (a bad value): no control characters to the terminal
             click.echo(f"rejected {shown(path)}: {shown(reason)}", err=True)
-        click.echo(f"{report.summary()} in {took:.1f} s")
+        click.echo(f"{report.summary()}; {paths.summary()} in {took:.1f} s")
         if kb.index.is_follower():
             started = time.perf_counter()
             # the CLI runs no threads, so forking indexing processes is safe here
@@ -158,17 +162,21 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
             click.echo(f"Search index up to date in {time.perf_counter() - started:.1f} s")
         else:  # a second follower of the folder could leave a stale copy of a document
             click.echo("The running kb brings this host's search index up to date.")
-    if report.rejected:
+    if report.rejected or paths.rejected:
         sys.exit(1)
 
 
 @main.command("export")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def export_command(folder: Path) -> None:
-    """Write every document and project as Markdown files into FOLDER."""
+    """Write every document, project and path as Markdown files into FOLDER."""
     with opened() as kb:
         report = export_tree(kb.db, folder)
-    click.echo(f"Exported {report.documents} documents and {report.projects} projects to {folder}")
+        paths = export_paths(kb.db, folder)
+    click.echo(
+        f"Exported {report.documents} documents, {report.projects} projects and {paths} paths "
+        f"to {folder}"
+    )
 
 
 @main.command("reindex")

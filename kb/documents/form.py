@@ -38,6 +38,7 @@ FIELDS = {
     # a process model's and a guide's forms show their keys in kb's own order (after the id)
     "process": tuple(FIELD_ORDER["process"][1:]),
     "guide": tuple(FIELD_ORDER["guide"][1:]),
+    "term": tuple(key for key in FIELD_ORDER["term"] if key != "id"),
 }
 LABELS = {
     "title": "Title",
@@ -63,10 +64,12 @@ LABELS = {
     "review_period_months": "Review every (months)",
     "last_reviewed": "Last reviewed",
     "order": "Reading order",
+    "aliases": "Other names (aliases)",
+    "related": "Related terms",
     "visibility": "Who can read it",
     "groups": "Groups",
 }
-LIST_KEYS = {"topics", "tags", "groups", "roles", "approvers"}
+LIST_KEYS = {"topics", "tags", "groups", "roles", "approvers", "aliases", "related"}
 DATE_KEYS = {"occurred_on", "last_reviewed"}
 NUMBER_KEYS = {"review_period_months", "order"}
 #: what the parser takes when a key is absent: a select showing it changes nothing
@@ -98,7 +101,10 @@ SECTIONS = {
         ("Exceptions", "What to do when the normal steps do not fit."),
     ),
     "guide": (("Text", "The guide itself. Link to the lessons and process models to read."),),
+    "term": (("Text", "The definition: what the term means in this PMO, with an example."),),
 }
+#: kinds whose body is one text, without sections
+ONE_TEXT = ("guide", "term")
 
 
 @dataclass
@@ -158,7 +164,7 @@ def from_markdown(source: str, doc_type: str) -> FormValues:
         values.fields[name] = shown(meta.get(key_for(doc_type, name, meta)), name)
     used = {key_for(doc_type, name, meta) for name in FIELDS[doc_type]}
     values.kept_keys = [k for k in meta if k not in used and k not in ("id", "type", "status")]
-    if doc_type == "guide":
+    if doc_type in ONE_TEXT:
         values.sections["Text"] = as_shown(body)
         return values
     parts = split_body(body)
@@ -250,7 +256,7 @@ def _front_matter(source: str, meta: dict[str, Any], values: FormValues) -> str 
 
 def _body(body: str, values: FormValues) -> str:
     sections = dict(values.sections)  # the posted values stay as typed, for the form
-    if values.doc_type == "guide":
+    if values.doc_type in ONE_TEXT:
         text = sections.get("Text", "")
         return body if text == as_shown(body) else f"\n{text}\n" if text else ""
     if values.doc_type == "process":

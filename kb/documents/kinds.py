@@ -22,6 +22,7 @@ class Kind:
     new_label: str  # the button that creates one
     id_pattern: re.Pattern[str]
     id_prefix: str  # lesson ids add the year: LL-2025-0001; the others PM-0001, GD-0001
+    id_example: str  # shown when an id is malformed
     event_entity: str  # the middle of its event types: org.pmo.kb.<entity>.created
     statuses: tuple[str, ...]
     filters: tuple[str, ...]  # the filters of its list page
@@ -47,6 +48,7 @@ LESSON = Kind(
     new_label="New lesson",
     id_pattern=re.compile(r"^LL-\d{4}-\d{4,6}$"),
     id_prefix="LL",
+    id_example="LL-2025-0042",
     event_entity="lesson",
     statuses=(
         "draft",
@@ -74,6 +76,7 @@ PROCESS = Kind(
     new_label="New process model",
     id_pattern=re.compile(r"^PM-\d{4,6}$"),
     id_prefix="PM",
+    id_example="PM-0042",
     event_entity="processmodel",
     statuses=("draft", "in_review", "approved", "published", "retired"),
     filters=("topic", "phase", "project", "tag", "status"),
@@ -90,15 +93,33 @@ GUIDE = Kind(
     new_label="New guide",
     id_pattern=re.compile(r"^GD-\d{4,6}$"),
     id_prefix="GD",
+    id_example="GD-0042",
     event_entity="guide",
     statuses=("draft", "published", "retired"),
     filters=("topic", "tag", "status"),
     sorts=(("order", "Reading order"), ("updated", "Recently changed"), ("title", "Title")),
 )
 
-KINDS: tuple[Kind, ...] = (LESSON, PROCESS, GUIDE)
+TERM = Kind(
+    name="term",
+    folder="glossary",
+    label="Glossary term",
+    plural="glossary terms",
+    title="Glossary",
+    section="Glossary",
+    new_label="New term",
+    id_pattern=re.compile(r"^GL-\d{4,6}$"),
+    id_prefix="GL",
+    id_example="GL-0042",
+    event_entity="term",
+    statuses=("draft", "published", "retired"),
+    filters=("topic", "tag", "status"),
+    sorts=(("title", "A to Z"), ("updated", "Recently changed"), ("id", "Id")),
+)
+
+KINDS: tuple[Kind, ...] = (LESSON, PROCESS, GUIDE, TERM)
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 BY_FOLDER: dict[str, Kind] = {k.folder: k for k in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
-#: the route converter that matches a kind's folder: /<any(lessons, processes, guides):folder>
+#: the route converter that matches a kind's folder: /<any(lessons, ..., glossary):folder>
 FOLDER_CONVERTER = f"any({', '.join(BY_FOLDER)})"

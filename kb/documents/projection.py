@@ -56,6 +56,8 @@ def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
         .execution_options(yield_per=500)
     )
     for doc, body, project_name in rows:
+        if doc.type == "term" and (aliases := (doc.extra or {}).get("aliases")):
+            body = f"{', '.join(aliases)}\n\n{body}"  # found by any of its names
         when = doc.sort_date
         updated = doc.updated_at if doc.updated_at.tzinfo else doc.updated_at.replace(tzinfo=UTC)
         yield IndexDoc(

@@ -67,9 +67,23 @@ FIELD_ORDER = {
         "visibility",
         "groups",
     ],
+    "term": [
+        "id",
+        "title",
+        "summary",
+        "status",
+        "aliases",
+        "related",
+        "topics",
+        "tags",
+        "visibility",
+        "groups",
+    ],
 }
 #: every front matter key kb reads itself (others are kept as `extra`)
 KNOWN_KEYS = {"type", "updated"}.union(*FIELD_ORDER.values())
+#: a glossary term's other names and the terms it relates to: lists kept in `extra`
+TERM_LISTS = ("aliases", "related")
 TITLE_MAX = 200
 
 
@@ -217,16 +231,15 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         raise ValidationError(c.problems[0]["message"], field="type")
     if doc_type not in NAMES:
         raise ValidationError(
-            "Say what this document is: add `type: lesson`, `type: process` or `type: guide` "
-            "to its front matter.",
+            "Say what this document is: add `type: lesson`, `type: process`, `type: guide` "
+            "or `type: term` to its front matter.",
             field="type",
         )
     doc_id = c.text("id", limit=32)
     if doc_id is not None and not BY_NAME[doc_type].id_pattern.match(doc_id):
         c.fail(
             "id",
-            f"`id` is '{doc_id}'; a {doc_type} id looks like "
-            f"{ {'lesson': 'LL-2025-0042', 'process': 'PM-0042', 'guide': 'GD-0042'}[doc_type] }.",
+            f"`id` is '{doc_id}'; a {doc_type} id looks like {BY_NAME[doc_type].id_example}.",
         )
     cols: dict[str, Any] = {"title": c.text("title", required=True, limit=TITLE_MAX)}
     cols["status"] = c.choice("status", BY_NAME[doc_type].statuses, default="draft")
@@ -259,8 +272,11 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         expert = c.strings("expert") if isinstance(meta.get("expert"), list) else None
         expert = expert if expert is not None else c.text("expert", limit=120)
         governance = {"expert": expert, "approvers": _approvers(c)}
-    else:
+    elif doc_type == "guide":
         cols["reading_order"] = c.number("order", 0, 10_000)
+    term_lists = {
+        key: _term_list(c, key) for key in TERM_LISTS if doc_type == "term" and key in meta
+    }
     if c.problems:
         raise ValidationError(
             " ".join(p["message"] for p in c.problems),
@@ -280,6 +296,7 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
     # a process model's expert and approvers (kb.processes.governance), kept with the front
     # matter kb does not model, as written but cleaned
     extra.update({k: x for k, x in governance.items() if k in meta and x is not None})
+    extra.update(term_lists)
     try:  # .nan and .inf are YAML floats, but not JSON: PostgreSQL's JSON refuses them
         json.dumps(extra, allow_nan=False)
     except (TypeError, ValueError):
@@ -303,6 +320,14 @@ def parse_record(source: str, *, type_hint: str | None = None) -> Record:
         meta=meta,
         updated_on=updated_on,
     )
+
+
+def _term_list(c: _Checker, key: str) -> list[str]:
+    """A term's aliases or related terms: at most 20 names of at most 100 characters."""
+    names = c.strings(key)
+    if len(names) > 20 or any(len(name) > 100 for name in names):
+        c.fail(key, f"`{key}` holds at most 20 names of at most 100 characters each.")
+    return names
 
 
 def _names(c: _Checker, key: str, pattern: re.Pattern, rule: str, *, ordered=False) -> list[str]:

@@ -36,7 +36,7 @@ NAMING_FIELDS = (
 #: event data fields listing lessons (ids, or objects with an `id`): kept to the readable ones
 LIST_FIELDS = ("lessons", "flagged_lessons")
 #: subjects of kb's events that are documents
-DOCUMENT_SUBJECTS = ("lessons", "processes", "guides")
+DOCUMENT_SUBJECTS = ("lessons", "processes", "guides", "glossary")
 
 
 def every_reader_may_read(s: Session, doc: Document, other: Document) -> bool:

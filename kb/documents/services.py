@@ -358,11 +358,21 @@ _RAISE = text(
 )
 
 
+def bump_counter(s: Session, name: str) -> int:
+    """The next value of counter `name` (also used for ids that are not documents': LP-)."""
+    return s.execute(_BUMP, {"name": name, "at_least": 1}).scalar_one()
+
+
+def reserve_counter(s: Session, name: str, number: int) -> None:
+    """Counter `name` never hands out `number` or less again (an explicit id was imported)."""
+    s.execute(_RAISE, {"name": name, "at_least": number})
+
+
 def next_id(s: Session, record: Record) -> str:
     """Atomic counter increment (never read-then-write: that loses updates under load)."""
     name, pattern = _counter_name(record)
     while True:
-        value = s.execute(_BUMP, {"name": name, "at_least": 1}).scalar_one()
+        value = bump_counter(s, name)
         candidate = pattern.format(value)
         if s.get(Document, candidate) is None:
             return candidate
@@ -371,4 +381,4 @@ def next_id(s: Session, record: Record) -> str:
 def _reserve_id(s: Session, doc_id: str) -> None:
     """An explicit id (import) moves its counter past it so kb never hands it out again."""
     name, number = doc_id.rsplit("-", 1)
-    s.execute(_RAISE, {"name": name, "at_least": int(number)})
+    reserve_counter(s, name, int(number))

@@ -81,6 +81,10 @@ class ImportReport:
             getattr(self, name).extend(getattr(other, name))
 
 
+#: folders of a content tree that hold no documents: projects here, paths in kb.paths.transfer
+NOT_DOCUMENTS = ("projects", "paths")
+
+
 def import_tree(
     db: Database,
     root: str | os.PathLike,
@@ -103,7 +107,7 @@ def import_tree(
     project_files = [f for f in sources if f.folder == "projects"]
     report.merge(_import_projects(db, project_files))
     tick(len(project_files))
-    documents = [f for f in sources if f.folder != "projects"]
+    documents = [f for f in sources if f.folder not in NOT_DOCUMENTS]
     with _preparer(workers) as prepare_all:
         pending: list[tuple[files.SourceFile, services.Prepared]] = []
         seen: set[str] = set()

@@ -13,6 +13,7 @@ from kb.events.log import models as _log  # noqa: F401
 from kb.events.webhooks import models as _webhooks  # noqa: F401
 from kb.notifications import models as _notifications  # noqa: F401
 from kb.overdue import models as _overdue  # noqa: F401
+from kb.paths import models as _paths  # noqa: F401
 from kb.processes import models as _processes  # noqa: F401
 from kb.projects import models as _projects  # noqa: F401
 from kb.recurrence import models as _recurrence  # noqa: F401

@@ -81,8 +81,14 @@ def roles_in(doc: Document) -> list[str]:
     return roles
 
 
+def _names_the_lane(lane: str, terms: set[str]) -> bool:
+    """A role or group names a lane as it is ('Project Managers': Project Manager) or as the
+    team the lane belongs to (group 'pmo': PMO Analyst; 'finance': Finance Business Partner)."""
+    return lane in terms or any(lane.startswith(term + " ") for term in terms)
+
+
 def _why(doc: Document, terms: set[str], names: set[str]) -> list[str]:
-    lanes = [f"role {r}" for r in roles_in(doc) if name_key(r) in terms]
+    lanes = [f"role {r}" for r in roles_in(doc) if _names_the_lane(name_key(r), terms)]
     return lanes + [r for r in roles_of(names, doc) if r != "custodian"]
 
 

@@ -5,7 +5,7 @@ duplicates, recurrences and the review holding it — each as the viewer may see
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from kb.accounts.viewer import Viewer
@@ -13,9 +13,10 @@ from kb.actions import services as actions
 from kb.actions.models import Action
 from kb.core.time import utcnow
 from kb.db import Database
-from kb.documents import access, lifecycle, references, services
+from kb.documents import access, glossary, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
 from kb.processes import links
+from kb.processes.governance import shown_revision
 from kb.projects import services as projects
 from kb.projects.models import Project
 from kb.readmodels.process_governance import ProcessDetail, process_detail
@@ -72,9 +73,20 @@ class LessonDetail:
 
 
 @dataclass
+class TermDetail:
+    """A glossary term's other names, and its related terms: (name, id of the term when the
+    viewer may read one of that name, else None)."""
+
+    aliases: list[str]
+    related: list[tuple[str, str | None]]
+
+
+@dataclass
 class DocumentDetail:
     doc: Document
     revision: DocumentRevision
+    #: the body as shown: the revision's HTML with the first use of each glossary term linked
+    html: str
     project: Project | None
     merged: references.MergedInto | None
     #: the front matter keys kb does not model, as the viewer may read them
@@ -90,6 +102,8 @@ class DocumentDetail:
     review_cycle: ReviewCycle | None = None
     #: a process model's steps, linked lessons and counterparts to compare with
     process_parts: ProcessParts | None = None
+    #: a glossary term's related terms and where it is used
+    term: TermDetail | None = None
 
 
 def document_detail(
@@ -100,17 +114,25 @@ def document_detail(
     *,
     doc_type: str | None = None,
     similar_while: Collection[str] | None = None,
+    term_href: Callable[[str], str] | None = None,
 ) -> DocumentDetail | None:
     """None when there is no such document (of `doc_type`) or `viewer` may not read it.
     `similar_while`: the lesson statuses in which possible duplicates are looked up (None:
-    all; the page shows them only while curators decide)."""
+    all; the page shows them only while curators decide). `term_href`: a glossary term's
+    address, to link the first use of each term in the body (None: not linked)."""
     doc = services.get_readable(db, doc_id, viewer, with_revision=True)
     if doc is None or (doc_type is not None and doc.type != doc_type):
         return None
     merged = references.merged_into(db, doc, viewer)
+    revision = doc.current_revision
+    if (shown := shown_revision(doc, viewer)) != doc.version:  # a reader: the published version
+        revision = services.get_revision(db, doc.id, shown, viewer=viewer)
     detail = DocumentDetail(
         doc=doc,
-        revision=doc.current_revision,
+        revision=revision,
+        html=revision.html
+        if term_href is None
+        else glossary.link_terms(db, viewer, revision.html, term_href, own=doc.id),
         project=projects.get_project(db, doc.project_key) if doc.project_key else None,
         merged=merged,
         extra=references.visible_extra(doc, merged),
@@ -129,13 +151,23 @@ def document_detail(
         detail.lesson = _lesson_parts(db, doc, viewer, similar)
     elif doc.type == "process":
         detail.process = process_detail(db, doc, viewer)
-        if detail.process.shown_revision != doc.version:  # a reader: the published version
-            detail.revision = services.get_revision(
-                db, doc.id, detail.process.shown_revision, viewer=viewer
-            )
         detail.review_cycle = review_cycle(db, doc, viewer, utcnow().date())
         detail.process_parts = process_parts(db, doc, viewer)
+    elif doc.type == "term":
+        detail.term = _term_parts(db, doc, viewer)
     return detail
+
+
+def _term_parts(db: Database, doc: Document, viewer: Viewer) -> TermDetail:
+    extra = doc.extra or {}
+    by_name = {}
+    for term in glossary.readable_terms(db, viewer):
+        for name in (term.id, term.title, *term.aliases):
+            by_name.setdefault(name.casefold(), term.id)
+    return TermDetail(
+        aliases=list(extra.get("aliases", [])),
+        related=[(name, by_name.get(name.casefold())) for name in extra.get("related", [])],
+    )
 
 
 def lesson_detail(

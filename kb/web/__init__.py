@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         lifecycle,
         origin,
         overdue,
+        paths,
         present,
         process_reviews,
         producers,

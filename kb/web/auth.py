@@ -25,6 +25,7 @@ from kb.accounts.services import SCOPES
 from kb.accounts.viewer import Viewer
 from kb.context import current
 from kb.core.errors import KbError, NotFound
+from kb.paths import progress
 from kb.security import recently_signed_in, safe_next, sign_in, sign_out, viewer
 from kb.web import bp
 
@@ -95,7 +96,9 @@ def login():
         return _login_page(401, username=username, error=exc.message)
     sign_in(user)
     flash(f"Signed in as {user.display_name}.", "success")
-    return redirect(safe_next(request.form.get("next")), code=303)
+    # someone with a path to finish lands where they continue it
+    landing = "/start" if progress.unfinished(current().db, user.id) else "/"
+    return redirect(safe_next(request.form.get("next"), default=landing), code=303)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

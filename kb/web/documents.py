@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from kb.access_rules import READER, needs
 from kb.context import current
 from kb.documents import access, services
 from kb.documents import vocabulary as v
-from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER
+from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER, TERM
 from kb.documents.models import Document
 from kb.overdue import services as overdue
 from kb.params import flag_arg
@@ -112,6 +112,10 @@ def list_documents(folder: str):
     )
 
 
+def term_href(doc_id: str) -> str:
+    return url_for("web.document", folder=TERM.folder, doc_id=doc_id)
+
+
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>")
 @needs(READER)
 def document(folder: str, doc_id: str):
@@ -123,6 +127,7 @@ def document(folder: str, doc_id: str):
         viewer(),
         doc_type=BY_FOLDER[folder].name,
         similar_while=SHOW_SIMILAR,
+        term_href=term_href,
     )
     if detail is None:
         abort(404)
@@ -144,6 +149,7 @@ def document(folder: str, doc_id: str):
         extra=detail.extra,
         in_review=lesson.in_review if lesson else None,
         process=detail.process,
+        term=detail.term,
     )
 
 

@@ -13,11 +13,13 @@ from kb.documents.kinds import BY_FOLDER, BY_NAME, KINDS
 
 #: the header navigation: (endpoint, keyword arguments, label)
 NAV = (
+    ("web.start_page", {}, "Onboarding"),
     ("web.list_documents", {"folder": "lessons"}, BY_FOLDER["lessons"].section),
     ("web.list_documents", {"folder": "processes"}, BY_FOLDER["processes"].section),
     ("web.list_projects", {}, "Projects"),
     ("web.actions_page", {}, "Actions"),
     ("web.list_documents", {"folder": "guides"}, BY_FOLDER["guides"].section),
+    ("web.list_documents", {"folder": "glossary"}, BY_FOLDER["glossary"].section),
 )
 POLARITY_LABELS = {"problem": "To improve", "success": "Went well"}
 FILTER_LABELS = {
@@ -93,7 +95,11 @@ def document_url(doc_type: str, doc_id: str, **kwargs) -> str:
 
 
 #: pages that belong to a section of the navigation without being its first page
-SECTION_OF = {"web.project": "web.list_projects"}
+SECTION_OF = {
+    "web.project": "web.list_projects",
+    "web.list_paths": "web.start_page",
+    "web.path_page": "web.start_page",
+}
 
 
 def nav_current(endpoint: str, args: dict) -> str | None:

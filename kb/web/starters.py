@@ -77,7 +77,21 @@ tags: []
 Write the guide here. Link to the lessons and process models a new joiner should read.
 """
 
-STARTERS = {"lesson": LESSON, "process": PROCESS, "guide": GUIDE}
+TERM = """\
+---
+title:
+summary:
+status: draft
+aliases: []
+related: []
+topics: []
+tags: []
+---
+
+Write what the term means in this PMO, with an example.
+"""
+
+STARTERS = {"lesson": LESSON, "process": PROCESS, "guide": GUIDE, "term": TERM}
 
 #: a reminder under the edit box of what a good document of each type contains
 HINTS = {
@@ -86,6 +100,8 @@ HINTS = {
     "process": "Required: title. Sections: Purpose, Scope, Steps (a ### heading per role with "
     'numbered steps), Exceptions. Quote the version: "2.1".',
     "guide": "Required: title. `order` sets the reading order on Start here.",
+    "term": "Required: title (the term). `summary`: a one-sentence definition, shown where the "
+    "term is linked; `aliases`: other names; `related`: other terms.",
 }
 
 

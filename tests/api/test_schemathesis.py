@@ -32,9 +32,13 @@ CONTENT_CHECKED = {
     "POST /api/lessons",
     "POST /api/processes",
     "POST /api/guides",
+    "POST /api/glossary",
+    "POST /api/paths",
     "PUT /api/lessons/{doc_id}",
     "PUT /api/processes/{doc_id}",
     "PUT /api/guides/{doc_id}",
+    "PUT /api/glossary/{doc_id}",
+    "PUT /api/paths/{path_id}",
     "POST /api/preview",
     # whether a lesson takes an action or a move depends on its state (400)
     "POST /api/lessons/{doc_id}/actions",

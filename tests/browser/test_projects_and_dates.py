@@ -60,7 +60,7 @@ def test_dates_markers_and_projects_at_two_widths(live_kb, curator_page, tmp_pat
             page.locator(".hit", has_text="Quarter-end").locator(".badge-restricted")
         ).to_be_visible()
         expect(page.locator(".hit", has_text="Quarter-end")).to_contain_text("Occurred 3 Oct 2025")
-        expect(page.locator(".hit", has_text="PMO glossary")).to_contain_text("Imported")
+        expect(page.locator(".hit", has_text="GD-0002")).to_contain_text("Imported")
         page.screenshot(path=str(tmp_path / f"search-{width}.png"), full_page=True)
         page.goto(live_kb.url + "/queue")
         expect(page.locator("table.queue")).not_to_contain_text("under an hour")

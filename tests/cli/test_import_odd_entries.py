@@ -112,7 +112,7 @@ def test_odd_entries_are_rejected_with_reasons_and_the_rest_imported(
 
     exported = kb_command(config, "export", str(tmp_path / "out"))
     assert exported.returncode == 0, exported.stderr
-    assert "Exported 2 documents and 2 projects" in exported.stdout
+    assert "Exported 2 documents, 2 projects and 0 paths" in exported.stdout
     assert len(list((tmp_path / "out" / "lessons").glob("*.md"))) == 2
 
 

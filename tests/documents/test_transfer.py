@@ -11,6 +11,7 @@ import pytest
 
 from kb.documents import services
 from kb.documents.transfer import export_tree, import_tree
+from kb.paths.transfer import export_paths, import_paths
 from kb.storage.files import check_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,10 +31,14 @@ def test_starter_content_round_trips_byte_for_byte(kb, tmp_path):
     report = import_tree(kb.db, CONTENT, actor="test")
     assert report.rejected == []
     assert len(report.created) >= 15 + 4 + 1
+    paths = import_paths(kb.db, CONTENT, actor="test")
+    assert paths.created == ["LP-0001", "LP-0002"] and paths.rejected == []
     export_tree(kb.db, tmp_path / "out")
+    assert export_paths(kb.db, tmp_path / "out") == 2
     assert tree(tmp_path / "out") == tree(CONTENT)
     again = import_tree(kb.db, CONTENT, actor="test")
     assert again.created == [] and again.updated == [] and again.rejected == []
+    assert import_paths(kb.db, CONTENT, actor="test").unchanged == ["LP-0001", "LP-0002"]
 
 
 @pytest.fixture(scope="module")

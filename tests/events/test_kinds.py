@@ -22,10 +22,19 @@ CLASSES = [cls for classes in kinds.KINDS.values() for cls in classes]
 
 
 def test_every_type_has_a_class_with_a_subject_and_a_documented_example():
-    assert len(CLASSES) == 44 and len(kinds.KINDS) == 43  # processmodel.updated: two classes
+    assert len(CLASSES) == 53 and len(kinds.KINDS) == 52  # processmodel.updated: two classes
     for cls in CLASSES:
         event = example(cls)
-        subjects = {"lessons", "processes", "guides", "projects", "reviews", "subscriptions"}
+        subjects = {
+            "lessons",
+            "processes",
+            "guides",
+            "glossary",
+            "paths",
+            "projects",
+            "reviews",
+            "subscriptions",
+        }
         assert event.subject.split("/")[0] in subjects, cls
         assert kinds.parse(event.event_type, event.data()) == event
         Draft202012Validator(catalogue.schema(cls)).validate(event.data())

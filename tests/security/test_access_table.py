@@ -14,9 +14,12 @@ import pytest
 from kb import security
 from kb.access_rules import ADMIN, READER, needs
 from kb.accounts import groups
+from kb.accounts.viewer import SYSTEM
 from kb.documents import services as documents
 from kb.events.inbound.producers import create_producer
 from kb.events.webhooks import subscriptions
+from kb.paths import services as paths
+from kb.paths.source import parse_path
 
 ROLES = ["anonymous", "reader", "contributor", "curator", "admin"]
 # who may: "public", "producer" (its own credentials only), "reader" (any signed-in user),
@@ -43,6 +46,29 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("web.list_projects", "GET"): "reader",
     ("web.register_project", "POST"): "curator",
     ("web.project", "GET"): "reader",
+    # onboarding paths (tests/paths)
+    ("web.start_page", "GET"): "reader",
+    ("web.list_paths", "GET"): "reader",
+    ("web.path_page", "GET"): "reader",
+    ("web.open_path_step", "GET"): "reader",
+    ("web.take_path", "POST"): "user",
+    ("web.acknowledge_path_step", "POST"): "user",
+    ("web.assign_path", "POST"): "curator",
+    ("web.move_path_step", "POST"): "curator",
+    ("web.retire_path", "POST"): "curator",
+    ("web.new_path", "GET"): "curator",
+    ("web.new_path", "POST"): "curator",
+    ("web.edit_path", "GET"): "curator",
+    ("web.edit_path", "POST"): "curator",
+    ("api.list_paths", "GET"): "reader",
+    ("api.get_path", "GET"): "reader",
+    ("api.create_path", "POST"): "curator",
+    ("api.update_path", "PUT"): "curator",
+    ("api.retire_path", "POST"): "curator",
+    ("api.enrol_path", "POST"): "user",
+    ("api.open_step", "POST"): "user",
+    ("api.acknowledge_step", "POST"): "user",
+    ("api.my_paths_progress", "GET"): "user",
     ("api.search", "GET"): "reader",
     ("api.list_projects", "GET"): "reader",
     ("api.get_project", "GET"): "reader",
@@ -124,7 +150,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.mark_notification_read", "POST"): "user",
     ("api.mark_inbox_read", "POST"): "user",
 }
-for _c in ("lesson", "process", "guide"):
+for _c in ("lesson", "process", "guide", "term"):
     EXPECTED.update(
         {
             (f"api.list_{_c}", "GET"): "reader",
@@ -214,6 +240,14 @@ def world(kb, make_user, make_project):
     guide = documents.create_document(
         kb.db, "---\ntitle: Start here\n---\n\nWelcome.\n", actor="x", type_hint="guide"
     )
+    term = documents.create_document(
+        kb.db, "---\ntitle: RAID log\n---\n\nA log.\n", actor="x", type_hint="term"
+    )
+    path = paths.save_path(
+        kb.db,
+        SYSTEM,
+        parse_path(f"---\ntitle: First weeks\n---\n\n1. [Start]({guide.id}) — 5 min\n"),
+    )
     sub, _ = subscriptions.create_subscription(
         kb.db, name="chat", url="https://chat.example/hook", owner="ada"
     )
@@ -238,6 +272,9 @@ def world(kb, make_user, make_project):
         "old_id": process.id,
         "new_id": process.id,
         "guides": guide.id,
+        "glossary": term.id,
+        "path_id": path.id,
+        "step_id": str(path.steps[0].id),
         "notification_id": "1",
         "a": "1",
         "b": "draft",
@@ -248,7 +285,7 @@ def url_for_rule(rule, values: dict) -> str:
     def fill(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]
         if name == "doc_id":  # a document of the collection the URL names
-            for collection in ("processes", "guides"):
+            for collection in ("processes", "guides", "glossary"):
                 if rule.rule.startswith((f"/api/{collection}/", f"/{collection}/")):
                     return values[collection]
         assert name in values, f"give the access test a sample value for <{name}> ({rule.rule})"

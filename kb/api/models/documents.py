@@ -95,10 +95,26 @@ class GuideSummary(Summary):
         return cls.common(doc) | dict(order=doc.reading_order)
 
 
+class TermSummary(Summary):
+    type: Literal["term"]
+    aliases: list[str] = Field(description="other names of the term")
+    related: list[str] = Field(description="related terms, as written")
+
+    @classmethod
+    def fields(cls, doc: Document) -> dict:
+        extra = doc.extra or {}
+        return cls.common(doc) | dict(
+            aliases=extra.get("aliases", []), related=extra.get("related", [])
+        )
+
+
 class _Detail(Answer):
     created_at: Timestamp
     markdown: str = Field(description="the source: YAML front matter and Markdown body")
-    html: str = Field(description="the body rendered and sanitised")
+    html: str = Field(
+        description="the body rendered and sanitised; GET links the first use of each "
+        "glossary term you may read to its entry"
+    )
     extra: dict[str, Any] = Field(description="front matter kb has no field for")
     page: str = Field(description="this document's page")
 
@@ -160,9 +176,25 @@ class GuideDetail(GuideSummary, _Detail):
     pass
 
 
-AnySummary = Annotated[LessonSummary | ProcessSummary | GuideSummary, Field(discriminator="type")]
-SUMMARIES = {"lesson": LessonSummary, "process": ProcessSummary, "guide": GuideSummary}
-DETAILS = {"lesson": LessonDetail, "process": ProcessDetail, "guide": GuideDetail}
+class TermDetail(TermSummary, _Detail):
+    pass
+
+
+AnySummary = Annotated[
+    LessonSummary | ProcessSummary | GuideSummary | TermSummary, Field(discriminator="type")
+]
+SUMMARIES = {
+    "lesson": LessonSummary,
+    "process": ProcessSummary,
+    "guide": GuideSummary,
+    "term": TermSummary,
+}
+DETAILS = {
+    "lesson": LessonDetail,
+    "process": ProcessDetail,
+    "guide": GuideDetail,
+    "term": TermDetail,
+}
 
 
 def summary_of(doc: Document) -> Summary:

@@ -27,7 +27,7 @@ class DocumentSaved(KbEvent):
     """A document was created, saved, or an old revision of it restored."""
 
     id: str = Field(description="the document's id, e.g. `LL-2025-0007`")
-    type: Literal["lesson", "process", "guide"] = Field(description="the kind of document")
+    type: Literal["lesson", "process", "guide", "term"] = Field(description="the kind of document")
     title: str
     version: int = Field(description="the revision number")
     status: str = Field(description="its status after the change")
@@ -45,6 +45,10 @@ class ProcessModelSaved(DocumentSaved):
 
 class GuideSaved(DocumentSaved):
     SUBJECT = "guides/{id}"
+
+
+class TermSaved(DocumentSaved):
+    SUBJECT = "glossary/{id}"
 
 
 @kind
@@ -109,6 +113,27 @@ class GuideRestored(GuideSaved):
     """An old revision of a guide was restored (as a new revision)."""
 
     TYPE = "guide.restored"
+
+
+@kind
+class TermCreated(TermSaved):
+    """A glossary term was created."""
+
+    TYPE = "term.created"
+
+
+@kind
+class TermUpdated(TermSaved):
+    """A glossary term was saved (a new revision)."""
+
+    TYPE = "term.updated"
+
+
+@kind
+class TermRestored(TermSaved):
+    """An old revision of a glossary term was restored (as a new revision)."""
+
+    TYPE = "term.restored"
 
 
 # --- the lesson lifecycle --------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from kb.events.kinds import documents, lessons, processes, projects, webhooks
+from kb.events.kinds import documents, lessons, paths, processes, projects, webhooks
 from kb.events.kinds.base import KB_SOURCE, KbEvent
 
 LESSON = {"id": "LL-2025-0007", "title": "Vendor interface specification arrived late"}
@@ -66,6 +66,13 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         **SAVED,
         "project": None,
     },
+    documents.TermSaved: {
+        "id": "GL-0012",
+        "type": "term",
+        "title": "RAID log",
+        **SAVED,
+        "project": None,
+    },
     documents.LessonRejected: {
         **LESSON,
         "type": "lesson",
@@ -119,6 +126,32 @@ EXAMPLES: dict[type[KbEvent], dict[str, Any]] = {
         "project": "ATLAS",
         "response": "applies",
         "actor": "maria.lopez",
+    },
+    paths.PathSaved: {
+        "id": "LP-0001",
+        "title": "Project administrator — your first two weeks",
+        "audience": "project administrator",
+        "status": "active",
+        "steps": 12,
+        "minutes": 240,
+        "actor": "cora.curator",
+    },
+    paths.PathProgress: {
+        "id": "LP-0001",
+        "title": "Project administrator — your first two weeks",
+        "person": "nina.new",
+        "assigned_by": "cora.curator",
+        "actor": "nina.new",
+    },
+    paths.PathStepAcknowledged: {
+        "id": "LP-0001",
+        "title": "Project administrator — your first two weeks",
+        "person": "nina.new",
+        "assigned_by": None,
+        "actor": "nina.new",
+        "step": 3,
+        "target": "PM-0002",
+        "version": 4,
     },
     projects.ProjectRegistered: {"key": "ATLAS", "name": "ATLAS"},
     projects.ProjectSaved: {"key": "ATLAS", "name": "Atlas ERP roll-out", "status": "closed"},

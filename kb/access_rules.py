@@ -98,6 +98,11 @@ RULES: dict[tuple[str, str], str] = {
     ("api.list_events", "GET"): CURATOR,
     ("api.get_event", "GET"): CURATOR,
     ("web.queue", "GET"): CURATOR,
+    # the learning-health dashboard (kb.readmodels.dashboard): the PMO's
+    ("web.dashboard", "GET"): CURATOR,
+    ("web.dashboard_csv", "GET"): CURATOR,
+    ("web.dashboard_table_csv", "GET"): CURATOR,
+    ("api.get_dashboard", "GET"): CURATOR,
     # the PMO's task page and list (kb.tasks); process changes follow the model
     ("web.tasks_page", "GET"): CURATOR,
     ("web.complete_task", "POST"): CURATOR,

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "kb.notifications",
         "kb.tasks",
         "kb.overdue",
+        "kb.usage",
     },
     # read models: what a page or an answer shows, gathered from several domains at once
     {"kb.readmodels"},

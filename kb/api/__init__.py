@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     from kb.api import (  # noqa: F401  (register routes)
         actions,
         briefings,
+        dashboard,
         documents,
         eventlog,
         events,

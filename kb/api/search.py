@@ -21,6 +21,7 @@ from kb.documents import access
 from kb.documents import services as documents
 from kb.projects import services as projects
 from kb.security import viewer
+from kb.usage import services as usage
 
 FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 
@@ -39,6 +40,8 @@ def search():
         page=query.page,
         per_page=query.per_page or current_app.config["KB_PER_PAGE"],
     )
+    if query.page == 1:
+        usage.record_search(current().db, query.q, results.total)
     return SearchAnswer.of(results)
 
 

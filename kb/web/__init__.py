@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         admin_groups,
         admin_users,
         auth,
+        dashboard,
         diagrams,
         documents,
         editing,

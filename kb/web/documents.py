@@ -15,6 +15,7 @@ from kb.projects import services as projects
 from kb.readmodels.documents import document_detail
 from kb.security import viewer
 from kb.storage.names import document_filename
+from kb.usage import services as usage
 from kb.web import bp
 from kb.web.overdue import lessons_late, today
 from kb.web.params import args_with, filters_from, page_arg
@@ -115,6 +116,7 @@ def document(folder: str, doc_id: str):
     )
     if detail is None:
         abort(404)
+    usage.record_view(kb.db, detail.doc.id)
     lesson = detail.lesson
     return render_template(
         "document.html",

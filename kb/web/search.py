@@ -13,6 +13,7 @@ from kb.documents.queries import hit_details
 from kb.documents.vocabulary import TOPICS
 from kb.search import QueryError
 from kb.security import viewer
+from kb.usage import services as usage
 from kb.web import bp
 from kb.web.params import args_with, filters_from, page_arg
 
@@ -106,6 +107,8 @@ def search():
         )
     except (QueryError, ValidationError) as exc:
         return render_template("search.html", **{**context, "error": exc.message}), 400
+    if page_arg() == 1:
+        usage.record_search(current().db, q, results.total)
     results.facets = with_shown_values(results.facets)
     details = hit_details(current().db, [h.id for h in results.hits], viewer())
     return render_template("search.html", **{**context, "results": results}, details=details)

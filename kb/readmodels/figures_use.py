@@ -1,0 +1,170 @@
+"""The dashboard's figures about use: process models by health, onboarding paths, searches
+(those with no result above all) and the most-read lessons."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import column, func, inspect, select, table
+
+from kb.core.time import as_utc
+from kb.db import Database
+from kb.documents.models import Document
+from kb.overdue.services import REVIEWED_STATUSES, next_review
+from kb.readmodels import figure
+from kb.readmodels.figure import Figure, Filters, LessonInfo, Table, month_of, monthly
+from kb.readmodels.figure_text import AMBER_DAYS
+from kb.readmodels.figures import TOP, ranked, within
+from kb.usage.models import PageView, SearchRecord
+
+HEALTHS = ("green", "amber", "red")
+#: the onboarding paths' progress (issue 13, kb.learn): one row per person and path, with
+#: started_at and completed_at; until that table exists the figure says so and reads 0
+PATH_PROGRESS = "path_progress"
+NOT_RECORDED = "kb does not record onboarding paths yet: this figure reads 0 until it does."
+
+
+def health(due: date | None, today: date) -> str:
+    """A process model's health from its review dates: red past its next review, amber when
+    that is within AMBER_DAYS or it was never reviewed, else green."""
+    if due is None:
+        return "amber"
+    if due < today:
+        return "red"
+    return "amber" if due <= today + timedelta(days=AMBER_DAYS) else "green"
+
+
+def process_health(db: Database, filters: Filters, today: date) -> Figure:
+    """Process models in use (not retired) of the projects and topic in scope, by health
+    today; the trend counts the reviews falling due each month."""
+    ids = figure.scoped_documents(db, filters, "process")
+    with db.read() as s:
+        models = [
+            d
+            for d in s.scalars(
+                select(Document).where(
+                    Document.type == "process", Document.status.in_(REVIEWED_STATUSES)
+                )
+            )
+            if d.id in ids
+        ]
+    due = {d.id: next_review(d) for d in models}
+    states = {d.id: health(due[d.id], today) for d in models}
+    count = Counter(states.values())
+    falling = Counter(month_of(on) for on in due.values() if within(filters, on))
+    order = {"red": 0, "amber": 1}
+    unwell = sorted(
+        (d for d in models if states[d.id] != "green"),
+        key=lambda d: (order[states[d.id]], due[d.id] or date.min, d.id),
+    )
+    return monthly(
+        "health",
+        filters,
+        {"falling_due": falling},
+        [count.get(h, 0) for h in HEALTHS],
+        [
+            Table(
+                "unwell",
+                "Red and amber models",
+                ["Model", "Title", "Health", "Next review"],
+                [
+                    [d.id, d.title, states[d.id], due[d.id].isoformat() if due[d.id] else None]
+                    for d in unwell
+                ],
+            )
+        ],
+    )
+
+
+def onboarding(db: Database, filters: Filters) -> Figure:
+    """Onboarding paths started and completed each month, once kb records them."""
+    started: list[datetime] = []
+    done: list[datetime] = []
+    recorded = inspect(db.engine).has_table(PATH_PROGRESS)
+    if recorded:
+        progress = table(PATH_PROGRESS, column("started_at"), column("completed_at"))
+        with db.read() as s:
+            rows = s.execute(select(progress.c.started_at, progress.c.completed_at)).all()
+        started = [as_utc(a) for a, _ in rows if a is not None and within(filters, as_utc(a))]
+        done = [as_utc(b) for _, b in rows if b is not None and within(filters, as_utc(b))]
+    counts = {
+        "started": Counter(month_of(t) for t in started),
+        "completed": Counter(month_of(t) for t in done),
+    }
+    return monthly(
+        "onboarding",
+        filters,
+        counts,
+        [len(started), len(done)],
+        applies=("period",),
+        available=recorded,
+        note="" if recorded else NOT_RECORDED,
+    )
+
+
+def searches(db: Database, filters: Filters) -> Figure:
+    """Searches made in the period, and the queries that found nothing (counted, so that
+    curators can write what people look for). kb never records who searched."""
+    in_period = (SearchRecord.searched_at >= filters.start, SearchRecord.searched_at < filters.end)
+    with db.read() as s:
+        rows = s.execute(
+            select(SearchRecord.searched_at, SearchRecord.results).where(*in_period)
+        ).all()
+        empty = s.execute(
+            select(func.lower(SearchRecord.query), func.count(), func.max(SearchRecord.searched_at))
+            .where(*in_period, SearchRecord.results == 0)
+            .group_by(func.lower(SearchRecord.query))
+        ).all()
+    zero = [at for at, n in rows if n == 0]
+    counts = {
+        "searches": Counter(month_of(as_utc(at)) for at, _ in rows),
+        "zero": Counter(month_of(as_utc(at)) for at in zero),
+    }
+    queries = sorted(empty, key=lambda r: (-r[1], r[0]))
+    return monthly(
+        "searches",
+        filters,
+        counts,
+        [len(rows), len(zero), figure.share(len(zero), len(rows))],
+        [
+            Table(
+                "zero_queries",
+                "Queries with no result",
+                ["Query", "Times", "Last searched"],
+                [[q, n, as_utc(last).date().isoformat()] for q, n, last in queries[: TOP * 5]],
+            )
+        ],
+        applies=("period",),
+    )
+
+
+def reading(db: Database, filters: Filters, lessons: dict[str, LessonInfo]) -> Figure:
+    """Page views of the lessons in scope (counted per document and day, never by whom)."""
+    with db.read() as s:
+        rows = s.execute(
+            select(PageView.document_id, PageView.day, PageView.views).where(
+                PageView.day >= filters.first, PageView.day < filters.end.date()
+            )
+        ).all()
+    rows = [r for r in rows if r.document_id in lessons]
+    per_month: Counter = Counter()
+    per_lesson: Counter = Counter()
+    for doc_id, day, views in rows:
+        per_month[month_of(day)] += views
+        per_lesson[doc_id] += views
+    top = ranked(per_lesson)[:TOP]
+    return monthly(
+        "reading",
+        filters,
+        {"views": per_month},
+        [sum(per_lesson.values()), len(per_lesson)],
+        [
+            Table(
+                "most_read",
+                "Most-read lessons",
+                ["Lesson", "Title", "Project", "Views"],
+                [[i, lessons[i].title, lessons[i].project, n] for i, n in top],
+            )
+        ],
+    )

@@ -23,6 +23,8 @@ from kb.readmodels.figure_text import ABOUT
 MAX_MONTHS = 36
 #: the period shown when none is asked for: this month and the eleven before it
 DEFAULT_MONTHS = 12
+#: the years a period may name (a month after 9998 has no month after it)
+FIRST_YEAR, LAST_YEAR = 1970, 9998
 FILTER_NAMES = ("portfolio", "period", "topic", "project")
 
 
@@ -64,11 +66,14 @@ class Filters:
 
 
 def parse_month(value: str, name: str) -> date:
+    message = f"{name} must be a month written YYYY-MM, e.g. 2026-03."
     try:
-        return datetime.strptime(value, "%Y-%m").date()
+        month = datetime.strptime(value, "%Y-%m").date()
     except ValueError:
-        message = f"{name} must be a month written YYYY-MM, e.g. 2026-03."
         raise ValidationError(message, field=name) from None
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise ValidationError(f"{message[:-1]}, from {FIRST_YEAR} to {LAST_YEAR}.", field=name)
+    return month
 
 
 def filters_of(

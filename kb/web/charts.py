@@ -14,8 +14,11 @@ from markupsafe import Markup
 
 from kb.readmodels.figure import Figure
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 56
+#: in SVG units; the chart scales to its column (a phone shows it at about 0.85, text ~10 px)
+WIDTH, PLOT_HEIGHT = 420, 150
+LEFT, RIGHT, TOP = 36, 6, 10
+#: below the plot: the month labels, then one legend line per series
+MONTHS_ROW, LEGEND_LINE = 22, 17
 #: series colours, distinguishable with the common colour blindnesses (Okabe-Ito)
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
 
@@ -45,14 +48,22 @@ def describe(figure: Figure) -> str:
     return " ".join(parts)
 
 
+def month_label(month: str) -> str:
+    """2026-03 -> Mar 26."""
+    return f"{calendar.month_abbr[int(month[5:])]} {month[2:4]}"
+
+
 def bar_chart(figure: Figure, element_id: str) -> Markup:
     """A grouped bar per month and series, with the y axis, month labels and a legend."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, PLOT_HEIGHT
+    height = TOP + plot_h + MONTHS_ROW + LEGEND_LINE * len(figure.series)
     top = nice_ceiling(max((v or 0 for row in figure.values for v in row), default=0))
     slot = plot_w / max(len(figure.months), 1)
     bar = slot * 0.8 / max(len(figure.series), 1)
+    #: label every month while there is room for "Mar 26", else every second or third
+    every = max(1, math.ceil(40 / slot))
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="chart" '
         f'role="img" aria-labelledby="{element_id}-title {element_id}-desc">',
         f'<title id="{element_id}-title">{escape(figure.title)}</title>',
         f'<desc id="{element_id}-desc">{escape(describe(figure))}</desc>',
@@ -71,17 +82,18 @@ def bar_chart(figure: Figure, element_id: str) -> Markup:
                 f'<rect x="{x0 + i * bar:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar:.1f}" '
                 f'height="{h:.1f}" fill="{COLOURS[i % len(COLOURS)]}"/>'
             )
-        if len(figure.months) <= 12 or m % 3 == 0:
+        if m % every == 0:
             x = LEFT + m * slot + slot / 2
             out.append(
-                f'<text x="{x:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{calendar.month_abbr[int(month[5:])]} {month[2:4]}</text>'
+                f'<text x="{x:.1f}" y="{TOP + plot_h + 15}" text-anchor="middle">'
+                f"{month_label(month)}</text>"
             )
     for i, s in enumerate(figure.series):
-        x = LEFT + i * (plot_w / len(figure.series))
+        y = TOP + plot_h + MONTHS_ROW + i * LEGEND_LINE
         out.append(
-            f'<rect x="{x:.1f}" y="{HEIGHT - 22}" width="10" height="10" '
+            f'<rect x="{LEFT}" y="{y + 2}" width="11" height="11" '
             f'fill="{COLOURS[i % len(COLOURS)]}"/>'
-            f'<text x="{x + 14:.1f}" y="{HEIGHT - 13}">{escape(s.label)}</text>'
+            f'<text x="{LEFT + 16}" y="{y + 12}">{escape(s.label)}</text>'
         )
     out.append("</svg>")
     return Markup("".join(out))

@@ -2,7 +2,7 @@
 history written through kb's services, then /dashboard and /api/dashboard timed; also what
 logging a search costs next to the search itself.
 
-    .venv/bin/python bench/dashboard.py [--n 2000] [--keep DIR] [--database-url URL]
+    .venv/bin/python bench/dashboard.py [--n 2000] [--keep DIR [--reuse]] [--database-url URL]
 
 The history: a third of the lessons are submitted, reviewed and published over the past
 year, half of those get an action (some closed, on time or late), 3,000 searches (one in
@@ -50,7 +50,7 @@ def timed(call, rounds: int) -> list[float]:  # noqa: ANN001
 
 
 def ms(samples: list[float]) -> str:
-    return f"median {statistics.median(samples):.0f} ms, max {max(samples):.0f} ms"
+    return f"median {statistics.median(samples):.1f} ms, max {max(samples):.1f} ms"
 
 
 def write_history(kb, n_lessons: int, rng: random.Random) -> None:  # noqa: ANN001
@@ -113,24 +113,26 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder)")
     parser.add_argument("--database-url", help="default: a SQLite file in the work folder")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept folder again")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="kb-dashboard-"))
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    corpus = work / "corpus"
-    subprocess.run(
-        [sys.executable, str(GEN), "--n", str(args.n), "--seed", "1", "--out", str(corpus)]
-        + ["--processes", "40"],
-        check=True,
-        capture_output=True,
-    )
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        subprocess.run(
+            [sys.executable, str(GEN), "--n", str(args.n), "--seed", "1"]
+            + ["--out", str(work / "corpus"), "--processes", "40"],
+            check=True,
+            capture_output=True,
+        )
     env = dict(
         os.environ,
         KB_DATABASE_URL=args.database_url or f"sqlite:///{work / 'kb.sqlite3'}",
         KB_INDEX_DIR=str(work / "index"),
         KB_CONTENT_DIR=str(work / "none"),
     )
-    subprocess.run([str(KB), "import", str(corpus / "docs")], env=env, check=True)
+    if not args.reuse:
+        subprocess.run([str(KB), "import", str(work / "corpus" / "docs")], env=env, check=True)
     os.environ.update(env)
 
     from kb import create_app
@@ -142,10 +144,13 @@ def main() -> None:
     config.INDEXER_THREAD = False
     app = create_app(config)
     kb = app.extensions["kb"]
-    started = time.perf_counter()
-    write_history(kb, args.n, random.Random(1))
-    print(f"history written in {time.perf_counter() - started:.0f} s")
-    user = accounts.create_user(kb.db, "bench-curator", password="a bench password", role="curator")
+    if not args.reuse:
+        started = time.perf_counter()
+        write_history(kb, args.n, random.Random(1))
+        print(f"history written in {time.perf_counter() - started:.0f} s")
+    user = accounts.get_user(kb.db, "bench-curator") or accounts.create_user(
+        kb.db, "bench-curator", password="a bench password", role="curator"
+    )
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = f"{user.id}:{user.session_token}"

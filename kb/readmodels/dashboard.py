@@ -6,8 +6,10 @@ figures are in kb.readmodels.figures (the lessons' course) and kb.readmodels.fig
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sqlalchemy import select
 
@@ -38,20 +40,26 @@ def choices(db: Database) -> tuple[list[str], list[str]]:
         return sorted(portfolios), list(keys)
 
 
-def build_dashboard(db: Database, filters: Filters, today: date) -> Dashboard:
-    """Every figure for `filters`, as of `today` (what is overdue, health)."""
-    lessons = scoped_documents(db, filters, "lesson")
-    found = [
-        figures.captured(db, filters, lessons),
-        figures.publication(db, filters, lessons),
-        figures.reviews(db, filters, today),
-        figures.actions(db, filters, lessons, today),
-        figures.recurrence(db, filters, lessons),
-        figures.briefings(db, filters),
-        figures_use.process_health(db, filters, today),
-        figures_use.onboarding(db, filters),
-        figures_use.searches(db, filters),
-        figures_use.reading(db, filters, lessons),
-    ]
+def build_dashboard(
+    db: Database, filters: Filters, today: date, *, only: str | None = None
+) -> Dashboard:
+    """Every figure for `filters`, as of `today` (what is overdue, health); with `only`, that
+    figure alone (a CSV download), or none when there is no such figure."""
+    lessons = cache(lambda: scoped_documents(db, filters, "lesson"))
+    builders: dict[str, Callable[[], Figure]] = {
+        "captured": lambda: figures.captured(db, filters, lessons()),
+        "publication": lambda: figures.publication(db, filters, lessons()),
+        "reviews": lambda: figures.reviews(db, filters, today),
+        "actions": lambda: figures.actions(db, filters, lessons(), today),
+        "recurrence": lambda: figures.recurrence(db, filters, lessons()),
+        "briefings": lambda: figures.briefings(db, filters),
+        "health": lambda: figures_use.process_health(db, filters, today),
+        "onboarding": lambda: figures_use.onboarding(db, filters),
+        "searches": lambda: figures_use.searches(db, filters),
+        "reading": lambda: figures_use.reading(db, filters, lessons()),
+    }
+    if only is not None:
+        found = [builders[only]()] if only in builders else []
+        return Dashboard(filters, found, [], [])
     portfolios, projects = choices(db)
-    return Dashboard(filters, found, portfolios, projects)
+    return Dashboard(filters, [build() for build in builders.values()], portfolios, projects)

@@ -212,22 +212,27 @@ class LessonInfo:
     title: str
 
 
-def scoped_documents(db: Database, filters: Filters, doc_type: str) -> dict[str, LessonInfo]:
-    """The documents of `doc_type` the project, portfolio and topic filters keep: id -> info."""
-    query = select(Document.id, Document.project_key, Document.phase, Document.title).where(
-        Document.type == doc_type
-    )
-    query = query.where(*project_conditions(filters, Document.project_key))
+def scope_conditions(filters: Filters, doc_type: str) -> list:
+    """Conditions on Document keeping those of `doc_type` the project, portfolio and topic
+    filters keep."""
+    conditions = [Document.type == doc_type, *project_conditions(filters, Document.project_key)]
     if filters.topic:
-        query = query.where(
+        conditions.append(
             exists().where(
                 DocumentLabel.document_id == Document.id,
                 DocumentLabel.kind == "topic",
                 DocumentLabel.value == filters.topic,
             )
         )
+    return conditions
+
+
+def scoped_documents(db: Database, filters: Filters, doc_type: str) -> dict[str, LessonInfo]:
+    """The documents of `doc_type` the filters keep: id -> info."""
+    query = select(Document.id, Document.project_key, Document.phase, Document.title)
     with db.read() as s:
-        return {i: LessonInfo(p, ph, t) for i, p, ph, t in s.execute(query)}
+        rows = s.execute(query.where(*scope_conditions(filters, doc_type)))
+        return {i: LessonInfo(p, ph, t) for i, p, ph, t in rows}
 
 
 def project_conditions(filters: Filters, column) -> list:  # noqa: ANN001

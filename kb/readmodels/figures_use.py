@@ -13,7 +13,15 @@ from kb.db import Database
 from kb.documents.models import Document
 from kb.overdue.services import REVIEWED_STATUSES, next_review
 from kb.readmodels import figure
-from kb.readmodels.figure import Figure, Filters, LessonInfo, Table, month_of, monthly
+from kb.readmodels.figure import (
+    Figure,
+    Filters,
+    LessonInfo,
+    Table,
+    month_of,
+    monthly,
+    scope_conditions,
+)
 from kb.readmodels.figure_text import AMBER_DAYS
 from kb.readmodels.figures import TOP, ranked, within
 from kb.usage.models import PageView, SearchRecord
@@ -141,18 +149,24 @@ def searches(db: Database, filters: Filters) -> Figure:
 
 def reading(db: Database, filters: Filters, lessons: dict[str, LessonInfo]) -> Figure:
     """Page views of the lessons in scope (counted per document and day, never by whom)."""
-    with db.read() as s:
-        rows = s.execute(
-            select(PageView.document_id, PageView.day, PageView.views).where(
-                PageView.day >= filters.first, PageView.day < filters.end.date()
-            )
-        ).all()
-    rows = [r for r in rows if r.document_id in lessons]
+    kept = (
+        PageView.day >= filters.first,
+        PageView.day < filters.end.date(),
+        *scope_conditions(filters, "lesson"),
+    )
+
+    def summed(column):  # noqa: ANN001, ANN202
+        query = select(column, func.sum(PageView.views)).join(
+            Document, Document.id == PageView.document_id
+        )
+        return s.execute(query.where(*kept).group_by(column)).all()
+
+    with db.read() as s:  # summed by the database: a year of views is many rows
+        per_day = summed(PageView.day)
+        per_lesson = Counter(dict(summed(PageView.document_id)))
     per_month: Counter = Counter()
-    per_lesson: Counter = Counter()
-    for doc_id, day, views in rows:
-        per_month[month_of(day)] += views
-        per_lesson[doc_id] += views
+    for day, n in per_day:
+        per_month[month_of(day)] += n
     top = ranked(per_lesson)[:TOP]
     return monthly(
         "reading",

@@ -29,8 +29,8 @@ def request_filters() -> Filters:
     )
 
 
-def current_dashboard() -> Dashboard:
-    return build_dashboard(current().db, request_filters(), utcnow().date())
+def current_dashboard(only: str | None = None) -> Dashboard:
+    return build_dashboard(current().db, request_filters(), utcnow().date(), only=only)
 
 
 @bp.get("/dashboard")
@@ -68,7 +68,7 @@ def figure_or_404(board: Dashboard, key: str) -> Figure:
 @bp.get("/dashboard/<key>.csv")
 def dashboard_csv(key: str):
     """A figure's trend: a row per month, a column per series."""
-    figure = figure_or_404(current_dashboard(), key)
+    figure = figure_or_404(current_dashboard(only=key), key)
     rows = [[m, *values] for m, values in zip(figure.months, figure.values, strict=True)]
     return csv_response(f"kb-{key}", ["Month", *(s.label for s in figure.series)], rows)
 
@@ -76,7 +76,7 @@ def dashboard_csv(key: str):
 @bp.get("/dashboard/<key>/<table>.csv")
 def dashboard_table_csv(key: str, table: str):
     """One of a figure's tables (per project, top recurring problems, queries with no result...)."""
-    figure = figure_or_404(current_dashboard(), key)
+    figure = figure_or_404(current_dashboard(only=key), key)
     found = [t for t in figure.tables if t.key == table]
     if not found:
         abort(404)

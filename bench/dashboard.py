@@ -179,7 +179,7 @@ def main() -> None:
     )
     rows.append(
         (
-            "  of which logging it",
+            "logging one search (after the answer is sent)",
             ms(timed(lambda: usage.record_search(kb.db, "supplier", 7), 200)),
         )
     )

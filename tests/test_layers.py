@@ -47,6 +47,7 @@ LAYERS: list[set[str]] = [
         "kb.serving",
         "kb.migrate",
         "kb.migrations",
+        "kb.deferred",
     },
     # the front ends
     {"kb.web", "kb.api"},
@@ -101,6 +102,7 @@ LIBRARIES: dict[str, set[str]] = {
         "kb.params",
         "kb.serving",
         "kb.access_rules",
+        "kb.deferred",
     },
     "sqlalchemy": set().union(*LAYERS[1:]) - {"kb.search", "kb.markdown", "kb.storage"},
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import current_app
 
 from kb.api import bp
@@ -17,6 +19,8 @@ from kb.api.models.search import (
 from kb.api.spec import contract, parsed_query
 from kb.context import current
 from kb.core.errors import NotFound
+from kb.core.time import utcnow
+from kb.deferred import after_response
 from kb.documents import access
 from kb.documents import services as documents
 from kb.projects import services as projects
@@ -41,7 +45,9 @@ def search():
         per_page=query.per_page or current_app.config["KB_PER_PAGE"],
     )
     if query.page == 1:
-        usage.record_search(current().db, query.q, results.total)
+        after_response(
+            partial(usage.record_search, current().db, query.q, results.total, at=utcnow())
+        )
     return SearchAnswer.of(results)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Response, abort, current_app, render_template, request
 
 from kb.context import current
+from kb.core.time import utcnow
+from kb.deferred import after_response
 from kb.documents import access, services
 from kb.documents import vocabulary as v
 from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER
@@ -116,7 +120,7 @@ def document(folder: str, doc_id: str):
     )
     if detail is None:
         abort(404)
-    usage.record_view(kb.db, detail.doc.id)
+    after_response(partial(usage.record_view, kb.db, detail.doc.id, at=utcnow()))
     lesson = detail.lesson
     return render_template(
         "document.html",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from flask import current_app, render_template, request, url_for
 
 from kb.context import current
 from kb.core.errors import ValidationError
+from kb.core.time import utcnow
+from kb.deferred import after_response
 from kb.documents import access
 from kb.documents.queries import hit_details
 from kb.documents.vocabulary import TOPICS
@@ -108,7 +111,7 @@ def search():
     except (QueryError, ValidationError) as exc:
         return render_template("search.html", **{**context, "error": exc.message}), 400
     if page_arg() == 1:
-        usage.record_search(current().db, q, results.total)
+        after_response(partial(usage.record_search, current().db, q, results.total, at=utcnow()))
     results.facets = with_shown_values(results.facets)
     details = hit_details(current().db, [h.id for h in results.hits], viewer())
     return render_template("search.html", **{**context, "results": results}, details=details)

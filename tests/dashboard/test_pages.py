@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from kb.usage.models import PageView, SearchRecord
 
@@ -18,11 +18,21 @@ def test_page_csv_and_json_show_the_same_figures(kb, at, login_as, make_lesson):
     kb.projection.catch_up()
     cora = login_as("curator", "cora")
     at("2026-02-01 10:00")
+
+    def sent(path: str, **query) -> None:
+        """A request whose answer the server has sent (and closed): usage is recorded then."""
+        response = cora.get(path, query_string=query)
+        assert response.status_code == 200
+        response.close()
+
     for q in ("vendor", "=HYPERLINK(evil)", "quokka"):
-        assert cora.get("/search", query_string={"q": q}).status_code == 200
-    assert cora.get("/api/search", query_string={"q": "quokka"}).status_code == 200
-    assert cora.get("/search", query_string={"q": "quokka", "page": "2"}).status_code == 200
-    assert cora.get(f"/lessons/{lesson.id}").status_code == 200
+        sent("/search", q=q)
+    sent("/api/search", q="quokka")
+    sent("/search", q="quokka", page="2")  # paging is not another search
+    answer = cora.get(f"/lessons/{lesson.id}")
+    with kb.db.read() as s:  # nothing is written while the answer is on its way
+        assert s.scalar(select(func.count()).select_from(PageView)) == 0
+    answer.close()
     at("2026-04-10 09:00")
 
     page = cora.get("/dashboard", query_string={**PERIOD, "topic": "schedule"})

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import column, func, inspect, select, table
 
 from kb.core.time import as_utc
-from kb.db import Database
+from kb.db import Database, UTCDateTime
 from kb.documents.models import Document
 from kb.overdue.services import REVIEWED_STATUSES, next_review
 from kb.readmodels import figure
@@ -89,9 +89,16 @@ def onboarding(db: Database, filters: Filters) -> Figure:
     """Onboarding paths started and completed each month, once kb records them."""
     started: list[datetime] = []
     done: list[datetime] = []
-    recorded = inspect(db.engine).has_table(PATH_PROGRESS)
+    schema = inspect(db.engine)
+    recorded = schema.has_table(PATH_PROGRESS) and {"started_at", "completed_at"} <= {
+        c["name"] for c in schema.get_columns(PATH_PROGRESS)
+    }
     if recorded:
-        progress = table(PATH_PROGRESS, column("started_at"), column("completed_at"))
+        progress = table(
+            PATH_PROGRESS,
+            column("started_at", UTCDateTime()),
+            column("completed_at", UTCDateTime()),
+        )
         with db.read() as s:
             rows = s.execute(select(progress.c.started_at, progress.c.completed_at)).all()
         started = [as_utc(a) for a, _ in rows if a is not None and within(filters, as_utc(a))]

@@ -94,3 +94,35 @@ def test_bad_filters_are_refused_in_words(login_as):
     )
     assert login_as("reader").get("/dashboard").status_code == 403
     assert 'href="/dashboard"' not in login_as("contributor").get("/").get_data(as_text=True)
+
+
+def test_onboarding_counts_paths_once_kb_records_them(kb, at):
+    """Until kb records onboarding paths the figure says so and reads 0; once a
+    `path_progress` table (started_at, completed_at) exists, it counts from it."""
+    from kb.readmodels.dashboard import build_dashboard
+    from kb.readmodels.figure import filters_of
+
+    at("2026-04-10 09:00")
+
+    def onboarding():
+        board = build_dashboard(kb.db, filters_of(at.today, **PERIOD), at.today, only="onboarding")
+        return board.figures[0]
+
+    assert not onboarding().available and onboarding().values == [[0, 0]] * 3
+    with kb.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE path_progress (id INTEGER PRIMARY KEY,"
+            " started_at TIMESTAMP WITH TIME ZONE, completed_at TIMESTAMP WITH TIME ZONE)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO path_progress (id, started_at, completed_at) VALUES"
+            " (1, '2026-01-05 10:00:00+00:00', '2026-02-01 10:00:00+00:00'),"
+            " (2, '2026-02-07 10:00:00+00:00', NULL)"
+        )
+    try:
+        figure = onboarding()
+        assert figure.available and figure.note == ""
+        assert figure.values == [[1, 0], [1, 1], [0, 0]]
+    finally:
+        with kb.db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE path_progress")

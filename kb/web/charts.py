@@ -31,10 +31,11 @@ def nice_ceiling(value: float) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
-def number(value: float | None) -> str:
+def number(value: float | None, missing: str = "no value") -> str:
+    """12,345 or 12.5 (a share, a median); `missing` for nothing measured."""
     if value is None:
-        return "no value"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+        return missing
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def describe(figure: Figure) -> str:

@@ -16,7 +16,7 @@ from kb.documents.vocabulary import TOPICS
 from kb.readmodels.dashboard import Dashboard, build_dashboard
 from kb.readmodels.figure import Figure, Filters, filters_of
 from kb.web import bp
-from kb.web.charts import bar_chart
+from kb.web.charts import bar_chart, number
 
 #: a spreadsheet runs a cell that starts with one of these as a formula
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -37,7 +37,9 @@ def current_dashboard(only: str | None = None) -> Dashboard:
 def dashboard():
     board = current_dashboard()
     charts = {f.key: bar_chart(f, f"chart-{f.key}") for f in board.figures}
-    return render_template("dashboard.html", board=board, charts=charts, topics=TOPICS)
+    return render_template(
+        "dashboard.html", board=board, charts=charts, topics=TOPICS, number=number
+    )
 
 
 def safe_cell(value: object) -> object:

@@ -7,9 +7,10 @@ charts, the CSV downloads and `GET /api/dashboard` all show the same numbers fro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import Session
 
 from kb.core.errors import ValidationError
 from kb.core.time import add_months
@@ -198,6 +199,29 @@ def monthly(
     series = [Series(k, label) for k, label in ABOUT[key].series]
     values = trend(filters.months, series, counts)
     return figure_of(key, filters, values, totals, tables, **extra)
+
+
+def month_bounds(filters: Filters) -> list[tuple[str, datetime, datetime]]:
+    """(YYYY-MM, its first moment, the first moment after it) for each month of the period."""
+    found = []
+    for month in filters.months:
+        first = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        found.append((month, first, datetime.combine(add_months(first.date(), 1), time(), UTC)))
+    return found
+
+
+def count_by_month(s: Session, filters: Filters, column, *where) -> dict[str, int]:  # noqa: ANN001
+    """How many rows have `column` (a moment) in each month of the period: one scan summed by
+    the database, with the month's bounds as moments (no time zone conversion in SQL)."""
+    bounds = month_bounds(filters)
+    sums = [
+        func.coalesce(func.sum(case((and_(column >= a, column < b), 1), else_=0)), 0)
+        for _, a, b in bounds
+    ]
+    row = s.execute(
+        select(*sums).where(column >= filters.start, column < filters.end, *where)
+    ).one()
+    return {month: int(n) for (month, _, _), n in zip(bounds, row, strict=True)}
 
 
 def share(part: int, whole: int) -> float | None:

@@ -121,27 +121,24 @@ def onboarding(db: Database, filters: Filters) -> Figure:
 def searches(db: Database, filters: Filters) -> Figure:
     """Searches made in the period, and the queries that found nothing (counted, so that
     curators can write what people look for). kb never records who searched."""
-    in_period = (SearchRecord.searched_at >= filters.start, SearchRecord.searched_at < filters.end)
-    with db.read() as s:
-        rows = s.execute(
-            select(SearchRecord.searched_at, SearchRecord.results).where(*in_period)
-        ).all()
+    at = SearchRecord.searched_at
+    with db.read() as s:  # counted by the database: a year of searches is many rows
+        counts = {
+            "searches": figure.count_by_month(s, filters, at),
+            "zero": figure.count_by_month(s, filters, at, SearchRecord.results == 0),
+        }
         empty = s.execute(
-            select(func.lower(SearchRecord.query), func.count(), func.max(SearchRecord.searched_at))
-            .where(*in_period, SearchRecord.results == 0)
+            select(func.lower(SearchRecord.query), func.count(), func.max(at))
+            .where(at >= filters.start, at < filters.end, SearchRecord.results == 0)
             .group_by(func.lower(SearchRecord.query))
         ).all()
-    zero = [at for at, n in rows if n == 0]
-    counts = {
-        "searches": Counter(month_of(as_utc(at)) for at, _ in rows),
-        "zero": Counter(month_of(as_utc(at)) for at in zero),
-    }
+    searched, zero = sum(counts["searches"].values()), sum(counts["zero"].values())
     queries = sorted(empty, key=lambda r: (-r[1], r[0]))
     return monthly(
         "searches",
         filters,
         counts,
-        [len(rows), len(zero), figure.share(len(zero), len(rows))],
+        [searched, zero, figure.share(zero, searched)],
         [
             Table(
                 "zero_queries",

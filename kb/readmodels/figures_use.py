@@ -46,17 +46,11 @@ def health(due: date | None, today: date) -> str:
 def process_health(db: Database, filters: Filters, today: date) -> Figure:
     """Process models in use (not retired) of the projects and topic in scope, by health
     today; the trend counts the reviews falling due each month."""
-    ids = figure.scoped_documents(db, filters, "process")
+    in_use = Document.status.in_(REVIEWED_STATUSES)
     with db.read() as s:
-        models = [
-            d
-            for d in s.scalars(
-                select(Document).where(
-                    Document.type == "process", Document.status.in_(REVIEWED_STATUSES)
-                )
-            )
-            if d.id in ids
-        ]
+        models = list(
+            s.scalars(select(Document).where(*scope_conditions(filters, "process"), in_use))
+        )
     due = {d.id: next_review(d) for d in models}
     states = {d.id: health(due[d.id], today) for d in models}
     count = Counter(states.values())

@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
         "kb.tasks",
         "kb.overdue",
         "kb.paths",
+        "kb.usage",
     },
     # read models: what a page or an answer shows, gathered from several domains at once
     {"kb.readmodels"},
@@ -47,6 +48,7 @@ LAYERS: list[set[str]] = [
         "kb.serving",
         "kb.migrate",
         "kb.migrations",
+        "kb.deferred",
     },
     # the front ends
     {"kb.web", "kb.api"},
@@ -103,6 +105,7 @@ LIBRARIES: dict[str, set[str]] = {
         "kb.params",
         "kb.serving",
         "kb.access_rules",
+        "kb.deferred",
     },
     "sqlalchemy": set().union(*LAYERS[1:]) - {"kb.search", "kb.markdown", "kb.storage"},
 }

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         actions,
         bpmn,
         briefings,
+        dashboard,
         documents,
         eventlog,
         events,

@@ -19,6 +19,7 @@ from kb.projects import models as _projects  # noqa: F401
 from kb.recurrence import models as _recurrence  # noqa: F401
 from kb.reviews import models as _reviews  # noqa: F401
 from kb.tasks import models as _tasks  # noqa: F401
+from kb.usage import models as _usage  # noqa: F401
 
 target_metadata = Base.metadata
 config = context.config

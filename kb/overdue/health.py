@@ -24,7 +24,7 @@ from kb.db import Database
 from kb.documents.models import Document
 
 #: process models whose review matters: every one but the retired
-REVIEWED_STATUSES = ("draft", "in_review", "published")
+REVIEWED_STATUSES = ("draft", "in_review", "approved", "published")
 DEFAULT_PERIOD = 12
 GREEN, AMBER, RED = "green", "amber", "red"
 HEALTHS = (GREEN, AMBER, RED)

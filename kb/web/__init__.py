@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         admin_users,
         auth,
         bpmn,
+        dashboard,
         diagrams,
         documents,
         editing,

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from flask import current_app, render_template, request, url_for
 
 from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.errors import ValidationError
+from kb.core.time import utcnow
+from kb.deferred import after_response
 from kb.documents import access
 from kb.documents.queries import hit_details
 from kb.documents.vocabulary import TOPICS
 from kb.search import QueryError
 from kb.security import viewer
+from kb.usage import services as usage
 from kb.web import bp
 from kb.web.params import args_with, filters_from, page_arg
 
@@ -108,6 +112,8 @@ def search():
         )
     except (QueryError, ValidationError) as exc:
         return render_template("search.html", **{**context, "error": exc.message}), 400
+    if page_arg() == 1:
+        after_response(partial(usage.record_search, current().db, q, results.total, at=utcnow()))
     results.facets = with_shown_values(results.facets)
     details = hit_details(current().db, [h.id for h in results.hits], viewer())
     return render_template("search.html", **{**context, "results": results}, details=details)

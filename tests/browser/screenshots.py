@@ -30,6 +30,7 @@ MAIN_PAGES = (
     "project",
     "review",
     "queue",
+    "dashboard",
     "form-new",
     "diff",
     "users",

@@ -43,6 +43,7 @@ PAGES = [
     ("review", "/projects/HARBOUR/review", True),
     ("queue", "/queue", True),
     ("tasks", "/tasks", True),
+    ("dashboard", "/dashboard", True),
     ("actions", "/actions?status=any", False),
     ("inbox", "/inbox", False),
     ("account", "/account", False),

@@ -118,6 +118,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.list_actions", "GET"): "reader",
     ("api.list_reviews", "GET"): "reader",
     ("web.queue", "GET"): "curator",
+    # the learning-health dashboard, its CSV downloads and its JSON (tests/dashboard)
+    ("web.dashboard", "GET"): "curator",
+    ("web.dashboard_csv", "GET"): "curator",
+    ("web.dashboard_table_csv", "GET"): "curator",
+    ("api.get_dashboard", "GET"): "curator",
     # the PMO's tasks (tests/tasks); a process model's changes follow the model (tests/processes)
     ("web.tasks_page", "GET"): "curator",
     ("web.complete_task", "POST"): "curator",
@@ -278,6 +283,7 @@ def world(kb, make_user, make_project):
         "notification_id": "1",
         "a": "1",
         "b": "draft",
+        "table": "per_project",
     }
 
 

@@ -21,7 +21,7 @@ from kb.context import current
 from kb.core.errors import NotFound
 from kb.documents import services as documents
 from kb.documents.models import Document
-from kb.processes import governance, versions
+from kb.processes import governance, roles, versions
 from kb.readmodels.process_governance import process_detail
 from kb.security import viewer
 
@@ -73,9 +73,7 @@ def compare_process_versions(doc_id: str, a: str, b: str):
     changed with each field that differs (name, role, kind, system, inputs, outputs, next).
     """
     doc = _model(doc_id)
-    found = versions.compare(
-        current().db, doc, a, b, draft_allowed=governance.takes_part(viewer(), doc)
-    )
+    found = versions.compare(current().db, doc, a, b, draft_allowed=roles.takes_part(viewer(), doc))
     return ProcessComparison(
         id=doc.id,
         a=a,

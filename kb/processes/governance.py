@@ -39,6 +39,7 @@ from kb.events.kinds import processes as events
 from kb.events.log.services import append_event
 from kb.processes import versions
 from kb.processes.models import ProcessApproval
+from kb.processes.roles import answers_for, approvers_of, is_named, named
 
 EDITORS, APPROVER, OWNER_OR_CURATOR = "editors", "approver", "owner or curator"
 NOTE_MAX = 2000
@@ -115,51 +116,6 @@ class Approver:
     note: str = ""
 
 
-def experts_of(doc: Document) -> list[str]:
-    """The `expert:` front matter (one name or a list)."""
-    value = (doc.extra or {}).get("expert")
-    items = value if isinstance(value, list) else [value]
-    return [str(x).strip() for x in items if x is not None and str(x).strip()]
-
-
-def roles(doc: Document) -> dict[str, str | None]:
-    expert = ", ".join(experts_of(doc)) or None
-    return {"owner": doc.owner, "expert": expert, "custodian": doc.custodian}
-
-
-def _named(viewer: Viewer, doc: Document) -> bool:
-    """Whether the front matter names `viewer` (by username) as the owner or an expert."""
-    return any(_is(viewer, name) for name in (doc.owner, *experts_of(doc)))
-
-
-def approvers_of(doc: Document) -> list[str]:
-    """The `approvers:` entries; without any, the owner (when the owner is named)."""
-    named = [str(x) for x in (doc.extra or {}).get("approvers") or []]
-    if named:
-        return named
-    return [doc.owner.strip().lower()] if doc.owner else []
-
-
-def answers_for(viewer: Viewer, doc: Document) -> list[str]:
-    """The entries `viewer` approves for: their username and their groups."""
-    if viewer.is_anonymous or viewer.read_only:
-        return []
-    mine = {viewer.username, *viewer.groups}
-    return [name for name in approvers_of(doc) if name in mine]
-
-
-def _is(viewer: Viewer, name: str | None) -> bool:
-    return bool(name) and viewer.username is not None and viewer.username == name.strip().lower()
-
-
-def takes_part(viewer: Viewer, doc: Document) -> bool:
-    """Whether `viewer` works on the model (sees its draft rather than the published version):
-    its editors, owner, expert and approvers."""
-    if not access.can_read(viewer, doc) or viewer.is_anonymous:
-        return False
-    return access.can_edit(viewer, doc) or _named(viewer, doc) or bool(answers_for(viewer, doc))
-
-
 def _decisions(s: Session, doc_id: str) -> list[ProcessApproval]:
     """The current round: the latest submission and the decisions after it (oldest first)."""
     query = select(ProcessApproval).where(ProcessApproval.document_id == doc_id)
@@ -177,26 +133,17 @@ def approval_state(s: Session, doc: Document) -> list[Approver]:
     return [found.get(name, Approver(name, "waiting")) for name in approvers_of(doc)]
 
 
-def shown_revision(doc: Document, viewer: Viewer) -> int:
-    """The revision of `doc` that `viewer` reads: a process model's published one while its
-    next version is drafted and reviewed, unless they work on it; otherwise the current."""
-    pointer = doc.published_revision
-    if doc.type != "process" or pointer is None or pointer == doc.version:
-        return doc.version
-    return doc.version if takes_part(viewer, doc) else pointer
-
-
 def _may(viewer: Viewer, doc: Document, step: Step, state: list[Approver]) -> bool:
     if viewer.is_anonymous or viewer.read_only or not access.can_read(viewer, doc):
         return False
     if step.who == EDITORS:
-        return access.can_edit(viewer, doc) or _named(viewer, doc)
+        return access.can_edit(viewer, doc) or named(viewer, doc)
     if step.who == APPROVER:
         mine = set(answers_for(viewer, doc))
         if step.name == "approve":
             return any(a.state == "waiting" and a.name in mine for a in state)
         return bool(mine)
-    return viewer.has_role("curator") or _is(viewer, doc.owner)
+    return viewer.has_role("curator") or is_named(viewer, doc.owner)
 
 
 def allowed_steps(viewer: Viewer, doc: Document, state: list[Approver]) -> list[str]:

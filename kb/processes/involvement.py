@@ -26,9 +26,9 @@ from kb.documents import access
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.queries import WITH_REVISION
 from kb.markdown import frontmatter
-from kb.processes.governance import shown_revision
 from kb.processes.models import ProcessView
 from kb.processes.review import names_of, roles_of
+from kb.processes.roles import shown_revision
 from kb.processes.steps import parse_steps
 
 PUBLISHED, RETIRED = "published", "retired"

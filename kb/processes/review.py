@@ -29,8 +29,8 @@ from kb.events.kinds.processes import ProcessModelReviewed
 from kb.events.log.services import append_event
 from kb.overdue.health import REVIEWED_STATUSES, day_of_moment, period_of
 from kb.overdue.services import REVIEW_TASK
-from kb.processes.governance import experts_of
 from kb.processes.models import ProcessReview
+from kb.processes.roles import experts_of
 from kb.tasks import services as tasks
 
 MESSAGE = "Reviewed, no change"

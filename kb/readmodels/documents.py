@@ -16,7 +16,7 @@ from kb.db import Database
 from kb.documents import access, glossary, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
 from kb.processes import links
-from kb.processes.governance import shown_revision
+from kb.processes.roles import shown_revision
 from kb.projects import services as projects
 from kb.projects.models import Project
 from kb.readmodels.process_governance import ProcessDetail, process_detail

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from kb.accounts.viewer import Viewer
 from kb.db import Database
 from kb.documents.models import Document
-from kb.processes import governance
-from kb.processes.governance import shown_revision
+from kb.processes import governance, roles
+from kb.processes.roles import shown_revision
 from kb.processes.versions import Version, list_versions
 
 
@@ -58,7 +58,7 @@ def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail
             ((a.by, a.note) for a in approvers if a.state == "changes_requested" and a.by), None
         )
     return ProcessDetail(
-        roles=governance.roles(doc),
+        roles=roles.roles(doc),
         approvers=approvers,
         steps=[
             StepChoice(

@@ -9,7 +9,7 @@ from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.errors import NotFound
 from kb.params import int_arg
-from kb.processes import governance, versions
+from kb.processes import governance, roles, versions
 from kb.readmodels.process_governance import process_detail
 from kb.security import viewer
 from kb.web import bp
@@ -57,7 +57,7 @@ def process_versions(doc_id: str):
         folder="processes",
         doc=doc,
         process=detail,
-        may_see_draft=governance.takes_part(viewer(), doc),
+        may_see_draft=roles.takes_part(viewer(), doc),
     )
 
 
@@ -67,7 +67,7 @@ def process_compare(doc_id: str, a: str, b: str):
     doc = document_or_404("processes", doc_id)
     try:
         found = versions.compare(
-            current().db, doc, a, b, draft_allowed=governance.takes_part(viewer(), doc)
+            current().db, doc, a, b, draft_allowed=roles.takes_part(viewer(), doc)
         )
     except NotFound as exc:
         abort(404, description=exc.message)

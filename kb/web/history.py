@@ -18,7 +18,7 @@ from kb.web.params import int_arg
 
 def _revision_or_404(doc, number: int):  # noqa: ANN001
     """Revision `number` of `doc`; 404 also for a process model's draft after its published
-    version, to a reader (kb.readmodels.process_governance.shown_revision)."""
+    version, to a reader (kb.processes.roles.shown_revision)."""
     revision = services.get_revision(current().db, doc.id, number, viewer=viewer())
     if revision is None or number > shown_revision(doc, viewer()):
         abort(404)

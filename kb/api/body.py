@@ -1,4 +1,5 @@
-"""The one way a JSON route reads its request body (limits: kb.core.jsonbody).
+"""The one way a route reads its request body: JSON (limits: kb.core.jsonbody), or a file
+sent as the body (`read_file`: a BPMN import).
 
 Flask's `request.get_json()` accepts NaN, raises RecursionError on deep nesting and lets
 `"\\ud800"` through; `get_json(silent=True)` turns every problem into "no body". Here an
@@ -35,6 +36,11 @@ def _read(request: Request, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise TooLarge(f"The body is larger than {limit:,} bytes.")
+
+
+def read_file(request: Request, limit: int) -> bytes:
+    """A body that is a file, read `limit` bytes at most (TooLarge beyond)."""
+    return _read(request, limit)
 
 
 def read_json(request: Request, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES) -> Any:

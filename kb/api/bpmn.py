@@ -6,10 +6,11 @@ from flask import Response, current_app, request, url_for
 
 from kb.access_rules import CONTRIBUTOR, READER, needs
 from kb.api import bp
+from kb.api.body import read_file
 from kb.api.models.bpmn import BpmnImported, BpmnImportQuery
 from kb.api.spec import contract, parsed_query
 from kb.context import current
-from kb.core.errors import ValidationError
+from kb.core.errors import TooLarge, ValidationError
 from kb.processes import exchange
 from kb.security import viewer
 from kb.storage.names import document_filename
@@ -20,15 +21,17 @@ BPMN_MEDIA = {"application/xml": None, "text/xml": None, "application/octet-stre
 
 def bpmn_body() -> bytes:
     """The uploaded file's bytes; a body over the request limit is a 400 that says so (before
-    it is read)."""
+    it is read, when its length is given; else once the limit is passed)."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None and request.content_length > limit:
+    size = request.content_length
+    try:
+        return read_file(request, limit)
+    except TooLarge:
+        shown = f"{size / 1024 / 1024:.1f} MB" if size is not None else "too large"
         raise ValidationError(
-            f"The file is {request.content_length / 1024 / 1024:.1f} MB; BPMN files up to "
-            f"{limit // 1024 // 1024} MB can be imported.",
+            f"The file is {shown}; BPMN files up to {limit // 1024 // 1024} MB can be imported.",
             field="file",
-        )
-    return request.get_data(cache=False)
+        ) from None
 
 
 def imported_answer(outcome: exchange.BpmnImport) -> BpmnImported:

@@ -64,3 +64,24 @@ def test_a_body_its_model_refuses_names_the_field(client, path, body, field, wor
 def test_a_query_its_model_refuses_names_the_parameter(client):
     error = client.get("/api/tasks", query_string={"status": "closed"}).json["error"]
     assert error["field"] == "status" and "open, done, all" in error["message"]
+
+
+def test_every_model_of_the_api_has_a_name_of_its_own():
+    """The document's schemas are keyed by class name: two models of one name would describe
+    one of them wrongly (a review's progress and a path's progress once did)."""
+    import importlib
+    import pkgutil
+
+    from pydantic import BaseModel
+
+    import kb.api.models as models
+
+    owners: dict[str, set[str]] = {}
+    for info in pkgutil.iter_modules(models.__path__):
+        module = importlib.import_module(f"{models.__name__}.{info.name}")
+        for value in vars(module).values():
+            ours = isinstance(value, type) and value.__module__.startswith(models.__name__)
+            if ours and issubclass(value, BaseModel):
+                owners.setdefault(value.__name__, set()).add(value.__module__)
+    assert len(owners) > 40
+    assert {name: where for name, where in owners.items() if len(where) > 1} == {}

@@ -50,7 +50,7 @@ class PathStep(Answer):
         )
 
 
-class Progress(Answer):
+class PathProgress(Answer):
     """Your progress on the path."""
 
     started_at: Timestamp
@@ -103,7 +103,7 @@ class PathSummary(Answer):
 
 class PathDetail(PathSummary):
     steps: list[PathStep]
-    progress: Progress | None = Field(description="yours; null when you are not on the path")
+    progress: PathProgress | None = Field(description="yours; null when you are not on the path")
     people: list[PersonProgress] = Field(
         description="curators: everyone on the path; others: those they assigned it to"
     )
@@ -113,7 +113,7 @@ class PathDetail(PathSummary):
         mine = view.enrolment
         progress = None
         if mine is not None:
-            progress = Progress(
+            progress = PathProgress(
                 started_at=mine.started_at,
                 assigned_by=mine.assigned_by,
                 completed_at=mine.completed_at,

@@ -1,5 +1,6 @@
 """A process model's review in a real browser: a curator submits it, two approvers approve it
-(each signed in as themselves), the curator publishes it with a change summary."""
+(each signed in as themselves), the curator publishes it with a change summary; the swimlane
+diagram shows, and the lesson whose action targeted the model shows that action closed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from kb.accounts import services as accounts
+from kb.accounts.viewer import Viewer
+from kb.actions import services as actions
 from kb.documents import services
+from tests.conftest import lesson_source
 
 from .live import EDITOR
 from .test_review_journey import sign_in
@@ -22,6 +26,7 @@ MODEL = """---
 title: Supplier sanctions screening
 owner: owen.price
 approvers: [owen.price, finance]
+addresses: [{lesson}]
 ---
 
 ## Purpose
@@ -42,8 +47,28 @@ def test_a_curator_takes_a_model_through_two_approvals_to_published(live_kb, pag
     accounts.create_user(
         kb.db, FIONA[0], password=FIONA[1], role="reader", groups=["finance"], actor="test"
     )
+    lesson = services.create_document(
+        kb.db,
+        lesson_source("Suppliers were not screened", project=None),
+        actor="test",
+        type_hint="lesson",
+    )
     doc = services.create_document(
-        kb.db, MODEL, actor=EDITOR[0], type_hint="process", created_by=EDITOR[0]
+        kb.db,
+        MODEL.format(lesson=lesson.id),
+        actor=EDITOR[0],
+        type_hint="process",
+        created_by=EDITOR[0],
+    )
+    actions.add_action(
+        kb.db,
+        lesson.id,
+        viewer=Viewer("cora", "curator"),
+        description="Add sanctions screening to supplier onboarding",
+        owner="owen.price",
+        due_on="2027-01-31",
+        target_kind="process_model",
+        target_ref=doc.id,
     )
     url = f"{live_kb.url}/processes/{doc.id}"
     panel = page.locator(".governance-panel")
@@ -79,3 +104,15 @@ def test_a_curator_takes_a_model_through_two_approvals_to_published(live_kb, pag
     expect(page.locator("table.versions")).to_contain_text(
         "Sanctions screening before the first order."
     )
+
+    # the picture of the published version, drawn on the server
+    page.goto(url)
+    diagram = page.locator("img[src*='diagram.svg']").first
+    expect(diagram).to_be_visible()
+    assert diagram.evaluate("img => img.complete && img.naturalWidth > 0")
+    # publishing the version that cites the lesson closed the lesson's action on the model
+    live_kb.app.extensions["kb"].worker.run_pending()
+    page.goto(f"{live_kb.url}/lessons/{lesson.id}")
+    links = page.locator("section.process-links")
+    expect(links).to_contain_text(f"{lesson.id} → Supplier sanctions screening")
+    expect(links).to_contain_text("closed")

@@ -47,6 +47,8 @@ bench: setup
 	$(BIN)/python bench/idle.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/lanes.py
+	$(BIN)/python bench/glossary.py
+	$(BIN)/python bench/dashboard.py
 
 # docs/screenshots/ and docs/screenshot-search.png, from the starter content
 screenshots: setup chromium

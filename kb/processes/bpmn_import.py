@@ -214,13 +214,15 @@ def _sections(text: str) -> tuple[str, str]:
 def _meta(process: Element) -> dict:
     """Front matter from <kb:model> (kb's export); the model's checks apply when it is saved."""
     model = process.find(f"{{{MODEL}}}extensionElements/{{{KB}}}model")
+    lists = {one: many for many, one in CARRIED_LISTS.items()}  # topic -> topics
     meta: dict = {}
     for child in model if model is not None else ():
         key, value = _local(child), re.sub(r"\s+", " ", child.text or "").strip()[:1000]
-        if key in CARRIED and value:
-            meta[key] = int(value) if value.isdigit() else value
-        lists = {one: many for many, one in CARRIED_LISTS.items()}
-        if key in lists and value:
+        if key == "review_period_months" and value.isdigit():
+            meta[key] = int(value)
+        elif key in CARRIED and value:
+            meta[key] = value
+        elif key in lists and value:
             meta.setdefault(lists[key], []).append(value)
     return meta
 

@@ -73,6 +73,8 @@ def test_every_starter_model_comes_back_from_its_bpmn_export_as_it_was(path):
         assert step.text.count("Next:") == (step.kind != "end"), step.text
         assert "**" not in step.text.split("**", 2)[2], "the name once, in bold, at the start"
     check_diagram(again, again_meta["title"])
+    again_meta["id"] = meta["id"]
+    assert kb_export(frontmatter.join(again_meta, again)) == xml, "exported again: the same file"
 
 
 def test_names_are_escaped_in_xml_and_come_back_as_written():

@@ -4,6 +4,12 @@ One pool (the model) with a lane per role; a task per step, an exclusive gateway
 decision, a parallel gateway after a step that leads to several at once, start and end
 events, and sequence flows named by their conditions. Shapes and waypoints come from the
 swimlane layout (kb.processes.diagram), so modellers open the file laid out.
+
+Names are plain text (the Markdown marks taken away, as other tools show them). What BPMN has
+no place for travels where BPMN allows it, so kb's import gives the model back: the model's
+other sections (Purpose, Scope, …) as the process's documentation in Markdown, a step's
+text and `System:` / `Inputs:` / `Outputs:` as its documentation, and in kb's namespace (which
+other tools keep and ignore) each step's number and the model's owner, state and labels.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ import re
 import xml.etree.ElementTree as ET
 
 from kb.processes.diagram import COL_W, LABEL_W, LANE_H, Node, layout, route, sides
-from kb.processes.steps import DECISION, END, START, Flow
+from kb.processes.steps import DECISION, END, START, Flow, said
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
-for _prefix, _uri in (("bpmn", BPMN), ("bpmndi", BPMNDI), ("dc", DC), ("di", DI)):
+KB = "urn:kb:bpmn"
+MARKDOWN = "text/markdown"
+#: front matter a model carries in <kb:model> (a list's items one element each: <kb:topic>)
+CARRIED = ("summary", "state", "owner", "custodian", "project", "review_period_months")
+CARRIED_LISTS = {"topics": "topic", "tags": "tag"}
+for _prefix, _uri in (("bpmn", BPMN), ("bpmndi", BPMNDI), ("dc", DC), ("di", DI), ("kb", KB)):
     ET.register_namespace(_prefix, _uri)
 
 POOL_HEAD = 30  # the pool's name band, left of the lanes
@@ -53,8 +64,29 @@ def _bounds(node: Node) -> tuple[float, float, float, float]:
     return node.x - w / 2 + POOL_HEAD, node.y - h / 2, w, h
 
 
-def export(flow: Flow, *, model_id: str, title: str) -> bytes:
-    """The BPMN 2.0 document (UTF-8 bytes with an XML declaration)."""
+def _documentation(element: ET.Element, text: str) -> None:
+    if text.strip():
+        ET.SubElement(element, f"{{{BPMN}}}documentation", textFormat=MARKDOWN).text = text
+
+
+def _model(process: ET.Element, meta: dict) -> None:
+    """The front matter BPMN has no place for, in kb's namespace."""
+    fields = [(key, meta.get(key)) for key in CARRIED]
+    fields += [(one, item) for key, one in CARRIED_LISTS.items() for item in meta.get(key) or []]
+    fields = [(key, str(value)) for key, value in fields if value not in (None, "")]
+    if fields:
+        model = ET.SubElement(
+            ET.SubElement(process, f"{{{BPMN}}}extensionElements"), f"{{{KB}}}model"
+        )
+        for key, value in fields:
+            ET.SubElement(model, f"{{{KB}}}{key}").text = value
+
+
+def export(
+    flow: Flow, *, model_id: str, title: str, meta: dict | None = None, sections: str = ""
+) -> bytes:
+    """The BPMN 2.0 document (UTF-8 bytes with an XML declaration); `sections` is the model's
+    Markdown besides its steps, `meta` its front matter."""
     nodes, edges = layout(flow)
     by_id = {n.id: n for n in nodes}
     steps = flow.by_number()
@@ -71,6 +103,8 @@ def export(flow: Flow, *, model_id: str, title: str) -> bytes:
     collaboration = ET.SubElement(root, f"{{{BPMN}}}collaboration", id="Collaboration")
     ET.SubElement(collaboration, f"{{{BPMN}}}participant", id="Pool", name=title, processRef=pid)
     process = ET.SubElement(root, f"{{{BPMN}}}process", id=pid, name=title, isExecutable="false")
+    _documentation(process, sections)
+    _model(process, meta or {})
     lane_set = ET.SubElement(process, f"{{{BPMN}}}laneSet", id="Lanes")
     lanes = [
         ET.SubElement(lane_set, f"{{{BPMN}}}lane", id=f"Lane_{i + 1}", name=role)
@@ -88,8 +122,9 @@ def export(flow: Flow, *, model_id: str, title: str) -> bytes:
         element = ET.SubElement(process, f"{{{BPMN}}}{_tag(node)}", id=_node_id(node))
         if node.id > 0:  # the start and end kb adds stay unnamed, as modellers leave them
             element.set("name", node.name)
-        if node.id in steps and steps[node.id].text:
-            ET.SubElement(element, f"{{{BPMN}}}documentation").text = steps[node.id].text
+        if node.id in steps:
+            element.set(f"{{{KB}}}number", str(node.id))
+            _documentation(element, "\n".join(p for p in said(steps[node.id]) if p))
         elements[_node_id(node)] = element
         if lanes:
             ET.SubElement(lanes[node.lane], f"{{{BPMN}}}flowNodeRef").text = _node_id(node)

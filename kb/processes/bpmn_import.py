@@ -8,6 +8,10 @@ that follow); start and end events become the flow's ends (named ones stay as st
 Whatever kb cannot keep (message flows, boundary events, data objects, a sub-process's
 inside, vendor extensions are ignored silently) is listed in the report.
 
+What kb's own export carries besides the flow (kb.processes.bpmn) comes back: the steps'
+numbers (else steps are numbered in flow order), Markdown documentation as it is written (a
+modeller's plain text is escaped), the model's other sections and its front matter.
+
 The XML is parsed by defusedxml: no DTD, no entity, no external reference, and a size limit.
 """
 
@@ -22,6 +26,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from kb.core.errors import TooLarge, ValidationError
+from kb.processes.bpmn import CARRIED, CARRIED_LISTS, KB, MARKDOWN
 
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 MAX_BYTES = 5 * 1024 * 1024
@@ -56,12 +61,26 @@ NOT_KEPT = {
 }
 
 
+_STEPS = re.compile(r"^##\s+Steps\s*#*\s*$", re.I)
+_H2 = re.compile(r"^##\s")
+_FENCE = ("```", "~~~")
+
+
 @dataclass
 class Imported:
     title: str
     roles: list[str]
     body: str  # the `## Steps` section in kb's convention
     report: list[str] = field(default_factory=list)
+    #: the model's Markdown before and after its steps (the process's Markdown documentation)
+    sections: tuple[str, str] = ("", "")
+    #: front matter carried in <kb:model>
+    meta: dict = field(default_factory=dict)
+
+    def document(self) -> str:
+        """A new model's body: its sections with the steps in their place."""
+        before, after = self.sections
+        return "\n\n".join(p for p in (before, self.body.rstrip(), after) if p) + "\n"
 
 
 def _local(element: Element) -> str:
@@ -125,9 +144,11 @@ def read_bpmn(data: bytes) -> Imported:
     nodes: dict[str, tuple[str, Element]] = {}  # id -> (role, element)
     flows: list[Element] = []
     skipped: dict[str, int] = {}
+    lanes: list[str] = []
     for process in processes:
         pool = pools.get(process.get("id")) or _name(process) or "Process"
         role_of = _lanes(process, pool, len(processes) > 1)
+        lanes += role_of.values()
         for element in process:
             kind = _local(element)
             if kind == "sequenceFlow":
@@ -152,10 +173,70 @@ def read_bpmn(data: bytes) -> Imported:
         f"{count} {label}{'s' if count > 1 else ''} not kept." for label, count in skipped.items()
     ]
     title = next((n for n in pools.values() if n), "") or _name(processes[0]) or "Imported process"
-    return _write(title, nodes, flows, report)
+    imported = _write(title, nodes, flows, report, list(dict.fromkeys(lanes)))
+    imported.sections = _sections(_markdown(processes[0]))
+    imported.meta = _meta(processes[0])
+    return imported
 
 
-def _write(title: str, nodes, flows, report: list[str]) -> Imported:
+def _markdown(element: Element) -> str:
+    """The element's documentation written in Markdown (kb's export), else ''."""
+    return "\n".join(
+        doc.text or ""
+        for doc in element.findall(f"{{{MODEL}}}documentation")
+        if doc.get("textFormat") == MARKDOWN
+    )
+
+
+def _sections(text: str) -> tuple[str, str]:
+    """The Markdown before and after its `## Steps` section(s), which the file's flow
+    replaces; code fences left open are closed, so they cannot hide the steps."""
+    parts: tuple[list[str], list[str]] = ([], [])
+    part, inside, fence = 0, False, False
+    for line in text.splitlines():
+        if line.lstrip().startswith(_FENCE):
+            fence = not fence
+        elif not fence and _STEPS.match(line):
+            part, inside = 1, True
+            continue
+        elif not fence and _H2.match(line):
+            inside = False
+        if not inside:
+            parts[part].append(line)
+    closed = []
+    for lines in parts:
+        if sum(1 for line in lines if line.lstrip().startswith(_FENCE)) % 2:
+            lines.append("```")
+        closed.append("\n".join(lines).strip())
+    return closed[0], closed[1]
+
+
+def _meta(process: Element) -> dict:
+    """Front matter from <kb:model> (kb's export); the model's checks apply when it is saved."""
+    model = process.find(f"{{{MODEL}}}extensionElements/{{{KB}}}model")
+    lists = {one: many for many, one in CARRIED_LISTS.items()}  # topic -> topics
+    meta: dict = {}
+    for child in model if model is not None else ():
+        key, value = _local(child), re.sub(r"\s+", " ", child.text or "").strip()[:1000]
+        if key == "review_period_months" and value.isdigit():
+            meta[key] = int(value)
+        elif key in CARRIED and value:
+            meta[key] = value
+        elif key in lists and value:
+            meta.setdefault(lists[key], []).append(value)
+    return meta
+
+
+def _numbers(nodes, order: list[str]) -> dict[str, int]:
+    """The steps' numbers: kb's own (kb:number) when every step has a distinct one, else
+    in flow order."""
+    kept = [nodes[n][1].get(f"{{{KB}}}number") or "" for n in order]
+    if all(k.isdigit() and 0 < int(k) < 10_000 for k in kept) and len(set(kept)) == len(kept):
+        return {n: int(k) for n, k in zip(order, kept, strict=True)}
+    return {n: i + 1 for i, n in enumerate(order)}
+
+
+def _write(title: str, nodes, flows, report: list[str], lanes: list[str]) -> Imported:
     out: dict[str, list[tuple[str, str]]] = {}
     for flow in flows:
         source, target = flow.get("sourceRef"), flow.get("targetRef")
@@ -191,9 +272,10 @@ def _write(title: str, nodes, flows, report: list[str]) -> Imported:
                 ways += [(t, label or inner) for t, inner in targets(target, seen | {target})]
         return ways
 
-    order = _flow_order(nodes, out, is_step)
-    number = {node_id: i + 1 for i, node_id in enumerate(order)}
-    roles = list(dict.fromkeys(nodes[n][0] for n in order))
+    number = _numbers(nodes, _flow_order(nodes, out, is_step))
+    order = sorted(number, key=number.__getitem__)
+    rank = {lane: i for i, lane in enumerate(lanes)}  # roles top to bottom as the lanes are
+    roles = sorted(dict.fromkeys(nodes[n][0] for n in order), key=lambda r: rank.get(r, len(rank)))
     lines = ["## Steps"]
     for role in roles:
         lines += ["", f"### {_clean(role)}"]
@@ -229,9 +311,24 @@ def _clean(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
+def _unfielded(text: str, keys: str = "System|Inputs|Outputs|Next") -> str:
+    """`Next:` (and the like) escaped, so kb does not read a field where the file has none."""
+    return re.sub(rf"\b({keys}):", r"\1\\:", text)
+
+
+def _said(element: Element) -> str:
+    """A step's documentation: Markdown (kb's export) as it is, a modeller's text escaped; on
+    one line, its `Next:` the flow's, not the text's."""
+    doc = element.find(f"{{{MODEL}}}documentation")
+    text = re.sub(r"\s+", " ", doc.text or "").strip() if doc is not None else ""
+    if doc is not None and doc.get("textFormat") != MARKDOWN:
+        text = _clean(text)
+    return _unfielded(text, "Next")
+
+
 def _item(number: int, element: Element, ways, numbers: dict[str, int]) -> str:
     kind = _local(element)
-    name = _clean(_name(element) or element.get("id", "Step"))
+    name = _unfielded(_clean(_name(element) or element.get("id", "Step")))
     name += "" if name.endswith((".", "?", "!")) else "."
     marker = (
         " *Decision*"
@@ -242,8 +339,9 @@ def _item(number: int, element: Element, ways, numbers: dict[str, int]) -> str:
         if kind in ENDS
         else ""
     )
-    doc = element.find(f"{{{MODEL}}}documentation")
-    text = f" {_clean(doc.text)}" if doc is not None and (doc.text or "").strip() else ""
+    said = _said(element)
+    found = re.search(r"\b(?:System|Inputs|Outputs):", said)
+    text, fields = (said[: found.start()], said[found.start() :]) if found else (said, "")
     parts = []
     for target, label in ways:
         where = "end" if target is None else str(numbers.get(target, ""))
@@ -254,5 +352,6 @@ def _item(number: int, element: Element, ways, numbers: dict[str, int]) -> str:
     elif not parts:
         parts = ["end"]  # a step that leads nowhere ends the flow (not: the next number)
     sep = "; " if any("→" in p for p in parts) else ", "
-    next_line = f"\n   Next: {sep.join(parts)}." if parts else ""
-    return f"{number}. **{name}**{marker}{text}{next_line}"
+    last = " ".join(p for p in (fields, f"Next: {sep.join(parts)}." if parts else "") if p)
+    text = f" {text.strip()}" if text.strip() else ""
+    return f"{number}. **{name}**{marker}{text}" + (f"\n   {last}" if last else "")

@@ -2,7 +2,8 @@
 
 Export reads the model's current Markdown as its viewer may read it. Import reads a modeller's
 file (kb.processes.bpmn_import, hardened against hostile XML) and either creates a process
-model (a draft with the file's roles and steps) or, given a model, replaces that model's
+model (a draft with the file's roles and steps, and what kb's own export carries: the other
+sections, owner, state, labels) or, given a model, replaces that model's
 `## Steps` section and `roles:` in a new revision, every other section kept. The report says
 what kb could not represent, and what of the result breaks the convention.
 """
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from kb.accounts.viewer import Viewer
-from kb.core.errors import Forbidden, NotFound
+from kb.core.errors import Forbidden, NotFound, ValidationError
 from kb.db import Database
 from kb.documents import access
 from kb.documents import services as documents
@@ -49,8 +50,15 @@ def export_model(db: Database, doc_id: str, *, viewer: Viewer) -> tuple[Document
     """The model and its steps as BPMN 2.0 XML with diagram interchange."""
     doc = _model(db, doc_id, viewer)
     revision = documents.get_revision(db, doc.id, viewer=viewer)
-    _, body = frontmatter.split(revision.markdown if revision else "")
-    return doc, export(parse_steps(body), model_id=doc.id, title=doc.title)
+    meta, body = frontmatter.split(revision.markdown if revision else "")
+    xml = export(
+        parse_steps(body),
+        model_id=doc.id,
+        title=doc.title,
+        meta=meta,
+        sections=with_steps(body, "## Steps\n"),
+    )
+    return doc, xml
 
 
 def with_steps(body: str, steps: str) -> str:
@@ -73,9 +81,10 @@ def new_source(imported: Imported) -> str:
         "type": "process",
         "title": _title(imported.title),
         "status": "draft",
+        **imported.meta,
         "roles": imported.roles,
     }
-    return frontmatter.join(meta, imported.body)
+    return frontmatter.join(meta, imported.document())
 
 
 def bpmn_source(text: str) -> tuple[str, list[str]]:
@@ -84,6 +93,26 @@ def bpmn_source(text: str) -> tuple[str, list[str]]:
     that becomes the file's rejected line."""
     imported = read_bpmn(text.encode("utf-8"))
     return new_source(imported), imported.report + parse_steps(imported.body).problems
+
+
+def _create(db: Database, imported: Imported, viewer: Viewer, report: list[str]) -> Document:
+    """The new draft; a project this kb's register does not hold (kb's export from elsewhere)
+    is left out, and the report says so."""
+    try:
+        return documents.create_document(
+            db,
+            new_source(imported),
+            actor=viewer.actor,
+            require_type="process",
+            created_by=viewer.username,
+            message="Imported from a BPMN file",
+        )
+    except ValidationError as error:
+        if error.code != "unknown_project" or "project" not in imported.meta:
+            raise
+        report.append(f"{error.message} The model names no project.")
+        del imported.meta["project"]
+        return _create(db, imported, viewer, report)
 
 
 def import_model(
@@ -100,15 +129,7 @@ def import_model(
     flow = parse_steps(imported.body)
     report = list(imported.report) + flow.problems
     if target is None:
-        doc = documents.create_document(
-            db,
-            new_source(imported),
-            actor=viewer.actor,
-            require_type="process",
-            created_by=viewer.username,
-            message="Imported from a BPMN file",
-        )
-        return BpmnImport(doc, True, len(flow.steps), report)
+        return BpmnImport(_create(db, imported, viewer, report), True, len(flow.steps), report)
     revision = documents.get_revision(db, target.id)
     meta, body = frontmatter.split(revision.markdown)
     source = frontmatter.join({**meta, "roles": imported.roles}, with_steps(body, imported.body))

@@ -77,7 +77,7 @@ def _items(lines: list[str]) -> list[tuple[str, int, str]]:
     role, items = "", []
     for line in lines:
         if m := _ROLE.match(line):
-            role = m.group(1).strip()
+            role = _plain(m.group(1))  # a lane's name: plain text, as the diagram shows it
         elif m := _ITEM.match(line):
             items.append([role, int(m.group(1)), m.group(2).strip()])
         elif items and line.strip() and (line.startswith((" ", "\t")) or not line.startswith("#")):
@@ -116,6 +116,22 @@ def _next(value: str, number: int, problems: list[str]) -> list[tuple[int | None
                 f"Step {number}: `Next:` names '{target[:40]}', not a step number or end."
             )
     return ways
+
+
+def said(step: Step) -> tuple[str, str]:
+    """A step's text without its name, its kind's mark and its `Next:`: (what it says, its
+    `System:`, `Inputs:` and `Outputs:` as written), both Markdown on one line."""
+    text = step.text
+    if name := _NAME.match(text):
+        text = text[name.end() :]
+    else:
+        text = (re.split(r"(?<=[.;:])\s", text, maxsplit=1)[1:] or [""])[0]
+    text = _KIND.sub("", text, count=1)
+    first = _FIELD.search(text)
+    fields = " ".join(
+        f"{key}: {value.strip()}" for key, value in _FIELD.findall(text) if key != "Next"
+    )
+    return (text[: first.start()] if first else text).strip(), fields
 
 
 def parse_steps(body: str) -> Flow:

@@ -19,13 +19,14 @@ from kb.params import flag_arg
 from kb.processes import involvement
 from kb.projects import services as projects
 from kb.readmodels.documents import document_detail
+from kb.readmodels.paths import path_bar
 from kb.readmodels.process_governance import shown_revision
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.usage import services as usage
 from kb.web import bp
 from kb.web.overdue import lessons_late, today
-from kb.web.params import args_with, filters_from, page_arg
+from kb.web.params import args_with, filters_from, int_arg, page_arg
 from kb.web.process_reviews import HEALTH_CHOICES, health_arg, with_health
 
 FOLDERS = FOLDER_CONVERTER
@@ -139,8 +140,12 @@ def document(folder: str, doc_id: str):
     involvement.record_view(kb.db, viewer(), detail.doc)
     after_response(partial(usage.record_view, kb.db, detail.doc.id, at=utcnow()))
     lesson = detail.lesson
+    path_id, step_id = request.args.get("path", "")[:40], int_arg("step", 0)
     return render_template(
         "document.html",
+        path_bar=path_bar(kb.db, viewer(), path_id, step_id, doc_id)
+        if path_id and step_id
+        else None,
         folder=folder,
         detail=detail,
         doc=detail.doc,

@@ -26,10 +26,26 @@ def test_a_new_joiner_follows_a_starter_path_from_the_start_page(kb, login_as):
     assert "0 of 17 read" in page and "Continue where you left off" in page
     step = page.split('href="/paths/LP-0001/steps/', 1)[1].split('"', 1)[0]
     opened = nina.get(f"/paths/LP-0001/steps/{step}")
-    assert opened.status_code == 303 and opened.location.endswith("/guides/GD-0001")
-    read = nina.post(f"/paths/LP-0001/steps/{step}/read", follow_redirects=True)
-    assert "Marked as read." in read.get_data(as_text=True)
-    assert "1 of 17 read" in read.get_data(as_text=True)
+    assert opened.status_code == 303
+    assert opened.location.endswith(f"/guides/GD-0001?path=LP-0001&step={step}")
+    guide = nina.get(opened.location).get_data(as_text=True)
+    assert 'class="path-bar"' in guide and "Step 1 of 17" in guide and "I've read this" in guide
+    assert "Next: PMO</a>" in guide and ">Project administrator — your first two weeks</a>" in guide
+    # an address whose step is not this document shows the plain page
+    assert 'class="path-bar"' not in nina.get(
+        f"/glossary/GL-0034?path=LP-0001&step={step}"
+    ).get_data(as_text=True)
+    assert 'class="path-bar"' not in nina.get(f"/guides/GD-0001?path=LP-0099&step={step}").get_data(
+        as_text=True
+    )
+    assert nina.get("/guides/GD-0001?path=LP-0001&step=x").status_code == 400
+    read = nina.post(
+        f"/paths/LP-0001/steps/{step}/read", data={"from": "document"}, follow_redirects=True
+    )
+    guide = read.get_data(as_text=True)
+    assert "Marked as read." in guide and "Step 1 of 17" in guide and "badge-done" in guide
+    assert "I've read this</button>" not in guide
+    assert "1 of 17 read" in nina.get("/paths/LP-0001").get_data(as_text=True)
     assert "1 of 17 read" in nina.get("/start").get_data(as_text=True)
     # with a path to finish, signing in lands on the start page; without one, at home
     again = nina.post("/login", data={"username": "nina", "password": PASSWORD})

@@ -44,6 +44,14 @@ def iso_day(value: date | datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
+def duration(minutes: int) -> str:
+    """45 min; 2 h; 1 h 30 min — a reading time as people say it."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
 def humanise(value: str | None) -> str:
     """in_review -> In review; as-is stays as-is."""
     if not value:
@@ -119,6 +127,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.add_template_filter(iso_day, "iso_day")
     app.add_template_filter(humanise, "humanise")
+    app.add_template_filter(duration, "duration")
     app.add_template_filter(type_label, "type_label")
     app.add_template_filter(message, "message")
     app.add_template_global(filter_value_label)

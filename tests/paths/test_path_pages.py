@@ -21,9 +21,12 @@ def test_a_new_joiner_follows_a_starter_path_from_the_start_page(kb, login_as):
     assert "Project closure and lessons review" in start  # the PMO's processes (group pmo)
     home = nina.get("/").get_data(as_text=True)
     assert 'href="/start"' in home
+    nav = home[home.index('aria-label="Main"') :].split("</nav>", 1)[0]
+    assert ">Onboarding</a>" in nav and ">Guides</a>" in nav and "Start here" not in nav
     assert nina.post("/paths/LP-0001/take").status_code == 303
     page = nina.get("/paths/LP-0001").get_data(as_text=True)
     assert "0 of 17 read" in page and "Continue where you left off" in page
+    assert "For: project administrator · 17 steps · about " in page
     step = page.split('href="/paths/LP-0001/steps/', 1)[1].split('"', 1)[0]
     opened = nina.get(f"/paths/LP-0001/steps/{step}")
     assert opened.status_code == 303

@@ -45,10 +45,11 @@ def iso_day(value: date | datetime | None) -> str:
 
 
 def duration(minutes: int) -> str:
-    """45 min; 2 h; 1 h 30 min — a reading time as people say it."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
+    """45 min; 2 h; 3 h 15 min — an estimate as people say it: past an hour, to the
+    nearest quarter."""
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(round(minutes / 15) * 15, 60)
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 

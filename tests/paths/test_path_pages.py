@@ -78,3 +78,15 @@ def test_curators_write_paths_in_markdown_and_see_who_follows_them(kb, login_as,
     assert reader.get("/paths/new").status_code == 403
     assert "People on this path" not in reader.get("/paths/LP-0001").get_data(as_text=True)
     assert reader.get("/paths/LP-0099").status_code == 404
+
+
+def test_reading_times_are_said_as_people_say_them():
+    from kb.web.present import duration
+
+    assert [duration(m) for m in (45, 60, 119, 199, 203)] == [
+        "45 min",
+        "1 h",
+        "2 h",
+        "3 h 15 min",
+        "3 h 30 min",
+    ]

@@ -114,6 +114,8 @@ SECTION_OF = {
 def nav_current(endpoint: str, args: dict) -> str | None:
     """aria-current for a navigation link: "page" on the page itself, "true" inside its section."""
     here = request.endpoint or ""
+    if here == "web.document" and request.args.get("path"):  # a step of an onboarding path
+        return "true" if endpoint == "web.start_page" else None
     folder = (request.view_args or {}).get("folder")
     if args.get("folder"):
         if folder != args["folder"]:

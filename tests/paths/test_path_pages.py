@@ -33,6 +33,7 @@ def test_a_new_joiner_follows_a_starter_path_from_the_start_page(kb, login_as):
     assert opened.location.endswith(f"/guides/GD-0001?path=LP-0001&step={step}")
     guide = nina.get(opened.location).get_data(as_text=True)
     assert 'class="path-bar"' in guide and "Step 1 of 17" in guide and "I've read this" in guide
+    assert '<a href="/start" aria-current="true">Onboarding</a>' in guide
     assert "Next: PMO</a>" in guide and ">Project administrator — your first two weeks</a>" in guide
     # an address whose step is not this document shows the plain page
     assert 'class="path-bar"' not in nina.get(

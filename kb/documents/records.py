@@ -107,6 +107,18 @@ class Record:
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
+def as_day(value: Any) -> date | None:
+    """A front matter value as a day: a date, a datetime's day or YYYY-MM-DD; None when
+    empty. ValueError for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
+
+
 def clean_text(value: str) -> str:
     """Single-line user text: no control characters, collapsed whitespace."""
     value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == " ")
@@ -175,14 +187,8 @@ class _Checker:
 
     def day(self, key: str) -> date | None:
         value = self.meta.get(key)
-        if value is None or value == "":
-            return None
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
         try:
-            return date.fromisoformat(str(value).strip())
+            return as_day(value)
         except ValueError:
             self.fail(key, f"`{key}` is '{value}'; write a date as YYYY-MM-DD, e.g. 2025-03-14.")
             return None

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from kb.core.errors import ValidationError
 from kb.core.time import add_months
 from kb.db import Database
-from kb.documents.models import Document, DocumentLabel
+from kb.documents.models import Document, DocumentLabel, DocumentRevision
+from kb.documents.records import as_day
 from kb.documents.vocabulary import TOPICS
+from kb.markdown import frontmatter
 from kb.projects.models import Project
 from kb.readmodels.figure_text import ABOUT
 
@@ -254,6 +256,38 @@ def scoped_documents(db: Database, filters: Filters, doc_type: str) -> dict[str,
     with db.read() as s:
         rows = s.execute(query.where(*scope_conditions(filters, doc_type)))
         return {i: LessonInfo(p, ph, t) for i, p, ph, t in rows}
+
+
+#: how kb.documents.transfer names the revision a file's import stored
+IMPORTED = "Imported from %"
+
+
+def written_on(db: Database, lessons: dict[str, LessonInfo]) -> dict[str, date]:
+    """The day each lesson imported from a file was written, as the file said: the
+    `updated:` day of the revision kb first stored (docs/format.md#dates), else the day it
+    occurred. Lessons written in kb, and files that gave no day, are not here."""
+    query = (
+        select(DocumentRevision.document_id, DocumentRevision.markdown, Document.occurred_on)
+        .join(Document, Document.id == DocumentRevision.document_id)
+        .where(
+            Document.type == "lesson",
+            DocumentRevision.number == 1,
+            DocumentRevision.message.like(IMPORTED),
+        )
+    )
+    found = {}
+    with db.read() as s:
+        for doc_id, markdown, occurred_on in s.execute(query):
+            if doc_id in lessons and (day := _updated_day(markdown) or occurred_on):
+                found[doc_id] = day
+    return found
+
+
+def _updated_day(markdown: str) -> date | None:
+    try:  # a stored revision parsed once; kept safe all the same
+        return as_day(frontmatter.split(markdown)[0].get("updated"))
+    except (ValidationError, ValueError):
+        return None
 
 
 def project_conditions(filters: Filters, column) -> list:  # noqa: ANN001

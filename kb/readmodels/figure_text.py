@@ -23,7 +23,9 @@ class About:
 ABOUT: dict[str, About] = {
     "captured": About(
         "Lessons captured",
-        "Lessons written in kb each month (their lesson.created event), per project and phase.",
+        "Lessons written each month, per project and phase: in kb, the day it was created; "
+        "imported from a file, the day the file gives (updated, else when it happened), or "
+        "the day kb received it when the file gives none.",
         (("captured", "Lessons captured"),),
         (("captured", "Lessons captured"),),
     ),

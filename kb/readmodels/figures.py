@@ -34,6 +34,7 @@ from kb.readmodels.figure import (
     project_conditions,
     scoped_documents,
     share,
+    written_on,
 )
 from kb.recurrence.models import LessonRecurrence
 from kb.reviews.models import Review
@@ -81,9 +82,13 @@ def ranked(counts: Counter, label: str | None = None) -> list[list]:
 
 
 def captured(db: Database, filters: Filters, lessons: dict[str, LessonInfo]) -> Figure:
+    """Lessons by the day they were written: in kb, their lesson.created event; imported
+    from a file, the day the file gave (kb.readmodels.figure.written_on)."""
+    own = written_on(db, lessons)
     events = lesson_events(db, filters, lessons, LessonCreated)
-    ids = [i for i, _, t in events if within(filters, t)]
-    by_month = Counter(month_of(t) for i, _, t in events if within(filters, t))
+    days: dict[str, date | datetime] = {i: t for i, _, t in events} | own
+    ids = [i for i, t in days.items() if within(filters, t)]
+    by_month = Counter(month_of(days[i]) for i in ids)
     return monthly(
         "captured",
         filters,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from kb.accounts.models import User
 from kb.accounts.viewer import SYSTEM, Viewer
+from kb.core.errors import NotFound
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
@@ -189,3 +190,34 @@ def assigned_people(db: Database, viewer: Viewer) -> list[tuple[LearningPath, Pe
     paths = {p.id: p for p in services.list_paths(db, retired=True)}
     docs = _documents(db, list(paths.values()))
     return [(paths[e.path_id], _person(paths[e.path_id], e, user, docs)) for e, user in found]
+
+
+@dataclass(frozen=True)
+class PathBar:
+    """A path step as its document's page shows it when opened from the path: where it is in
+    the path and what comes after it."""
+
+    view: PathView
+    step: StepView
+    number: int  # 1-based
+
+    @property
+    def following(self) -> StepView | None:
+        """The next step the viewer may open, if any."""
+        later = self.view.steps[self.number :]
+        return next((step for step in later if not step.hidden), None)
+
+
+def path_bar(
+    db: Database, viewer: Viewer, path_id: str, step_id: int, doc_id: str
+) -> PathBar | None:
+    """The bar for `doc_id` opened as step `step_id` of a path; None when the path does not
+    exist or that step is not this document (an old or hand-made address)."""
+    try:
+        view = path_view(db, viewer, path_id)
+    except NotFound:
+        return None
+    for number, step in enumerate(view.steps, start=1):
+        if step.step.id == step_id and step.doc_id == doc_id:
+            return PathBar(view, step, number)
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from datetime import date
 from html import escape
 
 from markupsafe import Markup
@@ -54,8 +55,20 @@ def month_label(month: str) -> str:
     return f"{calendar.month_abbr[int(month[5:])]} {month[2:4]}"
 
 
+def period_label(first: date, last: date) -> str:
+    """January–December 2026; March 2026; November 2025 – March 2026."""
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%B %Y}"
+    if first.year == last.year:
+        return f"{first:%B}–{last:%B %Y}"
+    return f"{first:%B %Y} – {last:%B %Y}"
+
+
 def bar_chart(figure: Figure, element_id: str) -> Markup:
-    """A grouped bar per month and series, with the y axis, month labels and a legend."""
+    """A grouped bar per month and series, with the y axis, month labels and a legend; a
+    sentence instead when every value is nothing (an empty 0–1 axis says nothing)."""
+    if not any(v for row in figure.values for v in row):
+        return Markup(f'<p class="empty chart-empty" id="{element_id}">No data in this period.</p>')
     plot_w, plot_h = WIDTH - LEFT - RIGHT, PLOT_HEIGHT
     height = TOP + plot_h + MONTHS_ROW + LEGEND_LINE * len(figure.series)
     top = nice_ceiling(max((v or 0 for row in figure.values for v in row), default=0))

@@ -17,7 +17,7 @@ from kb.documents.vocabulary import TOPICS
 from kb.readmodels.dashboard import Dashboard, build_dashboard
 from kb.readmodels.figure import Figure, Filters, filters_of
 from kb.web import bp
-from kb.web.charts import bar_chart, number
+from kb.web.charts import bar_chart, number, period_label
 
 #: a spreadsheet runs a cell that starts with one of these as a formula
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,7 +40,12 @@ def dashboard():
     board = current_dashboard()
     charts = {f.key: bar_chart(f, f"chart-{f.key}") for f in board.figures}
     return render_template(
-        "dashboard.html", board=board, charts=charts, topics=TOPICS, number=number
+        "dashboard.html",
+        board=board,
+        charts=charts,
+        topics=TOPICS,
+        number=number,
+        period=period_label(board.filters.first, board.filters.last),
     )
 
 

@@ -19,13 +19,14 @@ from kb.params import flag_arg
 from kb.processes import involvement
 from kb.projects import services as projects
 from kb.readmodels.documents import document_detail
+from kb.readmodels.paths import path_bar
 from kb.readmodels.process_governance import shown_revision
 from kb.security import viewer
 from kb.storage.names import document_filename
 from kb.usage import services as usage
 from kb.web import bp
 from kb.web.overdue import lessons_late, today
-from kb.web.params import args_with, filters_from, page_arg
+from kb.web.params import args_with, filters_from, int_arg, page_arg
 from kb.web.process_reviews import HEALTH_CHOICES, health_arg, with_health
 
 FOLDERS = FOLDER_CONVERTER
@@ -34,6 +35,8 @@ SHOW_SIMILAR = ("submitted", "in_review")
 #: the lists with an "overdue" filter: lessons with an overdue action, process models past
 #: their review
 OVERDUE_FOLDERS = ("lessons", "processes")
+#: the glossary A to Z lists every term on one page (as many as a page may hold)
+ALL_TERMS = 100
 
 
 def document_or_404(folder: str, doc_id: str, *, edit: bool = False) -> Document:
@@ -85,6 +88,7 @@ def list_documents(folder: str):
     late = folder in OVERDUE_FOLDERS and flag_arg("overdue")
     level = health_arg() if folder == "processes" else None
     among = overdue.overdue_ids(current().db, kind.name, today()) if late else None
+    by_letter = kind is TERM and sort == "title"
     page = services.list_documents(
         current().db,
         {**filters, "type": [kind.name]},
@@ -92,7 +96,7 @@ def list_documents(folder: str):
         sort=sort,
         viewer=viewer(),
         among=with_health(among, level),
-        per_page=current_app.config["KB_PER_PAGE"],
+        per_page=ALL_TERMS if by_letter else current_app.config["KB_PER_PAGE"],
     )
     if late:
         filters = {**filters, "overdue": ["1"]}
@@ -114,7 +118,17 @@ def list_documents(folder: str):
         overdue_folder=folder in OVERDUE_FOLDERS,
         overdue_lessons=lessons_late(page.items),
         health_choices=HEALTH_CHOICES if folder == "processes" else None,
+        letters=by_first_letter(page.items) if by_letter else None,
     )
+
+
+def by_first_letter(docs: list[Document]) -> dict[str, list[Document]]:
+    """A to Z, case ignored; titles starting otherwise first, under #."""
+    letters: dict[str, list[Document]] = {}
+    for doc in sorted(docs, key=lambda d: d.title.casefold()):
+        first = doc.title[:1].upper()
+        letters.setdefault(first if "A" <= first <= "Z" else "#", []).append(doc)
+    return letters
 
 
 def term_href(doc_id: str) -> str:
@@ -139,8 +153,12 @@ def document(folder: str, doc_id: str):
     involvement.record_view(kb.db, viewer(), detail.doc)
     after_response(partial(usage.record_view, kb.db, detail.doc.id, at=utcnow()))
     lesson = detail.lesson
+    path_id, step_id = request.args.get("path", "")[:40], int_arg("step", 0)
     return render_template(
         "document.html",
+        path_bar=path_bar(kb.db, viewer(), path_id, step_id, doc_id)
+        if path_id and step_id
+        else None,
         folder=folder,
         detail=detail,
         doc=detail.doc,

@@ -73,7 +73,13 @@ def open_path_step(path_id: str, step_id: int):
     if step is None or step.hidden:
         abort(404)
     progress.open_step(current().db, viewer(), path_id, step_id)
-    return redirect(step.link or document_url(step.doc_type, step.doc_id), code=303)
+    return redirect(step.link or _in_path(step.doc_type, step.doc_id, path_id, step_id), code=303)
+
+
+def _in_path(doc_type: str, doc_id: str, path_id: str, step_id: int) -> str:
+    """The document's page with the path bar: its place in the path, "I've read this" and
+    the next step."""
+    return document_url(doc_type, doc_id, path=path_id, step=step_id)
 
 
 def _back(path_id: str, anchor: str | None = None):  # noqa: ANN202
@@ -97,8 +103,10 @@ def take_path(path_id: str):
 @needs(USER)
 def acknowledge_path_step(path_id: str, step_id: int):
     view = _view(path_id)
-    if not any(s.step.id == step_id and not s.hidden for s in view.steps):
+    step = next((s for s in view.steps if s.step.id == step_id and not s.hidden), None)
+    if step is None:
         abort(404)
+    on_document = request.form.get("from") == "document" and step.doc_id is not None
     try:
         enrolment = progress.acknowledge(current().db, viewer(), path_id, step_id)
     except (Conflict, Forbidden, NotFound) as exc:
@@ -109,6 +117,8 @@ def acknowledge_path_step(path_id: str, step_id: int):
         flash(f"Path completed: {view.path.title}. Well done.", "success")
         return _back(path_id)
     flash("Marked as read.", "success")
+    if on_document:
+        return redirect(_in_path(step.doc_type, step.doc_id, path_id, step_id), code=303)
     return _back(path_id, "continue")
 
 

@@ -44,6 +44,15 @@ def iso_day(value: date | datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
+def duration(minutes: int) -> str:
+    """45 min; 2 h; 3 h 15 min — an estimate as people say it: past an hour, to the
+    nearest quarter."""
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(round(minutes / 15) * 15, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
 def humanise(value: str | None) -> str:
     """in_review -> In review; as-is stays as-is."""
     if not value:
@@ -105,6 +114,8 @@ SECTION_OF = {
 def nav_current(endpoint: str, args: dict) -> str | None:
     """aria-current for a navigation link: "page" on the page itself, "true" inside its section."""
     here = request.endpoint or ""
+    if here == "web.document" and request.args.get("path"):  # a step of an onboarding path
+        return "true" if endpoint == "web.start_page" else None
     folder = (request.view_args or {}).get("folder")
     if args.get("folder"):
         if folder != args["folder"]:
@@ -119,6 +130,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.add_template_filter(iso_day, "iso_day")
     app.add_template_filter(humanise, "humanise")
+    app.add_template_filter(duration, "duration")
     app.add_template_filter(type_label, "type_label")
     app.add_template_filter(message, "message")
     app.add_template_global(filter_value_label)

@@ -99,7 +99,7 @@ HINTS = {
     "Lesson, Recommendation, Evidence.",
     "process": "Required: title. Sections: Purpose, Scope, Steps (a ### heading per role with "
     'numbered steps), Exceptions. Quote the version: "2.1".',
-    "guide": "Required: title. `order` sets the reading order on Start here.",
+    "guide": "Required: title. `order` sets the reading order in Guides.",
     "term": "Required: title (the term). `summary`: a one-sentence definition, shown where the "
     "term is linked; `aliases`: other names; `related`: other terms.",
 }

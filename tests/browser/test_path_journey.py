@@ -1,5 +1,6 @@
-"""A new joiner finds their start page, takes a path, opens its first step and marks it read;
-then, at phone width (390 px), continues where they left off."""
+"""A new joiner finds their start page, takes a path, opens its first step and marks it read
+on the step's own page (the path bar), goes on to the next; then, at phone width (390 px),
+continues where they left off."""
 
 from __future__ import annotations
 
@@ -37,24 +38,35 @@ def test_a_new_joiner_follows_a_path_step_and_marks_it_read(live_kb, page):
     expect(page.get_by_text("0 of 17 read")).to_be_visible()
 
     first = page.locator(".path-step").first
-    first.get_by_role("link").click()  # the step opens the guide itself
-    expect(page).to_have_url(re.compile(r"/guides/GD-0001$"))
-    page.go_back()
-    page.reload()
-    expect(page.locator(".path-step").first.get_by_text("Opened")).to_be_visible()
-    page.locator(".path-step").first.get_by_role("button", name="I've read this").click()
+    first.get_by_role("link").click()  # the step opens the guide, with the path bar on it
+    expect(page).to_have_url(re.compile(r"/guides/GD-0001\?path=LP-0001&step=\d+$"))
+    bar = page.get_by_role("region", name="Onboarding path")
+    expect(bar.get_by_text("Step 1 of 17")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text(
+        "Project administrator — your first two weeks"
+    )
+    bar.get_by_role("button", name="I've read this").click()
     expect(page.get_by_text("Marked as read.")).to_be_visible()
+    expect(bar.get_by_text("Read", exact=True)).to_be_visible()
+    bar.get_by_role("link", name="Next: PMO").click()
+    expect(page).to_have_url(re.compile(r"/glossary/GL-0034\?path=LP-0001&step=\d+$"))
+    expect(bar.get_by_text("Step 2 of 17")).to_be_visible()
+    page.goto(live_kb.url + "/paths/LP-0001")
     expect(page.get_by_text("1 of 17 read")).to_be_visible()
     expect(page.locator(".path-step").first.get_by_text("Read", exact=True)).to_be_visible()
+    expect(page.locator(".path-step").nth(1).get_by_text("Opened")).to_be_visible()
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_kb.url + "/start")
     expect(page.get_by_text("1 of 17 read")).to_be_visible()
     page.get_by_role("link", name=re.compile(r"^Continue: PMO$")).click()
-    expect(page).to_have_url(re.compile(r"/glossary/GL-0034$"))
+    expect(page).to_have_url(re.compile(r"/glossary/GL-0034\?path=LP-0001&step=\d+$"))
+    bar = page.get_by_role("region", name="Onboarding path")
+    bar.get_by_role("button", name="I've read this").click()
+    expect(bar.get_by_text("Read", exact=True)).to_be_visible()
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 390, f"a path step's page is {wide} px wide at 390 px"
     page.goto(live_kb.url + "/paths/LP-0001")
-    step = page.locator(".path-step.step-next")
-    step.get_by_role("button", name="I've read this").click()
     expect(page.get_by_text("2 of 17 read")).to_be_visible()
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 390, f"the path page is {wide} px wide at 390 px"

@@ -10,6 +10,7 @@ from kb.actions import services as actions
 from kb.briefings import services as briefings
 from kb.documents import lifecycle
 from kb.documents import services as documents
+from kb.documents.transfer import import_tree
 from kb.readmodels.dashboard import build_dashboard
 from kb.readmodels.figure import filters_of
 from kb.reviews import services as reviews
@@ -302,3 +303,28 @@ def the_filters_narrow_the_figures(kb, at) -> None:
     assert totals(infra, "briefings")["briefings"] == 1
     # the process models belong to no project, so to no portfolio
     assert totals(infra, "health") == {"green": 0, "amber": 0, "red": 0}
+
+
+def test_imported_lessons_count_in_the_month_they_were_written(kb, at, lesson_md, tmp_path):
+    """Not in the month of the import: the file's `updated:` day, else when it occurred; a
+    file with neither counts when kb received it (docs/format.md#dates)."""
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    files = {
+        "a.md": lesson_md("Updated in February", occurred_on="2025-11-03", updated="2026-02-14"),
+        "b.md": lesson_md("Occurred in January", occurred_on="2026-01-20"),
+        "c.md": lesson_md("No day of its own", occurred_on=None),
+        "d.md": lesson_md("Written long before", occurred_on="2025-06-01"),
+    }
+    for name, source in files.items():
+        (folder / name).write_text(source)
+    at("2026-03-20 09:00")
+    assert import_tree(kb.db, tmp_path, actor="import").rejected == []
+    lesson(kb, at, lesson_md, "2026-03-21 09:00", "Written in kb in March")
+    board = build_dashboard(kb.db, filters_of(at.today, **PERIOD), at.today, only="captured")
+    assert series(board, "captured") == [[1], [1], [2]]
+    assert totals(board, "captured") == {"captured": 4}
+    earlier = filters_of(at.today, since="2025-06", until="2025-06")
+    assert totals(build_dashboard(kb.db, earlier, at.today, only="captured"), "captured") == {
+        "captured": 1
+    }

@@ -44,6 +44,9 @@ def test_page_csv_and_json_show_the_same_figures(kb, at, login_as, make_lesson):
     assert "<td>=hyperlink(evil)</td>" in html  # the query as typed, case ignored
     assert '<a href="/dashboard" aria-current="page">Dashboard</a>' in html  # navigation
     assert "/dashboard/searches.csv?since=2026-01&amp;until=2026-03&amp;topic=schedule" in html
+    assert "for January–March 2026, topic Schedule." in html and "lesson.created" not in html
+    assert '<h2 id="figure-index-h">On this page</h2>' in html and 'href="#reading"' in html
+    assert '<p class="empty chart-empty" id="chart-briefings">No data in this period.</p>' in html
 
     months = cora.get("/dashboard/searches.csv", query_string=PERIOD)
     assert months.mimetype == "text/csv"
@@ -118,3 +121,13 @@ def test_onboarding_counts_the_paths_started_and_completed_each_month(kb, at, ma
     board = build_dashboard(kb.db, filters_of(at.today, **PERIOD), at.today, only="onboarding")
     figure = board.figures[0]
     assert figure.values == [[1, 0], [1, 1], [0, 0]]
+
+
+def test_a_period_is_written_in_words():
+    from datetime import date
+
+    from kb.web.charts import period_label
+
+    assert period_label(date(2026, 1, 1), date(2026, 12, 1)) == "January–December 2026"
+    assert period_label(date(2026, 3, 1), date(2026, 3, 1)) == "March 2026"
+    assert period_label(date(2025, 11, 1), date(2026, 3, 1)) == "November 2025 – March 2026"

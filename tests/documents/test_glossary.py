@@ -109,3 +109,22 @@ def test_the_glossary_is_listed_searched_and_faceted(client, kb):
     assert [hit["id"] for hit in found["hits"]] == ["GL-0001"]
     assert any(f["value"] == "term" for f in found["facets"]["type"])
     assert client.get("/api/glossary/GL-0001").json["aliases"] == ["critical friend review"]
+
+
+def test_the_glossary_lists_every_term_on_one_page_from_a_to_z(client, kb):
+    names = [f"Charter {n:02}" for n in range(1, 23)] + ["Apex", "alpha", "Zeta", "3-point"]
+    for name in names:
+        term(kb, name)
+    page = client.get("/glossary").get_data(as_text=True)
+    assert 'aria-label="Pages"' not in page and "26 glossary terms" in page
+    index = page[page.index('aria-label="Terms from A to Z"') :].split("</nav>", 1)[0]
+    assert '<a href="#letter-A">A</a>' in index and '<a href="#letter-other">#</a>' in index
+    assert '<span aria-hidden="true">B</span>' in index
+    heads = re.findall(r'<h2 id="letter-(\w+)">', page)
+    assert heads == ["other", "A", "C", "Z"]
+    group_a = page.split('id="letter-A"', 1)[1].split("letter-group", 1)[0]
+    assert group_a.index(">alpha<") < group_a.index(">Apex<")
+    assert "Charter 22" in page
+    # other orders keep their pages
+    recent = client.get("/glossary?sort=updated").get_data(as_text=True)
+    assert 'aria-label="Pages"' in recent and 'id="letter-A"' not in recent

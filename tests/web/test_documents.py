@@ -55,6 +55,7 @@ def test_related_documents_are_listed(client, kb, make_lesson):
     kb.projection.catch_up()
     page = client.get(f"/lessons/{first.id}").get_data(as_text=True)
     related = page[page.index('id="related-title"') :]
+    assert related.startswith('id="related-title">Similar documents</h2>')
     assert "Vendor contract lacked interface milestones" in related
 
 

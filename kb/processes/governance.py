@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.accounts.models import Group, User
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -37,7 +36,7 @@ from kb.documents.frontmatter_edit import with_front_matter
 from kb.documents.models import Document, DocumentRevision
 from kb.events.kinds import processes as events
 from kb.events.log.services import append_event
-from kb.processes import versions
+from kb.processes import approver_names, versions
 from kb.processes.models import ProcessApproval
 from kb.processes.roles import answers_for, approvers_of, is_named, named
 
@@ -228,9 +227,7 @@ def _submit(s: Session, doc: Document, viewer: Viewer, note: str | None) -> None
             "Name who approves it first: `approvers:` (kb usernames or groups) or an owner.",
             field="approvers",
         )
-    known = set(s.scalars(select(User.username).where(User.username.in_(names))))
-    known |= set(s.scalars(select(Group.name).where(Group.name.in_(names))))
-    unknown = [n for n in names if n not in known]
+    unknown = approver_names.unknown(s, names)
     if unknown:
         raise ValidationError(
             f"kb has no user or group {', '.join(unknown)}: approvers must be kb usernames or "

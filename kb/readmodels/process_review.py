@@ -22,6 +22,8 @@ class ReviewCycle:
     #: the latest "reviewed, no change" (None: none recorded in kb)
     last_review: ProcessReview | None
     may_mark_reviewed: bool
+    #: the latest "reviewed, no change" was today (`last_review` says by whom)
+    reviewed_today: bool
     #: the next review if the viewer records "reviewed, no change" today
     next_if_reviewed: date
     #: what the viewer saw when they last opened the page (None: never, or not signed in)
@@ -31,11 +33,18 @@ class ReviewCycle:
 
 
 def review_cycle(db: Database, doc: Document, viewer: Viewer, today: date) -> ReviewCycle:
+    """`may_mark_reviewed`: offered on a published model (a draft or one under review is
+    being changed anyway) not reviewed today already."""
     seen, changes = involvement.last_view(db, viewer, doc)
+    last = review.last_review(db, doc.id)
+    done_today = last is not None and last.reviewed_on == today
     return ReviewCycle(
         health=review_health(doc, today),
-        last_review=review.last_review(db, doc.id),
-        may_mark_reviewed=review.may_review(db, viewer, doc),
+        last_review=last,
+        may_mark_reviewed=doc.status == "published"
+        and not done_today
+        and review.may_review(db, viewer, doc),
+        reviewed_today=done_today,
         next_if_reviewed=add_months(today, period_of(doc)),
         seen=seen,
         changes=changes,

@@ -1,6 +1,7 @@
 """Whom each `approvers:` entry names in kb: a user (shown by their display name), a group
 (with how many members), or nobody kb knows — an entry nobody can answer for, such as a job
-title, which the model's page points out instead of waiting for it forever."""
+title, which the model's page points out instead of waiting for it forever; and the display
+names of those who approved and published."""
 
 from __future__ import annotations
 
@@ -49,3 +50,9 @@ def resolve(s: Session, names: list[str]) -> dict[str, Named]:
 def unknown(s: Session, names: list[str]) -> list[str]:
     """The entries that are neither a kb user nor a group."""
     return [n for n, who in resolve(s, names).items() if who.kind == UNKNOWN]
+
+
+def display_names(s: Session, usernames: list[str]) -> dict[str, str]:
+    """The display names of the kb users among `usernames` (others are absent)."""
+    query = select(User.username, User.display_name).where(User.username.in_(usernames))
+    return {username: label for username, label in s.execute(query) if label}

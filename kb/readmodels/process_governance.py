@@ -35,6 +35,8 @@ class ProcessDetail:
     approvers: list[governance.Approver]
     #: whom each approvers entry names in kb (a user, a group, nobody)
     named: dict[str, Named]
+    #: display names of those who approved and published (by username)
+    people: dict[str, str]
     steps: list[StepChoice]
     versions: list[Version]
     #: the revision this viewer is shown
@@ -58,6 +60,11 @@ def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail
         named = approver_names.resolve(s, [a.name for a in approvers])
     allowed = governance.allowed_steps(viewer, doc, approvers)
     versions = list_versions(db, doc)
+    actors = [a.by for a in approvers if a.by] + [
+        v.published_by for v in versions if v.published_by
+    ]
+    with db.read() as s:
+        people = approver_names.display_names(s, actors)
     shown = shown_revision(doc, viewer)
     behind = doc.published_revision not in (None, doc.version)
     asked = None
@@ -69,6 +76,7 @@ def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail
         roles=roles.roles(doc),
         approvers=_this_round(doc, approvers),
         named=named,
+        people=people,
         steps=[
             StepChoice(
                 name,

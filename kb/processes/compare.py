@@ -54,7 +54,7 @@ def _differences(old: Step, old_flow: Flow, new: Step, new_flow: Flow) -> list[s
         if sorted(getattr(old, name)) != sorted(getattr(new, name)):
             said.append(f"{name} changed")
     if _ways(old, old_flow) != _ways(new, new_flow):
-        said.append(f"next step changed from {_next(old, old_flow)} to {_next(new, new_flow)}")
+        said.append(f"next step now {_next(new, new_flow)} (was {_next(old, old_flow)})")
     return said
 
 

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from kb.accounts.models import User
 from kb.documents import services
+from kb.processes.governance import take_step
 from kb.readmodels.process_governance import process_detail
-from tests.processes.test_governance import CLEO, STEPS_V1, make, people, source, through_review
+from tests.processes.test_governance import (
+    CLEO,
+    OWEN,
+    STEPS_V1,
+    make,
+    people,
+    source,
+    through_review,
+)
 
 __all__ = ["people"]  # the fixture, shared
 
@@ -54,3 +63,15 @@ def test_a_draft_after_publishing_shows_no_old_approval(kb, people, client):
     panel = panel[: panel.index("</section>")]
     assert "approved on" not in panel
     assert panel.count("will be asked when submitted") == 2
+
+
+def test_the_top_of_the_page_says_where_approval_stands_and_links_to_it(kb, people, client):
+    doc = make(kb)
+    take_step(kb.db, doc.id, "submit", viewer=CLEO)
+    take_step(kb.db, doc.id, "approve", viewer=OWEN)
+    page = client.get(f"/processes/{doc.id}").text
+    jump = page[page.index('<p class="approval-jump">') :]
+    jump = " ".join(jump[: jump.index("</p>")].split())
+    assert "Approval: In review, 1 of 2 approvals given" in jump
+    assert '<a href="#approval">Go to Approval</a>' in jump
+    assert page.index("approval-jump") < page.index("process-diagram")

@@ -26,9 +26,8 @@ def test_steps_added_removed_and_changed_are_found_by_name():
     changed = {old.name: said for old, _, said in changes.changed}
     assert changed == {
         "ASN on the paperwork?": [  # its "no" now leads to the new step
-            "next step changed from yes → “Unload and scan each pallet”; no → “Create a manual "
-            "arrival” to yes → “Unload and scan each pallet”; no → “Book the arrival in the "
-            "yard app”"
+            "next step now yes → “Unload and scan each pallet”; no → “Book the arrival in the "
+            "yard app” (was yes → “Unload and scan each pallet”; no → “Create a manual arrival”)"
         ],
         "Unload and scan each pallet": ["system: none → handheld"],
     }

@@ -116,17 +116,18 @@ class Approver:
 
 
 def _decisions(s: Session, doc_id: str) -> list[ProcessApproval]:
-    """The current round: the latest submission and the decisions after it (oldest first)."""
+    """The decisions of the current round (oldest first): those after the latest submission,
+    or every one for a model that came in under review (imported, never submitted in kb)."""
     query = select(ProcessApproval).where(ProcessApproval.document_id == doc_id)
     rows = list(s.scalars(query.order_by(ProcessApproval.id)))
     starts = [i for i, row in enumerate(rows) if row.decision == "submitted"]
-    return rows[starts[-1] :] if starts else []
+    return rows[starts[-1] + 1 :] if starts else rows
 
 
 def approval_state(s: Session, doc: Document) -> list[Approver]:
     """Every entry of the current round, in the order the front matter names them."""
     found: dict[str, Approver] = {}
-    for row in _decisions(s, doc.id)[1:]:
+    for row in _decisions(s, doc.id):
         for name in row.approvers or []:
             found[name] = Approver(name, row.decision, row.decided_by, row.decided_at, row.note)
     return [found.get(name, Approver(name, "waiting")) for name in approvers_of(doc)]

@@ -10,6 +10,7 @@ from kb.processes.governance import take_step
 from kb.readmodels.process_governance import process_detail
 from tests.processes.test_governance import (
     CLEO,
+    FIONA,
     OWEN,
     STEPS_V1,
     make,
@@ -75,3 +76,12 @@ def test_the_top_of_the_page_says_where_approval_stands_and_links_to_it(kb, peop
     assert "Approval: In review, 1 of 2 approvals given" in jump
     assert '<a href="#approval">Go to Approval</a>' in jump
     assert page.index("approval-jump") < page.index("process-diagram")
+
+
+def test_a_model_that_came_in_under_review_can_be_approved_and_published(kb, people):
+    doc = make(kb, status="in_review")  # as the starter PM-0006: never submitted in kb
+    take_step(kb.db, doc.id, "approve", viewer=OWEN)
+    approved = take_step(kb.db, doc.id, "approve", viewer=FIONA)
+    assert approved.status == "approved"
+    assert [a.state for a in process_detail(kb.db, approved, CLEO).approvers] == ["approved"] * 2
+    assert take_step(kb.db, doc.id, "publish", viewer=OWEN, note="First").status == "published"

@@ -21,6 +21,10 @@ from kb.storage.files import count_files, shown
 
 log = logging.getLogger("kb.cli")
 
+#: the group the starter process models name as `approvers:` (content/processes)
+STARTER_APPROVERS = "pmo"
+STARTER_APPROVERS_TEXT = "The PMO: approves the starter process models."
+
 
 @contextmanager
 def bar(length: int, label: str):
@@ -52,10 +56,22 @@ def _first_admin(kb: Kb) -> None:
         role="admin",
         actor="kb init",
         display_name="Administrator",
+        groups=[STARTER_APPROVERS],
         must_change_password=True,
     )
     click.echo("No account existed, so kb created one (the first sign-in asks for a new password):")
     click.echo(f"  username: admin\n  password: {password}   (shown once)")
+
+
+def _starter_group(kb: Kb) -> None:
+    """The starter process models name the group `pmo` as their approvers: kb makes it (the
+    first admin joins it; add the PMO's people under Admin → Groups)."""
+    from kb.accounts import groups, services
+
+    if not any(g.name == STARTER_APPROVERS for g in services.list_groups(kb.db)):
+        groups.create_group(
+            kb.db, STARTER_APPROVERS, actor="kb init", description=STARTER_APPROVERS_TEXT
+        )
 
 
 def _init(kb: Kb, *, content: bool) -> None:
@@ -70,6 +86,7 @@ def _init(kb: Kb, *, content: bool) -> None:
             )
             click.echo(f"Starter content from {folder}: {report.summary()}")
             click.echo(import_paths(kb.db, folder, actor="kb init").summary())
+            _starter_group(kb)
 
 
 def _auto(count: int, threshold: int) -> int:

@@ -54,8 +54,19 @@ def _differences(old: Step, old_flow: Flow, new: Step, new_flow: Flow) -> list[s
         if sorted(getattr(old, name)) != sorted(getattr(new, name)):
             said.append(f"{name} changed")
     if _ways(old, old_flow) != _ways(new, new_flow):
-        said.append("leads elsewhere")
+        said.append(f"next step now {_next(new, new_flow)} (was {_next(old, old_flow)})")
     return said
+
+
+def _next(step: Step, flow: Flow) -> str:
+    """Where a step leads, by name (the two models number their steps on their own):
+    `yes → “Quarantine the pallet”; no → the end`."""
+    names = {s.number: s.name for s in flow.steps}
+    ways = [
+        f"{label + ' → ' if label else ''}{f'“{names[t]}”' if t in names else 'the end'}"
+        for t, label in step.next
+    ]
+    return "; ".join(ways) or "the end"
 
 
 def compare_flows(old: Flow, new: Flow) -> StepChanges:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.accounts.models import Group, User
 from kb.accounts.services import audit
 from kb.accounts.viewer import Viewer
 from kb.core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -37,7 +36,7 @@ from kb.documents.frontmatter_edit import with_front_matter
 from kb.documents.models import Document, DocumentRevision
 from kb.events.kinds import processes as events
 from kb.events.log.services import append_event
-from kb.processes import versions
+from kb.processes import approver_names, versions
 from kb.processes.models import ProcessApproval
 from kb.processes.roles import answers_for, approvers_of, is_named, named
 
@@ -117,17 +116,18 @@ class Approver:
 
 
 def _decisions(s: Session, doc_id: str) -> list[ProcessApproval]:
-    """The current round: the latest submission and the decisions after it (oldest first)."""
+    """The decisions of the current round (oldest first): those after the latest submission,
+    or every one for a model that came in under review (imported, never submitted in kb)."""
     query = select(ProcessApproval).where(ProcessApproval.document_id == doc_id)
     rows = list(s.scalars(query.order_by(ProcessApproval.id)))
     starts = [i for i, row in enumerate(rows) if row.decision == "submitted"]
-    return rows[starts[-1] :] if starts else []
+    return rows[starts[-1] + 1 :] if starts else rows
 
 
 def approval_state(s: Session, doc: Document) -> list[Approver]:
     """Every entry of the current round, in the order the front matter names them."""
     found: dict[str, Approver] = {}
-    for row in _decisions(s, doc.id)[1:]:
+    for row in _decisions(s, doc.id):
         for name in row.approvers or []:
             found[name] = Approver(name, row.decision, row.decided_by, row.decided_at, row.note)
     return [found.get(name, Approver(name, "waiting")) for name in approvers_of(doc)]
@@ -228,9 +228,7 @@ def _submit(s: Session, doc: Document, viewer: Viewer, note: str | None) -> None
             "Name who approves it first: `approvers:` (kb usernames or groups) or an owner.",
             field="approvers",
         )
-    known = set(s.scalars(select(User.username).where(User.username.in_(names))))
-    known |= set(s.scalars(select(Group.name).where(Group.name.in_(names))))
-    unknown = [n for n in names if n not in known]
+    unknown = approver_names.unknown(s, names)
     if unknown:
         raise ValidationError(
             f"kb has no user or group {', '.join(unknown)}: approvers must be kb usernames or "

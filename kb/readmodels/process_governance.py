@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from kb.accounts.viewer import Viewer
 from kb.db import Database
 from kb.documents.models import Document
-from kb.processes import governance, roles
+from kb.processes import approver_names, governance, roles
+from kb.processes.approver_names import Named
+from kb.processes.governance import Approver
 from kb.processes.roles import shown_revision
 from kb.processes.versions import Version, list_versions
 
@@ -27,7 +29,14 @@ class StepChoice:
 @dataclass
 class ProcessDetail:
     roles: dict[str, str | None]
+    #: where each approver stands in the current round: a draft's approvers are asked
+    #: afresh when it is submitted (only a request for changes, the reason it is a draft,
+    #: stays); no round is open on a retired model
     approvers: list[governance.Approver]
+    #: whom each approvers entry names in kb (a user, a group, nobody)
+    named: dict[str, Named]
+    #: display names of those who approved and published (by username)
+    people: dict[str, str]
     steps: list[StepChoice]
     versions: list[Version]
     #: the revision this viewer is shown
@@ -48,8 +57,14 @@ class ProcessDetail:
 def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail:
     with db.read() as s:
         approvers = governance.approval_state(s, doc)
+        named = approver_names.resolve(s, [a.name for a in approvers])
     allowed = governance.allowed_steps(viewer, doc, approvers)
     versions = list_versions(db, doc)
+    actors = [a.by for a in approvers if a.by] + [
+        v.published_by for v in versions if v.published_by
+    ]
+    with db.read() as s:
+        people = approver_names.display_names(s, actors)
     shown = shown_revision(doc, viewer)
     behind = doc.published_revision not in (None, doc.version)
     asked = None
@@ -59,7 +74,9 @@ def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail
         )
     return ProcessDetail(
         roles=roles.roles(doc),
-        approvers=approvers,
+        approvers=_this_round(doc, approvers),
+        named=named,
+        people=people,
         steps=[
             StepChoice(
                 name,
@@ -76,3 +93,16 @@ def process_detail(db: Database, doc: Document, viewer: Viewer) -> ProcessDetail
         draft_over_published=behind and shown == doc.version,
         changes_requested=asked,
     )
+
+
+def _this_round(doc: Document, approvers: list[governance.Approver]) -> list[governance.Approver]:
+    """Approvals count for the version they approved: under review, approved and published
+    ones show them; a draft (edited after approval, or sent back) waits for all again."""
+    if doc.status in ("in_review", "approved", "published"):
+        return approvers
+    return [
+        a
+        if a.state == "changes_requested" and doc.status == "draft"
+        else Approver(a.name, "waiting")
+        for a in approvers
+    ]

@@ -3,7 +3,7 @@ its versions and a comparison of two (kb.processes.governance, kb.processes.vers
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from kb.access_rules import READER, needs
 from kb.context import current
@@ -50,7 +50,12 @@ def process_transition(doc_id: str):
 @bp.get("/processes/<doc_id>/versions")
 @needs(READER)
 def process_versions(doc_id: str):
+    """The versions, and the form that compares two (`?from=1&to=2`: sent to the comparison)."""
     doc = document_or_404("processes", doc_id)
+    picked = request.args.get("from", "").strip(), request.args.get("to", "").strip()
+    if all(picked):
+        a, b = picked
+        return redirect(url_for("web.process_compare", doc_id=doc.id, a=a, b=b))
     detail = process_detail(current().db, doc, viewer())
     return render_template(
         "process_versions.html",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kb.accounts import services as accounts
 from kb.cli import main
+from kb.documents import services as documents
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -15,6 +17,9 @@ def test_init_loads_the_starter_content_once(runner, kb):
     assert "created" in first.output and "0 rejected" in first.output
     second = runner.invoke(main, ["init"])
     assert second.exit_code == 0 and "Starter content" not in second.output
+    # the starter process models' approvers: a group kb makes (its people are added later)
+    assert [g.name for g in accounts.list_groups(kb.db)] == ["pmo"]
+    assert documents.get_document(kb.db, "PM-0006").extra["approvers"] == ["pmo"]
     kb.index.close()  # the command built the index in this test's folder; reopen to read it
     from kb.search import SearchIndex
 

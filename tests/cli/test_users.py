@@ -39,3 +39,5 @@ def test_the_first_start_makes_one_admin_with_a_one_time_password(kb, capsys):
     _first_admin(kb)  # never again once an account exists
     assert capsys.readouterr().out == ""
     assert [u.username for u in accounts.list_users(kb.db)] == ["admin"]
+    # the group the starter process models name as approvers: the first admin is in it
+    assert [g.name for g in accounts.get_user(kb.db, "admin").groups] == ["pmo"]

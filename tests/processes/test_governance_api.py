@@ -104,7 +104,13 @@ def test_through_review_to_published_and_the_versions_compared(model):
     page = model["rita"].get(f"/processes/{doc_id}/versions/1/compare/2").get_data(as_text=True)
     assert "Changed: step 2" in page and "Sanctions screening" in page
     listed = model["rita"].get(f"/processes/{doc_id}/versions").get_data(as_text=True)
-    assert "First version." in listed and "2.0" in listed
+    assert "First version." in listed and "<td>Version 2.0</td>" in listed and "(#" not in listed
+    assert '<table class="history versions">' in listed
+    assert '<select id="compare-from" name="from">' in listed  # any two: a form, no URL
+    assert '<option value="1" selected>Version 1.0</option>' in listed
+    chosen = model["rita"].get(f"/processes/{doc_id}/versions?from=2&to=1")
+    assert chosen.status_code == 302
+    assert chosen.headers["Location"].endswith(f"/processes/{doc_id}/versions/2/compare/1")
     assert model["rita"].get(f"/api/processes/{doc_id}/versions/1/compare/9").status_code == 404
     retired = step(model["cora"], doc_id, "retire", note="Replaced by the group-wide process")
     assert retired.json["status"] == "retired" and retired.json["steps"] == []

@@ -25,7 +25,10 @@ def test_steps_added_removed_and_changed_are_found_by_name():
     assert [s.name for s in changes.removed] == ["Create a manual arrival"]
     changed = {old.name: said for old, _, said in changes.changed}
     assert changed == {
-        "ASN on the paperwork?": ["leads elsewhere"],  # its "no" now leads to the new step
+        "ASN on the paperwork?": [  # its "no" now leads to the new step
+            "next step now yes → “Unload and scan each pallet”; no → “Book the arrival in the "
+            "yard app” (was yes → “Unload and scan each pallet”; no → “Create a manual arrival”)"
+        ],
         "Unload and scan each pallet": ["system: none → handheld"],
     }
     assert changes.marks("old") == {2: "changed", 3: "removed", 4: "changed"}
@@ -37,6 +40,8 @@ def test_the_model_page_shows_its_diagram_with_a_text_alternative(kb, client):
     page = client.get(f"/processes/{doc.id}").get_data(as_text=True)
     assert f'<img src="/processes/{doc.id}/diagram.svg"' in page
     assert 'class="diagram-scroll" tabindex="0" role="region"' in page
+    assert '<input type="checkbox" id="diagram-actual"' in page
+    assert "Actual size: scroll sideways" in page
     assert "6 steps in 2 lanes (Transport Clerk, Goods-in Operative)" in page
     assert '<li value="5"><strong>Damaged?</strong>' in page and "yes → 6; no → end" in page
     assert f'href="/api/processes/{doc.id}/bpmn"' in page
@@ -66,7 +71,9 @@ def test_as_is_and_to_be_side_by_side(kb, client, make_project):
     assert "1 steps added, 1 removed, 2 changed" in page
     assert f'src="/processes/{old.id}/diagram.svg?after={new.id}"' in page
     assert f'src="/processes/{new.id}/diagram.svg?before={old.id}"' in page
-    assert '<li class="mark-removed">3. Create a manual arrival' in page
+    assert '<li class="mark-removed">Step 3 “Create a manual arrival”' in page
+    assert f'<a href="/processes/{new.id}">{new.id}</a></span></li>' in page  # breadcrumb
+    assert 'id="diagram-actual"' in page  # fitted to the width, or at actual size
     svg = ET.fromstring(client.get(f"/processes/{new.id}/diagram.svg?before={old.id}").data)
     classes = {
         g.get("data-step"): g.get("class") for g in svg.iter(f"{SVG}g") if g.get("data-step")

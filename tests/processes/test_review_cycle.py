@@ -210,3 +210,21 @@ def test_the_page_parts_say_health_last_review_and_who_may_record_one(kb, people
     assert cycle.may_mark_reviewed and cycle.last_review is None and cycle.seen is None
     assert cycle.next_if_reviewed == date(2029, 1, 15)
     assert not review_cycle(kb.db, doc, people["carl"], date(2028, 1, 15)).may_mark_reviewed
+
+
+def test_the_page_offers_it_on_a_published_model_once_a_day(kb, people):
+    documents.create_document(kb.db, model_source(), actor="t", type_hint="process")
+    documents.create_document(
+        kb.db, model_source(id="PM-0305", status="in_review"), actor="t", type_hint="process"
+    )
+    day = date(2027, 1, 5)
+    in_review = documents.get_document(kb.db, "PM-0305", with_revision=True)
+    assert not review_cycle(kb.db, in_review, people["cora"], day).may_mark_reviewed
+    when = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
+    review.mark_reviewed(kb.db, "PM-0301", viewer=people["ivan"], now=when)
+    doc = documents.get_document(kb.db, "PM-0301", with_revision=True)
+    today = review_cycle(kb.db, doc, people["cora"], day)
+    assert today.reviewed_today and not today.may_mark_reviewed
+    assert today.reviewer == "Ines Expert"  # ivan's display name
+    tomorrow = review_cycle(kb.db, doc, people["cora"], day + timedelta(days=1))
+    assert tomorrow.may_mark_reviewed and not tomorrow.reviewed_today

@@ -9,7 +9,7 @@ import pytest
 
 from kb.accounts import services as accounts
 from kb.cli import _first_admin
-from tests.web.test_auth import NEW_PASSWORD, PASSWORD, login, signed_in, text
+from tests.web.signin import NEW_PASSWORD, PASSWORD, login, signed_in, text
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ to be stored. kb keeps only the token's SHA-256, so it could not show the token 
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from kb.access_rules import ADMIN, needs
 from kb.context import current
@@ -16,12 +16,7 @@ from kb.core.errors import KbError, NotFound
 from kb.events.inbound import producers
 from kb.events.inbound.models import Producer
 from kb.web import bp
-
-
-def _no_store(body: str, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+from kb.web.auth import no_store
 
 
 def _producer_or_404(name: str) -> Producer:
@@ -48,7 +43,7 @@ def _detail_page(producer: Producer, credentials: producers.Credentials | None =
         credentials=credentials,
         default_name=producers.DEFAULT,
     )
-    return _no_store(body) if credentials else body
+    return no_store(body) if credentials else body
 
 
 # Admins only: whoever holds a producer's secret or token can send events in its name.

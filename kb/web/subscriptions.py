@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from kb.access_rules import ADMIN, needs
 from kb.context import current
@@ -19,6 +19,7 @@ from kb.events.webhooks import delivery as webhooks
 from kb.events.webhooks import ping, subscriptions
 from kb.security import viewer
 from kb.web import bp
+from kb.web.auth import no_store
 
 DELIVERY_LOG = 100
 
@@ -39,12 +40,6 @@ def _form() -> dict:
         "url": request.form.get("url", ""),
         "types": request.form.get("types", ""),
     }
-
-
-def _no_store(body: str, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _subscription_or_404(subscription_id: int):
@@ -80,7 +75,7 @@ def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None, 
         limit=DELIVERY_LOG,
         event_pages="web.admin_event" in current_app.view_functions,
     )
-    return _no_store(body, status) if secret else (body, status)
+    return no_store(body, status) if secret else (body, status)
 
 
 # Admins only: the secret, the URLs and the delivery log are sensitive.

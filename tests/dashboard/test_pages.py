@@ -43,6 +43,7 @@ def test_page_csv_and_json_show_the_same_figures(kb, at, login_as, make_lesson):
     assert "With no result by month: 2026-01 0, 2026-02 3, 2026-03 0." in html
     assert "<td>=hyperlink(evil)</td>" in html  # the query as typed, case ignored
     assert '<a href="/dashboard" aria-current="page">Dashboard</a>' in html  # navigation
+    assert '<option value="schedule" selected>Schedule</option>' in html  # the topic filter
     assert "/dashboard/searches.csv?since=2026-01&amp;until=2026-03&amp;topic=schedule" in html
     assert "for January–March 2026, topic Schedule." in html and "lesson.created" not in html
     assert '<h2 id="figure-index-h">On this page</h2>' in html and 'href="#reading"' in html

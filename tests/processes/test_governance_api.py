@@ -106,6 +106,7 @@ def test_through_review_to_published_and_the_versions_compared(model):
     listed = model["rita"].get(f"/processes/{doc_id}/versions").get_data(as_text=True)
     assert "First version." in listed and "<td>Version 2.0</td>" in listed and "(#" not in listed
     assert '<table class="history versions">' in listed
+    assert '<h1>Versions <span class="sub">Supplier onboarding</span></h1>' in listed
     assert '<select id="compare-from" name="from">' in listed  # any two: a form, no URL
     assert '<option value="1" selected>Version 1.0</option>' in listed
     chosen = model["rita"].get(f"/processes/{doc_id}/versions?from=2&to=1")

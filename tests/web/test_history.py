@@ -22,6 +22,7 @@ def test_history_lists_revisions(client, kb, make_lesson, lesson_md):
     doc = _two_versions(kb, make_lesson, lesson_md)
     page = client.get(f"/lessons/{doc.id}/history").get_data(as_text=True)
     assert "Revision 2" in page and "Revision 1" in page
+    assert f'<h1>History <span class="sub">{doc.title}</span></h1>' in page
     assert "colleague" in page and "tester" in page and "Reworded" in page
     assert f'action="/lessons/{doc.id}/diff"' in page
     assert f'action="/lessons/{doc.id}/revisions/1/restore"' in page

@@ -69,6 +69,8 @@ def test_the_list_shows_producers_and_never_a_secret(client, kb, assert_inert):
         detail = client.get(f"/admin/producers/{creds.name}").get_data(as_text=True)
         assert creds.secret not in detail and creds.token not in detail
         assert "Rotate secret and token" in detail
+        assert '<a href="/admin/producers">Event producers</a>' in detail
+        assert f'<span aria-current="page">{creds.name}</span>' in detail
 
 
 def test_adding_shows_the_secret_and_token_once(client, kb, assert_inert):

@@ -165,21 +165,26 @@ def test_a_restricted_lesson_is_never_told_to_an_outsider(kb, person, lesson_md,
     assert mailbox.addresses == ["fiona@example.org"] and len(inbox(kb)) == 1
 
 
-def test_an_action_owner_named_by_address(kb, person, lesson_md, mailbox):
-    cora = person("cora", "curator")
-    person("owen", "reader", email="owen@example.org")
-    doc = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
-    for owner in ("OWEN@example.org", "someone@partner.example", "Team Alpha"):
+def actions_owned_by(kb, doc, curator, owners) -> None:
+    """One training action on `doc` per owner, added by `curator`."""
+    for owner in owners:
         actions.add_action(
             kb.db,
             doc.id,
-            viewer=Viewer.of(cora),
+            viewer=Viewer.of(curator),
             description="Do it",
             owner=owner,
             due_on="2026-12-31",
             target_kind="training",
             target_ref="Course",
         )
+
+
+def test_an_action_owner_named_by_address(kb, person, lesson_md, mailbox):
+    cora = person("cora", "curator")
+    person("owen", "reader", email="owen@example.org")
+    doc = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
+    actions_owned_by(kb, doc, cora, ("OWEN@example.org", "someone@partner.example", "Team Alpha"))
     drain(kb)
     assert [(n.username, n.kind) for n in inbox(kb)] == [("owen", "lesson.action.added")]
     # a name that is neither a user nor an address reaches nobody
@@ -370,16 +375,11 @@ def test_deactivated_users_and_odd_addresses_get_nothing(kb, person, lesson_md, 
     accounts.update_user(kb.db, "maria", actor="test", is_active=False)
     post(kb, closed("HARBOUR", "maria@example.org"))  # her address does not bypass it
     doc = documents.create_document(kb.db, lesson_md("Spec late"), actor="x", type_hint="lesson")
-    for owner in ("maria", "a@example.org\nBcc: b@example.org", "x@example.org, y@example.org"):
-        actions.add_action(
-            kb.db,
-            doc.id,
-            viewer=Viewer.of(cora),
-            description="Do it",
-            owner=owner,
-            due_on="2026-12-31",
-            target_kind="training",
-            target_ref="Course",
-        )
+    actions_owned_by(
+        kb,
+        doc,
+        cora,
+        ("maria", "a@example.org\nBcc: b@example.org", "x@example.org, y@example.org"),
+    )
     drain(kb)
     assert inbox(kb) == [] and mailbox.addresses == []

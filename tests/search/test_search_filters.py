@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import pytest
 
 from kb.search import IndexDoc, QueryError, SearchIndex
-
-
-def expected_facets(docs: list[IndexDoc]) -> dict[str, list[tuple[str, int]]]:
-    counters = {
-        "type": Counter(d.type for d in docs),
-        "topic": Counter(t for d in docs for t in d.topics),
-        "phase": Counter(d.phase for d in docs if d.phase),
-        "project": Counter(d.project.lower() for d in docs if d.project),
-        "tag": Counter(t for d in docs for t in d.tags),
-    }
-    return {
-        name: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
-        for name, counter in counters.items()
-    }
+from tests.search.visibility.readers import expected_facets
 
 
 def matching(docs, **wanted: list[str]) -> list[IndexDoc]:

@@ -10,6 +10,7 @@ from kb.api.body import read_file
 from kb.api.models.bpmn import BpmnImported, BpmnImportQuery
 from kb.api.spec import contract, parsed_query
 from kb.context import current
+from kb.core.attributes import alike
 from kb.core.errors import TooLarge, ValidationError
 from kb.processes import exchange
 from kb.security import viewer
@@ -35,14 +36,8 @@ def bpmn_body() -> bytes:
 
 
 def imported_answer(outcome: exchange.BpmnImport) -> BpmnImported:
-    doc = outcome.doc
     return BpmnImported(
-        id=doc.id,
-        title=doc.title,
-        created=outcome.created,
-        version=doc.version,
-        steps=outcome.steps,
-        report=outcome.report,
+        **alike(outcome.doc, "id title version"), **alike(outcome, "created steps report")
     )
 
 

@@ -11,6 +11,7 @@ from kb.api import bp
 from kb.api.models.process_reviews import Change, LastLook, MyProcess, MyProcesses, Reviewed
 from kb.api.spec import contract
 from kb.context import current
+from kb.core.attributes import alike
 from kb.core.time import utcnow
 from kb.documents.models import Document
 from kb.overdue.health import level_on, review_health
@@ -37,11 +38,7 @@ def mark_process_reviewed(doc_id: str):
     recorded = review.mark_reviewed(current().db, doc_id, viewer=viewer())
     done = recorded.review
     return Reviewed(
-        id=done.document_id,
-        reviewed_by=done.reviewed_by,
-        reviewed_on=done.reviewed_on,
-        reviewed_at=done.reviewed_at,
-        revision=done.revision,
+        **alike(done, "reviewed_by reviewed_on reviewed_at revision", id=done.document_id),
         next_review=recorded.next_review,
         health=level_on(recorded.next_review, utcnow().date()),
     )
@@ -52,16 +49,11 @@ def _mine(item: Involvement) -> MyProcess:
     health = review_health(doc, utcnow().date())
     seen = item.seen
     return MyProcess(
-        id=doc.id,
-        title=doc.title,
-        model_version=doc.model_version,
-        owner=doc.owner,
-        custodian=doc.custodian,
-        why=item.why,
+        **alike(doc, "id title model_version owner custodian"),
+        **alike(item, "why changed"),
         health=health.level,
         next_review=health.due,
         last_look=LastLook.model_validate(seen) if seen is not None else None,
-        changed=item.changed,
         changes=[Change.model_validate(c) for c in item.changes],
         page=url_for("web.document", folder="processes", doc_id=doc.id),
     )

@@ -44,13 +44,8 @@ def _entry(entry: workshop.Entry, changeable: set[str]) -> DraftLesson:
     link = entry.link
     return DraftLesson(
         **LessonSummary.fields(entry.doc),
-        impact=link.impact,
-        source=link.source,
-        audit=link.audit_id,
-        finding=link.finding_id,
-        complete=entry.complete,
-        missing=list(entry.missing),
-        withdrawn=entry.withdrawn,
+        **alike(link, "impact source", audit=link.audit_id, finding=link.finding_id),
+        **alike(entry, "complete withdrawn", missing=list(entry.missing)),
         may_change=entry.doc.id in changeable,
     )
 

@@ -9,6 +9,7 @@ from flask import url_for
 from pydantic import ConfigDict, Field
 
 from kb.api.models.common import Answer, Body, Query, Timestamp
+from kb.core.attributes import alike
 from kb.documents.kinds import BY_NAME
 from kb.params import FLAGS
 from kb.paths.source import MAX_MINUTES, MAX_STEPS
@@ -89,14 +90,10 @@ class PathSummary(Answer):
 
     @classmethod
     def fields(cls, path) -> dict:  # noqa: ANN001
-        return dict(
-            id=path.id,
-            title=path.title,
-            audience=path.audience,
-            summary=path.summary,
-            status=path.status,
+        return alike(
+            path,
+            "id title audience summary status minutes",
             step_count=len(path.steps),
-            minutes=path.minutes,
             page=url_for("web.path_page", path_id=path.id),
         )
 

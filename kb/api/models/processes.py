@@ -8,6 +8,7 @@ from pydantic import Field
 
 from kb.api.models.common import Answer, Body, Day, Timestamp
 from kb.api.models.common import Version as VersionNumber
+from kb.core.attributes import alike
 from kb.processes.services import CHANGE_TYPES
 
 
@@ -26,15 +27,9 @@ class ProcessChange(Answer):
 
     @classmethod
     def of(cls, change, title: str | None, readable: set[str]) -> ProcessChange:  # noqa: ANN001
+        names = "process_id version change_type effective_from changed_by summary"
         return cls(
-            id=change.document_id,
-            process_id=change.process_id,
-            title=title,
-            version=change.version,
-            change_type=change.change_type,
-            effective_from=change.effective_from,
-            changed_by=change.changed_by,
-            summary=change.summary,
+            **alike(change, names, id=change.document_id, title=title),
             flagged_lessons=[x for x in change.flagged_lessons or [] if x in readable],
         )
 
@@ -69,17 +64,10 @@ class ProcessLink(Answer):
 
     @classmethod
     def of(cls, link) -> ProcessLink:  # noqa: ANN001
+        names = "lesson_title model_title model_version model_status published_on cited text"
         return cls(
-            lesson=link.lesson_id,
-            lesson_title=link.lesson_title,
-            model=link.model_id,
-            model_title=link.model_title,
-            model_version=link.model_version,
-            model_status=link.model_status,
-            published_on=link.published_on,
-            cited=link.cited,
+            **alike(link, names, lesson=link.lesson_id, model=link.model_id),
             actions=[LinkedAction(id=i, status=s) for i, s in link.actions],
-            text=link.text,
         )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
 from kb.db import Base, UTCDateTime
+from kb.documents.models import document_column
 
 #: what an action changes; `none` is the recorded rationale for taking no action
 TARGET_KINDS = ("process_model", "template", "checklist", "training", "policy", "none")
@@ -18,9 +19,7 @@ class Action(Base):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    lesson_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    lesson_id: Mapped[str] = document_column()
     description: Mapped[str] = mapped_column(Text)
     #: who does it: a username or a name
     owner: Mapped[str] = mapped_column(String(120))

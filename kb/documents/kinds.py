@@ -13,23 +13,41 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Kind:
+    """What an entry does not say is derived: most kinds number their ids PREFIX-0042, name
+    their events after themselves and have the plain life and filters of a guide."""
+
     name: str  # the `type` in front matter and in the database: "lesson"
     folder: str  # URL segment, content folder and event subject prefix: "lessons"
     label: str  # "Lesson"
-    plural: str  # "lessons" (in running text: "3 lessons")
-    title: str  # the list page's heading
-    section: str  # its part of the navigation and the breadcrumbs
-    new_label: str  # the button that creates one
-    id_pattern: re.Pattern[str]
     id_prefix: str  # lesson ids add the year: LL-2025-0001; the others PM-0001, GD-0001
-    id_example: str  # shown when an id is malformed
-    event_entity: str  # the middle of its event types: org.pmo.kb.<entity>.created
-    statuses: tuple[str, ...]
-    filters: tuple[str, ...]  # the filters of its list page
     sorts: tuple[tuple[str, str], ...]  # (value, label) of its list page, default first
+    plural: str = ""  # "lessons" (in running text: "3 lessons"); by default the label + s
+    section: str = ""  # its part of the navigation and the breadcrumbs; by default the plural
+    title: str = ""  # the list page's heading; by default the section
+    new_label: str = ""  # the button that creates one: "New lesson"
+    id_pattern: re.Pattern[str] | None = None  # by default PREFIX- and 4 to 6 digits
+    id_example: str = ""  # shown when an id is malformed: "GD-0042"
+    event_entity: str = ""  # the middle of its event types: org.pmo.kb.<entity>.created
+    statuses: tuple[str, ...] = ("draft", "published", "retired")
+    filters: tuple[str, ...] = ("topic", "tag", "status")  # the filters of its list page
     #: statuses a save of the content takes back to draft (it needs its approvals again;
     #: kb.processes.governance): the status of such a kind changes only through its steps
     drafted_on_edit: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        plural = self.plural or self.label.lower() + "s"
+        section = self.section or plural[:1].upper() + plural[1:]
+        derived = {
+            "plural": plural,
+            "section": section,
+            "title": self.title or section,
+            "new_label": self.new_label or f"New {self.singular}",
+            "id_pattern": self.id_pattern or re.compile(rf"^{self.id_prefix}-\d{{4,6}}$"),
+            "id_example": self.id_example or f"{self.id_prefix}-0042",
+            "event_entity": self.event_entity or self.name,
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
     @property
     def singular(self) -> str:
@@ -42,14 +60,10 @@ LESSON = Kind(
     name="lesson",
     folder="lessons",
     label="Lesson",
-    plural="lessons",
     title="Lessons learned",
-    section="Lessons",
-    new_label="New lesson",
     id_pattern=re.compile(r"^LL-\d{4}-\d{4,6}$"),
     id_prefix="LL",
     id_example="LL-2025-0042",
-    event_entity="lesson",
     statuses=(
         "draft",
         "submitted",
@@ -70,13 +84,7 @@ PROCESS = Kind(
     name="process",
     folder="processes",
     label="Process model",
-    plural="process models",
-    title="Process models",
-    section="Process models",
-    new_label="New process model",
-    id_pattern=re.compile(r"^PM-\d{4,6}$"),
     id_prefix="PM",
-    id_example="PM-0042",
     event_entity="processmodel",
     statuses=("draft", "in_review", "approved", "published", "retired"),
     filters=("topic", "phase", "project", "tag", "status"),
@@ -87,33 +95,16 @@ GUIDE = Kind(
     name="guide",
     folder="guides",
     label="Guide",
-    plural="guides",
-    title="Guides",
-    section="Guides",
-    new_label="New guide",
-    id_pattern=re.compile(r"^GD-\d{4,6}$"),
     id_prefix="GD",
-    id_example="GD-0042",
-    event_entity="guide",
-    statuses=("draft", "published", "retired"),
-    filters=("topic", "tag", "status"),
     sorts=(("order", "Reading order"), ("updated", "Recently changed"), ("title", "Title")),
 )
-
 TERM = Kind(
     name="term",
     folder="glossary",
     label="Glossary term",
-    plural="glossary terms",
-    title="Glossary",
     section="Glossary",
     new_label="New term",
-    id_pattern=re.compile(r"^GL-\d{4,6}$"),
     id_prefix="GL",
-    id_example="GL-0042",
-    event_entity="term",
-    statuses=("draft", "published", "retired"),
-    filters=("topic", "tag", "status"),
     sorts=(("title", "A to Z"), ("updated", "Recently changed"), ("id", "Id")),
 )
 

@@ -20,6 +20,11 @@ from kb.core.time import utcnow
 from kb.db import Base, UTCDateTime
 
 
+def document_column() -> Mapped[str]:
+    """The column of a row that belongs to a document: its id, indexed; the row goes with it."""
+    return mapped_column(String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+
+
 class Document(Base):
     """The current state of one document. Structured fields are columns so they can be
     filtered; the Markdown of every revision (the source of truth) is in DocumentRevision."""
@@ -142,9 +147,7 @@ class DocumentRevision(Base):
     __table_args__ = (UniqueConstraint("document_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    document_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[str] = document_column()
     number: Mapped[int] = mapped_column(Integer)
     markdown: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)

@@ -21,6 +21,7 @@ from kb.accounts.models import User
 from kb.accounts.viewer import Viewer
 from kb.db import Database
 from kb.documents import access
+from kb.documents.kinds import BY_FOLDER
 from kb.documents.models import Document, DocumentRevision
 
 HIDDEN = "a lesson you may not read"
@@ -35,8 +36,6 @@ NAMING_FIELDS = (
 )
 #: event data fields listing lessons (ids, or objects with an `id`): kept to the readable ones
 LIST_FIELDS = ("lessons", "flagged_lessons")
-#: subjects of kb's events that are documents
-DOCUMENT_SUBJECTS = ("lessons", "processes", "guides", "glossary")
 
 
 def every_reader_may_read(s: Session, doc: Document, other: Document) -> bool:
@@ -122,8 +121,9 @@ def visible_extra(doc: Document, merged: MergedInto | None) -> dict:
 
 
 def subject_document(s: Session, subject: str | None) -> Document | None:
-    kind, _, doc_id = (subject or "").partition("/")
-    return s.get(Document, doc_id) if kind in DOCUMENT_SUBJECTS and doc_id else None
+    """The document an event is about: its subject is a kind's folder and the document's id."""
+    folder, _, doc_id = (subject or "").partition("/")
+    return s.get(Document, doc_id) if folder in BY_FOLDER and doc_id else None
 
 
 def _referenced(data: dict) -> str | None:

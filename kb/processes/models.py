@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
 from kb.db import Base, UTCDateTime
+from kb.documents.models import document_column
 from kb.events.log.models import SeqType
 
 
@@ -43,9 +44,7 @@ class ProcessReview(Base):
     __tablename__ = "process_reviews"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    document_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[str] = document_column()
     reviewed_on: Mapped[date] = mapped_column(Date)
     reviewed_by: Mapped[str] = mapped_column(String(40))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -76,9 +75,7 @@ class ProcessVersion(Base):
     __table_args__ = (UniqueConstraint("document_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    document_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[str] = document_column()
     number: Mapped[int] = mapped_column(Integer)
     #: the revision number of the document that is this version
     revision: Mapped[int] = mapped_column(Integer)
@@ -97,9 +94,7 @@ class ProcessApproval(Base):
     __tablename__ = "process_approvals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    document_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[str] = document_column()
     #: submitted | approved | changes_requested
     decision: Mapped[str] = mapped_column(String(20))
     #: the `approvers:` entries this decision answers for (a username, group names)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Float, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.core.time import utcnow
 from kb.db import Base, UTCDateTime
+from kb.documents.models import document_column
 from kb.events.log.models import SeqType
 
 
@@ -21,13 +22,9 @@ class LessonRecurrence(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     #: the older lesson, whose problem came back
-    lesson_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    lesson_id: Mapped[str] = document_column()
     #: the newer lesson that describes it again
-    recurred_in_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    recurred_in_id: Mapped[str] = document_column()
     #: similarity 0..1 when it was detected
     score: Mapped[float] = mapped_column(Float)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

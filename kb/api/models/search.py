@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_type_hints
 
-from pydantic import Field
+from pydantic import Field, create_model
 
 from kb.api.models.common import Answer, Day, Page, Timestamp
 from kb.api.models.documents import Filters, LessonSummary, ProcessSummary
 from kb.core.attributes import alike
 from kb.documents.kinds import NAMES
 from kb.params import VALUES_PER_PARAM
-from kb.search import SearchResults
+from kb.search import SearchResults, records
 
 Kind = Literal[NAMES]  # type: ignore[valid-type]
 
@@ -32,19 +32,13 @@ class SearchQuery(Filters):
     per_page: int | None = Field(None, ge=1, le=100, description="default KB_PER_PAGE")
 
 
-class Hit(Answer):
-    id: str
-    type: str
-    title: str
-    snippet: str = Field(description="safe HTML with <mark> around the matches")
-    score: float
-    project: str | None
-    phase: str | None
-    topics: list[str]
-    tags: list[str]
-    status: str
-    polarity: str | None
-    date: Timestamp
+#: a hit as kb.search finds it: its fields in their order, the snippet described and the date
+#: written with its offset
+_HIT_FIELDS = {name: (hint, ...) for name, hint in get_type_hints(records.Hit).items()} | {
+    "snippet": (str, Field(description="safe HTML with <mark> around the matches")),
+    "date": (Timestamp, ...),
+}
+Hit = create_model("Hit", __base__=Answer, **_HIT_FIELDS)
 
 
 class FacetValue(Answer):

@@ -8,9 +8,28 @@ preview, a search snippet).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask
 
+from kb.access_rules import ADMIN, needs
+
 bp = Blueprint("web", __name__)
+
+
+class AdminPages:
+    """Pages only admins may use, each route declared with its rule at once:
+    `admin = AdminPages("manage webhooks")`, then `@admin.get("/admin/...")` is `@bp.get(...)`
+    with `@needs(ADMIN, what="manage webhooks")`."""
+
+    def __init__(self, what: str) -> None:
+        self.needs = needs(ADMIN, what=what)
+
+    def get(self, rule: str) -> Callable:
+        return lambda view: bp.get(rule)(self.needs(view))
+
+    def post(self, rule: str) -> Callable:
+        return lambda view: bp.post(rule)(self.needs(view))
 
 
 def init_app(app: Flask) -> None:

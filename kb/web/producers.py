@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from kb.access_rules import ADMIN, needs
 from kb.context import current
 from kb.core.errors import KbError, NotFound
 from kb.events.inbound import producers
 from kb.events.inbound.models import Producer
-from kb.web import bp
+from kb.web import AdminPages
 from kb.web.auth import no_store
 
 
@@ -47,16 +46,15 @@ def _detail_page(producer: Producer, credentials: producers.Credentials | None =
 
 
 # Admins only: whoever holds a producer's secret or token can send events in its name.
+admin = AdminPages("manage the project tools that send events")
 
 
-@bp.get("/admin/producers")
-@needs(ADMIN, what="manage the project tools that send events")
+@admin.get("/admin/producers")
 def admin_producers():
     return _list_page()
 
 
-@bp.post("/admin/producers")
-@needs(ADMIN, what="manage the project tools that send events")
+@admin.post("/admin/producers")
 def admin_create_producer():
     name = request.form.get("name", "")
     try:
@@ -67,14 +65,12 @@ def admin_create_producer():
     return _detail_page(_producer_or_404(credentials.name), credentials)
 
 
-@bp.get("/admin/producers/<name>")
-@needs(ADMIN, what="manage the project tools that send events")
+@admin.get("/admin/producers/<name>")
 def admin_producer(name: str):
     return _detail_page(_producer_or_404(name))
 
 
-@bp.post("/admin/producers/<name>/active")
-@needs(ADMIN, what="manage the project tools that send events")
+@admin.post("/admin/producers/<name>/active")
 def admin_producer_active(name: str):
     active = request.form.get("active") == "1"
     producer = producers.set_producer_active(current().db, name, active)
@@ -85,8 +81,7 @@ def admin_producer_active(name: str):
     return redirect(url_for("web.admin_producer", name=producer.name), code=303)
 
 
-@bp.post("/admin/producers/<name>/rotate")
-@needs(ADMIN, what="manage the project tools that send events")
+@admin.post("/admin/producers/<name>/rotate")
 def admin_rotate_producer(name: str):
     credentials = producers.rotate_producer(current().db, name)
     flash("New secret and token: the old ones no longer work.", "success")

@@ -12,13 +12,12 @@ from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from kb.access_rules import ADMIN, needs
 from kb.context import current
 from kb.core.errors import KbError, NotFound
 from kb.events.webhooks import delivery as webhooks
 from kb.events.webhooks import ping, subscriptions
 from kb.security import viewer
-from kb.web import bp
+from kb.web import AdminPages, bp
 from kb.web.auth import no_store
 
 DELIVERY_LOG = 100
@@ -79,16 +78,15 @@ def _detail_page(sub, status: int = 200, *, secret=None, form=None, error=None, 
 
 
 # Admins only: the secret, the URLs and the delivery log are sensitive.
+admin = AdminPages("manage webhooks")
 
 
-@bp.get("/admin/subscriptions")
-@needs(ADMIN, what="manage webhooks")
+@admin.get("/admin/subscriptions")
 def admin_subscriptions():
     return _list_page()
 
 
-@bp.post("/admin/subscriptions")
-@needs(ADMIN, what="manage webhooks")
+@admin.post("/admin/subscriptions")
 def admin_create_subscription():
     form = _form()
     try:
@@ -105,14 +103,12 @@ def admin_create_subscription():
     return _detail_page(sub, secret=secret)
 
 
-@bp.get("/admin/subscriptions/<int:subscription_id>")
-@needs(ADMIN, what="manage webhooks")
+@admin.get("/admin/subscriptions/<int:subscription_id>")
 def admin_subscription(subscription_id: int):
     return _detail_page(_subscription_or_404(subscription_id))
 
 
-@bp.post("/admin/subscriptions/<int:subscription_id>")
-@needs(ADMIN, what="manage webhooks")
+@admin.post("/admin/subscriptions/<int:subscription_id>")
 def admin_update_subscription(subscription_id: int):
     sub = _subscription_or_404(subscription_id)
     form = _form()
@@ -130,8 +126,7 @@ def admin_update_subscription(subscription_id: int):
     return redirect(url_for("web.admin_subscription", subscription_id=sub.id), code=303)
 
 
-@bp.post("/admin/subscriptions/<int:subscription_id>/active")
-@needs(ADMIN, what="manage webhooks")
+@admin.post("/admin/subscriptions/<int:subscription_id>/active")
 def admin_subscription_active(subscription_id: int):
     sub = _subscription_or_404(subscription_id)
     if request.form.get("active") == "1":
@@ -143,8 +138,7 @@ def admin_subscription_active(subscription_id: int):
     return redirect(url_for("web.admin_subscription", subscription_id=sub.id), code=303)
 
 
-@bp.post("/admin/subscriptions/<int:subscription_id>/rotate")
-@needs(ADMIN, what="manage webhooks")
+@admin.post("/admin/subscriptions/<int:subscription_id>/rotate")
 def admin_rotate_subscription_secret(subscription_id: int):
     sub, secret = subscriptions.rotate_secret(
         current().db, _subscription_or_404(subscription_id).id
@@ -153,8 +147,7 @@ def admin_rotate_subscription_secret(subscription_id: int):
     return _detail_page(sub, secret=secret)
 
 
-@bp.post("/admin/subscriptions/<int:subscription_id>/test")
-@needs(ADMIN, what="manage webhooks")
+@admin.post("/admin/subscriptions/<int:subscription_id>/test")
 def admin_test_subscription(subscription_id: int):
     sub = _subscription_or_404(subscription_id)
     try:

@@ -29,7 +29,7 @@ def list_lesson_actions(doc_id: str):
 @contract(
     ok=(201, Action),
     json=ActionWrite,
-    errors=(404, 409),
+    errors=(404,),
     HTTP_400="A missing or invalid field, or a lesson that takes no actions",
     HTTP_409="Open actions remain (no_action)",
 )
@@ -59,7 +59,7 @@ def add_lesson_action(doc_id: str):
 
 
 @bp.post("/actions/<int:action_id>/close")
-@contract(ok=(200, Action), json=ActionClose, errors=(404, 409), HTTP_409="Already closed")
+@contract(ok=(200, Action), json=ActionClose, errors=(404,), HTTP_409="Already closed")
 @needs(USER)  # the action's owner or a curator, per action (kb.actions)
 def close_action(action_id: int):
     """Close an action (curators, or the action's owner)

@@ -8,6 +8,7 @@ from kb.access_rules import CONTRIBUTOR, READER, needs
 from kb.api import bp
 from kb.api.body import read_file
 from kb.api.models.bpmn import BpmnImported, BpmnImportQuery
+from kb.api.processes import NO_MODEL
 from kb.api.spec import contract, parsed_query
 from kb.context import current
 from kb.core.attributes import alike
@@ -44,9 +45,8 @@ def imported_answer(outcome: exchange.BpmnImport) -> BpmnImported:
 @bp.get("/processes/<doc_id>/bpmn")
 @contract(
     ok=(200, None),
-    errors=(404,),
     answer_media="application/xml",
-    HTTP_404="No such process model (or not yours to read)",
+    HTTP_404=NO_MODEL,
 )
 @needs(READER)
 def export_bpmn(doc_id: str):
@@ -70,7 +70,6 @@ def export_bpmn(doc_id: str):
 @contract(
     ok=(200, BpmnImported),
     query=BpmnImportQuery,
-    errors=(404, 409),
     media=BPMN_MEDIA,
     HTTP_400="Not a BPMN 2.0 file, not well-formed, hostile (a DTD, entities, external "
     "references) or too large",

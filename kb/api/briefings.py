@@ -29,7 +29,6 @@ def list_project_briefings(key: str):
 @contract(
     ok=(200, BriefingLesson),
     json=BriefingResponse,
-    errors=(403, 404),
     HTTP_400="Not a valid answer",
     HTTP_403="Not yours to answer",
     HTTP_404="No such briefing or lesson in it",

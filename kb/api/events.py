@@ -47,7 +47,6 @@ def _read_body(limit: int) -> bytes:
 @bp.post("/events")
 @contract(
     ok=(202, Accepted),
-    errors=(401, 413, 415),
     media=EVENT_MEDIA,
     HTTP_400="An invalid event: the message names the event, attribute or field",
     HTTP_401="Signature or token missing, stale or wrong",

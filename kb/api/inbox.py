@@ -37,7 +37,7 @@ def get_inbox():
 
 
 @bp.post("/inbox/<seq:notification_id>/read")
-@contract(ok=(200, InboxItem), errors=(404,), HTTP_404="Not in your inbox")
+@contract(ok=(200, InboxItem), HTTP_404="Not in your inbox")
 @needs(USER)
 def mark_notification_read(notification_id: int):
     """Mark one of your notifications read"""

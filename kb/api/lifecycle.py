@@ -7,20 +7,18 @@ from kb.access_rules import CONTRIBUTOR, needs
 from kb.api import bp
 from kb.api.documents import full
 from kb.api.models.documents import LessonDetail, Transition
-from kb.api.spec import contract, parsed_body
+from kb.api.spec import parsed_body, transition_contract
 from kb.context import current
 from kb.documents import lifecycle
 from kb.security import viewer
 
 
 @bp.post("/lessons/<doc_id>/transitions")
-@contract(
-    ok=(200, LessonDetail),
-    json=Transition,
-    errors=(403, 404, 409),
-    HTTP_400="Not a next status (details.allowed lists them) or a missing reason",
-    HTTP_403="Not yours to do",
-    HTTP_409="The lesson changed meanwhile",
+@transition_contract(
+    LessonDetail,
+    Transition,
+    of="lesson",
+    refused="Not a next status (details.allowed lists them) or a missing reason",
 )
 @needs(CONTRIBUTOR, what="change a lesson's status")  # per lesson too (kb.documents.lifecycle)
 def lesson_transition(doc_id: str):

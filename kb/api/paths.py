@@ -99,7 +99,7 @@ def retire_path(path_id: str):
 @contract(
     ok=(201, PathDetail),
     json=Enrol,
-    errors=(404, 409),
+    errors=(404,),
     HTTP_409="A retired path, or the person is on it already",
 )
 @needs(USER)

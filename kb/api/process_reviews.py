@@ -9,6 +9,7 @@ from flask import url_for
 from kb.access_rules import USER, needs
 from kb.api import bp
 from kb.api.models.process_reviews import Change, LastLook, MyProcess, MyProcesses, Reviewed
+from kb.api.processes import NO_MODEL
 from kb.api.spec import contract
 from kb.context import current
 from kb.core.attributes import alike
@@ -23,8 +24,7 @@ from kb.security import viewer
 @bp.post("/processes/<doc_id>/reviewed")
 @contract(
     ok=(200, Reviewed),
-    errors=(404, 409),
-    HTTP_404="No such process model (or not yours to read)",
+    HTTP_404=NO_MODEL,
     HTTP_409="The model is retired",
 )
 @needs(USER)

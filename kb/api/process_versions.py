@@ -16,7 +16,7 @@ from kb.api.models.processes import (
     StepRef,
     StepsDiff,
 )
-from kb.api.spec import contract, parsed_body
+from kb.api.spec import contract, parsed_body, transition_contract
 from kb.context import current
 from kb.core.errors import NotFound
 from kb.documents import services as documents
@@ -95,13 +95,11 @@ def compare_process_versions(doc_id: str, a: str, b: str):
 
 
 @bp.post("/processes/<doc_id>/transitions")
-@contract(
-    ok=(200, ProcessGovernance),
-    json=ProcessStep,
-    errors=(403, 404, 409),
-    HTTP_400="Not a step of its status (details.allowed lists yours) or a missing note",
-    HTTP_403="Not yours to do",
-    HTTP_409="The model changed meanwhile",
+@transition_contract(
+    ProcessGovernance,
+    ProcessStep,
+    of="model",
+    refused="Not a step of its status (details.allowed lists yours) or a missing note",
 )
 @needs(READER)
 def process_transition(doc_id: str):

@@ -12,12 +12,14 @@ from kb.documents import services as documents
 from kb.processes import services as processes
 from kb.security import viewer
 
+#: the words of a 404 about a process model (here, in kb.api.bpmn and kb.api.process_reviews)
+NO_MODEL = "No such process model (or not yours to read)"
+
 
 @bp.get("/processes/<doc_id>/changes")
 @contract(
     ok=(200, ProcessChanges),
-    errors=(404,),
-    HTTP_404="No such process model (or not yours to read) and no change recorded",
+    HTTP_404=f"{NO_MODEL} and no change recorded",
 )
 @needs(READER)
 def list_process_changes(doc_id: str):

@@ -31,6 +31,7 @@ from kb.security import viewer
 from kb.tasks import services as tasks
 from kb.tasks.models import Task
 
+NO_REVIEW = "The project has no review"
 _DRAFT = {
     "HTTP_403": "Not the review's facilitator or a participant, the draft's author or a curator",
     "HTTP_404": "No such review, or no such lesson in it (or one you may not read)",
@@ -108,7 +109,7 @@ def _change_draft(key: str, doc_id: str, change: Callable[..., Document], names:
 
 
 @bp.get("/projects/<key>/review")
-@contract(ok=(200, Review), errors=(404,), HTTP_404="The project has no review")
+@contract(ok=(200, Review), HTTP_404=NO_REVIEW)
 @needs(READER)
 def get_project_review(key: str):
     """A project's lessons review: due date, facilitator, its lessons with their impact, progress, the PMO's tasks"""
@@ -119,9 +120,8 @@ def get_project_review(key: str):
 @contract(
     ok=(201, DraftLesson),
     json=DraftWrite,
-    errors=(403, 404, 409),
     HTTP_403="Not allowed to record lessons in this review",
-    HTTP_404="The project has no review",
+    HTTP_404=NO_REVIEW,
     HTTP_409="The review is completed",
     HTTP_400=_DRAFT["HTTP_400"],
 )
@@ -166,10 +166,9 @@ def withdraw_review_lesson(key: str, doc_id: str):
 @bp.post("/projects/<key>/review/submit")
 @contract(
     ok=(200, Review),
-    errors=(403, 404, 409),
     HTTP_400="No lessons, or incomplete ones (`details.incomplete`)",
     HTTP_403="Not the facilitator or a curator",
-    HTTP_404="The project has no review",
+    HTTP_404=NO_REVIEW,
     HTTP_409="The review is completed already",
 )
 @needs(READER)  # its facilitator or a curator (kb.reviews.workshop)

@@ -126,7 +126,8 @@ def contract(
 ):
     """The view's contract: `ok` (status, model), the error statuses it may answer (beyond
     those the document adds for every body, path number and security rule), the query and
-    body models. `described`: HTTP_409="why" to say when an error happens. `media`: for a
+    body models. `described`: HTTP_409="why" to say when an error happens (a status said so
+    is answered too: `errors` lists those told in the general words of MESSAGES). `media`: for a
     view that reads its body itself, each media type it takes and its model (None: any).
     `answer_media`: the media type of a success answer that is not JSON (a file)."""
 
@@ -138,6 +139,21 @@ def contract(
         return _validate(view, ok, errors, query, json, described)
 
     return decorate
+
+
+def transition_contract(answer: type[BaseModel], body: type[BaseModel], *, of: str, refused: str):  # noqa: ANN201
+    """The contract of a route that moves a document `of` (a kind, in words) to its next status:
+    200 with `answer`; 400 when the move is not one it may take now (`refused` says which); 403
+    when the move is not the caller's to make; 404; 409 when the document changed since the
+    version the caller sent."""
+    return contract(
+        ok=(200, answer),
+        json=body,
+        errors=(404,),
+        HTTP_400=refused,
+        HTTP_403="Not yours to do",
+        HTTP_409=f"The {of} changed meanwhile",
+    )
 
 
 def _validate(view, ok, errors, query, json, described):  # noqa: ANN001, ANN202

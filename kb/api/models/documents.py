@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from kb.api.models.actions import Action
 from kb.api.models.common import Answer, Body, Day, Page, Paging, Timestamp, Version, repeated
+from kb.api.models.process_reviews import HEALTH_NOTE, Health
 from kb.api.models.processes import ProcessLink
 from kb.api.models.recurrence import Recurrence, Related, Similar
 from kb.core.attributes import alike
@@ -17,7 +18,7 @@ from kb.documents.kinds import BY_NAME, NAMES
 from kb.documents.lifecycle import TRANSITIONS
 from kb.documents.models import Document, DocumentRevision
 from kb.documents.references import MergedInto, visible_extra
-from kb.overdue.health import HEALTHS, review_health
+from kb.overdue.health import review_health
 from kb.params import FLAGS
 
 LessonStatus = Literal[tuple(TRANSITIONS)]  # type: ignore[valid-type]
@@ -72,10 +73,7 @@ class ProcessSummary(Summary):
     review_period_months: int | None
     last_reviewed: Day | None
     next_review: Day | None = Field(description="`last_reviewed` + `review_period_months`")
-    health: Literal[HEALTHS] | None = Field(  # type: ignore[valid-type]
-        description="red: past its next review; amber: due within 30 days; green: later; "
-        "null: retired or never reviewed"
-    )
+    health: Health | None = Field(description=HEALTH_NOTE)
 
     @classmethod
     def fields(cls, doc: Document) -> dict:
@@ -224,7 +222,7 @@ class ListQuery(Filters):
         description="1: only lessons with an overdue action, or process models past their "
         "review date (ignored for guides)",
     )
-    health: Literal[HEALTHS] | None = Field(  # type: ignore[valid-type]
+    health: Health | None = Field(
         None,
         description="process models only: those of this review health (red: overdue; amber: "
         "due within 30 days; green: later)",

@@ -50,7 +50,8 @@ def _read_body(limit: int) -> bytes:
     media=EVENT_MEDIA,
     HTTP_400="An invalid event: the message names the event, attribute or field",
     HTTP_401="Signature or token missing, stale or wrong",
-    HTTP_413="Body over 256 KiB, or an event over 64 KiB",
+    HTTP_413=f"Body over {MAX_BODY // 1024} KiB, or an event over "
+    f"{cloudevents.MAX_EVENT_BYTES // 1024} KiB",
     HTTP_415="Not a CloudEvents content type",
 )
 @needs(PRODUCER)

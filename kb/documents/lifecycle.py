@@ -195,27 +195,21 @@ def apply_transition(
     *,
     actor: str,
     reason: str | None = None,
-    merged_into: str | None = None,
     refers_to: str | None = None,
     public_reason: str | None = None,
 ) -> Document:
     """Move `doc` (loaded in `s`; lock it first when racing matters) to status `to` inside the
     caller's transaction: a new revision with the new status line, one audit entry and one
-    `lesson.<verb>` event. No permission check: the caller decides who may.
+    `lesson.<verb>` event. No permission check: the caller decides who may. A merge names
+    its target, so it goes through transition_lesson (which checks the target) only.
 
     A `reason` naming another document gives its id as `refers_to` and, as `public_reason`,
     the words for whoever may not read it (kb.documents.references)."""
+    if to == "merged":
+        raise ValueError("a merge names its target: use transition_lesson")
     _rule(doc, to)
     reason = (reason or "").strip() or None
-    named = None
-    if to == "merged":
-        merged_into = (merged_into or "").strip().upper()
-        target = s.get(Document, merged_into) if merged_into else None
-        _check_target(doc, target)
-        named = merged_into if references.every_reader_may_read(s, doc, target) else None
-    else:
-        merged_into = None
-    prepared = _prepare(doc.current_revision.markdown, to, named)
+    prepared = _prepare(doc.current_revision.markdown, to, None)
     _write(
         s,
         doc,
@@ -223,7 +217,6 @@ def apply_transition(
         prepared,
         actor=actor,
         reason=reason,
-        merged_into=merged_into,
         refers_to=refers_to,
         public_reason=public_reason,
     )
@@ -271,7 +264,7 @@ def _write(
     *,
     actor: str,
     reason: str | None,
-    merged_into: str | None,
+    merged_into: str | None = None,
     refers_to: str | None = None,
     public_reason: str | None = None,
 ) -> None:

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,12 +54,6 @@ def timed(fn, queries: list[str], rounds: int) -> list[float]:
             fn(q)
             samples.append(time.perf_counter() - started)
     return samples
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_test(app, user, queries: list[str], seconds: float) -> str:  # noqa: ANN001
@@ -229,7 +222,7 @@ def main() -> None:
     searcher.close()
     kb.close()
 
-    port = free_port()
+    port = reference.free_port()
     started = time.perf_counter()
     server = subprocess.Popen(
         [str(KB), "run", "--port", str(port)],

@@ -43,32 +43,7 @@ READER, PASSWORD = "bench", "a bench password"
 PAGES = 20
 TARGETS = {"search": 100, "page": 500}  # requests/s at 10,000 documents (issue 14)
 RSS_TARGET_MB = 300
-WRK_SCRIPT = """
-local paths = {%s}
-counts, i = {}, 0  -- globals: setup() staggers each thread's start, done() reads its counts
-local threads = {}
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("i", #threads * 7)
-end
-function request()
-  i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1])
-end
-function response(status, headers, body)
-  counts[status] = (counts[status] or 0) + 1
-end
-function done(summary, latency, requests)
-  io.write(string.format("KBLOAD %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-  for _, thread in ipairs(threads) do
-    for status, n in pairs(thread:get("counts")) do
-      io.write(string.format("KBSTATUS %%d %%d\\n", status, n))
-    end
-  end
-end
-"""
+WRK_SCRIPT = Path(__file__).with_name("load.lua")
 
 
 def have_wrk() -> bool:
@@ -91,12 +66,23 @@ def have_wrk() -> bool:
 # -- the server --------------------------------------------------------------------------
 
 
-def serve(kind: str, port: int, env: dict) -> subprocess.Popen:
-    """`kb run` or the README's production command, answering on `port`."""
+def kb_env(work: Path) -> dict:
+    """The environment of a kb whose database and index are in `work` (SQLite)."""
+    return dict(
+        os.environ,
+        KB_DATABASE_URL=f"sqlite:///{work / 'kb.sqlite3'}",
+        KB_INDEX_DIR=str(work / "index"),
+        KB_CONTENT_DIR=str(work / "none"),
+    )
+
+
+def serve(kind: str, port: int, env: dict, options: list[str]) -> subprocess.Popen:
+    """`kb run` or the README's production command, answering on `port`; `options` are
+    added to its command line (`--threads 4`)."""
     if kind == "run":
-        command = [str(BIN / "kb"), "run", "--port", str(port)]
+        command = [str(BIN / "kb"), "run", "--port", str(port), *options]
     else:  # reads ./gunicorn.conf.py; workers and threads as it sets them
-        command = [str(BIN / "gunicorn"), "--preload", "--bind", f"127.0.0.1:{port}"]
+        command = [str(BIN / "gunicorn"), "--preload", "--bind", f"127.0.0.1:{port}", *options]
         env = dict(env, KB_ENV="production", KB_SECRET_KEY="bench " * 8, KB_WORKER_THREAD="false")
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -217,25 +203,16 @@ class Sampler(threading.Thread):
 
 
 def with_wrk(port: int, paths: list[str], cookie: str, seconds: float, connections: int) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
-    try:
-        threads = min(2, connections)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listed:
+        listed.write("\n".join(paths) + "\n")
+        listed.flush()
         out = subprocess.run(
-            [
-                "wrk",
-                f"-t{threads}",
-                f"-c{connections}",
-                f"-d{max(1, round(seconds))}s",
-                "--timeout",
-                "60s",
-            ]
-            + ["-s", script.name, "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}"],
+            ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+            + ["--timeout", "60s", "-s", str(WRK_SCRIPT), "-H", f"Cookie: {cookie}"]
+            + [f"http://127.0.0.1:{port}", "--", listed.name],
             capture_output=True,
             text=True,
         )
-    finally:
-        os.unlink(script.name)
     if out.returncode:
         raise RuntimeError(f"wrk failed: {out.stderr.strip()}")
     out = out.stdout
@@ -270,6 +247,10 @@ def with_python(port: int, paths: list[str], cookie: str, seconds: float, connec
     return dict(result, errors=0)
 
 
+def benchmark_queries(work: Path) -> list[str]:
+    return [q["q"] for q in json.loads((work / "corpus" / "queries.json").read_text())]
+
+
 def scenarios(port: int, cookie: str, queries: list[str]) -> dict[str, list[str]]:
     ids = lesson_ids(port, cookie, PAGES)
     return {
@@ -279,60 +260,74 @@ def scenarios(port: int, cookie: str, queries: list[str]) -> dict[str, list[str]
 
 
 def measure(
-    kind: str, work: Path, seconds: float, connections: int, warmup: float, wrk: bool
+    kind: str,
+    work: Path,
+    seconds: float,
+    connections: int,
+    warmup: float,
+    wrk: bool,
+    options: list[str],
 ) -> list[tuple[str, dict]]:
     """Each scenario against one server started on the kept folder `work`."""
-    env = dict(
-        os.environ,
-        KB_DATABASE_URL=f"sqlite:///{work / 'kb.sqlite3'}",
-        KB_INDEX_DIR=str(work / "index"),
-        KB_CONTENT_DIR=str(work / "none"),
-    )
+    env = kb_env(work)
     ensure_reader(env)
-    queries = [q["q"] for q in json.loads((work / "corpus" / "queries.json").read_text())]
-    drive = with_wrk if wrk else with_python
+    queries = benchmark_queries(work)
     port = reference.free_port()
-    server = serve(kind, port, env)
-    results = []
+    server = serve(kind, port, env, options)
     try:
         cookie = sign_in(port)
-        for name, paths in scenarios(port, cookie, queries).items():
-            if warmup:
-                drive(port, paths, cookie, warmup, connections)
-            sampler = Sampler(server.pid)
-            sampler.start()
-            result = drive(port, paths, cookie, seconds, connections)
-            sampler.stop.set()
-            sampler.join()
-            result["rss"], result["pss"] = sampler.peak
-            results.append((name, result))
+        return [
+            (name, scenario(server.pid, port, paths, cookie, (seconds, warmup, connections), wrk))
+            for name, paths in scenarios(port, cookie, queries).items()
+        ]
     finally:
         server.terminate()
         server.wait(30)
-    return results
 
 
-def row(name: str, r: dict) -> str:
+def scenario(pid: int, port: int, paths: list[str], cookie: str, load: tuple, wrk: bool) -> dict:
+    """Warm-up, then (seconds, warmup, connections) = `load` of `paths`, with the memory of
+    the server's process tree `pid` sampled meanwhile."""
+    seconds, warmup, connections = load
+    drive = with_wrk if wrk else with_python
+    if warmup:
+        drive(port, paths, cookie, warmup, connections)
+    sampler = Sampler(pid)
+    sampler.start()
+    result = drive(port, paths, cookie, seconds, connections)
+    sampler.stop.set()
+    sampler.join()
+    result["rss"], result["pss"] = sampler.peak
+    return result
+
+
+def row(name: str, r: dict, target: bool) -> str:
     bad = {code: n for code, n in sorted(r["statuses"].items()) if not 200 <= code < 300}
     shown = ", ".join(f"{n} x {code}" for code, n in bad.items()) or "0"
     if r["errors"]:
         shown += f" (+{r['errors']} socket errors)"
     met = r["rate"] >= TARGETS[name] and not bad and not r["errors"]
-    return (
+    line = (
         f"{r['rate']:7.1f} req/s  p50 {r['p50']:6.0f} ms  p99 {r['p99']:6.0f} ms  "
-        f"non-2xx {shown:<8}  RSS {r['rss']:4.0f} MB (PSS {r['pss']:4.0f})  "
-        f"[target >= {TARGETS[name]} req/s, 0 non-2xx: {'met' if met else 'NOT met'}]"
+        f"non-2xx {shown:<8}  RSS {r['rss']:4.0f} MB (PSS {r['pss']:4.0f})"
     )
+    if target:
+        line += f"  [>= {TARGETS[name]} req/s, 0 non-2xx: {'met' if met else 'NOT met'}]"
+    return line
 
 
-def table(results: dict[str, list[tuple[str, dict]]], connections: int, seconds: float, tool: str):
-    lines = [f"load: {connections} connections x {seconds:g} s ({tool}), signed in as a reader"]
+def table(results: dict[str, list[tuple[str, dict]]], heading: str) -> str:
+    """One line per server (or size and server) and scenario, then kb's memory target; a
+    server whose label names no kb server (a peer) is shown without the targets."""
+    width = max(len(k) for k in results)
+    lines = [heading]
+    mine = {k: rows for k, rows in results.items() if k.endswith(("run", "gunicorn"))}
     for kind, rows in results.items():
         for name, r in rows:
-            lines.append(f"  {kind:<9} {name:<7} {row(name, r)}")
-    peak = {kind: max(r["rss"] for _, r in rows) for kind, rows in results.items()}
+            lines.append(f"  {kind:<{width}}  {name:<7} {row(name, r, kind in mine)}")
+    peak = {kind: max(r["rss"] for _, r in rows) for kind, rows in mine.items()}
     lines.append(
-        "  memory target: RSS <= 300 MB -> "
+        f"  memory target: RSS <= {RSS_TARGET_MB} MB -> "
         + ", ".join(
             f"{k} {v:.0f} MB {'met' if v <= RSS_TARGET_MB else 'NOT met'}" for k, v in peak.items()
         )
@@ -340,10 +335,25 @@ def table(results: dict[str, list[tuple[str, dict]]], connections: int, seconds:
     return "\n".join(lines)
 
 
-def run(work: Path, seconds: float, connections: int, servers: list[str], warmup: float) -> str:
+def run(
+    work: Path,
+    seconds: float,
+    connections: int,
+    servers: list[str],
+    warmup: float,
+    options: list[str] = (),
+) -> tuple[dict[str, list[tuple[str, dict]]], str]:
+    """{server: [(scenario, result)]} and the heading saying how they were measured."""
     wrk = have_wrk()
-    results = {kind: measure(kind, work, seconds, connections, warmup, wrk) for kind in servers}
-    return table(results, connections, seconds, "wrk" if wrk else "Python threads")
+    results = {
+        kind: measure(kind, work, seconds, connections, warmup, wrk, list(options))
+        for kind in servers
+    }
+    tool = "wrk" if wrk else "a Python load generator (wrk missing)"
+    return (
+        results,
+        f"load: {connections} connections x {seconds:g} s ({tool}), signed in as a reader",
+    )
 
 
 def main() -> None:
@@ -353,9 +363,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--servers", default="run,gunicorn", help="run, gunicorn or both")
+    parser.add_argument("--threads", type=int, help="threads per server process (default: its own)")
     args = parser.parse_args()
     servers = [s for s in args.servers.split(",") if s]
-    print(run(args.reuse, args.seconds, args.connections, servers, args.warmup))
+    options = ["--threads", str(args.threads)] if args.threads else []
+    print(table(*run(args.reuse, args.seconds, args.connections, servers, args.warmup, options)))
 
 
 if __name__ == "__main__":

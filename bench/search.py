@@ -280,20 +280,22 @@ def main() -> None:
     base = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     found: dict[int, dict] = {}
     peer = peers.setup() if args.peers else {"skipped": "not measured (make bench PEERS=1)"}
-    for n in sizes:
-        work = base if len(sizes) == 1 else base / str(n)
-        env, imported = prepare(n, work, reuse=bool(args.reuse))
-        found[n] = in_process(work, env, args.rounds) | {"import": imported}
-        found[n]["start"] = start_time(env)
-        found[n]["load"] = load.run(work, args.load, 8, args.servers.split(","), 3)
-        if "venv" in peer:
-            peer[n] = peers.measure(peer, work, args.rounds, args.load)
-        print(f"{n:,} documents measured", file=sys.stderr, flush=True)
+    try:
+        for n in sizes:
+            work = base if len(sizes) == 1 else base / str(n)
+            env, imported = prepare(n, work, reuse=bool(args.reuse))
+            found[n] = in_process(work, env, args.rounds) | {"import": imported}
+            found[n]["start"] = start_time(env)
+            found[n]["load"] = load.run(work, args.load, 8, args.servers.split(","), 3)
+            if "venv" in peer:
+                peer[n] = peers.measure(peer, work, args.rounds, args.load)
+            print(f"{n:,} documents measured", file=sys.stderr, flush=True)
+    finally:  # nothing of a peer or a generated corpus stays behind, even after a failure
+        peers.cleanup(peer)
+        if not args.keep and not args.reuse:
+            shutil.rmtree(base, ignore_errors=True)
     print(f"\nkb benchmark: {args.rounds} rounds x 50 queries; shared machine: compare ratios\n")
     print_tables(found, peer)
-    if not args.keep and not args.reuse:
-        shutil.rmtree(base, ignore_errors=True)
-    peers.cleanup(peer)
 
 
 if __name__ == "__main__":

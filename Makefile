@@ -42,8 +42,10 @@ test: setup chromium postgres lint
 coverage: setup chromium postgres
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --cov=kb --cov-branch --cov-report=term:skip-covered
 
+# SIZES=1000,10000,50000 for several corpus sizes; PEERS=1 adds wikmd (a throw-away virtualenv)
+SIZES ?= 10000
 bench: setup
-	$(BIN)/python bench/search.py
+	$(BIN)/python bench/search.py --sizes $(SIZES) $(if $(filter 1,$(PEERS)),--peers)
 	$(BIN)/python bench/idle.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/lanes.py

@@ -1,14 +1,21 @@
 """gunicorn settings for kb; gunicorn reads ./gunicorn.conf.py by default.
 
-    gunicorn --preload --workers 4 --threads 4 --bind 127.0.0.1:8000
+    gunicorn --preload --bind 127.0.0.1:8000     # one worker per core, 2 threads each
 
-Command-line options override what is set here. See wsgi.py and the README's "Production".
+Command-line options override what is set here (`--workers 4 --threads 2`). See wsgi.py and
+the README's "Production" and "Benchmarks".
 """
 
+import os
+
 wsgi_app = "wsgi:app"
-# gthread workers: a few threads per process for slow clients and long searches
+# Python runs one thread of a process at a time (the GIL): processes use the cores, so one
+# worker per core. In each, a second thread overlaps what waits (the database, a slow client)
+# with work; more would add memory (each thread reads the index through a searcher of its
+# own), not speed.
+workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 worker_class = "gthread"
-threads = 4
+threads = 2
 # gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which
 # two kb instances on one machine would share; kb needs none (older versions ignore the name)
 control_socket_disable = True

@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import socket
 import statistics
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,7 +53,8 @@ def clean_searcher(target: Path) -> Callable[[str], int]:
 
 def load(call: Callable[[int], int], threads: int, seconds: float) -> dict:
     """`threads` threads call `call(i)` (returning an HTTP status) for `seconds`; returns
-    requests/s, p50 and p99 latency (ms) and the number of non-2xx answers."""
+    requests/s, p50 and p99 latency (ms), the number of non-2xx answers and the count of
+    each status."""
     latencies: list[float] = []
     statuses: list[int] = []
     lock = threading.Lock()
@@ -81,4 +84,11 @@ def load(call: Callable[[int], int], threads: int, seconds: float) -> dict:
         "p99": ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))] * 1000,
         "refused": sum(not 200 <= s < 300 for s in statuses),
         "requests": len(statuses),
+        "statuses": Counter(statuses),
     }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,8 +1,10 @@
-"""Search benchmark: 10,000 generated lessons, imported with `kb import`, queried four ways.
+"""The comparison `make bench` prints: kb's search, pages, import and load next to the references.
 
-    make bench            # or: .venv/bin/python bench/search.py [--n 10000] [--keep DIR]
+    make bench [SIZES=1000,10000,50000] [PEERS=1]
+    .venv/bin/python bench/search.py [--sizes 10000] [--keep DIR | --reuse DIR] [--peers]
 
-Prints a table; compares in the same run against raw Whoosh:
+For each size (default 10,000 lessons) it generates a corpus (bench/corpus.py), imports it with
+`kb import`, builds the reference index and times 50 queries five ways, in the same run:
   clean      whoosh on a clean two-field (title, body), single-segment index of the same
              documents: MultifieldParser(["title", "body"]) + searcher.search(limit=20) --
              the engine's floor, which kb's p95 is held to (bench/reference.py)
@@ -10,9 +12,13 @@ Prints a table; compares in the same run against raw Whoosh:
   raw+facets the same with the five facet counts and 20 highlighted snippets, by hand
   service    kb.search.SearchIndex.query(q)  (restricted parser, facets, snippets, suggestion)
   api        GET /api/search?q=... through the WSGI app (Flask test client, JSON encoding)
-Also: import throughput, time to rebuild the index, time until `kb run` answers /healthz,
-a warm document page, and a load test (8 threads of the WSGI app for --load seconds: requests/s,
-p50/p99 and refusals). Not a test: it prints figures and never fails on them.
+then a warm document page, the time until `kb run` answers /healthz, and the load test of
+bench/load.py (wrk, 8 connections, --load seconds, against `kb run` and gunicorn). With --peers,
+wikmd (bench/peers.py) on the same corpus. One table per measure, a column per size, with the
+ratios. Not a test: it prints figures and never fails on them.
+
+--keep DIR keeps the work folder (DIR/<size> for each size); --reuse DIR measures a kept folder
+again without generating and importing.
 """
 
 from __future__ import annotations
@@ -21,28 +27,21 @@ import argparse
 import json
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python bench/search.py` from the checkout
-from bench import reference  # noqa: E402
+from bench import load, peers, reference  # noqa: E402
+from bench.tables import grid, stats  # noqa: E402
 
 GEN = ROOT / "bench" / "corpus.py"  # the corpus generator: lessons, projects, queries
 KB = Path(sys.executable).with_name("kb")
 FACETS = ("type", "topics", "phase", "project", "tags")
-
-
-def stats(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1000, p95 * 1000
+WAYS = ("clean", "raw", "raw+facets", "service", "api")
 
 
 def timed(fn, queries: list[str], rounds: int) -> list[float]:
@@ -55,32 +54,6 @@ def timed(fn, queries: list[str], rounds: int) -> list[float]:
             fn(q)
             samples.append(time.perf_counter() - started)
     return samples
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def load_test(app, user, queries: list[str], seconds: float) -> str:  # noqa: ANN001
-    """8 threads, each its own signed-in test client, asking /api/search in turn."""
-    clients = []
-    for _ in range(8):
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = f"{user.id}:{user.session_token}"
-        clients.append(client)
-
-    def call(i: int) -> int:
-        q = queries[i % len(queries)]
-        return clients[i % 8].get("/api/search", query_string={"q": q}).status_code
-
-    r = reference.load(call, 8, seconds)
-    return (
-        f"{r['rate']:.1f} req/s   p50 {r['p50']:.0f} ms   p99 {r['p99']:.0f} ms   "
-        f"non-2xx {r['refused']} of {r['requests']}"
-    )
 
 
 def import_rows(corpus: Path, env: dict, n: int) -> list[tuple[str, str]]:
@@ -114,41 +87,26 @@ def import_rows(corpus: Path, env: dict, n: int) -> list[tuple[str, str]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--reuse", type=Path, help="a --keep folder: skip generating and importing")
-    parser.add_argument("--load", type=float, default=10, help="seconds of the load test")
-    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder)")
-    args = parser.parse_args()
-    work = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="kb-bench-"))
-    if work.exists() and args.keep and not args.reuse:
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    corpus = work / "corpus"
-    if args.reuse:
-        work, corpus = args.reuse, args.reuse / "corpus"
-    else:
-        subprocess.run(
-            [sys.executable, str(GEN), "--n", str(args.n), "--seed", "1", "--out", str(corpus)],
-            check=True,
-            capture_output=True,
-        )
-    env = dict(
-        os.environ,
-        KB_DATABASE_URL=f"sqlite:///{work / 'kb.sqlite3'}",
-        KB_INDEX_DIR=str(work / "index"),
-        KB_CONTENT_DIR=str(work / "none"),
+def prepare(n: int, work: Path, reuse: bool) -> tuple[dict, list[tuple[str, str]]]:
+    """The environment of a kb on `work` (generated and imported unless `reuse`), and the
+    import rows."""
+    env = load.kb_env(work)
+    if reuse:
+        return env, []
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    subprocess.run(
+        [sys.executable, str(GEN), "--n", str(n), "--seed", "1", "--out", str(work / "corpus")],
+        check=True,
+        capture_output=True,
     )
-    rows: list[tuple[str, str]] = []
+    return env, import_rows(work / "corpus", env, n)
 
-    if not args.reuse:
-        rows += import_rows(corpus, env, args.n)
+
+def in_process(work: Path, env: dict, rounds: int) -> dict:
+    """The five ways of searching (median, p95 in ms), the reference index and a warm page."""
     shutil.rmtree(work / "clean", ignore_errors=True)
-    seconds, n = reference.build_clean_index(work / "index", work / "clean")
-    rows.append(("reference index (clean, 1 segment)", f"{n:,} docs in {seconds:.1f} s"))
-
+    built = reference.build_clean_index(work / "index", work / "clean")
     os.environ.update(env)
     from whoosh import index as whoosh_index
     from whoosh import sorting
@@ -159,7 +117,7 @@ def main() -> None:
     from kb.config import Config
     from kb.search.querylang import DEFAULT_FIELDS
 
-    queries = [q["q"] for q in json.loads((corpus / "queries.json").read_text())]
+    queries = [q["q"] for q in json.loads((work / "corpus" / "queries.json").read_text())]
     ix = whoosh_index.open_dir(str(work / "index"))
     searcher = ix.searcher()
     raw_parser = MultifieldParser(list(DEFAULT_FIELDS), ix.schema)
@@ -185,51 +143,33 @@ def main() -> None:
     kb = app.extensions["kb"]
     from kb.accounts import services as accounts
 
-    user = accounts.get_user(kb.db, "bench") or accounts.create_user(
-        kb.db, "bench", password="a bench password", role="reader"
+    user = accounts.get_user(kb.db, load.READER) or accounts.create_user(
+        kb.db, load.READER, password=load.PASSWORD, role="reader"
     )
     client = app.test_client()  # signed in, as a person using kb would be
     with client.session_transaction() as session:
         session["_user_id"] = f"{user.id}:{user.session_token}"
-
-    def service(q: str):
-        return kb.index.query(q)
 
     def api(q: str):
         response = client.get("/api/search", query_string={"q": q})
         assert response.status_code == 200, response.json
         return response.json
 
-    results = {}
-    clean = reference.clean_searcher(work / "clean")
-    measured = (
-        ("clean", clean),
-        ("raw", raw),
-        ("raw+facets", raw_facets),
-        ("service", service),
-        ("api", api),
-    )
-    for name, fn in measured:
-        results[name] = stats(timed(fn, queries, args.rounds))
-    for name, (median, p95) in results.items():
-        ratio = f"   p95 = {p95 / results['clean'][1]:.1f} x clean" if name != "clean" else ""
-        rows.append((f"search: {name}", f"median {median:6.1f} ms   p95 {p95:6.1f} ms{ratio}"))
-    target = 1.25 * results["clean"][1] + 5
-    rows.append(
-        (
-            "target: api p95 <= 1.25 x clean p95 + 5 ms",
-            f"{target:.1f} ms -> {'met' if results['api'][1] <= target else 'NOT met'}",
-        )
-    )
-    rows.append(("search under load: 8 threads", load_test(app, user, queries, args.load)))
-
+    ways = (reference.clean_searcher(work / "clean"), raw, raw_facets, kb.index.query, api)
+    found = {"reference": built}
+    for name, fn in zip(WAYS, ways, strict=True):
+        # facets by hand read every hit's stored fields (seconds a query): one round is enough
+        found[name] = stats(timed(fn, queries, 1 if name == "raw+facets" else rounds))
     doc_id = kb.index.query("vendor").hits[0].id
-    page = stats(timed(lambda _q: client.get(f"/lessons/{doc_id}"), ["x"] * 50, 4))
-    rows.append(("warm document page", f"median {page[0]:.2f} ms   p95 {page[1]:.2f} ms"))
+    found["page"] = stats(timed(lambda _q: client.get(f"/lessons/{doc_id}"), ["x"] * 50, 4))
     searcher.close()
     kb.close()
+    return found
 
-    port = free_port()
+
+def start_time(env: dict) -> float:
+    """Seconds from starting `kb run` to its first /healthz 200."""
+    port = reference.free_port()
     started = time.perf_counter()
     server = subprocess.Popen(
         [str(KB), "run", "--port", str(port)],
@@ -238,30 +178,131 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.02)
-            if time.perf_counter() - started > 60:
-                raise RuntimeError("kb run did not answer within 60 s")
-        rows.append(
-            ("kb run: start to first /healthz 200", f"{time.perf_counter() - started:.2f} s")
-        )
+        while load.status(port, "/healthz") != 200:
+            if time.perf_counter() - started > 120:
+                raise RuntimeError("kb run did not answer within 120 s")
+            time.sleep(0.02)
+        return time.perf_counter() - started
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(30)
 
-    width = max(len(k) for k, _ in rows)
-    print(
-        f"\nkb search benchmark: {args.n:,} generated lessons, {args.rounds} rounds x {len(queries)} queries\n"
+
+def ms(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:6.1f} / {pair[1]:6.1f}"
+
+
+def brief(cell: str) -> str:
+    """An import row's figure without its counts ("735 docs/s  (13.6 s; 10000 created, ...)")."""
+    head = cell.split(";", 1)[0]
+    return head + ")" if head.count("(") > head.count(")") else head
+
+
+def peer_cells(peer: dict, sizes: list[int], show) -> list[str]:  # noqa: ANN001
+    """wikmd's figure at each size through `show`, or why there is none."""
+    return [
+        show(peer[n]) if "search" in peer.get(n, {}) else peer.get(n, peer).get("skipped", "-")
+        for n in sizes
+    ]
+
+
+def search_table(found: dict[int, dict], peer: dict) -> str:
+    sizes = list(found)
+    rows = [
+        (
+            way,
+            [
+                ms(found[n][way]) + f" ({found[n][way][1] / found[n]['clean'][1]:4.1f}x)"
+                for n in sizes
+            ],
+        )
+        for way in WAYS
+    ]
+    rows.append(("wikmd (GET /search)", peer_cells(peer, sizes, lambda p: ms(p["search"]))))
+    target = [1.25 * found[n]["clean"][1] + 5 for n in sizes]
+    rows.append(
+        (
+            "target: api p95 <= 1.25 x clean + 5",
+            [
+                f"{found[n]['api'][1]:.0f} <= {t:.0f} ms: {'met' if found[n]['api'][1] <= t else 'NOT met'}"
+                for n, t in zip(sizes, target, strict=True)
+            ],
+        )
     )
-    for key, value in rows:
-        print(f"  {key:<{width}}  {value}")
-    if not args.keep and not args.reuse:
-        shutil.rmtree(work, ignore_errors=True)
+    rows.append(
+        (
+            "api p95 / wikmd p95 (target <= 0.3)",
+            [
+                f"{found[n]['api'][1] / p[1]:.2f}" if (p := peer.get(n, {}).get("search")) else "-"
+                for n in sizes
+            ],
+        )
+    )
+    if 10_000 in found and len(sizes) > 1:
+        base = found[10_000]["api"][1]
+        rows.append(
+            ("api p95 / the 10,000 figure", [f"{found[n]['api'][1] / base:.2f}x" for n in sizes])
+        )
+    title = "search, sequential: median / p95 ms (p95 as a multiple of clean's)"
+    return grid(title, [f"{n:,} docs" for n in sizes], rows)
+
+
+def print_tables(found: dict[int, dict], peer: dict) -> None:
+    sizes = list(found)
+    columns = [f"{n:,} docs" for n in sizes]
+    print(search_table(found, peer))
+    if imports := [r for n in sizes for r in found[n]["import"]]:
+        keys = list(dict.fromkeys(k for k, _ in imports))
+        rows = [(k, [brief(dict(found[n]["import"]).get(k, "-")) for n in sizes]) for k in keys]
+        print(grid("import", columns, rows))
+    rows = [
+        (
+            "reference index (clean, 1 segment)",
+            [f"{found[n]['reference'][0]:.1f} s" for n in sizes],
+        ),
+        ("warm document page, median / p95 ms", [ms(found[n]["page"]) for n in sizes]),
+        ("kb run: start to first /healthz 200", [f"{found[n]['start']:.2f} s" for n in sizes]),
+        ("wikmd: start to first page", peer_cells(peer, sizes, lambda p: f"{p['start']:.1f} s")),
+    ]
+    print(grid("pages and start", columns, rows))
+    loads = {f"{n:,} {kind}": r for n in sizes for kind, r in found[n]["load"][0].items()}
+    loads.update({f"{n:,} wikmd": peer[n]["load"] for n in sizes if "load" in peer.get(n, {})})
+    print("\n" + load.table(loads, found[sizes[0]]["load"][1]))
+    if "skipped" in peer:
+        print(f"  wikmd: {peer['skipped']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000", help="corpus sizes, comma-separated")
+    parser.add_argument("--n", type=int, help="one size (the same as --sizes N)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reuse", type=Path, help="a --keep folder: skip generating and importing")
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder)")
+    parser.add_argument("--load", type=float, default=20, help="seconds of each load test")
+    parser.add_argument("--servers", default="run,gunicorn", help="servers of the load test")
+    parser.add_argument("--peers", action="store_true", help="wikmd too, in a throw-away venv")
+    args = parser.parse_args()
+    sizes = [args.n] if args.n else [int(s) for s in args.sizes.split(",") if s]
+    base = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    found: dict[int, dict] = {}
+    peer = peers.setup() if args.peers else {"skipped": "not measured (make bench PEERS=1)"}
+    try:
+        for n in sizes:
+            work = base if len(sizes) == 1 else base / str(n)
+            env, imported = prepare(n, work, reuse=bool(args.reuse))
+            found[n] = in_process(work, env, args.rounds) | {"import": imported}
+            found[n]["start"] = start_time(env)
+            found[n]["load"] = load.run(work, args.load, 8, args.servers.split(","), 3)
+            if "venv" in peer:
+                peer[n] = peers.measure(peer, work, args.rounds, args.load)
+            print(f"{n:,} documents measured", file=sys.stderr, flush=True)
+    finally:  # nothing of a peer or a generated corpus stays behind, even after a failure
+        peers.cleanup(peer)
+        if not args.keep and not args.reuse:
+            shutil.rmtree(base, ignore_errors=True)
+    print(f"\nkb benchmark: {args.rounds} rounds x 50 queries (raw+facets: 1); compare ratios\n")
+    print_tables(found, peer)
 
 
 if __name__ == "__main__":

@@ -109,9 +109,16 @@ def init_command(no_content: bool) -> None:
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads serving requests; each reads the index through a searcher of its own.",
+)
 def run_command(host: str, port: int, threads: int) -> None:
-    """Initialise if needed, then serve the web application."""
+    """Initialise if needed, then serve the web application (waitress, one process: Python
+    runs one thread at a time, so more threads overlap waits rather than use more cores)."""
     import waitress
 
     from kb import create_app

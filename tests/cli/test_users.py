@@ -41,3 +41,9 @@ def test_the_first_start_makes_one_admin_with_a_one_time_password(kb, capsys):
     assert [u.username for u in accounts.list_users(kb.db)] == ["admin"]
     # the group the starter process models name as approvers: the first admin is in it
     assert [g.name for g in accounts.get_user(kb.db, "admin").groups] == ["pmo"]
+
+
+def test_run_refuses_a_thread_count_it_cannot_serve_with(runner):
+    """`kb run --threads 0` stops before it opens anything, with a usage error."""
+    refused = runner.invoke(main, ["run", "--threads", "0"])
+    assert refused.exit_code == 2 and "--threads" in refused.output

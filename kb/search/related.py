@@ -107,9 +107,12 @@ def _top(
     for i in order:
         found = _postings(searcher, clauses[i], hopeful)
         for docnum, score in found:
-            parts[docnum][i] = score
-            partial[docnum] += score
+            if docnum != own:
+                parts[docnum][i] = score
+                partial[docnum] += score
         unread -= clauses[i].bound
+        if unread >= max(partial.values(), default=0.0):
+            continue  # no floor can be above what is left to read yet
         best = access.best(partial, limit)
         floor = partial[best[-1]] if len(best) == limit else 0.0  # final scores only grow
         if unread < floor:  # a document none of the read terms holds cannot reach it

@@ -1,11 +1,12 @@
 """Where the time goes: cProfile over /api/search and first views of /lessons/<id>.
 
     .venv/bin/python bench/search.py --keep WORK       # builds WORK (corpus, database, index)
-    .venv/bin/python bench/profile.py WORK [--top 25] [--what search|page]
+    .venv/bin/python -m bench.profile WORK [--top 25] [--what search|page|warm]
 
 Runs every benchmark query (bench/corpus.py) through the WSGI app as a signed-in reader (not
-all_access, so access rules apply), or the first view of 200 document pages, under cProfile,
-and prints the functions with the most cumulative and own time.
+all_access, so access rules apply), or the first view of 200 document pages that reader may
+read (`warm`: their second view), under cProfile, and prints the functions with the most
+cumulative and own time. (`-m`: run as a file, bench/ would hide the standard `profile`.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("work", type=Path)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--what", choices=["search", "page"], default="search")
+    parser.add_argument("--what", choices=["search", "page", "warm"], default="search")
     args = parser.parse_args()
     os.environ.update(
         KB_DATABASE_URL=f"sqlite:///{args.work / 'kb.sqlite3'}",
@@ -33,6 +34,7 @@ def main() -> None:
     )
     from kb import create_app
     from kb.accounts import services as accounts
+    from kb.search.records import Reader
 
     app = create_app()
     kb = app.extensions["kb"]
@@ -47,9 +49,18 @@ def main() -> None:
         urls = [f"/api/search?q={q}" for q in queries]
         client.get(urls[0])  # lazy imports and per-thread searcher outside the profile
     else:
-        ids = [hit.id for hit in kb.index.query("", per_page=100).hits]
-        ids += [hit.id for hit in kb.index.query("", per_page=100, page=2).hits]
+        reader = Reader(all_access=False, username=user.username, groups=frozenset())
+        ids = [
+            hit.id
+            for p in (1, 2)
+            for hit in kb.index.query(
+                "", filters={"type": ["lesson"]}, per_page=100, page=p, reader=reader
+            ).hits
+        ]
         urls = [f"/lessons/{doc_id}" for doc_id in ids]
+        if args.what == "warm":
+            for url in urls:
+                client.get(url)
     profiler = cProfile.Profile()
     profiler.enable()
     for url in urls:

@@ -27,6 +27,9 @@ _lock = threading.Lock()
 _linkers: weakref.WeakKeyDictionary[Database, OrderedDict[frozenset, Linker]] = (
     weakref.WeakKeyDictionary()
 )
+#: linked pages kept: (id of the linker, document id, its HTML) -> (the linker, linked HTML)
+LINKED = 512
+_linked: OrderedDict[tuple[int, str, str], tuple[Linker, str]] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,23 @@ def link_terms(
     db: Database, viewer: Viewer, html: str, href: Callable[[str], str], *, own: str
 ) -> str:
     """`html` (a sanitised render) with the first use of each term linked, except to the
-    document itself (`own`: its id)."""
+    document itself (`own`: its id). The answer is kept per linker (which is per set of
+    terms and versions the viewer may read), document and HTML: a warm page neither
+    links nor sanitises again, and what one reader's terms produced is never another's
+    unless they may read the same terms."""
     built = linker(db, viewer, href)
+    key = (id(built), own, html)
+    with _lock:
+        kept = _linked.get(key)
+        if kept is not None and kept[0] is built:
+            _linked.move_to_end(key)
+            return kept[1]
+    mine = built
     if any(href(own) == entry.href for entry in built.entries):
-        built = Linker(e for e in built.entries if e.href != href(own))
-    return built.link(html)
+        mine = Linker(e for e in built.entries if e.href != href(own))
+    linked = mine.link(html)
+    with _lock:
+        _linked[key] = (built, linked)  # the linker itself: an id is reused once it is gone
+        while len(_linked) > LINKED:
+            _linked.popitem(last=False)
+    return linked

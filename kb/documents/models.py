@@ -30,6 +30,11 @@ class Document(Base):
     filtered; the Markdown of every revision (the source of truth) is in DocumentRevision."""
 
     __tablename__ = "documents"
+    # the list pages' sorts: a page of the newest or A to Z reads 20 rows, not all of a type
+    __table_args__ = (
+        Index("ix_documents_type_changed", "type", "changed_at", "updated_at"),
+        Index("ix_documents_type_title", "type", "title"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     type: Mapped[str] = mapped_column(String(16), index=True)

@@ -138,6 +138,8 @@ def links_of_lesson(db: Database, lesson: Document, viewer: Viewer) -> list[Link
     with db.read() as s:
         found = _targeting(s, [lesson.id], None)
         ids = [(a.target_ref or "").upper() for a in found] + [d.id for d in _citing(s, lesson.id)]
+        if not ids:  # most lessons: no model to look up
+            return []
         models = s.scalars(
             select(Document).where(
                 Document.id.in_(list(dict.fromkeys(ids))),

@@ -1,12 +1,44 @@
-"""A document's relatives: the query behind SearchIndex.more_like (which caches it)."""
+"""A document's relatives: the query behind SearchIndex.more_like (which caches it).
+
+The answer is the top of Whoosh's Or of the same boosted Terms (the same BM25F scorers, the
+same boosts, the sum per document), computed one term at a time with "max score" pruning so
+that the work follows the document's distinctive words, not the size of the index. Terms
+are read best first (by the most any one document can get from them); once what the unread
+ones could add together is below the score a relative already has, those terms' postings
+are only looked up for the documents that could still make the top, never read in full
+(common words: the longest lists, the least weight). Access is checked on candidates only,
+in score order, until `limit` of them are visible. (Whoosh's own search ran the union as a
+deep tree of matchers per posting, with access as a filter that lost documents when it
+skipped blocks.)
+"""
 
 from __future__ import annotations
 
+import bisect
+import heapq
+from collections import defaultdict
+from collections.abc import Container, Iterator
+from dataclasses import dataclass
+
 from whoosh import query
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from kb.search import collect, present
 from kb.search.records import Hit
+from kb.search.schema import make_hit, plain_snippet
+
+#: candidates checked for access at a time
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class _Clause:
+    fieldname: str
+    text: bytes
+    boost: float
+    #: the most one document can get from it
+    bound: float
 
 
 def related_hits(
@@ -17,25 +49,173 @@ def related_hits(
     docnum = searcher.document_number(id=doc_id)
     if docnum is None or limit < 1:
         return []
-    if visibility_q is not None:
-        this = collect.restrict(query.Term("id", doc_id), visibility_q)
-        if docnum not in set(searcher.docs_for_query(this)):
-            return []  # not theirs to see: neither are its relatives
+    if visibility_q is not None and not _visible(searcher, visibility_q, [docnum]):
+        return []  # not theirs to see: neither are its relatives
     stored = searcher.stored_fields(docnum)
     text = " ".join(stored.get(k) or "" for k in ("title", "summary", "body"))
     # body is stored, not vectored: derive key terms from its text.
     key_terms = searcher.key_terms_from_text("body", text, numterms=12)
-    clauses: list[query.Query] = []
+    terms: list[tuple[str, str, float]] = []
     for word, weight in key_terms:
-        clauses.append(query.Term("body", word, boost=weight))
-        clauses.append(query.Term("title", word, boost=weight))
+        terms.append(("body", word, weight))
+        terms.append(("title", word, weight))
     for fieldname in ("tags", "topics"):
         for value in (stored.get(fieldname) or "").split(","):
             if value:
-                clauses.append(query.Term(fieldname, value, boost=2.0))
-    if not clauses:
-        return []
-    results = searcher.search(
-        collect.restrict(query.Or(clauses), visibility_q), limit=limit, mask={docnum}
-    )
-    return present.plain_hits(results)
+                terms.append((fieldname, value, 2.0))
+    clauses = _clauses(searcher, list(dict.fromkeys(terms)))
+    chosen, scores = _top(searcher, clauses, limit, docnum, visibility_q)
+    return [
+        make_hit(fields, scores[d], plain_snippet(fields))
+        for d in chosen
+        for fields in [searcher.stored_fields(d)]
+    ]
+
+
+def _clauses(searcher: Searcher, terms: list[tuple[str, str, float]]) -> list[_Clause]:
+    """The terms the index holds, each with its bound: boost x the BM25F score of its
+    highest weight in its shortest field (a score grows with the weight and shrinks with
+    the length)."""
+    clauses = []
+    reader = searcher.reader()
+    for fieldname, text, boost in terms:
+        field = searcher.schema[fieldname]
+        term = (fieldname, field.to_bytes(text))
+        if term in reader:
+            top = searcher.weighting.scorer(searcher, fieldname, term[1]).max_quality()
+            clauses.append(_Clause(fieldname, term[1], boost, boost * top * (1 + 1e-9)))
+    return clauses
+
+
+def _top(
+    searcher: Searcher,
+    clauses: list[_Clause],
+    limit: int,
+    own: int,
+    visibility_q: query.Query | None,
+) -> tuple[list[int], dict[int, float]]:
+    """The `limit` best visible documents but `own`, best first (equal scores in index
+    order, as Whoosh's top-N collector ranks them), and their scores."""
+    # document -> clause -> its score there: summed in clause order at the end, so that
+    # the sum is the one Whoosh's Or makes
+    parts: dict[int, dict[int, float]] = defaultdict(dict)
+    partial: dict[int, float] = defaultdict(float)  # the running sum, in reading order
+    access = _Access(searcher, visibility_q, own)
+    order = sorted(range(len(clauses)), key=lambda i: -clauses[i].bound)
+    unread = sum(c.bound for c in clauses)
+    hopeful: list[int] | None = None  # None: any document may still make the top
+    for i in order:
+        found = _postings(searcher, clauses[i], hopeful)
+        for docnum, score in found:
+            if docnum != own:
+                parts[docnum][i] = score
+                partial[docnum] += score
+        unread -= clauses[i].bound
+        if unread >= max(partial.values(), default=0.0):
+            continue  # no floor can be above what is left to read yet
+        best = access.best(partial, limit)
+        floor = partial[best[-1]] if len(best) == limit else 0.0  # final scores only grow
+        if unread < floor:  # a document none of the read terms holds cannot reach it
+            hopeful = sorted(d for d in hopeful or partial if partial[d] + unread >= floor)
+    scores = {d: sum(p[i] for i in sorted(p)) for d, p in parts.items()}
+    return access.best(scores, limit), scores
+
+
+class _Access:
+    """Which documents `visibility_q` lets through, asked of the index once per document."""
+
+    def __init__(self, searcher: Searcher, visibility_q: query.Query | None, own: int) -> None:
+        self.searcher, self.visibility_q = searcher, visibility_q
+        self.known: dict[int, bool] = {own: False}  # never a relative of itself
+
+    def best(self, scores: dict[int, float], limit: int) -> list[int]:
+        """Up to `limit` of the best scored documents it lets through, best first."""
+
+        def rank(d: int) -> tuple[float, int]:
+            return -scores[d], d
+
+        top = heapq.nsmallest(4 * limit, scores, key=rank)
+        chosen = self._first_visible(top, limit)
+        if len(chosen) < limit and len(top) < len(scores):  # hidden ones among them
+            chosen = self._first_visible(sorted(scores, key=rank), limit)
+        return chosen
+
+    def _first_visible(self, ranked: list[int], limit: int) -> list[int]:
+        chosen: list[int] = []
+        for start in range(0, len(ranked), BATCH):
+            batch = ranked[start : start + BATCH]
+            unknown = [d for d in batch if d not in self.known]
+            if unknown and self.visibility_q is None:
+                self.known.update((d, True) for d in unknown)
+            elif unknown:
+                seen = _visible(self.searcher, self.visibility_q, unknown)
+                self.known.update((d, d in seen) for d in unknown)
+            chosen += [d for d in batch if self.known[d]][: limit - len(chosen)]
+            if len(chosen) == limit:
+                break
+        return chosen
+
+
+def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
+    return searcher.subsearchers or [(searcher, 0)]
+
+
+def _postings(
+    searcher: Searcher, clause: _Clause, only: list[int] | None
+) -> Iterator[tuple[int, float]]:
+    """(document number, boost x score) of the clause's postings, of the documents `only`
+    (ascending) names when given: a block of postings (Whoosh's whoosh3 format) is
+    skipped unread when it cannot hold one of them, and scored as a whole otherwise,
+    by the scorer Whoosh's Term would use."""
+    for leaf, offset in _leaves(searcher):
+        if (clause.fieldname, clause.text) not in leaf.reader():
+            continue
+        wanted = None if only is None else [d - offset for d in only]
+        wanted_set = None if wanted is None else set(wanted)
+        m = leaf.postings(clause.fieldname, clause.text, weighting=searcher.weighting)
+        deleted: Container[int] = ()
+        if isinstance(m, FilterMatcher) and m._exclude:  # the segment's deleted documents
+            deleted, m = m._ids, m.child
+            m.reset()
+        if not isinstance(m, W3LeafMatcher):  # another format: one posting at a time
+            while m.is_active():
+                if m.id() not in deleted and (wanted_set is None or m.id() in wanted_set):
+                    yield m.id() + offset, m.score() * clause.boost
+                m.next()
+            continue
+        scorer, at = m.scorer, 0
+        while m.is_active():
+            if wanted is not None:
+                at = bisect.bisect_left(wanted, m.block_min_id(), at)
+                if at == len(wanted):
+                    break
+                if wanted[at] > m.block_max_id():
+                    m._next_block()
+                    continue
+            m.id()  # reads the block's document numbers
+            m.weight()  # and weights
+            for docnum, weight in zip(m._ids, m._weights, strict=True):
+                if docnum not in deleted and (wanted_set is None or docnum in wanted_set):
+                    score = scorer._score(weight, scorer.dfl(docnum))
+                    yield docnum + offset, score * clause.boost
+            m._next_block()
+
+
+def _visible(searcher: Searcher, visibility_q: query.Query, docnums: list[int]) -> set[int]:
+    """Those of `docnums` that `visibility_q` matches, found by skipping its postings to
+    each of them (not by listing every document it matches)."""
+    found: set[int] = set()
+    wanted = sorted(docnums)
+    for leaf, offset in _leaves(searcher):
+        mine = [d - offset for d in wanted if offset <= d < offset + leaf.doc_count_all()]
+        if not mine:
+            continue
+        m = visibility_q.matcher(leaf, leaf.boolean_context())
+        for local in mine:
+            if not m.is_active():
+                break
+            if m.id() < local:
+                m.skip_to(local)
+            if m.is_active() and m.id() == local:
+                found.add(local + offset)
+    return found

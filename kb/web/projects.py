@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -35,12 +36,18 @@ RESPONSE_LABELS = {
 }
 
 
+@lru_cache(maxsize=256)
+def _rendered(source: str) -> str:
+    return to_html(source)
+
+
 def description_html(source: str) -> Markup | None:
-    """A project's description through the one sanitising Markdown pipeline."""
+    """A project's description through the one sanitising Markdown pipeline (the HTML of
+    the last descriptions shown is kept: the same text renders the same)."""
     if not source.strip():
         return None
     try:
-        return Markup(to_html(source))  # noqa: S704 - to_html sanitises with nh3
+        return Markup(_rendered(source))  # noqa: S704 - to_html sanitises with nh3
     except KbError:
         current_app.logger.warning("project description could not be rendered", exc_info=True)
         return None

@@ -24,8 +24,9 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import Select, and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from kb.core.time import utcnow
 from kb.db import Database
@@ -40,6 +41,8 @@ UNFINISHED = ("pending", "running")
 RECEIVER_CAP = 2
 # Any constant: serialises delivery claims on PostgreSQL (the per-receiver count, then the claim)
 _PG_DELIVERY_CLAIM_LOCK = 0x6B63
+#: kb-lane runs per claim, run in one write transaction (docs/architecture.md: 20 -> 100)
+BATCH = 100
 
 
 class Worker:
@@ -67,12 +70,12 @@ class Worker:
 
     # -- one pass ---------------------------------------------------------------------
 
-    def run_pending(self, max_runs: int = 1000, batch: int = 20) -> int:
+    def run_pending(self, max_runs: int = 1000, batch: int = BATCH) -> int:
         """Both lanes in the calling thread, kb's own first (`kb worker --once`, tests)."""
         done = self.run_kb_lane(max_runs, batch)
         return done + self.run_deliveries(max_runs - done)
 
-    def run_kb_lane(self, max_runs: int = 1000, batch: int = 20) -> int:
+    def run_kb_lane(self, max_runs: int = 1000, batch: int = BATCH) -> int:
         """Sweeps first, then dispatch new events, then run kb's own due handler runs until
         none is left (or max_runs)."""
         for sweep in self.periodic:
@@ -106,6 +109,48 @@ class Worker:
     def claim(self, limit: int, lane: str | None = None) -> list[int]:
         """Claim up to `limit` due runs of `lane` (None: any), oldest first."""
         now = self.clock()
+        claimable = self._claimable(now, lane)
+        candidates = select(HandlerRun.id).where(claimable).order_by(HandlerRun.id).limit(limit)
+        with self.db.read() as s:  # nothing due (the idle case): no write transaction
+            ids = list(s.scalars(candidates))
+        if not ids:
+            return []
+        with self.db.write() as s:
+            if lane != KB_LANE and not self.db.is_sqlite:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DELIVERY_CLAIM_LOCK})
+            # The runs just read, unless another worker took them meanwhile (the conditions,
+            # checked again for these ids only, cost little); then whatever else is due.
+            claimed = self._take(
+                s, now, select(HandlerRun.id).where(HandlerRun.id.in_(ids), claimable)
+            )
+            if len(claimed) < len(ids):
+                claimed += self._take(s, now, candidates.limit(limit - len(claimed)))
+            return sorted(claimed)
+
+    def _take(self, s, now: datetime, runs: Select) -> list[int]:  # noqa: ANN001
+        """Lease the runs `runs` selects to this worker (those another worker holds locked on
+        PostgreSQL are skipped)."""
+        if not self.db.is_sqlite:
+            runs = runs.with_for_update(skip_locked=True)
+        statement = (
+            update(HandlerRun)
+            .where(HandlerRun.id.in_(runs.scalar_subquery()))
+            .values(
+                status="running",
+                lease_owner=self.name,
+                lease_until=now + self.lease,
+                attempts=HandlerRun.attempts + 1,
+            )
+            .returning(HandlerRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        return list(s.scalars(statement))
+
+    def _claimable(self, now: datetime, lane: str | None) -> ColumnElement[bool]:
+        """Due runs of `lane` (None: any) that no older unfinished run of theirs holds back
+        and, for deliveries, whose receiver has fewer than `receiver_cap` attempts running.
+        `status IN (unfinished)` lets the database read only the unfinished runs of the lane
+        (ix_handler_runs_due) instead of every run ever made."""
         older = aliased(HandlerRun)
         blocked = exists().where(
             older.handler == HandlerRun.handler,
@@ -117,14 +162,13 @@ class Worker:
             and_(HandlerRun.status == "pending", HandlerRun.next_attempt_at <= now),
             and_(HandlerRun.status == "running", HandlerRun.lease_until < now),
         )
-        candidates = (
-            select(HandlerRun.id)
-            .where(due, or_(HandlerRun.partition_key.is_(None), ~blocked))
-            .order_by(HandlerRun.id)
-            .limit(limit)
-        )
+        conditions = [
+            HandlerRun.status.in_(UNFINISHED),
+            due,
+            or_(HandlerRun.partition_key.is_(None), ~blocked),
+        ]
         if lane is not None:
-            candidates = candidates.where(HandlerRun.lane == lane)
+            conditions.append(HandlerRun.lane == lane)
         if lane != KB_LANE:
             busy = (
                 select(HandlerRun.receiver)
@@ -136,30 +180,8 @@ class Worker:
                 .group_by(HandlerRun.receiver)
                 .having(func.count() >= self.receiver_cap)
             )
-            candidates = candidates.where(
-                or_(HandlerRun.receiver.is_(None), HandlerRun.receiver.not_in(busy))
-            )
-        with self.db.read() as s:  # nothing due (the idle case): no write transaction
-            if s.scalar(candidates) is None:
-                return []
-        if not self.db.is_sqlite:
-            candidates = candidates.with_for_update(skip_locked=True)
-        statement = (
-            update(HandlerRun)
-            .where(HandlerRun.id.in_(candidates.scalar_subquery()))
-            .values(
-                status="running",
-                lease_owner=self.name,
-                lease_until=now + self.lease,
-                attempts=HandlerRun.attempts + 1,
-            )
-            .returning(HandlerRun.id)
-            .execution_options(synchronize_session=False)
-        )
-        with self.db.write() as s:
-            if lane != KB_LANE and not self.db.is_sqlite:
-                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DELIVERY_CLAIM_LOCK})
-            return sorted(s.scalars(statement))
+            conditions.append(or_(HandlerRun.receiver.is_(None), HandlerRun.receiver.not_in(busy)))
+        return and_(*conditions)
 
     # -- runs -------------------------------------------------------------------------
 

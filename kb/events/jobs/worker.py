@@ -65,7 +65,8 @@ class Worker:
         #: time-driven work run at the start of every pass (e.g. the overdue-review sweep);
         #: domains add theirs from the application context
         self.periodic: list[Callable[[datetime], object]] = []
-        #: called after a pass dispatched new events (lanes.py: wakes the delivery threads)
+        #: called after a pass created delivery runs (lanes.py: wakes the delivery threads;
+        #: a pass that made none leaves them asleep, rather than each running a claim query)
         self.on_dispatch: list[Callable[[], object]] = []
 
     # -- one pass ---------------------------------------------------------------------
@@ -80,10 +81,10 @@ class Worker:
         none is left (or max_runs)."""
         for sweep in self.periodic:
             sweep(self.clock())
-        dispatched = 0
-        while n := dispatch_new(self.db, self.registry, self.clock()):
-            dispatched += n
-        if dispatched:
+        lanes: set[str] = set()
+        while dispatch_new(self.db, self.registry, self.clock(), lanes):
+            pass
+        if DELIVERY_LANE in lanes:
             for callback in self.on_dispatch:
                 callback()
         done = 0

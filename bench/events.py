@@ -192,8 +192,17 @@ def serving(env: dict, log_path: Path):
     try:
         yield Process(server, port)
     finally:
-        server.terminate()
-        server.wait(15)
+        stop(server)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within a minute (a busy machine)."""
+    process.terminate()
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def per_cpu(n: int, process: Process, cpu_before: float) -> str:
@@ -222,8 +231,7 @@ def worker_drain(env: dict, work: Path, token: str, engine, n: int) -> tuple[str
         worker.stdout.readline()  # "kb worker ... started"
         return drained_row("handler runs drained (kb worker)", *drain(engine, Process(worker)))
     finally:
-        worker.terminate()
-        worker.wait(15)
+        stop(worker)
 
 
 def wait_for(port: int, token: str) -> Client:

@@ -108,24 +108,37 @@ class Worker:
         return done
 
     def claim(self, limit: int, lane: str | None = None) -> list[int]:
-        """Claim up to `limit` due runs of `lane` (None: any), oldest first."""
+        """Claim up to `limit` due runs of `lane` (None: any): runs whose lease expired, then
+        pending runs in the order they fell due."""
         now = self.clock()
-        claimable = self._claimable(now, lane)
-        candidates = select(HandlerRun.id).where(claimable).order_by(HandlerRun.id).limit(limit)
+        free = self._free(now, lane)
+        in_lane = free if lane is None else and_(HandlerRun.lane == lane, free)
+        expired = and_(HandlerRun.status == "running", HandlerRun.lease_until < now)
+        pending = and_(HandlerRun.status == "pending", HandlerRun.next_attempt_at <= now)
+        # Each search walks its part of ix_handler_runs_due (lane, status, next_attempt_at) in
+        # order and stops at `limit`: a claim costs as much with 10 runs waiting as with 10,000.
+        # (Ordered by id over both statuses, it read and sorted every unfinished run.)
+        searches = [
+            select(HandlerRun.id).where(expired, in_lane).order_by(HandlerRun.id),
+            select(HandlerRun.id)
+            .where(pending, in_lane)
+            .order_by(HandlerRun.next_attempt_at, HandlerRun.id),
+        ]
         with self.db.read() as s:  # nothing due (the idle case): no write transaction
-            ids = list(s.scalars(candidates))
+            ids = [run for search in searches for run in s.scalars(search.limit(limit))][:limit]
         if not ids:
             return []
         with self.db.write() as s:
             if lane != KB_LANE and not self.db.is_sqlite:
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DELIVERY_CLAIM_LOCK})
             # The runs just read, unless another worker took them meanwhile (the conditions,
-            # checked again for these ids only, cost little); then whatever else is due.
-            claimed = self._take(
-                s, now, select(HandlerRun.id).where(HandlerRun.id.in_(ids), claimable)
-            )
-            if len(claimed) < len(ids):
-                claimed += self._take(s, now, candidates.limit(limit - len(claimed)))
+            # checked again for these ids only, cost little: without the lane, the database
+            # finds them by id); then whatever else is due.
+            again = select(HandlerRun.id).where(HandlerRun.id.in_(ids), or_(expired, pending), free)
+            claimed = self._take(s, now, again)
+            for search in searches if len(claimed) < len(ids) else ():
+                if len(claimed) < limit:
+                    claimed += self._take(s, now, search.limit(limit - len(claimed)))
             return sorted(claimed)
 
     def _take(self, s, now: datetime, runs: Select) -> list[int]:  # noqa: ANN001
@@ -147,11 +160,9 @@ class Worker:
         )
         return list(s.scalars(statement))
 
-    def _claimable(self, now: datetime, lane: str | None) -> ColumnElement[bool]:
-        """Due runs of `lane` (None: any) that no older unfinished run of theirs holds back
-        and, for deliveries, whose receiver has fewer than `receiver_cap` attempts running.
-        `status IN (unfinished)` lets the database read only the unfinished runs of the lane
-        (ix_handler_runs_due) instead of every run ever made."""
+    def _free(self, now: datetime, lane: str | None) -> ColumnElement[bool]:
+        """Runs no older unfinished run of theirs holds back and, unless `lane` is kb's own,
+        whose receiver has fewer than `receiver_cap` attempts running."""
         older = aliased(HandlerRun)
         blocked = exists().where(
             older.handler == HandlerRun.handler,
@@ -159,17 +170,7 @@ class Worker:
             older.id < HandlerRun.id,
             older.status.in_(UNFINISHED),
         )
-        due = or_(
-            and_(HandlerRun.status == "pending", HandlerRun.next_attempt_at <= now),
-            and_(HandlerRun.status == "running", HandlerRun.lease_until < now),
-        )
-        conditions = [
-            HandlerRun.status.in_(UNFINISHED),
-            due,
-            or_(HandlerRun.partition_key.is_(None), ~blocked),
-        ]
-        if lane is not None:
-            conditions.append(HandlerRun.lane == lane)
+        conditions = [or_(HandlerRun.partition_key.is_(None), ~blocked)]
         if lane != KB_LANE:
             busy = (
                 select(HandlerRun.receiver)

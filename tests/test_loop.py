@@ -8,22 +8,42 @@ import time
 from kb.core.loop import Loop
 
 
-def test_a_woken_loop_settles_so_one_step_takes_a_burst():
+def test_a_loop_woken_while_it_steps_settles_so_one_step_takes_a_burst():
     steps: list[float] = []
-    loop = Loop("test", lambda: steps.append(time.monotonic()), interval=10, settle=0.05)
+    running, release = threading.Event(), threading.Event()
+
+    def step() -> None:
+        steps.append(time.monotonic())
+        if len(steps) == 1:
+            running.set()
+            release.wait(30)
+
+    loop = Loop("test", step, interval=10, settle=0.05)
     loop.start()
     try:
-        deadline = time.monotonic() + 30  # bounds a hang; the loop waits on the condition
-        while not steps and time.monotonic() < deadline:
-            time.sleep(0.001)
-        for _ in range(20):  # a burst of commits, all within the settling time
+        assert running.wait(30)
+        for _ in range(20):  # a burst of commits while the first step runs
             loop.wake()
-        deadline = time.monotonic() + 30
+        release.set()
+        deadline = time.monotonic() + 30  # bounds a hang; the loop waits on the condition
         while len(steps) < 2 and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(0.15)
-        assert 2 <= len(steps) <= 3  # not one step per wake-up
+        assert len(steps) == 2  # not one step per wake-up
         assert steps[1] - steps[0] >= 0.05
+    finally:
+        loop.stop()
+
+
+def test_a_wake_up_after_a_quiet_spell_is_acted_on_at_once():
+    steps = threading.Semaphore(0)
+    # settling an hour would hang the test: a lone wake-up must not settle
+    loop = Loop("test", steps.release, interval=3600, settle=3600)
+    loop.start()
+    try:
+        assert steps.acquire(timeout=30)  # the first step
+        loop.wake()
+        assert steps.acquire(timeout=30)
     finally:
         loop.stop()
 

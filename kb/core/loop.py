@@ -28,8 +28,9 @@ class Loop:
         self.name = name
         self.step = step
         self.interval = interval
-        #: after a wake-up, wait this long for more news, so that one step handles a burst
-        #: of commits instead of one step per commit
+        #: after a wake-up that came while a step ran (commits keep coming), wait this long
+        #: for more news, so that one step handles a burst of commits instead of one step per
+        #: commit; a wake-up after a quiet spell is acted on at once (event -> searchable)
         self.settle = settle
         self.idle_max = idle_max
         self._wake = threading.Event()
@@ -41,17 +42,18 @@ class Loop:
         """Loop in the calling thread until stop() (the `kb worker` process)."""
         failures = idle = 0
         while not self._stop.is_set():
+            self._wake.clear()  # the step sees every commit made before it starts
             try:
                 idle = 0 if self.step() else idle + 1
                 failures = 0
             except Exception:  # the database may be away for a moment: keep going
                 failures += 1
                 log.exception("%s: step failed (%d in a row)", self.name, failures)
+            burst = self._wake.is_set()  # woken while the step ran
             woken = self._wake.wait(self.delay(failures, idle))
-            self._wake.clear()
             if woken:
                 idle = 0
-            if woken and self.settle and not self._stop.is_set():
+            if burst and self.settle and not self._stop.is_set():
                 self._stop.wait(self.settle)
 
     def delay(self, failures: int, idle: int) -> float:

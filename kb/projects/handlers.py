@@ -73,6 +73,7 @@ def register(registry: Registry, config: Config) -> None:
     def update_register(s: Session, event: Event) -> None:
         short = types[event.type]
         key = str((event.data.get("project") or {}).get("projectId", "")).strip().upper()
-        services.upsert_project(s, project_fields(short, event.data, s.get(Project, key)))
+        current = s.get(Project, key)
+        services.apply_project(s, project_fields(short, event.data, current), current)
 
     registry.register(Handler(name="projects.register", types=tuple(types), fn=update_register))

@@ -156,7 +156,12 @@ def project_source(project: Project) -> str:
 
 def upsert_project(s: Session, fields: dict) -> str:
     """Create or update from a project file; returns 'created', 'updated' or 'unchanged'."""
-    project = s.get(Project, fields["key"])
+    return apply_project(s, fields, s.get(Project, fields["key"]))
+
+
+def apply_project(s: Session, fields: dict, project: Project | None) -> str:
+    """upsert_project() when the caller has just read the project (None: there is none), so
+    that a new project is not looked up twice (the register handler: one query in four)."""
     if project is None:
         project = Project(**fields)
         s.add(project)

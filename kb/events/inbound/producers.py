@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -185,14 +185,16 @@ def authenticate(
     )
 
 
+#: built once: every bearer-token request runs it
+_BY_TOKEN = select(Producer).where(Producer.token_hash == bindparam("token_hash"))
+
+
 def _by_token(db: Database, authorization: str) -> Producer:
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Authorization must be `Bearer <token>`.", "token_invalid")
     with db.read() as s:
-        producer = s.scalar(
-            select(Producer).where(Producer.token_hash == hash_token(token.strip()))
-        )
+        producer = s.scalar(_BY_TOKEN, {"token_hash": hash_token(token.strip())})
     if producer is None:
         raise Unauthenticated("The bearer token is not known (or was rotated).", "token_invalid")
     if not producer.is_active:

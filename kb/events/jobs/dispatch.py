@@ -63,9 +63,12 @@ def has_new(db: Database) -> bool:
         return s.scalar(select(Event.seq).where(Event.seq > position).limit(1)) is not None
 
 
-def dispatch_new(db: Database, registry: Registry, now: datetime | None = None) -> int:
-    """Create the runs of events not dispatched yet; returns how many events were read.
-    Nothing new: a read only, so an idle worker never takes the write lock."""
+def dispatch_new(
+    db: Database, registry: Registry, now: datetime | None = None, lanes: set | None = None
+) -> int:
+    """Create the runs of events not dispatched yet; returns how many events were read and
+    adds the lanes of the runs created to `lanes`. Nothing new: a read only, so an idle
+    worker never takes the write lock."""
     if not has_new(db):
         return 0
     with db.write() as s:
@@ -93,5 +96,7 @@ def dispatch_new(db: Database, registry: Registry, now: datetime | None = None) 
         ]
         if rows:
             s.execute(insert(HandlerRun), rows)
+        if lanes is not None:
+            lanes.update(row["lane"] for row in rows)
         cursor.position = events[-1].seq
     return len(events)

@@ -24,8 +24,9 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import Select, and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from kb.core.time import utcnow
 from kb.db import Database
@@ -40,6 +41,10 @@ UNFINISHED = ("pending", "running")
 RECEIVER_CAP = 2
 # Any constant: serialises delivery claims on PostgreSQL (the per-receiver count, then the claim)
 _PG_DELIVERY_CLAIM_LOCK = 0x6B63
+#: kb-lane runs per claim, run in one write transaction, which holds the write lock (SQLite)
+#: and the log's append lock (PostgreSQL) that ingest waits for: 100 drained 10 % faster than
+#: 50 but halved batch ingest on PostgreSQL while the worker drained (docs/architecture.md)
+BATCH = 50
 
 
 class Worker:
@@ -62,25 +67,26 @@ class Worker:
         #: time-driven work run at the start of every pass (e.g. the overdue-review sweep);
         #: domains add theirs from the application context
         self.periodic: list[Callable[[datetime], object]] = []
-        #: called after a pass dispatched new events (lanes.py: wakes the delivery threads)
+        #: called after a pass created delivery runs (lanes.py: wakes the delivery threads;
+        #: a pass that made none leaves them asleep, rather than each running a claim query)
         self.on_dispatch: list[Callable[[], object]] = []
 
     # -- one pass ---------------------------------------------------------------------
 
-    def run_pending(self, max_runs: int = 1000, batch: int = 20) -> int:
+    def run_pending(self, max_runs: int = 1000, batch: int = BATCH) -> int:
         """Both lanes in the calling thread, kb's own first (`kb worker --once`, tests)."""
         done = self.run_kb_lane(max_runs, batch)
         return done + self.run_deliveries(max_runs - done)
 
-    def run_kb_lane(self, max_runs: int = 1000, batch: int = 20) -> int:
+    def run_kb_lane(self, max_runs: int = 1000, batch: int = BATCH) -> int:
         """Sweeps first, then dispatch new events, then run kb's own due handler runs until
         none is left (or max_runs)."""
         for sweep in self.periodic:
             sweep(self.clock())
-        dispatched = 0
-        while n := dispatch_new(self.db, self.registry, self.clock()):
-            dispatched += n
-        if dispatched:
+        lanes: set[str] = set()
+        while dispatch_new(self.db, self.registry, self.clock(), lanes):
+            pass
+        if DELIVERY_LANE in lanes:
             for callback in self.on_dispatch:
                 callback()
         done = 0
@@ -104,8 +110,61 @@ class Worker:
         return done
 
     def claim(self, limit: int, lane: str | None = None) -> list[int]:
-        """Claim up to `limit` due runs of `lane` (None: any), oldest first."""
+        """Claim up to `limit` due runs of `lane` (None: any): runs whose lease expired, then
+        pending runs in the order they fell due."""
         now = self.clock()
+        free = self._free(now, lane)
+        in_lane = free if lane is None else and_(HandlerRun.lane == lane, free)
+        expired = and_(HandlerRun.status == "running", HandlerRun.lease_until < now)
+        pending = and_(HandlerRun.status == "pending", HandlerRun.next_attempt_at <= now)
+        # Each search walks its part of ix_handler_runs_due (lane, status, next_attempt_at) in
+        # order and stops at `limit`: a claim costs as much with 10 runs waiting as with 10,000.
+        # (Ordered by id over both statuses, it read and sorted every unfinished run.)
+        searches = [
+            select(HandlerRun.id).where(expired, in_lane).order_by(HandlerRun.id),
+            select(HandlerRun.id)
+            .where(pending, in_lane)
+            .order_by(HandlerRun.next_attempt_at, HandlerRun.id),
+        ]
+        with self.db.read() as s:  # nothing due (the idle case): no write transaction
+            ids = [run for search in searches for run in s.scalars(search.limit(limit))][:limit]
+        if not ids:
+            return []
+        with self.db.write() as s:
+            if lane != KB_LANE and not self.db.is_sqlite:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DELIVERY_CLAIM_LOCK})
+            # The runs just read, unless another worker took them meanwhile (the conditions,
+            # checked again for these ids only, cost little: without the lane, the database
+            # finds them by id); then whatever else is due.
+            again = select(HandlerRun.id).where(HandlerRun.id.in_(ids), or_(expired, pending), free)
+            claimed = self._take(s, now, again)
+            for search in searches if len(claimed) < len(ids) else ():
+                if len(claimed) < limit:
+                    claimed += self._take(s, now, search.limit(limit - len(claimed)))
+            return sorted(claimed)
+
+    def _take(self, s, now: datetime, runs: Select) -> list[int]:  # noqa: ANN001
+        """Lease the runs `runs` selects to this worker (those another worker holds locked on
+        PostgreSQL are skipped)."""
+        if not self.db.is_sqlite:
+            runs = runs.with_for_update(skip_locked=True)
+        statement = (
+            update(HandlerRun)
+            .where(HandlerRun.id.in_(runs.scalar_subquery()))
+            .values(
+                status="running",
+                lease_owner=self.name,
+                lease_until=now + self.lease,
+                attempts=HandlerRun.attempts + 1,
+            )
+            .returning(HandlerRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        return list(s.scalars(statement))
+
+    def _free(self, now: datetime, lane: str | None) -> ColumnElement[bool]:
+        """Runs no older unfinished run of theirs holds back and, unless `lane` is kb's own,
+        whose receiver has fewer than `receiver_cap` attempts running."""
         older = aliased(HandlerRun)
         blocked = exists().where(
             older.handler == HandlerRun.handler,
@@ -113,18 +172,7 @@ class Worker:
             older.id < HandlerRun.id,
             older.status.in_(UNFINISHED),
         )
-        due = or_(
-            and_(HandlerRun.status == "pending", HandlerRun.next_attempt_at <= now),
-            and_(HandlerRun.status == "running", HandlerRun.lease_until < now),
-        )
-        candidates = (
-            select(HandlerRun.id)
-            .where(due, or_(HandlerRun.partition_key.is_(None), ~blocked))
-            .order_by(HandlerRun.id)
-            .limit(limit)
-        )
-        if lane is not None:
-            candidates = candidates.where(HandlerRun.lane == lane)
+        conditions = [or_(HandlerRun.partition_key.is_(None), ~blocked)]
         if lane != KB_LANE:
             busy = (
                 select(HandlerRun.receiver)
@@ -136,37 +184,15 @@ class Worker:
                 .group_by(HandlerRun.receiver)
                 .having(func.count() >= self.receiver_cap)
             )
-            candidates = candidates.where(
-                or_(HandlerRun.receiver.is_(None), HandlerRun.receiver.not_in(busy))
-            )
-        with self.db.read() as s:  # nothing due (the idle case): no write transaction
-            if s.scalar(candidates) is None:
-                return []
-        if not self.db.is_sqlite:
-            candidates = candidates.with_for_update(skip_locked=True)
-        statement = (
-            update(HandlerRun)
-            .where(HandlerRun.id.in_(candidates.scalar_subquery()))
-            .values(
-                status="running",
-                lease_owner=self.name,
-                lease_until=now + self.lease,
-                attempts=HandlerRun.attempts + 1,
-            )
-            .returning(HandlerRun.id)
-            .execution_options(synchronize_session=False)
-        )
-        with self.db.write() as s:
-            if lane != KB_LANE and not self.db.is_sqlite:
-                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DELIVERY_CLAIM_LOCK})
-            return sorted(s.scalars(statement))
+            conditions.append(or_(HandlerRun.receiver.is_(None), HandlerRun.receiver.not_in(busy)))
+        return and_(*conditions)
 
     # -- runs -------------------------------------------------------------------------
 
     def execute_many(self, run_ids: list[int]) -> None:
-        """Run claimed runs: the transactional ones together in one write transaction, each
-        in a savepoint of its own (a failing run rolls back only itself and is recorded after
-        the commit), the others one by one. One transaction for a claim instead of two per
+        """Run claimed runs: the transactional ones together in one write transaction (a
+        failing run rolls back only itself and is recorded after the commit), the others one
+        by one. One transaction for a claim instead of two per
         run: the drain rate is bound by transactions, not by the handlers (figures:
         docs/architecture.md)."""
         with self.db.read() as s:
@@ -192,10 +218,25 @@ class Worker:
     def _in_one_transaction(
         self, runs: list[HandlerRun], handlers: dict, events: dict
     ) -> list[tuple[int, Exception]]:
+        """The runs' handlers and their marks in one transaction; (run id, exception) of each
+        run that failed. First without savepoints (a savepoint per run cost a fifth of the
+        drain); when a run fails, all of it rolls back and the runs go again, each in a
+        savepoint of its own, so that a failing run rolls back only itself."""
+        ordered = sorted(runs, key=lambda r: r.id)
+        try:
+            with self.db.write() as s:
+                for run in ordered:
+                    handlers[run.id].fn(s, events[run.event_seq])
+                self._finish_all(s, [run.id for run in ordered])
+            return []
+        except _LeaseLost:
+            raise
+        except Exception:  # noqa: BLE001, S110  (a run's failure: found out run by run below)
+            pass
         failed: list[tuple[int, Exception]] = []
         with self.db.write() as s:
             ok = []
-            for run in sorted(runs, key=lambda r: r.id):
+            for run in ordered:
                 try:
                     with s.begin_nested():
                         handlers[run.id].fn(s, events[run.event_seq])

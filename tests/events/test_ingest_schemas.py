@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
-from kb.events.inbound import catalogue, schemacheck
+from kb.events.inbound import catalogue
 from kb.events.log.models import Event
 from kb.projects.services import ensure_project
 from tests.events.test_ingest_fuzz import mutate
@@ -33,16 +33,20 @@ def test_schemas_are_valid_draft_2020_12():
         Draft202012Validator.check_schema(schema)
 
 
-def test_the_compiled_check_agrees_with_jsonschema(ingest_examples):
-    """Seeded mutations of each type's example (and of its parts): the compiled check calls
-    valid exactly what jsonschema calls valid (it alone decides that data is valid)."""
+def test_the_quick_check_agrees_with_jsonschema(ingest_examples):
+    """Seeded mutations of each type's example (and of its parts): jsonschema-rs with kb's
+    formats calls valid exactly what jsonschema calls valid (it alone decides that data is
+    valid; what it cannot read, such as a lone surrogate, goes to jsonschema)."""
     rng = random.Random(14)
     verdicts = {True: 0, False: 0}
     for short, example in ingest_examples.items():
         validator = Draft202012Validator(
             catalogue.INBOUND[short], format_checker=catalogue.FORMAT_CHECKER
         )
-        fast = catalogue._FAST[short]
+
+        def fast(data, short=short):
+            return catalogue._known_valid(short, data)
+
         for n in range(1500):
             data = example
             for _ in range(1 + n % 3):
@@ -52,13 +56,6 @@ def test_the_compiled_check_agrees_with_jsonschema(ingest_examples):
             assert fast(data) == valid, (short, data)
         assert fast(example) and validator.is_valid(example)
     assert min(verdicts.values()) > 100  # both answers were put to the test
-
-
-def test_the_compiled_check_refuses_keywords_it_does_not_know():
-    with pytest.raises(ValueError, match="additionalProperties"):
-        schemacheck.compile_schema({"additionalProperties": False}, catalogue.FORMAT_CHECKER)
-    with pytest.raises(ValueError, match="enums of strings"):
-        schemacheck.compile_schema({"enum": [1, True]}, catalogue.FORMAT_CHECKER)
 
 
 def test_inbound_type():

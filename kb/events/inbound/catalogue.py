@@ -12,11 +12,11 @@ import re
 from datetime import date
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from kb.core.time import parse_timestamp
-from kb.events.inbound.schemacheck import compile_schema
 
 PROJECT_KEY = r"^[A-Za-z][A-Za-z0-9-]{1,31}$"
 
@@ -179,13 +179,26 @@ def project_key(data: Any) -> str | None:
     return key.upper() if isinstance(key, str) and re.match(PROJECT_KEY, key) else None
 
 
-_FAST = {name: compile_schema(schema, FORMAT_CHECKER) for name, schema in INBOUND.items()}
+# jsonschema-rs says quickly whether data is valid (about 3 us against jsonschema's 100 us an
+# event: on a batch, checking was half the ingest); jsonschema words what is wrong.
+_FORMATS = {"date": _is_date, "date-time": _is_date_time, "email": _is_email, "uri": _is_uri}
+_FAST = {
+    name: jsonschema_rs.Draft202012Validator(schema, formats=_FORMATS, validate_formats=True)
+    for name, schema in INBOUND.items()
+}
+
+
+def _known_valid(short_type: str, data: Any) -> bool:
+    try:
+        return _FAST[short_type].is_valid(data)
+    except ValueError:  # e.g. a lone surrogate in a string: jsonschema decides
+        return False
 
 
 def data_problem(short_type: str, data: Any) -> tuple[str, str] | None:
     """(field path, the problem in plain words) of invalid data, or None when it is valid.
-    Valid data is recognised by the compiled check; `jsonschema` words the problems."""
-    if _FAST[short_type](data):
+    Valid data is recognised by jsonschema-rs; `jsonschema` words the problems."""
+    if _known_valid(short_type, data):
         return None
     error = best_match(_VALIDATORS[short_type].iter_errors(data))
     return None if error is None else describe(error)

@@ -21,7 +21,7 @@ from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
 from whoosh.sorting import Count
 
-from kb.search import access, collect, facets, present, related, store
+from kb.search import access, answers, collect, facets, present, related, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
     Hit,
@@ -44,6 +44,8 @@ REBUILD_LIMIT_MB = 1024
 PROGRESS_EVERY = 500
 RELATED_CACHE = 4096
 VISIBLE_CACHE = 32
+# finished answers of identical requests (query, filters, sort, page, reader's access)
+ANSWER_CACHE = 256
 OPEN_ATTEMPTS = 10
 
 
@@ -70,8 +72,11 @@ class SearchIndex:
         self._related: OrderedDict[tuple, list[Hit]] = OrderedDict()
         self._related_lock = threading.Lock()
         # (index generation, access_key(reader)) -> document numbers that reader may see
-        self._visible_sets: OrderedDict[tuple, frozenset[int]] = OrderedDict()
+        self._visible_sets: answers.LruCache[frozenset[int]] = answers.LruCache(
+            VISIBLE_CACHE, copies=False
+        )
         self._facet_cache = facets.FacetCache()
+        self._answers: answers.LruCache[SearchResults] = answers.LruCache(ANSWER_CACHE)
         self._follower = store.FollowerRole(self.path)
 
     # -- projection state ------------------------------------------------------------
@@ -189,18 +194,36 @@ class SearchIndex:
             raise QueryError("At least one result per page is needed.")
         per_page = min(per_page, MAX_PER_PAGE)
         text = (q or "").strip()
-        visibility_q = access.visibility_filter(reader)
-        filter_q = access.combine(build_filter(filters), visibility_q)
-        if text:
-            validate(text)
-            parsed = parse(self._parser, text)
-        else:
-            # Browsing by facets: every document, and relevance means nothing without words.
-            parsed, sort = query.Every(), "date"
+        validate(text)
+        # Browsing by facets (no words): every document, newest first.
+        sort = sort if text else "date"
+        filter_q = access.combine(build_filter(filters), access.visibility_filter(reader))
+        searcher = self._searcher()
+        # The generation the answer comes from, and both what the reader may see and the
+        # whole filter (which holds it): equal keys are equal answers for equal readers.
+        generation = searcher.reader().generation()
+        key = (generation, access.access_key(reader), filter_q, text, sort, page, per_page)
+        cached = self._answers.get(key)
+        if cached is not None:
+            return cached
+        parsed = parse(self._parser, text) if text else query.Every()
         if parsed is query.NullQuery:  # only stop words or punctuation
             return SearchResults(text, 0, page, per_page, 0, [], facets.empty_facets(), None, sort)
-        searcher = self._searcher()
+        answer = self._answer(searcher, text, parsed, filter_q, reader, sort, page, per_page)
+        self._answers.put(key, answer)
+        return answer
 
+    def _answer(
+        self,
+        searcher: Searcher,
+        text: str,
+        parsed: query.Query,
+        filter_q: query.Query | None,
+        reader: Reader | None,
+        sort: str,
+        page: int,
+        per_page: int,
+    ) -> SearchResults:
         budget = collect.Budget(self.time_limit)
         results = self._collect(searcher, parsed, filter_q, sort, page * per_page, budget)
         relaxed = False
@@ -218,7 +241,7 @@ class SearchIndex:
         suggestion = None
         if text and (relaxed or total < SUGGEST_BELOW):
             suggestion = self._suggest(
-                searcher, text, filter_q, visibility_q, reader, 0 if relaxed else total, budget
+                searcher, text, filter_q, reader, 0 if relaxed else total, budget
             )
         return SearchResults(
             query=text,
@@ -304,7 +327,8 @@ class SearchIndex:
         fresh = self._ix.searcher()
         with self._related_lock:  # the index changed: relatives may have too
             self._related.clear()
-            self._visible_sets.clear()
+        self._visible_sets.clear()
+        self._answers.clear()
         if current is not None:
             current.close()
         self._facet_cache.keep_only(fresh)
@@ -338,7 +362,6 @@ class SearchIndex:
         searcher: Searcher,
         text: str,
         filter_q: query.Query | None,
-        visibility_q: query.Query | None,
         reader: Reader | None,
         total: int,
         budget: collect.Budget,
@@ -349,7 +372,7 @@ class SearchIndex:
         try:
             budget.remaining()
             visible = None
-            if visibility_q is not None:
+            if access.visibility_filter(reader) is not None:
                 visible = self._visible(searcher, reader)
             suggestion = present.suggest(searcher, text, visible)
             if suggestion is None:
@@ -366,12 +389,8 @@ class SearchIndex:
         """The document numbers `reader` may see in this searcher's view, cached per index
         generation and access key (readers who see the same share it)."""
         key = (searcher.reader().generation(), access.access_key(reader))
-        with self._related_lock:
-            visible = self._visible_sets.get(key)
+        visible = self._visible_sets.get(key)
         if visible is None:
             visible = frozenset(searcher.docs_for_query(access.visibility_filter(reader)))
-            with self._related_lock:
-                self._visible_sets[key] = visible
-                while len(self._visible_sets) > VISIBLE_CACHE:
-                    self._visible_sets.popitem(last=False)
+            self._visible_sets.put(key, visible)
         return visible

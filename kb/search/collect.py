@@ -18,7 +18,7 @@ import logging
 import time
 
 from whoosh import matching, query
-from whoosh.collectors import WrappingCollector
+from whoosh.collectors import Collector, TopCollector, WrappingCollector
 from whoosh.searching import Results, Searcher
 
 from kb.search.records import QueryError
@@ -51,16 +51,19 @@ class Budget:
 
 
 class _BudgetCollector(WrappingCollector):
-    def __init__(self, child: object, budget: Budget) -> None:
+    def __init__(self, child: Collector, budget: Budget, matched: list[int] | None) -> None:
         super().__init__(child)
         self.budget = budget
+        self.matched = matched
 
     def collect_matches(self) -> None:
-        collect = self.child.collect
+        collect, offset, matched = self.child.collect, self.child.offset, self.matched
         for n, sub_docnum in enumerate(self.child.matches()):
             if n % CHECK_EVERY == 0:
                 self.budget.remaining()
             collect(sub_docnum)
+            if matched is not None:
+                matched.append(offset + sub_docnum)
 
 
 class _RequireMatcher(matching.RequireMatcher):
@@ -84,17 +87,36 @@ def restrict(q: query.Query, filter_q: query.Query | None) -> query.Query:
     return q if filter_q is None else _Require(q, filter_q)
 
 
+class TopOfAll(TopCollector):
+    """The `limit` best-scored documents, having visited and counted every match. Whoosh's
+    own top-N collector skips blocks, and replaces the matcher by one that leaves out the
+    documents scoring below the top N once it is full: the total and facets need them all.
+    Replacing with no minimum score only drops finished sub-matchers, which stays."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit, usequality=False)
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        key = super()._collect(global_docnum, score)
+        self.minscore = None  # what matches() would hand to replace()
+        return key
+
+
 def run(
     searcher: Searcher,
     q: query.Query,
     filter_q: query.Query | None,
     budget: Budget,
+    *,
+    collector: Collector | None = None,
+    matched: list[int] | None = None,
     **options: object,
 ) -> Results:
     """searcher.search(q, filter=filter_q, **options) within the budget, else QueryError.
-    options are Searcher.collector() arguments other than filter."""
+    options are Searcher.collector() arguments other than filter, unless a collector is
+    given. `matched`, when given, receives every matching document number in order."""
     budget.remaining()
-    collector = _BudgetCollector(searcher.collector(**options), budget)
+    collector = _BudgetCollector(collector or searcher.collector(**options), budget, matched)
     try:
         searcher.search_with_collector(restrict(q, filter_q), collector)
     except QueryError:

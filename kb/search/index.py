@@ -19,7 +19,6 @@ from pathlib import Path
 
 from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
-from whoosh.sorting import Count
 
 from kb.search import access, answers, collect, facets, present, related, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
@@ -225,15 +224,17 @@ class SearchIndex:
         per_page: int,
     ) -> SearchResults:
         budget = collect.Budget(self.time_limit)
-        results = self._collect(searcher, parsed, filter_q, sort, page * per_page, budget)
+        results, matched = self._collect(searcher, parsed, filter_q, sort, page * per_page, budget)
         relaxed = False
-        if len(results) == 0 and can_relax(text, parsed):
+        if not matched and can_relax(text, parsed):
             # Nothing has every word: rank documents by how many words they have instead
             # of showing a dead end.
             relaxed_q = parse(self._relaxed_parser, text)
-            results = self._collect(searcher, relaxed_q, filter_q, sort, page * per_page, budget)
+            results, matched = self._collect(
+                searcher, relaxed_q, filter_q, sort, page * per_page, budget
+            )
             relaxed = True
-        total = len(results)
+        total = len(matched)
         start = (page - 1) * per_page
         hits = present.make_hits(
             results, start, start + per_page, highlighted=bool(text), scored=sort == "relevance"
@@ -250,7 +251,7 @@ class SearchIndex:
             per_page=per_page,
             pages=math.ceil(total / per_page),
             hits=hits,
-            facets=facets.facet_counts(results),
+            facets=facets.facet_counts(searcher, matched, self._facet_cache),
             suggestion=suggestion,
             sort=sort,
         )
@@ -347,15 +348,15 @@ class SearchIndex:
         sort: str,
         limit: int,
         budget: collect.Budget,
-    ) -> Results:
-        options: dict = {
-            "limit": limit,
-            "groupedby": facets.facet_specs(self._facet_cache),
-            "maptype": Count,
-        }
+    ) -> tuple[Results, list[int]]:
+        """The first `limit` results and the number of every matching document."""
+        matched: list[int] = []
         if sort == "date":
-            options.update(sortedby="date", reverse=True)
-        return collect.run(searcher, q, filter_q, budget, **options)
+            collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
+        else:
+            collector = collect.TopOfAll(limit)
+        results = collect.run(searcher, q, filter_q, budget, collector=collector, matched=matched)
+        return results, matched
 
     def _suggest(
         self,

@@ -1,11 +1,12 @@
 """Running a query with a filter and a work budget, both actually enforced.
 
-Filters (access rules and facet filters) go inside the query as query.Require(q, filter):
-Whoosh intersects the filter's postings with the query's and scores from the query alone.
-Not Whoosh's `filter=`: it turns the filter into a Python set of every document it matches
-on every search (for the access rule, nearly the whole index), and its documented
+Facet filters go inside the query as query.Require(q, filter): Whoosh intersects the filter's
+postings with the query's and scores from the query alone. Not Whoosh's `filter=`: it turns
+the filter into a Python set of every document it matches on every search, and its documented
 time-limit recipe, TimeLimitCollector(searcher.collector(filter=...)), silently drops the
-filter.
+filter. The access rule is a set of the few documents the reader may not see (cached by the
+caller per index generation and access key), left out as the matches go by: as a Require
+it doubled the matching work, since nearly every document is visible.
 
 The budget protects against hostile queries, not against a busy machine: it counts the CPU
 time of the searching thread, never the wall clock, so a query queued behind seven others
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Container
 
 from whoosh import matching, query
 from whoosh.collectors import Collector, TopCollector, WrappingCollector
@@ -51,19 +53,24 @@ class Budget:
 
 
 class _BudgetCollector(WrappingCollector):
-    def __init__(self, child: Collector, budget: Budget, matched: list[int] | None) -> None:
+    def __init__(
+        self, child: Collector, budget: Budget, hidden: Container[int], matched: list[int]
+    ) -> None:
         super().__init__(child)
         self.budget = budget
+        self.hidden = hidden
         self.matched = matched
 
     def collect_matches(self) -> None:
-        collect, offset, matched = self.child.collect, self.child.offset, self.matched
+        collect, offset, hidden = self.child.collect, self.child.offset, self.hidden
+        keep = self.matched.append
         for n, sub_docnum in enumerate(self.child.matches()):
             if n % CHECK_EVERY == 0:
                 self.budget.remaining()
-            collect(sub_docnum)
-            if matched is not None:
-                matched.append(offset + sub_docnum)
+            docnum = offset + sub_docnum
+            if docnum not in hidden:
+                collect(sub_docnum)
+                keep(docnum)
 
 
 class _RequireMatcher(matching.RequireMatcher):
@@ -108,15 +115,18 @@ def run(
     filter_q: query.Query | None,
     budget: Budget,
     *,
+    hidden: Container[int] = frozenset(),
     collector: Collector | None = None,
     matched: list[int] | None = None,
     **options: object,
 ) -> Results:
-    """searcher.search(q, filter=filter_q, **options) within the budget, else QueryError.
-    options are Searcher.collector() arguments other than filter, unless a collector is
-    given. `matched`, when given, receives every matching document number in order."""
+    """searcher.search(q, filter=filter_q, **options) within the budget, else QueryError,
+    leaving out the documents `hidden` holds (the reader may not see them). options are
+    Searcher.collector() arguments other than filter, unless a collector is given.
+    `matched`, when given, receives every document number found, in increasing order."""
     budget.remaining()
-    collector = _BudgetCollector(collector or searcher.collector(**options), budget, matched)
+    child = collector or searcher.collector(**options)
+    collector = _BudgetCollector(child, budget, hidden, [] if matched is None else matched)
     try:
         searcher.search_with_collector(restrict(q, filter_q), collector)
     except QueryError:

@@ -42,7 +42,7 @@ SUGGEST_BELOW = 3
 REBUILD_LIMIT_MB = 1024
 PROGRESS_EVERY = 500
 RELATED_CACHE = 4096
-VISIBLE_CACHE = 32
+HIDDEN_CACHE = 256
 # finished answers of identical requests (query, filters, sort, page, reader's access)
 ANSWER_CACHE = 256
 OPEN_ATTEMPTS = 10
@@ -71,9 +71,7 @@ class SearchIndex:
         self._related: OrderedDict[tuple, list[Hit]] = OrderedDict()
         self._related_lock = threading.Lock()
         # (index generation, access_key(reader)) -> document numbers that reader may see
-        self._visible_sets: answers.LruCache[frozenset[int]] = answers.LruCache(
-            VISIBLE_CACHE, copies=False
-        )
+        self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
         self._answers: answers.LruCache[SearchResults] = answers.LruCache(ANSWER_CACHE)
         self._follower = store.FollowerRole(self.path)
@@ -196,10 +194,10 @@ class SearchIndex:
         validate(text)
         # Browsing by facets (no words): every document, newest first.
         sort = sort if text else "date"
-        filter_q = access.combine(build_filter(filters), access.visibility_filter(reader))
+        filter_q = build_filter(filters)
         searcher = self._searcher()
-        # The generation the answer comes from, and both what the reader may see and the
-        # whole filter (which holds it): equal keys are equal answers for equal readers.
+        # The generation the answer comes from and what the reader may see: equal keys
+        # are equal answers for readers who see the same.
         generation = searcher.reader().generation()
         key = (generation, access.access_key(reader), filter_q, text, sort, page, per_page)
         cached = self._answers.get(key)
@@ -224,14 +222,15 @@ class SearchIndex:
         per_page: int,
     ) -> SearchResults:
         budget = collect.Budget(self.time_limit)
-        results, matched = self._collect(searcher, parsed, filter_q, sort, page * per_page, budget)
+        limit, hidden = page * per_page, self._hidden.get(searcher, reader)
+        results, matched = self._collect(searcher, parsed, filter_q, hidden, sort, limit, budget)
         relaxed = False
         if not matched and can_relax(text, parsed):
             # Nothing has every word: rank documents by how many words they have instead
             # of showing a dead end.
             relaxed_q = parse(self._relaxed_parser, text)
             results, matched = self._collect(
-                searcher, relaxed_q, filter_q, sort, page * per_page, budget
+                searcher, relaxed_q, filter_q, hidden, sort, limit, budget
             )
             relaxed = True
         total = len(matched)
@@ -242,7 +241,7 @@ class SearchIndex:
         suggestion = None
         if text and (relaxed or total < SUGGEST_BELOW):
             suggestion = self._suggest(
-                searcher, text, filter_q, reader, 0 if relaxed else total, budget
+                searcher, text, filter_q, hidden, 0 if relaxed else total, budget
             )
         return SearchResults(
             query=text,
@@ -328,7 +327,7 @@ class SearchIndex:
         fresh = self._ix.searcher()
         with self._related_lock:  # the index changed: relatives may have too
             self._related.clear()
-        self._visible_sets.clear()
+        self._hidden.clear()
         self._answers.clear()
         if current is not None:
             current.close()
@@ -345,6 +344,7 @@ class SearchIndex:
         searcher: Searcher,
         q: query.Query,
         filter_q: query.Query | None,
+        hidden: frozenset[int],
         sort: str,
         limit: int,
         budget: collect.Budget,
@@ -355,7 +355,9 @@ class SearchIndex:
             collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
         else:
             collector = collect.TopOfAll(limit)
-        results = collect.run(searcher, q, filter_q, budget, collector=collector, matched=matched)
+        results = collect.run(
+            searcher, q, filter_q, budget, hidden=hidden, collector=collector, matched=matched
+        )
         return results, matched
 
     def _suggest(
@@ -363,35 +365,23 @@ class SearchIndex:
         searcher: Searcher,
         text: str,
         filter_q: query.Query | None,
-        reader: Reader | None,
+        hidden: frozenset[int],
         total: int,
         budget: collect.Budget,
     ) -> str | None:
         """A corrected query, only when it finds more than the person already has.
-        Both the candidate words (present.suggest) and that check see only what the
-        reader may: a word held by hidden documents alone is never offered."""
+        Both the candidate words (present.suggest) and that check leave out what the
+        reader may not see: a word held by hidden documents alone is never offered."""
         try:
             budget.remaining()
-            visible = None
-            if access.visibility_filter(reader) is not None:
-                visible = self._visible(searcher, reader)
-            suggestion = present.suggest(searcher, text, visible)
+            suggestion = present.suggest(searcher, text, hidden)
             if suggestion is None:
                 return None
             corrected = parse(self._parser, suggestion)
-            better = len(
-                collect.run(searcher, corrected, filter_q, budget, limit=None, scored=False)
+            better: list[int] = []
+            collect.run(
+                searcher, corrected, filter_q, budget, hidden=hidden, matched=better, scored=False
             )
         except QueryError:  # includes running out of time: the suggestion is optional
             return None
-        return suggestion if better > total else None
-
-    def _visible(self, searcher: Searcher, reader: Reader) -> frozenset[int]:
-        """The document numbers `reader` may see in this searcher's view, cached per index
-        generation and access key (readers who see the same share it)."""
-        key = (searcher.reader().generation(), access.access_key(reader))
-        visible = self._visible_sets.get(key)
-        if visible is None:
-            visible = frozenset(searcher.docs_for_query(access.visibility_filter(reader)))
-            self._visible_sets.put(key, visible)
-        return visible
+        return suggestion if len(better) > total else None

@@ -98,7 +98,7 @@ class HiddenSets:
     share an entry, no one is handed another's)."""
 
     def __init__(self, capacity: int) -> None:
-        self._sets: LruCache[frozenset[int]] = LruCache(capacity, copies=False)
+        self._sets: LruCache[frozenset[int]] = LruCache(capacity)
 
     def get(self, searcher: Searcher, reader: Reader | None) -> frozenset[int]:
         key = (searcher.reader().generation(), access_key(reader))

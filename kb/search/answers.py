@@ -2,29 +2,41 @@
 
 Every key a SearchIndex puts here holds the index generation the answer was computed from
 (a thread still on an older searcher cannot leave an entry that a newer one would serve) and
-what the reader may see (access.access_key and the filter itself), so no one is ever served
-an answer built for a reader who sees more.
+what the reader may see (access.access_key), so no one is ever served an answer built for a
+reader who sees more.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from kb.search.records import SearchResults
 
 V = TypeVar("V")
 
 
-class LruCache(Generic[V]):
-    """At most `capacity` entries, the least recently used dropped first. Values are copied
-    on the way in and out (unless `copies` is False, for values nobody changes), so a caller
-    changing its answer never changes the cached one."""
+def copy_results(results: SearchResults) -> SearchResults:
+    """A copy sharing nothing a caller may change (dates, strings and tuples are immutable)."""
+    hits = [
+        dataclasses.replace(hit, topics=list(hit.topics), tags=list(hit.tags))
+        for hit in results.hits
+    ]
+    facets = {name: list(values) for name, values in results.facets.items()}
+    return dataclasses.replace(results, hits=hits, facets=facets)
 
-    def __init__(self, capacity: int, *, copies: bool = True) -> None:
+
+class LruCache(Generic[V]):
+    """At most `capacity` entries, the least recently used dropped first. With `copy`,
+    values are copied on the way in and out, so a caller changing its answer never changes
+    the cached one; without, they are shared (for values nobody changes)."""
+
+    def __init__(self, capacity: int, *, copy: Callable[[V], V] | None = None) -> None:
         self.capacity = capacity
-        self._copy = copy.deepcopy if copies else _same
+        self._copy = copy or _same
         self._entries: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -73,7 +73,9 @@ class SearchIndex:
         # (index generation, access_key(reader)) -> document numbers that reader may see
         self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
-        self._answers: answers.LruCache[SearchResults] = answers.LruCache(ANSWER_CACHE)
+        self._answers: answers.LruCache[SearchResults] = answers.LruCache(
+            ANSWER_CACHE, copy=answers.copy_results
+        )
         self._follower = store.FollowerRole(self.path)
 
     # -- projection state ------------------------------------------------------------

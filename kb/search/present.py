@@ -76,6 +76,9 @@ def make_hits(
     results.fragmenter = _BlockFragmenter(maxchars=SNIPPET_CHARS, surround=40)
     results.scorer = _ProseFirstScorer()
     results.formatter = _mark_formatter()
+    # Without a word to look for in the body (`title:late`, `tag:cutover`), highlighting
+    # would re-tokenise every body to find nothing.
+    highlighted = highlighted and bool(results.query_terms(True, "body"))
     hits = []
     for hit in results[start:end]:
         stored = hit.fields()

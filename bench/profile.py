@@ -11,12 +11,19 @@ cumulative and own time. (`-m`: run as a file, bench/ would hide the standard `p
 
 from __future__ import annotations
 
-import argparse
-import cProfile
-import json
-import os
-import pstats
+import sys
 from pathlib import Path
+
+# Run as a script, this folder is first on sys.path and this file would stand in for the
+# standard library's `profile`, which cProfile imports ("module 'profile' has no attribute").
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import pstats  # noqa: E402
 
 
 def main() -> None:

@@ -2,9 +2,9 @@
 
 A document is internal (every signed-in reader) or restricted to named groups; its owner
 and readers with all_access always see it. The rule is a Whoosh filter built from Term
-queries on fields the query language cannot name (visibility, groups, owner), AND-ed with
-the facet filters, so hits, totals, facets, pages and snippets come from visible documents
-only. Names are compared case-insensitively and must be normalised the same way on both
+queries on fields the query language cannot name (visibility, groups, owner); a search leaves
+out the documents it does not match (hidden_docs, cached per index generation and access key),
+so hits, totals, facets, pages, snippets and suggestions come from visible documents only. Names are compared case-insensitively and must be normalised the same way on both
 sides: documents go through the *_value functions when indexed, readers when filtering.
 Anything doubtful fails closed: an unknown visibility is restricted, a group name with a
 comma (the field's separator) matches nobody.
@@ -16,7 +16,9 @@ import logging
 from collections.abc import Iterable
 
 from whoosh import query
+from whoosh.searching import Searcher
 
+from kb.search.answers import LruCache
 from kb.search.records import Reader
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,35 @@ def visibility_filter(reader: Reader | None) -> query.Query | None:
     return query.Or([internal, granted])
 
 
+def hidden_docs(searcher: Searcher, reader: Reader | None) -> frozenset[int]:
+    """The document numbers of the searcher's view that visibility_filter leaves out for
+    this reader (deleted ones too): few, as most documents are internal."""
+    visibility_q = visibility_filter(reader)
+    if visibility_q is None:
+        return frozenset()
+    everything = range(searcher.reader().doc_count_all())
+    return frozenset(everything).difference(searcher.docs_for_query(visibility_q))
+
+
+class HiddenSets:
+    """hidden_docs, cached per index generation and access key (readers who see the same
+    share an entry, no one is handed another's)."""
+
+    def __init__(self, capacity: int) -> None:
+        self._sets: LruCache[frozenset[int]] = LruCache(capacity)
+
+    def get(self, searcher: Searcher, reader: Reader | None) -> frozenset[int]:
+        key = (searcher.reader().generation(), access_key(reader))
+        hidden = self._sets.get(key)
+        if hidden is None:
+            hidden = hidden_docs(searcher, reader)
+            self._sets.put(key, hidden)
+        return hidden
+
+    def clear(self) -> None:
+        self._sets.clear()
+
+
 def access_key(reader: Reader | None) -> tuple:
     """Equal for two readers exactly when visibility_filter lets them see the same."""
     if not _restricted(reader):
@@ -89,11 +120,3 @@ def access_key(reader: Reader | None) -> tuple:
     if username is None:
         return (INTERNAL,)
     return ("reader", username, tuple(group_values(reader.groups)))
-
-
-def combine(*filters: query.Query | None) -> query.Query | None:
-    """AND of the given filters, ignoring None."""
-    present = [f for f in filters if f is not None]
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else query.And(present)

@@ -1,11 +1,12 @@
 """Running a query with a filter and a work budget, both actually enforced.
 
-Filters (access rules and facet filters) go inside the query as query.Require(q, filter):
-Whoosh intersects the filter's postings with the query's and scores from the query alone.
-Not Whoosh's `filter=`: it turns the filter into a Python set of every document it matches
-on every search (for the access rule, nearly the whole index), and its documented
+Facet filters go inside the query as query.Require(q, filter): Whoosh intersects the filter's
+postings with the query's and scores from the query alone. Not Whoosh's `filter=`: it turns
+the filter into a Python set of every document it matches on every search, and its documented
 time-limit recipe, TimeLimitCollector(searcher.collector(filter=...)), silently drops the
-filter.
+filter. The access rule is a set of the few documents the reader may not see (cached by the
+caller per index generation and access key), left out as the matches go by: as a Require
+it doubled the matching work, since nearly every document is visible.
 
 The budget protects against hostile queries, not against a busy machine: it counts the CPU
 time of the searching thread, never the wall clock, so a query queued behind seven others
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Container
 
 from whoosh import matching, query
-from whoosh.collectors import WrappingCollector
+from whoosh.collectors import Collector, TopCollector, WrappingCollector
 from whoosh.searching import Results, Searcher
 
 from kb.search.records import QueryError
@@ -51,16 +53,24 @@ class Budget:
 
 
 class _BudgetCollector(WrappingCollector):
-    def __init__(self, child: object, budget: Budget) -> None:
+    def __init__(
+        self, child: Collector, budget: Budget, hidden: Container[int], matched: list[int]
+    ) -> None:
         super().__init__(child)
         self.budget = budget
+        self.hidden = hidden
+        self.matched = matched
 
     def collect_matches(self) -> None:
-        collect = self.child.collect
+        collect, offset, hidden = self.child.collect, self.child.offset, self.hidden
+        keep = self.matched.append
         for n, sub_docnum in enumerate(self.child.matches()):
             if n % CHECK_EVERY == 0:
                 self.budget.remaining()
-            collect(sub_docnum)
+            docnum = offset + sub_docnum
+            if docnum not in hidden:
+                collect(sub_docnum)
+                keep(docnum)
 
 
 class _RequireMatcher(matching.RequireMatcher):
@@ -84,17 +94,39 @@ def restrict(q: query.Query, filter_q: query.Query | None) -> query.Query:
     return q if filter_q is None else _Require(q, filter_q)
 
 
+class TopOfAll(TopCollector):
+    """The `limit` best-scored documents, having visited and counted every match. Whoosh's
+    own top-N collector skips blocks, and replaces the matcher by one that leaves out the
+    documents scoring below the top N once it is full: the total and facets need them all.
+    Replacing with no minimum score only drops finished sub-matchers, which stays."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit, usequality=False)
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        key = super()._collect(global_docnum, score)
+        self.minscore = None  # what matches() would hand to replace()
+        return key
+
+
 def run(
     searcher: Searcher,
     q: query.Query,
     filter_q: query.Query | None,
     budget: Budget,
+    *,
+    hidden: Container[int] = frozenset(),
+    collector: Collector | None = None,
+    matched: list[int] | None = None,
     **options: object,
 ) -> Results:
-    """searcher.search(q, filter=filter_q, **options) within the budget, else QueryError.
-    options are Searcher.collector() arguments other than filter."""
+    """searcher.search(q, filter=filter_q, **options) within the budget, else QueryError,
+    leaving out the documents `hidden` holds (the reader may not see them). options are
+    Searcher.collector() arguments other than filter, unless a collector is given.
+    `matched`, when given, receives every document number found, in increasing order."""
     budget.remaining()
-    collector = _BudgetCollector(searcher.collector(**options), budget)
+    child = collector or searcher.collector(**options)
+    collector = _BudgetCollector(child, budget, hidden, [] if matched is None else matched)
     try:
         searcher.search_with_collector(restrict(q, filter_q), collector)
     except QueryError:

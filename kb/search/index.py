@@ -19,9 +19,8 @@ from pathlib import Path
 
 from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
-from whoosh.sorting import Count
 
-from kb.search import access, collect, facets, present, related, store
+from kb.search import access, answers, collect, facets, present, related, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
     Hit,
@@ -43,7 +42,9 @@ SUGGEST_BELOW = 3
 REBUILD_LIMIT_MB = 1024
 PROGRESS_EVERY = 500
 RELATED_CACHE = 4096
-VISIBLE_CACHE = 32
+HIDDEN_CACHE = 256
+# finished answers of identical requests (query, filters, sort, page, reader's access)
+ANSWER_CACHE = 256
 OPEN_ATTEMPTS = 10
 
 
@@ -70,8 +71,11 @@ class SearchIndex:
         self._related: OrderedDict[tuple, list[Hit]] = OrderedDict()
         self._related_lock = threading.Lock()
         # (index generation, access_key(reader)) -> document numbers that reader may see
-        self._visible_sets: OrderedDict[tuple, frozenset[int]] = OrderedDict()
+        self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
+        self._answers: answers.LruCache[SearchResults] = answers.LruCache(
+            ANSWER_CACHE, copy=answers.copy_results
+        )
         self._follower = store.FollowerRole(self.path)
 
     # -- projection state ------------------------------------------------------------
@@ -189,28 +193,49 @@ class SearchIndex:
             raise QueryError("At least one result per page is needed.")
         per_page = min(per_page, MAX_PER_PAGE)
         text = (q or "").strip()
-        visibility_q = access.visibility_filter(reader)
-        filter_q = access.combine(build_filter(filters), visibility_q)
-        if text:
-            validate(text)
-            parsed = parse(self._parser, text)
-        else:
-            # Browsing by facets: every document, and relevance means nothing without words.
-            parsed, sort = query.Every(), "date"
+        validate(text)
+        # Browsing by facets (no words): every document, newest first.
+        sort = sort if text else "date"
+        filter_q = build_filter(filters)
+        searcher = self._searcher()
+        # The generation the answer comes from and what the reader may see: equal keys
+        # are equal answers for readers who see the same.
+        generation = searcher.reader().generation()
+        key = (generation, access.access_key(reader), filter_q, text, sort, page, per_page)
+        cached = self._answers.get(key)
+        if cached is not None:
+            return cached
+        parsed = parse(self._parser, text) if text else query.Every()
         if parsed is query.NullQuery:  # only stop words or punctuation
             return SearchResults(text, 0, page, per_page, 0, [], facets.empty_facets(), None, sort)
-        searcher = self._searcher()
+        answer = self._answer(searcher, text, parsed, filter_q, reader, sort, page, per_page)
+        self._answers.put(key, answer)
+        return answer
 
+    def _answer(
+        self,
+        searcher: Searcher,
+        text: str,
+        parsed: query.Query,
+        filter_q: query.Query | None,
+        reader: Reader | None,
+        sort: str,
+        page: int,
+        per_page: int,
+    ) -> SearchResults:
         budget = collect.Budget(self.time_limit)
-        results = self._collect(searcher, parsed, filter_q, sort, page * per_page, budget)
+        limit, hidden = page * per_page, self._hidden.get(searcher, reader)
+        results, matched = self._collect(searcher, parsed, filter_q, hidden, sort, limit, budget)
         relaxed = False
-        if len(results) == 0 and can_relax(text, parsed):
+        if not matched and can_relax(text, parsed):
             # Nothing has every word: rank documents by how many words they have instead
             # of showing a dead end.
             relaxed_q = parse(self._relaxed_parser, text)
-            results = self._collect(searcher, relaxed_q, filter_q, sort, page * per_page, budget)
+            results, matched = self._collect(
+                searcher, relaxed_q, filter_q, hidden, sort, limit, budget
+            )
             relaxed = True
-        total = len(results)
+        total = len(matched)
         start = (page - 1) * per_page
         hits = present.make_hits(
             results, start, start + per_page, highlighted=bool(text), scored=sort == "relevance"
@@ -218,7 +243,7 @@ class SearchIndex:
         suggestion = None
         if text and (relaxed or total < SUGGEST_BELOW):
             suggestion = self._suggest(
-                searcher, text, filter_q, visibility_q, reader, 0 if relaxed else total, budget
+                searcher, text, filter_q, hidden, 0 if relaxed else total, budget
             )
         return SearchResults(
             query=text,
@@ -227,7 +252,7 @@ class SearchIndex:
             per_page=per_page,
             pages=math.ceil(total / per_page),
             hits=hits,
-            facets=facets.facet_counts(results),
+            facets=facets.facet_counts(searcher, matched, self._facet_cache),
             suggestion=suggestion,
             sort=sort,
         )
@@ -304,7 +329,8 @@ class SearchIndex:
         fresh = self._ix.searcher()
         with self._related_lock:  # the index changed: relatives may have too
             self._related.clear()
-            self._visible_sets.clear()
+        self._hidden.clear()
+        self._answers.clear()
         if current is not None:
             current.close()
         self._facet_cache.keep_only(fresh)
@@ -320,58 +346,44 @@ class SearchIndex:
         searcher: Searcher,
         q: query.Query,
         filter_q: query.Query | None,
+        hidden: frozenset[int],
         sort: str,
         limit: int,
         budget: collect.Budget,
-    ) -> Results:
-        options: dict = {
-            "limit": limit,
-            "groupedby": facets.facet_specs(self._facet_cache),
-            "maptype": Count,
-        }
+    ) -> tuple[Results, list[int]]:
+        """The first `limit` results and the number of every matching document."""
+        matched: list[int] = []
         if sort == "date":
-            options.update(sortedby="date", reverse=True)
-        return collect.run(searcher, q, filter_q, budget, **options)
+            collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
+        else:
+            collector = collect.TopOfAll(limit)
+        results = collect.run(
+            searcher, q, filter_q, budget, hidden=hidden, collector=collector, matched=matched
+        )
+        return results, matched
 
     def _suggest(
         self,
         searcher: Searcher,
         text: str,
         filter_q: query.Query | None,
-        visibility_q: query.Query | None,
-        reader: Reader | None,
+        hidden: frozenset[int],
         total: int,
         budget: collect.Budget,
     ) -> str | None:
         """A corrected query, only when it finds more than the person already has.
-        Both the candidate words (present.suggest) and that check see only what the
-        reader may: a word held by hidden documents alone is never offered."""
+        Both the candidate words (present.suggest) and that check leave out what the
+        reader may not see: a word held by hidden documents alone is never offered."""
         try:
             budget.remaining()
-            visible = None
-            if visibility_q is not None:
-                visible = self._visible(searcher, reader)
-            suggestion = present.suggest(searcher, text, visible)
+            suggestion = present.suggest(searcher, text, hidden)
             if suggestion is None:
                 return None
             corrected = parse(self._parser, suggestion)
-            better = len(
-                collect.run(searcher, corrected, filter_q, budget, limit=None, scored=False)
+            better: list[int] = []
+            collect.run(
+                searcher, corrected, filter_q, budget, hidden=hidden, matched=better, scored=False
             )
         except QueryError:  # includes running out of time: the suggestion is optional
             return None
-        return suggestion if better > total else None
-
-    def _visible(self, searcher: Searcher, reader: Reader) -> frozenset[int]:
-        """The document numbers `reader` may see in this searcher's view, cached per index
-        generation and access key (readers who see the same share it)."""
-        key = (searcher.reader().generation(), access.access_key(reader))
-        with self._related_lock:
-            visible = self._visible_sets.get(key)
-        if visible is None:
-            visible = frozenset(searcher.docs_for_query(access.visibility_filter(reader)))
-            with self._related_lock:
-                self._visible_sets[key] = visible
-                while len(self._visible_sets) > VISIBLE_CACHE:
-                    self._visible_sets.popitem(last=False)
-        return visible
+        return suggestion if len(better) > total else None

@@ -76,6 +76,9 @@ def make_hits(
     results.fragmenter = _BlockFragmenter(maxchars=SNIPPET_CHARS, surround=40)
     results.scorer = _ProseFirstScorer()
     results.formatter = _mark_formatter()
+    # Without a word to look for in the body (`title:late`, `tag:cutover`), highlighting
+    # would re-tokenise every body to find nothing.
+    highlighted = highlighted and bool(results.query_terms(True, "body"))
     hits = []
     for hit in results[start:end]:
         stored = hit.fields()
@@ -96,13 +99,13 @@ class _SpellingCorrector(Corrector):
     most common. (Whoosh's ReaderCorrector ignores the distance and MultiCorrector
     yields its pairs in the wrong order, so neither can merge two fields.)
 
-    With `visible` (the document numbers the reader may see), a word counts only by the
-    visible documents holding it: a word found only in restricted documents is never
+    A word counts only by the documents holding it that are not `hidden` (the document
+    numbers the reader may not see): a word found only in restricted documents is never
     offered, and rankings are those of an index without the hidden documents."""
 
-    def __init__(self, reader: IndexReader, visible: Container[int] | None = None) -> None:
+    def __init__(self, reader: IndexReader, hidden: Container[int]) -> None:
         self.reader = reader
-        self.visible = visible
+        self.hidden = hidden
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> list[tuple[float, str]]:
         scores: dict[str, float] = {}
@@ -110,36 +113,34 @@ class _SpellingCorrector(Corrector):
             for fieldname in _SPELL_FIELDS:
                 for word in self.reader.terms_within(fieldname, text, distance, prefix=prefix):
                     if word not in scores:
-                        freq = _frequency(self.reader, fieldname, word, self.visible)
+                        freq = _frequency(self.reader, fieldname, word, self.hidden)
                         if freq:
                             scores[word] = -distance + freq / (freq + 1.0)
         return [(score, word) for word, score in scores.items()]
 
 
-def _frequency(
-    reader: IndexReader, fieldname: str, word: str, visible: Container[int] | None
-) -> int:
-    """How many (visible) documents hold the word in the field."""
-    if visible is None:
+def _frequency(reader: IndexReader, fieldname: str, word: str, hidden: Container[int]) -> int:
+    """How many documents the reader may see hold the word in the field."""
+    if not hidden:
         return reader.doc_frequency(fieldname, word)
     if (fieldname, word) not in reader:
         return 0
-    return sum(1 for docnum in reader.postings(fieldname, word).all_ids() if docnum in visible)
+    return sum(1 for d in reader.postings(fieldname, word).all_ids() if d not in hidden)
 
 
-def _known(reader: IndexReader, word: str, visible: Container[int] | None) -> bool:
-    if visible is None:
+def _known(reader: IndexReader, word: str, hidden: Container[int]) -> bool:
+    if not hidden:
         return any((fieldname, word) in reader for fieldname in _KNOWN_FIELDS)
     return any(
         (fieldname, word) in reader
-        and any(docnum in visible for docnum in reader.postings(fieldname, word).all_ids())
+        and any(d not in hidden for d in reader.postings(fieldname, word).all_ids())
         for fieldname in _KNOWN_FIELDS
     )
 
 
-def suggest(searcher: Searcher, text: str, visible: Container[int] | None = None) -> str | None:
-    """A corrected query string for words the (visible part of the) index has never seen,
-    or None. `visible`: the document numbers the reader may see, None for all."""
+def suggest(searcher: Searcher, text: str, hidden: Container[int] = frozenset()) -> str | None:
+    """A corrected query string for words the index (less the `hidden` document numbers,
+    those the reader may not see) has never seen, or None."""
     try:
         parsed = _SPELL_PARSER.parse(text)
     except Exception:  # the main parser accepted the text; a suggestion is optional
@@ -153,11 +154,11 @@ def suggest(searcher: Searcher, text: str, visible: Container[int] | None = None
         # the analyzer ("foo:bar") has none and cannot be rewritten.
         if token.fieldname in _SPELL_FIELDS
         and token.startchar is not None
-        and not _known(reader, token.text, visible)
+        and not _known(reader, token.text, hidden)
     ]
     if not unknown:
         return None
-    corrector = _SpellingCorrector(reader, visible)
+    corrector = _SpellingCorrector(reader, hidden)
     try:
         correction = searcher.correct_query(
             parsed,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for
+from werkzeug.datastructures import iter_multi_items
 
 from kb.access_rules import READER, needs
 from kb.context import current
@@ -28,17 +30,23 @@ FACETS = ("type", "topic", "phase", "project", "tag")
 #: filters a search link may carry (the API accepts the same)
 FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 SORTS = (("relevance", "Best match"), ("date", "Newest"))
+#: what werkzeug leaves unescaped in a query string, so links read as url_for writes them
+URL_SAFE = "!$'()*,/:;?@"
 
 
 class SearchLinks:
-    """URLs that change one thing about the current search and keep the rest."""
+    """URLs that change one thing about the current search and keep the rest. A page has
+    a hundred of them (facet values, tags, pages): the query string is encoded here, as
+    url_for would, without building the route for each."""
 
     def __init__(self, q: str, filters: dict[str, list[str]], sort: str | None):
         self.q, self.filters, self.sort = q, filters, sort
+        self._path = url_for("web.search")
 
     def _url(self, filters: dict[str, list[str]], **changes) -> str:
         args = args_with({"q": self.q, **filters}, sort=self.sort)  # q first: readable URLs
-        return url_for("web.search", **args_with(args, **changes))
+        query = urlencode(list(iter_multi_items(args_with(args, **changes))), safe=URL_SAFE)
+        return f"{self._path}?{query}" if query else self._path
 
     def toggle(self, key: str, value: str) -> str:
         values = list(self.filters.get(key, []))

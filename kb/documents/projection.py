@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -74,6 +76,14 @@ def _index_docs(s: Session, query) -> Iterator[IndexDoc]:  # noqa: ANN001
         )
 
 
+@dataclass
+class _Changes:
+    upserts: list[IndexDoc]
+    deletes: set[str]
+    last_seq: int
+    events: int
+
+
 def _own(moment):  # noqa: ANN001, ANN202 (a person's last change, aware UTC, or None)
     return moment.replace(tzinfo=UTC) if moment and not moment.tzinfo else moment
 
@@ -98,30 +108,63 @@ class IndexProjection:
         applied = 0
         while True:
             seen = self.index.last_seq()
+            changes = None
             with self.db.read() as s:  # one query per idle look: it looks twice a second
                 behind = last_seq(s) - (seen or 0)
                 far_behind = seen is None or (applied == 0 and behind > REBUILD_BEYOND)
-                events = (
-                    []
-                    if far_behind or behind <= 0
-                    else s.execute(
-                        select(Event.seq, Event.type, Event.data)
-                        .where(Event.seq > seen)
-                        .order_by(Event.seq)
-                        .limit(BATCH)
-                    ).all()
-                )
-                ids = set(self._affected(s, events))
-                docs = select(Document).where(Document.id.in_(ids))
-                upserts = list(_index_docs(s, docs)) if ids else []
+                if not far_behind and behind > 0:
+                    changes = self._changes(s, seen)
             if far_behind:
                 self.rebuild(processes=processes)
                 return applied
-            if not events:
+            if changes is None:
                 return applied
-            deletes = ids - {d.id for d in upserts}
-            self.index.apply(upserts, deletes, events[-1].seq)
-            applied += len(events)
+            self.index.apply(changes.upserts, changes.deletes, changes.last_seq)
+            applied += changes.events
+
+    @contextmanager
+    def bulk(self, *, processes: int = 1) -> Iterator[Callable[[], None]]:
+        """For a bulk import by this host's follower: yields `follow`, to call after each
+        database batch commits; it feeds the log's new events (the import's and anyone
+        else's) into one index writer, committed once when the block ends. Searches see the
+        import when it is complete; the index is never rebuilt for it, so the time grows
+        with what is imported, not with what the database already holds."""
+        self.catch_up(processes=processes)  # a fresh folder is built first
+        seen = self.index.last_seq() or 0
+        with self.index.bulk(processes=processes) as writer:
+
+            def follow() -> None:
+                nonlocal seen
+                while True:
+                    with self.db.read() as s:
+                        changes = self._changes(s, seen)
+                    if changes is None:
+                        return
+                    writer.apply(changes.upserts, changes.deletes)
+                    seen = writer.last_seq = changes.last_seq
+
+            yield follow
+            follow()
+        if writer.again:  # changed twice during the import: their latest state
+            with self.db.read() as s:
+                upserts = list(
+                    _index_docs(s, select(Document).where(Document.id.in_(writer.again)))
+                )
+            self.index.apply(upserts, writer.again - {d.id for d in upserts}, seen)
+
+    def _changes(self, s: Session, seen: int) -> _Changes | None:
+        """What the next events after `seen` (at most BATCH) change; None when none."""
+        events = s.execute(
+            select(Event.seq, Event.type, Event.data)
+            .where(Event.seq > seen)
+            .order_by(Event.seq)
+            .limit(BATCH)
+        ).all()
+        if not events:
+            return None
+        ids = set(self._affected(s, events))
+        upserts = list(_index_docs(s, select(Document).where(Document.id.in_(ids)))) if ids else []
+        return _Changes(upserts, ids - {d.id for d in upserts}, events[-1].seq, len(events))
 
     def follow(self) -> int:
         """catch_up() when this process is its host's follower of the index folder, else

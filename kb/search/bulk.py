@@ -58,6 +58,8 @@ class BulkWriter:
                 self._writer.delete_by_term("id", doc_id)
 
     def commit(self) -> None:
+        if not getattr(self._writer, "_added_sub", True):  # its processes got no document
+            _stop(self._writer)
         self._writer.commit()
 
     def cancel(self) -> None:
@@ -65,9 +67,16 @@ class BulkWriter:
 
 
 def cancel(writer) -> None:  # noqa: ANN001 (a Whoosh writer, of one process or several)
-    """Whoosh's MpWriter.cancel() tells its processes to stop only in this process's copy of
-    their flag: they would wait for work forever (and exit would wait for them)."""
+    _stop(writer)
+    writer.cancel()
+
+
+def _stop(writer) -> None:  # noqa: ANN001
+    """End a multiprocess writer's processes. Its own cancel() clears their running flag
+    only in this process's copy of them: they would wait for work forever (and this
+    process, at exit, for them)."""
     for task in getattr(writer, "tasks", ()):
         task.terminate()
         task.join()
-    writer.cancel()
+    if hasattr(writer, "tasks"):
+        writer.tasks = []

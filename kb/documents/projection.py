@@ -42,8 +42,8 @@ _SHOWN = and_(
     DocumentRevision.number == func.coalesce(Document.published_revision, Document.version),
 )
 BATCH = 2000
-#: more unapplied events than this: rebuild rather than update document by document
-REBUILD_BEYOND = 5000
+#: more unapplied events than this: apply them in one writer, committed once
+BULK_BEYOND = 5000
 
 
 def _as_datetime(d) -> datetime:  # noqa: ANN001
@@ -113,7 +113,7 @@ class IndexProjection:
             changes = None
             with self.db.read() as s:  # one query per idle look: it looks twice a second
                 behind = last_seq(s) - (seen or 0)
-                far_behind = seen is not None and applied == 0 and behind > REBUILD_BEYOND
+                far_behind = seen is not None and applied == 0 and behind > BULK_BEYOND
                 if seen is not None and not far_behind and behind > 0:
                     changes = self._changes(s, seen)
             if seen is None:

@@ -114,7 +114,7 @@ def test_far_behind_catch_up_applies_the_events_without_a_rebuild(kb, lesson_md,
     kb.projection.catch_up()
     with kb.db.write() as s:  # out of the index's sight: a rebuild would index it
         s.get(Document, first.id).title = "Rebuilt"
-    monkeypatch.setattr("kb.documents.projection.REBUILD_BEYOND", 2)
+    monkeypatch.setattr("kb.documents.projection.BULK_BEYOND", 2)
     made = [
         services.create_document(kb.db, lesson_md(f"Supplier {n}"), type_hint="lesson", actor="a")
         for n in range(4)

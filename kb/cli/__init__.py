@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -160,30 +160,33 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
         upgrade(kb.config.DATABASE_URL)
         started = time.perf_counter()
         total = count_files(folder)
-        with bar(total, "Importing") as tick:
-            report = import_tree(
-                kb.db,
-                folder,
-                actor=actor,
-                progress=tick,
-                workers=workers or _auto(total, 1000),
-                create_projects=create_projects,
-                converters={".bpmn": exchange.bpmn_source},
-            )
-        paths = import_paths(kb.db, folder, actor=actor)
-        took = time.perf_counter() - started
+        follower = kb.index.is_follower()  # else a running kb follows the log into the index
+        # the index is fed as each batch commits; its processes fork before the parsing
+        # pool's thread starts (forking a process that runs threads is not safe)
+        indexing = kb.projection.bulk(processes=_auto(total, 2000)) if follower else nullcontext()
+        with indexing as follow:
+            with bar(total, "Importing") as tick:
+                report = import_tree(
+                    kb.db,
+                    folder,
+                    actor=actor,
+                    progress=tick,
+                    workers=workers or _auto(total, 1000),
+                    create_projects=create_projects,
+                    converters={".bpmn": exchange.bpmn_source},
+                    committed=follow,
+                )
+            paths = import_paths(kb.db, folder, actor=actor)
+            took = time.perf_counter() - started
         for path, note in report.notes:
             click.echo(f"not kept {shown(path)}: {shown(note)}", err=True)
         for path, reason in report.rejected + paths.rejected:
             # a reason may quote the file (a bad value): no control characters to the terminal
             click.echo(f"rejected {shown(path)}: {shown(reason)}", err=True)
         click.echo(f"{report.summary()}; {paths.summary()} in {took:.1f} s")
-        if kb.index.is_follower():
-            started = time.perf_counter()
-            # the CLI runs no threads, so forking indexing processes is safe here
-            n = len(report.created) + len(report.updated)
-            kb.projection.catch_up(processes=_auto(n, 2000))
-            click.echo(f"Search index up to date in {time.perf_counter() - started:.1f} s")
+        if follower:
+            later = time.perf_counter() - started - took
+            click.echo(f"Search index up to date {later:.1f} s later")
         else:  # a second follower of the folder could leave a stale copy of a document
             click.echo("The running kb brings this host's search index up to date.")
     if report.rejected or paths.rejected:

@@ -14,13 +14,14 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
 
-from kb.search import access, answers, collect, facets, present, related, store
+from kb.search import access, answers, bulk, collect, facets, present, related, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
     Hit,
@@ -38,8 +39,6 @@ SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
 # Below this many hits a "did you mean" is worth its extra work.
 SUGGEST_BELOW = 3
-# a pool this size holds 10,000 lessons without spilling to disk (256 MB: 445 docs/s, 1 GB: 664)
-REBUILD_LIMIT_MB = 1024
 PROGRESS_EVERY = 500
 RELATED_CACHE = 4096
 HIDDEN_CACHE = 256
@@ -118,13 +117,7 @@ class SearchIndex:
                 except BaseException:
                     writer.cancel()
                     raise
-            meta = store.read_meta(self.path)
-            recorded = meta.get("last_seq")
-            seq = max(recorded, last_seq) if type(recorded) is int else last_seq
-            # The schema version is left as it was: only a rebuild vouches for the content.
-            store.write_meta(
-                self.path, {"schema_version": meta.get("schema_version"), "last_seq": seq}
-            )
+            store.advance_meta(self.path, last_seq)
 
     def rebuild(
         self,
@@ -140,14 +133,8 @@ class SearchIndex:
         2 cores: 1,266 docs/s against 664 with one). Only for single-threaded callers such
         as the command line: forking a process that runs threads is not safe.
         """
-        options: dict = {"limitmb": REBUILD_LIMIT_MB, "timeout": 30.0}
-        if processes > 1:
-            # multisegment: keep one segment per process instead of a long final merge
-            options.update(
-                procs=processes, multisegment=True, limitmb=REBUILD_LIMIT_MB // processes
-            )
         with store.write_lock(self.path):
-            writer = self._ix.writer(**options)
+            writer = self._ix.writer(**bulk.writer_options(processes))
             seen: set[str] = set()
             try:
                 for doc in docs:
@@ -161,13 +148,27 @@ class SearchIndex:
                 # CLEAR drops every existing segment in the same commit.
                 writer.commit(mergetype=writing.CLEAR)
             except BaseException:
-                writer.cancel()
+                bulk.cancel(writer)
                 raise
             store.write_meta(self.path, {"schema_version": SCHEMA_VERSION, "last_seq": last_seq})
         if progress:
             progress(len(seen))
         log.info("search index rebuilt: %d documents, last_seq %d", len(seen), last_seq)
         return len(seen)
+
+    @contextmanager
+    def bulk(self, *, processes: int = 1) -> Iterator[bulk.BulkWriter]:
+        """One writer for many batches (a bulk import), committed on leaving the block with
+        the `last_seq` the caller set on it; holds the writer lock until then."""
+        with store.write_lock(self.path):
+            writer = bulk.BulkWriter(self._ix, processes)
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            store.advance_meta(self.path, writer.last_seq)
 
     # -- searching -------------------------------------------------------------------
 

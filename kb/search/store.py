@@ -95,3 +95,12 @@ def write_meta(folder: Path, meta: dict) -> None:
     tmp = target.with_name(f"{META_FILE}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(meta), encoding="utf-8")
     os.replace(tmp, target)
+
+
+def advance_meta(folder: Path, last_seq: int) -> None:
+    """Record that the events up to last_seq are applied (never backwards). The schema
+    version is left as it was: only a rebuild vouches for the content."""
+    meta = read_meta(folder)
+    recorded = meta.get("last_seq")
+    seq = max(recorded, last_seq) if type(recorded) is int else last_seq
+    write_meta(folder, {"schema_version": meta.get("schema_version"), "last_seq": seq})

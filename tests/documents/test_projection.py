@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from kb.documents import services
+from kb.documents.models import Document
 from kb.documents.projection import IndexProjection
 from kb.search import SearchIndex
 
@@ -85,3 +86,40 @@ def test_project_rename_reaches_its_documents(kb, lesson_md):
         )
     kb.projection.catch_up()
     assert kb.index.query("renewal").total == 1
+
+
+def test_bulk_feeds_one_writer_and_applies_a_second_change_after_its_commit(kb, lesson_md):
+    kept = services.create_document(kb.db, lesson_md("Kept lesson"), type_hint="lesson", actor="a")
+    with kb.projection.bulk() as follow:  # the existing document is indexed first
+        assert kb.index.doc_count() == 1
+        doc = services.create_document(
+            kb.db, lesson_md("Supplier lesson"), type_hint="lesson", actor="a"
+        )
+        assert follow() > 0
+        source = services.get_revision(kb.db, doc.id).markdown
+        services.update_document(
+            kb.db, doc.id, source.replace("Supplier", "Firmware"), base_version=1, actor="a"
+        )
+        follow()
+        assert kb.index.query("firmware").total == 0  # committed when the block ends
+    assert ids(kb.index.query("firmware")) == [doc.id]
+    assert kb.index.query("title:supplier").total == 0
+    assert kb.index.doc_count() == 2
+    assert ids(kb.index.query('"Kept lesson"')) == [kept.id]
+    assert kb.projection.lag() == 0
+
+
+def test_far_behind_catch_up_applies_the_events_without_a_rebuild(kb, lesson_md, monkeypatch):
+    first = services.create_document(kb.db, lesson_md("Marker"), type_hint="lesson", actor="a")
+    kb.projection.catch_up()
+    with kb.db.write() as s:  # out of the index's sight: a rebuild would index it
+        s.get(Document, first.id).title = "Rebuilt"
+    monkeypatch.setattr("kb.documents.projection.BULK_BEYOND", 2)
+    made = [
+        services.create_document(kb.db, lesson_md(f"Supplier {n}"), type_hint="lesson", actor="a")
+        for n in range(4)
+    ]
+    assert kb.projection.catch_up() >= 4
+    assert sorted(ids(kb.index.query("supplier"))) == sorted(d.id for d in made)
+    assert kb.index.query("title:rebuilt").total == 0
+    assert kb.projection.lag() == 0

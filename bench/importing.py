@@ -1,0 +1,140 @@
+"""Import benchmark: `kb import` of a generated corpus, whole command (database and index).
+
+    .venv/bin/python bench/importing.py [--n 10000] [--corpus DIR]
+
+Two figures, each into a fresh database and index folder of its own (run it with --n 10000
+and --n 50000: the rate must not fall as the corpus grows):
+  alone        `kb import DIR`: documents per second of the whole command
+  served       `kb import DIR` while `kb run` serves the same database and index folder: the
+               time until the index holds every document (the running kb's follower indexes),
+               and how /healthz answered meanwhile (every 0.5 s)
+Not a test: it prints figures and never fails on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `python bench/importing.py` from the checkout
+from bench.search import GEN, KB, free_port  # noqa: E402
+
+
+def environment(work: Path) -> dict:
+    work.mkdir(parents=True)
+    return dict(
+        os.environ,
+        KB_DATABASE_URL=f"sqlite:///{work / 'kb.sqlite3'}",
+        KB_INDEX_DIR=str(work / "index"),
+        KB_CONTENT_DIR=str(work / "none"),
+    )
+
+
+def timed_import(docs: Path, env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(KB), "import", str(docs)], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def indexed_up_to(work: Path) -> int:
+    try:
+        return json.loads((work / "index" / "kb-index.json").read_text()).get("last_seq") or 0
+    except (OSError, ValueError):
+        return 0
+
+
+def served(docs: Path, work: Path, env: dict) -> tuple[float, list[tuple[bool, float]]]:
+    """Seconds from the start of `kb import` until the running kb's index has every event;
+    the /healthz answers (ok, seconds) meanwhile."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(KB), "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    def probe() -> tuple[bool, float]:
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                ok = answer.status == 200
+        except OSError:
+            ok = False
+        return ok, time.perf_counter() - started
+
+    answers: list[tuple[bool, float]] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.5):
+            answers.append(probe())
+
+    try:
+        while not probe()[0]:
+            time.sleep(0.2)
+        poller = threading.Thread(target=poll)
+        poller.start()
+        started = time.perf_counter()
+        subprocess.run([str(KB), "import", str(docs)], env=env, check=True, capture_output=True)
+        with sqlite3.connect(work / "kb.sqlite3") as db:
+            newest = db.execute("SELECT max(seq) FROM events").fetchone()[0]
+        while indexed_up_to(work) < newest:
+            time.sleep(0.2)
+        took = time.perf_counter() - started
+        done.set()
+        poller.join()
+    finally:
+        server.terminate()
+        server.wait()
+    return took, answers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--corpus", type=Path, help="a corpus folder made by bench/corpus.py")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kb-import-"))
+    corpus = args.corpus or work / "corpus"
+    if not args.corpus:
+        subprocess.run(
+            [sys.executable, str(GEN), "--n", str(args.n), "--seed", "1", "--out", str(corpus)],
+            check=True,
+            capture_output=True,
+        )
+    n = json.loads((corpus / "manifest.json").read_text())["n"]
+    docs = corpus / "docs"
+    rows = []
+    seconds = timed_import(docs, environment(work / "alone"))
+    rows.append(("kb import, alone", f"{seconds:.1f} s = {n / seconds:,.0f} docs/s"))
+    seconds, answers = served(docs, work / "served", environment(work / "served"))
+    waits = sorted(s for _, s in answers) or [0.0]
+    failed = sum(1 for ok, _ in answers if not ok)
+    rows.append(
+        (
+            "kb import while kb run serves",
+            f"{seconds:.1f} s to a complete index = {n / seconds:,.0f} docs/s; /healthz "
+            f"{len(answers) - failed}/{len(answers)} answered, p50 {waits[len(waits) // 2] * 1e3:.0f}"
+            f" ms, max {waits[-1] * 1e3:.0f} ms",
+        )
+    )
+    width = max(len(name) for name, _ in rows)
+    print(f"kb import of {n:,} generated lessons")
+    for name, value in rows:
+        print(f"  {name.ljust(width)}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,6 @@ import logging
 import math
 import os
 import threading
-import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,7 +20,7 @@ from pathlib import Path
 from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
 
-from kb.search import access, answers, bulk, collect, facets, present, related, store
+from kb.search import access, answers, bulk, collect, facets, present, related, searchers, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
     Hit,
@@ -44,7 +43,6 @@ RELATED_CACHE = 4096
 HIDDEN_CACHE = 256
 # finished answers of identical requests (query, filters, sort, page, reader's access)
 ANSWER_CACHE = 256
-OPEN_ATTEMPTS = 10
 
 
 class SearchIndex:
@@ -287,7 +285,7 @@ class SearchIndex:
     def close(self) -> None:
         with self._searchers_lock:
             for searcher in list(self._searchers):
-                searcher.close()
+                searchers.close(searcher)
             self._searchers.clear()
         self._local = threading.local()
         self._follower.release()
@@ -301,17 +299,7 @@ class SearchIndex:
         return any(self.path.glob("_MAIN_*.toc"))
 
     def _open(self) -> index.Index:
-        # A writer in another process may replace the table of contents between Whoosh
-        # listing the folder and reading it; Whoosh's reader() retries, open_dir() not.
-        for attempt in range(OPEN_ATTEMPTS):
-            try:
-                # Passing our schema means the pickled one in the folder is never trusted.
-                return index.open_dir(self.path, schema=self._schema)
-            except FileNotFoundError:
-                if attempt == OPEN_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05)
-        raise AssertionError("unreachable")
+        return searchers.open_index(self.path, self._schema)
 
     def _searcher(self) -> Searcher:
         """This thread's searcher, moved to the latest commit (cheap when unchanged);
@@ -322,7 +310,10 @@ class SearchIndex:
             raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
 
     def _latest_searcher(self) -> Searcher:
-        current = getattr(self._local, "searcher", None)
+        slot = getattr(self._local, "slot", None)
+        if slot is None:
+            slot = self._local.slot = searchers.Slot()
+        current = slot.searcher
         if current is not None and current.up_to_date():
             return current
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
@@ -333,13 +324,13 @@ class SearchIndex:
         self._hidden.clear()
         self._answers.clear()
         if current is not None:
-            current.close()
+            searchers.close(current)
         self._facet_cache.keep_only(fresh)
         with self._searchers_lock:
             if current is not None:
                 self._searchers.discard(current)
             self._searchers.add(fresh)
-        self._local.searcher = fresh
+        slot.searcher = fresh
         return fresh
 
     def _collect(

@@ -1,0 +1,59 @@
+"""Opening the index folder, and the searcher each serving thread keeps."""
+
+from __future__ import annotations
+
+import time
+import weakref
+from pathlib import Path
+
+from whoosh import fields, index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import Searcher
+
+OPEN_ATTEMPTS = 10
+
+
+def open_index(path: Path, schema: fields.Schema) -> index.Index:
+    """The index in `path`, read with `schema` (the pickled one in the folder is never
+    trusted). Files are read, not memory-mapped: Whoosh copies each mapped segment into a
+    private buffer (BufferFile), so every thread's searcher held the index twice (~77 MB a
+    thread at 10,000 lessons)."""
+    # A writer in another process may replace the table of contents between Whoosh
+    # listing the folder and reading it; Whoosh's reader() retries, open_dir() not.
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return FileStorage(str(path), supports_mmap=False).open_index(schema=schema)
+        except FileNotFoundError:
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+class Slot:
+    """A thread's searcher. Its files stay open (they are read, not mapped), so it is closed
+    when replaced, when the index closes, or when the thread ends and its slot goes."""
+
+    __slots__ = ("_box", "__weakref__")
+
+    def __init__(self) -> None:
+        self._box: list[Searcher] = []
+        weakref.finalize(self, _close_all, self._box)
+
+    @property
+    def searcher(self) -> Searcher | None:
+        return self._box[0] if self._box else None
+
+    @searcher.setter
+    def searcher(self, searcher: Searcher) -> None:
+        self._box[:] = [searcher]
+
+
+def close(searcher: Searcher) -> None:
+    if not searcher.is_closed:
+        searcher.close()
+
+
+def _close_all(opened: list[Searcher]) -> None:
+    for searcher in opened:
+        close(searcher)

@@ -84,13 +84,15 @@ def serve(kind: str, port: int, env: dict, options: list[str]) -> subprocess.Pop
     else:  # reads ./gunicorn.conf.py; workers and threads as it sets them
         command = [str(BIN / "gunicorn"), "--preload", "--bind", f"127.0.0.1:{port}", *options]
         env = dict(env, KB_ENV="production", KB_SECRET_KEY="bench " * 8, KB_WORKER_THREAD="false")
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    # A file, not a pipe nobody reads while loaded: waitress warns of its queue on every
+    # busy request, and a full pipe blocked the server's threads (0 requests answered).
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the life of the server)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     started = time.perf_counter()
     while status(port, "/healthz") != 200:
         if server.poll() is not None:
-            raise RuntimeError(f"{kind} exited: {server.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"{kind} exited: {log.read().decode()[-2000:]}")
         if time.perf_counter() - started > 120:
             raise RuntimeError(f"{kind} did not answer /healthz within 120 s")
         time.sleep(0.1)

@@ -12,6 +12,10 @@ For each size (default 10,000 lessons) it generates a corpus (bench/corpus.py), 
   raw+facets the same with the five facet counts and 20 highlighted snippets, by hand
   service    kb.search.SearchIndex.query(q)  (restricted parser, facets, snippets, suggestion)
   api        GET /api/search?q=... through the WSGI app (Flask test client, JSON encoding)
+  ..., first time   the same with kb's kept answers forgotten before each query: what a
+             query costs the first time it is asked (the others repeat 50 queries, so after
+             the warm-up they measure answers kept for identical requests); the target is
+             held to this figure
 then a warm document page, the time until `kb run` answers /healthz, and the load test of
 bench/load.py (wrk, 8 connections, --load seconds, against `kb run` and gunicorn). With --peers,
 wikmd (bench/peers.py) on the same corpus. One table per measure, a column per size, with the
@@ -41,7 +45,7 @@ from bench.tables import grid, stats  # noqa: E402
 GEN = ROOT / "bench" / "corpus.py"  # the corpus generator: lessons, projects, queries
 KB = Path(sys.executable).with_name("kb")
 FACETS = ("type", "topics", "phase", "project", "tags")
-WAYS = ("clean", "raw", "raw+facets", "service", "api")
+WAYS = ("clean", "raw", "raw+facets", "service", "api", "service, first time", "api, first time")
 
 
 def timed(fn, queries: list[str], rounds: int) -> list[float]:
@@ -156,7 +160,22 @@ def in_process(work: Path, env: dict, rounds: int) -> dict:
         assert response.status_code == 200, response.json
         return response.json
 
-    ways = (reference.clean_searcher(work / "clean"), raw, raw_facets, kb.index.query, api)
+    def first_time(fn):  # noqa: ANN001, ANN202
+        def call(q: str):
+            kb.index.forget_answers()
+            return fn(q)
+
+        return call
+
+    ways = (
+        reference.clean_searcher(work / "clean"),
+        raw,
+        raw_facets,
+        kb.index.query,
+        api,
+        first_time(kb.index.query),
+        first_time(api),
+    )
     found = {"reference": built}
     for name, fn in zip(WAYS, ways, strict=True):
         # facets by hand read every hit's stored fields (seconds a query): one round is enough
@@ -221,11 +240,12 @@ def search_table(found: dict[int, dict], peer: dict) -> str:
     ]
     rows.append(("wikmd (GET /search)", peer_cells(peer, sizes, lambda p: ms(p["search"]))))
     target = [1.25 * found[n]["clean"][1] + 5 for n in sizes]
+    first = "api, first time"
     rows.append(
         (
-            "target: api p95 <= 1.25 x clean + 5",
+            "target: api p95 (first time) <= 1.25 x clean + 5",
             [
-                f"{found[n]['api'][1]:.0f} <= {t:.0f} ms: {'met' if found[n]['api'][1] <= t else 'NOT met'}"
+                f"{found[n][first][1]:.0f} <= {t:.0f} ms: {'met' if found[n][first][1] <= t else 'NOT met'}"
                 for n, t in zip(sizes, target, strict=True)
             ],
         )
@@ -234,15 +254,15 @@ def search_table(found: dict[int, dict], peer: dict) -> str:
         (
             "api p95 / wikmd p95 (target <= 0.3)",
             [
-                f"{found[n]['api'][1] / p[1]:.2f}" if (p := peer.get(n, {}).get("search")) else "-"
+                f"{found[n][first][1] / p[1]:.2f}" if (p := peer.get(n, {}).get("search")) else "-"
                 for n in sizes
             ],
         )
     )
     if 10_000 in found and len(sizes) > 1:
-        base = found[10_000]["api"][1]
+        base = found[10_000][first][1]
         rows.append(
-            ("api p95 / the 10,000 figure", [f"{found[n]['api'][1] / base:.2f}x" for n in sizes])
+            ("api p95 / the 10,000 figure", [f"{found[n][first][1] / base:.2f}x" for n in sizes])
         )
     title = "search, sequential: median / p95 ms (p95 as a multiple of clean's)"
     return grid(title, [f"{n:,} docs" for n in sizes], rows)

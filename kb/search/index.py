@@ -282,6 +282,11 @@ class SearchIndex:
                 self._related.popitem(last=False)
         return list(hits)
 
+    def forget_answers(self) -> None:
+        """Drop the finished answers kept for identical requests (a benchmark measuring what
+        a query costs the first time it is asked)."""
+        self._answers.clear()
+
     def close(self) -> None:
         with self._searchers_lock:
             for searcher in list(self._searchers):

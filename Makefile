@@ -46,6 +46,8 @@ coverage: setup chromium postgres
 SIZES ?= 10000
 bench: setup
 	$(BIN)/python bench/search.py --sizes $(SIZES) $(if $(filter 1,$(PEERS)),--peers)
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/importing.py
 	$(BIN)/python bench/idle.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/lanes.py

@@ -30,7 +30,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,15 +41,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/events.py`
+from bench.reference import free_port  # noqa: E402
+
 KB = Path(sys.executable).with_name("kb")
 CE_JSON = "application/cloudevents+json"
 PG_ADMIN = os.environ.get("KB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def stats(samples: list[float]) -> str:

@@ -27,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python bench/importing.py` from the checkout
-from bench.search import GEN, KB, free_port  # noqa: E402
+from bench.reference import free_port  # noqa: E402
+from bench.search import GEN, KB  # noqa: E402
 
 
 def environment(work: Path) -> dict:

@@ -8,7 +8,7 @@ import secrets
 from contextvars import ContextVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kb.accounts.models import ROLES, ApiToken, AuditEntry, Group, User
 from kb.accounts.passwords import hash_password
@@ -109,8 +109,9 @@ def get_user(db: Database, username: str) -> User | None:
 
 
 def get_user_by_id(db: Database, user_id: int) -> User | None:
+    """The user with their groups, in one query (every signed-in request asks)."""
     with db.read() as s:
-        return s.get(User, user_id)
+        return s.get(User, user_id, options=[joinedload(User.groups)])
 
 
 def list_users(db: Database) -> list[User]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kb.accounts.viewer import Viewer
 from kb.core.errors import ValidationError
@@ -18,12 +18,14 @@ from kb.projects.models import Project
 
 #: load a document's current revision with it (one query, also for lists)
 WITH_REVISION = selectinload(Document.current_revision)
+#: one document with its labels and current revision: one query (a page asks on every view)
+ONE_WITH_REVISION = [joinedload(Document.labels), joinedload(Document.current_revision)]
 
 
 def get_document(db: Database, doc_id: str, *, with_revision: bool = False) -> Document | None:
     """The document; with `with_revision`, its `current_revision` loaded too."""
     with db.read() as s:
-        return s.get(Document, doc_id, options=[WITH_REVISION] if with_revision else [])
+        return s.get(Document, doc_id, options=ONE_WITH_REVISION if with_revision else [])
 
 
 def get_revision(

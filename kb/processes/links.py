@@ -132,11 +132,17 @@ def links_of_model(db: Database, model: Document, viewer: Viewer) -> list[Link]:
         return [_link(s, by_id[i], model, found) for i in ids if i in by_id]
 
 
-def links_of_lesson(db: Database, lesson: Document, viewer: Viewer) -> list[Link]:
+def links_of_lesson(
+    db: Database, lesson: Document, viewer: Viewer, lesson_actions: list[Action] | None = None
+) -> list[Link]:
     """The models whose actions from this lesson target them or that cite it, those the
-    viewer may read."""
+    viewer may read. `lesson_actions`: all the lesson's actions by id, when the caller has
+    read them (not read again)."""
     with db.read() as s:
-        found = _targeting(s, [lesson.id], None)
+        if lesson_actions is None:
+            found = _targeting(s, [lesson.id], None)
+        else:
+            found = [a for a in lesson_actions if a.target_kind == "process_model"]
         ids = [(a.target_ref or "").upper() for a in found] + [d.id for d in _citing(s, lesson.id)]
         if not ids:  # most lessons: no model to look up
             return []

@@ -182,19 +182,17 @@ def _lesson_parts(
     allowed = lifecycle.allowed_transitions(viewer, doc)
     rules = lifecycle.TRANSITIONS.get(doc.status, {})
     count, found = recurrence.recurrences(db, doc.id, viewer)
+    listed = actions.list_actions(db, doc, viewer=viewer)
     return LessonDetail(
         steps=_steps(allowed, rules),
-        actions=[
-            ActionItem(a, actions.may_close(viewer, a))
-            for a in actions.list_actions(db, doc, viewer=viewer)
-        ],
+        actions=[ActionItem(a, actions.may_close(viewer, a)) for a in listed],
         may_add_actions=actions.may_add(viewer, doc),
         similar=similar,
         may_merge="merged" in allowed,
         recurrence_count=count,
         recurrences=found,
         in_review=drafts.review_to_complete(db, viewer, doc),
-        process_links=links.links_of_lesson(db, doc, viewer),
+        process_links=links.links_of_lesson(db, doc, viewer, listed),
     )
 
 

@@ -115,7 +115,6 @@ def recurrences(db: Database, lesson_id: str, viewer: Viewer) -> tuple[int, list
     """The recurrence count of `lesson_id` and its recurrences both ways, the other lesson
     only when `viewer` may read it (the count is the lesson's own figure)."""
     with db.read() as s:
-        count = recurrence_count(s, lesson_id)
         rows = s.scalars(
             select(LessonRecurrence)
             .where(
@@ -126,6 +125,7 @@ def recurrences(db: Database, lesson_id: str, viewer: Viewer) -> tuple[int, list
             )
             .order_by(LessonRecurrence.detected_at, LessonRecurrence.id)
         ).all()
+        count = sum(row.lesson_id == lesson_id for row in rows)  # recurrence_count's rows
         out = []
         for row in rows:
             older = row.lesson_id == lesson_id

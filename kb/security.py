@@ -23,6 +23,7 @@ from kb.accounts.models import ROLES, User
 from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.context import current
 from kb.core.errors import Forbidden
+from kb.notifications import services as inbox
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -36,10 +37,17 @@ READ_ONLY = (
 PASSWORD_CHANGE = ("web.change_password",)
 
 
+#: a page's first hook (kb.web.inbox.gather_header) sets this flag in `g` before it asks who
+#: is signed in: the user's unread count is then read with them, in the same query
+COUNT_UNREAD = "kb_count_unread"
+
+
 class SessionUser(UserMixin):
-    def __init__(self, user: User):
+    def __init__(self, user: User, unread: int | None = None):
         self.user = user
         self.viewer = Viewer.of(user)
+        #: the unread count, when read with the user (COUNT_UNREAD)
+        self.unread = unread
 
     def get_id(self) -> str:
         return f"{self.user.id}:{self.user.session_token}"
@@ -50,10 +58,14 @@ def _load(session_id: str) -> SessionUser | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = accounts.get_user_by_id(current().db, int(user_id))
-    if user is None or not user.is_active or user.session_token != token:
+    also = [inbox.unread_of(User.username)] if g.get(COUNT_UNREAD) else []
+    found = accounts.get_user_by_id(current().db, int(user_id), *also)
+    if found is None:
+        return None
+    user = found[0]
+    if not user.is_active or user.session_token != token:
         return None  # logged out everywhere, password changed, or disabled
-    return SessionUser(user)
+    return SessionUser(user, found[1] if also else None)
 
 
 def viewer() -> Viewer:

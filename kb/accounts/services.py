@@ -7,7 +7,7 @@ import re
 import secrets
 from contextvars import ContextVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.orm import Session, joinedload
 
 from kb.accounts.models import ROLES, ApiToken, AuditEntry, Group, User
@@ -108,10 +108,12 @@ def get_user(db: Database, username: str) -> User | None:
         return s.scalar(select(User).where(User.username == (username or "").strip().lower()))
 
 
-def get_user_by_id(db: Database, user_id: int) -> User | None:
-    """The user with their groups, in one query (every signed-in request asks)."""
+def get_user_by_id(db: Database, user_id: int, *also: ColumnElement) -> Row | None:
+    """(the user with their groups, then each of `also` as it is for them), in one query:
+    every signed-in request asks; None when there is no such user."""
+    query = select(User, *also).options(joinedload(User.groups)).where(User.id == user_id)
     with db.read() as s:
-        return s.get(User, user_id, options=[joinedload(User.groups)])
+        return s.execute(query).unique().first()
 
 
 def list_users(db: Database) -> list[User]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,17 +61,20 @@ class InboxPage:
         return max(1, -(-self.total // self.per_page))
 
 
+def unread_of(username: object) -> ScalarSelect:
+    """One COUNT, the number in the header: as a value in a query, for `username` (a name or
+    a column, e.g. users.username to read it with the user)."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.username == username, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 def unread_count(db: Database, username: str) -> int:
-    """One COUNT: the number in the header."""
     with db.read() as s:
-        return (
-            s.scalar(
-                select(func.count())
-                .select_from(Notification)
-                .where(Notification.username == username, Notification.read_at.is_(None))
-            )
-            or 0
-        )
+        return s.scalar(select(unread_of(username))) or 0
 
 
 def list_inbox(

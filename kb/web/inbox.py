@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb.access_rules import USER, needs
@@ -13,7 +14,7 @@ from kb.context import current
 from kb.core.errors import Forbidden, NotFound
 from kb.errors import wants_json
 from kb.notifications import services as inbox
-from kb.security import viewer
+from kb.security import COUNT_UNREAD, viewer
 from kb.web import bp
 from kb.web.auth import who
 from kb.web.params import page_arg
@@ -32,10 +33,14 @@ def gather_header() -> None:
     g.kb_inbox_unread = None
     if wants_json() or request.endpoint == "static":
         return
+    g.setdefault(COUNT_UNREAD, True)  # read with the user, when they are loaded now
     person = who()
     if not person.is_anonymous:
         try:
-            g.kb_inbox_unread = inbox.unread_count(current().db, person.username)
+            unread = getattr(current_user, "unread", None)
+            if unread is None:  # loaded before, or not by a session
+                unread = inbox.unread_count(current().db, person.username)
+            g.kb_inbox_unread = unread
         except SQLAlchemyError:  # an error page must still render
             log.warning("unread count not available", exc_info=True)
 

@@ -91,6 +91,24 @@ def get_readable(
     return doc if doc is not None and access.can_read(viewer, doc) else None
 
 
+def get_readable_page(
+    db: Database, doc_id: str, viewer: Viewer
+) -> tuple[Document, Project | None] | None:
+    """As get_readable with the current revision, and the document's project read with it:
+    what a document's page needs first, in one query."""
+    query = (
+        select(Document, Project)
+        .outerjoin(Project, Project.key == Document.project_key)
+        .options(*ONE_WITH_REVISION)
+        .where(Document.id == doc_id)
+    )
+    with db.read() as s:
+        found = s.execute(query).unique().first()
+    if found is None or not access.can_read(viewer, found[0]):
+        return None
+    return found[0], found[1]
+
+
 @dataclass
 class HitDetail:
     """What a search hit shows beyond the index: its own date, and for a restricted

@@ -29,6 +29,7 @@ from kb.documents.queries import (  # noqa: E402, F401
     count_documents,
     get_document,
     get_readable,
+    get_readable_page,
     get_revision,
     label_values,
     list_documents,

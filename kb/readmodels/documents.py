@@ -17,7 +17,6 @@ from kb.documents import access, glossary, lifecycle, references, services
 from kb.documents.models import Document, DocumentRevision
 from kb.processes import links
 from kb.processes.roles import shown_revision
-from kb.projects import services as projects
 from kb.projects.models import Project
 from kb.readmodels.process_governance import ProcessDetail, process_detail
 from kb.readmodels.process_review import ReviewCycle, review_cycle
@@ -120,9 +119,10 @@ def document_detail(
     `similar_while`: the lesson statuses in which possible duplicates are looked up (None:
     all; the page shows them only while curators decide). `term_href`: a glossary term's
     address, to link the first use of each term in the body (None: not linked)."""
-    doc = services.get_readable(db, doc_id, viewer, with_revision=True)
-    if doc is None or (doc_type is not None and doc.type != doc_type):
+    found = services.get_readable_page(db, doc_id, viewer)
+    if found is None or (doc_type is not None and found[0].type != doc_type):
         return None
+    doc, project = found
     merged = references.merged_into(db, doc, viewer)
     revision = doc.current_revision
     if (shown := shown_revision(doc, viewer)) != doc.version:  # a reader: the published version
@@ -133,7 +133,7 @@ def document_detail(
         html=revision.html
         if term_href is None
         else glossary.link_terms(db, viewer, revision.html, term_href, own=doc.id),
-        project=projects.get_project(db, doc.project_key) if doc.project_key else None,
+        project=project,
         merged=merged,
         extra=references.visible_extra(doc, merged),
     )

@@ -25,17 +25,21 @@ class Named:
 
 
 def resolve(s: Session, names: list[str]) -> dict[str, Named]:
-    """Each entry of `names` as kb knows it."""
+    """Each entry of `names` as kb knows it (no query for no names, no group query when
+    every entry is a user)."""
+    if not names:
+        return {}
     query = select(User.username, User.display_name).where(User.username.in_(names))
     users = {username: label for username, label in s.execute(query)}
+    rest = [name for name in names if name not in users]
     members = (
         select(Group.name, func.count(User.id))
         .outerjoin(user_groups, user_groups.c.group_id == Group.id)
         .outerjoin(User, (User.id == user_groups.c.user_id) & User.is_active)
-        .where(Group.name.in_(names))
+        .where(Group.name.in_(rest))
         .group_by(Group.name)
     )
-    groups = {name: count for name, count in s.execute(members)}
+    groups = {name: count for name, count in s.execute(members)} if rest else {}
     found = {}
     for name in names:
         if name in users:
@@ -54,5 +58,7 @@ def unknown(s: Session, names: list[str]) -> list[str]:
 
 def display_names(s: Session, usernames: list[str]) -> dict[str, str]:
     """The display names of the kb users among `usernames` (others are absent)."""
+    if not usernames:
+        return {}
     query = select(User.username, User.display_name).where(User.username.in_(usernames))
     return {username: label for username, label in s.execute(query) if label}

@@ -13,13 +13,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from kb.accounts.viewer import Viewer
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
 from kb.markdown.glossary import Entry, Linker
+from kb.search.records import Reader
 
 #: linkers kept per database (a few audiences: everyone, and each group that has its terms)
 KEPT = 16
@@ -30,6 +31,9 @@ _linkers: weakref.WeakKeyDictionary[Database, OrderedDict[frozenset, Linker]] = 
 #: linked pages kept: (id of the linker, document id, its HTML) -> (the linker, linked HTML)
 LINKED = 512
 _linked: OrderedDict[tuple[int, str, str], tuple[Linker, str]] = OrderedDict()
+#: statements kept, one per audience (kb.search.records.Reader: the access rule's inputs)
+QUERIES = 256
+_queries: OrderedDict[Reader, Select] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,28 @@ def readable_terms(db: Database, viewer: Viewer) -> list[Term]:
         ]
 
 
+def _versions_query(viewer: Viewer) -> Select:
+    """(id, version) of the published terms `viewer` may read: the statement is kept per what
+    the access rule depends on (kb.documents.access.reader), as building it cost more than
+    running it."""
+    audience = access.reader(viewer)
+    with _lock:
+        kept = _queries.get(audience)
+        if kept is not None:
+            _queries.move_to_end(audience)
+            return kept
+    query = _published_terms(viewer).with_only_columns(Document.id, Document.version)
+    with _lock:
+        _queries[audience] = query
+        while len(_queries) > QUERIES:
+            _queries.popitem(last=False)
+    return query
+
+
 def linker(db: Database, viewer: Viewer, href: Callable[[str], str]) -> Linker:
     """The linker for the terms `viewer` may read, as they are now."""
     with db.read() as s:
-        key = frozenset(
-            s.execute(
-                _published_terms(viewer).with_only_columns(Document.id, Document.version)
-            ).all()
-        )
+        key = frozenset(s.execute(_versions_query(viewer)).all())
     with _lock:
         kept = _linkers.setdefault(db, OrderedDict())
         found = kept.get(key)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from kb.accounts.viewer import Viewer
@@ -93,10 +93,15 @@ def _targeting(s: Session, lesson_ids: list[str] | None, model_id: str | None) -
     return list(s.scalars(query.order_by(Action.id)))
 
 
+#: the process models that may cite a lesson: a coarse filter in SQL (the JSON as text
+#: mentions the id), the exact test in Python (built once: every lesson page asks)
+CITING = select(Document).where(
+    Document.type == "process", cast(Document.extra, Text).like(bindparam("mention"))
+)
+
+
 def _citing(s: Session, lesson_id: str) -> list[Document]:
-    # a coarse filter in SQL (the JSON as text mentions the id), the exact test in Python
-    mention = cast(Document.extra, Text).like(f"%{lesson_id}%")
-    models = s.scalars(select(Document).where(Document.type == "process", mention))
+    models = s.scalars(CITING, {"mention": f"%{lesson_id}%"})
     return [d for d in models if lesson_id in addressed(d.extra)]
 
 

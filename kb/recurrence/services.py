@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from kb.accounts.viewer import SYSTEM, Viewer
@@ -111,20 +111,24 @@ class Recurrence:
     detected_at: datetime
 
 
+#: a lesson's recurrences both ways, oldest first (built once: every lesson page asks)
+BOTH_WAYS = (
+    select(LessonRecurrence)
+    .where(
+        or_(
+            LessonRecurrence.lesson_id == bindparam("lesson_id"),
+            LessonRecurrence.recurred_in_id == bindparam("lesson_id"),
+        )
+    )
+    .order_by(LessonRecurrence.detected_at, LessonRecurrence.id)
+)
+
+
 def recurrences(db: Database, lesson_id: str, viewer: Viewer) -> tuple[int, list[Recurrence]]:
     """The recurrence count of `lesson_id` and its recurrences both ways, the other lesson
     only when `viewer` may read it (the count is the lesson's own figure)."""
     with db.read() as s:
-        rows = s.scalars(
-            select(LessonRecurrence)
-            .where(
-                or_(
-                    LessonRecurrence.lesson_id == lesson_id,
-                    LessonRecurrence.recurred_in_id == lesson_id,
-                )
-            )
-            .order_by(LessonRecurrence.detected_at, LessonRecurrence.id)
-        ).all()
+        rows = s.scalars(BOTH_WAYS, {"lesson_id": lesson_id}).all()
         count = sum(row.lesson_id == lesson_id for row in rows)  # recurrence_count's rows
         out = []
         for row in rows:

@@ -9,31 +9,28 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
 from kb.accounts.viewer import Viewer
+from kb.core.lru import LruCache
 from kb.db import Database
 from kb.documents import access
 from kb.documents.models import Document
 from kb.markdown.glossary import Entry, Linker
-from kb.search.records import Reader
 
 #: linkers kept per database (a few audiences: everyone, and each group that has its terms)
 KEPT = 16
 _lock = threading.Lock()
-_linkers: weakref.WeakKeyDictionary[Database, OrderedDict[frozenset, Linker]] = (
-    weakref.WeakKeyDictionary()
-)
+_linkers: weakref.WeakKeyDictionary[Database, LruCache[Linker]] = weakref.WeakKeyDictionary()
 #: linked pages kept: (id of the linker, document id, its HTML) -> (the linker, linked HTML)
 LINKED = 512
-_linked: OrderedDict[tuple[int, str, str], tuple[Linker, str]] = OrderedDict()
+_linked: LruCache[tuple[Linker, str]] = LruCache(LINKED)
 #: statements kept, one per audience (kb.search.records.Reader: the access rule's inputs)
 QUERIES = 256
-_queries: OrderedDict[Reader, Select] = OrderedDict()
+_queries: LruCache[Select] = LruCache(QUERIES)
 
 
 @dataclass(frozen=True)
@@ -65,16 +62,10 @@ def _versions_query(viewer: Viewer) -> Select:
     the access rule depends on (kb.documents.access.reader), as building it cost more than
     running it."""
     audience = access.reader(viewer)
-    with _lock:
-        kept = _queries.get(audience)
-        if kept is not None:
-            _queries.move_to_end(audience)
-            return kept
-    query = _published_terms(viewer).with_only_columns(Document.id, Document.version)
-    with _lock:
-        _queries[audience] = query
-        while len(_queries) > QUERIES:
-            _queries.popitem(last=False)
+    query = _queries.get(audience)
+    if query is None:
+        query = _published_terms(viewer).with_only_columns(Document.id, Document.version)
+        _queries.put(audience, query)
     return query
 
 
@@ -83,19 +74,14 @@ def linker(db: Database, viewer: Viewer, href: Callable[[str], str]) -> Linker:
     with db.read() as s:
         key = frozenset(s.execute(_versions_query(viewer)).all())
     with _lock:
-        kept = _linkers.setdefault(db, OrderedDict())
-        found = kept.get(key)
-        if found is not None:
-            kept.move_to_end(key)
-            return found
-    built = Linker(
-        Entry((t.title, *t.aliases), href(t.id), t.summary or t.title)
-        for t in readable_terms(db, viewer)
-    )
-    with _lock:
-        kept[key] = built
-        while len(kept) > KEPT:
-            kept.popitem(last=False)
+        kept = _linkers.setdefault(db, LruCache(KEPT))
+    built = kept.get(key)
+    if built is None:
+        built = Linker(
+            Entry((t.title, *t.aliases), href(t.id), t.summary or t.title)
+            for t in readable_terms(db, viewer)
+        )
+        kept.put(key, built)
     return built
 
 
@@ -109,17 +95,12 @@ def link_terms(
     unless they may read the same terms."""
     built = linker(db, viewer, href)
     key = (id(built), own, html)
-    with _lock:
-        kept = _linked.get(key)
-        if kept is not None and kept[0] is built:
-            _linked.move_to_end(key)
-            return kept[1]
+    kept = _linked.get(key)
+    if kept is not None and kept[0] is built:
+        return kept[1]
     mine = built
     if any(href(own) == entry.href for entry in built.entries):
         mine = Linker(e for e in built.entries if e.href != href(own))
     linked = mine.link(html)
-    with _lock:
-        _linked[key] = (built, linked)  # the linker itself: an id is reused once it is gone
-        while len(_linked) > LINKED:
-            _linked.popitem(last=False)
+    _linked.put(key, (built, linked))  # the linker itself: an id is reused once it is gone
     return linked

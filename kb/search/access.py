@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from whoosh import query
 from whoosh.searching import Searcher
 
-from kb.search.answers import LruCache
+from kb.core.lru import LruCache
 from kb.search.records import Reader
 
 log = logging.getLogger(__name__)

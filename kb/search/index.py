@@ -12,7 +12,6 @@ import math
 import os
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
 
+from kb.core.lru import LruCache
 from kb.search import access, answers, bulk, collect, facets, present, related, searchers, store
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
@@ -65,14 +65,11 @@ class SearchIndex:
         self._searchers: weakref.WeakSet[Searcher] = weakref.WeakSet()
         self._searchers_lock = threading.Lock()
         # (index generation, doc id, limit, access_key(reader)) -> related hits
-        self._related: OrderedDict[tuple, list[Hit]] = OrderedDict()
-        self._related_lock = threading.Lock()
+        self._related: LruCache[list[Hit]] = LruCache(RELATED_CACHE, copy=list)
         # (index generation, access_key(reader)) -> document numbers that reader may see
         self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
-        self._answers: answers.LruCache[SearchResults] = answers.LruCache(
-            ANSWER_CACHE, copy=answers.copy_results
-        )
+        self._answers: LruCache[SearchResults] = LruCache(ANSWER_CACHE, copy=answers.copy_results)
         self._follower = store.FollowerRole(self.path)
 
     # -- projection state ------------------------------------------------------------
@@ -268,19 +265,15 @@ class SearchIndex:
         a newer one would serve after a document became restricted)."""
         searcher = self._searcher()
         key = (searcher.reader().generation(), doc_id, limit, access.access_key(reader))
-        with self._related_lock:
-            if key in self._related:
-                self._related.move_to_end(key)
-                return list(self._related[key])
+        kept = self._related.get(key)
+        if kept is not None:
+            return kept
         try:
             hits = related.related_hits(searcher, doc_id, limit, access.visibility_filter(reader))
         except (OSError, index.IndexError) as exc:
             raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
-        with self._related_lock:
-            self._related[key] = hits
-            while len(self._related) > RELATED_CACHE:
-                self._related.popitem(last=False)
-        return list(hits)
+        self._related.put(key, hits)
+        return hits
 
     def forget_answers(self) -> None:
         """Drop the finished answers kept for identical requests (a benchmark measuring what
@@ -324,8 +317,7 @@ class SearchIndex:
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
         # replaced, so every document shows up twice (and it crashes on an empty index).
         fresh = self._ix.searcher()
-        with self._related_lock:  # the index changed: relatives may have too
-            self._related.clear()
+        self._related.clear()  # the index changed: relatives may have too
         self._hidden.clear()
         self._answers.clear()
         if current is not None:

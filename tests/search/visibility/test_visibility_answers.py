@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from kb.search.answers import LruCache
+from kb.core.lru import LruCache
 from tests.search.visibility.readers import READERS, can_read
 
 

@@ -154,7 +154,7 @@ def ensure_reader(env: dict) -> None:
 
 def lesson_ids(port: int, cookie: str, n: int) -> list[str]:
     code, _, text = request(
-        port, "GET", f"/api/search?q=project&per_page={n}", "", {"Cookie": cookie}
+        port, "GET", f"/api/search?q=project&type=lesson&per_page={n}", "", {"Cookie": cookie}
     )
     if code != 200:
         raise RuntimeError(f"/api/search answered {code}: {text[:300]}")

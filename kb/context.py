@@ -31,6 +31,7 @@ from kb.recurrence import handlers as recurrence_handlers
 from kb.reviews import handlers as review_handlers
 from kb.reviews.services import sweep_overdue
 from kb.search import SearchIndex
+from kb.usage.tally import Tally
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class Kb:
     worker: Worker
     #: the kb lane's thread and the delivery threads (kb/events/jobs/lanes.py)
     worker_thread: WorkerThreads
+    #: searches and page views, written in batches (kb/usage/tally.py)
+    tally: Tally
 
     @classmethod
     def open(cls, config: Config) -> Kb:
@@ -115,7 +118,9 @@ class Kb:
         )
         db.on_commit(follower.wake)
         db.on_commit(worker_thread.wake)
-        return cls(config, db, index, projection, follower, registry, worker, worker_thread)
+        return cls(
+            config, db, index, projection, follower, registry, worker, worker_thread, Tally(db)
+        )
 
     def register_event_secret(self) -> None:
         """Make KB_EVENT_SECRET the producer "default"'s secret (ValueError when malformed).
@@ -137,6 +142,7 @@ class Kb:
             self.worker_thread.start()
 
     def close(self) -> None:
+        self.tally.flush()
         self.worker_thread.stop()
         self.follower.stop()
         self.index.close()

@@ -98,7 +98,8 @@ class Database:
         Database._open.add(self)
 
     def on_commit(self, callback) -> None:  # noqa: ANN001
-        """Call `callback()` after every committed write transaction (e.g. wake the indexer)."""
+        """Call `callback()` after every committed write transaction that may wake it (e.g. wake
+        the indexer): see write()."""
         self._after_write.append(callback)
 
     @contextmanager
@@ -109,12 +110,16 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: everything inside commits together or not at all."""
+    def write(self, *, wake: bool = True) -> Iterator[Session]:
+        """One write transaction: everything inside commits together or not at all. Its
+        commit wakes the on_commit callbacks (index follower, worker) unless `wake` is False:
+        for bookkeeping that makes no event (usage counts, what a person last saw), whose
+        commits would otherwise send both looking for work there is none of."""
         with self._write_turn(), self._writes() as session, session.begin():
             yield session
-        for callback in self._after_write:
-            callback()
+        if wake:
+            for callback in self._after_write:
+                callback()
 
     @contextmanager
     def _write_turn(self) -> Iterator[None]:

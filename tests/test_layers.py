@@ -48,7 +48,6 @@ LAYERS: list[set[str]] = [
         "kb.serving",
         "kb.migrate",
         "kb.migrations",
-        "kb.deferred",
     },
     # the front ends
     {"kb.web", "kb.api"},
@@ -105,7 +104,6 @@ LIBRARIES: dict[str, set[str]] = {
         "kb.params",
         "kb.serving",
         "kb.access_rules",
-        "kb.deferred",
     },
     "sqlalchemy": set().union(*LAYERS[1:]) - {"kb.search", "kb.markdown", "kb.storage"},
 }

@@ -22,7 +22,9 @@ def get_dashboard():
     query = parsed_query()
     today = utcnow().date()
     filters = filters_of(today, **query.model_dump())
-    board = build_dashboard(current().db, filters, today)
+    kb = current()
+    kb.tally.flush()  # this process's searches and page views not yet written
+    board = build_dashboard(kb.db, filters, today)
     args = filters.query_args()
 
     def answer(figure) -> FigureAnswer:  # noqa: ANN001

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import current_app
 
 from kb.access_rules import PUBLIC, READER, needs
@@ -21,12 +19,10 @@ from kb.api.spec import contract, parsed_query
 from kb.context import current
 from kb.core.errors import NotFound
 from kb.core.time import utcnow
-from kb.deferred import after_response
 from kb.documents import access
 from kb.documents import services as documents
 from kb.projects import services as projects
 from kb.security import viewer
-from kb.usage import services as usage
 
 FILTERS = ("type", "topic", "phase", "project", "tag", "status", "polarity")
 
@@ -47,9 +43,7 @@ def search():
         per_page=query.per_page or current_app.config["KB_PER_PAGE"],
     )
     if query.page == 1:
-        after_response(
-            partial(usage.record_search, current().db, query.q, results.total, at=utcnow())
-        )
+        current().tally.search(query.q, results.total, utcnow())
     return SearchAnswer.of(results)
 
 

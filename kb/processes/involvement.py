@@ -177,7 +177,7 @@ def record_view(db: Database, viewer: Viewer, doc: Document, now: datetime | Non
         "model_version": doc.model_version,
         "seen_at": now or utcnow(),
     }
-    with db.write() as s:
+    with db.write(wake=False) as s:
         dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
         statement = dialect.insert(ProcessView).values(**values)
         statement = statement.on_conflict_do_update(

@@ -31,7 +31,9 @@ def request_filters() -> Filters:
 
 
 def current_dashboard(only: str | None = None) -> Dashboard:
-    return build_dashboard(current().db, request_filters(), utcnow().date(), only=only)
+    kb = current()
+    kb.tally.flush()  # this process's searches and page views not yet written
+    return build_dashboard(kb.db, request_filters(), utcnow().date(), only=only)
 
 
 @bp.get("/dashboard")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import Response, abort, current_app, render_template, request, url_for
 
 from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.time import utcnow
-from kb.deferred import after_response
 from kb.documents import access, services
 from kb.documents import vocabulary as v
 from kb.documents.kinds import BY_FOLDER, FOLDER_CONVERTER, TERM
@@ -23,7 +20,6 @@ from kb.readmodels.paths import path_bar
 from kb.readmodels.process_governance import shown_revision
 from kb.security import viewer
 from kb.storage.names import document_filename
-from kb.usage import services as usage
 from kb.web import bp
 from kb.web.overdue import lessons_late, today
 from kb.web.params import args_with, filters_from, int_arg, page_arg
@@ -151,7 +147,7 @@ def document(folder: str, doc_id: str):
     if detail is None:
         abort(404)
     involvement.record_view(kb.db, viewer(), detail.doc)
-    after_response(partial(usage.record_view, kb.db, detail.doc.id, at=utcnow()))
+    kb.tally.view(detail.doc.id, utcnow())
     lesson = detail.lesson
     path_id, step_id = request.args.get("path", "")[:40], int_arg("step", 0)
     return render_template(

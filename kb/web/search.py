@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import partial
 from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for
@@ -13,13 +12,11 @@ from kb.access_rules import READER, needs
 from kb.context import current
 from kb.core.errors import ValidationError
 from kb.core.time import utcnow
-from kb.deferred import after_response
 from kb.documents import access
 from kb.documents.queries import hit_details
 from kb.documents.vocabulary import TOPICS
 from kb.search import QueryError
 from kb.security import viewer
-from kb.usage import services as usage
 from kb.web import bp
 from kb.web.params import args_with, filters_from, page_arg
 
@@ -121,7 +118,7 @@ def search():
     except (QueryError, ValidationError) as exc:
         return render_template("search.html", **{**context, "error": exc.message}), 400
     if page_arg() == 1:
-        after_response(partial(usage.record_search, current().db, q, results.total, at=utcnow()))
+        current().tally.search(q, results.total, utcnow())
     results.facets = with_shown_values(results.facets)
     details = hit_details(current().db, [h.id for h in results.hits], viewer())
     return render_template("search.html", **{**context, "results": results}, details=details)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 
 from kb.config import Config
 
@@ -38,5 +38,18 @@ def create_app(config: Config | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     serving.behind_proxies(app, config.TRUSTED_PROXIES)
+    share_reads_in_get_requests(app, kb.db)
     # No background thread here: the serving entry point starts them (kb.serving).
     return app
+
+
+def share_reads_in_get_requests(app: Flask, db) -> None:  # noqa: ANN001
+    """A GET or HEAD request reads through one session from its first check (who is signed
+    in) to its rendered answer (kb.db.Database.share_reads)."""
+
+    def share() -> None:
+        if request.method in ("GET", "HEAD"):
+            db.share_reads()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, share)  # before every other check
+    app.teardown_request(lambda _exc: db.end_shared_reads())

@@ -89,7 +89,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = _is_sqlite(url)
-        self._reads = sessionmaker(self.engine, expire_on_commit=False)
+        # autoflush off: a read session never writes, even one shared by a whole page whose
+        # code changed an object it read (for showing it)
+        self._reads = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._shared = threading.local()
         self._writes = sessionmaker(
             self.engine.execution_options(kb_write=True), expire_on_commit=False
         )
@@ -104,10 +107,33 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A read-only session: this thread's shared one between share_reads() and
+        end_shared_reads(), else one of its own for the block."""
+        shared = getattr(self._shared, "session", None)
+        if shared is not None:
+            yield shared
+            return
         # Closing (not rolling back) ends the transaction without expiring the objects read,
         # so callers can use them after the block.
         with self._reads() as session:
             yield session
+
+    def share_reads(self) -> None:
+        """Until end_shared_reads(), every read() of this thread uses one session: a page's
+        dozen lookups (the user, the document, its actions, links...) pay one transaction
+        and one connection check-out instead of a dozen (each cost more than its query).
+        The web app does this for GET requests, which read and at most write bookkeeping.
+        Writes have their own session; each ends the shared transaction, so that a read after
+        this thread's own write sees it (SQLite's reads see the snapshot of their first read).
+        """
+        if getattr(self._shared, "session", None) is None:
+            self._shared.session = self._reads()
+
+    def end_shared_reads(self) -> None:
+        session = getattr(self._shared, "session", None)
+        self._shared.session = None
+        if session is not None:
+            session.close()
 
     @contextmanager
     def write(self, *, wake: bool = True) -> Iterator[Session]:
@@ -117,6 +143,9 @@ class Database:
         commits would otherwise send both looking for work there is none of."""
         with self._write_turn(), self._writes() as session, session.begin():
             yield session
+        shared = getattr(self._shared, "session", None)
+        if shared is not None:  # this thread's next read starts a transaction that sees this
+            shared.close()
         if wake:
             for callback in self._after_write:
                 callback()

@@ -5,6 +5,7 @@ its offset."""
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, select, text
@@ -88,3 +89,39 @@ def test_a_forked_process_opens_its_own_connections(database_url):
             assert s.scalar(text("SELECT 1")) == 1
     finally:
         db.dispose()
+
+
+def test_shared_reads_use_one_session_per_thread_until_they_end(kb, make_lesson):
+    lesson = make_lesson()
+    db = kb.db
+    db.share_reads()
+    try:
+        with db.read() as first, db.read() as second:
+            assert first is second
+            assert first.get(Document, lesson.id).title == lesson.title
+        others: list = []
+
+        def elsewhere() -> None:
+            with db.read() as s:
+                others.append(s)
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        assert others[0] is not first  # another thread reads on its own
+        with db.write() as w:  # writes never share: their own session and transaction
+            assert w is not first
+            w.get(Document, lesson.id).title = "Renamed while a page reads"
+        with db.read() as s:  # a new transaction of the shared session: it sees the write
+            assert s is first and s.get(Document, lesson.id).title == "Renamed while a page reads"
+            s.get(Document, lesson.id).summary = "changed for showing, never written"
+    finally:
+        db.end_shared_reads()
+    db.end_shared_reads()  # again is harmless
+    with db.read() as s:
+        assert s is not first
+        doc = s.get(Document, lesson.id)
+        assert (
+            doc.title == "Renamed while a page reads"
+            and doc.summary != "changed for showing, never written"
+        )

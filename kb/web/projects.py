@@ -17,6 +17,7 @@ from kb.briefings.models import Briefing, BriefingItem
 from kb.context import current
 from kb.core.errors import KbError, NotFound, ValidationError
 from kb.documents import services as documents
+from kb.documents.kinds import BY_NAME
 from kb.documents.models import Document
 from kb.markdown import to_html
 from kb.overdue import services as overdue
@@ -28,6 +29,9 @@ from kb.web import bp
 from kb.web.overdue import lessons_late, today
 from kb.web.process_reviews import health_counts
 
+#: the project page shows its lessons last changed first, this many (the list has them all),
+#: and up to PROJECT_DOCUMENTS of its other documents (models, guides: a project has few)
+PROJECT_LESSONS = 20
 PROJECT_DOCUMENTS = 100
 RESPONSE_LABELS = {
     "applies": "Applies",
@@ -148,25 +152,26 @@ def project(key: str):
     project = projects.get_project(current().db, key)
     if project is None:
         abort(404)
+    db, mine = current().db, {"project": [project.key]}
+    lessons = documents.list_documents(
+        db, mine | {"type": ["lesson"]}, per_page=PROJECT_LESSONS, viewer=viewer()
+    )
+    others = [name for name in BY_NAME if name != "lesson"]
     docs = documents.list_documents(
-        current().db,
-        {"project": [project.key]},
-        per_page=PROJECT_DOCUMENTS,
-        sort="id",
-        viewer=viewer(),
+        db, mine | {"type": others}, per_page=PROJECT_DOCUMENTS, sort="id", viewer=viewer()
     )
     return render_template(
         "project.html",
         project=project,
         description=description_html(project.description or ""),
         description_text=project.description or "",
-        lessons=[d for d in docs.items if d.type == "lesson"],
+        lessons=lessons,
         processes=[d for d in docs.items if d.type == "process"],
         process_health=health_counts(docs.items),
-        others=[d for d in docs.items if d.type not in ("lesson", "process")],
-        total=docs.total,
+        others=[d for d in docs.items if d.type != "process"],
+        more_documents=docs.total - len(docs.items),
         briefings=project_briefings(project.key),
-        overdue_lessons=lessons_late(docs.items),
+        overdue_lessons=lessons_late(lessons.items),
         response_labels=RESPONSE_LABELS,
         lessons_review=reviews.get_review(current().db, project.key),
     )

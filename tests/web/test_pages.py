@@ -158,3 +158,14 @@ def test_cross_site_posts_are_refused(client):
         headers={"Sec-Fetch-Site": "cross-site"},
     )
     assert response.status_code == 403
+
+
+def test_a_project_page_shows_its_latest_lessons_and_says_how_many_there_are(client, make_lesson):
+    for n in range(22):
+        make_lesson(f"Lesson number {n:02d} of the tender", project="ATLAS")
+    page = client.get("/projects/ATLAS").get_data(as_text=True)
+    assert 'Lessons <span class="sub">(22)</span>' in page
+    assert page.count('class="doc-item"') == 20 and "The 20 last changed." in page
+    assert ">All 22 lessons →</a>" in page and 'href="/lessons?project=ATLAS"' in page
+    assert page.index("Lesson number 21") < page.index("Lesson number 20")  # latest first
+    assert "Lesson number 00" not in page and "Lesson number 01" not in page

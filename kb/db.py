@@ -109,9 +109,16 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A read-only session: this thread's shared one between share_reads() and
         end_shared_reads(), else one of its own for the block."""
-        shared = getattr(self._shared, "session", None)
-        if shared is not None:
-            yield shared
+        shared = self._shared
+        if getattr(shared, "session", None) is not None:
+            if shared.stale and not shared.depth:  # a write since: a new transaction sees it
+                shared.session.close()
+                shared.stale = False
+            shared.depth += 1
+            try:
+                yield shared.session
+            finally:
+                shared.depth -= 1
             return
         # Closing (not rolling back) ends the transaction without expiring the objects read,
         # so callers can use them after the block.
@@ -123,11 +130,13 @@ class Database:
         dozen lookups (the user, the document, its actions, links...) pay one transaction
         and one connection check-out instead of a dozen (each cost more than its query).
         The web app does this for GET requests, which read and at most write bookkeeping.
-        Writes have their own session; each ends the shared transaction, so that a read after
-        this thread's own write sees it (SQLite's reads see the snapshot of their first read).
+        Writes have their own session; after one, the next read block starts a new
+        transaction, so that it sees the write (SQLite's reads see the snapshot of their
+        first read), while a read block still open goes on as it began.
         """
         if getattr(self._shared, "session", None) is None:
             self._shared.session = self._reads()
+            self._shared.stale, self._shared.depth = False, 0
 
     def end_shared_reads(self) -> None:
         session = getattr(self._shared, "session", None)
@@ -143,9 +152,8 @@ class Database:
         commits would otherwise send both looking for work there is none of."""
         with self._write_turn(), self._writes() as session, session.begin():
             yield session
-        shared = getattr(self._shared, "session", None)
-        if shared is not None:  # this thread's next read starts a transaction that sees this
-            shared.close()
+        if getattr(self._shared, "session", None) is not None:
+            self._shared.stale = True  # this thread's next read block sees this write
         if wake:
             for callback in self._after_write:
                 callback()

@@ -109,9 +109,12 @@ def test_shared_reads_use_one_session_per_thread_until_they_end(kb, make_lesson)
         thread.start()
         thread.join()
         assert others[0] is not first  # another thread reads on its own
-        with db.write() as w:  # writes never share: their own session and transaction
-            assert w is not first
-            w.get(Document, lesson.id).title = "Renamed while a page reads"
+        with db.read() as outer:
+            shown = outer.get(Document, lesson.id)
+            with db.write() as w:  # writes never share: their own session and transaction
+                assert w is not first
+                w.get(Document, lesson.id).title = "Renamed while a page reads"
+            assert outer.get(Document, lesson.id) is shown  # an open block goes on as it began
         with db.read() as s:  # a new transaction of the shared session: it sees the write
             assert s is first and s.get(Document, lesson.id).title == "Renamed while a page reads"
             s.get(Document, lesson.id).summary = "changed for showing, never written"

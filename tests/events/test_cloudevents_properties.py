@@ -165,16 +165,16 @@ DATA = JSON_VALUES | st.builds(
 @given(DATA)
 def test_the_quick_look_at_data_agrees_with_the_walk(data):
     """check_data looks at the serialised data and walks only what looks wrong: it refuses
-    exactly what the walk refuses, and otherwise gives the data's size as compact JSON."""
+    exactly what the walk refuses, and otherwise gives the data as compact JSON."""
     try:
         cloudevents._walk_data(data, "")
         refused = False
     except cloudevents.InvalidEvent:
         refused = True
     try:
-        size = cloudevents.check_data(data, "")
+        text = cloudevents.check_data(data, "")
     except cloudevents.InvalidEvent:
         assert refused
         return
     assert not refused
-    assert size == len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    assert text == json.dumps(data, ensure_ascii=False, separators=(",", ":"))

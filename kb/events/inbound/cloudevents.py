@@ -77,6 +77,8 @@ class CloudEvent:
     attributes: dict = field(default_factory=dict)
     #: where it was in the request: "event 3: " in a batch, "" otherwise (for messages)
     where: str = ""
+    #: `data` as compact JSON, as check_data serialised it (stored as it is)
+    data_json: str = "null"
 
     def problem(self, message: str, *, field: str | None = None) -> InvalidEvent:
         return InvalidEvent(self.where + message, field=field)
@@ -184,9 +186,9 @@ def _refuse_repeated(value: Any, *, batch: bool, data: bool) -> None:
     )
 
 
-def check_data(value: Any, where: str) -> int:
+def check_data(value: Any, where: str) -> str:
     """Refuse data nested deeper than MAX_DEPTH or holding NUL characters / lone surrogates;
-    returns the bytes of the data as compact JSON (for the event's size).
+    returns the data as compact JSON (what is stored, and its size is the event's).
 
     Serialised once (in C) it is plainly fine when it encodes to UTF-8 (no lone surrogate),
     holds no escaped NUL and has at most MAX_DEPTH brackets in all; only data that fails
@@ -199,14 +201,15 @@ def check_data(value: Any, where: str) -> int:
         _walk_data(value, where)
         raise
     try:
-        size = len(text.encode("utf-8"))
+        text.encode("utf-8")
+        encodes = True
     except UnicodeEncodeError:
-        size = -1
-    if size < 0 or "\\u0000" in text or text.count("{") + text.count("[") > MAX_DEPTH:
+        encodes = False
+    if not encodes or "\\u0000" in text or text.count("{") + text.count("[") > MAX_DEPTH:
         _walk_data(value, where)
-    if size < 0:  # the walk raises first: a lone surrogate is in a string or a name
+    if not encodes:  # the walk raises first: a lone surrogate is in a string or a name
         raise InvalidEvent(f"{where}data holds a NUL character or a lone surrogate.")
-    return size
+    return text
 
 
 def _walk_data(value: Any, where: str) -> None:
@@ -248,13 +251,13 @@ def _from_structured(doc: dict, where: str) -> CloudEvent:
     attrs = {k: v for k, v in doc.items() if k not in ("data", "data_base64") and v is not None}
     data, data_b64 = doc.get("data"), doc.get("data_base64")
     event = _build(attrs, data, where, binary=False)
-    data_size = check_data(data, where)
+    event.data_json = check_data(data, where)
     if data is not None and data_b64 is not None:
         raise event.problem("an event has `data` or `data_base64`, not both.")
     if data_b64 is not None:
         _check_base64(data_b64, where)
         event.attributes["data_base64"] = data_b64
-    _check_size(event, attrs, data_size)
+    _check_size(event, attrs)
     return event
 
 
@@ -276,22 +279,21 @@ def _from_binary(headers: dict[str, str], body: bytes) -> CloudEvent:
     if content_type:
         attrs["datacontenttype"] = content_type
     event = _build(attrs, None, "", binary=True)
-    data_size = 0
     if body:
         # without a Content-Type the data is read as JSON (the official SDK sends it so)
         mtype = media_type(content_type) or "application/json"
         if is_json_media_type(mtype):
             event.data = load_json(body, "the data (the body)", data=True)
-            data_size = check_data(event.data, "")
+            event.data_json = check_data(event.data, "")
         elif mtype.startswith("text/"):
             try:
                 event.data = body.decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidEvent("The text data (the body) is not valid UTF-8.") from None
-            data_size = check_data(event.data, "")
+            event.data_json = check_data(event.data, "")
         else:
             event.attributes["data_base64"] = base64.b64encode(body).decode("ascii")
-    _check_size(event, attrs, data_size)
+    _check_size(event, attrs)
     return event
 
 
@@ -368,15 +370,14 @@ def _check_attribute(name: str, value: Any, where: str) -> None:
         )
 
 
-def _check_size(event: CloudEvent, attrs: dict, data_size: int) -> None:
-    """Bytes of the event as compact JSON (what kb stores and delivers); `data_size`: those
-    of its data (check_data)."""
+def _check_size(event: CloudEvent, attrs: dict) -> None:
+    """Bytes of the event as compact JSON (what kb stores and delivers)."""
     doc = dict(attrs)
     if "data_base64" in event.attributes:
         doc["data_base64"] = event.attributes["data_base64"]
     size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if event.data is not None:
-        size += len(',"data":') + data_size
+        size += len(',"data":') + len(event.data_json.encode("utf-8"))
     if size > MAX_EVENT_BYTES:
         raise EventTooLarge(
             f"{event.where}the event is {size / 1024:.1f} KiB; an event may be at most "

@@ -22,6 +22,7 @@ from kb.events.inbound.producers import ensure_default_producer
 from kb.events.jobs.lanes import WorkerThreads
 from kb.events.jobs.registry import Registry
 from kb.events.jobs.worker import Worker
+from kb.events.log.news import Listener
 from kb.events.webhooks import delivery as webhooks
 from kb.notifications import handlers as notification_handlers
 from kb.overdue import services as overdue
@@ -101,6 +102,8 @@ class Kb:
     worker_thread: WorkerThreads
     #: searches and page views, written in batches (kb/usage/tally.py)
     tally: Tally
+    #: on PostgreSQL, wakes this process's loops on other processes' news (None on SQLite)
+    listener: Listener | None = None
 
     @classmethod
     def open(cls, config: Config) -> Kb:
@@ -118,8 +121,18 @@ class Kb:
         )
         db.on_commit(follower.wake)
         db.on_commit(worker_thread.wake)
+        listener = None if db.is_sqlite else Listener(config.DATABASE_URL)
         return cls(
-            config, db, index, projection, follower, registry, worker, worker_thread, Tally(db)
+            config,
+            db,
+            index,
+            projection,
+            follower,
+            registry,
+            worker,
+            worker_thread,
+            Tally(db),
+            listener,
         )
 
     def register_event_secret(self) -> None:
@@ -138,11 +151,22 @@ class Kb:
         without the threads."""
         if self.config.INDEXER_THREAD:
             self.follower.start()
+            self.listen(self.follower.wake)
         if self.config.WORKER_THREAD:
             self.worker_thread.start()
+            self.listen(self.worker_thread.wake)
+
+    def listen(self, wake) -> None:  # noqa: ANN001
+        """Call `wake()` when another process commits events or handler runs (PostgreSQL's
+        LISTEN/NOTIFY); on SQLite nothing: a loop there finds other processes' news by
+        polling. Commits of this process wake through Database.on_commit."""
+        if self.listener is not None:
+            self.listener.add(wake)
 
     def close(self) -> None:
         self.tally.flush()
+        if self.listener is not None:
+            self.listener.stop()
         self.worker_thread.stop()
         self.follower.stop()
         self.index.close()

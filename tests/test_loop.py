@@ -8,29 +8,32 @@ import time
 from kb.core.loop import Loop
 
 
-def test_a_loop_woken_while_it_steps_settles_so_one_step_takes_a_burst():
+def test_a_loop_woken_while_two_steps_ran_settles_so_one_step_takes_the_burst():
     steps: list[float] = []
-    running, release = threading.Event(), threading.Event()
+    ended: list[float] = []
+    running, release = threading.Semaphore(0), threading.Semaphore(0)
 
     def step() -> None:
         steps.append(time.monotonic())
-        if len(steps) == 1:
-            running.set()
-            release.wait(30)
+        if len(steps) <= 2:
+            running.release()
+            release.acquire(timeout=30)
+        ended.append(time.monotonic())
 
     loop = Loop("test", step, interval=10, settle=0.05)
     loop.start()
     try:
-        assert running.wait(30)
-        for _ in range(20):  # a burst of commits while the first step runs
-            loop.wake()
-        release.set()
+        for _ in range(2):  # commits keep coming while two steps run
+            assert running.acquire(timeout=30)
+            for _ in range(20):
+                loop.wake()
+            release.release()
         deadline = time.monotonic() + 30  # bounds a hang; the loop waits on the condition
-        while len(steps) < 2 and time.monotonic() < deadline:
+        while len(steps) < 3 and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(0.15)
-        assert len(steps) == 2  # not one step per wake-up
-        assert steps[1] - steps[0] >= 0.05
+        assert len(steps) == 3  # not one step per wake-up
+        assert steps[2] - ended[1] >= 0.05  # the second burst in a row settles
     finally:
         loop.stop()
 

@@ -42,7 +42,9 @@ def worker(once: bool, interval: float, lease: float) -> None:
             # briefings and recurrence search this host's index: follow the log into it when
             # no web process of the host does (one follower per folder; see kb.serving)
             kb.follower.start()
+            kb.listen(kb.follower.wake)
         threads = WorkerThreads(kb.worker, interval, deliveries=kb.config.DELIVERY_THREADS)
+        kb.listen(threads.wake)  # PostgreSQL: woken by the web processes' commits
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: threads.stop(timeout=0))
         click.echo(f"kb worker {kb.worker.name} started (Ctrl+C to stop)")

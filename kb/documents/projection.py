@@ -186,7 +186,10 @@ class IndexProjection:
     @staticmethod
     def _affected(s: Session, events: Iterable) -> Iterator[str]:  # noqa: ANN001
         """The documents to index again: those a revision changed, those of a changed project
-        (its name is indexed with them). Other events change no document."""
+        (its name is indexed with them; one query for all the projects of the batch: a
+        query per project event was a fifth of the CPU of a worker draining project events).
+        Other events change no document."""
+        projects: set[str] = set()
         for seq, type_, data in events:
             if not type_.startswith(KB_TYPE_PREFIX + "."):
                 continue  # a project tool's event: kb's own events tell what it changed
@@ -199,9 +202,11 @@ class IndexProjection:
                 log.warning("event %s does not fit the class of %s: not indexed", seq, type_)
                 continue
             if isinstance(event, ProjectEvent):
-                yield from s.scalars(select(Document.id).where(Document.project_key == event.key))
+                projects.add(event.key)
             elif isinstance(event, DocumentSaved | LessonTransitioned | ProcessModelStep):
                 yield event.id
+        if projects:
+            yield from s.scalars(select(Document.id).where(Document.project_key.in_(projects)))
 
     def lag(self) -> int | None:
         seen = self.index.last_seq()

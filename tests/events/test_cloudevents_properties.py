@@ -146,3 +146,35 @@ def test_any_request_gives_events_or_a_domain_error(request):
     for event in events:
         assert event.id and event.source and event.type
         json.dumps(event.data, allow_nan=False).encode("utf-8")  # storable as it is
+
+
+def _nested(depth: int, leaf) -> object:  # noqa: ANN001
+    for level in range(depth - 1):
+        leaf = [leaf] if level % 2 else {"k": leaf}
+    return leaf
+
+
+DATA = JSON_VALUES | st.builds(
+    _nested,
+    st.integers(min_value=1, max_value=36),
+    st.sampled_from(["x", "\\u0000", "\x00", "\ud800", "[[[[{{{{" * 5, None]),
+)
+
+
+@PROPERTY
+@given(DATA)
+def test_the_quick_look_at_data_agrees_with_the_walk(data):
+    """check_data looks at the serialised data and walks only what looks wrong: it refuses
+    exactly what the walk refuses, and otherwise gives the data as compact JSON."""
+    try:
+        cloudevents._walk_data(data, "")
+        refused = False
+    except cloudevents.InvalidEvent:
+        refused = True
+    try:
+        text = cloudevents.check_data(data, "")
+    except cloudevents.InvalidEvent:
+        assert refused
+        return
+    assert not refused
+    assert text == json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -87,3 +87,23 @@ def test_an_idle_loop_backs_off_to_its_ceiling_and_failures_back_off_too():
     assert [loop.delay(0, idle) for idle in range(6)] == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
     assert loop.delay(2, 0) == 2.0
     assert Loop("plain", lambda: 0, interval=0.5).delay(0, 9) == 0.5
+
+
+def test_a_step_that_did_something_is_followed_by_the_next_at_once():
+    """A worker on a backlog drains it without pausing between passes (an hour here)."""
+    left, calls = [3], threading.Semaphore(0)
+
+    def step() -> int:
+        calls.release()
+        did = min(left[0], 1)
+        left[0] -= did
+        return did
+
+    loop = Loop("test-worker", step, interval=3600, idle_max=3600)
+    loop.start()
+    try:
+        for _ in range(4):  # three passes that did something, then the one that finds nothing
+            assert calls.acquire(timeout=30)
+        assert left[0] == 0
+    finally:
+        loop.stop()

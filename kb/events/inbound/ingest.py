@@ -8,13 +8,16 @@ No handler runs here: the worker follows the log.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, select, tuple_
+from sqlalchemy import JSON, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from kb.core.time import utcnow
 from kb.db import Database
@@ -75,10 +78,10 @@ def check_events(events: Sequence[CloudEvent], prefix: str) -> list[dict]:
                 "type": event.type,
                 "subject": event.subject,
                 "time": event.time or received,
-                "data": JSON.NULL if event.data is None else event.data,
+                "data": event.data_json,
                 "partition_key": _partition_key(event, short),
                 "received_at": received,
-                "attributes": event.attributes,
+                "attributes": json.dumps(event.attributes, separators=(",", ":")),
                 "is_ignored": short is None,
             }
         )
@@ -108,11 +111,26 @@ def ingest(
     ]
 
 
+class _JsonText(TypeDecorator):
+    """A JSON column's value given as its JSON text, stored as it is: the data was serialised
+    once already, to check it (cloudevents.check_data)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
 #: INSERT ... ON CONFLICT DO NOTHING RETURNING, built once per dialect and executed on the
 #: table (Core), not through the ORM's bulk insert: executemany sends it as multi-row VALUES
 #: ("insertmanyvalues"). The ORM path cost as much again per request as the INSERT itself.
 _INSERT = {
     name: dialect.insert(Event.__table__)
+    .values(
+        data=bindparam("data", type_=_JsonText()),
+        attributes=bindparam("attributes", type_=_JsonText()),
+    )
     .on_conflict_do_nothing(index_elements=["source", "event_id"])
     .returning(Event.source, Event.event_id, Event.seq)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))

@@ -14,6 +14,7 @@ from kb.events.jobs.dispatch import CURSOR, placement, runs_for
 from kb.events.jobs.models import Cursor, HandlerRun
 from kb.events.jobs.registry import Registry
 from kb.events.log.models import Event
+from kb.events.log.news import announce
 
 #: the state of an event as a whole, from its runs
 STATUSES = ("ignored", "pending", "dead", "done", "none")
@@ -111,6 +112,7 @@ def retry_event(db: Database, seq: int) -> int:
     """Give the dead runs of one event a fresh set of attempts; returns how many."""
     get_event(db, seq)
     with db.write() as s:
+        announce(s)  # a `kb worker` takes them at once, not at its next look
         return _reset(s, and_(HandlerRun.event_seq == seq, HandlerRun.status == "dead"))
 
 
@@ -126,6 +128,7 @@ def replay(db: Database, registry: Registry, *, from_seq: int, type: str | None 
         # (replaying those too made it insert a run that already existed). The lock keeps it
         # from moving meanwhile.
         cursor = s.get(Cursor, CURSOR, with_for_update=True)
+        announce(s)
         reached = cursor.position if cursor is not None else 0
         query = select(Event).where(
             Event.seq >= from_seq, Event.seq <= reached, Event.is_ignored.is_(False)

@@ -17,6 +17,7 @@ from kb.db import Database
 from kb.events.jobs.models import Cursor, HandlerRun
 from kb.events.jobs.registry import KB_LANE, Registry
 from kb.events.log.models import Event
+from kb.events.log.news import announce
 
 CURSOR = "dispatch"
 BATCH = 500
@@ -96,6 +97,7 @@ def dispatch_new(
         ]
         if rows:
             s.execute(insert(HandlerRun), rows)
+            announce(s)  # other workers may take them
         if lanes is not None:
             lanes.update(row["lane"] for row in rows)
         cursor.position = events[-1].seq

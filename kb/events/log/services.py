@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from kb.core.time import utcnow
 from kb.events.kinds import KB_SOURCE, KB_TYPE_PREFIX, KbEvent
 from kb.events.log.models import Event
+from kb.events.log.news import CHANNEL, sender
 
 __all__ = ["KB_SOURCE", "KB_TYPE_PREFIX", "append_event", "events_after", "last_seq", "lock_log"]
 # Any constant: serialises event appends on PostgreSQL so that sequence numbers become
@@ -40,9 +41,13 @@ def lock_log(s: Session) -> None:
     On PostgreSQL, serialises appends until commit so that sequence numbers become visible in
     commit order: a follower reading `seq > last` then never skips a late commit. SQLite's
     BEGIN IMMEDIATE already serialises writers. (docs/architecture.md, "Decisions")
+    Other processes' loops hear of the new events when it commits (kb.events.log.news).
     """
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+    if s.get_bind().dialect.name == "postgresql":  # the lock and the news: one round trip
+        s.execute(
+            text("SELECT pg_advisory_xact_lock(:k), pg_notify(:channel, :sender)"),
+            {"k": _PG_APPEND_LOCK, "channel": CHANNEL, "sender": sender()},
+        )
 
 
 def last_seq(s: Session) -> int:

@@ -4,7 +4,9 @@
 
 Two figures, each into a fresh database and index folder of its own (run it with --n 10000
 and --n 50000: the rate must not fall as the corpus grows):
-  alone        `kb import DIR`: documents per second of the whole command
+  alone        `kb import DIR`: documents per second of the whole command, and the CPU time
+               it and its processes used (user + system: on a busy machine the wall time
+               follows the neighbours, the CPU time much less)
   served       `kb import DIR` while `kb run` serves the same database and index folder: the
                time until the index holds every document (the running kb's follower indexes),
                and how /healthz answered meanwhile (every 0.5 s)
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -41,10 +44,14 @@ def environment(work: Path) -> dict:
     )
 
 
-def timed_import(docs: Path, env: dict) -> float:
+def timed_import(docs: Path, env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and its processes)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([str(KB), "import", str(docs)], env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
+    took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return took, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def indexed_up_to(work: Path) -> int:
@@ -118,8 +125,14 @@ def main() -> None:
     n = json.loads((corpus / "manifest.json").read_text())["n"]
     docs = corpus / "docs"
     rows = []
-    seconds = timed_import(docs, environment(work / "alone"))
-    rows.append(("kb import, alone", f"{seconds:.1f} s = {n / seconds:,.0f} docs/s"))
+    seconds, cpu = timed_import(docs, environment(work / "alone"))
+    rows.append(
+        (
+            "kb import, alone",
+            f"{seconds:.1f} s = {n / seconds:,.0f} docs/s; CPU {cpu:.1f} s "
+            f"({cpu / n * 1e3:.2f} ms a document)",
+        )
+    )
     seconds, answers = served(docs, work / "served", environment(work / "served"))
     waits = sorted(s for _, s in answers) or [0.0]
     failed = sum(1 for ok, _ in answers if not ok)

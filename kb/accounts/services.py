@@ -34,8 +34,26 @@ def audit(
     address: str | None = None,
     **details,
 ) -> None:
+    s.add(AuditEntry(**audit_values(actor, action, target, address=address, **details)))
+
+
+def audit_values(
+    actor: str | None,
+    action: str,
+    target: str | None = None,
+    *,
+    address: str | None = None,
+    **details,
+) -> dict:
+    """The columns of an audit entry (audit(); `kb import` inserts a batch's at once)."""
     address = address or request_address.get()
-    s.add(AuditEntry(actor=actor, action=action, target=target, address=address, details=details))
+    return {
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "address": address,
+        "details": details,
+    }
 
 
 def _clean_username(username: str) -> str:

@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from kb.accounts.services import audit
+from kb.accounts.models import AuditEntry
+from kb.accounts.services import audit_values
 from kb.core.attributes import alike
 from kb.core.errors import Conflict, NotFound, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.documents.frontmatter_edit import with_front_matter
+
+# the id counters live in ids.py; re-exported so callers have one entry point
+from kb.documents.ids import (  # noqa: F401
+    _reserve_id,
+    bump_counter,
+    next_id,
+    reserve_counter,
+)
 from kb.documents.kinds import BY_NAME
 from kb.documents.models import Document, DocumentLabel, DocumentRevision
 
@@ -183,12 +191,7 @@ def insert_prepared(
     s: Session, prepared: Prepared, *, actor: str, message: str, imported: bool = False
 ) -> Document:
     record = prepared.record
-    doc_id = record.id or next_id(s, record)
-    if record.id is None:
-        record.markdown = frontmatter.set_key(record.markdown, "id", doc_id, meta=record.meta)
-        record.id = doc_id
-    else:
-        _reserve_id(s, record.id)
+    doc_id = assign_id(s, record)
     now = utcnow()
     doc = Document(id=doc_id, type=record.type, version=1, created_at=now, changed_at=now)
     s.add(doc)
@@ -196,6 +199,18 @@ def insert_prepared(
     _add_revision(s, doc, prepared, actor=actor, message=message, now=now)
     _event(s, doc, "created", actor)
     return doc
+
+
+def assign_id(s: Session, record: Record, *, reserve=None) -> str:  # noqa: ANN001
+    """The id of a new document: its own, its counter moved past it by `reserve` (s, id)
+    (kb never hands it out again), or the next free one, written into its front matter."""
+    if record.id is None:
+        doc_id = next_id(s, record)
+        record.markdown = frontmatter.set_key(record.markdown, "id", doc_id, meta=record.meta)
+        record.id = doc_id
+    else:
+        (reserve or _reserve_id)(s, record.id)
+    return record.id
 
 
 def add_revision(
@@ -273,30 +288,41 @@ def change_front_matter(
 def _apply(
     s: Session, doc: Document, record: Record, now, *, actor: str, imported: bool = False
 ) -> None:
-    for key, value in record.columns.items():
+    with s.no_autoflush:  # not `doc` before its columns are set (the project's look-up)
+        values = document_values(s, record, now, actor=actor, imported=imported)
+    for key, value in values.items():
         setattr(doc, key, value)
-    doc.extra = record.extra
-    doc.updated_at = now
-    if imported:  # the file's own day, or none (the pages then say "Imported")
-        day = record.updated_on
-        doc.changed_at = datetime.combine(day, time(), tzinfo=UTC) if day else None
-    elif actor != KB_ACTOR:
-        doc.changed_at = now
-    doc.project_key = (
-        projects.resolve_project(s, record.project_key, record.project_name)
-        if record.project_key
-        else None
-    )
-    wanted = (
-        {("topic", t) for t in record.topics}
-        | {("tag", t) for t in record.tags}
-        | {("group", g) for g in record.groups}
-    )
+    wanted = label_keys(record)
     have = {(label.kind, label.value): label for label in doc.labels}
     for key in set(have) - wanted:
         doc.labels.remove(have[key])
     for kind, value in sorted(wanted - set(have)):
         doc.labels.append(DocumentLabel(kind=kind, value=value))
+
+
+def document_values(s: Session, record: Record, now, *, actor: str, imported: bool = False) -> dict:
+    """The columns a save sets from the record (changed_at only when it changes)."""
+    values = dict(record.columns, extra=record.extra, updated_at=now)
+    if imported:  # the file's own day, or none (the pages then say "Imported")
+        day = record.updated_on
+        values["changed_at"] = datetime.combine(day, time(), tzinfo=UTC) if day else None
+    elif actor != KB_ACTOR:
+        values["changed_at"] = now
+    values["project_key"] = (
+        projects.resolve_project(s, record.project_key, record.project_name)
+        if record.project_key
+        else None
+    )
+    return values
+
+
+def label_keys(record: Record) -> set[tuple[str, str]]:
+    """(kind, value) of the labels the record gives its document."""
+    return (
+        {("topic", t) for t in record.topics}
+        | {("tag", t) for t in record.tags}
+        | {("group", g) for g in record.groups}
+    )
 
 
 def _add_revision(
@@ -311,16 +337,16 @@ def _add_revision(
     named_message: str | None = None,
 ) -> DocumentRevision:
     revision = DocumentRevision(
-        document_id=doc.id,
-        number=doc.version,
-        markdown=prepared.record.markdown,
-        html=prepared.rendered.html,
-        text=prepared.rendered.text,
-        author=actor,
-        message=message[:300],
-        refers_to=refers_to,
-        named_message=named_message[:300] if named_message else None,
-        created_at=now,
+        **revision_values(
+            doc.id,
+            doc.version,
+            prepared,
+            actor=actor,
+            message=message,
+            now=now,
+            refers_to=refers_to,
+            named_message=named_message,
+        )
     )
     s.add(revision)
     # the relationship is view-only: it would show the previous revision until reloaded
@@ -328,58 +354,42 @@ def _add_revision(
     return revision
 
 
+def revision_values(
+    doc_id: str,
+    number: int,
+    prepared: Prepared,
+    *,
+    actor: str,
+    message: str,
+    now: datetime,
+    refers_to: str | None = None,
+    named_message: str | None = None,
+) -> dict:
+    return {
+        "document_id": doc_id,
+        "number": number,
+        "markdown": prepared.record.markdown,
+        "html": prepared.rendered.html,
+        "text": prepared.rendered.text,
+        "author": actor,
+        "message": message[:300],
+        "refers_to": refers_to,
+        "named_message": named_message[:300] if named_message else None,
+        "created_at": now,
+    }
+
+
 def _event(s: Session, doc: Document, verb: str, actor: str) -> None:
+    entry, event = saved(doc, verb, actor)
+    s.add(AuditEntry(**entry))
+    append_event(s, event)
+
+
+def saved(doc, verb: str, actor: str) -> tuple[dict, kinds.KbEvent]:  # noqa: ANN001
+    """The audit entry (its columns) and the event of `<entity>.<verb>` for `doc` (a
+    Document, or anything with its attributes)."""
     kind = BY_NAME[doc.type]
-    audit(s, actor, f"{kind.event_entity}.{verb}", doc.id, version=doc.version)
-    saved = kinds.of_type(f"{kind.event_entity}.{verb}")
+    entry = audit_values(actor, f"{kind.event_entity}.{verb}", doc.id, version=doc.version)
+    event = kinds.of_type(f"{kind.event_entity}.{verb}")
     fields = alike(doc, "id type title version status", project=doc.project_key, actor=actor)
-    append_event(s, saved(**fields))
-
-
-# --- ids ---------------------------------------------------------------------------------
-
-
-def _counter_name(record: Record) -> tuple[str, str]:
-    prefix = BY_NAME[record.type].id_prefix
-    if record.type == "lesson":
-        year = (record.columns.get("occurred_on") or date.today()).year
-        return f"{prefix}-{year}", f"{prefix}-{year}-{{:04d}}"
-    return prefix, prefix + "-{:04d}"
-
-
-_BUMP = text(
-    "INSERT INTO counters (name, value) VALUES (:name, :at_least) "
-    "ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value + 1 > :at_least "
-    "THEN counters.value + 1 ELSE :at_least END RETURNING value"
-)
-_RAISE = text(
-    "INSERT INTO counters (name, value) VALUES (:name, :at_least) "
-    "ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value > :at_least "
-    "THEN counters.value ELSE :at_least END"
-)
-
-
-def bump_counter(s: Session, name: str) -> int:
-    """The next value of counter `name` (also used for ids that are not documents': LP-)."""
-    return s.execute(_BUMP, {"name": name, "at_least": 1}).scalar_one()
-
-
-def reserve_counter(s: Session, name: str, number: int) -> None:
-    """Counter `name` never hands out `number` or less again (an explicit id was imported)."""
-    s.execute(_RAISE, {"name": name, "at_least": number})
-
-
-def next_id(s: Session, record: Record) -> str:
-    """Atomic counter increment (never read-then-write: that loses updates under load)."""
-    name, pattern = _counter_name(record)
-    while True:
-        value = bump_counter(s, name)
-        candidate = pattern.format(value)
-        if s.get(Document, candidate) is None:
-            return candidate
-
-
-def _reserve_id(s: Session, doc_id: str) -> None:
-    """An explicit id (import) moves its counter past it so kb never hands it out again."""
-    name, number = doc_id.rsplit("-", 1)
-    reserve_counter(s, name, int(number))
+    return entry, event(**fields)

@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from typing import NamedTuple
 
 from sqlalchemy import exc as sql_errors
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from kb.core.errors import KbError
 from kb.db import Database
 from kb.documents import services
+from kb.documents.batch import NewDocuments
 from kb.documents.kinds import BY_FOLDER, BY_NAME
 from kb.documents.models import Document, DocumentRevision
 from kb.markdown import frontmatter
@@ -248,7 +250,9 @@ def _import_projects(db: Database, sources: list[files.SourceFile]) -> ImportRep
     return report
 
 
-def _project_refused(s, record, create_projects: bool, report: ImportReport) -> str | None:
+def _project_refused(
+    s, record, create_projects: bool, report: ImportReport, made: NewDocuments
+) -> str | None:  # noqa: ANN001
     """Why the project the record names keeps it out (None: registered, or now registered)."""
     try:
         record.project_key = projects.resolve_project(s, record.project_key, record.project_name)
@@ -261,9 +265,15 @@ def _project_refused(s, record, create_projects: bool, report: ImportReport) -> 
                 f"{exc.message} (a restricted document does not register its project, "
                 "which everyone could then see: register it on the projects page)"
             )
+    made.write()  # its event after those of the documents before it
     projects.ensure_project(s, record.project_key, record.project_name)
     report.registered.append(record.project_key)
     return None
+
+
+class _Made(NamedTuple):
+    id: str
+    type: str
 
 
 def _write_batch(
@@ -276,15 +286,18 @@ def _write_batch(
     """`seen`: the documents earlier batches of this import wrote or found unchanged; a file
     naming one of them again is rejected, whichever batch it falls in."""
     report = ImportReport()
-    # One flush per batch instead of several per document; `written` stands in for the
-    # identity map, which does not hold objects that have not been flushed yet.
-    written: dict[str, Document] = {}
+    # New documents' rows are inserted together (kb.documents.batch); `written` stands in
+    # for the identity map, which holds neither them nor objects not flushed yet.
+    written: dict[str, Document | _Made] = {}
     claimed: set[str] = set()
     with db.write() as s, s.no_autoflush:
+        made = NewDocuments(s, actor=actor)
         by_id, by_origin = _stored(s, batch)
         for path, prepared in batch:
             record = prepared.record
-            if record.project_key and (why := _project_refused(s, record, create_projects, report)):
+            if record.project_key and (
+                why := _project_refused(s, record, create_projects, report, made)
+            ):
                 report.rejected.append((path, why))
                 continue
             if record.id:
@@ -292,14 +305,11 @@ def _write_batch(
             else:
                 doc = by_origin.get(path)
             if doc is None:
-                had_id = record.id is not None
-                doc = services.insert_prepared(
-                    s, prepared, actor=actor, message=f"Imported from {path}", imported=True
-                )
-                doc.origin = None if had_id else path
-                written[doc.id] = doc
-                claimed.add(doc.id)
-                report.created.append(doc.id)
+                origin = None if record.id else path
+                doc_id = made.create(prepared, message=f"Imported from {path}", origin=origin)
+                written[doc_id] = _Made(doc_id, record.type)
+                claimed.add(doc_id)
+                report.created.append(doc_id)
                 continue
             if doc.type != record.type:
                 report.rejected.append(
@@ -318,11 +328,13 @@ def _write_batch(
             if doc.current_revision.markdown == record.markdown:
                 report.unchanged.append(doc.id)
             else:
+                made.write()  # its event after those of the documents before it
                 services.revise_prepared(
                     s, doc, prepared, actor=actor, message=f"Imported from {path}", imported=True
                 )
                 written[doc.id] = doc
                 report.updated.append(doc.id)
+        made.write()
     seen |= claimed  # committed
     return report
 

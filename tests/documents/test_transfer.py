@@ -197,3 +197,69 @@ def test_two_files_with_one_id_are_one_document_however_the_batches_fall(
     assert again.unchanged == ["LL-2025-0001"] and again.updated == []
     assert "another file in this import is also" in dict(again.rejected)["lessons/b.md"]
     assert services.get_document(kb.db, "LL-2025-0001").version == 1
+
+
+def _rows(kb, doc_id: str) -> dict:
+    """What the database holds of a document, less what differs between two documents."""
+    from sqlalchemy import select
+
+    from kb.accounts.models import AuditEntry
+    from kb.documents.models import Document, DocumentLabel, DocumentRevision
+    from kb.events.log.models import Event
+
+    def columns(row, *left_out: str) -> dict:
+        return {
+            c.key: getattr(row, c.key)
+            for c in row.__table__.columns
+            if c.key not in {"id", "document_id", "created_at", "updated_at", *left_out}
+        }
+
+    with kb.db.read() as s:
+        event = s.scalars(select(Event).where(Event.data["id"].as_string() == doc_id)).one()
+        return {
+            "document": columns(s.get(Document, doc_id), "origin"),
+            "labels": [
+                columns(label)
+                for label in s.scalars(
+                    select(DocumentLabel).where(DocumentLabel.document_id == doc_id)
+                )
+            ],
+            "revision": columns(
+                s.scalars(
+                    select(DocumentRevision).where(DocumentRevision.document_id == doc_id)
+                ).one(),
+                "markdown",
+                "message",
+            ),
+            "audit": columns(
+                s.scalars(select(AuditEntry).where(AuditEntry.target == doc_id)).one(),
+                "at",
+                "target",
+            ),
+            "event": (event.type, event.partition_key, event.data | {"id": "-"}),
+        }
+
+
+def test_an_imported_document_has_the_rows_a_save_writes(kb, tmp_path):
+    """kb import inserts a batch's rows together (kb.documents.batch), not through the ORM:
+    the same columns, labels, revision, audit entry and event as insert_prepared writes."""
+    from tests.conftest import lesson_source, register_projects
+
+    register_projects(kb, "ATLAS")
+    source = lesson_source(updated="2025-04-01", visibility="restricted", groups="[finance]")
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "a.md").write_text(source)
+    (imported,) = import_tree(kb.db, tmp_path, actor="test").created
+    with kb.db.write() as s:
+        saved = services.insert_prepared(
+            s,
+            services.prepare(source, type_hint="lesson"),
+            actor="test",
+            message="m",
+            imported=True,
+        ).id
+    assert imported != saved
+    imported_rows, saved_rows = _rows(kb, imported), _rows(kb, saved)
+    assert imported_rows["document"]["changed_at"] is not None  # the file's `updated:` day
+    assert len(imported_rows["labels"]) == 5
+    assert imported_rows == saved_rows

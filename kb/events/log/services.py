@@ -12,7 +12,15 @@ from kb.events.kinds import KB_SOURCE, KB_TYPE_PREFIX, KbEvent
 from kb.events.log.models import Event
 from kb.events.log.news import CHANNEL, sender
 
-__all__ = ["KB_SOURCE", "KB_TYPE_PREFIX", "append_event", "events_after", "last_seq", "lock_log"]
+__all__ = [
+    "KB_SOURCE",
+    "KB_TYPE_PREFIX",
+    "append_event",
+    "event_values",
+    "events_after",
+    "last_seq",
+    "lock_log",
+]
 # Any constant: serialises event appends on PostgreSQL so that sequence numbers become
 # visible in commit order and a follower reading `seq > last` never skips a late commit.
 _PG_APPEND_LOCK = 0x6B62
@@ -22,17 +30,23 @@ def append_event(s: Session, kb_event: KbEvent, *, partition_key: str | None = N
     """Record one of kb's own events in the same transaction as the change it describes. Its
     class names the type and the subject; the partition key is its project unless given."""
     lock_log(s)
-    event = Event(
-        source=KB_SOURCE,
-        event_id=str(uuid.uuid4()),
-        type=kb_event.event_type,
-        subject=kb_event.subject,
-        time=utcnow(),
-        data=kb_event.data(),
-        partition_key=partition_key or kb_event.partition_key,
-    )
+    event = Event(**event_values(kb_event, partition_key=partition_key))
     s.add(event)  # flushed with the change it describes
     return event
+
+
+def event_values(kb_event: KbEvent, *, partition_key: str | None = None) -> dict:
+    """The columns of one of kb's own events (append_event; `kb import` inserts a batch's
+    events with one statement after lock_log())."""
+    return {
+        "source": KB_SOURCE,
+        "event_id": str(uuid.uuid4()),
+        "type": kb_event.event_type,
+        "subject": kb_event.subject,
+        "time": utcnow(),
+        "data": kb_event.data(),
+        "partition_key": partition_key or kb_event.partition_key,
+    }
 
 
 def lock_log(s: Session) -> None:

@@ -39,3 +39,40 @@ def test_lengths_of_retired_segments_are_dropped(tmp_path, corpus):
     index.query("vendor")
     after = set(index._lengths._lists)
     assert after and not before & after
+
+
+def test_adjacent_phrase_matches_and_scores_as_whoosh_phrase(tmp_path, corpus, doc_factory):
+    from whoosh import query
+
+    from kb.search.phrases import AdjacentPhrase
+
+    index = SearchIndex(tmp_path / "ix")
+    extra = [
+        doc_factory(id="LL-2025-0101", body="plan the plan plan plan then plan again"),
+        doc_factory(id="LL-2025-0102", body="path critical, critical path; critical of path"),
+        doc_factory(id="LL-2025-0103", body="user acceptance and testing; user acceptance testing"),
+    ]
+    index.rebuild(corpus + extra, last_seq=1)
+    phrases = [
+        ["critic", "path"],
+        ["plan", "plan"],
+        ["plan", "plan", "plan"],
+        ["user", "accept", "test"],
+        ["escrow", "agreement"],
+        ["path", "critic"],
+    ]
+    with index._ix.searcher() as searcher:
+        for words in phrases:
+            for slop in (1, 3):
+                whoosh = query.Phrase("body", words, slop=slop)
+                ours = AdjacentPhrase("body", words, slop=slop)
+                expected = {h.docnum: h.score for h in searcher.search(whoosh, limit=None)}
+                got = {h.docnum: h.score for h in searcher.search(ours, limit=None)}
+                assert got == expected, (words, slop)
+                matcher = ours.matcher(searcher, searcher.boolean_context())
+                while matcher.is_active():  # the spans too, for span queries built on them
+                    theirs = whoosh.matcher(searcher, searcher.boolean_context())
+                    theirs.skip_to(matcher.id())
+                    assert matcher.spans() == theirs.spans(), (words, slop)
+                    matcher.next()
+    assert index.query('"critical path"').total >= 2

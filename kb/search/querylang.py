@@ -199,10 +199,11 @@ def parse(parser: QueryParser, text: str) -> query.Query:
 
 
 def runnable(schema: Schema, parsed: query.Query) -> query.Query:
-    """`parsed` with only what the engine can run, phrases as AdjacentPhrase. Whoosh builds a Phrase for any quoted text
+    """`parsed` with only what the engine can run. Whoosh builds a Phrase for any quoted text
     that splits into several words, but only text fields keep word positions: on a keyword
     field (`"plan, risk"` spread over tags, `project:"a b"`) the Phrase raised at search time
-    (a 500). There every word must be present instead."""
+    (a 500). There every word must be present instead; on a text field it becomes an
+    AdjacentPhrase (the same matches, found faster)."""
 
     def fix(node: query.Query) -> query.Query:
         if isinstance(node, query.Phrase) and not isinstance(node, AdjacentPhrase):

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Container
+from collections.abc import Callable, Container
+from heapq import heappush, heapreplace
 
 from whoosh import matching, query
 from whoosh.collectors import Collector, TopCollector, WrappingCollector
@@ -62,6 +63,9 @@ class _BudgetCollector(WrappingCollector):
         self.matched = matched
 
     def collect_matches(self) -> None:
+        if isinstance(self.child, TopOfAll):
+            self.child.collect_all(self.budget, self.hidden, self.matched.append)
+            return
         collect, offset, hidden = self.child.collect, self.child.offset, self.hidden
         keep = self.matched.append
         for n, sub_docnum in enumerate(self.child.matches()):
@@ -103,10 +107,36 @@ class TopOfAll(TopCollector):
     def __init__(self, limit: int) -> None:
         super().__init__(limit, usequality=False)
 
-    def _collect(self, global_docnum: int, score: float) -> float:
-        key = super()._collect(global_docnum, score)
-        self.minscore = None  # what matches() would hand to replace()
-        return key
+    def collect_all(
+        self, budget: Budget, hidden: Container[int], keep: Callable[[int], None]
+    ) -> None:
+        """Score every match of the current segment but the hidden ones, keeping the best
+        `limit` as TopCollector does (equal scores: the lower document number first), in
+        one loop: Whoosh's matches() and collect() cost a generator step and four calls a
+        match. Every CHECK_EVERY matches it looks at the budget and lets the matcher drop
+        finished sub-matchers (replace with no minimum score, as Whoosh does every 10)."""
+        matcher, offset, items, limit = self.matcher, self.offset, self.items, self.limit
+        if self.final_fn is not None:
+            raise TypeError("a weighting with a final() step needs Whoosh's own collect()")
+        n = 0
+        while matcher.is_active():
+            if n % CHECK_EVERY == 0:
+                budget.remaining()
+                matcher = matcher.replace(0)
+                if not matcher.is_active():
+                    break
+            n += 1
+            docnum = offset + matcher.id()
+            if docnum not in hidden:
+                keep(docnum)
+                score = matcher.score()
+                if len(items) < limit:
+                    heappush(items, (score, 0 - docnum))
+                elif score > items[0][0]:
+                    heapreplace(items, (score, 0 - docnum))
+            matcher.next()
+        self.matcher = matcher
+        self.total += n
 
 
 def run(

@@ -20,7 +20,18 @@ from whoosh import index, query, writing
 from whoosh.searching import Results, Searcher
 
 from kb.core.lru import LruCache
-from kb.search import access, answers, bulk, collect, facets, present, related, searchers, store
+from kb.search import (
+    access,
+    answers,
+    bulk,
+    collect,
+    facets,
+    lengths,
+    present,
+    related,
+    searchers,
+    store,
+)
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
     Hit,
@@ -69,6 +80,7 @@ class SearchIndex:
         # (index generation, access_key(reader)) -> document numbers that reader may see
         self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
+        self._lengths = lengths.LengthCache()
         self._answers: LruCache[SearchResults] = LruCache(ANSWER_CACHE, copy=answers.copy_results)
         self._follower = store.FollowerRole(self.path)
 
@@ -316,13 +328,14 @@ class SearchIndex:
             return current
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
         # replaced, so every document shows up twice (and it crashes on an empty index).
-        fresh = self._ix.searcher()
+        fresh = self._ix.searcher(weighting=lengths.BM25F(self._lengths))
         self._related.clear()  # the index changed: relatives may have too
         self._hidden.clear()
         self._answers.clear()
         if current is not None:
             searchers.close(current)
         self._facet_cache.keep_only(fresh)
+        self._lengths.keep_only(fresh)
         with self._searchers_lock:
             if current is not None:
                 self._searchers.discard(current)

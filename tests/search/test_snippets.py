@@ -40,3 +40,30 @@ def test_a_browse_snippet_starts_at_the_first_paragraph(search_index: SearchInde
     (hit,) = search_index.query("").hits
     assert hit.snippet.startswith("The migration rehearsal found duplicate customers"), hit.snippet
     assert "cleansing. · Lesson · The first" in hit.snippet
+
+
+def test_snippet_tokens_are_those_of_whoosh_highlighter():
+    """present's one-loop re-tokenizer yields Whoosh's highlighting stream token for token."""
+    from whoosh.highlight import Highlighter, set_matched_filter
+
+    from kb.search.present import _BODY_TOKENS
+    from kb.search.schema import build_schema
+
+    analyzer = build_schema()["body"].analyzer
+    text = (
+        "The Suppliers' invoices (e.g. INV-2024.07) were late; a supplier's U.S. office\n"
+        "re-invoiced it: planning, planned, plans and a PLAN — résumé naïve Ünïcode x y of\n"
+        "Invoice invoicing invoiced 3.5 days, 42 of them; it is as it was, to be or not to be."
+    )
+    for words in ({"invoic", "plan"}, {"supplier"}, {"late", "x"}, {"it", "be"}, set()):
+        words = frozenset(words)
+        whoosh = Highlighter._merge_matched_tokens(
+            set_matched_filter(
+                analyzer(text, positions=True, chars=True, mode="index", removestops=False),
+                words,
+            )
+        )
+        expected = [(t.text, t.startchar, t.endchar, t.matched) for t in whoosh]
+        got = [(t.text, t.startchar, t.endchar, t.matched) for t in _BODY_TOKENS(text, words)]
+        assert got == expected and len(got) > 40, words
+    assert any(matched for *_, matched in expected) is False  # the empty set marks nothing

@@ -1,0 +1,78 @@
+"""Scores come out as Whoosh's own BM25F computes them, whatever kb keeps in memory."""
+
+from __future__ import annotations
+
+from whoosh import scoring
+
+from kb.search import SearchIndex
+from kb.search.querylang import parse
+
+QUERIES = ("vendor invoice", "risk", '"critical path"', "escrow OR supplier", "title:late")
+
+
+def whoosh_scores(index: SearchIndex, text: str) -> dict[str, float]:
+    """id -> score by Whoosh's default BM25F, reading lengths from the files itself."""
+    with index._ix.searcher(weighting=scoring.BM25F()) as searcher:
+        results = searcher.search(parse(index._parser, text), limit=None)
+        return {hit["id"]: hit.score for hit in results}
+
+
+def test_scores_equal_whoosh_bm25f_over_several_segments(tmp_path, corpus, doc_factory):
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:20], last_seq=1)
+    index.apply(corpus[20:], [], last_seq=2)  # a second segment
+    index.apply([doc_factory(id="LL-2025-0100", title="Vendor risk", body="risk " * 40)], [], 3)
+    assert len(index._searcher().reader().segments()) > 1
+    for text in QUERIES:
+        expected = whoosh_scores(index, text)
+        got = {hit.id: hit.score for hit in index.query(text, per_page=100).hits}
+        assert expected and got == expected, text
+
+
+def test_lengths_of_retired_segments_are_dropped(tmp_path, corpus):
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:20], last_seq=1)
+    index.query("vendor")
+    before = set(index._lengths._lists)
+    assert before  # the query read lengths
+    index.rebuild(corpus, last_seq=2)  # every segment replaced
+    index.query("vendor")
+    after = set(index._lengths._lists)
+    assert after and not before & after
+
+
+def test_adjacent_phrase_matches_and_scores_as_whoosh_phrase(tmp_path, corpus, doc_factory):
+    from whoosh import query
+
+    from kb.search.phrases import AdjacentPhrase
+
+    index = SearchIndex(tmp_path / "ix")
+    extra = [
+        doc_factory(id="LL-2025-0101", body="plan the plan plan plan then plan again"),
+        doc_factory(id="LL-2025-0102", body="path critical, critical path; critical of path"),
+        doc_factory(id="LL-2025-0103", body="user acceptance and testing; user acceptance testing"),
+    ]
+    index.rebuild(corpus + extra, last_seq=1)
+    phrases = [
+        ["critic", "path"],
+        ["plan", "plan"],
+        ["plan", "plan", "plan"],
+        ["user", "accept", "test"],
+        ["escrow", "agreement"],
+        ["path", "critic"],
+    ]
+    with index._ix.searcher() as searcher:
+        for words in phrases:
+            for slop in (1, 3):
+                whoosh = query.Phrase("body", words, slop=slop)
+                ours = AdjacentPhrase("body", words, slop=slop)
+                expected = {h.docnum: h.score for h in searcher.search(whoosh, limit=None)}
+                got = {h.docnum: h.score for h in searcher.search(ours, limit=None)}
+                assert got == expected, (words, slop)
+                matcher = ours.matcher(searcher, searcher.boolean_context())
+                while matcher.is_active():  # the spans too, for span queries built on them
+                    theirs = whoosh.matcher(searcher, searcher.boolean_context())
+                    theirs.skip_to(matcher.id())
+                    assert matcher.spans() == theirs.spans(), (words, slop)
+                    matcher.next()
+    assert index.query('"critical path"').total >= 2

@@ -365,6 +365,8 @@ def revision_values(
     refers_to: str | None = None,
     named_message: str | None = None,
 ) -> dict:
+    """The columns of revision `number` of document `doc_id`: add_revision() saves them as an
+    object, an import batch inserts many at once (kb/documents/batch.py)."""
     return {
         "document_id": doc_id,
         "number": number,

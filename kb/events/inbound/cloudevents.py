@@ -20,16 +20,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from kb.core.errors import KbError, TooLarge
 from kb.core.time import parse_timestamp
 from kb.events.inbound import jsonmembers
+from kb.events.inbound.data import check_data
+from kb.events.inbound.errors import EventTooLarge, InvalidEvent, UnsupportedMediaType
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 #: an event, measured as compact JSON, may be at most this big (events.md: "< 64 KiB")
 MAX_EVENT_BYTES = 64 * 1024
-#: JSON nested deeper than this is refused (no PMO event needs it; it costs recursion)
-MAX_DEPTH = 32
 #: the database columns' widths
 MAX_LENGTH = {"id": 200, "source": 200, "type": 200, "subject": 200, "partitionkey": 64}
 
@@ -46,20 +45,6 @@ _NONCHARACTERS = "".join(
     f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17)
 )
 BAD_STRING = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}]")
-# inside data only what would break storage or later processing
-BAD_DATA_STRING = re.compile("[\x00\ud800-\udfff]")
-
-
-class InvalidEvent(KbError, code="invalid_event"):
-    """Not a CloudEvent kb takes; the message names the attribute."""
-
-
-class UnsupportedMediaType(KbError, status=415, code="unsupported_media_type"):
-    """Neither structured nor binary CloudEvents JSON."""
-
-
-class EventTooLarge(TooLarge, code="event_too_large"):
-    """An event over the ingest limit."""
 
 
 @dataclass
@@ -184,51 +169,6 @@ def _refuse_repeated(value: Any, *, batch: bool, data: bool) -> None:
         "JSON object (which of the values would count is not defined).",
         field=name[:40],
     )
-
-
-def check_data(value: Any, where: str) -> str:
-    """Refuse data nested deeper than MAX_DEPTH or holding NUL characters / lone surrogates;
-    returns the data as compact JSON (what is stored, and its size is the event's).
-
-    Serialised once (in C) it is plainly fine when it encodes to UTF-8 (no lone surrogate),
-    holds no escaped NUL and has at most MAX_DEPTH brackets in all; only data that fails
-    that quick look (a 4th of a batch's ingest time went into walking every event's data)
-    is walked, to name the problem or to find it fine after all (a string that spells
-    "\\u0000", brackets inside strings)."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except RecursionError:  # nested far deeper than MAX_DEPTH: the walk says so
-        _walk_data(value, where)
-        raise
-    try:
-        text.encode("utf-8")
-        encodes = True
-    except UnicodeEncodeError:
-        encodes = False
-    if not encodes or "\\u0000" in text or text.count("{") + text.count("[") > MAX_DEPTH:
-        _walk_data(value, where)
-    if not encodes:  # the walk raises first: a lone surrogate is in a string or a name
-        raise InvalidEvent(f"{where}data holds a NUL character or a lone surrogate.")
-    return text
-
-
-def _walk_data(value: Any, where: str) -> None:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            if BAD_DATA_STRING.search(item):
-                raise InvalidEvent(f"{where}data holds a NUL character or a lone surrogate.")
-            continue
-        if not isinstance(item, dict | list):
-            continue
-        if depth > MAX_DEPTH:
-            raise InvalidEvent(f"{where}data is nested more than {MAX_DEPTH} levels deep.")
-        if isinstance(item, dict):
-            stack.extend((k, depth) for k in item)
-            stack.extend((v, depth + 1) for v in item.values())
-        else:
-            stack.extend((v, depth + 1) for v in item)
 
 
 def _json_type(value: Any) -> str:

@@ -40,6 +40,7 @@ PASSWORD_CHANGE = ("web.change_password",)
 #: a page's first hook (kb.web.inbox.gather_header) sets this flag in `g` before it asks who
 #: is signed in: the user's unread count is then read with them, in the same query
 COUNT_UNREAD = "kb_count_unread"
+USER_WITH_UNREAD = accounts.user_by_id_query(inbox.unread_of(User.username))
 
 
 class SessionUser(UserMixin):
@@ -58,14 +59,15 @@ def _load(session_id: str) -> SessionUser | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    also = [inbox.unread_of(User.username)] if g.get(COUNT_UNREAD) else []
-    found = accounts.get_user_by_id(current().db, int(user_id), *also)
+    with_unread = bool(g.get(COUNT_UNREAD))
+    query = USER_WITH_UNREAD if with_unread else accounts.USER_BY_ID
+    found = accounts.get_user_by_id(current().db, int(user_id), query)
     if found is None:
         return None
     user = found[0]
     if not user.is_active or user.session_token != token:
         return None  # logged out everywhere, password changed, or disabled
-    return SessionUser(user, found[1] if also else None)
+    return SessionUser(user, found[1] if with_unread else None)
 
 
 def viewer() -> Viewer:

@@ -7,7 +7,7 @@ import re
 import secrets
 from contextvars import ContextVar
 
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from kb.accounts.models import ROLES, ApiToken, AuditEntry, Group, User
@@ -126,12 +126,21 @@ def get_user(db: Database, username: str) -> User | None:
         return s.scalar(select(User).where(User.username == (username or "").strip().lower()))
 
 
-def get_user_by_id(db: Database, user_id: int, *also: ColumnElement) -> Row | None:
-    """(the user with their groups, then each of `also` as it is for them), in one query:
-    every signed-in request asks; None when there is no such user."""
-    query = select(User, *also).options(joinedload(User.groups)).where(User.id == user_id)
+def user_by_id_query(*also: ColumnElement) -> Select:
+    """The statement get_user_by_id runs: the user with their groups, then each of `also` as
+    it is for them. Build it once and keep it: every signed-in request runs it, and building
+    it cost as much as running it."""
+    return select(User, *also).options(joinedload(User.groups)).where(User.id == bindparam("id"))
+
+
+USER_BY_ID = user_by_id_query()
+
+
+def get_user_by_id(db: Database, user_id: int, query: Select = USER_BY_ID) -> Row | None:
+    """A row of `query` (user_by_id_query) for the user, in one query; None when there is no
+    such user."""
     with db.read() as s:
-        return s.execute(query).unique().first()
+        return s.execute(query, {"id": user_id}).unique().first()
 
 
 def list_users(db: Database) -> list[User]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kb.accounts.services import audit
@@ -31,6 +31,10 @@ from kb.events.log.services import append_event
 OPEN_FOR_ACTIONS = ("published", "in_action")
 ACTION_KINDS = tuple(k for k in TARGET_KINDS if k != "none")
 MAX_TEXT = 2000
+#: a lesson's actions, oldest first (built once: a lesson's page asks on every view)
+LESSON_ACTIONS = (
+    select(Action).where(Action.lesson_id == bindparam("lesson_id")).order_by(Action.id)
+)
 
 
 def action_json(action: Action) -> dict:
@@ -68,7 +72,7 @@ def list_actions(db: Database, lesson: str | Document, *, viewer: Viewer = SYSTE
     if doc.type != "lesson" or not access.can_read(viewer, doc):
         raise NotFound(f"There is no lesson {doc.id}.")
     with db.read() as s:
-        return list(s.scalars(select(Action).where(Action.lesson_id == doc.id).order_by(Action.id)))
+        return list(s.scalars(LESSON_ACTIONS, {"lesson_id": doc.id}))
 
 
 def get_action(db: Database, action_id: int, *, viewer: Viewer) -> Action:

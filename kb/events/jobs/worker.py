@@ -63,8 +63,8 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
         self.lease = timedelta(seconds=lease)
         self.clock = clock
-        #: time-driven work run at the start of every pass (e.g. the overdue-review sweep);
-        #: domains add theirs from the application context
+        #: time-driven work run at the start of every pass (e.g. the overdue sweep, which acts
+        #: at most once a minute); domains add theirs from the application context
         self.periodic: list[Callable[[datetime], object]] = []
         #: called after a pass created delivery runs (lanes.py: wakes the delivery threads;
         #: a pass that made none leaves them asleep, rather than each running a claim query)

@@ -30,6 +30,7 @@ from sqlalchemy import select, text, update
 from kb.core.time import utcnow
 from kb.db import Database
 from kb.events.jobs.claims import claim_statements
+from kb.events.jobs.dispatch import BATCH as DISPATCH_BATCH
 from kb.events.jobs.dispatch import dispatch_new
 from kb.events.jobs.models import HandlerRun
 from kb.events.jobs.registry import DELIVERY_LANE, KB_LANE, Cancelled, GiveUp, Handler, Registry
@@ -83,7 +84,9 @@ class Worker:
         for sweep in self.periodic:
             sweep(self.clock())
         lanes: set[str] = set()
-        while dispatch_new(self.db, self.registry, self.clock(), lanes):
+        # a dispatch that read fewer than its batch read all there was: events committed
+        # since wake the loop, whose next pass dispatches them
+        while dispatch_new(self.db, self.registry, self.clock(), lanes) == DISPATCH_BATCH:
             pass
         if DELIVERY_LANE in lanes:
             for callback in self.on_dispatch:

@@ -30,7 +30,6 @@ from kb.processes import handlers as process_handlers
 from kb.projects import handlers as project_handlers
 from kb.recurrence import handlers as recurrence_handlers
 from kb.reviews import handlers as review_handlers
-from kb.reviews.services import sweep_overdue
 from kb.search import SearchIndex
 from kb.usage.tally import Tally
 
@@ -114,7 +113,6 @@ class Kb:
         follower = Loop("kb-index", projection.follow, config.INDEXER_INTERVAL, settle=0.05)
         registry = build_registry(config, db, index)
         worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
-        worker.periodic.append(lambda now: sweep_overdue(db, now))
         worker.periodic.append(overdue.Sweeper(db))
         worker_thread = WorkerThreads(
             worker, config.WORKER_INTERVAL, deliveries=config.DELIVERY_THREADS

@@ -7,12 +7,14 @@ transactional, so applying an event twice changes nothing.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.config import Config
 from kb.core.time import day_of
 from kb.events.jobs.registry import Handler, Registry
 from kb.events.log.models import Event
+from kb.events.log.services import append_events
 from kb.projects import services
 from kb.projects.models import Project
 
@@ -71,9 +73,33 @@ def register(registry: Registry, config: Config) -> None:
     }
 
     def update_register(s: Session, event: Event) -> None:
-        short = types[event.type]
-        key = str((event.data.get("project") or {}).get("projectId", "")).strip().upper()
-        current = s.get(Project, key)
-        services.apply_project(s, project_fields(short, event.data, current), current)
+        current = s.get(Project, key_of(event))
+        services.apply_project(s, project_fields(types[event.type], event.data, current), current)
 
-    registry.register(Handler(name="projects.register", types=tuple(types), fn=update_register))
+    def update_register_many(s: Session, events: list[Event]) -> None:
+        """The events of a claim in order: their projects read with one query, their changes
+        written and their events appended together (a query, two flushes and, on PostgreSQL,
+        the log's lock for each event were three quarters of the drain's CPU)."""
+        keys = {key_of(event) for event in events}
+        known = {p.key: p for p in s.scalars(select(Project).where(Project.key.in_(keys)))}
+        saved = []
+        for event in events:
+            current = known.get(key_of(event))
+            fields = project_fields(types[event.type], event.data, current)
+            _, known[fields["key"]], said = services.change_project(s, fields, current)
+            saved += [said] if said is not None else []
+        append_events(s, saved)
+
+    registry.register(
+        Handler(
+            name="projects.register",
+            types=tuple(types),
+            fn=update_register,
+            many=update_register_many,
+        )
+    )
+
+
+def key_of(event: Event) -> str:
+    """The key of the project an event is about ("" when it names none: project_fields fails)."""
+    return str((event.data.get("project") or {}).get("projectId", "")).strip().upper()

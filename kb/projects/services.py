@@ -16,6 +16,7 @@ from kb.accounts.services import audit
 from kb.core.errors import Conflict, ValidationError
 from kb.core.time import utcnow
 from kb.db import Database
+from kb.events.kinds import KbEvent
 from kb.events.kinds.projects import ProjectCreated, ProjectRegistered, ProjectUpdated
 from kb.events.log.services import append_event
 from kb.markdown import frontmatter
@@ -162,6 +163,19 @@ def upsert_project(s: Session, fields: dict) -> str:
 def apply_project(s: Session, fields: dict, project: Project | None) -> str:
     """upsert_project() when the caller has just read the project (None: there is none), so
     that a new project is not looked up twice (the register handler: one query in four)."""
+    outcome, project, saved = change_project(s, fields, project)
+    if saved is not None:
+        s.flush()
+        append_event(s, saved)
+    return outcome
+
+
+def change_project(
+    s: Session, fields: dict, project: Project | None
+) -> tuple[str, Project, KbEvent | None]:
+    """The project after `fields` (a new one added to the session), whether it was 'created',
+    'updated' or 'unchanged', and the event that says so (None: unchanged), neither flushed
+    nor appended: the register handler appends a claim's events together."""
     if project is None:
         project = Project(**fields)
         s.add(project)
@@ -169,12 +183,10 @@ def apply_project(s: Session, fields: dict, project: Project | None) -> str:
     else:
         changed = {k: x for k, x in fields.items() if getattr(project, k) != x}
         if not changed:
-            return "unchanged"
+            return "unchanged", project, None
         for k, x in changed.items():
             setattr(project, k, x)
         project.updated_at = utcnow()
         outcome = "updated"
-    s.flush()
     saved = ProjectCreated if outcome == "created" else ProjectUpdated
-    append_event(s, saved(key=project.key, name=project.name, status=project.status))
-    return outcome
+    return outcome, project, saved(key=project.key, name=project.name, status=project.status)

@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from kb.config import Config
 from kb.context import Kb
@@ -26,7 +26,7 @@ from kb.projects.models import Project
 KB = Path(sys.executable).with_name("kb")
 
 
-def project_event(short: str, key: str, **data) -> Event:
+def project_event(short: str, key: str, partition_key: str | None = None, **data) -> Event:
     project = {"projectId": key, "name": data.pop("name", f"Project {key}")}
     return Event(
         source="urn:pmo:test",
@@ -34,7 +34,7 @@ def project_event(short: str, key: str, **data) -> Event:
         type=f"org.pmo.{short}",
         time=utcnow(),
         data={"project": project, **data},
-        partition_key=key,
+        partition_key=partition_key or key,
     )
 
 
@@ -101,6 +101,93 @@ def test_project_events_keep_the_register(kb):
         assert (
             s.scalar(select(func.count()).where(Event.source == "urn:pmo:kb")) == 4
         )  # + review.opened
+
+
+def test_a_claims_project_events_change_the_register_as_one_by_one(kb):
+    """The register handler takes a claim's events together (one query, one flush, the
+    events appended together): the register and kb's own events come out as when each run
+    is claimed alone, a project named twice in the claim included."""
+    kb.worker.clock = lambda: datetime(2026, 10, 5, tzinfo=UTC)
+
+    def events(prefix: str) -> list[Event]:
+        atlas, boreas = f"{prefix}-ATLAS", f"{prefix}-BOREAS"
+        created = {"plannedStart": "2026-01-05", "plannedEnd": "2026-09-30", "tags": []}
+        return [
+            project_event("project.created", atlas, name="Atlas", **created),
+            project_event("project.created", boreas, name="Boreas", portfolio="Ops", **created),
+            # a partition key of its own: in the same claim as the project's creation
+            project_event(
+                "project.started",
+                atlas,
+                partition_key=f"{atlas}-2",
+                name="Atlas",
+                actualStart="2026-01-12",
+                managerEmail="pm@example.org",
+                tags=[],
+            ),
+            project_event(
+                "project.stagegate.passed",
+                boreas,
+                name="Boreas renamed",
+                gate={"id": "G2", "name": "Design", "sequence": 2},
+                decision="go",
+                decidedAt="2026-03-01T10:00:00Z",
+                nextStage="build",
+            ),
+            project_event(  # changes nothing: no event
+                "project.created", atlas, partition_key=f"{atlas}-3", name="Atlas", **created
+            ),
+        ]
+
+    def outcome(prefix: str) -> tuple[list, list]:
+        with kb.db.read() as s:
+            register = [
+                (p.key.removeprefix(prefix), p.name, p.status, p.portfolio, p.manager)
+                + (p.started_on, p.closed_on, p.description)
+                for p in s.scalars(
+                    select(Project).where(Project.key.like(f"{prefix}-%")).order_by(Project.key)
+                )
+            ]
+            said = [
+                (e.type, e.subject.replace(prefix, ""), {**e.data, "key": e.data["key"][4:]})
+                for e in s.scalars(
+                    select(Event)
+                    .where(Event.source == "urn:pmo:kb", Event.subject.like(f"%{prefix}-%"))
+                    .order_by(Event.seq)
+                )
+            ]
+        return register, said
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    post(kb, *events("ONE"))
+    event.listen(kb.db.engine, "before_cursor_execute", seen)
+    assert kb.worker.run_pending(batch=1) == 7  # a claim of one run each
+    alone, statements[:] = list(statements), []
+    post(kb, *events("TWO"))
+    assert kb.worker.run_pending() == 7
+    event.remove(kb.db.engine, "before_cursor_execute", seen)
+    # together: the claim's projects read in one query, and nothing failed (no savepoints)
+    read_together = [x for x in statements if "FROM projects" in x and " IN (" in x]
+    assert len(read_together) == 1 and not any(x.startswith("SAVEPOINT") for x in statements)
+    assert not any("FROM projects" in x and " IN (" in x for x in alone)
+    with kb.db.read() as s:
+        assert set(s.scalars(select(HandlerRun.status))) == {"done"}
+    one, two = outcome("ONE"), outcome("TWO")
+    assert one == two
+    assert [row[:3] for row in two[0]] == [
+        ("-ATLAS", "Atlas", "active"),
+        ("-BOREAS", "Boreas renamed", "active"),
+    ]
+    assert [(t.rsplit(".", 1)[1], d["key"]) for t, _, d in two[1]] == [
+        ("created", "ATLAS"),
+        ("created", "BOREAS"),
+        ("updated", "ATLAS"),
+        ("updated", "BOREAS"),
+    ]
 
 
 def test_a_killed_worker_loses_nothing(kb, config, tmp_path):

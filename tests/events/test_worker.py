@@ -253,3 +253,36 @@ def test_a_batch_with_a_lost_lease_applies_nothing_twice(kb, registry, clock):
         ("done", "first"),
         ("done", "first"),
     ]
+
+
+def test_a_handler_that_takes_several_events_gets_a_claims_runs_together(kb, clock):
+    """Consecutive runs of one handler in a claim go to its `many` in one call; when that
+    fails, the runs go again one by one through `fn`, each in a savepoint of its own."""
+    calls: list[list[int]] = []
+
+    def picky(s, event):  # noqa: ANN001
+        count_effect(s, event)
+        if event.data["n"] == 2:
+            raise ValueError("no twos")
+
+    def many(s, events):  # noqa: ANN001
+        calls.append([event.data["n"] for event in events])
+        for event in events:
+            picky(s, event)
+
+    registry = Registry()
+    registry.register(Handler("picky", ("org.test.*",), picky, many=many, schedule=(10,)))
+    worker = Worker(kb.db, registry, clock=clock)
+    add_events(kb, 2)
+    assert worker.run_pending() == 2
+    assert calls == [[0, 1]] and counter(kb) == 2
+    add_events(kb, 3)
+    assert worker.run_pending() == 3
+    assert calls == [[0, 1], [0, 1, 2]]  # failed: rolled back, then run by run
+    assert counter(kb) == 4
+    statuses = [(r.status, r.attempts) for r in runs(kb)]
+    assert statuses == [("done", 1)] * 4 + [("pending", 1)]
+    assert "ValueError: no twos" in runs(kb)[4].last_error
+    assert worker.run_pending(batch=1) == 0  # not due yet; when due, alone: `fn`
+    clock.advance(11)
+    assert worker.run_pending() == 1 and calls == [[0, 1], [0, 1, 2]]

@@ -279,7 +279,7 @@ def test_the_due_date_follows_the_setting(kb):
     assert reviews.get_review(kb.db, "ORION").due_on == date(2026, 10, 12)
 
 
-def test_the_worker_sweeps_overdue_reviews_on_each_pass(kb, clock):
+def test_the_worker_sweeps_overdue_reviews(kb, clock):
     post(kb, closed_event("ORION", closedAt="2026-01-10T12:00:00Z"))
     kb.worker.clock = clock
     clock.now = datetime(2026, 1, 20, tzinfo=UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
@@ -24,6 +24,9 @@ BATCH = 500
 
 
 def _lock_cursor(s: Session) -> Cursor:
+    cursor = s.get(Cursor, CURSOR, with_for_update=True)
+    if cursor is not None:
+        return cursor
     # The row is created once (migration); recreate it if missing, harmlessly under a race.
     s.execute(
         text("INSERT INTO cursors (name, position) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
@@ -57,11 +60,21 @@ def placement(s: Session, registry: Registry, run_name: str, event: Event) -> di
     }
 
 
+#: one statement (a query per look cost as much as the look's transaction)
+_HAS_NEW = (
+    select(Event.seq)
+    .where(
+        Event.seq
+        > func.coalesce(select(Cursor.position).where(Cursor.name == CURSOR).scalar_subquery(), 0)
+    )
+    .limit(1)
+)
+
+
 def has_new(db: Database) -> bool:
     """Whether the log holds events the dispatcher has not read (a read: no write lock)."""
     with db.read() as s:
-        position = s.scalar(select(Cursor.position).where(Cursor.name == CURSOR)) or 0
-        return s.scalar(select(Event.seq).where(Event.seq > position).limit(1)) is not None
+        return s.scalar(_HAS_NEW) is not None
 
 
 def dispatch_new(

@@ -3,7 +3,8 @@
 Two kinds:
 - transactional handlers change only the database: `fn(session, event)` runs in the same
   transaction that marks the run done, so its effect happens exactly once even though the
-  run may be attempted several times;
+  run may be attempted several times (and `many(session, events)`, when given, for several
+  runs of a claim at once);
 - external handlers reach outside (webhooks, e-mail): `fn(db, run, event)` runs outside any
   transaction; they are at-least-once, and the receiver deduplicates by event id.
 
@@ -45,6 +46,9 @@ class Handler:
     #: for deliveries: (session, run name) -> the receiver the run talks to (a host name);
     #: the worker runs at most a few attempts per receiver at once
     receiver: Callable[..., str | None] | None = None
+    #: transactional handlers: `many(session, events)` has the effect of `fn` on each event in
+    #: turn, for the worker's runs of one claim (e.g. one query for them all, not one each)
+    many: Callable | None = None
 
     @property
     def max_attempts(self) -> int:

@@ -23,20 +23,20 @@ import threading
 import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from itertools import groupby
 
-from sqlalchemy import Select, and_, exists, func, or_, select, text, update
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import select, text, update
 
 from kb.core.time import utcnow
 from kb.db import Database
+from kb.events.jobs.claims import claim_statements
+from kb.events.jobs.dispatch import BATCH as DISPATCH_BATCH
 from kb.events.jobs.dispatch import dispatch_new
 from kb.events.jobs.models import HandlerRun
 from kb.events.jobs.registry import DELIVERY_LANE, KB_LANE, Cancelled, GiveUp, Handler, Registry
 from kb.events.log.models import Event
 
 log = logging.getLogger(__name__)
-UNFINISHED = ("pending", "running")
 #: delivery attempts at once per receiver host, over all workers (KB_DELIVERIES_PER_RECEIVER)
 RECEIVER_CAP = 2
 # Any constant: serialises delivery claims on PostgreSQL (the per-receiver count, then the claim)
@@ -64,8 +64,8 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
         self.lease = timedelta(seconds=lease)
         self.clock = clock
-        #: time-driven work run at the start of every pass (e.g. the overdue-review sweep);
-        #: domains add theirs from the application context
+        #: time-driven work run at the start of every pass (e.g. the overdue sweep, which acts
+        #: at most once a minute); domains add theirs from the application context
         self.periodic: list[Callable[[datetime], object]] = []
         #: called after a pass created delivery runs (lanes.py: wakes the delivery threads;
         #: a pass that made none leaves them asleep, rather than each running a claim query)
@@ -84,7 +84,9 @@ class Worker:
         for sweep in self.periodic:
             sweep(self.clock())
         lanes: set[str] = set()
-        while dispatch_new(self.db, self.registry, self.clock(), lanes):
+        # a dispatch that read fewer than its batch read all there was: events committed
+        # since wake the loop, whose next pass dispatches them
+        while dispatch_new(self.db, self.registry, self.clock(), lanes) == DISPATCH_BATCH:
             pass
         if DELIVERY_LANE in lanes:
             for callback in self.on_dispatch:
@@ -111,81 +113,25 @@ class Worker:
 
     def claim(self, limit: int, lane: str | None = None) -> list[int]:
         """Claim up to `limit` due runs of `lane` (None: any): runs whose lease expired, then
-        pending runs in the order they fell due."""
+        pending runs in the order they fell due (the statements: claims.py)."""
+        sql = claim_statements(lane, not self.db.is_sqlite)
         now = self.clock()
-        free = self._free(now, lane)
-        in_lane = free if lane is None else and_(HandlerRun.lane == lane, free)
-        expired = and_(HandlerRun.status == "running", HandlerRun.lease_until < now)
-        pending = and_(HandlerRun.status == "pending", HandlerRun.next_attempt_at <= now)
-        # Each search walks its part of ix_handler_runs_due (lane, status, next_attempt_at) in
-        # order and stops at `limit`: a claim costs as much with 10 runs waiting as with 10,000.
-        # (Ordered by id over both statuses, it read and sorted every unfinished run.)
-        searches = [
-            select(HandlerRun.id).where(expired, in_lane).order_by(HandlerRun.id),
-            select(HandlerRun.id)
-            .where(pending, in_lane)
-            .order_by(HandlerRun.next_attempt_at, HandlerRun.id),
-        ]
+        params = {"now": now, "limit": limit, "cap": self.receiver_cap}
         with self.db.read() as s:  # nothing due (the idle case): no write transaction
-            ids = [run for search in searches for run in s.scalars(search.limit(limit))][:limit]
+            ids = [run for search in sql.searches for run in s.scalars(search, params)][:limit]
         if not ids:
             return []
+        params |= {"ids": ids, "owner": self.name, "until": now + self.lease}
         with self.db.write() as s:
             if lane != KB_LANE and not self.db.is_sqlite:
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DELIVERY_CLAIM_LOCK})
-            # The runs just read, unless another worker took them meanwhile (the conditions,
-            # checked again for these ids only, cost little: without the lane, the database
-            # finds them by id); then whatever else is due.
-            again = select(HandlerRun.id).where(HandlerRun.id.in_(ids), or_(expired, pending), free)
-            claimed = self._take(s, now, again)
-            for search in searches if len(claimed) < len(ids) else ():
+            # the runs just read, unless another worker took them meanwhile; then whatever
+            # else is due
+            claimed = list(s.scalars(sql.take_again, params))
+            for take in sql.takes if len(claimed) < len(ids) else ():
                 if len(claimed) < limit:
-                    claimed += self._take(s, now, search.limit(limit - len(claimed)))
+                    claimed += s.scalars(take, params | {"limit": limit - len(claimed)})
             return sorted(claimed)
-
-    def _take(self, s, now: datetime, runs: Select) -> list[int]:  # noqa: ANN001
-        """Lease the runs `runs` selects to this worker (those another worker holds locked on
-        PostgreSQL are skipped)."""
-        if not self.db.is_sqlite:
-            runs = runs.with_for_update(skip_locked=True)
-        statement = (
-            update(HandlerRun)
-            .where(HandlerRun.id.in_(runs.scalar_subquery()))
-            .values(
-                status="running",
-                lease_owner=self.name,
-                lease_until=now + self.lease,
-                attempts=HandlerRun.attempts + 1,
-            )
-            .returning(HandlerRun.id)
-            .execution_options(synchronize_session=False)
-        )
-        return list(s.scalars(statement))
-
-    def _free(self, now: datetime, lane: str | None) -> ColumnElement[bool]:
-        """Runs no older unfinished run of theirs holds back and, unless `lane` is kb's own,
-        whose receiver has fewer than `receiver_cap` attempts running."""
-        older = aliased(HandlerRun)
-        blocked = exists().where(
-            older.handler == HandlerRun.handler,
-            older.partition_key == HandlerRun.partition_key,
-            older.id < HandlerRun.id,
-            older.status.in_(UNFINISHED),
-        )
-        conditions = [or_(HandlerRun.partition_key.is_(None), ~blocked)]
-        if lane != KB_LANE:
-            busy = (
-                select(HandlerRun.receiver)
-                .where(
-                    HandlerRun.receiver.is_not(None),
-                    HandlerRun.status == "running",
-                    HandlerRun.lease_until >= now,
-                )
-                .group_by(HandlerRun.receiver)
-                .having(func.count() >= self.receiver_cap)
-            )
-            conditions.append(or_(HandlerRun.receiver.is_(None), HandlerRun.receiver.not_in(busy)))
-        return and_(*conditions)
 
     # -- runs -------------------------------------------------------------------------
 
@@ -225,8 +171,15 @@ class Worker:
         ordered = sorted(runs, key=lambda r: r.id)
         try:
             with self.db.write() as s:
-                for run in ordered:
-                    handlers[run.id].fn(s, events[run.event_seq])
+                # consecutive runs of one handler together when it can take several at once
+                for _, group in groupby(ordered, key=lambda r: r.handler):
+                    group = list(group)
+                    handler = handlers[group[0].id]
+                    if handler.many is not None and len(group) > 1:
+                        handler.many(s, [events[run.event_seq] for run in group])
+                        continue
+                    for run in group:
+                        handler.fn(s, events[run.event_seq])
                 self._finish_all(s, [run.id for run in ordered])
             return []
         except _LeaseLost:

@@ -16,6 +16,7 @@ __all__ = [
     "KB_SOURCE",
     "KB_TYPE_PREFIX",
     "append_event",
+    "append_events",
     "event_values",
     "events_after",
     "last_seq",
@@ -33,6 +34,15 @@ def append_event(s: Session, kb_event: KbEvent, *, partition_key: str | None = N
     event = Event(**event_values(kb_event, partition_key=partition_key))
     s.add(event)  # flushed with the change it describes
     return event
+
+
+def append_events(s: Session, kb_events: list[KbEvent]) -> None:
+    """append_event() for several events, in order, with one lock_log() (a round trip on
+    PostgreSQL, which flushes the session's pending changes, one at a time otherwise)."""
+    if not kb_events:
+        return
+    lock_log(s)
+    s.add_all([Event(**event_values(kb_event)) for kb_event in kb_events])
 
 
 def event_values(kb_event: KbEvent, *, partition_key: str | None = None) -> dict:

@@ -253,17 +253,21 @@ def benchmark_queries(work: Path) -> list[str]:
     return [q["q"] for q in json.loads((work / "corpus" / "queries.json").read_text())]
 
 
+def unseen_searches(queries: list[str]) -> list[str]:
+    """1,000 different requests (the queries at 20 page sizes): none is answered from the
+    answers kept for identical requests, so each costs what a new search costs."""
+    return [
+        f"/api/search?{urllib.parse.urlencode({'q': q, 'per_page': size})}"
+        for size in range(10, 30)
+        for q in queries
+    ]
+
+
 def scenarios(port: int, cookie: str, queries: list[str]) -> dict[str, list[str]]:
     ids = lesson_ids(port, cookie, PAGES)
     return {
         "search": [f"/api/search?{urllib.parse.urlencode({'q': q})}" for q in queries],
-        # 1,000 different requests (the queries at 20 page sizes): none is answered from the
-        # answers kept for identical requests, so each costs what a new search costs
-        "search, unseen": [
-            f"/api/search?{urllib.parse.urlencode({'q': q, 'per_page': size})}"
-            for size in range(10, 30)
-            for q in queries
-        ],
+        "search, unseen": unseen_searches(queries),
         "page": [f"/lessons/{i}" for i in ids],
     }
 

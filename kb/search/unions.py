@@ -110,6 +110,8 @@ class FieldsOr(query.Or):
     """query.Or matched with ArrayScores where Whoosh would use its ArrayUnionMatcher (the
     choice Or._matcher makes, whoosh-reloaded 2.7.5), else exactly as Whoosh matches it."""
 
+    PART = 2048  # documents whose scores are added up at a time (Whoosh's partsize)
+
     def _matcher(
         self, subs: list[query.Query], searcher: Searcher, context: object
     ) -> matching.Matcher:
@@ -117,7 +119,9 @@ class FieldsOr(query.Or):
             return super()._matcher(subs, searcher, context)
         scored = context.weighting is not None if context else True
         ms = [sub.matcher(searcher, context) for sub in subs]
-        return ArrayScores(ms, searcher.doc_count_all(), boost=self.boost, scored=scored)
+        return ArrayScores(
+            ms, searcher.doc_count_all(), boost=self.boost, scored=scored, partsize=self.PART
+        )
 
     def _preloads(self, subs: list[query.Query], searcher: Searcher, context: object) -> bool:
         if self.matcher_type == self.ARRAY_MATCHER:

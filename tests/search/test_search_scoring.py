@@ -127,3 +127,48 @@ def test_fields_or_matches_and_scores_as_whoosh_or(tmp_path, corpus, doc_factory
     finally:
         unions._plain_term = plain_term
     assert any(ran) and None in ran  # the block loop ran, and Whoosh's (for plan*)
+
+
+def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
+    tmp_path, corpus, doc_factory, monkeypatch
+):
+    """TopOfAll reading a FieldsOr's score arrays keeps the top hits, scores, total and
+    matched documents that its generic loop keeps for Whoosh's Or, hidden documents left
+    out, across parts of a few documents (the first of a part included as Whoosh takes it)."""
+    from whoosh import query
+
+    from kb.search import collect, unions
+
+    monkeypatch.setattr(unions.FieldsOr, "PART", 3)
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:20], last_seq=1)
+    index.apply(corpus[20:], [], last_seq=2)
+    searcher = index._searcher()
+    fast, original = [], collect.TopOfAll._collect_scores
+
+    def spy(self, *args):  # noqa: ANN001, ANN002, ANN202
+        fast.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(collect.TopOfAll, "_collect_scores", spy)
+
+    def run(q: query.Query, hidden: frozenset[int], limit: int) -> tuple:
+        matched: list[int] = []
+        results = collect.run(
+            searcher,
+            q,
+            None,
+            collect.Budget(5),
+            hidden=hidden,
+            collector=collect.TopOfAll(limit),
+            matched=matched,
+        )
+        return [(h.docnum, h.score) for h in results], matched, results.scored_length()
+
+    for text in ("vendor", "risk", "the plan", "supplier"):
+        ours = parse(index._parser, text)
+        theirs = ours.accept(lambda n: query.Or(n.subqueries) if type(n) is unions.FieldsOr else n)
+        for hidden in (frozenset(), frozenset({0, 1, 5, 21})):
+            for limit in (1, 3, 100):
+                assert run(ours, hidden, limit) == run(theirs, hidden, limit), text
+    assert fast

@@ -8,8 +8,9 @@ server -- `kb run` (waitress, one process) and the production set-up of the READ
 with ./gunicorn.conf.py, --preload) -- and each scenario -- `/api/search?q=...` cycling over
 the benchmark queries, `/lessons/<id>` cycling over 20 lessons -- it signs in as a reader over
 HTTP, warms the server up for a few seconds, then drives it with `wrk` for --seconds and prints
-requests/s, p50/p99 latency, the answers that were not 2xx (by status code) and the server's
-memory during the load (RSS and PSS summed over its processes, from /proc; RSS counts a file
+requests/s, p50/p99 latency, the answers that were not 2xx (by status code), the processor
+time the server's processes used per request (from /proc: steadier than requests/s on a shared
+machine) and the server's memory during the load (RSS and PSS summed over its processes, from /proc; RSS counts a file
 mapped by several threads once per mapping, PSS shares it out).
 
 Without `wrk` (Debian's package; installed with apt-get when that is possible) a Python load
@@ -161,8 +162,8 @@ def lesson_ids(port: int, cookie: str, n: int) -> list[str]:
     return [hit["id"] for hit in json.loads(text)["hits"]]
 
 
-def memory(root: int) -> tuple[float, float]:
-    """RSS and PSS in MB, summed over `root` and its descendants."""
+def tree(root: int) -> set[int]:
+    """`root` and its descendants."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -171,13 +172,30 @@ def memory(root: int) -> tuple[float, float]:
             except OSError:
                 continue
             parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, grew = {root}, True
+    found, grew = {root}, True
     while grew:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= more
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        found |= more
         grew = bool(more)
+    return found
+
+
+def processor_seconds(root: int) -> float:
+    """The processor time (user and system) `root` and its living descendants have used."""
+    ticks = 0
+    for pid in tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def memory(root: int) -> tuple[float, float]:
+    """RSS and PSS in MB, summed over `root` and its descendants."""
     rss = pss = 0
-    for pid in tree:
+    for pid in tree(root):
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith(("Rss:", "Pss:")):
@@ -253,17 +271,21 @@ def benchmark_queries(work: Path) -> list[str]:
     return [q["q"] for q in json.loads((work / "corpus" / "queries.json").read_text())]
 
 
+def unseen_searches(queries: list[str]) -> list[str]:
+    """1,000 different requests (the queries at 20 page sizes): none is answered from the
+    answers kept for identical requests, so each costs what a new search costs."""
+    return [
+        f"/api/search?{urllib.parse.urlencode({'q': q, 'per_page': size})}"
+        for size in range(10, 30)
+        for q in queries
+    ]
+
+
 def scenarios(port: int, cookie: str, queries: list[str]) -> dict[str, list[str]]:
     ids = lesson_ids(port, cookie, PAGES)
     return {
         "search": [f"/api/search?{urllib.parse.urlencode({'q': q})}" for q in queries],
-        # 1,000 different requests (the queries at 20 page sizes): none is answered from the
-        # answers kept for identical requests, so each costs what a new search costs
-        "search, unseen": [
-            f"/api/search?{urllib.parse.urlencode({'q': q, 'per_page': size})}"
-            for size in range(10, 30)
-            for q in queries
-        ],
+        "search, unseen": unseen_searches(queries),
         "page": [f"/lessons/{i}" for i in ids],
     }
 
@@ -303,7 +325,9 @@ def scenario(pid: int, port: int, paths: list[str], cookie: str, load: tuple, wr
         drive(port, paths, cookie, warmup, connections)
     sampler = Sampler(pid)
     sampler.start()
+    used = processor_seconds(pid)
     result = drive(port, paths, cookie, seconds, connections)
+    result["cpu"] = (processor_seconds(pid) - used) / max(1, result["requests"])
     sampler.stop.set()
     sampler.join()
     result["rss"], result["pss"] = sampler.peak
@@ -318,7 +342,8 @@ def row(name: str, r: dict, target: bool) -> str:
     met = r["rate"] >= TARGETS[name] and not bad and not r["errors"]
     line = (
         f"{r['rate']:7.1f} req/s  p50 {r['p50']:6.0f} ms  p99 {r['p99']:6.0f} ms  "
-        f"non-2xx {shown:<8}  RSS {r['rss']:4.0f} MB (PSS {r['pss']:4.0f})"
+        f"non-2xx {shown:<8}  server CPU {1000 * r['cpu']:5.1f} ms/req  "
+        f"RSS {r['rss']:4.0f} MB (PSS {r['pss']:4.0f})"
     )
     if target:
         line += f"  [>= {TARGETS[name]} req/s, 0 non-2xx: {'met' if met else 'NOT met'}]"

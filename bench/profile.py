@@ -1,12 +1,13 @@
 """Where the time goes: cProfile over /api/search and first views of /lessons/<id>.
 
     .venv/bin/python bench/search.py --keep WORK       # builds WORK (corpus, database, index)
-    .venv/bin/python -m bench.profile WORK [--top 25] [--what search|page|warm]
+    .venv/bin/python -m bench.profile WORK [--top 25] [--what search|unseen|page|warm]
 
 Runs every benchmark query (bench/corpus.py) through the WSGI app as a signed-in reader (not
-all_access, so access rules apply), or the first view of 200 document pages that reader may
-read (`warm`: their second view), under cProfile, and prints the functions with the most
-cumulative and own time. (`-m`: run as a file, bench/ would hide the standard `profile`.)
+all_access, so access rules apply), or the load test's 1,000 unseen searches (`unseen`: the
+queries at 20 page sizes, bench/load.py; each a new search), or the first view of 200 document
+pages that reader may read (`warm`: their second view), under cProfile, and prints the
+functions with the most cumulative and own time. (`-m`: run as a file, bench/ would hide the standard `profile`.)
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import json  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
 
+from bench import load  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("work", type=Path)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--what", choices=["search", "page", "warm"], default="search")
+    parser.add_argument("--what", choices=["search", "unseen", "page", "warm"], default="search")
     args = parser.parse_args()
     os.environ.update(
         KB_DATABASE_URL=f"sqlite:///{args.work / 'kb.sqlite3'}",
@@ -52,9 +55,11 @@ def main() -> None:
     with client.session_transaction() as session:
         session["_user_id"] = f"{user.id}:{user.session_token}"
     queries = [q["q"] for q in json.loads((args.work / "corpus" / "queries.json").read_text())]
-    if args.what == "search":
+    if args.what in ("search", "unseen"):
         urls = [f"/api/search?q={q}" for q in queries]
         client.get(urls[0])  # lazy imports and per-thread searcher outside the profile
+        if args.what == "unseen":
+            urls = load.unseen_searches(queries)
     else:
         reader = Reader(all_access=False, username=user.username, groups=frozenset())
         ids = [

@@ -16,10 +16,12 @@ For each size (default 10,000 lessons) it generates a corpus (bench/corpus.py), 
              query costs the first time it is asked (the others repeat 50 queries, so after
              the warm-up they measure answers kept for identical requests); the target is
              held to this figure
-then a warm document page, the time until `kb run` answers /healthz, and the load test of
-bench/load.py (wrk, 8 connections, --load seconds, against `kb run` and gunicorn). With --peers,
-wikmd (bench/peers.py) on the same corpus. One table per measure, a column per size, with the
-ratios. Not a test: it prints figures and never fails on them.
+and, in a table of its own, the processor time of kb's process per query for the service and
+api ways (time.process_time, all threads: steadier than the wall time, which on a shared machine
+follows the neighbours); then a warm document page, the time until `kb run` answers /healthz,
+and the load test of bench/load.py (wrk, 8 connections, --load seconds, against `kb run` and
+gunicorn). With --peers, wikmd (bench/peers.py) on the same corpus. One table per measure, a
+column per size, with the ratios. Not a test: it prints figures and never fails on them.
 
 --keep DIR keeps the work folder (DIR/<size> for each size); --reuse DIR measures a kept folder
 again without generating and importing.
@@ -46,18 +48,22 @@ GEN = ROOT / "bench" / "corpus.py"  # the corpus generator: lessons, projects, q
 KB = Path(sys.executable).with_name("kb")
 FACETS = ("type", "topics", "phase", "project", "tags")
 WAYS = ("clean", "raw", "raw+facets", "service", "api", "service, first time", "api, first time")
+CPU_WAYS = ("service", "api", "service, first time", "api, first time")
 
 
-def timed(fn, queries: list[str], rounds: int) -> list[float]:
+def timed(fn, queries: list[str], rounds: int) -> tuple[list[float], list[float]]:
+    """The wall time and the processor time of this process (all its threads) of each
+    call, after a warm-up round."""
     for q in queries:  # warm-up: caches, lazy imports
         fn(q)
-    samples = []
+    wall, cpu = [], []
     for _ in range(rounds):
         for q in queries:
-            started = time.perf_counter()
+            started, processor = time.perf_counter(), time.process_time()
             fn(q)
-            samples.append(time.perf_counter() - started)
-    return samples
+            cpu.append(time.process_time() - processor)
+            wall.append(time.perf_counter() - started)
+    return wall, cpu
 
 
 def import_rows(corpus: Path, env: dict, n: int) -> list[tuple[str, str]]:
@@ -176,12 +182,13 @@ def in_process(work: Path, env: dict, rounds: int) -> dict:
         first_time(kb.index.query),
         first_time(api),
     )
-    found = {"reference": built}
+    found: dict = {"reference": built, "cpu": {}}
     for name, fn in zip(WAYS, ways, strict=True):
         # facets by hand read every hit's stored fields (seconds a query): one round is enough
-        found[name] = stats(timed(fn, queries, 1 if name == "raw+facets" else rounds))
+        wall, cpu = timed(fn, queries, 1 if name == "raw+facets" else rounds)
+        found[name], found["cpu"][name] = stats(wall), stats(cpu)
     doc_id = kb.index.query("vendor").hits[0].id
-    found["page"] = stats(timed(lambda _q: client.get(f"/lessons/{doc_id}"), ["x"] * 50, 4))
+    found["page"] = stats(timed(lambda _q: client.get(f"/lessons/{doc_id}"), ["x"] * 50, 4)[0])
     searcher.close()
     kb.close()
     return found
@@ -268,10 +275,20 @@ def search_table(found: dict[int, dict], peer: dict) -> str:
     return grid(title, [f"{n:,} docs" for n in sizes], rows)
 
 
+def cpu_table(found: dict[int, dict]) -> str:
+    """kb's own ways by processor time: on a shared machine the wall time follows the
+    neighbours (+-40 %), the processor time much less."""
+    sizes = list(found)
+    rows = [(way, [ms(found[n]["cpu"][way]) for n in sizes]) for way in CPU_WAYS]
+    title = "search, sequential: processor time of the process per query, median / p95 ms"
+    return grid(title, [f"{n:,} docs" for n in sizes], rows)
+
+
 def print_tables(found: dict[int, dict], peer: dict) -> None:
     sizes = list(found)
     columns = [f"{n:,} docs" for n in sizes]
     print(search_table(found, peer))
+    print(cpu_table(found))
     if imports := [r for n in sizes for r in found[n]["import"]]:
         keys = list(dict.fromkeys(k for k, _ in imports))
         rows = [(k, [brief(dict(found[n]["import"]).get(k, "-")) for n in sizes]) for k in keys]

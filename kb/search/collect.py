@@ -25,6 +25,7 @@ from whoosh.collectors import Collector, TopCollector, WrappingCollector
 from whoosh.searching import Results, Searcher
 
 from kb.search.records import QueryError
+from kb.search.unions import ArrayScores
 
 log = logging.getLogger(__name__)
 # matches between two looks at the budget (a look costs a system call)
@@ -118,6 +119,9 @@ class TopOfAll(TopCollector):
         matcher, offset, items, limit = self.matcher, self.offset, self.items, self.limit
         if self.final_fn is not None:
             raise TypeError("a weighting with a final() step needs Whoosh's own collect()")
+        if type(matcher) is ArrayScores:
+            self.total += self._collect_scores(matcher, budget, hidden, keep)
+            return
         n = 0
         while matcher.is_active():
             if n % CHECK_EVERY == 0:
@@ -137,6 +141,39 @@ class TopOfAll(TopCollector):
             matcher.next()
         self.matcher = matcher
         self.total += n
+
+    def _collect_scores(
+        self,
+        matcher: ArrayScores,
+        budget: Budget,
+        hidden: Container[int],
+        keep: Callable[[int], None],
+    ) -> int:
+        """collect_all's loop over a word spread over the fields (unions.ArrayScores: the
+        scores of a part of the segment added up in an array), reading the array itself: the
+        matches and scores its next() and score() give, the first document of each part taken
+        as the matcher takes it (without looking at its score). ArrayUnionMatcher.replace()
+        is the matcher itself, so only the budget is looked at. Returns the matches seen."""
+        offset, items, limit = self.offset, self.items, self.limit
+        n = 0
+        while matcher.is_active():
+            scores, base, first, end = matcher._a, matcher._offset, matcher._docnum, matcher._limit
+            for docnum in range(first, end):
+                score = scores[docnum - base]
+                if score > 0 or docnum == first:
+                    if n % CHECK_EVERY == 0:
+                        budget.remaining()
+                    n += 1
+                    docnum += offset
+                    if docnum not in hidden:
+                        keep(docnum)
+                        if len(items) < limit:
+                            heappush(items, (score, 0 - docnum))
+                        elif score > items[0][0]:
+                            heapreplace(items, (score, 0 - docnum))
+            matcher._docnum = end
+            matcher._find_next()  # at the end of the part: the next one
+        return n
 
 
 def run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import deque
 from collections.abc import Container, Iterable, Iterator
 
 from whoosh import highlight
@@ -59,7 +60,13 @@ class _BlockFragmenter(highlight.ContextFragmenter):
     snippet never runs a heading into the paragraph after it ("... Lesson The first ...")."""
 
     def fragment_tokens(self, text, tokens):  # noqa: ANN001, ANN201
-        for fragment in super().fragment_tokens(text, tokens):
+        return self.split_lines(text, super().fragment_tokens(text, tokens))
+
+    def split_lines(
+        self, text: str, fragments: Iterable[highlight.Fragment]
+    ) -> Iterator[highlight.Fragment]:
+        """ContextFragmenter's fragments, cut at line ends."""
+        for fragment in fragments:
             start = fragment.startchar
             while start < fragment.endchar:
                 end = text.find("\n", start, fragment.endchar)
@@ -80,13 +87,12 @@ class _ProseFirstScorer(highlight.BasicFragmentScorer):
 
 
 class _Retokenizer:
-    """The tokens Whoosh's highlighter makes of a stored text (the field's analyzer with
-    chars=True, mode="index", removestops=False, then set_matched_filter and
-    _merge_matched_tokens), in one loop instead of a chain of five generators: that chain
-    took two thirds of the highlighting time. Token for token the same stream (one Token
-    object re-used, as Whoosh's tokenizer does; the fragmenter copies what it keeps), so
-    snippets are unchanged; a test compares the two. Built only for the analyzer shape it
-    knows (tokenizer, lower case, stop words, stemming), else None."""
+    """Whoosh's highlighting of a stored text -- the field's analyzer with chars=True,
+    mode="index", removestops=False, then set_matched_filter and _merge_matched_tokens, then
+    ContextFragmenter -- in one loop (context_fragments): the chain of five generators took
+    two thirds of the highlighting time, and the fragmenter's step per Token most of the
+    rest. The same fragments (a test compares them), so snippets are unchanged. Built only
+    for the analyzer shape it knows (tokenizer, lower case, stop words, stemming), else None."""
 
     def __init__(self, tokenizer: RegexTokenizer, stop: StopFilter, stem: StemFilter) -> None:
         self.pattern = tokenizer.expression
@@ -104,25 +110,71 @@ class _Retokenizer:
             return None
         return cls(items[0], items[2], items[3])
 
-    def __call__(self, text: str, words: frozenset[str]) -> Iterator[Token]:
+    def context_fragments(
+        self, text: str, words: frozenset[str], fragmenter: highlight.ContextFragmenter
+    ) -> Iterator[highlight.Fragment]:
+        """fragmenter.fragment_tokens(text, self(text, words)) of ContextFragmenter
+        (whoosh-reloaded 2.7.5) fused with the tokens' loop: the same steps on the same
+        characters, so the same fragments (a test compares them), without a Token and a
+        generator step for every word of the body (the two loops took most of a page of
+        snippets' time). A token's term is worked out once per spelling in the text."""
+        maxchars, surround, charlimit = (
+            fragmenter.maxchars,
+            fragmenter.surround,
+            fragmenter.charlimit,
+        )
         token = Token(chars=True, removestops=False, mode="index")
-        stops, minsize, maxsize = self.stops, self.minsize, self.maxsize
-        terms: dict[str, str] = {}  # lower-cased word -> the term it is indexed as
+        matching: dict[str, str | None] = {}  # a spelling -> its term when matched, else None
+        first, firsts, countdown, tks, endchar, currentlen = None, deque(), -1, [], None, 0
         for match in self.pattern.finditer(text):
-            word = match.group(0).lower()
-            term = terms.get(word)
-            if term is None:
-                stopped = (
-                    len(word) < minsize
-                    or (maxsize is not None and len(word) > maxsize)
-                    or word in stops
+            startchar, endchar = match.span()
+            tlength = endchar - startchar
+            if charlimit and endchar > charlimit:
+                break
+            spelling = match.group(0)
+            if spelling in matching:
+                term = matching[spelling]
+            else:
+                term = self.term(spelling.lower())
+                term = matching[spelling] = term if term in words else None
+            if countdown < 0 and term is None:
+                firsts.append(startchar)
+                while firsts and endchar - firsts[0] > surround:
+                    firsts.popleft()
+            elif currentlen + tlength > maxchars:
+                countdown = 0
+            elif term is not None:
+                countdown = surround
+                if first is None:
+                    if firsts:
+                        first = firsts[0]
+                    else:
+                        first = startchar
+                        countdown += surround
+                token.text, token.startchar, token.endchar, token.matched = (
+                    term,
+                    startchar,
+                    endchar,
+                    True,
                 )
-                term = word if stopped or word in self.ignore else self.stem(word)
-                terms[word] = term
-            token.text = term
-            token.startchar, token.endchar = match.start(), match.end()
-            token.matched = term in words
-            yield token
+                tks.append(token.copy())
+            if countdown >= 0:
+                currentlen += tlength
+                countdown -= tlength
+                if countdown <= 0:
+                    yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+                    tks, firsts, first, currentlen = [], deque(), None, 0
+        if tks:
+            yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+
+    def term(self, word: str) -> str:
+        """The term a lower-cased word is indexed as (stop words and ignored words as they are)."""
+        stopped = (
+            len(word) < self.minsize
+            or (self.maxsize is not None and len(word) > self.maxsize)
+            or word in self.stops
+        )
+        return word if stopped or word in self.ignore else self.stem(word)
 
 
 _BODY_TOKENS = _Retokenizer.of(build_schema()["body"].analyzer)
@@ -160,7 +212,10 @@ def _snippet(hit: WhooshHit, stored: dict, words: frozenset[str]) -> str:
         return hit.highlights("body", top=1)
     text = stored.get("body") or ""
     highlighter = hit.results.highlighter
-    fragments = highlighter.fragmenter.fragment_tokens(text, _BODY_TOKENS(text, words))
+    fragmenter = highlighter.fragmenter
+    fragments = fragmenter.split_lines(
+        text, _BODY_TOKENS.context_fragments(text, words, fragmenter)
+    )
     best = highlight.top_fragments(fragments, 1, highlighter.scorer, highlighter.order)
     return highlighter.formatter.format(best)
 

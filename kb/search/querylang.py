@@ -20,6 +20,7 @@ from whoosh.qparser.taggers import RegexTagger
 from kb.search.phrases import AdjacentPhrase
 from kb.search.records import QueryError
 from kb.search.schema import FILTER_FIELDS, build_spelling_schema
+from kb.search.unions import FieldsOr
 
 log = logging.getLogger(__name__)
 
@@ -203,9 +204,14 @@ def runnable(schema: Schema, parsed: query.Query) -> query.Query:
     that splits into several words, but only text fields keep word positions: on a keyword
     field (`"plan, risk"` spread over tags, `project:"a b"`) the Phrase raised at search time
     (a 500). There every word must be present instead; on a text field it becomes an
-    AdjacentPhrase (the same matches, found faster)."""
+    AdjacentPhrase (the same matches, found faster). An Or (a word spread over the default
+    fields) becomes a FieldsOr: the same matches and scores, added up faster."""
 
     def fix(node: query.Query) -> query.Query:
+        if type(node) is query.Or:
+            return FieldsOr(
+                node.subqueries, boost=node.boost, minmatch=node.minmatch, scale=node.scale
+            )
         if isinstance(node, query.Phrase) and not isinstance(node, AdjacentPhrase):
             field = schema[node.fieldname] if node.fieldname in schema else None  # noqa: SIM401 (no Schema.get)
             if field is None or not field.supports("positions"):

@@ -76,3 +76,99 @@ def test_adjacent_phrase_matches_and_scores_as_whoosh_phrase(tmp_path, corpus, d
                     assert matcher.spans() == theirs.spans(), (words, slop)
                     matcher.next()
     assert index.query('"critical path"').total >= 2
+
+
+def test_fields_or_matches_and_scores_as_whoosh_or(tmp_path, corpus, doc_factory):
+    """A word spread over the fields (FieldsOr, its plain terms scored a block at a time)
+    finds the documents Whoosh's own Or finds with the same scores to the last bit, scored
+    or not, in order by date too, over several segments, one with deleted documents."""
+    from whoosh import query
+
+    from kb.search import unions
+
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:20], last_seq=1)
+    index.apply(corpus[20:], [], last_seq=2)
+    changed = [doc_factory(id=d.id, title=d.title, body="risk vendor " * 30) for d in corpus[:3]]
+    index.apply(changed, [], last_seq=3)  # the first segment keeps deleted documents
+    searcher = index._searcher()
+    assert any(reader.has_deletions() for reader, _ in searcher.reader().leaf_readers())
+
+    def nodes(q: query.Query) -> list[query.Query]:
+        found: list[query.Query] = []
+        q.accept(lambda node: found.append(node) or node)
+        return found
+
+    def whoosh_own(node: query.Query) -> query.Query:
+        if type(node) is unions.FieldsOr:
+            return query.Or(node.subqueries, boost=node.boost)
+        return node
+
+    ran, plain_term = [], unions._plain_term
+    unions._plain_term = lambda m: ran.append(plain_term(m)) or ran[-1]
+    try:
+        for text in (
+            "vendor",
+            "risk vendor",
+            "plan* workshop",
+            "escrow OR supplier",
+            "title:vendor invoice",
+        ):
+            ours = parse(index._parser, text)
+            assert unions.FieldsOr in {type(node) for node in nodes(ours)}, text
+            theirs = ours.accept(whoosh_own)
+            assert unions.FieldsOr not in {type(node) for node in nodes(theirs)}
+            expected = {h.docnum: h.score for h in searcher.search(theirs, limit=None)}
+            got = {h.docnum: h.score for h in searcher.search(ours, limit=None)}
+            assert expected and got == expected, text
+            assert set(searcher.docs_for_query(ours)) == set(searcher.docs_for_query(theirs))
+            dated = [h.docnum for h in searcher.search(ours, limit=None, sortedby="date")]
+            assert dated == [h.docnum for h in searcher.search(theirs, limit=None, sortedby="date")]
+    finally:
+        unions._plain_term = plain_term
+    assert any(ran) and None in ran  # the block loop ran, and Whoosh's (for plan*)
+
+
+def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
+    tmp_path, corpus, doc_factory, monkeypatch
+):
+    """TopOfAll reading a FieldsOr's score arrays keeps the top hits, scores, total and
+    matched documents that its generic loop keeps for Whoosh's Or, hidden documents left
+    out, across parts of a few documents (the first of a part included as Whoosh takes it)."""
+    from whoosh import query
+
+    from kb.search import collect, unions
+
+    monkeypatch.setattr(unions.FieldsOr, "PART", 3)
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:20], last_seq=1)
+    index.apply(corpus[20:], [], last_seq=2)
+    searcher = index._searcher()
+    fast, original = [], collect.TopOfAll._collect_scores
+
+    def spy(self, *args):  # noqa: ANN001, ANN002, ANN202
+        fast.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(collect.TopOfAll, "_collect_scores", spy)
+
+    def run(q: query.Query, hidden: frozenset[int], limit: int) -> tuple:
+        matched: list[int] = []
+        results = collect.run(
+            searcher,
+            q,
+            None,
+            collect.Budget(5),
+            hidden=hidden,
+            collector=collect.TopOfAll(limit),
+            matched=matched,
+        )
+        return [(h.docnum, h.score) for h in results], matched, results.scored_length()
+
+    for text in ("vendor", "risk", "the plan", "supplier"):
+        ours = parse(index._parser, text)
+        theirs = ours.accept(lambda n: query.Or(n.subqueries) if type(n) is unions.FieldsOr else n)
+        for hidden in (frozenset(), frozenset({0, 1, 5, 21})):
+            for limit in (1, 3, 100):
+                assert run(ours, hidden, limit) == run(theirs, hidden, limit), text
+    assert fast

@@ -42,28 +42,55 @@ def test_a_browse_snippet_starts_at_the_first_paragraph(search_index: SearchInde
     assert "cleansing. · Lesson · The first" in hit.snippet
 
 
-def test_snippet_tokens_are_those_of_whoosh_highlighter():
-    """present's one-loop re-tokenizer yields Whoosh's highlighting stream token for token."""
-    from whoosh.highlight import Highlighter, set_matched_filter
+def test_snippet_fragments_are_those_of_whoosh_highlighter(corpus):
+    """present's one loop (tokens and ContextFragmenter fused) gives the fragments Whoosh's
+    fragmenter makes of its highlighting token stream: the same spans, matches and terms."""
+    from whoosh.highlight import ContextFragmenter, Highlighter, set_matched_filter
 
     from kb.search.present import _BODY_TOKENS
     from kb.search.schema import build_schema
 
     analyzer = build_schema()["body"].analyzer
-    text = (
+    tricky = (
         "The Suppliers' invoices (e.g. INV-2024.07) were late; a supplier's U.S. office\n"
         "re-invoiced it: planning, planned, plans and a PLAN — résumé naïve Ünïcode x y of\n"
         "Invoice invoicing invoiced 3.5 days, 42 of them; it is as it was, to be or not to be."
     )
-    for words in ({"invoic", "plan"}, {"supplier"}, {"late", "x"}, {"it", "be"}, set()):
-        words = frozenset(words)
-        whoosh = Highlighter._merge_matched_tokens(
-            set_matched_filter(
-                analyzer(text, positions=True, chars=True, mode="index", removestops=False),
-                words,
-            )
-        )
-        expected = [(t.text, t.startchar, t.endchar, t.matched) for t in whoosh]
-        got = [(t.text, t.startchar, t.endchar, t.matched) for t in _BODY_TOKENS(text, words)]
-        assert got == expected and len(got) > 40, words
-    assert any(matched for *_, matched in expected) is False  # the empty set marks nothing
+    texts = [tricky, BODY, *(doc.body for doc in corpus)]
+    word_sets = [
+        {"invoic", "plan"},
+        {"supplier"},
+        {"late", "x"},
+        {"it", "be"},
+        {"migrat", "data", "the"},
+        {"risk", "vendor", "test"},
+        set(),
+    ]
+    shapes = [
+        ContextFragmenter(maxchars=200, surround=40),
+        ContextFragmenter(maxchars=30, surround=10),
+        ContextFragmenter(maxchars=12, surround=40),
+        ContextFragmenter(maxchars=200, surround=40, charlimit=120),
+    ]
+
+    def shown(fragments) -> list:  # noqa: ANN001
+        return [
+            (f.startchar, f.endchar, [(m.text, m.startchar, m.endchar) for m in f.matches])
+            for f in fragments
+        ]
+
+    compared = 0
+    for text in texts:
+        for words in map(frozenset, word_sets):
+            for fragmenter in shapes:
+                whoosh = Highlighter._merge_matched_tokens(
+                    set_matched_filter(
+                        analyzer(text, positions=True, chars=True, mode="index", removestops=False),
+                        words,
+                    )
+                )
+                expected = shown(fragmenter.fragment_tokens(text, whoosh))
+                got = shown(_BODY_TOKENS.context_fragments(text, words, fragmenter))
+                assert got == expected, (text[:40], words, fragmenter.maxchars)
+                compared += len(expected)
+    assert compared > 100

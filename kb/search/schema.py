@@ -10,6 +10,7 @@ from whoosh import fields
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StandardAnalyzer, StemmingAnalyzer
 
 from kb.search.access import group_values, owner_value, visibility_value
+from kb.search.analysis import index_words
 from kb.search.records import Hit, IndexDoc
 
 # Bump whenever the schema or the way documents are turned into fields changes:
@@ -32,9 +33,9 @@ PLAIN_SNIPPET_CHARS = 200
 
 def build_schema() -> fields.Schema:
     # One analyzer instance shared by title and body so a stemmed query term
-    # means the same in both fields (ranking compares them).
-    stem = StemmingAnalyzer()
-    plain = StandardAnalyzer()  # the same words as `stem`, unstemmed
+    # means the same in both fields (ranking compares them). Whoosh's analyzers, but a
+    # text's words found once for both of its fields when indexing (kb.search.analysis).
+    stem, plain = index_words(StemmingAnalyzer(), StandardAnalyzer())  # plain: unstemmed
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         # Lower-cased so `type:Lesson` typed by a person still matches.

@@ -3,28 +3,30 @@
 Title and body are indexed stemmed (Whoosh's StemmingAnalyzer) and again unstemmed, for
 spelling suggestions (spell_title, spell_body: StandardAnalyzer): the same words before the
 stemmer. Whoosh found them twice per text, each time through a chain of generators per word
-(tokenizer, lower case, stop words, stemmer), and that was a third of `kb import`'s indexing
-work. Here indexing (mode="index", as Whoosh's posting formats ask) finds a text's words in
-one pass of the same pattern, keeps them for the few latest texts so that the text's other
-field takes them as they are, and stems each distinct word once; every other use (queries,
-highlighting, anything else) goes to Whoosh's own analyzer. The words, positions and boosts
-are Whoosh's: a test compares the two token by token, and the indexes they write posting by
-posting.
+(tokenizer, lower case, stop words, stemmer, then the posting format's), and that was a
+third of `kb import`'s indexing work. Here a writer's indexing of such a field (IndexedText)
+finds a text's words in one pass of the same pattern, keeps them for the few latest texts
+so that the text's other field takes them as they are, stems each distinct word once and
+counts them in one loop. Everything else (queries, highlighting) uses Whoosh's analyzers as
+before. The terms, frequencies, positions and weights are Whoosh's: a test compares the
+words with the analyzers' tokens, and the indexes written with both ways posting by posting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
+from whoosh import fields
 from whoosh.analysis import (
-    Analyzer,
     CompositeAnalyzer,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
-    Token,
 )
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
 
 #: texts whose words are kept: a document's title and body, with room to spare
 KEPT_TEXTS = 4
@@ -90,43 +92,33 @@ def _settings(chain: CompositeAnalyzer) -> tuple:
     return tokenizer.expression.pattern, tokenizer.gaps, stop.stops, stop.min, stop.max
 
 
-class IndexWords(Analyzer):
-    """Whoosh's analyzer `whoosh` (one of the two `words` was made from), with the words of
-    indexed text taken from `words`. Pickled as a Whoosh analyzer equal to `whoosh`, so the
-    schema an index folder records is Whoosh's as before."""
+class IndexedText(fields.TEXT):
+    """Whoosh's TEXT field whose index() (what a writer asks of each added value) takes the
+    words from `words`: stemmed, or not, as its analyzer (one of the two `words` was made
+    from) would find them. Pickled as Whoosh's TEXT, so the schema an index folder records
+    is Whoosh's as before."""
 
-    def __init__(self, whoosh: CompositeAnalyzer, words: Words, *, stemmed: bool) -> None:
-        self.whoosh = whoosh
-        self.words = words
-        self.stemmed = stemmed
+    def __init__(self, words: Words, *, stemmed: bool, **options) -> None:
+        super().__init__(**options)
+        self.words, self.stemmed = words, stemmed
 
-    def __call__(self, value, positions=False, mode="", **kwargs) -> Iterator[Token]:  # noqa: ANN001
-        if mode != "index" or not isinstance(value, str) or kwargs.keys() - {"boosts"}:
-            return self.whoosh(value, positions=positions, mode=mode, **kwargs)
+    def index(self, value, **kwargs) -> Iterable[tuple[bytes, int, float, bytes]]:  # noqa: ANN001
+        """(term, frequency, weight, encoded value) for each distinct word, as Whoosh's
+        posting formats make them (Positions: the positions; Frequency: the frequency)."""
+        fmt = self.format
+        if kwargs or not isinstance(value, str) or type(fmt) not in (Positions, Frequency):
+            return super().index(value, **kwargs)
         first, words = (self.words.stemmed if self.stemmed else self.words.plain)(value)
-        return _tokens(words, first, positions, mode, kwargs)
-
-    def has_morph(self) -> bool:
-        return self.whoosh.has_morph()
+        boost = fmt.field_boost
+        if type(fmt) is Frequency:
+            counts = Counter(words)
+            return [(w.encode(), n, n * boost, pack_uint(n)) for w, n in counts.items()]
+        places = defaultdict(list)
+        for pos, word in enumerate(words, first):
+            places[word].append(pos)
+        encode = fmt.encode
+        return [(w.encode(), len(p), len(p) * boost, encode(p)) for w, p in places.items()]
 
     def __reduce__(self):  # noqa: ANN204
-        return CompositeAnalyzer, tuple(self.whoosh.items)
-
-
-def _tokens(
-    words: list[str], first: int, positions: bool, mode: str, kwargs: dict
-) -> Iterator[Token]:
-    token = Token(positions, False, mode=mode, **kwargs)  # one, re-used, as Whoosh does
-    for pos, word in enumerate(words, first):
-        token.text = word
-        if positions:
-            token.pos = pos
-        yield token
-
-
-def index_words(
-    stemming: CompositeAnalyzer, plain: CompositeAnalyzer
-) -> tuple[IndexWords, IndexWords]:
-    """The analyzers to index with in place of `stemming` and `plain`."""
-    words = Words(stemming, plain)
-    return IndexWords(stemming, words, stemmed=True), IndexWords(plain, words, stemmed=False)
+        state = {k: v for k, v in self.__dict__.items() if k not in ("words", "stemmed")}
+        return object.__new__, (fields.TEXT,), state

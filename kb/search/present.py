@@ -125,7 +125,7 @@ class _Retokenizer:
             yield token
 
 
-_BODY_TOKENS = _Retokenizer.of(build_schema()["body"].analyzer.whoosh)
+_BODY_TOKENS = _Retokenizer.of(build_schema()["body"].analyzer)
 
 
 def make_hits(

@@ -13,13 +13,20 @@ Whoosh's usual policy at the commit).
 
 from __future__ import annotations
 
+import itertools
+import pickle
+from collections.abc import Iterator
+
 from whoosh import index, writing
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from kb.search.lengths import field_lengths
 
-#: the writers' pool (indexing buffer) in all; above it postings spill to temporary files
-LIMIT_MB = 1024
+#: the writers' pool (indexing buffer) in all, as Whoosh estimates it (a process holds about
+#: twice as much); above it postings spill to temporary files
+LIMIT_MB = 256
+#: postings pickled together in a spilled run
+RUN_CHUNK = 10_000
 
 
 def bulk_options(processes: int) -> dict:
@@ -51,7 +58,47 @@ class _Lengths:
         return lengths[docnum]
 
 
+class _Pool(writing.PostingPool):
+    """Whoosh's posting pool, but the runs it spills (its postings sorted, written to a
+    temporary file whenever it holds more than its limit) are pickled in chunks: Whoosh
+    pickles each posting to the unbuffered file on its own, a system call per posting and
+    more to read it back, which made every posting of a spilling import cost twice as much."""
+
+    @classmethod
+    def like(cls, pool: writing.PostingPool) -> _Pool:
+        """An empty pool with the settings of `pool` (a writer's, before any posting)."""
+        fresh = cls(pool.tempstore, pool.segment)
+        fresh.limit = pool.limit
+        return fresh
+
+    def _write_run(self, f, items) -> None:  # noqa: ANN001
+        items = iter(items)
+        while chunk := list(itertools.islice(items, RUN_CHUNK)):
+            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _read_run(self, path: str) -> Iterator[tuple]:
+        f = self._open_run(path)
+        try:
+            while chunk := _next_chunk(f):
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
+
+
+def _next_chunk(f) -> list:  # noqa: ANN001
+    try:
+        return pickle.load(f)
+    except EOFError:
+        return []
+
+
 class SegmentWriter(writing.SegmentWriter):
+    def __init__(self, ix: index.Index, **options) -> None:
+        super().__init__(ix, **options)
+        self.pool = _Pool.like(self.pool)
+
     def _flush_segment(self) -> None:
         # Whoosh's, with the lengths read once per field
         self.perdocwriter.close()
@@ -69,6 +116,7 @@ class ProcessWriter(MpWriter, SegmentWriter):
 
     def __init__(self, ix: index.Index, procs: int, **options) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **options)
+        self.pool = _Pool.like(self.pool)  # MpWriter runs Whoosh's SegmentWriter.__init__
 
     def _new_task(self) -> SubWriterTask:
         task = _Task(

@@ -161,3 +161,16 @@ def test_an_index_written_by_processes_holds_what_whoosh_writes(tmp_path):
 
 def ix_segments(folder: Path) -> list:
     return index.open_dir(folder, schema=build_schema())._segments()
+
+
+def test_an_index_written_through_spilled_runs_holds_what_whoosh_writes(tmp_path):
+    docs = documents()
+    whoosh = content(write(tmp_path / "whoosh", whoosh_schema(), [docs], kb=False))
+    (tmp_path / "kb").mkdir()
+    ix = index.create_in(tmp_path / "kb", build_schema())
+    writer = writers.open_writer(ix, limitmb=1)  # a run spilled every megabyte
+    for doc in docs:
+        writer.add_document(**doc_fields(doc))
+    assert len(writer.pool.runs) > 3
+    writer.commit()
+    assert content(ix) == whoosh

@@ -6,7 +6,8 @@ Two figures, each into a fresh database and index folder of its own (run it with
 and --n 50000: the rate must not fall as the corpus grows):
   alone        `kb import DIR`: documents per second of the whole command, and the CPU time
                it and its processes used (user + system: on a busy machine the wall time
-               follows the neighbours, the CPU time much less)
+               follows the neighbours, the CPU time much less), and the largest process's
+               peak resident size
   served       `kb import DIR` while `kb run` serves the same database and index folder: the
                time until the index holds every document (the running kb's follower indexes),
                and how /healthz answered meanwhile (every 0.5 s)
@@ -44,14 +45,17 @@ def environment(work: Path) -> dict:
     )
 
 
-def timed_import(docs: Path, env: dict) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the command and its processes)."""
+def timed_import(docs: Path, env: dict) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of the command and its processes, the largest resident size
+    in MB any process this benchmark started has reached: the import's, unless the corpus
+    generator that may run before it was larger)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([str(KB), "import", str(docs)], env=env, check=True, capture_output=True)
     took = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return took, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return took, cpu, after.ru_maxrss / 1024
 
 
 def indexed_up_to(work: Path) -> int:
@@ -125,12 +129,12 @@ def main() -> None:
     n = json.loads((corpus / "manifest.json").read_text())["n"]
     docs = corpus / "docs"
     rows = []
-    seconds, cpu = timed_import(docs, environment(work / "alone"))
+    seconds, cpu, peak = timed_import(docs, environment(work / "alone"))
     rows.append(
         (
             "kb import, alone",
             f"{seconds:.1f} s = {n / seconds:,.0f} docs/s; CPU {cpu:.1f} s "
-            f"({cpu / n * 1e3:.2f} ms a document)",
+            f"({cpu / n * 1e3:.2f} ms a document); largest process {peak:.0f} MB",
         )
     )
     seconds, answers = served(docs, work / "served", environment(work / "served"))

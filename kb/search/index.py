@@ -31,6 +31,7 @@ from kb.search import (
     related,
     searchers,
     store,
+    writers,
 )
 from kb.search.querylang import build_filter, can_relax, make_parser, parse, validate
 from kb.search.records import (
@@ -113,7 +114,7 @@ class SearchIndex:
         gone = set(deletes)
         with store.write_lock(self.path):
             if latest or gone:
-                writer = self._ix.writer(timeout=30.0)
+                writer = writers.open_writer(self._ix, timeout=30.0)
                 try:
                     for doc_id, doc in latest.items():
                         if doc_id not in gone:
@@ -141,7 +142,7 @@ class SearchIndex:
         as the command line: forking a process that runs threads is not safe.
         """
         with store.write_lock(self.path):
-            writer = self._ix.writer(**bulk.writer_options(processes))
+            writer = writers.open_writer(self._ix, **writers.bulk_options(processes))
             seen: set[str] = set()
             try:
                 for doc in docs:
@@ -155,7 +156,7 @@ class SearchIndex:
                 # CLEAR drops every existing segment in the same commit.
                 writer.commit(mergetype=writing.CLEAR)
             except BaseException:
-                bulk.cancel(writer)
+                writers.cancel(writer)
                 raise
             store.write_meta(self.path, {"schema_version": SCHEMA_VERSION, "last_seq": last_seq})
         if progress:

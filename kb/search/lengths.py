@@ -32,9 +32,7 @@ class LengthCache:
         key = (segment.segment_id(), fieldname)
         kept = self._lists.get(key)
         if kept is None:
-            # None where Whoosh answers None (no length): the same error as Whoosh's if
-            # such a document were ever scored
-            kept = [reader.doc_field_length(d, fieldname) for d in range(reader.doc_count_all())]
+            kept = field_lengths(reader, fieldname)
             with self._lock:
                 self._lists[key] = kept
         return kept
@@ -45,6 +43,13 @@ class LengthCache:
         with self._lock:
             for key in [k for k in self._lists if k[0] not in live]:
                 del self._lists[key]
+
+
+def field_lengths(reader, fieldname: str) -> list[int | None]:  # noqa: ANN001
+    """Whoosh's doc_field_length of every document of a segment's reader (an IndexReader or
+    a PerDocumentReader); None where Whoosh answers None (no length): the same error as
+    Whoosh's if such a document were ever scored."""
+    return [reader.doc_field_length(d, fieldname) for d in range(reader.doc_count_all())]
 
 
 class BM25F(scoring.BM25F):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from whoosh import fields
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StandardAnalyzer, StemmingAnalyzer
 
 from kb.search.access import group_values, owner_value, visibility_value
+from kb.search.analysis import IndexedText, Words
 from kb.search.records import Hit, IndexDoc
 
 # Bump whenever the schema or the way documents are turned into fields changes:
@@ -35,13 +37,18 @@ def build_schema() -> fields.Schema:
     # means the same in both fields (ranking compares them).
     stem = StemmingAnalyzer()
     plain = StandardAnalyzer()  # the same words as `stem`, unstemmed
+    # Whoosh's TEXT, but a text's words are found once for both of its fields when
+    # indexing (kb.search.analysis)
+    words = Words(stem, plain)
+    stemmed = partial(IndexedText, words, stemmed=True, analyzer=stem)
+    unstemmed = partial(IndexedText, words, stemmed=False, analyzer=plain)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         # Lower-cased so `type:Lesson` typed by a person still matches.
         type=fields.ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter()),
-        title=fields.TEXT(stored=True, analyzer=stem, field_boost=3.0),
-        summary=fields.TEXT(stored=True, analyzer=stem, field_boost=1.5),
-        body=fields.TEXT(stored=True, analyzer=stem),
+        title=stemmed(stored=True, field_boost=3.0),
+        summary=stemmed(stored=True, field_boost=1.5),
+        body=stemmed(stored=True),
         status=fields.KEYWORD(stored=True, lowercase=True),
         project=fields.KEYWORD(stored=True, lowercase=True),
         project_name=fields.TEXT(),
@@ -62,8 +69,8 @@ def build_schema() -> fields.Schema:
         # searched). Not Whoosh's TEXT(spelling=True): it writes every posting of its
         # spell_* field with document number 0, so nobody can tell which documents hold a
         # word, and a suggestion must come from words the reader may see.
-        spell_title=fields.TEXT(analyzer=plain, phrase=False),
-        spell_body=fields.TEXT(analyzer=plain, phrase=False),
+        spell_title=unstemmed(phrase=False),
+        spell_body=unstemmed(phrase=False),
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
+from kb.core.budget import CpuBudget
 from kb.core.errors import TooLarge, Unprocessable
 from kb.markdown import _tokens
 from kb.markdown.sanitize import clean
@@ -36,27 +36,26 @@ MAX_NESTING = 40
 INLINE_MAX_BYTES = 20 * 1024
 
 _WORKERS = 2
-_DEADLINE = "kb_deadline"
-#: The budget counts the rendering thread's own CPU time, not the wall clock: on a busy
-#: machine (other processes, other threads holding the GIL) a 1.5 KB lesson once took more
-#: than 1 s of wall time and was refused. CPU time only grows while this thread renders.
-_clock = time.thread_time
+_BUDGET = "kb_budget"
+# The budget is the rendering thread's own CPU time (kb.core.budget), not the wall clock: on a
+# busy machine (other processes, other threads holding the GIL) a 1.5 KB lesson once took more
+# than 1 s of wall time and was refused.
 #: how long a caller waits for a render in the pool, in budgets (queueing and load included)
 WAIT_FACTOR = 10
 
 
 class _OverBudget(Exception):
-    """Raised from inside markdown-it when the deadline in `env` has passed."""
+    """Raised from inside markdown-it when the budget in `env` is spent."""
 
 
 def _deadline_inline(state: StateInline, silent: bool) -> bool:
-    if _clock() > state.env[_DEADLINE]:
+    if state.env[_BUDGET].over():
         raise _OverBudget
     return False
 
 
 def _deadline_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    if _clock() > state.env[_DEADLINE]:
+    if state.env[_BUDGET].over():
         raise _OverBudget
     return False
 
@@ -71,7 +70,7 @@ def _build_parser() -> MarkdownIt:
     md.inline.ruler.before("text", "kb_deadline", _deadline_inline)
     md.block.ruler.before(md.block.ruler.get_active_rules()[0], "kb_deadline", _deadline_block)
     # markdown-it compiles its rule chains on first use; do it now rather than in threads.
-    md.parse("", {_DEADLINE: float("inf")})
+    md.parse("", {_BUDGET: CpuBudget(float("inf"))})
     return md
 
 
@@ -163,8 +162,8 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _render_now(source: str, drop_title: str | None, budget: float) -> Rendered:
-    deadline = _clock() + budget
-    env: dict[str, Any] = {_DEADLINE: deadline}
+    limit = CpuBudget(budget)
+    env: dict[str, Any] = {_BUDGET: limit}
     try:
         tokens = _md.parse(source, env)
         text = _tokens.plain_text(tokens)
@@ -174,7 +173,7 @@ def _render_now(source: str, drop_title: str | None, budget: float) -> Rendered:
         html = clean(_md.renderer.render(tokens, _md.options, env))
         # Rendering and cleaning are not interruptible; this keeps the answer consistent
         # with the budget when they are what pushed it over.
-        if _clock() > deadline:
+        if limit.over():
             raise _OverBudget
     except RecursionError:
         # Not expected thanks to MAX_NESTING; kept so that an unknown deep path is a 422.

@@ -10,13 +10,12 @@ it doubled the matching work, since nearly every document is visible.
 
 The budget protects against hostile queries, not against a busy machine: it counts the CPU
 time of the searching thread, never the wall clock, so a query queued behind seven others
-for the processor is answered (slowly at worst) instead of refused.
+for the processor is answered (slowly at worst) instead of refused (kb.core.budget).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Container
 from heapq import heappush, heapreplace
 
@@ -24,6 +23,7 @@ from whoosh import matching, query
 from whoosh.collectors import Collector, TopCollector, WrappingCollector
 from whoosh.searching import Results, Searcher
 
+from kb.core.budget import CpuBudget
 from kb.search.records import QueryError
 from kb.search.unions import ArrayScores
 
@@ -39,16 +39,14 @@ def time_limit_error(limit: float) -> QueryError:
     )
 
 
-class Budget:
+class Budget(CpuBudget):
     """Processor time for everything a query runs (a relaxed retry, the suggestion check),
     counted in the thread that created it."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.started = time.thread_time()
+    __slots__ = ()
 
     def remaining(self) -> float:
-        left = self.seconds - (time.thread_time() - self.started)
+        left = self.left()
         if left <= 0:
             raise time_limit_error(self.seconds)
         return left

@@ -14,7 +14,7 @@ from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.briefings import handlers as briefing_handlers
 from kb.config import Config
 from kb.core.loop import Loop
-from kb.db import Database
+from kb.db import LOG_APPENDED, Database
 from kb.documents import references
 from kb.documents.projection import IndexProjection
 from kb.events import kinds
@@ -117,7 +117,7 @@ class Kb:
         worker_thread = WorkerThreads(
             worker, config.WORKER_INTERVAL, deliveries=config.DELIVERY_THREADS
         )
-        db.on_commit(follower.wake)
+        db.on_commit(follower.wake, only_if=LOG_APPENDED)  # it follows the log
         db.on_commit(worker_thread.wake)
         listener = None if db.is_sqlite else Listener(config.DATABASE_URL)
         return cls(

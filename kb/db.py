@@ -21,6 +21,10 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+#: session.info key a write transaction sets when it appends to the event log (kb.events.log):
+#: on_commit(..., only_if=LOG_APPENDED) callbacks wake only after such a commit
+LOG_APPENDED = "kb_log_appended"
+
 
 class Base(DeclarativeBase):
     pass
@@ -100,10 +104,12 @@ class Database:
         self._sqlite_writer = threading.Lock()
         Database._open.add(self)
 
-    def on_commit(self, callback) -> None:  # noqa: ANN001
+    def on_commit(self, callback, *, only_if: str | None = None) -> None:  # noqa: ANN001
         """Call `callback()` after every committed write transaction that may wake it (e.g. wake
-        the indexer): see write()."""
-        self._after_write.append(callback)
+        the worker): see write(). With `only_if`, only after those whose session.info holds
+        that key: the index follower follows the log, and a worker's claims and marks (three
+        commits per event handled) had each sent it to look for events there were none of."""
+        self._after_write.append((callback, only_if))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -155,8 +161,9 @@ class Database:
         if getattr(self._shared, "session", None) is not None:
             self._shared.stale = True  # this thread's next read block sees this write
         if wake:
-            for callback in self._after_write:
-                callback()
+            for callback, only_if in self._after_write:
+                if only_if is None or session.info.get(only_if):
+                    callback()
 
     @contextmanager
     def _write_turn(self) -> Iterator[None]:

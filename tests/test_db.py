@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, select, text
 
-from kb.db import Base, Database, UTCDateTime
+from kb.db import LOG_APPENDED, Base, Database, UTCDateTime
 from kb.documents.models import Document
 
 
@@ -128,3 +128,23 @@ def test_shared_reads_use_one_session_per_thread_until_they_end(kb, make_lesson)
             doc.title == "Renamed while a page reads"
             and doc.summary != "changed for showing, never written"
         )
+
+
+def test_the_index_follower_is_woken_by_commits_that_append_to_the_log_only(kb):
+    """The follower follows the log: a worker's claims and marks (most of its commits)
+    append nothing and leave it asleep; every commit still wakes plain callbacks."""
+    from kb.events.log.services import lock_log
+
+    plain, follower = [], []
+    kb.db.on_commit(lambda: plain.append(1))
+    kb.db.on_commit(lambda: follower.append(1), only_if=LOG_APPENDED)
+    with kb.db.write() as s:
+        s.execute(text("UPDATE cursors SET position = position"))
+    assert (len(plain), len(follower)) == (1, 0)
+    with kb.db.write(wake=False) as s:  # bookkeeping wakes nobody
+        lock_log(s)
+    assert (len(plain), len(follower)) == (1, 0)
+    with kb.db.write() as s:
+        lock_log(s)  # what every append to the log does first
+    assert (len(plain), len(follower)) == (2, 1)
+    assert (kb.follower.wake, LOG_APPENDED) in kb.db._after_write  # how kb wires it

@@ -112,7 +112,8 @@ class IndexProjection:
             seen = self.index.last_seq()
             changes = None
             with self.db.read() as s:  # one query per idle look: it looks twice a second
-                behind = last_seq(s) - (seen or 0)
+                newest = last_seq(s)
+                behind = newest - (seen or 0)
                 far_behind = seen is not None and applied == 0 and behind > BULK_BEYOND
                 if seen is not None and not far_behind and behind > 0:
                     changes = self._changes(s, seen)
@@ -126,6 +127,10 @@ class IndexProjection:
                 return applied
             self.index.apply(changes.upserts, changes.deletes, changes.last_seq)
             applied += changes.events
+            if changes.last_seq >= newest:
+                # all there was when it looked: no second look (a read, the meta file); a
+                # commit since then has woken the loop, which looks again
+                return applied
 
     @contextmanager
     def bulk(self, *, processes: int = 1) -> Iterator[Callable[[], int]]:

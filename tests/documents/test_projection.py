@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from kb.documents import services
+from sqlalchemy import event
+
+from kb.documents import projection, services
 from kb.documents.models import Document
 from kb.documents.projection import IndexProjection
 from kb.search import SearchIndex
@@ -123,3 +125,32 @@ def test_far_behind_catch_up_applies_the_events_without_a_rebuild(kb, lesson_md,
     assert sorted(ids(kb.index.query("supplier"))) == sorted(d.id for d in made)
     assert kb.index.query("title:rebuilt").total == 0
     assert kb.projection.lag() == 0
+
+
+def test_catch_up_looks_at_the_log_once_when_one_batch_holds_the_news(kb, lesson_md, monkeypatch):
+    """A look that read everything up to the log's end applies it and stops (a commit after
+    it wakes the follower again); more than a batch is applied batch after batch."""
+    kb.projection.catch_up()
+    looks = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001
+        if "max(events.seq)" in statement:
+            looks.append(statement)
+
+    event.listen(kb.db.engine, "before_cursor_execute", count)
+    try:
+        services.create_document(kb.db, lesson_md("First lesson"), type_hint="lesson", actor="a")
+        assert kb.projection.catch_up() > 0
+        assert len(looks) == 1
+        monkeypatch.setattr(projection, "BATCH", 1)
+        docs = [
+            services.create_document(kb.db, lesson_md(f"Lesson {n}"), type_hint="lesson", actor="a")
+            for n in range(3)
+        ]
+        looks.clear()
+        assert kb.projection.catch_up() >= 3
+        assert len(looks) >= 3  # a look per batch
+    finally:
+        event.remove(kb.db.engine, "before_cursor_execute", count)
+    assert kb.projection.lag() == 0
+    assert {d.id for d in docs} <= set(ids(kb.index.query("lesson", per_page=20)))

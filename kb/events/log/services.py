@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
+from kb.db import LOG_APPENDED
 from kb.events.kinds import KB_SOURCE, KB_TYPE_PREFIX, KbEvent
 from kb.events.log.models import Event
 from kb.events.log.news import CHANNEL, sender
@@ -65,8 +66,10 @@ def lock_log(s: Session) -> None:
     On PostgreSQL, serialises appends until commit so that sequence numbers become visible in
     commit order: a follower reading `seq > last` then never skips a late commit. SQLite's
     BEGIN IMMEDIATE already serialises writers. (docs/architecture.md, "Decisions")
-    Other processes' loops hear of the new events when it commits (kb.events.log.news).
+    Other processes' loops hear of the new events when it commits (kb.events.log.news), this
+    process's index follower by Database.on_commit (LOG_APPENDED).
     """
+    s.info[LOG_APPENDED] = True
     if s.get_bind().dialect.name == "postgresql":  # the lock and the news: one round trip
         s.execute(
             text("SELECT pg_advisory_xact_lock(:k), pg_notify(:channel, :sender)"),
@@ -74,8 +77,12 @@ def lock_log(s: Session) -> None:
         )
 
 
+#: built once: the index follower asks on every look
+_LAST_SEQ = select(func.max(Event.seq))
+
+
 def last_seq(s: Session) -> int:
-    return s.scalar(select(func.max(Event.seq))) or 0
+    return s.scalar(_LAST_SEQ) or 0
 
 
 def events_after(s: Session, seq: int, limit: int = 1000) -> list[Event]:

@@ -40,18 +40,25 @@ PASSWORD_CHANGE = ("web.change_password",)
 #: a page's first hook (kb.web.inbox.gather_header) sets this flag in `g` before it asks who
 #: is signed in: the user's unread count is then read with them, in the same query
 COUNT_UNREAD = "kb_count_unread"
-USER_WITH_UNREAD = accounts.user_by_id_query(inbox.unread_of(User.username))
+USER_WITH_UNREAD = accounts.session_query(inbox.unread_of(User.username).label("unread"))
 
 
 class SessionUser(UserMixin):
-    def __init__(self, user: User, unread: int | None = None):
-        self.user = user
-        self.viewer = Viewer.of(user)
+    """The signed-in user as a request needs them: who they are (`viewer`) and the session
+    they hold."""
+
+    def __init__(self, viewer: Viewer, session_token: str, unread: int | None = None):
+        self.viewer = viewer
+        self.session_token = session_token
         #: the unread count, when read with the user (COUNT_UNREAD)
         self.unread = unread
 
+    @classmethod
+    def of(cls, user: User) -> SessionUser:
+        return cls(Viewer.of(user), user.session_token)
+
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_token}"
+        return f"{self.viewer.user_id}:{self.session_token}"
 
 
 @login_manager.user_loader
@@ -60,14 +67,22 @@ def _load(session_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
     with_unread = bool(g.get(COUNT_UNREAD))
-    query = USER_WITH_UNREAD if with_unread else accounts.USER_BY_ID
-    found = accounts.get_user_by_id(current().db, int(user_id), query)
-    if found is None:
+    query = USER_WITH_UNREAD if with_unread else accounts.SESSION_USER
+    rows = accounts.session_rows(current().db, int(user_id), query)
+    if not rows:
         return None
-    user = found[0]
+    user = rows[0]
     if not user.is_active or user.session_token != token:
         return None  # logged out everywhere, password changed, or disabled
-    return SessionUser(user, found[1] if with_unread else None)
+    who = Viewer(
+        user.username,
+        user.role,
+        frozenset(row.group for row in rows if row.group is not None),
+        user.display_name,
+        user.id,
+        must_change_password=bool(user.must_change_password),
+    )
+    return SessionUser(who, user.session_token, user.unread if with_unread else None)
 
 
 def viewer() -> Viewer:
@@ -77,7 +92,7 @@ def viewer() -> Viewer:
 
 def sign_in(user: User) -> None:
     session.clear()  # a fresh session: nothing from before the sign-in survives
-    login_user(SessionUser(user))
+    login_user(SessionUser.of(user))
     session["auth_at"] = int(time.time())
 
 
@@ -86,8 +101,8 @@ def sign_out() -> None:
     if current_user.is_authenticated:
         accounts.end_sessions(
             current().db,
-            current_user.user.username,
-            actor=current_user.user.username,
+            current_user.viewer.username,
+            actor=current_user.viewer.username,
             address=request.remote_addr,
         )
     logout_user()

@@ -8,9 +8,9 @@ import secrets
 from contextvars import ContextVar
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from kb.accounts.models import ROLES, ApiToken, AuditEntry, Group, User
+from kb.accounts.models import ROLES, ApiToken, AuditEntry, Group, User, user_groups
 from kb.accounts.passwords import hash_password
 from kb.core.errors import Conflict, NotFound, ValidationError
 from kb.core.time import utcnow
@@ -126,21 +126,38 @@ def get_user(db: Database, username: str) -> User | None:
         return s.scalar(select(User).where(User.username == (username or "").strip().lower()))
 
 
-def user_by_id_query(*also: ColumnElement) -> Select:
-    """The statement get_user_by_id runs: the user with their groups, then each of `also` as
-    it is for them. Build it once and keep it: every signed-in request runs it, and building
-    it cost as much as running it."""
-    return select(User, *also).options(joinedload(User.groups)).where(User.id == bindparam("id"))
+def session_query(*also: ColumnElement) -> Select:
+    """The statement a signed-in request runs for its user: what the session check and the
+    viewer need (no password hash), a row per group the user is in (one with `group` None
+    when in none), then each of `also` as it is for them. Plain columns, not a User and its
+    groups: making the ORM objects cost more than the query. Build it once and keep it:
+    every signed-in request runs it, and building it cost as much as running it."""
+    return (
+        select(
+            User.id,
+            User.username,
+            User.role,
+            User.display_name,
+            User.is_active,
+            User.session_token,
+            User.must_change_password,
+            Group.name.label("group"),
+            *also,
+        )
+        .select_from(User)
+        .outerjoin(user_groups, user_groups.c.user_id == User.id)
+        .outerjoin(Group, Group.id == user_groups.c.group_id)
+        .where(User.id == bindparam("id"))
+    )
 
 
-USER_BY_ID = user_by_id_query()
+SESSION_USER = session_query()
 
 
-def get_user_by_id(db: Database, user_id: int, query: Select = USER_BY_ID) -> Row | None:
-    """A row of `query` (user_by_id_query) for the user, in one query; None when there is no
-    such user."""
+def session_rows(db: Database, user_id: int, query: Select = SESSION_USER) -> list[Row]:
+    """The rows of `query` (session_query) for the user ([] when there is no such user)."""
     with db.read() as s:
-        return s.execute(query, {"id": user_id}).unique().first()
+        return s.connection().execute(query, {"id": user_id}).all()
 
 
 def list_users(db: Database) -> list[User]:

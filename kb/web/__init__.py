@@ -62,9 +62,11 @@ def init_app(app: Flask) -> None:
         search,
         subscriptions,
         tasks,
+        urls,
     )
 
     app.register_blueprint(bp)
     present.init_app(app)
+    urls.init_app(app)
     # first, like the access check's own user lookup: an error page has the header's data too
     app.before_request_funcs.setdefault(None, []).insert(0, inbox.gather_header)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 
 from kb.access_rules import READER, needs
 from kb.context import current
@@ -24,6 +24,7 @@ from kb.web import bp
 from kb.web.overdue import lessons_late, today
 from kb.web.params import args_with, filters_from, int_arg, page_arg
 from kb.web.process_reviews import HEALTH_CHOICES, health_arg, with_health
+from kb.web.urls import page_url
 
 FOLDERS = FOLDER_CONVERTER
 #: a lesson's page lists possible duplicates while curators decide on it
@@ -128,7 +129,7 @@ def by_first_letter(docs: list[Document]) -> dict[str, list[Document]]:
 
 
 def term_href(doc_id: str) -> str:
-    return url_for("web.document", folder=TERM.folder, doc_id=doc_id)
+    return page_url("web.document", folder=TERM.folder, doc_id=doc_id)
 
 
 @bp.get(f"/<{FOLDERS}:folder>/<doc_id>")

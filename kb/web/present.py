@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, request
 from markupsafe import Markup, escape
 
 from kb.documents.kinds import BY_FOLDER, BY_NAME, KINDS
+from kb.web.urls import page_url
 
 #: the header navigation: (endpoint, keyword arguments, label)
 NAV = (
@@ -100,7 +101,7 @@ def message(text: str | None) -> Markup:
 
 
 def document_url(doc_type: str, doc_id: str, **kwargs) -> str:
-    return url_for("web.document", folder=BY_NAME[doc_type].folder, doc_id=doc_id, **kwargs)
+    return page_url("web.document", folder=BY_NAME[doc_type].folder, doc_id=doc_id, **kwargs)
 
 
 #: pages that belong to a section of the navigation without being its first page

@@ -271,3 +271,20 @@ def test_account_pages_need_a_sign_in(anon_client):
         "/account/tokens/1/revoke",
     ):
         assert anon_client.post(path).status_code == 302
+
+
+def test_a_session_is_checked_against_the_account_on_every_request(app, make_user, kb):
+    """The session's user is read on each request: their groups and role as they are now,
+    and a disabled account's session ends at its next request."""
+    from kb.security import viewer
+
+    make_user("dana", "contributor", groups=["finance", "pmo"])
+    client = app.test_client()
+    login(client, "dana")
+    seen = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: seen.append(viewer()))
+    assert client.get("/account").status_code == 200
+    assert seen[-1].role == "contributor" and seen[-1].groups == {"finance", "pmo"}
+    accounts.update_user(kb.db, "dana", actor="test", is_active=False)
+    assert client.get("/account").status_code == 302
+    assert not signed_in(client)

@@ -25,7 +25,7 @@ from whoosh.searching import Results, Searcher
 
 from kb.core.budget import CpuBudget
 from kb.search.records import QueryError
-from kb.search.unions import ArrayScores
+from kb.search.unions import ArrayScores, TreeScores
 
 log = logging.getLogger(__name__)
 # matches between two looks at the budget (a look costs a system call)
@@ -117,7 +117,7 @@ class TopOfAll(TopCollector):
         matcher, offset, items, limit = self.matcher, self.offset, self.items, self.limit
         if self.final_fn is not None:
             raise TypeError("a weighting with a final() step needs Whoosh's own collect()")
-        if type(matcher) is ArrayScores:
+        if type(matcher) in (ArrayScores, TreeScores):
             self.total += self._collect_scores(matcher, budget, hidden, keep)
             return
         n = 0

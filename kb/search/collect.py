@@ -25,7 +25,7 @@ from whoosh.searching import Results, Searcher
 
 from kb.core.budget import CpuBudget
 from kb.search.records import QueryError
-from kb.search.unions import ArrayScores
+from kb.search.unions import ArrayScores, Tree, TreeScores
 
 log = logging.getLogger(__name__)
 # matches between two looks at the budget (a look costs a system call)
@@ -117,8 +117,13 @@ class TopOfAll(TopCollector):
         matcher, offset, items, limit = self.matcher, self.offset, self.items, self.limit
         if self.final_fn is not None:
             raise TypeError("a weighting with a final() step needs Whoosh's own collect()")
-        if type(matcher) is ArrayScores:
+        if type(matcher) in (ArrayScores, TreeScores):
             self.total += self._collect_scores(matcher, budget, hidden, keep)
+            return
+        leaves: list[ArrayScores] = []
+        tree = _arrays(matcher, leaves) if type(matcher) is matching.IntersectionMatcher else None
+        if tree is not None:
+            self.total += self._collect_all_of(tree, leaves, budget, hidden, keep)
             return
         n = 0
         while matcher.is_active():
@@ -139,6 +144,36 @@ class TopOfAll(TopCollector):
             matcher.next()
         self.matcher = matcher
         self.total += n
+
+    def _collect_all_of(
+        self,
+        tree: Tree,
+        leaves: list[ArrayScores],
+        budget: Budget,
+        hidden: Container[int],
+        keep: Callable[[int], None],
+    ) -> int:
+        """collect_all's loop over words that must all be there, each spread over the fields
+        (a tree of IntersectionMatchers over ArrayScores): every word's matches and scores
+        read from its arrays, the documents all of them hold scored as the tree adds up its
+        words' scores (left + right). The matches an IntersectionMatcher finds are the
+        documents all its words match, however it steps through them, so the same matches,
+        scores, top N and total. Returns the matches seen."""
+        offset, items, limit = self.offset, self.items, self.limit
+        found = [_all_scores(leaf, budget) for leaf in leaves]
+        common = set(min(found, key=len)).intersection(*found)
+        for n, sub_docnum in enumerate(sorted(common)):
+            if n % CHECK_EVERY == 0:
+                budget.remaining()
+            docnum = offset + sub_docnum
+            if docnum not in hidden:
+                keep(docnum)
+                score = _tree_sum(tree, found, sub_docnum)
+                if len(items) < limit:
+                    heappush(items, (score, 0 - docnum))
+                elif score > items[0][0]:
+                    heapreplace(items, (score, 0 - docnum))
+        return len(common)
 
     def _collect_scores(
         self,
@@ -172,6 +207,43 @@ class TopOfAll(TopCollector):
             matcher._docnum = end
             matcher._find_next()  # at the end of the part: the next one
         return n
+
+
+def _arrays(m: matching.Matcher, leaves: list[ArrayScores]) -> Tree | None:
+    """The shape of a tree of IntersectionMatchers over words spread over the fields (their
+    matchers appended to leaves, numbered in that order), or None for any other tree."""
+    if type(m) in (ArrayScores, TreeScores):
+        leaves.append(m)
+        return len(leaves) - 1
+    if type(m) is not matching.IntersectionMatcher:
+        return None
+    a = _arrays(m.a, leaves)
+    b = None if a is None else _arrays(m.b, leaves)
+    return None if b is None else (a, b)
+
+
+def _all_scores(m: ArrayScores, budget: Budget) -> dict[int, float]:
+    """document -> score of every match m gives from where it is (TopOfAll._collect_scores'
+    reading of the arrays); m is used up."""
+    found: dict[int, float] = {}
+    while m.is_active():
+        budget.remaining()
+        scores, base, first, end = m._a, m._offset, m._docnum, m._limit
+        found[first] = scores[first - base]  # taken as the matcher takes it
+        for docnum in range(first + 1, end):
+            score = scores[docnum - base]
+            if score > 0:
+                found[docnum] = score
+        m._docnum = end
+        m._find_next()
+    return found
+
+
+def _tree_sum(tree: Tree, found: list[dict[int, float]], docnum: int) -> float:
+    """IntersectionMatcher.score(): left + right, down the tree."""
+    if type(tree) is int:
+        return found[tree][docnum]
+    return _tree_sum(tree[0], found, docnum) + _tree_sum(tree[1], found, docnum)
 
 
 def run(

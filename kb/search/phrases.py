@@ -6,17 +6,25 @@ a phrase query's time ("critical path": 7,700 such documents at 10,000 lessons).
 must simply follow one another (slop 1, in order: what a quoted phrase means) the test is a
 set intersection of positions: word k at position p + k for some p. The same documents match,
 with the same spans, and the score is untouched (SpanNear2 scores as the plain And of its
-words); anything else is left to Whoosh.
+words); anything else is left to Whoosh. Inside a word spread over the fields
+(kb.search.unions), a phrase of plain terms is matched a part of the segment at a time
+(add_scores): each word's postings read from their block arrays, positions decoded only for
+the documents holding every word, the score added up as Whoosh's tree of IntersectionMatchers
+adds it.
 """
 
 from __future__ import annotations
 
+from array import array
+
 from whoosh import matching, query
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.searching import Searcher
 
 
-class _AdjacentMatcher(SpanNear2.SpanNear2Matcher):
+class AdjacentMatcher(SpanNear2.SpanNear2Matcher):
     def __init__(self, ms: list[matching.Matcher], **options: object) -> None:
         # spans of plain positions (with characters, Whoosh's spans carry them too); set
         # first: Whoosh's __init__ already looks for the first match
@@ -36,12 +44,114 @@ class _AdjacentMatcher(SpanNear2.SpanNear2Matcher):
         return [Span(start, start + last) for start in sorted(starts)]
 
 
+def add_scores(
+    m: AdjacentMatcher,
+    terms: list[tuple[W3LeafMatcher, FilterMatcher | None]],
+    a: array,
+    offset: int,
+    limit: int,
+    boost: float,
+    scored: bool,
+) -> None:
+    """ArrayUnionMatcher's loop for one sub-matcher (a[d - offset] += m.score() * boost for
+    each match d below limit, then m at its first match from limit on) for a phrase of
+    plain terms (each a W3LeafMatcher scored by BM25F from kept lengths, perhaps behind
+    the filter of deleted documents: kb.search.unions._plain_term)."""
+    columns = [_postings_before(leaf, deleted, limit) for leaf, deleted in terms]
+    common = set(columns[0]).intersection(*columns[1:])
+    decode = [leaf.format.decoder("positions") for leaf, _ in terms]
+    for d in sorted(common):
+        starts = set(decode[0](columns[0][d][1]))
+        for k in range(1, len(terms)):
+            starts.intersection_update(p - k for p in decode[k](columns[k][d][1]))
+            if not starts:
+                break
+        if not starts:
+            continue
+        if scored:
+            scores = [
+                _bm25(*term, column[d][0], d) for term, column in zip(terms, columns, strict=True)
+            ]
+            a[d - offset] += _tree_sum(scores, 0, len(scores)) * boost
+        else:
+            a[d - offset] = 1
+    for _, deleted in terms:
+        if deleted is not None:
+            deleted._find_next()  # the filter's own step past deleted documents
+    _align(m.child)
+    m._find_next()  # the spans of the next document holding every word, as next() finds
+
+
+def _postings_before(
+    leaf: W3LeafMatcher, deleted: FilterMatcher | None, limit: int
+) -> dict[int, tuple[float, object]]:
+    """document -> (weight, encoded value) of leaf's postings below limit, but the deleted
+    ones; leaf is left at its first posting from limit on."""
+    found: dict[int, tuple[float, object]] = {}
+    excluded = deleted._ids if deleted is not None else ()
+    while leaf.is_active():
+        if leaf._ids is None:
+            leaf._read_ids()
+        if leaf._weights is None:
+            leaf._read_weights()
+        if leaf._values is None:
+            leaf._read_values()
+        ids, weights, values, i, n = (
+            leaf._ids,
+            leaf._weights,
+            leaf._values,
+            leaf._i,
+            leaf._blocklength,
+        )
+        while i < n:
+            d = ids[i]
+            if d >= limit:
+                break
+            if d not in excluded:
+                found[d] = (weights[i], values[i])
+            i += 1
+        leaf._i = i
+        if i < n:
+            break
+        leaf._next_block()  # what next() does at the end of a block
+    return found
+
+
+def _bm25(leaf: W3LeafMatcher, deleted: FilterMatcher | None, tf: float, d: int) -> float:
+    """The term's score of document d as its matcher gives it: BM25FScorer.score (the same
+    operations as scoring.bm25, in the same order), times the deleted-documents filter's
+    boost when there is one."""
+    scorer = leaf.scorer
+    fl, b, k1 = scorer.dfl.__self__[d], scorer.B, scorer.K1
+    s = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+    return s if deleted is None else s * deleted.boost
+
+
+def _tree_sum(scores: list[float], lo: int, hi: int) -> float:
+    """The sum as make_binary_tree(IntersectionMatcher, ...) adds its words' scores."""
+    if hi - lo == 1:
+        return scores[lo]
+    mid = lo + (hi - lo) // 2
+    return _tree_sum(scores, lo, mid) + _tree_sum(scores, mid, hi)
+
+
+def _align(m: matching.Matcher) -> None:
+    """Bring a tree of IntersectionMatchers whose leaves moved on to their next common
+    document (bottom up, as their own skip_to would)."""
+    if type(m) is not matching.IntersectionMatcher:
+        return
+    _align(m.a)
+    _align(m.b)
+    if m.a.is_active() and m.b.is_active() and m.a.id() != m.b.id():
+        m._find_next()
+
+
 class _AdjacentNear(SpanNear2):
     def matcher(self, searcher: Searcher, context: object = None) -> matching.Matcher:
         if self.slop != 1 or not self.ordered or self.mindist != 1:
             return super().matcher(searcher, context)
         ms = [q.matcher(searcher, context) for q in self.qs]
-        return _AdjacentMatcher(ms, slop=self.slop, ordered=self.ordered, mindist=self.mindist)
+        return AdjacentMatcher(ms, slop=self.slop, ordered=self.ordered, mindist=self.mindist)
 
 
 class AdjacentPhrase(query.Phrase):

@@ -13,11 +13,18 @@ boosted or prefix term, another scorer) goes through Whoosh's own loop.
 from __future__ import annotations
 
 from array import array
+from operator import add
 
 from whoosh import matching, query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
+from whoosh.util import make_weighted_tree
+
+from kb.search import phrases
+
+# a tree of UnionMatchers as index pairs: an int is the sub-matcher of that index
+Tree = int | tuple["Tree", "Tree"]
 
 
 def _plain_term(m: matching.Matcher) -> tuple[W3LeafMatcher, FilterMatcher | None] | None:
@@ -33,6 +40,15 @@ def _plain_term(m: matching.Matcher) -> tuple[W3LeafMatcher, FilterMatcher | Non
     return leaf, deleted
 
 
+def _plain_phrase(m: matching.Matcher) -> list[tuple[W3LeafMatcher, FilterMatcher | None]] | None:
+    """The plain terms of a quoted phrase tested by positions alone (phrases.add_scores), or
+    None for any other matcher."""
+    if type(m) is not phrases.AdjacentMatcher or not m.plain or not m.is_active():
+        return None
+    terms = [_plain_term(sub) for sub in m.ms]
+    return None if None in terms else terms
+
+
 class ArrayScores(matching.ArrayUnionMatcher):
     """Whoosh's ArrayUnionMatcher with its scores added up faster (module docstring)."""
 
@@ -42,13 +58,20 @@ class ArrayScores(matching.ArrayUnionMatcher):
         a = self._a
         a[:] = array("d", bytes(8 * len(a)))  # cleared in place: all_ids() holds on to it
         for m in self._submatchers:
-            plain = _plain_term(m)
-            if plain is None:
-                self._add(m, a, offset, limit)
-            else:
-                self._add_plain(*plain, a, offset, limit)
+            self._add_sub(m, a, offset, limit)
         self._offset = offset
         self._limit = limit
+
+    def _add_sub(self, m: matching.Matcher, a: array, offset: int, limit: int) -> None:
+        plain = _plain_term(m)
+        if plain is not None:
+            self._add_plain(*plain, a, offset, limit)
+            return
+        terms = _plain_phrase(m)
+        if terms is None:
+            self._add(m, a, offset, limit)
+        else:
+            phrases.add_scores(m, terms, a, offset, limit, self._boost, self._scored)
 
     def _add(self, m: matching.Matcher, a: array, offset: int, limit: int) -> None:
         # ArrayUnionMatcher._read_part's loop for one sub-matcher
@@ -106,21 +129,101 @@ class ArrayScores(matching.ArrayUnionMatcher):
             deleted._find_next()  # the filter's own step past deleted documents
 
 
+class TreeScores(ArrayScores):
+    """Whoosh's tree of UnionMatchers (its DefaultOr: segments of over 5,000 documents, or
+    two fields) with the same matches and scores, worked out a part at a time: each
+    sub-matcher's scores in an array of its own, added up along the same tree, so in the
+    same order (a document one side lacks adds 0.0 there, which changes no number), then
+    times the Or's boost as Whoosh's WrappingMatcher applies it."""
+
+    def __init__(
+        self,
+        ms: list[matching.Matcher],
+        doccount: int,
+        tree: Tree,
+        *,
+        boost: float,
+        scored: bool,
+        partsize: int,
+    ) -> None:
+        self._tree, self._or_boost = tree, boost
+        self._zeros = array("d", bytes(8 * partsize))
+        self._parts = [array("d", self._zeros) for _ in ms]
+        super().__init__(ms, doccount, boost=1.0, scored=scored, partsize=partsize)
+
+    def _read_part(self) -> None:
+        limit = min(self._docnum + self._partsize, self._doccount)
+        offset = self._docnum
+        filled: list[array | None] = []
+        for m, part in zip(self._submatchers, self._parts, strict=True):
+            if m.is_active() and m.id() < limit:
+                part[:] = self._zeros
+                self._add_sub(m, part, offset, limit)
+                filled.append(part)
+            else:
+                filled.append(None)
+        total = _tree_sum(self._tree, filled)
+        if total is None:
+            total = self._zeros
+        elif self._or_boost != 1.0 and self._scored:
+            boost = self._or_boost
+            total = array("d", [score * boost for score in total])
+        self._a[:] = total  # in place: all_ids() holds on to it
+        self._offset = offset
+        self._limit = limit
+
+
+def _tree_sum(tree: Tree, parts: list[array | None]) -> array | None:
+    """UnionMatcher.score() for every document of a part: left + right where both have it,
+    else the one that has it (None: neither side has any document in the part)."""
+    if type(tree) is int:
+        return parts[tree]
+    left, right = _tree_sum(tree[0], parts), _tree_sum(tree[1], parts)
+    if left is None or right is None:
+        return right if left is None else left
+    return array("d", map(add, left, right))
+
+
+def _shape(m: matching.Matcher, leaves: dict[int, int]) -> Tree:
+    """The tree of `m` (built over the sub-matchers `leaves` numbers, by identity)."""
+    if id(m) in leaves:
+        return leaves[id(m)]
+    return (_shape(m.a, leaves), _shape(m.b, leaves))
+
+
 class FieldsOr(query.Or):
-    """query.Or matched with ArrayScores where Whoosh would use its ArrayUnionMatcher (the
-    choice Or._matcher makes, whoosh-reloaded 2.7.5), else exactly as Whoosh matches it."""
+    """query.Or matched with ArrayScores where Whoosh would use its ArrayUnionMatcher and
+    with TreeScores where it would use a tree of UnionMatchers that nothing asks for the
+    current match (the choices Or._matcher and DefaultOr._matcher make, whoosh-reloaded
+    2.7.5), else exactly as Whoosh matches it."""
 
     PART = 2048  # documents whose scores are added up at a time (Whoosh's partsize)
 
     def _matcher(
         self, subs: list[query.Query], searcher: Searcher, context: object
     ) -> matching.Matcher:
-        if not self._preloads(subs, searcher, context):
-            return super()._matcher(subs, searcher, context)
         scored = context.weighting is not None if context else True
+        if self._preloads(subs, searcher, context):
+            ms = [sub.matcher(searcher, context) for sub in subs]
+            return ArrayScores(
+                ms, searcher.doc_count_all(), boost=self.boost, scored=scored, partsize=self.PART
+            )
+        needs_current = context.needs_current if context else True
+        if needs_current or self.scale or self.matcher_type != self.AUTO_MATCHER:
+            return super()._matcher(subs, searcher, context)
         ms = [sub.matcher(searcher, context) for sub in subs]
-        return ArrayScores(
-            ms, searcher.doc_count_all(), boost=self.boost, scored=scored, partsize=self.PART
+        # the tree DefaultOr builds (sizes as weights), its UnionMatchers only read for shape
+        reader = searcher.reader()
+        weighted = [(q.estimate_size(reader), m) for q, m in zip(subs, ms, strict=True)]
+        whole = make_weighted_tree(matching.UnionMatcher, weighted)
+        tree = _shape(whole, {id(m): i for i, m in enumerate(ms)})
+        return TreeScores(
+            ms,
+            searcher.doc_count_all(),
+            tree,
+            boost=self.boost,
+            scored=scored,
+            partsize=self.PART,
         )
 
     def _preloads(self, subs: list[query.Query], searcher: Searcher, context: object) -> bool:

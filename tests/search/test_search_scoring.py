@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from whoosh import scoring
 
 from kb.search import SearchIndex
@@ -15,6 +16,17 @@ def whoosh_scores(index: SearchIndex, text: str) -> dict[str, float]:
     with index._ix.searcher(weighting=scoring.BM25F()) as searcher:
         results = searcher.search(parse(index._parser, text), limit=None)
         return {hit["id"]: hit.score for hit in results}
+
+
+def assert_same_search(searcher, ours, theirs, text: str) -> None:  # noqa: ANN001
+    """ours finds what theirs finds, with the same scores to the last bit, scored or not,
+    and in the same order by date."""
+    expected = {h.docnum: h.score for h in searcher.search(theirs, limit=None)}
+    got = {h.docnum: h.score for h in searcher.search(ours, limit=None)}
+    assert expected and got == expected, text
+    assert set(searcher.docs_for_query(ours)) == set(searcher.docs_for_query(theirs))
+    dated = [h.docnum for h in searcher.search(ours, limit=None, sortedby="date")]
+    assert dated == [h.docnum for h in searcher.search(theirs, limit=None, sortedby="date")]
 
 
 def test_scores_equal_whoosh_bm25f_over_several_segments(tmp_path, corpus, doc_factory):
@@ -118,39 +130,42 @@ def test_fields_or_matches_and_scores_as_whoosh_or(tmp_path, corpus, doc_factory
             assert unions.FieldsOr in {type(node) for node in nodes(ours)}, text
             theirs = ours.accept(whoosh_own)
             assert unions.FieldsOr not in {type(node) for node in nodes(theirs)}
-            expected = {h.docnum: h.score for h in searcher.search(theirs, limit=None)}
-            got = {h.docnum: h.score for h in searcher.search(ours, limit=None)}
-            assert expected and got == expected, text
-            assert set(searcher.docs_for_query(ours)) == set(searcher.docs_for_query(theirs))
-            dated = [h.docnum for h in searcher.search(ours, limit=None, sortedby="date")]
-            assert dated == [h.docnum for h in searcher.search(theirs, limit=None, sortedby="date")]
+            assert_same_search(searcher, ours, theirs, text)
     finally:
         unions._plain_term = plain_term
     assert any(ran) and None in ran  # the block loop ran, and Whoosh's (for plan*)
 
 
+@pytest.mark.parametrize("shape", ["array", "tree"])
 def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
-    tmp_path, corpus, doc_factory, monkeypatch
+    tmp_path, corpus, doc_factory, monkeypatch, shape
 ):
-    """TopOfAll reading a FieldsOr's score arrays keeps the top hits, scores, total and
-    matched documents that its generic loop keeps for Whoosh's Or, hidden documents left
-    out, across parts of a few documents (the first of a part included as Whoosh takes it)."""
+    """TopOfAll reading a FieldsOr's score arrays (ArrayScores, or TreeScores where Whoosh
+    would build a tree of UnionMatchers) keeps the top hits, scores, total and matched
+    documents that its generic loop keeps for Whoosh's Or, hidden documents left out,
+    across parts of a few documents (the first of a part included as Whoosh takes it)."""
     from whoosh import query
+    from whoosh.query.compound import DefaultOr
 
     from kb.search import collect, unions
 
     monkeypatch.setattr(unions.FieldsOr, "PART", 3)
+    if shape == "tree":
+        monkeypatch.setattr(unions.FieldsOr, "_preloads", lambda *args: False)
+    whoosh_or = DefaultOr if shape == "tree" else query.Or
     index = SearchIndex(tmp_path / "ix")
     index.rebuild(corpus[:20], last_seq=1)
     index.apply(corpus[20:], [], last_seq=2)
     searcher = index._searcher()
-    fast, original = [], collect.TopOfAll._collect_scores
+    fast = []
+    for name in ("_collect_scores", "_collect_all_of"):
+        original = getattr(collect.TopOfAll, name)
 
-    def spy(self, *args):  # noqa: ANN001, ANN002, ANN202
-        fast.append(1)
-        return original(self, *args)
+        def spy(self, *args, original=original, name=name):  # noqa: ANN001, ANN002, ANN202
+            fast.append(name)
+            return original(self, *args)
 
-    monkeypatch.setattr(collect.TopOfAll, "_collect_scores", spy)
+        monkeypatch.setattr(collect.TopOfAll, name, spy)
 
     def run(q: query.Query, hidden: frozenset[int], limit: int) -> tuple:
         matched: list[int] = []
@@ -165,10 +180,72 @@ def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
         )
         return [(h.docnum, h.score) for h in results], matched, results.scored_length()
 
-    for text in ("vendor", "risk", "the plan", "supplier"):
+    for text in ("vendor", "risk", "the plan", "supplier", "risk vendor", "plan risk vendor"):
         ours = parse(index._parser, text)
-        theirs = ours.accept(lambda n: query.Or(n.subqueries) if type(n) is unions.FieldsOr else n)
+        theirs = ours.accept(lambda n: whoosh_or(n.subqueries) if type(n) is unions.FieldsOr else n)
         for hidden in (frozenset(), frozenset({0, 1, 5, 21})):
             for limit in (1, 3, 100):
                 assert run(ours, hidden, limit) == run(theirs, hidden, limit), text
-    assert fast
+    assert set(fast) == {"_collect_scores", "_collect_all_of"}
+
+
+@pytest.mark.parametrize("shape", ["array", "tree"])
+def test_fields_or_with_phrases_matches_and_scores_as_whoosh(
+    tmp_path, corpus, doc_factory, monkeypatch, shape
+):
+    """Where Whoosh would add a word's fields up in an array (ArrayScores) or along a tree of
+    UnionMatchers (TreeScores: segments of over 5,000 documents, here forced), kb's matcher
+    finds the documents, scores (to the last bit) and date order of Whoosh's own Or, with
+    quoted phrases matched a part at a time (phrases.add_scores) against Whoosh's Phrase,
+    over parts of 5 documents, several segments and deleted documents."""
+    from whoosh import query
+    from whoosh.query.compound import DefaultOr
+
+    from kb.search import phrases, unions
+    from kb.search.phrases import AdjacentPhrase
+
+    monkeypatch.setattr(unions.FieldsOr, "PART", 5)
+    if shape == "tree":
+        monkeypatch.setattr(unions.FieldsOr, "_preloads", lambda *args: False)
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:20], last_seq=1)
+    index.apply(corpus[20:], [], last_seq=2)
+    extra = [
+        doc_factory(id="LL-2025-0101", title="Critical path", body="plan the plan plan plan"),
+        doc_factory(id="LL-2025-0102", body="path critical, critical path; critical of path"),
+        doc_factory(id="LL-2025-0103", body="user acceptance and testing; user acceptance testing"),
+        doc_factory(id="LL-2025-0104", title="Vendor critical path", body="critical path " * 9),
+    ] + [doc_factory(id=f"LL-2025-02{n:02}", body="the path is critical") for n in range(12)]
+    index.apply(extra, [], last_seq=3)
+    changed = [doc_factory(id=d.id, title=d.title, body="critical path vendor") for d in corpus[:3]]
+    index.apply(changed, [], last_seq=4)  # earlier segments keep deleted documents
+    searcher = index._searcher()
+    assert any(reader.has_deletions() for reader, _ in searcher.reader().leaf_readers())
+    whoosh_or = DefaultOr if shape == "tree" else query.Or
+
+    def whoosh_own(node: query.Query) -> query.Query:
+        if type(node) is unions.FieldsOr:
+            return whoosh_or(node.subqueries, boost=node.boost)
+        if type(node) is AdjacentPhrase:
+            return query.Phrase(node.fieldname, node.words, node.slop, node.boost)
+        return node
+
+    blocks, add_scores = [], phrases.add_scores
+    monkeypatch.setattr(phrases, "add_scores", lambda *a: blocks.append(1) or add_scores(*a))
+    kind = unions.TreeScores if shape == "tree" else unions.ArrayScores
+    for text in (
+        "vendor",
+        '"critical path"',
+        '"user acceptance testing"',
+        '"plan plan"',
+        '"critical path" vendor',
+        "escrow OR supplier",
+        "plan* workshop",
+    ):
+        ours = parse(index._parser, text)
+        theirs = ours.accept(whoosh_own)
+        assert_same_search(searcher, ours, theirs, text)
+        if type(ours) is unions.FieldsOr:
+            for sub, _ in searcher.leaf_searchers():
+                assert type(ours.matcher(sub, sub.context())) is kind, text
+    assert blocks  # phrases were matched a part at a time

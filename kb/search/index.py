@@ -83,6 +83,7 @@ class SearchIndex:
         self._facet_cache = facets.FacetCache()
         self._lengths = lengths.LengthCache()
         self._answers: LruCache[SearchResults] = LruCache(ANSWER_CACHE, copy=answers.copy_results)
+        self._contents: tuple | None = None  # what the three caches above were filled from
         self._follower = store.FollowerRole(self.path)
 
     # -- projection state ------------------------------------------------------------
@@ -330,14 +331,19 @@ class SearchIndex:
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
         # replaced, so every document shows up twice (and it crashes on an empty index).
         fresh = self._ix.searcher(weighting=lengths.BM25F(self._lengths))
-        self._related.clear()  # the index changed: relatives may have too
-        self._hidden.clear()
-        self._answers.clear()
         if current is not None:
             searchers.close(current)
         self._facet_cache.keep_only(fresh)
         self._lengths.keep_only(fresh)
         with self._searchers_lock:
+            # Only when the index changed: a thread's first searcher used to empty them too,
+            # so a server's new threads recomputed every page's relatives (37 % of a page).
+            contents = searchers.contents(fresh)
+            if contents != self._contents:
+                self._contents = contents
+                self._related.clear()
+                self._hidden.clear()
+                self._answers.clear()
             if current is not None:
                 self._searchers.discard(current)
             self._searchers.add(fresh)

@@ -49,6 +49,15 @@ class Slot:
         self._box[:] = [searcher]
 
 
+def contents(searcher: Searcher) -> tuple:
+    """What a searcher reads: its generation and its segments. Caches keyed by generation are
+    emptied when this changes; the segments' ids (random names) tell a rebuilt index, whose
+    generations start again, from the one it replaced."""
+    reader = searcher.reader()
+    segments = [getattr(leaf, "segment", lambda: None)() for leaf, _ in reader.leaf_readers()]
+    return reader.generation(), tuple(s.segment_id() for s in segments if s is not None)
+
+
 def close(searcher: Searcher) -> None:
     if not searcher.is_closed:
         searcher.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from kb.search import SearchIndex
 
@@ -191,3 +192,18 @@ def test_related_documents_are_recomputed_when_the_index_changes(
     search_index.apply([twin], [], last_seq=2)
     after = [hit.id for hit in search_index.more_like("LL-2025-0001", limit=3)]
     assert after[0] == "LL-2026-0999" and after != before
+
+
+def test_a_new_thread_keeps_the_relatives_other_threads_found(search_index: SearchIndex, corpus):
+    """A server's threads share the kept relatives: a thread's first searcher used to empty
+    them, so every new thread recomputed every page's relatives. A rebuild, whose
+    generations start again, still empties them."""
+    search_index.rebuild(corpus, last_seq=1)
+    search_index.more_like("LL-2025-0001", limit=3)
+    other = threading.Thread(target=search_index.more_like, args=("LL-2025-0002",))
+    other.start()
+    other.join()
+    assert len(search_index._related._entries) == 2
+    search_index.rebuild(corpus, last_seq=1)
+    search_index.more_like("LL-2025-0001", limit=3)
+    assert len(search_index._related._entries) == 1

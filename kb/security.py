@@ -74,14 +74,7 @@ def _load(session_id: str) -> SessionUser | None:
     user = rows[0]
     if not user.is_active or user.session_token != token:
         return None  # logged out everywhere, password changed, or disabled
-    who = Viewer(
-        user.username,
-        user.role,
-        frozenset(row.group for row in rows if row.group is not None),
-        user.display_name,
-        user.id,
-        must_change_password=bool(user.must_change_password),
-    )
+    who = Viewer.of(user, groups=frozenset(row.group for row in rows if row.group is not None))
     return SessionUser(who, user.session_token, user.unread if with_unread else None)
 
 

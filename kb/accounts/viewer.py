@@ -25,11 +25,14 @@ class Viewer:
     must_change_password: bool = False
 
     @classmethod
-    def of(cls, user: User, *, read_only: bool = False) -> Viewer:
+    def of(
+        cls, user: User, *, read_only: bool = False, groups: frozenset[str] | None = None
+    ) -> Viewer:
+        """`user` a User, or a row with its columns and the names of its `groups` given."""
         return cls(
             user.username,
             user.role,
-            frozenset(g.name for g in user.groups),
+            frozenset(g.name for g in user.groups) if groups is None else groups,
             user.display_name,
             user.id,
             read_only,

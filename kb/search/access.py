@@ -3,7 +3,7 @@
 A document is internal (every signed-in reader) or restricted to named groups; its owner
 and readers with all_access always see it. The rule is a Whoosh filter built from Term
 queries on fields the query language cannot name (visibility, groups, owner); a search leaves
-out the documents it does not match (hidden_docs, cached per index generation and access key),
+out the documents it does not match (hidden_docs, cached per index contents and access key),
 so hits, totals, facets, pages, snippets and suggestions come from visible documents only. Names are compared case-insensitively and must be normalised the same way on both
 sides: documents go through the *_value functions when indexed, readers when filtering.
 Anything doubtful fails closed: an unknown visibility is restricted, a group name with a
@@ -94,14 +94,15 @@ def hidden_docs(searcher: Searcher, reader: Reader | None) -> frozenset[int]:
 
 
 class HiddenSets:
-    """hidden_docs, cached per index generation and access key (readers who see the same
-    share an entry, no one is handed another's)."""
+    """hidden_docs, cached per index contents (searchers.contents) and access key (readers
+    who see the same share an entry, no one is handed another's)."""
 
     def __init__(self, capacity: int) -> None:
         self._sets: LruCache[frozenset[int]] = LruCache(capacity)
 
-    def get(self, searcher: Searcher, reader: Reader | None) -> frozenset[int]:
-        key = (searcher.reader().generation(), access_key(reader))
+    def get(self, searcher: Searcher, reader: Reader | None, contents: tuple) -> frozenset[int]:
+        """`contents`: searchers.contents(searcher), which its caller keeps."""
+        key = (contents, access_key(reader))
         hidden = self._sets.get(key)
         if hidden is None:
             hidden = hidden_docs(searcher, reader)

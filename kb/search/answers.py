@@ -1,9 +1,9 @@
 """Finished answers kept (kb.core.lru), so an identical request is not rebuilt.
 
-Every key a SearchIndex puts here holds the index generation the answer was computed from
-(a thread still on an older searcher cannot leave an entry that a newer one would serve) and
-what the reader may see (access.access_key), so no one is ever served an answer built for a
-reader who sees more.
+Every key a SearchIndex puts here holds the index contents the answer was computed from
+(generation and segment ids, searchers.contents: a thread still on an older searcher cannot
+leave an entry that a newer one would serve) and what the reader may see (access.access_key),
+so no one is ever served an answer built for a reader who sees more.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ postings with the query's and scores from the query alone. Not Whoosh's `filter=
 the filter into a Python set of every document it matches on every search, and its documented
 time-limit recipe, TimeLimitCollector(searcher.collector(filter=...)), silently drops the
 filter. The access rule is a set of the few documents the reader may not see (cached by the
-caller per index generation and access key), left out as the matches go by: as a Require
+caller per index contents and access key), left out as the matches go by: as a Require
 it doubled the matching work, since nearly every document is visible.
 
 The budget protects against hostile queries, not against a busy machine: it counts the CPU

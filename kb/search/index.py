@@ -76,9 +76,9 @@ class SearchIndex:
         self._local = threading.local()
         self._searchers: weakref.WeakSet[Searcher] = weakref.WeakSet()
         self._searchers_lock = threading.Lock()
-        # (index generation, doc id, limit, access_key(reader)) -> related hits
+        # (index contents, doc id, limit, access_key(reader)) -> related hits
         self._related: LruCache[list[Hit]] = LruCache(RELATED_CACHE, copy=list)
-        # (index generation, access_key(reader)) -> document numbers that reader may see
+        # (index contents, access_key(reader)) -> document numbers that reader may see
         self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
         self._lengths = lengths.LengthCache()
@@ -208,10 +208,10 @@ class SearchIndex:
         sort = sort if text else "date"
         filter_q = build_filter(filters)
         searcher = self._searcher()
-        # The generation the answer comes from and what the reader may see: equal keys
-        # are equal answers for readers who see the same.
-        generation = searcher.reader().generation()
-        key = (generation, access.access_key(reader), filter_q, text, sort, page, per_page)
+        # What the answer comes from and what the reader may see: equal keys are equal
+        # answers for readers who see the same.
+        contents = self._local.slot.contents
+        key = (contents, access.access_key(reader), filter_q, text, sort, page, per_page)
         cached = self._answers.get(key)
         if cached is not None:
             return cached
@@ -234,7 +234,8 @@ class SearchIndex:
         per_page: int,
     ) -> SearchResults:
         budget = collect.Budget(self.time_limit)
-        limit, hidden = page * per_page, self._hidden.get(searcher, reader)
+        limit = page * per_page
+        hidden = self._hidden.get(searcher, reader, self._local.slot.contents)
         results, matched = self._collect(searcher, parsed, filter_q, hidden, sort, limit, budget)
         relaxed = False
         if not matched and can_relax(text, parsed):
@@ -274,11 +275,11 @@ class SearchIndex:
 
         Cached: the query costs ~15 ms on 10,000 documents, and every document page asks
         for it. The key holds the reader's access (readers who see the same documents
-        share entries, no one is served another's) and the index generation the answer
-        was computed from (a thread still on an older searcher cannot leave an entry that
-        a newer one would serve after a document became restricted)."""
+        share entries, no one is served another's) and the index contents the answer was
+        computed from (searchers.contents: a thread still on an older searcher cannot leave
+        an entry that a newer one would serve after a document became restricted)."""
         searcher = self._searcher()
-        key = (searcher.reader().generation(), doc_id, limit, access.access_key(reader))
+        key = (self._local.slot.contents, doc_id, limit, access.access_key(reader))
         kept = self._related.get(key)
         if kept is not None:
             return kept
@@ -335,10 +336,11 @@ class SearchIndex:
             searchers.close(current)
         self._facet_cache.keep_only(fresh)
         self._lengths.keep_only(fresh)
+        contents = searchers.contents(fresh)
         with self._searchers_lock:
             # Only when the index changed: a thread's first searcher used to empty them too,
             # so a server's new threads recomputed every page's relatives (37 % of a page).
-            contents = searchers.contents(fresh)
+            # (An entry a thread on an older searcher puts later is keyed by what it read.)
             if contents != self._contents:
                 self._contents = contents
                 self._related.clear()
@@ -347,7 +349,7 @@ class SearchIndex:
             if current is not None:
                 self._searchers.discard(current)
             self._searchers.add(fresh)
-        slot.searcher = fresh
+        slot.searcher, slot.contents = fresh, contents
         return fresh
 
     def _collect(

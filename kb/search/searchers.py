@@ -31,13 +31,15 @@ def open_index(path: Path, schema: fields.Schema) -> index.Index:
 
 
 class Slot:
-    """A thread's searcher. Its files stay open (they are read, not mapped), so it is closed
-    when replaced, when the index closes, or when the thread ends and its slot goes."""
+    """A thread's searcher and what it reads (contents()). Its files stay open (they are
+    read, not mapped), so it is closed when replaced, when the index closes, or when the
+    thread ends and its slot goes."""
 
-    __slots__ = ("_box", "__weakref__")
+    __slots__ = ("_box", "contents", "__weakref__")
 
     def __init__(self) -> None:
         self._box: list[Searcher] = []
+        self.contents: tuple = ()
         weakref.finalize(self, _close_all, self._box)
 
     @property
@@ -50,9 +52,10 @@ class Slot:
 
 
 def contents(searcher: Searcher) -> tuple:
-    """What a searcher reads: its generation and its segments. Caches keyed by generation are
-    emptied when this changes; the segments' ids (random names) tell a rebuilt index, whose
-    generations start again, from the one it replaced."""
+    """What a searcher reads: its generation and its segments' ids. The key of what is kept
+    per index state (answers, relatives, reader sets): a generation alone is not, as an
+    index folder made again (wiped, restored) numbers its generations from the start, while
+    segment ids are random names."""
     reader = searcher.reader()
     segments = [getattr(leaf, "segment", lambda: None)() for leaf, _ in reader.leaf_readers()]
     return reader.generation(), tuple(s.segment_id() for s in segments if s is not None)

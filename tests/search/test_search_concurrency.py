@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -109,3 +110,42 @@ def test_threads_share_one_index_and_get_the_same_answers(built_index: SearchInd
     with ThreadPoolExecutor(8) as pool:
         for q, found in pool.map(ask, range(200)):
             assert found == expected[q]
+
+
+def test_an_answer_put_late_from_a_replaced_index_is_not_served(tmp_path, corpus, doc_factory):
+    """What kb keeps per index state (answers, relatives) is keyed by the generation and the
+    segments read. A folder made again numbers its generations from the start: keyed by the
+    generation alone, an answer a slow thread put after the change (from the old folder) was
+    served for the new one at the same generation."""
+    path = tmp_path / "index"
+    old = SearchIndex(path)
+    old.rebuild(corpus, last_seq=1)
+    old.query("escrow")  # this thread's searcher: the old folder's first build
+    old.apply([doc_factory(id="LL-2025-0900", title="Escrow again")], [], last_seq=2)
+    late = {}  # what a thread on the old folder's next generation kept
+
+    def on_the_old_folder() -> None:
+        late["answer"] = old.query("escrow")
+        late["entries"] = list(old._answers._entries.items())
+        late["related"] = old.more_like("LL-2025-0001")
+        late["related_entries"] = list(old._related._entries.items())
+
+    thread = threading.Thread(target=on_the_old_folder)
+    thread.start()
+    thread.join()
+    assert late["answer"].total > 0 and late["related"]
+
+    shutil.rmtree(path)  # made again, as many generations on, with other documents
+    new = SearchIndex(path)
+    new.rebuild([doc_factory(id="LL-2026-0001", title="Nothing alike")], last_seq=1)
+    new.apply([doc_factory(id="LL-2026-0002", title="Still nothing")], [], last_seq=2)
+    new.close()
+
+    assert old.query("escrow").total == 0  # this thread moved on: the caches emptied
+    for key, value in late["entries"]:  # ...and then the slow thread put what it found
+        old._answers.put(key, value)
+    for key, value in late["related_entries"]:
+        old._related.put(key, value)
+    assert old.query("escrow").total == 0
+    assert old.more_like("LL-2025-0001") == []
+    old.close()

@@ -72,8 +72,9 @@ def _versions_query(viewer: Viewer) -> Select:
 def linker(db: Database, viewer: Viewer, href: Callable[[str], str]) -> Linker:
     """The linker for the terms `viewer` may read, as they are now."""
     with db.read() as s:
-        # plain tuples: a key of Rows was compared in Python, Row by Row, on every lookup
-        key = frozenset(map(tuple, s.execute(_versions_query(viewer))))
+        # plain tuples: a key of Rows was compared in Python, Row by Row, on every lookup;
+        # through the connection: the ORM's handling of a statement doubled its cost
+        key = frozenset(map(tuple, s.connection().execute(_versions_query(viewer))))
     with _lock:
         kept = _linkers.setdefault(db, LruCache(KEPT))
     built = kept.get(key)

@@ -286,3 +286,48 @@ def test_a_handler_that_takes_several_events_gets_a_claims_runs_together(kb, clo
     assert worker.run_pending(batch=1) == 0  # not due yet; when due, alone: `fn`
     clock.advance(11)
     assert worker.run_pending() == 1 and calls == [[0, 1], [0, 1, 2]]
+
+
+def test_a_pass_dispatches_claims_and_runs_new_events_in_one_write_transaction(kb, registry):
+    """Dispatch, claim and the runs once took three write transactions a pass: most of the
+    time of a worker handling events as they come, one or a few at a time."""
+    commits: list[int] = []
+    kb.db.on_commit(lambda: commits.append(1))
+    worker = Worker(kb.db, registry)
+    add_events(kb, 3)
+    commits.clear()
+    assert worker.run_kb_lane() == 3
+    assert len(commits) == 1 and counter(kb) == 3
+    assert worker.run_kb_lane() == 0 and len(commits) == 1  # nothing new: no write at all
+    assert [(r.status, r.attempts) for r in runs(kb)] == [("done", 1)] * 3
+
+
+def test_a_failing_run_in_a_pass_of_new_events_rolls_back_only_itself(kb, clock):
+    """The pass's transaction is done again with a savepoint per run: the others' effects
+    once, the failing run retried later, a run of a handler outside the transaction after."""
+    outside: list[int] = []
+
+    def picky(s, event):  # noqa: ANN001
+        count_effect(s, event)
+        if event.data["n"] == 1:
+            raise ValueError("no ones")
+
+    registry = Registry()
+    registry.register(Handler("picky", ("org.test.*",), picky, schedule=(10,)))
+    registry.register(
+        Handler(
+            "outside",
+            ("org.test.*",),
+            lambda db, run, event: outside.append(event.data["n"]),
+            transactional=False,
+        )
+    )
+    add_events(kb, 3)
+    worker = Worker(kb.db, registry, clock=clock)
+    assert worker.run_kb_lane() == 6
+    assert counter(kb) == 2 and sorted(outside) == [0, 1, 2]
+    picky_runs = [(r.status, r.attempts) for r in runs(kb) if r.handler == "picky"]
+    assert picky_runs == [("done", 1), ("pending", 1), ("done", 1)]
+    clock.advance(11)
+    assert worker.run_kb_lane() == 1 and counter(kb) == 2  # retried: it failed again
+    assert [r.status for r in runs(kb) if r.handler == "picky"] == ["done", "dead", "done"]

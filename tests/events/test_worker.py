@@ -331,3 +331,16 @@ def test_a_failing_run_in_a_pass_of_new_events_rolls_back_only_itself(kb, clock)
     clock.advance(11)
     assert worker.run_kb_lane() == 1 and counter(kb) == 2  # retried: it failed again
     assert [r.status for r in runs(kb) if r.handler == "picky"] == ["done", "dead", "done"]
+
+
+def test_a_pass_that_left_nothing_due_spares_its_loop_a_second_look(kb, registry, clock):
+    """The loop's step says whether another pass may find work at once: not after a pass
+    that handled every new event (the next commit wakes the loop), yes when runs of one
+    project were held back behind the older run it just finished."""
+    registry.register(Handler("ordered", ("org.test.*",), count_effect, ordered=True))
+    worker = Worker(kb.db, registry, clock=clock)
+    add_events(kb, 2)
+    assert worker.step() is False and counter(kb) == 4
+    add_events(kb, 2, partition="P-1")
+    assert worker.step() is False and counter(kb) == 8  # the held-back run ran in the pass
+    assert [r.status for r in runs(kb)] == ["done"] * 8

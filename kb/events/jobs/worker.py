@@ -81,7 +81,18 @@ class Worker:
 
     def run_kb_lane(self, max_runs: int = 1000, batch: int = BATCH) -> int:
         """Sweeps first, then dispatch new events, then run kb's own due handler runs until
-        none is left (or max_runs)."""
+        none is left (or max_runs); returns how many ran."""
+        return self._kb_pass(max_runs, batch)[0]
+
+    def step(self) -> bool:
+        """The kb lane's loop step (lanes.py): a pass, then whether another may find work at
+        once. A pass that left nothing due says no: its loop then waits for the next commit
+        (or its interval) instead of a pass that looks and finds nothing, which had cost as
+        much again as a pass handling one event."""
+        return self._kb_pass(1000, BATCH)[1]
+
+    def _kb_pass(self, max_runs: int, batch: int) -> tuple[int, bool]:
+        """run_kb_lane(): (runs done, whether more may be due)."""
         for sweep in self.periodic:
             sweep(self.clock())
         lanes: set[str] = set()
@@ -101,10 +112,11 @@ class Worker:
         while more and done < max_runs:
             claimed = self.claim(min(batch, max_runs - done), lane=KB_LANE)
             if not claimed:
+                more = False
                 break
             self.execute_many(claimed)
             done += len(claimed)
-        return done
+        return done, more
 
     def _dispatch_and_run(
         self, limit: int, lanes: set, *, one_by_one: bool = False

@@ -335,12 +335,40 @@ def test_a_failing_run_in_a_pass_of_new_events_rolls_back_only_itself(kb, clock)
 
 def test_a_pass_that_left_nothing_due_spares_its_loop_a_second_look(kb, registry, clock):
     """The loop's step says whether another pass may find work at once: not after a pass
-    that handled every new event (the next commit wakes the loop), yes when runs of one
-    project were held back behind the older run it just finished."""
+    that handled every new event in its one transaction (the next commit wakes the loop);
+    after runs held back behind an older run of their project, which the pass ran after it,
+    yes (their handlers may have appended events)."""
     registry.register(Handler("ordered", ("org.test.*",), count_effect, ordered=True))
     worker = Worker(kb.db, registry, clock=clock)
     add_events(kb, 2)
     assert worker.step() is False and counter(kb) == 4
     add_events(kb, 2, partition="P-1")
-    assert worker.step() is False and counter(kb) == 8  # the held-back run ran in the pass
+    assert worker.step() is True and counter(kb) == 8  # the held-back run ran in the pass
     assert [r.status for r in runs(kb)] == ["done"] * 8
+    assert worker.step() is False and counter(kb) == 8
+
+
+def test_a_pass_whose_runs_appended_events_asks_for_the_next_at_once(kb, clock):
+    """Events a handler appends are dispatched by the next pass, which follows at once (the
+    loop's own commits do not wake it)."""
+
+    def echo(s, event):  # noqa: ANN001
+        if event.type == "org.test.thing.happened":
+            lock_log(s)
+            s.add(
+                Event(
+                    source="urn:test",
+                    event_id=str(uuid.uuid4()),
+                    type="org.test.echo",
+                    time=utcnow(),
+                    data={},
+                )
+            )
+        count_effect(s, event)
+
+    registry = Registry()
+    registry.register(Handler("echo", ("org.test.*",), echo))
+    worker = Worker(kb.db, registry, clock=clock)
+    add_events(kb, 1)
+    assert worker.step() is True and counter(kb) == 1
+    assert worker.step() is False and counter(kb) == 2  # the echo, handled

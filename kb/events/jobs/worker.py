@@ -29,7 +29,7 @@ from itertools import groupby
 from sqlalchemy import bindparam, select, text, update
 
 from kb.core.time import utcnow
-from kb.db import Database
+from kb.db import LOG_APPENDED, Database
 from kb.events.jobs.claims import claim_statements
 from kb.events.jobs.dispatch import BATCH as DISPATCH_BATCH
 from kb.events.jobs.dispatch import dispatch_in, dispatch_new, has_new
@@ -86,20 +86,20 @@ class Worker:
 
     def step(self) -> bool:
         """The kb lane's loop step (lanes.py): a pass, then whether another may find work at
-        once. A pass that left nothing due says no: its loop then waits for the next commit
-        (or its interval) instead of a pass that looks and finds nothing, which had cost as
-        much again as a pass handling one event."""
+        once: yes when its runs appended events (the next pass dispatches them). One that left
+        nothing due says no: its loop then waits for the next commit (or its interval) instead
+        of a pass that looks and finds nothing, as costly as a pass handling one event."""
         return self._kb_pass(1000, BATCH)[1]
 
     def _kb_pass(self, max_runs: int, batch: int) -> tuple[int, bool]:
-        """run_kb_lane(): (runs done, whether more may be due)."""
+        """run_kb_lane(): (runs done, whether more may be due: see step())."""
         for sweep in self.periodic:
             sweep(self.clock())
         lanes: set[str] = set()
-        read, done, more = 0, 0, True
+        read, done, more, appended = 0, 0, True, False
         if has_new(self.db):
             if max_runs > 0:  # the usual case: the pass's one write transaction
-                read, done, more = self._dispatch_and_run(min(batch, max_runs), lanes)
+                read, done, more, appended = self._dispatch_and_run(min(batch, max_runs), lanes)
             else:
                 read = DISPATCH_BATCH
         # a dispatch that read fewer than its batch read all there was: events committed
@@ -112,19 +112,20 @@ class Worker:
         while more and done < max_runs:
             claimed = self.claim(min(batch, max_runs - done), lane=KB_LANE)
             if not claimed:
-                more = False
                 break
             self.execute_many(claimed)
             done += len(claimed)
-        return done, more
+            appended = True  # (or not: a pass that looks costs little next to these runs)
+        return done, appended or done >= max_runs
 
     def _dispatch_and_run(
         self, limit: int, lanes: set, *, one_by_one: bool = False
-    ) -> tuple[int, int, bool]:
+    ) -> tuple[int, int, bool, bool]:
         """Dispatch the new events, claim up to `limit` due runs of kb's lane and run the
         transactional ones, all in one write transaction (a pass for one event had three,
         and two reads: most of its time, docs/architecture.md); the others run after it, one
-        by one. Returns (events read, runs claimed, whether more runs may be due). When a run
+        by one. Returns (events read, runs claimed, whether more runs may be due, whether
+        the runs may have appended events to the log). When a run
         fails, the transaction keeps nothing and is done again with a savepoint per run, so
         that a failing run rolls back only itself (as execute_many does)."""
         sql = claim_statements(KB_LANE, not self.db.is_sqlite)
@@ -155,6 +156,7 @@ class Worker:
                     failed = self._each_in_savepoint(s, together, handlers, events)
                 else:
                     self._run_together(s, together, handlers, events)
+                appended = bool(s.info.get(LOG_APPENDED))
         except Exception:
             if one_by_one:
                 raise
@@ -165,12 +167,14 @@ class Worker:
         batched = {r.id for r in together}
         for run_id in sorted(r.id for r in claimed if r.id not in batched):
             self.execute(run_id)
+            appended = True
         # the takes searched all that was due: more only when the claim was full, runs of new
         # events were held back (behind an older run of their project, done by now) or events
         # are left to dispatch
         held_back = found[KB_LANE] > sum(r.event_seq in dispatched for r in claimed)
         read = len(dispatched)
-        return read, len(claimed), len(claimed) >= limit or held_back or read == DISPATCH_BATCH
+        more = len(claimed) >= limit or held_back or read == DISPATCH_BATCH
+        return read, len(claimed), more, appended
 
     def run_deliveries(
         self, max_runs: int = 1000, stopping: Callable[[], bool] = lambda: False

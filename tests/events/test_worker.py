@@ -18,20 +18,21 @@ from kb.events.log.models import Event
 from kb.events.log.services import lock_log
 
 
+def an_event(type_: str, data: dict, partition: str | None = None) -> Event:
+    return Event(
+        source="urn:test",
+        event_id=str(uuid.uuid4()),
+        type=type_,
+        time=utcnow(),
+        data=data,
+        partition_key=partition,
+    )
+
+
 def add_events(kb, n: int, *, type_="org.test.thing.happened", partition=None) -> list[int]:
     with kb.db.write() as s:
         lock_log(s)
-        events = [
-            Event(
-                source="urn:test",
-                event_id=str(uuid.uuid4()),
-                type=type_,
-                time=utcnow(),
-                data={"n": i},
-                partition_key=partition,
-            )
-            for i in range(n)
-        ]
+        events = [an_event(type_, {"n": i}, partition) for i in range(n)]
         s.add_all(events)
         s.flush()
         return [e.seq for e in events]
@@ -355,15 +356,7 @@ def test_a_pass_whose_runs_appended_events_asks_for_the_next_at_once(kb, clock):
     def echo(s, event):  # noqa: ANN001
         if event.type == "org.test.thing.happened":
             lock_log(s)
-            s.add(
-                Event(
-                    source="urn:test",
-                    event_id=str(uuid.uuid4()),
-                    type="org.test.echo",
-                    time=utcnow(),
-                    data={},
-                )
-            )
+            s.add(an_event("org.test.echo", {}))
         count_effect(s, event)
 
     registry = Registry()

@@ -110,7 +110,7 @@ class Kb:
         index = SearchIndex(config.INDEX_DIR)
         projection = IndexProjection(db, index)
         # settle: a burst of commits becomes one index commit / one worker pass
-        follower = Loop("kb-index", projection.follow, config.INDEXER_INTERVAL, settle=0.05)
+        follower = Loop("kb-index", projection.step, config.INDEXER_INTERVAL, settle=0.05)
         registry = build_registry(config, db, index)
         worker = Worker(db, registry, receiver_cap=config.DELIVERIES_PER_RECEIVER)
         worker.periodic.append(overdue.Sweeper(db))

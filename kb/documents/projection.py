@@ -188,6 +188,14 @@ class IndexProjection:
         serve from it."""
         return self.catch_up() if self.index.is_follower() else 0
 
+    def step(self) -> bool:
+        """The follower loop's step (kb.context): follow(), then "nothing more at once".
+        catch_up() returns when it has applied all there was when it looked, and a commit
+        since has woken the loop: the look that followed every step that applied something
+        found nothing (half the follower's looks while events come one at a time)."""
+        self.follow()
+        return False
+
     @staticmethod
     def _affected(s: Session, events: Iterable) -> Iterator[str]:  # noqa: ANN001
         """The documents to index again: those a revision changed, those of a changed project

@@ -27,6 +27,7 @@ from kb.search import (
     collect,
     facets,
     lengths,
+    merges,
     present,
     related,
     searchers,
@@ -122,7 +123,7 @@ class SearchIndex:
                             writer.update_document(**doc_fields(doc))
                     for doc_id in gone:
                         writer.delete_by_term("id", doc_id)
-                    writer.commit()
+                    writer.commit(mergetype=merges.drop_emptied_then_merge_small)
                 except BaseException:
                     writer.cancel()
                     raise

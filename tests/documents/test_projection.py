@@ -154,3 +154,12 @@ def test_catch_up_looks_at_the_log_once_when_one_batch_holds_the_news(kb, lesson
         event.remove(kb.db.engine, "before_cursor_execute", count)
     assert kb.projection.lag() == 0
     assert {d.id for d in docs} <= set(ids(kb.index.query("lesson", per_page=20)))
+
+
+def test_the_follower_loop_is_told_no_second_look_is_needed(kb, lesson_md):
+    """Its step applies what there is and says "nothing more at once": a commit after the
+    look wakes the loop anyway, and the look that followed every step found nothing."""
+    kb.projection.catch_up()
+    doc = services.create_document(kb.db, lesson_md(), type_hint="lesson", actor="a")
+    assert kb.projection.step() is False
+    assert kb.projection.lag() == 0 and ids(kb.index.query("interface")) == [doc.id]

@@ -18,20 +18,21 @@ from kb.events.log.models import Event
 from kb.events.log.services import lock_log
 
 
+def an_event(type_: str, data: dict, partition: str | None = None) -> Event:
+    return Event(
+        source="urn:test",
+        event_id=str(uuid.uuid4()),
+        type=type_,
+        time=utcnow(),
+        data=data,
+        partition_key=partition,
+    )
+
+
 def add_events(kb, n: int, *, type_="org.test.thing.happened", partition=None) -> list[int]:
     with kb.db.write() as s:
         lock_log(s)
-        events = [
-            Event(
-                source="urn:test",
-                event_id=str(uuid.uuid4()),
-                type=type_,
-                time=utcnow(),
-                data={"n": i},
-                partition_key=partition,
-            )
-            for i in range(n)
-        ]
+        events = [an_event(type_, {"n": i}, partition) for i in range(n)]
         s.add_all(events)
         s.flush()
         return [e.seq for e in events]
@@ -286,3 +287,81 @@ def test_a_handler_that_takes_several_events_gets_a_claims_runs_together(kb, clo
     assert worker.run_pending(batch=1) == 0  # not due yet; when due, alone: `fn`
     clock.advance(11)
     assert worker.run_pending() == 1 and calls == [[0, 1], [0, 1, 2]]
+
+
+def test_a_pass_dispatches_claims_and_runs_new_events_in_one_write_transaction(kb, registry):
+    """Dispatch, claim and the runs once took three write transactions a pass: most of the
+    time of a worker handling events as they come, one or a few at a time."""
+    commits: list[int] = []
+    kb.db.on_commit(lambda: commits.append(1))
+    worker = Worker(kb.db, registry)
+    add_events(kb, 3)
+    commits.clear()
+    assert worker.run_kb_lane() == 3
+    assert len(commits) == 1 and counter(kb) == 3
+    assert worker.run_kb_lane() == 0 and len(commits) == 1  # nothing new: no write at all
+    assert [(r.status, r.attempts) for r in runs(kb)] == [("done", 1)] * 3
+
+
+def test_a_failing_run_in_a_pass_of_new_events_rolls_back_only_itself(kb, clock):
+    """The pass's transaction is done again with a savepoint per run: the others' effects
+    once, the failing run retried later, a run of a handler outside the transaction after."""
+    outside: list[int] = []
+
+    def picky(s, event):  # noqa: ANN001
+        count_effect(s, event)
+        if event.data["n"] == 1:
+            raise ValueError("no ones")
+
+    registry = Registry()
+    registry.register(Handler("picky", ("org.test.*",), picky, schedule=(10,)))
+    registry.register(
+        Handler(
+            "outside",
+            ("org.test.*",),
+            lambda db, run, event: outside.append(event.data["n"]),
+            transactional=False,
+        )
+    )
+    add_events(kb, 3)
+    worker = Worker(kb.db, registry, clock=clock)
+    assert worker.run_kb_lane() == 6
+    assert counter(kb) == 2 and sorted(outside) == [0, 1, 2]
+    picky_runs = [(r.status, r.attempts) for r in runs(kb) if r.handler == "picky"]
+    assert picky_runs == [("done", 1), ("pending", 1), ("done", 1)]
+    clock.advance(11)
+    assert worker.run_kb_lane() == 1 and counter(kb) == 2  # retried: it failed again
+    assert [r.status for r in runs(kb) if r.handler == "picky"] == ["done", "dead", "done"]
+
+
+def test_a_pass_that_left_nothing_due_spares_its_loop_a_second_look(kb, registry, clock):
+    """The loop's step says whether another pass may find work at once: not after a pass
+    that handled every new event in its one transaction (the next commit wakes the loop);
+    after runs held back behind an older run of their project, which the pass ran after it,
+    yes (their handlers may have appended events)."""
+    registry.register(Handler("ordered", ("org.test.*",), count_effect, ordered=True))
+    worker = Worker(kb.db, registry, clock=clock)
+    add_events(kb, 2)
+    assert worker.step() is False and counter(kb) == 4
+    add_events(kb, 2, partition="P-1")
+    assert worker.step() is True and counter(kb) == 8  # the held-back run ran in the pass
+    assert [r.status for r in runs(kb)] == ["done"] * 8
+    assert worker.step() is False and counter(kb) == 8
+
+
+def test_a_pass_whose_runs_appended_events_asks_for_the_next_at_once(kb, clock):
+    """Events a handler appends are dispatched by the next pass, which follows at once (the
+    loop's own commits do not wake it)."""
+
+    def echo(s, event):  # noqa: ANN001
+        if event.type == "org.test.thing.happened":
+            lock_log(s)
+            s.add(an_event("org.test.echo", {}))
+        count_effect(s, event)
+
+    registry = Registry()
+    registry.register(Handler("echo", ("org.test.*",), echo))
+    worker = Worker(kb.db, registry, clock=clock)
+    add_events(kb, 1)
+    assert worker.step() is True and counter(kb) == 1
+    assert worker.step() is False and counter(kb) == 2  # the echo, handled

@@ -23,8 +23,7 @@ from kb.core.time import utcnow
 from kb.db import Database
 from kb.events.inbound import catalogue
 from kb.events.inbound.cloudevents import MAX_LENGTH, CloudEvent
-from kb.events.inbound.models import Producer
-from kb.events.inbound.producers import touch
+from kb.events.inbound.producers import Sender, touch
 from kb.events.log.models import Event
 from kb.events.log.services import KB_SOURCE, KB_TYPE_PREFIX, lock_log
 
@@ -96,7 +95,7 @@ def _partition_key(event: CloudEvent, short: str | None) -> str | None:
 
 
 def ingest(
-    db: Database, events: Sequence[CloudEvent], *, producer: Producer | None, prefix: str
+    db: Database, events: Sequence[CloudEvent], *, producer: Sender | None, prefix: str
 ) -> list[Accepted]:
     """Check, then store `events` all together (or none): one answer per event, in order."""
     rows = check_events(events, prefix)

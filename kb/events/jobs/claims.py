@@ -27,7 +27,7 @@ class Claim:
     searches: tuple[Select, Select]
     #: lease `ids` to `owner` if still due and free; returns their ids
     take_again: Update
-    #: lease up to `limit` runs of each search
+    #: lease up to `limit` runs of each search; returns their ids, handlers and events
     takes: tuple[Update, Update]
 
 
@@ -64,7 +64,7 @@ def claim_statements(lane: str | None, postgresql: bool) -> Claim:
 
 def _take(runs: Select, postgresql: bool) -> Update:
     """Lease the runs `runs` selects (those another worker holds locked on PostgreSQL are
-    skipped)."""
+    skipped); returns (id, handler, event_seq) of each."""
     if postgresql:
         runs = runs.with_for_update(skip_locked=True)
     return (
@@ -76,7 +76,7 @@ def _take(runs: Select, postgresql: bool) -> Update:
             lease_until=bindparam("until", type_=HandlerRun.lease_until.type),
             attempts=HandlerRun.attempts + 1,
         )
-        .returning(HandlerRun.id)
+        .returning(HandlerRun.id, HandlerRun.handler, HandlerRun.event_seq)
         .execution_options(synchronize_session=False)
     )
 

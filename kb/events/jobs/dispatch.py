@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
@@ -23,16 +23,25 @@ CURSOR = "dispatch"
 BATCH = 500
 
 
-def _lock_cursor(s: Session) -> Cursor:
-    cursor = s.get(Cursor, CURSOR, with_for_update=True)
-    if cursor is not None:
-        return cursor
+#: built once (a claim's statements likewise: claims.py); run on the session's connection,
+#: without the ORM's unit of work, which cost more than the statements
+_LOCK = select(Cursor.position).where(Cursor.name == CURSOR).with_for_update()
+_MOVE = update(Cursor).where(Cursor.name == CURSOR).values(position=bindparam("position"))
+_NEW = select(Event).where(Event.seq > bindparam("position")).order_by(Event.seq).limit(BATCH)
+_INSERT_RUNS = insert(HandlerRun)
+
+
+def _lock_cursor(s: Session) -> int:
+    """The dispatcher's position, its row locked until the transaction ends."""
+    position = s.connection().scalar(_LOCK)
+    if position is not None:
+        return position
     # The row is created once (migration); recreate it if missing, harmlessly under a race.
     s.execute(
         text("INSERT INTO cursors (name, position) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
         {"n": CURSOR},
     )
-    return s.get(Cursor, CURSOR, with_for_update=True)
+    return s.connection().scalar(_LOCK)
 
 
 def runs_for(s: Session, registry: Registry, event: Event) -> list[str]:
@@ -86,32 +95,37 @@ def dispatch_new(
     if not has_new(db):
         return 0
     with db.write() as s:
-        cursor = _lock_cursor(s)
-        events = list(
-            s.scalars(
-                select(Event).where(Event.seq > cursor.position).order_by(Event.seq).limit(BATCH)
-            )
-        )
-        if not events:
-            return 0
-        now = now or utcnow()
-        rows = [
-            {
-                "event_seq": event.seq,
-                "handler": name,
-                **placement(s, registry, name, event),
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for event in events
-            for name in runs_for(s, registry, event)
-        ]
-        if rows:
-            s.execute(insert(HandlerRun), rows)
-            announce(s)  # other workers may take them
-        if lanes is not None:
-            lanes.update(row["lane"] for row in rows)
-        cursor.position = events[-1].seq
-    return len(events)
+        return len(dispatch_in(s, registry, now, lanes))
+
+
+def dispatch_in(
+    s: Session, registry: Registry, now: datetime | None = None, lanes: set | None = None
+) -> list[Event]:
+    """dispatch_new() in the write transaction `s`; the events read (the worker claims and
+    runs the new runs in it too: kb.events.jobs.worker). `lanes` may be a Counter: it then
+    counts the runs created per lane."""
+    position = _lock_cursor(s)
+    events = list(s.scalars(_NEW, {"position": position}))
+    if not events:
+        return []
+    now = now or utcnow()
+    rows = [
+        {
+            "event_seq": event.seq,
+            "handler": name,
+            **placement(s, registry, name, event),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for event in events
+        for name in runs_for(s, registry, event)
+    ]
+    if rows:
+        s.connection().execute(_INSERT_RUNS, rows)
+        announce(s)  # other workers may take them
+    if lanes is not None:
+        lanes.update(row["lane"] for row in rows)
+    s.connection().execute(_MOVE, {"position": events[-1].seq})
+    return events

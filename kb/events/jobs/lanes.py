@@ -31,7 +31,7 @@ class WorkerThreads:
         deliveries: int = DELIVERY_THREADS,
         settle: float = 0.05,
     ):
-        self.kb = Loop("kb-worker", worker.run_kb_lane, interval, settle=settle, idle_max=IDLE_MAX)
+        self.kb = Loop("kb-worker", worker.step, interval, settle=settle, idle_max=IDLE_MAX)
         self._stopping = threading.Event()
         step = partial(worker.run_deliveries, stopping=self._stopping.is_set)
         self.deliveries = [

@@ -21,17 +21,18 @@ import random
 import socket
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 
 from kb.core.time import utcnow
-from kb.db import Database
+from kb.db import LOG_APPENDED, Database
 from kb.events.jobs.claims import claim_statements
 from kb.events.jobs.dispatch import BATCH as DISPATCH_BATCH
-from kb.events.jobs.dispatch import dispatch_new
+from kb.events.jobs.dispatch import dispatch_in, dispatch_new, has_new
 from kb.events.jobs.models import HandlerRun
 from kb.events.jobs.registry import DELIVERY_LANE, KB_LANE, Cancelled, GiveUp, Handler, Registry
 from kb.events.log.models import Event
@@ -80,25 +81,100 @@ class Worker:
 
     def run_kb_lane(self, max_runs: int = 1000, batch: int = BATCH) -> int:
         """Sweeps first, then dispatch new events, then run kb's own due handler runs until
-        none is left (or max_runs)."""
+        none is left (or max_runs); returns how many ran."""
+        return self._kb_pass(max_runs, batch)[0]
+
+    def step(self) -> bool:
+        """The kb lane's loop step (lanes.py): a pass, then whether another may find work at
+        once: yes when its runs appended events (the next pass dispatches them). One that left
+        nothing due says no: its loop then waits for the next commit (or its interval) instead
+        of a pass that looks and finds nothing, as costly as a pass handling one event."""
+        return self._kb_pass(1000, BATCH)[1]
+
+    def _kb_pass(self, max_runs: int, batch: int) -> tuple[int, bool]:
+        """run_kb_lane(): (runs done, whether more may be due: see step())."""
         for sweep in self.periodic:
             sweep(self.clock())
         lanes: set[str] = set()
+        read, done, more, appended = 0, 0, True, False
+        if has_new(self.db):
+            if max_runs > 0:  # the usual case: the pass's one write transaction
+                read, done, more, appended = self._dispatch_and_run(min(batch, max_runs), lanes)
+            else:
+                read = DISPATCH_BATCH
         # a dispatch that read fewer than its batch read all there was: events committed
         # since wake the loop, whose next pass dispatches them
-        while dispatch_new(self.db, self.registry, self.clock(), lanes) == DISPATCH_BATCH:
-            pass
+        while read == DISPATCH_BATCH:
+            read = dispatch_new(self.db, self.registry, self.clock(), lanes)
         if DELIVERY_LANE in lanes:
             for callback in self.on_dispatch:
                 callback()
-        done = 0
-        while done < max_runs:
+        while more and done < max_runs:
             claimed = self.claim(min(batch, max_runs - done), lane=KB_LANE)
             if not claimed:
                 break
             self.execute_many(claimed)
             done += len(claimed)
-        return done
+            appended = True  # (or not: a pass that looks costs little next to these runs)
+        return done, appended or done >= max_runs
+
+    def _dispatch_and_run(
+        self, limit: int, lanes: set, *, one_by_one: bool = False
+    ) -> tuple[int, int, bool, bool]:
+        """Dispatch the new events, claim up to `limit` due runs of kb's lane and run the
+        transactional ones, all in one write transaction (a pass for one event had three,
+        and two reads: most of its time, docs/architecture.md); the others run after it, one
+        by one. Returns (events read, runs claimed, whether more runs may be due, whether
+        the runs may have appended events to the log). When a run
+        fails, the transaction keeps nothing and is done again with a savepoint per run, so
+        that a failing run rolls back only itself (as execute_many does)."""
+        sql = claim_statements(KB_LANE, not self.db.is_sqlite)
+        now = self.clock()
+        params = {"now": now, "owner": self.name, "until": now + self.lease}
+        found: Counter[str] = Counter()  # runs created per lane
+        failed: list[tuple[int, Exception]] = []
+        try:
+            with self.db.write() as s:
+                dispatched = {e.seq: e for e in dispatch_in(s, self.registry, now, found)}
+                claimed = []
+                for take in sql.takes:  # the statements claim() takes with
+                    if len(claimed) < limit:
+                        claimed += s.connection().execute(
+                            take, params | {"limit": limit - len(claimed)}
+                        )
+                handlers = {run.id: self.registry.resolve(run.handler) for run in claimed}
+                together = sorted(
+                    (r for r in claimed if handlers[r.id] and handlers[r.id].transactional),
+                    key=lambda r: r.id,
+                )
+                # those of runs claimed again (a retry, a lost lease) are read
+                events = {
+                    r.event_seq: dispatched.get(r.event_seq) or s.get(Event, r.event_seq)
+                    for r in together
+                }
+                if one_by_one:
+                    failed = self._each_in_savepoint(s, together, handlers, events)
+                else:
+                    self._run_together(s, together, handlers, events)
+                appended = bool(s.info.get(LOG_APPENDED))
+        except Exception:
+            if one_by_one:
+                raise
+            return self._dispatch_and_run(limit, lanes, one_by_one=True)
+        lanes.update(found)
+        for run_id, exc in failed:
+            self._failed(run_id, handlers[run_id], exc)
+        batched = {r.id for r in together}
+        for run_id in sorted(r.id for r in claimed if r.id not in batched):
+            self.execute(run_id)
+            appended = True
+        # the takes searched all that was due: more only when the claim was full, runs of new
+        # events were held back (behind an older run of their project, done by now) or events
+        # are left to dispatch
+        held_back = found[KB_LANE] > sum(r.event_seq in dispatched for r in claimed)
+        read = len(dispatched)
+        more = len(claimed) >= limit or held_back or read == DISPATCH_BATCH
+        return read, len(claimed), more, appended
 
     def run_deliveries(
         self, max_runs: int = 1000, stopping: Callable[[], bool] = lambda: False
@@ -171,33 +247,49 @@ class Worker:
         ordered = sorted(runs, key=lambda r: r.id)
         try:
             with self.db.write() as s:
-                # consecutive runs of one handler together when it can take several at once
-                for _, group in groupby(ordered, key=lambda r: r.handler):
-                    group = list(group)
-                    handler = handlers[group[0].id]
-                    if handler.many is not None and len(group) > 1:
-                        handler.many(s, [events[run.event_seq] for run in group])
-                        continue
-                    for run in group:
-                        handler.fn(s, events[run.event_seq])
-                self._finish_all(s, [run.id for run in ordered])
+                self._run_together(s, ordered, handlers, events)
             return []
         except _LeaseLost:
             raise
         except Exception:  # noqa: BLE001, S110  (a run's failure: found out run by run below)
             pass
-        failed: list[tuple[int, Exception]] = []
         with self.db.write() as s:
-            ok = []
-            for run in ordered:
-                try:
-                    with s.begin_nested():
-                        handlers[run.id].fn(s, events[run.event_seq])
-                    ok.append(run.id)
-                except Exception as exc:  # noqa: BLE001  (the run's failure, never the worker's)
-                    failed.append((run.id, exc))
-            self._finish_all(s, ok)
+            return self._each_in_savepoint(s, ordered, handlers, events)
+
+    def _each_in_savepoint(
+        self,
+        s,
+        ordered: list,
+        handlers: dict,
+        events: dict,  # noqa: ANN001
+    ) -> list[tuple[int, Exception]]:
+        """Run each of `ordered` in a savepoint of its own in `s` and mark those that did not
+        fail done; (run id, exception) of each that failed."""
+        failed: list[tuple[int, Exception]] = []
+        ok = []
+        for run in ordered:
+            try:
+                with s.begin_nested():
+                    handlers[run.id].fn(s, events[run.event_seq])
+                ok.append(run.id)
+            except Exception as exc:  # noqa: BLE001  (the run's failure, never the worker's)
+                failed.append((run.id, exc))
+        self._finish_all(s, ok)
         return failed
+
+    def _run_together(self, s, ordered: list, handlers: dict, events: dict) -> None:  # noqa: ANN001
+        """Run `ordered` (runs, or rows with their id, handler and event_seq) in `s` and mark
+        them done; raises at the first failure."""
+        # consecutive runs of one handler together when it can take several at once
+        for _, group in groupby(ordered, key=lambda r: r.handler):
+            group = list(group)
+            handler = handlers[group[0].id]
+            if handler.many is not None and len(group) > 1:
+                handler.many(s, [events[run.event_seq] for run in group])
+                continue
+            for run in group:
+                handler.fn(s, events[run.event_seq])
+        self._finish_all(s, [run.id for run in ordered])
 
     def _finish_all(self, s, run_ids: list[int]) -> None:  # noqa: ANN001
         """Mark runs done in the transaction of their effects. A run whose lease was lost
@@ -206,17 +298,8 @@ class Worker:
         again one by one."""
         if not run_ids:
             return
-        marked = s.execute(
-            update(HandlerRun)
-            .where(
-                HandlerRun.id.in_(run_ids),
-                HandlerRun.lease_owner == self.name,
-                HandlerRun.status == "running",
-            )
-            .values(status="done", finished_at=self.clock(), lease_until=None, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
-        if marked.rowcount != len(run_ids):
+        params = {"ids": run_ids, "owner": self.name, "now": self.clock()}
+        if s.connection().execute(_FINISH, params).rowcount != len(run_ids):
             raise _LeaseLost
 
     # -- one run ----------------------------------------------------------------------
@@ -289,6 +372,18 @@ class Worker:
                 run.next_attempt_at = now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
                 run.status = "pending"
             return run.status
+
+
+#: built once, run on the session's connection (the ORM's bulk update path cost more)
+_FINISH = (
+    update(HandlerRun)
+    .where(
+        HandlerRun.id.in_(bindparam("ids", expanding=True)),
+        HandlerRun.lease_owner == bindparam("owner"),
+        HandlerRun.status == "running",
+    )
+    .values(status="done", finished_at=bindparam("now"), lease_until=None, last_error=None)
+)
 
 
 class _LeaseLost(Exception):

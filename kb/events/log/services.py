@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
@@ -39,11 +39,18 @@ def append_event(s: Session, kb_event: KbEvent, *, partition_key: str | None = N
 
 def append_events(s: Session, kb_events: list[KbEvent]) -> None:
     """append_event() for several events, in order, with one lock_log() (a round trip on
-    PostgreSQL, which flushes the session's pending changes, one at a time otherwise)."""
+    PostgreSQL) and one INSERT: added to the session as objects they were flushed one
+    statement each on SQLite, which cannot hand back their keys in order otherwise. The
+    session's pending changes are flushed first, so the events follow the changes."""
     if not kb_events:
         return
     lock_log(s)
-    s.add_all([Event(**event_values(kb_event)) for kb_event in kb_events])
+    s.flush()
+    s.connection().execute(_INSERT, [event_values(kb_event) for kb_event in kb_events])
+
+
+#: built once; no RETURNING, so that SQLite inserts the rows in one executemany
+_INSERT = insert(Event)
 
 
 def event_values(kb_event: KbEvent, *, partition_key: str | None = None) -> dict:

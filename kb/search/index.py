@@ -285,7 +285,8 @@ class SearchIndex:
         if kept is not None:
             return kept
         try:
-            hits = related.related_hits(searcher, doc_id, limit, access.visibility_filter(reader))
+            hidden = self._hidden.get(searcher, reader, self._local.slot.contents)
+            hits = related.related_hits(searcher, doc_id, limit, hidden)
         except (OSError, index.IndexError) as exc:
             raise IndexUnavailable(f"The search index cannot be read: {exc}") from exc
         self._related.put(key, hits)

@@ -6,10 +6,10 @@ that the work follows the document's distinctive words, not the size of the inde
 are read best first (by the most any one document can get from them); once what the unread
 ones could add together is below the score a relative already has, those terms' postings
 are only looked up for the documents that could still make the top, never read in full
-(common words: the longest lists, the least weight). Access is checked on candidates only,
-in score order, until `limit` of them are visible. (Whoosh's own search ran the union as a
-deep tree of matchers per posting, with access as a filter that lost documents when it
-skipped blocks.)
+(common words: the longest lists, the least weight). Access is the set of documents the
+reader may not see, which searches share (kb.search.access.HiddenSets). (Whoosh's own search
+ran the union as a deep tree of matchers per posting, with access as a filter that lost
+documents when it skipped blocks.)
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import heapq
 from collections import defaultdict
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
-from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
@@ -28,8 +28,8 @@ from whoosh.searching import Searcher
 from kb.search.records import Hit
 from kb.search.schema import make_hit, plain_snippet
 
-#: candidates checked for access at a time
-BATCH = 20
+#: the best candidates looked at for the `limit` visible ones before sorting them all
+CANDIDATES = 4
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,11 @@ class _Clause:
     bound: float
 
 
-def related_hits(
-    searcher: Searcher, doc_id: str, limit: int, visibility_q: query.Query | None
-) -> list[Hit]:
-    """Documents sharing the most distinctive words, tags and topics of `doc_id`, among
-    those `visibility_q` lets through; none for a document it hides."""
+def related_hits(searcher: Searcher, doc_id: str, limit: int, hidden: Container[int]) -> list[Hit]:
+    """Documents sharing the most distinctive words, tags and topics of `doc_id`, but the
+    `hidden` ones (document numbers the reader may not see); none for a hidden document."""
     docnum = searcher.document_number(id=doc_id)
-    if docnum is None or limit < 1:
-        return []
-    if visibility_q is not None and not _visible(searcher, visibility_q, [docnum]):
+    if docnum is None or limit < 1 or docnum in hidden:
         return []  # not theirs to see: neither are its relatives
     stored = searcher.stored_fields(docnum)
     text = " ".join(stored.get(k) or "" for k in ("title", "summary", "body"))
@@ -64,7 +60,7 @@ def related_hits(
             if value:
                 terms.append((fieldname, value, 2.0))
     clauses = _clauses(searcher, list(dict.fromkeys(terms)))
-    chosen, scores = _top(searcher, clauses, limit, docnum, visibility_q)
+    chosen, scores = _top(searcher, clauses, limit, docnum, hidden)
     return [
         make_hit(fields, scores[d], plain_snippet(fields))
         for d in chosen
@@ -92,15 +88,14 @@ def _top(
     clauses: list[_Clause],
     limit: int,
     own: int,
-    visibility_q: query.Query | None,
+    hidden: Container[int],
 ) -> tuple[list[int], dict[int, float]]:
-    """The `limit` best visible documents but `own`, best first (equal scores in index
-    order, as Whoosh's top-N collector ranks them), and their scores."""
+    """The `limit` best documents but `own` and the `hidden` ones, best first (equal scores
+    in index order, as Whoosh's top-N collector ranks them), and their scores."""
     # document -> clause -> its score there: summed in clause order at the end, so that
     # the sum is the one Whoosh's Or makes
     parts: dict[int, dict[int, float]] = defaultdict(dict)
     partial: dict[int, float] = defaultdict(float)  # the running sum, in reading order
-    access = _Access(searcher, visibility_q, own)
     order = sorted(range(len(clauses)), key=lambda i: -clauses[i].bound)
     unread = sum(c.bound for c in clauses)
     hopeful: list[int] | None = None  # None: any document may still make the top
@@ -113,47 +108,22 @@ def _top(
         unread -= clauses[i].bound
         if unread >= max(partial.values(), default=0.0):
             continue  # no floor can be above what is left to read yet
-        best = access.best(partial, limit)
-        floor = partial[best[-1]] if len(best) == limit else 0.0  # final scores only grow
+        floor = _floor(partial, limit, hidden)  # final scores only grow
         if unread < floor:  # a document none of the read terms holds cannot reach it
             hopeful = sorted(d for d in hopeful or partial if partial[d] + unread >= floor)
     scores = {d: sum(p[i] for i in sorted(p)) for d, p in parts.items()}
-    return access.best(scores, limit), scores
+    visible = [d for d in scores if d not in hidden]
+    return heapq.nsmallest(limit, visible, key=lambda d: (-scores[d], d)), scores
 
 
-class _Access:
-    """Which documents `visibility_q` lets through, asked of the index once per document."""
-
-    def __init__(self, searcher: Searcher, visibility_q: query.Query | None, own: int) -> None:
-        self.searcher, self.visibility_q = searcher, visibility_q
-        self.known: dict[int, bool] = {own: False}  # never a relative of itself
-
-    def best(self, scores: dict[int, float], limit: int) -> list[int]:
-        """Up to `limit` of the best scored documents it lets through, best first."""
-
-        def rank(d: int) -> tuple[float, int]:
-            return -scores[d], d
-
-        top = heapq.nsmallest(4 * limit, scores, key=rank)
-        chosen = self._first_visible(top, limit)
-        if len(chosen) < limit and len(top) < len(scores):  # hidden ones among them
-            chosen = self._first_visible(sorted(scores, key=rank), limit)
-        return chosen
-
-    def _first_visible(self, ranked: list[int], limit: int) -> list[int]:
-        chosen: list[int] = []
-        for start in range(0, len(ranked), BATCH):
-            batch = ranked[start : start + BATCH]
-            unknown = [d for d in batch if d not in self.known]
-            if unknown and self.visibility_q is None:
-                self.known.update((d, True) for d in unknown)
-            elif unknown:
-                seen = _visible(self.searcher, self.visibility_q, unknown)
-                self.known.update((d, d in seen) for d in unknown)
-            chosen += [d for d in batch if self.known[d]][: limit - len(chosen)]
-            if len(chosen) == limit:
-                break
-        return chosen
+def _floor(scores: dict[int, float], limit: int, hidden: Container[int]) -> float:
+    """The `limit`-th best score of a visible document (0 when fewer are scored): which of
+    equal scores counts does not change it, so the best are found by score alone."""
+    best = heapq.nlargest(CANDIDATES * limit, scores.items(), key=itemgetter(1))
+    ranked = [score for d, score in best if d not in hidden]
+    if len(ranked) < limit and len(best) < len(scores):  # hidden ones among the best
+        ranked = sorted((s for d, s in scores.items() if d not in hidden), reverse=True)
+    return ranked[limit - 1] if len(ranked) >= limit else 0.0
 
 
 def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
@@ -199,23 +169,3 @@ def _postings(
                     score = scorer._score(weight, scorer.dfl(docnum))
                     yield docnum + offset, score * clause.boost
             m._next_block()
-
-
-def _visible(searcher: Searcher, visibility_q: query.Query, docnums: list[int]) -> set[int]:
-    """Those of `docnums` that `visibility_q` matches, found by skipping its postings to
-    each of them (not by listing every document it matches)."""
-    found: set[int] = set()
-    wanted = sorted(docnums)
-    for leaf, offset in _leaves(searcher):
-        mine = [d - offset for d in wanted if offset <= d < offset + leaf.doc_count_all()]
-        if not mine:
-            continue
-        m = visibility_q.matcher(leaf, leaf.boolean_context())
-        for local in mine:
-            if not m.is_active():
-                break
-            if m.id() < local:
-                m.skip_to(local)
-            if m.is_active() and m.id() == local:
-                found.add(local + offset)
-    return found

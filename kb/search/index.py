@@ -27,6 +27,7 @@ from kb.search import (
     collect,
     facets,
     lengths,
+    postings,
     present,
     related,
     searchers,
@@ -46,13 +47,11 @@ from kb.search.schema import SCHEMA_VERSION, build_schema, doc_fields
 
 log = logging.getLogger(__name__)
 
-SORTS = ("relevance", "date")
-MAX_PER_PAGE = 100
+SORTS, MAX_PER_PAGE = ("relevance", "date"), 100
 # Below this many hits a "did you mean" is worth its extra work.
 SUGGEST_BELOW = 3
 PROGRESS_EVERY = 500
-RELATED_CACHE = 4096
-HIDDEN_CACHE = 256
+RELATED_CACHE, HIDDEN_CACHE = 4096, 256
 # finished answers of identical requests (query, filters, sort, page, reader's access)
 ANSWER_CACHE = 256
 
@@ -82,6 +81,7 @@ class SearchIndex:
         self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
         self._lengths = lengths.LengthCache()
+        self._postings = postings.PostingCache()
         self._answers: LruCache[SearchResults] = LruCache(ANSWER_CACHE, copy=answers.copy_results)
         self._contents: tuple | None = None  # what the three caches above were filled from
         self._follower = store.FollowerRole(self.path)
@@ -335,6 +335,7 @@ class SearchIndex:
             searchers.close(current)
         self._facet_cache.keep_only(fresh)
         self._lengths.keep_only(fresh)
+        self._postings.follow(fresh)
         with self._searchers_lock:
             # Only when the index changed: a thread's first searcher used to empty them too,
             # so a server's new threads recomputed every page's relatives (37 % of a page).

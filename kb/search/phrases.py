@@ -16,12 +16,16 @@ adds it.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 
 from whoosh import matching, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.searching import Searcher
+
+from kb.search.postings import KeptLeaf
 
 
 class AdjacentMatcher(SpanNear2.SpanNear2Matcher):
@@ -57,21 +61,20 @@ def add_scores(
     each match d below limit, then m at its first match from limit on) for a phrase of
     plain terms (each a W3LeafMatcher scored by BM25F from kept lengths, perhaps behind
     the filter of deleted documents: kb.search.unions._plain_term)."""
-    columns = [_postings_before(leaf, deleted, limit) for leaf, deleted in terms]
-    common = set(columns[0]).intersection(*columns[1:])
-    decode = [leaf.format.decoder("positions") for leaf, _ in terms]
+    columns = [_column(leaf, deleted, limit) for leaf, deleted in terms]
+    found = [column[0] for column in columns]
+    common = set(found[0]).intersection(*found[1:])
+    first, rest = columns[0], list(enumerate(columns[1:], 1))
     for d in sorted(common):
-        starts = set(decode[0](columns[0][d][1]))
-        for k in range(1, len(terms)):
-            starts.intersection_update(p - k for p in decode[k](columns[k][d][1]))
+        starts = set(first[1](first[0][d]))
+        for k, (postings, positions, _) in rest:
+            starts.intersection_update(p - k for p in positions(postings[d]))
             if not starts:
                 break
         if not starts:
             continue
         if scored:
-            scores = [
-                _bm25(*term, column[d][0], d) for term, column in zip(terms, columns, strict=True)
-            ]
+            scores = [score(postings[d], d) for postings, _, score in columns]
             a[d - offset] += _tree_sum(scores, 0, len(scores)) * boost
         else:
             a[d - offset] = 1
@@ -80,6 +83,34 @@ def add_scores(
             deleted._find_next()  # the filter's own step past deleted documents
     _align(m.child)
     m._find_next()  # the spans of the next document holding every word, as next() finds
+
+
+def _column(
+    leaf: W3LeafMatcher, deleted: FilterMatcher | None, limit: int
+) -> tuple[dict[int, object], Callable[[object], Iterable[int]], Callable[[object, int], float]]:
+    """A term's postings below limit (but the deleted ones) as (document -> posting, the
+    posting's positions, its score in document d), leaf left at its first posting from
+    limit on. Postings kept in memory (KeptLeaf) are read by index, their positions and
+    scores decoded once; the others decoded here."""
+    if type(leaf) is not KeptLeaf:
+        decode = leaf.format.decoder("positions")
+        return (
+            _postings_before(leaf, deleted, limit),
+            lambda posting: decode(posting[1]),
+            lambda posting, d: _bm25(leaf, deleted, posting[0], d),
+        )
+    ids, i = leaf._ids, leaf._i
+    end = bisect_left(ids, limit, i)
+    excluded = deleted._ids if deleted is not None else ()
+    postings = {d: j for j, d in enumerate(ids[i:end], i) if d not in excluded}
+    leaf._i = end
+    if end == leaf._blocklength:
+        leaf._atend = True  # what next() does past the last block
+    scores = leaf.bm25()
+    if deleted is None:
+        return postings, leaf.positions().__getitem__, lambda j, d: scores[j]
+    wrapped = deleted.boost
+    return postings, leaf.positions().__getitem__, lambda j, d: scores[j] * wrapped
 
 
 def _postings_before(

@@ -18,6 +18,7 @@ skips blocks by quality skips less, and finds the same documents.
 
 from __future__ import annotations
 
+import functools
 import threading
 from array import array
 from bisect import bisect_left
@@ -27,17 +28,28 @@ from collections.abc import Callable
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
 from whoosh.searching import Searcher
 
-# bytes of decoded postings kept per index (ids and weights: 12 bytes a posting; values:
-# their length and a bytes object's overhead)
+# bytes of decoded postings kept per index, as counted below (ids and weights: 12 bytes a
+# posting; a score: 8; a value: its length and a bytes object; positions: a tuple of ints)
 BUDGET = 32 * 1024 * 1024
-_VALUE_OVERHEAD = 33
+_OBJECT = 40
 
 
 class Kept:
     """A term's postings in one segment: document numbers, weights and (once asked for)
     values, with the bounds Whoosh keeps per block taken over them all."""
 
-    __slots__ = ("ids", "weights", "values", "maxweight", "minlength", "maxlength", "size")
+    __slots__ = (
+        "ids",
+        "weights",
+        "values",
+        "positions",
+        "scores",
+        "maxweight",
+        "minlength",
+        "maxlength",
+        "size",
+        "grown",
+    )
 
     def __init__(self, leaf: W3LeafMatcher) -> None:
         ids, weights = array("I"), array("d")  # a float32 weight is exact as a double
@@ -53,9 +65,41 @@ class Kept:
             if leaf._lastblock:
                 break
             leaf._next_block()
-        self.ids, self.weights, self.values = ids, weights, None
+        self.ids, self.weights, self.values, self.positions = ids, weights, None, None
+        # (idf, average length, B, K1) -> every posting's BM25F score
+        self.scores: dict[tuple[float, float, float, float], array] = {}
         self.maxweight, self.minlength, self.maxlength = maxweight, minlength, maxlength
         self.size = 12 * len(ids)
+        self.grown: Callable[[int], None] = lambda added: None  # the cache counting it
+
+    def add_values(self, values: tuple) -> None:
+        if self.values is None:
+            self.values = values
+            self.grown(sum(_OBJECT + len(v) for v in values if v is not None))
+
+    def add_positions(self, positions: tuple) -> None:
+        if self.positions is None:
+            self.positions = positions
+            self.grown(sum(_OBJECT + 36 * len(p) for p in positions))
+
+    def bm25(self, idf: float, avgfl: float, b: float, k1: float, lengths: list) -> array:
+        """Every posting's score as BM25FScorer.score gives it (scoring.bm25: the same
+        operations in the same order), from the document lengths the scorer reads. Kept for
+        the last two sets of statistics: they change only when the index does."""
+        key = (idf, avgfl, b, k1)
+        scores = self.scores.get(key)
+        if scores is None:
+            scores = array(
+                "d",
+                [
+                    idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+                    for tf, fl in zip(self.weights, map(lengths.__getitem__, self.ids), strict=True)
+                ],
+            )
+            before = len(self.scores)
+            self.scores = {**dict(list(self.scores.items())[-1:]), key: scores}
+            self.grown(8 * len(scores) * (len(self.scores) - before))
+        return scores
 
 
 def _all_values(leaf: W3LeafMatcher) -> tuple:
@@ -106,6 +150,22 @@ class KeptLeaf(W3LeafMatcher):
     def _read_values(self) -> None:
         self._values = self._load_values()
 
+    def bm25(self) -> array:
+        """The score of every posting, for a BM25FScorer reading kept lengths (as
+        unions._plain_term checks)."""
+        scorer = self.scorer
+        return self._kept.bm25(scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.dfl.__self__)
+
+    def positions(self) -> tuple:
+        """Every posting's word positions, decoded once (format.decoder("positions"))."""
+        kept = self._kept
+        if kept.positions is None:
+            if self._values is None:
+                self._read_values()
+            decode = self.format.decoder("positions")
+            kept.add_positions(tuple(tuple(decode(value)) for value in self._values))
+        return kept.positions
+
     def skip_to(self, targetid: int) -> None:
         """W3LeafMatcher.skip_to (the first posting at or after targetid, or the end), by
         bisection: inside one block Whoosh steps a posting at a time."""
@@ -151,8 +211,7 @@ class PostingCache:
 
             def load_values() -> tuple:
                 if kept.values is None:
-                    leaf = whoosh_matcher(fieldname, tbytes, format_)
-                    self._add_values(key, kept, _all_values(leaf))
+                    kept.add_values(_all_values(whoosh_matcher(fieldname, tbytes, format_)))
                 return kept.values
 
             return KeptLeaf(kept, load_values, format_, (fieldname, tbytes), scorer)
@@ -173,20 +232,16 @@ class PostingCache:
                 self._size -= old.size
             self._kept[key] = kept
             self._size += kept.size
+            kept.grown = functools.partial(self._grow, key, kept)
             self._trim()
 
-    def _add_values(self, key: tuple[str, str, bytes], kept: Kept, values: tuple) -> None:
-        grown = sum(len(v) + _VALUE_OVERHEAD for v in values if v is not None)
+    def _grow(self, key: tuple[str, str, bytes], kept: Kept, added: int) -> None:
+        """Count what a kept list decoded later (values, positions, scores)."""
         with self._lock:
-            if kept.values is not None:
-                return
-            kept.values = values
+            kept.size += added
             if self._kept.get(key) is kept:
-                kept.size += grown
-                self._size += grown
+                self._size += added
                 self._trim()
-            else:
-                kept.size += grown  # already dropped: counted by nobody
 
     def _trim(self) -> None:
         while self._size > self.budget and len(self._kept) > 1:

@@ -13,6 +13,7 @@ boosted or prefix term, another scorer) goes through Whoosh's own loop.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from operator import add
 
 from whoosh import matching, query, scoring
@@ -113,6 +114,9 @@ class ArrayScores(matching.ArrayUnionMatcher):
         """_add for a plain term: the block's ids and weights read as arrays, its documents'
         field lengths from the list the scorer reads, bm25() written out (scoring.bm25: the
         same operations in the same order, so the same floating-point result)."""
+        if type(leaf) is KeptLeaf and self._scored:
+            self._add_kept(leaf, deleted, a, offset, limit)
+            return
         scorer, scored, boost = leaf.scorer, self._scored, self._boost
         lengths = scorer.dfl.__self__
         idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
@@ -143,6 +147,30 @@ class ArrayScores(matching.ArrayUnionMatcher):
             if i < n:
                 break
             leaf._next_block()  # what next() does at the end of a block
+        if deleted is not None:
+            deleted._find_next()  # the filter's own step past deleted documents
+
+    def _add_kept(
+        self, leaf: KeptLeaf, deleted: FilterMatcher | None, a: array, offset: int, limit: int
+    ) -> None:
+        """_add_plain over postings kept in memory (one block): each score read from the
+        list kept for the scorer's statistics (KeptLeaf.bm25, the same numbers), the term
+        left at its first posting from limit on, past the end when there is none."""
+        boost, ids, i = self._boost, leaf._ids, leaf._i
+        end = bisect_left(ids, limit, i)
+        scores = leaf.bm25()
+        if deleted is None:
+            for d, s in zip(ids[i:end], scores[i:end], strict=True):
+                a[d - offset] += s * boost
+        else:
+            # the deleted-documents filter multiplies the term's score by its boost
+            excluded, wrapped = deleted._ids, deleted.boost
+            for d, s in zip(ids[i:end], scores[i:end], strict=True):
+                if d not in excluded:
+                    a[d - offset] += (s * wrapped) * boost
+        leaf._i = end
+        if end == leaf._blocklength:
+            leaf._atend = True  # what next() does past the last block
         if deleted is not None:
             deleted._find_next()  # the filter's own step past deleted documents
 

@@ -108,9 +108,9 @@ def _column(
         leaf._atend = True  # what next() does past the last block
     scores = leaf.bm25()
     if deleted is None:
-        return postings, leaf.positions().__getitem__, lambda j, d: scores[j]
+        return postings, leaf.positions(), lambda j, d: scores[j]
     wrapped = deleted.boost
-    return postings, leaf.positions().__getitem__, lambda j, d: scores[j] * wrapped
+    return postings, leaf.positions(), lambda j, d: scores[j] * wrapped
 
 
 def _postings_before(

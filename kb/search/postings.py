@@ -29,7 +29,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
 from whoosh.searching import Searcher
 
 # bytes of decoded postings kept per index, as counted below (ids and weights: 12 bytes a
-# posting; a score: 8; a value: its length and a bytes object; positions: a tuple of ints)
+# posting; a score: 8; a value: its length and a bytes object; positions: 4 bytes each)
 BUDGET = 32 * 1024 * 1024
 _OBJECT = 40
 
@@ -77,10 +77,16 @@ class Kept:
             self.values = values
             self.grown(sum(_OBJECT + len(v) for v in values if v is not None))
 
-    def add_positions(self, positions: tuple) -> None:
+    def add_positions(self, values: tuple, decode: Callable[[bytes], list[int]]) -> None:
+        """Every posting's positions in one array, posting i's from starts[i] to starts[i + 1]
+        (a tuple of ints a posting took four times the memory)."""
         if self.positions is None:
-            self.positions = positions
-            self.grown(sum(_OBJECT + 36 * len(p) for p in positions))
+            flat, starts = array("I"), array("I", [0])
+            for value in values:
+                flat.extend(decode(value))
+                starts.append(len(flat))
+            self.positions = (flat, starts)
+            self.grown(4 * (len(flat) + len(starts)))
 
     def bm25(self, idf: float, avgfl: float, b: float, k1: float, lengths: list) -> array:
         """Every posting's score as BM25FScorer.score gives it (scoring.bm25: the same
@@ -119,7 +125,7 @@ class KeptLeaf(W3LeafMatcher):
     def __init__(
         self,
         kept: Kept,
-        load_values: Callable[[], tuple],
+        fresh: Callable[[], W3LeafMatcher],
         format_: object,
         term: tuple[str, bytes],
         scorer: object,
@@ -131,7 +137,7 @@ class KeptLeaf(W3LeafMatcher):
         self.scorer = scorer
         self._fixedsize = format_.fixed_value_size()
         self._kept = kept
-        self._load_values = load_values
+        self._fresh = fresh  # Whoosh's own matcher of the term, reading the file
         self.reset()
 
     def reset(self) -> None:
@@ -148,7 +154,10 @@ class KeptLeaf(W3LeafMatcher):
         self._i = 0
 
     def _read_values(self) -> None:
-        self._values = self._load_values()
+        kept = self._kept
+        if kept.values is None:
+            kept.add_values(_all_values(self._fresh()))
+        self._values = kept.values
 
     def bm25(self) -> array:
         """The score of every posting, for a BM25FScorer reading kept lengths (as
@@ -156,15 +165,15 @@ class KeptLeaf(W3LeafMatcher):
         scorer = self.scorer
         return self._kept.bm25(scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.dfl.__self__)
 
-    def positions(self) -> tuple:
-        """Every posting's word positions, decoded once (format.decoder("positions"))."""
+    def positions(self) -> Callable[[int], array]:
+        """Posting i -> its word positions (format.decoder("positions")), decoded once, the
+        values read for it not kept unless Whoosh's own code asked for them."""
         kept = self._kept
         if kept.positions is None:
-            if self._values is None:
-                self._read_values()
-            decode = self.format.decoder("positions")
-            kept.add_positions(tuple(tuple(decode(value)) for value in self._values))
-        return kept.positions
+            values = kept.values if kept.values is not None else _all_values(self._fresh())
+            kept.add_positions(values, self.format.decoder("positions"))
+        flat, starts = kept.positions
+        return lambda i: flat[starts[i] : starts[i + 1]]
 
     def skip_to(self, targetid: int) -> None:
         """W3LeafMatcher.skip_to (the first posting at or after targetid, or the end), by
@@ -209,12 +218,10 @@ class PostingCache:
                 kept = Kept(m)
                 self._put(key, kept)
 
-            def load_values() -> tuple:
-                if kept.values is None:
-                    kept.add_values(_all_values(whoosh_matcher(fieldname, tbytes, format_)))
-                return kept.values
+            def fresh() -> W3LeafMatcher:
+                return whoosh_matcher(fieldname, tbytes, format_)
 
-            return KeptLeaf(kept, load_values, format_, (fieldname, tbytes), scorer)
+            return KeptLeaf(kept, fresh, format_, (fieldname, tbytes), scorer)
 
         return matcher
 

@@ -32,6 +32,10 @@ from whoosh.searching import Searcher
 # posting; a score: 8; a value: its length and a bytes object; positions: 4 bytes each)
 BUDGET = 32 * 1024 * 1024
 _OBJECT = 40
+# a document's places start at its number shifted by this much: positions are below 2**32 (the
+# array holding them would refuse more), a phrase has at most 40 words, so a place shifted back
+# by a word's place in the phrase never reaches the previous document's
+PLACE_BITS = 33
 
 
 class Kept:
@@ -78,15 +82,17 @@ class Kept:
             self.grown(sum(_OBJECT + len(v) for v in values if v is not None))
 
     def add_positions(self, values: tuple, decode: Callable[[bytes], list[int]]) -> None:
-        """Every posting's positions in one array, posting i's from starts[i] to starts[i + 1]
-        (a tuple of ints a posting took four times the memory)."""
+        """Every posting's positions in one array as PLACE_BITS-shifted document plus
+        position ("places": a phrase is then found by set operations over a whole part of
+        the segment), posting i's from starts[i] to starts[i + 1]."""
         if self.positions is None:
-            flat, starts = array("I"), array("I", [0])
-            for value in values:
-                flat.extend(decode(value))
-                starts.append(len(flat))
-            self.positions = (flat, starts)
-            self.grown(4 * (len(flat) + len(starts)))
+            places, starts = array("Q"), array("I", [0])
+            for d, value in zip(self.ids, values, strict=True):
+                base = d << PLACE_BITS
+                places.extend([base + p for p in array("I", decode(value))])
+                starts.append(len(places))
+            self.positions = (places, starts)
+            self.grown(8 * len(places) + 4 * len(starts))
 
     def bm25(self, idf: float, avgfl: float, b: float, k1: float, lengths: list) -> array:
         """Every posting's score as BM25FScorer.score gives it (scoring.bm25: the same
@@ -165,15 +171,15 @@ class KeptLeaf(W3LeafMatcher):
         scorer = self.scorer
         return self._kept.bm25(scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.dfl.__self__)
 
-    def positions(self) -> Callable[[int], array]:
-        """Posting i -> its word positions (format.decoder("positions")), decoded once, the
-        values read for it not kept unless Whoosh's own code asked for them."""
+    def positions(self) -> tuple[array, array]:
+        """(places, starts) of Kept.add_positions: word positions (format.decoder
+        ("positions")) decoded once, the values read for them not kept unless Whoosh's own
+        code asked for them."""
         kept = self._kept
         if kept.positions is None:
             values = kept.values if kept.values is not None else _all_values(self._fresh())
             kept.add_positions(values, self.format.decoder("positions"))
-        flat, starts = kept.positions
-        return lambda i: flat[starts[i] : starts[i + 1]]
+        return kept.positions
 
     def skip_to(self, targetid: int) -> None:
         """W3LeafMatcher.skip_to (the first posting at or after targetid, or the end), by

@@ -68,6 +68,7 @@ def test_searches_through_kept_postings_score_as_whoosh(tmp_path, corpus, doc_fa
     segments' kept postings reused, their scores not)."""
     index = several_segments(tmp_path, corpus, doc_factory)
     texts = ("vendor", "risk vendor", '"critical path"', '"risk vendor" invoice', "title:late")
+    texts += ('"user acceptance testing"', '"the critical path" OR escrow')
     for step in range(3):
         if step == 2:
             extra = doc_factory(id="LL-2025-0100", title="Vendor risk", body="critical path " * 9)
@@ -97,3 +98,22 @@ def test_kept_postings_follow_the_segments_and_stay_within_budget(tmp_path, corp
             index, text
         )
     assert small._size <= 100 or len(small._kept) == 1
+
+
+def test_phrases_read_from_the_file_score_as_whoosh(tmp_path, corpus, doc_factory, monkeypatch):
+    """Without kept postings (a searcher the cache does not follow), a phrase spread over the
+    fields is matched from the file's blocks, with Whoosh's scores too."""
+    from kb.search import lengths, phrases
+    from kb.search.querylang import parse
+
+    index = several_segments(tmp_path, corpus, doc_factory)
+    ran, read_phrase = [], phrases._read_phrase
+    monkeypatch.setattr(phrases, "_read_phrase", lambda *a: ran.append(1) or read_phrase(*a))
+    with index._ix.searcher(weighting=lengths.BM25F(lengths.LengthCache())) as searcher:
+        for text in ('"critical path"', '"user acceptance testing"', '"risk vendor" invoice'):
+            got = {
+                searcher.stored_fields(h.docnum)["id"]: h.score
+                for h in searcher.search(parse(index._parser, text), limit=None)
+            }
+            assert got and got == whoosh_scores(index, text), text
+    assert ran

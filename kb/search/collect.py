@@ -270,3 +270,25 @@ def run(
         log.info("search stopped after %s s of processor time: %r", budget.seconds, q)
         raise
     return collector.results()
+
+
+def top(
+    searcher: Searcher,
+    q: query.Query,
+    filter_q: query.Query | None,
+    hidden: Container[int],
+    sort: str,
+    limit: int,
+    budget: Budget,
+) -> tuple[Results, list[int]]:
+    """The first `limit` results by `sort` ("relevance" or "date", newest first) and the
+    number of every matching document."""
+    matched: list[int] = []
+    if sort == "date":
+        collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
+    else:
+        collector = TopOfAll(limit)
+    results = run(
+        searcher, q, filter_q, budget, hidden=hidden, collector=collector, matched=matched
+    )
+    return results, matched

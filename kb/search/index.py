@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index, query, writing
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Searcher
 
 from kb.core.lru import LruCache
 from kb.search import (
@@ -28,6 +28,7 @@ from kb.search import (
     facets,
     lengths,
     merges,
+    postings,
     present,
     related,
     searchers,
@@ -47,13 +48,11 @@ from kb.search.schema import SCHEMA_VERSION, build_schema, doc_fields
 
 log = logging.getLogger(__name__)
 
-SORTS = ("relevance", "date")
-MAX_PER_PAGE = 100
+SORTS, MAX_PER_PAGE = ("relevance", "date"), 100
 # Below this many hits a "did you mean" is worth its extra work.
 SUGGEST_BELOW = 3
 PROGRESS_EVERY = 500
-RELATED_CACHE = 4096
-HIDDEN_CACHE = 256
+RELATED_CACHE, HIDDEN_CACHE = 4096, 256
 # finished answers of identical requests (query, filters, sort, page, reader's access)
 ANSWER_CACHE = 256
 
@@ -83,6 +82,7 @@ class SearchIndex:
         self._hidden = access.HiddenSets(HIDDEN_CACHE)
         self._facet_cache = facets.FacetCache()
         self._lengths = lengths.LengthCache()
+        self._postings = postings.PostingCache()
         self._answers: LruCache[SearchResults] = LruCache(ANSWER_CACHE, copy=answers.copy_results)
         self._contents: tuple | None = None  # what the three caches above were filled from
         self._follower = store.FollowerRole(self.path)
@@ -237,13 +237,13 @@ class SearchIndex:
         budget = collect.Budget(self.time_limit)
         limit = page * per_page
         hidden = self._hidden.get(searcher, reader, self._local.slot.contents)
-        results, matched = self._collect(searcher, parsed, filter_q, hidden, sort, limit, budget)
+        results, matched = collect.top(searcher, parsed, filter_q, hidden, sort, limit, budget)
         relaxed = False
         if not matched and can_relax(text, parsed):
             # Nothing has every word: rank documents by how many words they have instead
             # of showing a dead end.
             relaxed_q = parse(self._relaxed_parser, text)
-            results, matched = self._collect(
+            results, matched = collect.top(
                 searcher, relaxed_q, filter_q, hidden, sort, limit, budget
             )
             relaxed = True
@@ -338,6 +338,7 @@ class SearchIndex:
             searchers.close(current)
         self._facet_cache.keep_only(fresh)
         self._lengths.keep_only(fresh)
+        self._postings.follow(fresh)
         contents = searchers.contents(fresh)
         with self._searchers_lock:
             # Only when the index changed: a thread's first searcher used to empty them too,
@@ -353,27 +354,6 @@ class SearchIndex:
             self._searchers.add(fresh)
         slot.searcher, slot.contents = fresh, contents
         return fresh
-
-    def _collect(
-        self,
-        searcher: Searcher,
-        q: query.Query,
-        filter_q: query.Query | None,
-        hidden: frozenset[int],
-        sort: str,
-        limit: int,
-        budget: collect.Budget,
-    ) -> tuple[Results, list[int]]:
-        """The first `limit` results and the number of every matching document."""
-        matched: list[int] = []
-        if sort == "date":
-            collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
-        else:
-            collector = collect.TopOfAll(limit)
-        results = collect.run(
-            searcher, q, filter_q, budget, hidden=hidden, collector=collector, matched=matched
-        )
-        return results, matched
 
     def _suggest(
         self,

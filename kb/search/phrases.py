@@ -16,12 +16,16 @@ adds it.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
+from operator import add
 
 from whoosh import matching, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.searching import Searcher
+
+from kb.search.postings import PLACE_BITS, KeptLeaf
 
 
 class AdjacentMatcher(SpanNear2.SpanNear2Matcher):
@@ -57,9 +61,30 @@ def add_scores(
     each match d below limit, then m at its first match from limit on) for a phrase of
     plain terms (each a W3LeafMatcher scored by BM25F from kept lengths, perhaps behind
     the filter of deleted documents: kb.search.unions._plain_term)."""
+    kept = all(type(leaf) is KeptLeaf for leaf, _ in terms)
+    docs, scores = (_kept_phrase if kept else _read_phrase)(terms, limit, scored)
+    if scores is None:
+        for d in docs:
+            a[d - offset] = 1
+    else:
+        for d, score in zip(docs, scores, strict=True):
+            a[d - offset] += score * boost
+    for _, deleted in terms:
+        if deleted is not None:
+            deleted._find_next()  # the filter's own step past deleted documents
+    _align(m.child)
+    m._find_next()  # the spans of the next document holding every word, as next() finds
+
+
+def _read_phrase(
+    terms: list[tuple[W3LeafMatcher, FilterMatcher | None]], limit: int, scored: bool
+) -> tuple[list[int], list[float] | None]:
+    """_kept_phrase for postings read from the file: positions decoded for the documents
+    holding every word, one document at a time."""
     columns = [_postings_before(leaf, deleted, limit) for leaf, deleted in terms]
     common = set(columns[0]).intersection(*columns[1:])
     decode = [leaf.format.decoder("positions") for leaf, _ in terms]
+    docs, scores = [], []
     for d in sorted(common):
         starts = set(decode[0](columns[0][d][1]))
         for k in range(1, len(terms)):
@@ -68,18 +93,55 @@ def add_scores(
                 break
         if not starts:
             continue
+        docs.append(d)
         if scored:
-            scores = [
+            each = [
                 _bm25(*term, column[d][0], d) for term, column in zip(terms, columns, strict=True)
             ]
-            a[d - offset] += _tree_sum(scores, 0, len(scores)) * boost
-        else:
-            a[d - offset] = 1
-    for _, deleted in terms:
-        if deleted is not None:
-            deleted._find_next()  # the filter's own step past deleted documents
-    _align(m.child)
-    m._find_next()  # the spans of the next document holding every word, as next() finds
+            scores.append(_tree_sum(each, 0, len(each)))
+    return docs, scores if scored else None
+
+
+def _kept_phrase(
+    terms: list[tuple[KeptLeaf, FilterMatcher | None]], limit: int, scored: bool
+) -> tuple[list[int], list[float] | None]:
+    """For postings kept in memory (kb.search.postings): the documents below limit holding
+    the phrase (but the deleted ones), found by shifting word k's places (document and
+    position) back by k and intersecting them over the part at once, and, when scored, the
+    score of each as add_scores' loop adds it up (the words' kept scores, KeptLeaf.bm25,
+    taken as _bm25 takes them). Each term left at its first posting from limit on."""
+    places: set[int] | None = None
+    found: list[dict[int, int]] = []
+    for k, (leaf, _) in enumerate(terms):
+        ids, i = leaf._ids, leaf._i
+        end = bisect_left(ids, limit, i)
+        kept, starts = leaf.positions()
+        part = kept[starts[i] : starts[end]]
+        shifted = set(part) if k == 0 else set(map(k.__rsub__, part))  # place - k
+        places = shifted if places is None else places & shifted
+        found.append(dict(zip(ids[i:end], range(i, end), strict=True)))
+        leaf._i = end
+        if end == leaf._blocklength:
+            leaf._atend = True  # what next() does past the last block
+    excluded = set().union(*(deleted._ids for _, deleted in terms if deleted is not None))
+    # a word's score times its deleted-documents filter's boost, as _bm25 gives it
+    wrapped = [deleted.boost if deleted is not None else None for _, deleted in terms]
+    docs = sorted(set(map(PLACE_BITS.__rrshift__, places)).difference(excluded))  # place >> 33
+    if not scored:
+        return docs, None
+    columns = []  # per word, the score of each document, as _bm25 gives it
+    for (leaf, _), posting, w in zip(terms, found, wrapped, strict=True):
+        column = map(leaf.bm25().__getitem__, map(posting.__getitem__, docs))
+        columns.append(list(column if w is None else map(w.__rmul__, column)))  # score * w
+    return docs, _sum_columns(columns, 0, len(columns))
+
+
+def _sum_columns(columns: list[list[float]], lo: int, hi: int) -> list[float]:
+    """_tree_sum of every document's scores at once (the same additions in the same order)."""
+    if hi - lo == 1:
+        return columns[lo]
+    mid = lo + (hi - lo) // 2
+    return list(map(add, _sum_columns(columns, lo, mid), _sum_columns(columns, mid, hi)))
 
 
 def _postings_before(

@@ -111,20 +111,25 @@ class _Retokenizer:
         return cls(items[0], items[2], items[3])
 
     def context_fragments(
-        self, text: str, words: frozenset[str], fragmenter: highlight.ContextFragmenter
+        self,
+        text: str,
+        words: frozenset[str],
+        fragmenter: highlight.ContextFragmenter,
+        matching: dict[str, str | None] | None = None,
     ) -> Iterator[highlight.Fragment]:
         """fragmenter.fragment_tokens(text, self(text, words)) of ContextFragmenter
         (whoosh-reloaded 2.7.5) fused with the tokens' loop: the same steps on the same
         characters, so the same fragments (a test compares them), without a Token and a
         generator step for every word of the body (the two loops took most of a page of
-        snippets' time). A token's term is worked out once per spelling in the text."""
+        snippets' time). A token's term is worked out once per spelling: `matching` (a
+        spelling -> its term when in words, else None) may be shared by the texts of a page."""
         maxchars, surround, charlimit = (
             fragmenter.maxchars,
             fragmenter.surround,
             fragmenter.charlimit,
         )
         token = Token(chars=True, removestops=False, mode="index")
-        matching: dict[str, str | None] = {}  # a spelling -> its term when matched, else None
+        matching = {} if matching is None else matching
         first, firsts, countdown, tks, endchar, currentlen = None, deque(), -1, [], None, 0
         for match in self.pattern.finditer(text):
             startchar, endchar = match.span()
@@ -195,18 +200,20 @@ def make_hits(
     results.fragmenter = _BlockFragmenter(maxchars=SNIPPET_CHARS, surround=40)
     results.scorer = _ProseFirstScorer()
     results.formatter = _mark_formatter()
-    hits = []
+    hits, matching = [], {}  # the page's spellings -> their term when marked, else None
     for hit in results[start:end]:
         stored = hit.fields()
         # Collapsing whitespace is safe on this HTML: <mark> tags hold no spaces.
-        snippet = " ".join(_snippet(hit, stored, words).split()) if highlighted else ""
+        snippet = " ".join(_snippet(hit, stored, words, matching).split()) if highlighted else ""
         # A date-sorted search reports the sort key as its "score": not a relevance.
         score = hit.score if scored else 0.0
         hits.append(make_hit(stored, score, snippet or plain_snippet(stored)))
     return hits
 
 
-def _snippet(hit: WhooshHit, stored: dict, words: frozenset[str]) -> str:
+def _snippet(
+    hit: WhooshHit, stored: dict, words: frozenset[str], matching: dict[str, str | None]
+) -> str:
     """The best fragment of the body, as Whoosh's hit.highlights("body", top=1) makes it."""
     if _BODY_TOKENS is None:
         return hit.highlights("body", top=1)
@@ -214,7 +221,7 @@ def _snippet(hit: WhooshHit, stored: dict, words: frozenset[str]) -> str:
     highlighter = hit.results.highlighter
     fragmenter = highlighter.fragmenter
     fragments = fragmenter.split_lines(
-        text, _BODY_TOKENS.context_fragments(text, words, fragmenter)
+        text, _BODY_TOKENS.context_fragments(text, words, fragmenter, matching)
     )
     best = highlight.top_fragments(fragments, 1, highlighter.scorer, highlighter.order)
     return highlighter.formatter.format(best)

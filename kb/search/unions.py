@@ -13,6 +13,7 @@ boosted or prefix term, another scorer) goes through Whoosh's own loop.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from operator import add
 
 from whoosh import matching, query, scoring
@@ -22,6 +23,7 @@ from whoosh.searching import Searcher
 from whoosh.util import make_weighted_tree
 
 from kb.search import phrases
+from kb.search.postings import KeptLeaf
 
 # a tree of UnionMatchers as index pairs: an int is the sub-matcher of that index
 Tree = int | tuple["Tree", "Tree"]
@@ -33,7 +35,7 @@ def _plain_term(m: matching.Matcher) -> tuple[W3LeafMatcher, FilterMatcher | Non
     leaf, deleted = m, None
     if type(m) is FilterMatcher and m._exclude:
         leaf, deleted = m.child, m
-    if type(leaf) is not W3LeafMatcher or type(leaf.scorer) is not scoring.BM25FScorer:
+    if type(leaf) not in (W3LeafMatcher, KeptLeaf) or type(leaf.scorer) is not scoring.BM25FScorer:
         return None
     if type(getattr(leaf.scorer.dfl, "__self__", None)) is not list:
         return None
@@ -51,6 +53,23 @@ def _plain_phrase(m: matching.Matcher) -> list[tuple[W3LeafMatcher, FilterMatche
 
 class ArrayScores(matching.ArrayUnionMatcher):
     """Whoosh's ArrayUnionMatcher with its scores added up faster (module docstring)."""
+
+    def __init__(
+        self,
+        ms: list[matching.Matcher],
+        doccount: int,
+        *,
+        boost: float = 1.0,
+        scored: bool = True,
+        partsize: int = 2048,
+    ) -> None:
+        # ArrayUnionMatcher.__init__, its array of zeros made at once rather than from a
+        # generator of 2,048 steps (2 % of an unseen search)
+        matching.CombinationMatcher.__init__(self, ms, boost=boost)
+        self._scored, self._doccount, self._partsize = scored, doccount, partsize or doccount
+        self._a = array("d", bytes(8 * self._partsize))
+        self._docnum = self._min_id()
+        self._read_part()
 
     def _read_part(self) -> None:
         limit = min(self._docnum + self._partsize, self._doccount)
@@ -95,6 +114,9 @@ class ArrayScores(matching.ArrayUnionMatcher):
         """_add for a plain term: the block's ids and weights read as arrays, its documents'
         field lengths from the list the scorer reads, bm25() written out (scoring.bm25: the
         same operations in the same order, so the same floating-point result)."""
+        if type(leaf) is KeptLeaf and self._scored:
+            self._add_kept(leaf, deleted, a, offset, limit)
+            return
         scorer, scored, boost = leaf.scorer, self._scored, self._boost
         lengths = scorer.dfl.__self__
         idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
@@ -125,6 +147,30 @@ class ArrayScores(matching.ArrayUnionMatcher):
             if i < n:
                 break
             leaf._next_block()  # what next() does at the end of a block
+        if deleted is not None:
+            deleted._find_next()  # the filter's own step past deleted documents
+
+    def _add_kept(
+        self, leaf: KeptLeaf, deleted: FilterMatcher | None, a: array, offset: int, limit: int
+    ) -> None:
+        """_add_plain over postings kept in memory (one block): each score read from the
+        list kept for the scorer's statistics (KeptLeaf.bm25, the same numbers), the term
+        left at its first posting from limit on, past the end when there is none."""
+        boost, ids, i = self._boost, leaf._ids, leaf._i
+        end = bisect_left(ids, limit, i)
+        scores = leaf.bm25()
+        if deleted is None:
+            for d, s in zip(ids[i:end], scores[i:end], strict=True):
+                a[d - offset] += s * boost
+        else:
+            # the deleted-documents filter multiplies the term's score by its boost
+            excluded, wrapped = deleted._ids, deleted.boost
+            for d, s in zip(ids[i:end], scores[i:end], strict=True):
+                if d not in excluded:
+                    a[d - offset] += (s * wrapped) * boost
+        leaf._i = end
+        if end == leaf._blocklength:
+            leaf._atend = True  # what next() does past the last block
         if deleted is not None:
             deleted._find_next()  # the filter's own step past deleted documents
 

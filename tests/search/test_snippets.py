@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from kb.search import SearchIndex
 from tests.search.conftest import make_doc
 
@@ -56,7 +58,14 @@ def test_snippet_fragments_are_those_of_whoosh_highlighter(corpus):
         "re-invoiced it: planning, planned, plans and a PLAN — résumé naïve Ünïcode x y of\n"
         "Invoice invoicing invoiced 3.5 days, 42 of them; it is as it was, to be or not to be."
     )
-    texts = [tricky, BODY, *(doc.body for doc in corpus)]
+    # long texts, the words to mark far apart or close, a few words longer than the context
+    vocabulary = ["plan", "supplier", "a", "of", "x", "late", "migration", "the", "data", "be"]
+    vocabulary += ["reconciliation" * 4, "I", "it's", "3.5", "U.S.", "vendor", "risk", "test"]
+    generated = [
+        " ".join(random.Random(seed).choices(vocabulary, weights, k=400))
+        for seed, weights in enumerate(([1] * 18, [1, 1] + [30] * 16, [30] * 17 + [1]))
+    ]
+    texts = [tricky, BODY, *generated, *(doc.body for doc in corpus)]
     word_sets = [
         {"invoic", "plan"},
         {"supplier"},

@@ -1,0 +1,119 @@
+"""Postings kept in memory (kb.search.postings) read exactly as Whoosh reads them from disk."""
+
+from __future__ import annotations
+
+from whoosh import scoring
+from whoosh.codec.whoosh3 import W3LeafMatcher
+
+from kb.search import SearchIndex, postings
+from tests.search.test_search_scoring import whoosh_scores
+
+
+def several_segments(tmp_path, corpus, doc_factory) -> SearchIndex:  # noqa: ANN001
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:20], last_seq=1)
+    index.apply(corpus[20:], [], last_seq=2)
+    changed = [doc_factory(id=d.id, title=d.title, body="risk vendor " * 30) for d in corpus[:3]]
+    index.apply(changed, [], last_seq=3)  # the first segment keeps deleted documents
+    return index
+
+
+def postings_of(m) -> list[tuple]:  # noqa: ANN001
+    found = []
+    while m.is_active():
+        found.append((m.id(), m.weight(), m.value(), m.score()))
+        m.next()
+    return found
+
+
+def test_kept_postings_read_as_whoosh_reads_the_file(tmp_path, corpus, doc_factory):
+    """Every term of every segment: the same documents, weights, values and scores (to the
+    last bit), the same skips, and block bounds that still bound every posting."""
+    index = several_segments(tmp_path, corpus, doc_factory)
+    searcher = index._searcher()  # its readers go through the cache
+    assert any(reader.has_deletions() for reader, _ in searcher.reader().leaf_readers())
+    with index._ix.searcher() as plain:
+        kept_leaves = 0
+        for (sub, _), (theirs_sub, _) in zip(
+            searcher.leaf_searchers(), plain.leaf_searchers(), strict=True
+        ):
+            reader, theirs_reader = sub.reader(), theirs_sub.reader()
+            for fieldname, text in theirs_reader.all_terms():
+                scorer = scoring.BM25F().scorer(theirs_sub, fieldname, text)
+                theirs = theirs_reader.postings(fieldname, text, scorer=scorer)
+                ours = reader.postings(fieldname, text, scorer=scorer)
+                if type(theirs) is not W3LeafMatcher:
+                    continue  # inlined postings: Whoosh's ListMatcher, kept as it is
+                kept_leaves += 1
+                assert type(ours) is postings.KeptLeaf
+                assert postings_of(ours) == postings_of(theirs), (fieldname, text)
+                ours.reset()
+                theirs = theirs_reader.postings(fieldname, text, scorer=scorer)
+                assert ours.max_quality() == theirs.max_quality()
+                bound = ours.block_quality()
+                for target in range(0, reader.doc_count_all() + 2, 3):
+                    if not theirs.is_active():
+                        break
+                    theirs.skip_to(target)
+                    ours.skip_to(target)
+                    assert ours.is_active() == theirs.is_active(), (fieldname, text, target)
+                    if theirs.is_active():
+                        assert ours.id() == theirs.id() and ours.score() <= bound
+        assert kept_leaves > 20
+
+
+def test_searches_through_kept_postings_score_as_whoosh(tmp_path, corpus, doc_factory):
+    """The same scores the first time (postings decoded), the second (kept postings, kept
+    scores and positions), and after a new document changed every word's statistics (the
+    segments' kept postings reused, their scores not)."""
+    index = several_segments(tmp_path, corpus, doc_factory)
+    texts = ("vendor", "risk vendor", '"critical path"', '"risk vendor" invoice', "title:late")
+    texts += ('"user acceptance testing"', '"the critical path" OR escrow')
+    for step in range(3):
+        if step == 2:
+            extra = doc_factory(id="LL-2025-0100", title="Vendor risk", body="critical path " * 9)
+            index.apply([extra], [], last_seq=4)
+        for text in texts:
+            expected = whoosh_scores(index, text)
+            got = {hit.id: hit.score for hit in index.query(text, per_page=100).hits}
+            assert expected and got == expected, (step, text)
+            index.forget_answers()
+    kept = index._postings._kept.values()
+    assert any(k.positions for k in kept) and any(len(k.scores) == 2 for k in kept)
+
+
+def test_kept_postings_follow_the_segments_and_stay_within_budget(tmp_path, corpus, doc_factory):
+    index = several_segments(tmp_path, corpus, doc_factory)
+    index.query("vendor risk")
+    before = set(index._postings._kept)
+    index.rebuild(corpus[:10], last_seq=4)  # every segment replaced
+    assert index.query("vendor").total == whoosh_scores(index, "vendor").__len__()
+    after = set(index._postings._kept)
+    assert before and after and not before & after
+    small = postings.PostingCache(budget=100)
+    index._postings = small
+    index.apply([doc_factory(id="LL-2025-0100", body="risk " * 40)], [], last_seq=5)
+    for text in ("vendor", "risk", "invoice", "plan", '"critical path"'):
+        assert {h.id: h.score for h in index.query(text, per_page=100).hits} == whoosh_scores(
+            index, text
+        )
+    assert small._size <= 100 or len(small._kept) == 1
+
+
+def test_phrases_read_from_the_file_score_as_whoosh(tmp_path, corpus, doc_factory, monkeypatch):
+    """Without kept postings (a searcher the cache does not follow), a phrase spread over the
+    fields is matched from the file's blocks, with Whoosh's scores too."""
+    from kb.search import lengths, phrases
+    from kb.search.querylang import parse
+
+    index = several_segments(tmp_path, corpus, doc_factory)
+    ran, read_phrase = [], phrases._read_phrase
+    monkeypatch.setattr(phrases, "_read_phrase", lambda *a: ran.append(1) or read_phrase(*a))
+    with index._ix.searcher(weighting=lengths.BM25F(lengths.LengthCache())) as searcher:
+        for text in ('"critical path"', '"user acceptance testing"', '"risk vendor" invoice'):
+            got = {
+                searcher.stored_fields(h.docnum)["id"]: h.score
+                for h in searcher.search(parse(index._parser, text), limit=None)
+            }
+            assert got and got == whoosh_scores(index, text), text
+    assert ran

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.cli import _parsers
 from kb.documents import services
 from kb.events.log.services import last_seq
 from kb.search import SearchIndex
@@ -54,3 +55,12 @@ def test_import_with_worker_processes_and_parallel_reindex(kb, config, corpus):
         assert first.id in {h.id for h in index.query(f'"{first.title}"').hits}
     finally:
         index.close()
+
+
+def test_the_parsing_pool_takes_only_the_cores_indexing_leaves():
+    # two cores, two indexing processes (or a running kb's follower): parse in the importing
+    # process, not in a pool that pickles every document there and back
+    assert _parsers(10_000, indexing=2, cores=2) == 1
+    assert _parsers(10_000, indexing=1, cores=2) == 1
+    assert _parsers(10_000, indexing=2, cores=8) == 6
+    assert _parsers(999, indexing=1, cores=8) == 1  # a small import: no pool at all

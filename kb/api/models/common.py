@@ -46,6 +46,14 @@ class Answer(BaseModel):
         return {k: v for k, v in data.items() if k in self.model_fields_set}
 
 
+class Whole(BaseModel):
+    """A part of an answer whose members are always all set (a search hit, a facet value):
+    nothing to leave out, so not Answer's serializer, which Python ran for each of them (a
+    quarter of the time of a search answered from kept answers)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class Body(BaseModel):
     """A JSON body a client sends: types are not coerced ("1" is not 1); members the model
     does not name are ignored unless the model says otherwise."""

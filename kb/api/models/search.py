@@ -6,7 +6,7 @@ from typing import Literal, get_type_hints
 
 from pydantic import Field, create_model
 
-from kb.api.models.common import Answer, Day, Page, Timestamp
+from kb.api.models.common import Answer, Day, Page, Timestamp, Whole
 from kb.api.models.documents import Filters, LessonSummary, ProcessSummary
 from kb.core.attributes import alike
 from kb.documents.kinds import NAMES
@@ -38,10 +38,10 @@ _HIT_FIELDS = {name: (hint, ...) for name, hint in get_type_hints(records.Hit).i
     "snippet": (str, Field(description="safe HTML with <mark> around the matches")),
     "date": (Timestamp, ...),
 }
-Hit = create_model("Hit", __base__=Answer, **_HIT_FIELDS)
+Hit = create_model("Hit", __base__=Whole, **_HIT_FIELDS)
 
 
-class FacetValue(Answer):
+class FacetValue(Whole):
     value: str
     count: int
 

@@ -22,9 +22,12 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 
+from kb.search.postings import KeptLeaf
 from kb.search.records import Hit
 from kb.search.schema import make_hit, plain_snippet
 
@@ -136,7 +139,8 @@ def _postings(
     """(document number, boost x score) of the clause's postings, of the documents `only`
     (ascending) names when given: a block of postings (Whoosh's whoosh3 format) is
     skipped unread when it cannot hold one of them, and scored as a whole otherwise,
-    by the scorer Whoosh's Term would use."""
+    by the scorer Whoosh's Term would use. Postings kept in memory (kb.search.postings: a
+    list decoded once per segment) are read with their kept scores instead."""
     for leaf, offset in _leaves(searcher):
         if (clause.fieldname, clause.text) not in leaf.reader():
             continue
@@ -147,6 +151,9 @@ def _postings(
         if isinstance(m, FilterMatcher) and m._exclude:  # the segment's deleted documents
             deleted, m = m._ids, m.child
             m.reset()
+        if _kept_bm25(m):
+            yield from _kept_postings(m, clause.boost, wanted, deleted, offset)
+            continue
         if not isinstance(m, W3LeafMatcher):  # another format: one posting at a time
             while m.is_active():
                 if m.id() not in deleted and (wanted_set is None or m.id() in wanted_set):
@@ -169,3 +176,43 @@ def _postings(
                     score = scorer._score(weight, scorer.dfl(docnum))
                     yield docnum + offset, score * clause.boost
             m._next_block()
+
+
+def _kept_bm25(m: Matcher) -> bool:
+    """Postings kept in memory (kb.search.postings) that BM25F scores from kept field
+    lengths: their scores are kept too, for the scorer's statistics."""
+    return (
+        type(m) is KeptLeaf
+        and type(m.scorer) is BM25FScorer
+        and type(getattr(m.scorer.dfl, "__self__", None)) is list
+    )
+
+
+def _kept_postings(
+    m: KeptLeaf,
+    boost: float,
+    wanted: list[int] | None,
+    deleted: Container[int],
+    offset: int,
+) -> Iterator[tuple[int, float]]:
+    """_postings over a kept list: each score read from KeptLeaf.bm25 (the numbers
+    scorer._score gives, in one array per term and statistics), and of `wanted`
+    documents found by bisection when they are few against the list's length."""
+    ids, scores = m._ids, m.bm25()
+    if wanted is None:
+        for docnum, score in zip(ids, scores, strict=True):
+            if docnum not in deleted:
+                yield docnum + offset, score * boost
+    elif len(wanted) * 8 < len(ids):
+        at, end = 0, len(ids)
+        for docnum in wanted:
+            at = bisect.bisect_left(ids, docnum, at)
+            if at == end:
+                break
+            if ids[at] == docnum and docnum not in deleted:
+                yield docnum + offset, scores[at] * boost
+    else:
+        wanted_set = set(wanted)
+        for docnum, score in zip(ids, scores, strict=True):
+            if docnum in wanted_set and docnum not in deleted:
+                yield docnum + offset, score * boost

@@ -18,7 +18,7 @@ import bisect
 import heapq
 from collections import defaultdict
 from collections.abc import Container, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -27,6 +27,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 
+from kb.search import lengths
 from kb.search.postings import KeptLeaf
 from kb.search.records import Hit
 from kb.search.schema import make_hit, plain_snippet
@@ -42,6 +43,8 @@ class _Clause:
     boost: float
     #: the most one document can get from it
     bound: float
+    #: Whoosh's scorer of the term for the whole index
+    scorer: object = field(compare=False)
 
 
 def related_hits(searcher: Searcher, doc_id: str, limit: int, hidden: Container[int]) -> list[Hit]:
@@ -78,11 +81,11 @@ def _clauses(searcher: Searcher, terms: list[tuple[str, str, float]]) -> list[_C
     clauses = []
     reader = searcher.reader()
     for fieldname, text, boost in terms:
-        field = searcher.schema[fieldname]
-        term = (fieldname, field.to_bytes(text))
+        term = (fieldname, searcher.schema[fieldname].to_bytes(text))
         if term in reader:
-            top = searcher.weighting.scorer(searcher, fieldname, term[1]).max_quality()
-            clauses.append(_Clause(fieldname, term[1], boost, boost * top * (1 + 1e-9)))
+            scorer = searcher.weighting.scorer(searcher, fieldname, term[1])
+            bound = boost * scorer.max_quality() * (1 + 1e-9)
+            clauses.append(_Clause(fieldname, term[1], boost, bound, scorer))
     return clauses
 
 
@@ -146,13 +149,9 @@ def _postings(
             continue
         wanted = None if only is None else [d - offset for d in only]
         wanted_set = None if wanted is None else set(wanted)
-        m = leaf.postings(clause.fieldname, clause.text, weighting=searcher.weighting)
-        deleted: Container[int] = ()
-        if isinstance(m, FilterMatcher) and m._exclude:  # the segment's deleted documents
-            deleted, m = m._ids, m.child
-            m.reset()
-        if _kept_bm25(m):
-            yield from _kept_postings(m, clause.boost, wanted, deleted, offset)
+        m, deleted, kept_lengths = _matcher(searcher, leaf, clause)
+        if kept_lengths is not None:
+            yield from _kept_postings(m, clause, kept_lengths, wanted, deleted, offset)
             continue
         if not isinstance(m, W3LeafMatcher):  # another format: one posting at a time
             while m.is_active():
@@ -178,39 +177,63 @@ def _postings(
             m._next_block()
 
 
-def _kept_bm25(m: Matcher) -> bool:
-    """Postings kept in memory (kb.search.postings) that BM25F scores from kept field
-    lengths: their scores are kept too, for the scorer's statistics."""
-    return (
-        type(m) is KeptLeaf
-        and type(m.scorer) is BM25FScorer
-        and type(getattr(m.scorer.dfl, "__self__", None)) is list
-    )
+def _matcher(
+    searcher: Searcher, leaf: Searcher, clause: _Clause
+) -> tuple[Matcher, Container[int], list | None]:
+    """The clause's postings in a leaf, the segment's deleted documents (left out of its
+    postings by Whoosh's filter, unwrapped here) and, for postings kept in memory
+    (kb.search.postings) scored by BM25F from kept field lengths, the leaf's lengths. They
+    are scored by the clause's own scorer (BM25FScorer reads the idf and the average
+    length from the top searcher, as the leaf's scorer would) with those lengths: no
+    scorer is made per leaf, which reads the term's information from the file."""
+    lens = None
+    if type(clause.scorer) is BM25FScorer and type(searcher.weighting) is lengths.BM25F:
+        lens = searcher.weighting.cache.lengths(leaf, clause.fieldname)
+    if lens is not None:
+        m, deleted = _unwrap(leaf.reader().postings(clause.fieldname, clause.text))
+        if type(m) is KeptLeaf:
+            return m, deleted, lens
+    m = leaf.postings(clause.fieldname, clause.text, weighting=searcher.weighting)
+    return (*_unwrap(m), None)
+
+
+def _unwrap(m: Matcher) -> tuple[Matcher, Container[int]]:
+    if isinstance(m, FilterMatcher) and m._exclude:  # the segment's deleted documents
+        ids, m = m._ids, m.child
+        m.reset()
+        return m, ids
+    return m, ()
 
 
 def _kept_postings(
     m: KeptLeaf,
-    boost: float,
+    clause: _Clause,
+    lens: list,
     wanted: list[int] | None,
     deleted: Container[int],
     offset: int,
 ) -> Iterator[tuple[int, float]]:
-    """_postings over a kept list: each score read from KeptLeaf.bm25 (the numbers
-    scorer._score gives, in one array per term and statistics), and of `wanted`
-    documents found by bisection when they are few against the list's length."""
-    ids, scores = m._ids, m.bm25()
-    if wanted is None:
-        for docnum, score in zip(ids, scores, strict=True):
-            if docnum not in deleted:
-                yield docnum + offset, score * boost
-    elif len(wanted) * 8 < len(ids):
+    """_postings over a kept list. A few `wanted` documents of a long list are found by
+    bisection and scored alone (scorer._score, the formula KeptLeaf.bm25 writes out): the
+    list's scores are kept per index statistics, which every commit changes, so working
+    them all out for a few documents would cost a first view the whole list. Otherwise
+    every score is read from (or kept in) KeptLeaf.bm25."""
+    ids, boost = m._ids, clause.boost
+    if wanted is not None and len(wanted) * 8 < len(ids):
+        weights, score = m._weights, clause.scorer._score
         at, end = 0, len(ids)
         for docnum in wanted:
             at = bisect.bisect_left(ids, docnum, at)
             if at == end:
                 break
             if ids[at] == docnum and docnum not in deleted:
-                yield docnum + offset, scores[at] * boost
+                yield docnum + offset, score(weights[at], lens[docnum]) * boost
+        return
+    scores = m.bm25(clause.scorer, lens)
+    if wanted is None:
+        for docnum, score in zip(ids, scores, strict=True):
+            if docnum not in deleted:
+                yield docnum + offset, score * boost
     else:
         wanted_set = set(wanted)
         for docnum, score in zip(ids, scores, strict=True):

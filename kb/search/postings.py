@@ -165,11 +165,13 @@ class KeptLeaf(W3LeafMatcher):
             kept.add_values(_all_values(self._fresh()))
         self._values = kept.values
 
-    def bm25(self) -> array:
+    def bm25(self, scorer: object = None, lengths: list | None = None) -> array:
         """The score of every posting, for a BM25FScorer reading kept lengths (as
-        unions._plain_term checks)."""
-        scorer = self.scorer
-        return self._kept.bm25(scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.dfl.__self__)
+        unions._plain_term checks): the matcher's own, or one of the same statistics and
+        the segment's lengths (related._matcher)."""
+        scorer = scorer or self.scorer
+        lengths = scorer.dfl.__self__ if lengths is None else lengths
+        return self._kept.bm25(scorer.idf, scorer.avgfl, scorer.B, scorer.K1, lengths)
 
     def positions(self) -> tuple[array, array]:
         """(places, starts) of Kept.add_positions: word positions (format.decoder

@@ -18,13 +18,17 @@ import bisect
 import heapq
 from collections import defaultdict
 from collections.abc import Container, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 
+from kb.search import lengths
+from kb.search.postings import KeptLeaf
 from kb.search.records import Hit
 from kb.search.schema import make_hit, plain_snippet
 
@@ -39,6 +43,8 @@ class _Clause:
     boost: float
     #: the most one document can get from it
     bound: float
+    #: Whoosh's scorer of the term for the whole index
+    scorer: object = field(compare=False)
 
 
 def related_hits(searcher: Searcher, doc_id: str, limit: int, hidden: Container[int]) -> list[Hit]:
@@ -75,11 +81,11 @@ def _clauses(searcher: Searcher, terms: list[tuple[str, str, float]]) -> list[_C
     clauses = []
     reader = searcher.reader()
     for fieldname, text, boost in terms:
-        field = searcher.schema[fieldname]
-        term = (fieldname, field.to_bytes(text))
+        term = (fieldname, searcher.schema[fieldname].to_bytes(text))
         if term in reader:
-            top = searcher.weighting.scorer(searcher, fieldname, term[1]).max_quality()
-            clauses.append(_Clause(fieldname, term[1], boost, boost * top * (1 + 1e-9)))
+            scorer = searcher.weighting.scorer(searcher, fieldname, term[1])
+            bound = boost * scorer.max_quality() * (1 + 1e-9)
+            clauses.append(_Clause(fieldname, term[1], boost, bound, scorer))
     return clauses
 
 
@@ -136,17 +142,17 @@ def _postings(
     """(document number, boost x score) of the clause's postings, of the documents `only`
     (ascending) names when given: a block of postings (Whoosh's whoosh3 format) is
     skipped unread when it cannot hold one of them, and scored as a whole otherwise,
-    by the scorer Whoosh's Term would use."""
+    by the scorer Whoosh's Term would use. Postings kept in memory (kb.search.postings: a
+    list decoded once per segment) are read with their kept scores instead."""
     for leaf, offset in _leaves(searcher):
         if (clause.fieldname, clause.text) not in leaf.reader():
             continue
         wanted = None if only is None else [d - offset for d in only]
         wanted_set = None if wanted is None else set(wanted)
-        m = leaf.postings(clause.fieldname, clause.text, weighting=searcher.weighting)
-        deleted: Container[int] = ()
-        if isinstance(m, FilterMatcher) and m._exclude:  # the segment's deleted documents
-            deleted, m = m._ids, m.child
-            m.reset()
+        m, deleted, kept_lengths = _matcher(searcher, leaf, clause)
+        if kept_lengths is not None:
+            yield from _kept_postings(m, clause, kept_lengths, wanted, deleted, offset)
+            continue
         if not isinstance(m, W3LeafMatcher):  # another format: one posting at a time
             while m.is_active():
                 if m.id() not in deleted and (wanted_set is None or m.id() in wanted_set):
@@ -169,3 +175,67 @@ def _postings(
                     score = scorer._score(weight, scorer.dfl(docnum))
                     yield docnum + offset, score * clause.boost
             m._next_block()
+
+
+def _matcher(
+    searcher: Searcher, leaf: Searcher, clause: _Clause
+) -> tuple[Matcher, Container[int], list | None]:
+    """The clause's postings in a leaf, the segment's deleted documents (left out of its
+    postings by Whoosh's filter, unwrapped here) and, for postings kept in memory
+    (kb.search.postings) scored by BM25F from kept field lengths, the leaf's lengths. They
+    are scored by the clause's own scorer (BM25FScorer reads the idf and the average
+    length from the top searcher, as the leaf's scorer would) with those lengths: no
+    scorer is made per leaf, which reads the term's information from the file."""
+    lens = None
+    if type(clause.scorer) is BM25FScorer and type(searcher.weighting) is lengths.BM25F:
+        lens = searcher.weighting.cache.lengths(leaf, clause.fieldname)
+    if lens is not None:
+        m, deleted = _unwrap(leaf.reader().postings(clause.fieldname, clause.text))
+        if type(m) is KeptLeaf:
+            return m, deleted, lens
+    m = leaf.postings(clause.fieldname, clause.text, weighting=searcher.weighting)
+    return (*_unwrap(m), None)
+
+
+def _unwrap(m: Matcher) -> tuple[Matcher, Container[int]]:
+    if isinstance(m, FilterMatcher) and m._exclude:  # the segment's deleted documents
+        ids, m = m._ids, m.child
+        m.reset()
+        return m, ids
+    return m, ()
+
+
+def _kept_postings(
+    m: KeptLeaf,
+    clause: _Clause,
+    lens: list,
+    wanted: list[int] | None,
+    deleted: Container[int],
+    offset: int,
+) -> Iterator[tuple[int, float]]:
+    """_postings over a kept list. A few `wanted` documents of a long list are found by
+    bisection and scored alone (scorer._score, the formula KeptLeaf.bm25 writes out): the
+    list's scores are kept per index statistics, which every commit changes, so working
+    them all out for a few documents would cost a first view the whole list. Otherwise
+    every score is read from (or kept in) KeptLeaf.bm25."""
+    ids, boost = m._ids, clause.boost
+    if wanted is not None and len(wanted) * 8 < len(ids):
+        weights, score = m._weights, clause.scorer._score
+        at, end = 0, len(ids)
+        for docnum in wanted:
+            at = bisect.bisect_left(ids, docnum, at)
+            if at == end:
+                break
+            if ids[at] == docnum and docnum not in deleted:
+                yield docnum + offset, score(weights[at], lens[docnum]) * boost
+        return
+    scores = m.bm25(clause.scorer, lens)
+    if wanted is None:
+        for docnum, score in zip(ids, scores, strict=True):
+            if docnum not in deleted:
+                yield docnum + offset, score * boost
+    else:
+        wanted_set = set(wanted)
+        for docnum, score in zip(ids, scores, strict=True):
+            if docnum in wanted_set and docnum not in deleted:
+                yield docnum + offset, score * boost

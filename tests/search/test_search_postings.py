@@ -5,7 +5,7 @@ from __future__ import annotations
 from whoosh import scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from kb.search import SearchIndex, postings
+from kb.search import SearchIndex, lengths, postings, related
 from tests.search.test_search_scoring import whoosh_scores
 
 
@@ -117,3 +117,47 @@ def test_phrases_read_from_the_file_score_as_whoosh(tmp_path, corpus, doc_factor
             }
             assert got and got == whoosh_scores(index, text), text
     assert ran
+
+
+def test_related_through_kept_postings_as_from_the_file(tmp_path, corpus, doc_factory):
+    """Every document's relatives (ids and scores to the last bit), also with documents
+    hidden: read block by block from the file (a searcher the cache does not follow), with
+    the postings decoded then (an empty cache), and from kept postings and scores. Common
+    words in many documents make long lists looked up for a few hopeful documents."""
+    index = several_segments(tmp_path, corpus, doc_factory)
+    common = [
+        doc_factory(id=f"LL-2030-{i:04d}", title=f"Filler {i}", body=corpus[i % 9].title)
+        for i in range(300)
+    ]
+    index.apply(common, [], last_seq=4)
+    weighting = lengths.BM25F(lengths.LengthCache())
+    found = 0
+    with (
+        index._ix.searcher(weighting=weighting) as plain,
+        index._ix.searcher(weighting=weighting) as kept,
+    ):
+        warm = postings.PostingCache()
+        hidden_sets = (frozenset(), frozenset(range(0, plain.doc_count_all(), 3)))
+
+        def relatives(searcher, doc_id: str, hidden: frozenset) -> list[tuple[str, float]]:  # noqa: ANN001
+            hits = related.related_hits(searcher, doc_id, 4, hidden)
+            return [(hit.id, hit.score) for hit in hits]
+
+        for step in ("cold", "warm"):
+            for doc in corpus:
+                for hidden in hidden_sets:
+                    (postings.PostingCache() if step == "cold" else warm).follow(kept)
+                    expected = relatives(plain, doc.id, hidden)
+                    assert relatives(kept, doc.id, hidden) == expected, (step, doc.id)
+                    found += len(expected)
+        assert any(k.scores for k in warm._kept.values())  # scores were read as kept
+        # one term's postings: all of them, a few documents of a long list, many
+        total = plain.doc_count_all()
+        for word in ("filler", "vendor", "risk"):
+            for fieldname in ("title", "body"):
+                for clause in related._clauses(plain, [(fieldname, word, 2.0)]):
+                    for only in (None, [1, 40, 170, total - 5], list(range(0, total, 2))):
+                        expected = list(related._postings(plain, clause, only))
+                        assert list(related._postings(kept, clause, only)) == expected
+                        found += len(expected)
+    assert found > 4 * len(corpus)

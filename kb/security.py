@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFProtect, validate_csrf
+from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
 from kb.access_rules import PRODUCER, PUBLIC, READER, USER, declared, refusal, rule_for
@@ -23,6 +23,7 @@ from kb.accounts.models import ROLES, User
 from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.context import current
 from kb.core.errors import Forbidden
+from kb.core.lru import LruCache
 from kb.notifications import services as inbox
 
 csrf = CSRFProtect()
@@ -216,6 +217,27 @@ def _check_csrf_header() -> None:
         abort(400, description="The CSRF token is missing or invalid; reload the page.")
 
 
+#: a session's signed CSRF token, by (signing key, the session's raw token): with no time limit
+#: the signature's time stamp is never read, so one signing serves all of a session's pages
+#: (flask-wtf signed again on every page: an eighth of a document page's templates)
+_SIGNED: LruCache[str] = LruCache(4096)
+
+
+def csrf_token() -> str:
+    """The templates' csrf_token(): flask-wtf's generate_csrf, kept per session (_SIGNED)."""
+    config = current_app.config
+    if "csrf_token" in g or config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get("csrf_token")
+    signed = _SIGNED.get((secret, raw)) if isinstance(raw, str) else None
+    if signed is None:
+        signed = generate_csrf()  # (it makes the session's raw token when there is none)
+        _SIGNED.put((secret, session["csrf_token"]), signed)
+    g.csrf_token = signed  # where flask-wtf looks first, for the rest of the request
+    return signed
+
+
 def _headers(response):  # noqa: ANN001, ANN202
     h = response.headers
     h.setdefault(
@@ -243,6 +265,9 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app, add_context_processor=False)  # templates get `who` (kb.web.auth)
     login_manager.login_view = "web.login"
     csrf.init_app(app)
+    # instead of flask-wtf's generate_csrf, which it also gives every template's context
+    app.add_template_global(csrf_token)
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.before_request(_guard)
     # the address belongs to this request only; a thread that serves the next one resets it
     app.teardown_request(lambda _exc: accounts.request_address.set(None))

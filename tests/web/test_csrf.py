@@ -142,3 +142,25 @@ def test_every_post_form_carries_the_token(client, path):
     assert forms, path
     for form in forms:
         assert 'name="csrf_token"' in form, (path, form[:200])
+
+
+def test_a_session_signs_its_token_once_and_every_page_carries_it(app, client, monkeypatch):
+    """With no time limit the token's time stamp is never read: its signing is kept per
+    session (kb.security.csrf_token) instead of done again on every page."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    signed = []
+    real_dumps = URLSafeTimedSerializer.dumps
+
+    def counted(self, obj, salt=None):  # noqa: ANN001, ANN202 (the real one, counted)
+        if isinstance(obj, str):  # a CSRF token (the session cookie is a dict)
+            signed.append(obj)
+        return real_dumps(self, obj, salt)
+
+    monkeypatch.setattr(URLSafeTimedSerializer, "dumps", counted)
+    tokens = {meta_token(text(client.get(path))) for path in ("/account", "/lessons", "/inbox")}
+    assert len(tokens) == 1 and len(signed) <= 1
+    (token,) = tokens
+    other = form_token(text(app.test_client().get("/login")))  # another session
+    assert other != token
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303

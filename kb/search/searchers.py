@@ -8,6 +8,7 @@ from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 OPEN_ATTEMPTS = 10
@@ -22,12 +23,32 @@ def open_index(path: Path, schema: fields.Schema) -> index.Index:
     # listing the folder and reading it; Whoosh's reader() retries, open_dir() not.
     for attempt in range(OPEN_ATTEMPTS):
         try:
-            return FileStorage(str(path), supports_mmap=False).open_index(schema=schema)
+            return _Index(FileStorage(str(path), supports_mmap=False), schema=schema)
         except FileNotFoundError:
             if attempt == OPEN_ATTEMPTS - 1:
                 raise
             time.sleep(0.05)
     raise AssertionError("unreachable")
+
+
+class _Index(index.FileIndex):
+    """Whoosh's FileIndex, closing the segments it opened for a reader when a later one of
+    them cannot be opened (a writer in another process deleted its file meanwhile; reader()
+    then tries again): Whoosh dropped them open, each an unclosed-file warning."""
+
+    @classmethod
+    def _reader(cls, storage, schema, segments, generation, reuse=None):  # noqa: ANN001, ANN206
+        if reuse is not None or len(segments) < 2:  # nothing opened before another fails
+            return super()._reader(storage, schema, segments, generation, reuse=reuse)
+        readers: list[SegmentReader] = []
+        try:
+            for segment in segments:
+                readers.append(SegmentReader(storage, schema, segment, generation=generation))
+        except BaseException:
+            for reader in readers:
+                reader.close()
+            raise
+        return MultiReader(readers, generation=generation)
 
 
 class Slot:

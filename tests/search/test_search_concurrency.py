@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import shutil
 import threading
+import warnings
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from kb.search import IndexDoc, SearchIndex
+import pytest
+
+from kb.search import IndexDoc, SearchIndex, searchers
+from kb.search.schema import build_schema
 
 WRITERS = 4
 APPLIES = 25
@@ -149,3 +154,26 @@ def test_an_answer_put_late_from_a_replaced_index_is_not_served(tmp_path, corpus
     assert old.query("escrow").total == 0
     assert old.more_like("LL-2025-0001") == []
     old.close()
+
+
+def test_a_reader_that_cannot_open_every_segment_closes_those_it_opened(tmp_path, corpus):
+    """A writer in another process may delete a segment's file while a reader opens the
+    segments of the table of contents it read: the reader fails (and Whoosh tries again),
+    and the segments it had opened are closed, not left open to the garbage collector."""
+    index = SearchIndex(tmp_path / "index")
+    for start in range(0, 9, 3):  # three commits, three segments (too few docs to merge)
+        index.apply(corpus[start : start + 3], [], last_seq=start + 1)
+    index.close()
+    ix = searchers.open_index(tmp_path / "index", build_schema())
+    toc = ix._read_toc()
+    assert len(toc.segments) >= 2
+    last = toc.segments[-1]
+    for name in ix.storage.list():
+        if name.startswith(last.segment_id()):
+            ix.storage.delete_file(name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(FileNotFoundError):
+            ix._reader(ix.storage, toc.schema, toc.segments, toc.generation)
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -6,6 +6,7 @@ Command-line options override what is set here (`--workers 4 --threads 2`). See 
 the README's "Production" and "Benchmarks".
 """
 
+import gc
 import os
 
 wsgi_app = "wsgi:app"
@@ -27,3 +28,11 @@ def post_worker_init(worker) -> None:  # noqa: ANN001
     from kb.serving import start_background
 
     start_background(worker.wsgi)
+
+
+def pre_fork(server, worker) -> None:  # noqa: ANN001
+    """In the master, before each worker is forked: move the objects the preloaded app made
+    out of the garbage collector's reach. A worker's collections would otherwise write to
+    every object's header and copy, page by page, the memory it shares with the master
+    (10,000 lessons, after load: PSS 262 -> 207 MB for the three processes)."""
+    gc.freeze()

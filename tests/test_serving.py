@@ -5,6 +5,9 @@ and trust in X-Forwarded-* headers only from as many proxies as KB_TRUSTED_PROXI
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -162,3 +165,24 @@ def test_behind_a_trusted_proxy_each_client_is_throttled_by_its_own_address(
 def test_a_negative_number_of_proxies_is_refused():
     with pytest.raises(RuntimeError, match="KB_TRUSTED_PROXIES"):
         Config.from_env({"KB_TRUSTED_PROXIES": "-1"}).finalise()
+
+
+def test_a_kb_on_sqlite_loads_neither_psycopg_nor_jsonschema(tmp_path):
+    """Each process of a server holds what it imports (about 20 MB for psycopg, 8 MB for
+    jsonschema): on SQLite nothing listens on PostgreSQL, and jsonschema is loaded only to word
+    the problems of invalid event data."""
+    script = (
+        "import sys\n"
+        "from kb import create_app\n"
+        "create_app()\n"
+        "print(sorted(m for m in ('psycopg', 'jsonschema') if m in sys.modules))\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KB_")},
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+        "KB_INDEX_DIR": str(tmp_path / "index"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stderr

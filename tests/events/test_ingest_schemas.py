@@ -40,9 +40,7 @@ def test_the_quick_check_agrees_with_jsonschema(ingest_examples):
     rng = random.Random(14)
     verdicts = {True: 0, False: 0}
     for short, example in ingest_examples.items():
-        validator = Draft202012Validator(
-            catalogue.INBOUND[short], format_checker=catalogue.FORMAT_CHECKER
-        )
+        validator = catalogue._validators()[short]  # the one that words the problems
 
         def fast(data, short=short):
             return catalogue._known_valid(short, data)

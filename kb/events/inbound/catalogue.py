@@ -8,15 +8,18 @@ Handlers use `INBOUND`, `inbound_type` and `project_key`; the ingest endpoint `d
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
 
 from kb.core.time import parse_timestamp
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 PROJECT_KEY = r"^[A-Za-z][A-Za-z0-9-]{1,31}$"
 
@@ -24,10 +27,7 @@ _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 
-FORMAT_CHECKER = FormatChecker(formats=())
 
-
-@FORMAT_CHECKER.checks("date")
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -40,17 +40,14 @@ def _is_date(value: object) -> bool:
     return True
 
 
-@FORMAT_CHECKER.checks("date-time")
 def _is_date_time(value: object) -> bool:
     return not isinstance(value, str) or parse_timestamp(value) is not None
 
 
-@FORMAT_CHECKER.checks("email")
 def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.fullmatch(value))
 
 
-@FORMAT_CHECKER.checks("uri")
 def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.fullmatch(value))
 
@@ -160,11 +157,6 @@ INBOUND: dict[str, dict] = {
     ),
 }
 
-_VALIDATORS = {
-    name: Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
-    for name, schema in INBOUND.items()
-}
-
 
 def inbound_type(full_type: str, prefix: str) -> str | None:
     """`org.pmo.project.closed` -> `project.closed` when kb knows it under `prefix`."""
@@ -188,6 +180,22 @@ _FAST = {
 }
 
 
+@functools.cache
+def _validators() -> dict[str, Draft202012Validator]:
+    """The `jsonschema` validators that word the problems, made when data is first invalid:
+    a process that never meets invalid data (most never do) does not import jsonschema,
+    about 8 MB of memory each."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name, check in _FORMATS.items():
+        checker.checks(name)(check)
+    return {
+        name: Draft202012Validator(schema, format_checker=checker)
+        for name, schema in INBOUND.items()
+    }
+
+
 def _known_valid(short_type: str, data: Any) -> bool:
     try:
         return _FAST[short_type].is_valid(data)
@@ -200,7 +208,9 @@ def data_problem(short_type: str, data: Any) -> tuple[str, str] | None:
     Valid data is recognised by jsonschema-rs; `jsonschema` words the problems."""
     if _known_valid(short_type, data):
         return None
-    error = best_match(_VALIDATORS[short_type].iter_errors(data))
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validators()[short_type].iter_errors(data))
     return None if error is None else describe(error)
 
 

@@ -17,7 +17,6 @@ import socket
 import threading
 from collections.abc import Callable
 
-import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -78,6 +77,10 @@ class Listener:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        # imported here, on PostgreSQL only: psycopg and what it loads are about 20 MB of
+        # memory in each process, which a kb on SQLite never uses
+        import psycopg
+
         retry = 0.5
         while not self._stop.is_set():
             try:
@@ -90,6 +93,8 @@ class Listener:
                 retry = min(retry * 2, MAX_RETRY)
 
     def _listen(self) -> None:
+        import psycopg
+
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self.listening.set()

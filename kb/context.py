@@ -14,7 +14,7 @@ from kb.accounts.viewer import ANONYMOUS, Viewer
 from kb.briefings import handlers as briefing_handlers
 from kb.config import Config
 from kb.core.loop import Loop
-from kb.db import LOG_APPENDED, Database
+from kb.db import LOG_APPENDED, NEWS, Database, sqlite_file
 from kb.documents import references
 from kb.documents.projection import IndexProjection
 from kb.events import kinds
@@ -23,6 +23,7 @@ from kb.events.jobs.lanes import WorkerThreads
 from kb.events.jobs.registry import Registry
 from kb.events.jobs.worker import Worker
 from kb.events.log.news import Listener
+from kb.events.log.nudges import Nudges
 from kb.events.webhooks import delivery as webhooks
 from kb.notifications import handlers as notification_handlers
 from kb.overdue import services as overdue
@@ -101,8 +102,9 @@ class Kb:
     worker_thread: WorkerThreads
     #: searches and page views, written in batches (kb/usage/tally.py)
     tally: Tally
-    #: on PostgreSQL, wakes this process's loops on other processes' news (None on SQLite)
-    listener: Listener | None = None
+    #: wakes this process's loops on other processes' news: LISTEN/NOTIFY on PostgreSQL,
+    #: nudges on a SQLite file (None for a database in memory)
+    listener: Listener | Nudges | None = None
 
     @classmethod
     def open(cls, config: Config) -> Kb:
@@ -119,7 +121,9 @@ class Kb:
         )
         db.on_commit(follower.wake, only_if=LOG_APPENDED)  # it follows the log
         db.on_commit(worker_thread.wake)
-        listener = None if db.is_sqlite else Listener(config.DATABASE_URL)
+        listener = _listener(config.DATABASE_URL)
+        if isinstance(listener, Nudges):  # PostgreSQL delivers its NOTIFY itself
+            db.on_commit(listener.send, only_if=NEWS)
         return cls(
             config,
             db,
@@ -156,8 +160,8 @@ class Kb:
 
     def listen(self, wake) -> None:  # noqa: ANN001
         """Call `wake()` when another process commits events or handler runs (PostgreSQL's
-        LISTEN/NOTIFY); on SQLite nothing: a loop there finds other processes' news by
-        polling. Commits of this process wake through Database.on_commit."""
+        LISTEN/NOTIFY, SQLite's nudges). Commits of this process wake through
+        Database.on_commit."""
         if self.listener is not None:
             self.listener.add(wake)
 
@@ -169,6 +173,12 @@ class Kb:
         self.follower.stop()
         self.index.close()
         self.db.dispose()
+
+
+def _listener(url: str) -> Listener | Nudges | None:
+    if (path := sqlite_file(url)) is not None:
+        return Nudges(path)
+    return None if url.startswith("sqlite") else Listener(url)
 
 
 def current() -> Kb:

@@ -24,6 +24,9 @@ from sqlalchemy.types import TypeDecorator
 #: session.info key a write transaction sets when it appends to the event log (kb.events.log):
 #: on_commit(..., only_if=LOG_APPENDED) callbacks wake only after such a commit
 LOG_APPENDED = "kb_log_appended"
+#: session.info key of a write transaction whose commit other processes' loops should hear of
+#: (new events, runs made due): on SQLite a nudge (kb.events.log.nudges), on PostgreSQL a NOTIFY
+NEWS = "kb_news"
 
 
 class Base(DeclarativeBase):
@@ -55,11 +58,18 @@ def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for another database or one in memory."""
+    if not _is_sqlite(url):
+        return None
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
 def make_engine(url: str) -> Engine:
     if _is_sqlite(url):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if (path := sqlite_file(url)) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_pragmas(engine)
         return engine

@@ -21,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from kb.db import NEWS
+
 log = logging.getLogger(__name__)
 CHANNEL = "kb_news"
 #: seconds between two checks whether the listener should stop (it is idle in between)
@@ -36,28 +38,28 @@ def sender() -> str:
 
 
 def announce(s: Session) -> None:
-    """NOTIFY the listeners when `s` commits (on PostgreSQL; nothing on SQLite). Several
-    announcements in one transaction are delivered as one."""
+    """Tell the other processes' loops when `s` commits: a NOTIFY on PostgreSQL, a nudge on
+    SQLite (kb.events.log.nudges, sent after the commit). Several announcements in one
+    transaction are delivered as one."""
+    s.info[NEWS] = True
     if s.get_bind().dialect.name == "postgresql":
         s.execute(
             text("SELECT pg_notify(:channel, :sender)"), {"channel": CHANNEL, "sender": sender()}
         )
 
 
-class Listener:
-    """A daemon thread that LISTENs on its own connection and calls every wake-up when another
-    process announces news. It reconnects after a failure, waking everyone first (news may
-    have come while it was not listening)."""
+class Hearing:
+    """A daemon thread (its `_run`) that hears of other processes' news and calls every
+    wake-up added: Listener on PostgreSQL, kb.events.log.nudges.Nudges on SQLite."""
 
-    def __init__(self, url: str):
-        self.conninfo = (
-            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        )
+    thread_name = "kb-news"
+
+    def __init__(self) -> None:
         self.wakes: list[Callable[[], object]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
-        #: set once the listener is listening (tests wait on it)
+        #: set once the thread is listening (tests wait on it)
         self.listening = threading.Event()
 
     def add(self, wake: Callable[[], object]) -> None:
@@ -68,13 +70,34 @@ class Listener:
                 self.wakes.append(wake)
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
-                self._thread = threading.Thread(target=self._run, name="kb-news", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name=self.thread_name, daemon=True
+                )
                 self._thread.start()
 
     def stop(self, timeout: float = STOP_CHECK + 1) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _wake_all(self) -> None:
+        for wake in list(self.wakes):
+            wake()
+
+
+class Listener(Hearing):
+    """LISTENs on a connection of its own and wakes when another process NOTIFYs. It
+    reconnects after a failure, waking everyone first (news may have come while it was not
+    listening)."""
+
+    def __init__(self, url: str):
+        super().__init__()
+        self.conninfo = (
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
 
     def _run(self) -> None:
         # imported here, on PostgreSQL only: psycopg and what it loads are about 20 MB of
@@ -106,7 +129,3 @@ class Listener:
                         self._wake_all()
                     if self._stop.is_set():
                         break
-
-    def _wake_all(self) -> None:
-        for wake in list(self.wakes):
-            wake()

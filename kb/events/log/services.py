@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kb.core.time import utcnow
-from kb.db import LOG_APPENDED
+from kb.db import LOG_APPENDED, NEWS
 from kb.events.kinds import KB_SOURCE, KB_TYPE_PREFIX, KbEvent
 from kb.events.log.models import Event
 from kb.events.log.news import CHANNEL, sender
@@ -76,7 +76,7 @@ def lock_log(s: Session) -> None:
     Other processes' loops hear of the new events when it commits (kb.events.log.news), this
     process's index follower by Database.on_commit (LOG_APPENDED).
     """
-    s.info[LOG_APPENDED] = True
+    s.info[LOG_APPENDED] = s.info[NEWS] = True
     if s.get_bind().dialect.name == "postgresql":  # the lock and the news: one round trip
         s.execute(
             text("SELECT pg_advisory_xact_lock(:k), pg_notify(:channel, :sender)"),

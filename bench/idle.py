@@ -3,7 +3,7 @@
     .venv/bin/python bench/idle.py [--seconds 10] [--keep DIR]
 
 Starts `kb run` on a fresh SQLite database, waits for /healthz, then samples the server's CPU
-time (/proc) for --seconds while nobody calls it, and reads SQLite's `PRAGMA data_version`
+time (/proc, its serving processes too) for --seconds while nobody calls it, and reads SQLite's `PRAGMA data_version`
 from another connection before and after (it changes when any other connection commits).
 """
 
@@ -19,12 +19,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `python bench/idle.py` from the checkout
+from bench.procs import processor_seconds  # noqa: E402
+
 KB = Path(sys.executable).with_name("kb")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def wait_healthy(port: int, timeout: float = 60) -> None:
@@ -59,9 +58,9 @@ def measure(work: Path, seconds: float, port: int = 5099) -> dict:
         time.sleep(2)  # start-up work (first passes, index catch-up) is not idling
         probe = sqlite3.connect(db)
         version = probe.execute("PRAGMA data_version").fetchone()[0]
-        cpu = cpu_seconds(server.pid)
+        cpu = processor_seconds(server.pid)
         time.sleep(seconds)
-        cpu = cpu_seconds(server.pid) - cpu
+        cpu = processor_seconds(server.pid) - cpu
         changed = probe.execute("PRAGMA data_version").fetchone()[0] != version
         probe.close()
     finally:

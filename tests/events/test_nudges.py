@@ -24,9 +24,7 @@ def database(tmp_path):
 
 def nudge(database, pid: str) -> None:
     """What a commit with news does in the process `pid`."""
-    nudges = Nudges(database, me=lambda: pid)
-    nudges.send()
-    nudges.stop()
+    Nudges(database, me=lambda: pid).send()
 
 
 def raw_socket(database, name: str) -> socket.socket:

@@ -74,8 +74,11 @@ def post_worker_init(worker) -> None:  # noqa: ANN001
 
 def worker_exit(server, worker) -> None:  # noqa: ANN001
     """In a worker as it exits: the usage counts it still holds are written, its threads
-    stop and its socket for news is removed (kb.context.Kb.close)."""
-    worker.wsgi.extensions["kb"].close()
+    stop and its socket for news is removed (kb.context.Kb.close). Nothing when it never
+    loaded the app."""
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, Flask):
+        app.extensions["kb"].close()
 
 
 def pre_fork(server, worker) -> None:  # noqa: ANN001

@@ -348,9 +348,7 @@ class SearchIndex:
             return current
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
         # replaced, so every document shows up twice (and it crashes on an empty index).
-        fresh = self._ix.searcher(weighting=lengths.BM25F(self._lengths))
-        if current is not None:
-            searchers.close(current)
+        fresh = searchers.reopen(self._ix, current, weighting=lengths.BM25F(self._lengths))
         self._facet_cache.keep_only(fresh)
         self._lengths.keep_only(fresh)
         self._postings.follow(fresh)

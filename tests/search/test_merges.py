@@ -36,10 +36,10 @@ def test_a_commit_that_makes_a_change_visible_merges_nothing(tmp_path):
     change that commit made visible waited for the merge."""
     ix = SearchIndex(tmp_path / "ix")
     ix.rebuild([make_doc(id="LL-2025-0001")], 1)
-    for n in range(2, 10):
+    for n in range(2, merges.MOST_SEGMENTS + 1):
         ix.apply([make_doc(id=f"LL-2025-{n:04d}")], [], n)
         assert ix.query("").total == n
-    assert live_segments(tmp_path / "ix") == [1] * 9
+    assert live_segments(tmp_path / "ix") == [1] * merges.MOST_SEGMENTS
     ix.close()
 
 
@@ -62,16 +62,17 @@ def test_commits_past_most_segments_merge_the_smallest(tmp_path):
 def test_tidy_merges_the_small_segments_once_commits_stop(tmp_path, monkeypatch):
     ix = SearchIndex(tmp_path / "ix")
     ix.rebuild([], 1)
-    for n in range(2, 14):
-        ix.apply([make_doc(id=f"LL-2025-{n % 9:04d}", title=f"Version {n}")], [], n)
+    distinct = merges.MOST_SEGMENTS - 1  # too few segments for a commit to merge
+    for n in range(2, distinct + 5):
+        ix.apply([make_doc(id=f"LL-2025-{n % distinct:04d}", title=f"Version {n}")], [], n)
     before = sorted((h.id, h.title) for h in ix.query("", per_page=100).hits)
     monkeypatch.setattr(merges, "TIDY_AFTER", 3600.0)
     assert not ix.tidy()  # commits came too recently
-    assert len(live_segments(tmp_path / "ix")) == 9
+    assert len(live_segments(tmp_path / "ix")) == distinct
     monkeypatch.setattr(merges, "TIDY_AFTER", 0.0)
     assert ix.tidy()
     segments = live_segments(tmp_path / "ix")
-    assert len(segments) < 5 and sum(segments) == 9
+    assert len(segments) < 5 and sum(segments) == distinct
     assert merges.smallest(live_segments_of(tmp_path / "ix")) == []
     assert sorted((h.id, h.title) for h in ix.query("", per_page=100).hits) == before
     assert not ix.tidy()  # nothing committed since: nothing to look at

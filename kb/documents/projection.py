@@ -192,8 +192,11 @@ class IndexProjection:
         """The follower loop's step (kb.context): follow(), then "nothing more at once".
         catch_up() returns when it has applied all there was when it looked, and a commit
         since has woken the loop: the look that followed every step that applied something
-        found nothing (half the follower's looks while events come one at a time)."""
-        self.follow()
+        found nothing (half the follower's looks while events come one at a time). A look
+        that finds nothing merges the index's small segments, when a while has passed since
+        its last commit (SearchIndex.tidy): no change waits for a merge to become visible."""
+        if not self.follow():
+            self.index.tidy()
         return False
 
     @staticmethod

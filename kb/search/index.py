@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -86,6 +87,8 @@ class SearchIndex:
         self._answers: LruCache[SearchResults] = LruCache(ANSWER_CACHE, copy=answers.copy_results)
         self._contents: tuple | None = None  # what the three caches above were filled from
         self._follower = store.FollowerRole(self.path)
+        # apply() commits without merging; tidy() merges once commits stop for a moment
+        self._untidy, self._committed = False, 0.0
 
     # -- projection state ------------------------------------------------------------
 
@@ -123,11 +126,23 @@ class SearchIndex:
                             writer.update_document(**doc_fields(doc))
                     for doc_id in gone:
                         writer.delete_by_term("id", doc_id)
-                    writer.commit(mergetype=merges.drop_emptied_then_merge_small)
+                    writer.commit(mergetype=merges.visible)
                 except BaseException:
                     writer.cancel()
                     raise
+                self._untidy, self._committed = True, time.monotonic()
             store.advance_meta(self.path, last_seq)
+
+    def tidy(self) -> bool:
+        """Merge the small segments apply() left (merges.small), in commits of their own, once
+        no commit came for merges.TIDY_AFTER seconds; whether it looked. A merge on apply()'s
+        commit kept the change it made visible waiting for it."""
+        if not self._untidy or time.monotonic() - self._committed < merges.TIDY_AFTER:
+            return False
+        with store.write_lock(self.path):
+            merges.merge_small(self._ix)
+        self._untidy = False
+        return True
 
     def rebuild(
         self,
@@ -333,9 +348,7 @@ class SearchIndex:
             return current
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
         # replaced, so every document shows up twice (and it crashes on an empty index).
-        fresh = self._ix.searcher(weighting=lengths.BM25F(self._lengths))
-        if current is not None:
-            searchers.close(current)
+        fresh = searchers.reopen(self._ix, current, weighting=lengths.BM25F(self._lengths))
         self._facet_cache.keep_only(fresh)
         self._lengths.keep_only(fresh)
         self._postings.follow(fresh)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.reading import MultiReader, SegmentReader
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 OPEN_ATTEMPTS = 10
@@ -32,23 +32,67 @@ def open_index(path: Path, schema: fields.Schema) -> index.Index:
 
 
 class _Index(index.FileIndex):
-    """Whoosh's FileIndex, closing the segments it opened for a reader when a later one of
-    them cannot be opened (a writer in another process deleted its file meanwhile; reader()
-    then tries again): Whoosh dropped them open, each an unclosed-file warning."""
+    """Whoosh's FileIndex, but for how a reader opens its segments:
+
+    - with `reuse` (the reader of this thread's previous searcher), the segment readers that
+      read exactly what the new commit holds (the same segment, the same deleted documents)
+      are taken over instead of opened again, and the others closed: after a commit that
+      adds a segment, only that one is opened (~0.3 ms of CPU each, for every thread's first
+      search after every commit). Whoosh's own reuse matched segments by id alone, keeping
+      the deletions they had, and added the old reader's segments to the new ones;
+    - the segments opened for a reader are closed when a later one cannot be opened (a
+      writer in another process deleted its file meanwhile; reader() then tries again):
+      Whoosh dropped them open, each an unclosed-file warning. What `reuse` holds is left
+      as it was then, for the next try."""
 
     @classmethod
     def _reader(cls, storage, schema, segments, generation, reuse=None):  # noqa: ANN001, ANN206
-        if reuse is not None or len(segments) < 2:  # nothing opened before another fails
-            return super()._reader(storage, schema, segments, generation, reuse=reuse)
+        if not segments:
+            if reuse is not None:
+                reuse.close()
+            return EmptyReader(schema)
+        kept = {}
+        if reuse is not None:
+            kept = {_same(r.segment()): r for r, _ in reuse.leaf_readers() if _segment_of(r)}
         readers: list[SegmentReader] = []
+        opened: list[SegmentReader] = []
         try:
             for segment in segments:
-                readers.append(SegmentReader(storage, schema, segment, generation=generation))
+                reader = kept.pop(_same(segment), None)
+                if reader is None:
+                    reader = SegmentReader(storage, schema, segment, generation=generation)
+                    opened.append(reader)
+                readers.append(reader)
         except BaseException:
-            for reader in readers:
+            for reader in opened:
                 reader.close()
             raise
+        for reader in kept.values():  # segments the commit retired or changed
+            reader.close()
+        if len(readers) == 1:
+            readers[0]._gen = generation  # a reader taken over has the generation it was opened at
+            return readers[0]
         return MultiReader(readers, generation=generation)
+
+
+def _segment_of(reader) -> object:  # noqa: ANN001
+    return getattr(reader, "segment", lambda: None)()
+
+
+def _same(segment) -> tuple:  # noqa: ANN001
+    """What a segment reader reads: its files (the segment) and its deleted documents."""
+    return segment.segment_id(), segment.doc_count_all(), frozenset(segment.deleted_docs())
+
+
+def reopen(ix: index.Index, previous: Searcher | None, **options) -> Searcher:
+    """A searcher of the latest commit, taking over the segment readers of `previous` (this
+    thread's searcher) that read what the commit holds; `previous` must not be used again."""
+    if previous is None or previous.is_closed:
+        return ix.searcher(**options)
+    fresh = Searcher(ix.reader(reuse=previous.reader()), fromindex=ix, **options)
+    previous._closereader = False  # its segments are the new reader's now, or closed
+    previous.close()
+    return fresh
 
 
 class Slot:

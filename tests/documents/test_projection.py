@@ -163,3 +163,25 @@ def test_the_follower_loop_is_told_no_second_look_is_needed(kb, lesson_md):
     doc = services.create_document(kb.db, lesson_md(), type_hint="lesson", actor="a")
     assert kb.projection.step() is False
     assert kb.projection.lag() == 0 and ids(kb.index.query("interface")) == [doc.id]
+
+
+def test_the_follower_merges_when_a_look_finds_nothing_new(kb, lesson_md, monkeypatch):
+    """A commit that makes a change visible merges nothing; the step whose look finds no
+    news merges the small segments the commits left (once no commit came for a while)."""
+    from kb.search import merges
+
+    kb.projection.catch_up()
+    made = []
+    for n in range(6):  # a commit, a segment each
+        made.append(
+            services.create_document(
+                kb.db, lesson_md(f"Supplier lesson {n}"), type_hint="lesson", actor="a"
+            ).id
+        )
+        kb.projection.step()
+    segments = lambda: len(kb.index._searcher().reader().leaf_readers())  # noqa: E731
+    assert segments() == 6
+    monkeypatch.setattr(merges, "TIDY_AFTER", 0.0)
+    kb.projection.step()
+    assert segments() == 2  # Whoosh's MERGE_SMALL: the first five into one
+    assert sorted(ids(kb.index.query("supplier"))) == sorted(made)

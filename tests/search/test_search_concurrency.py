@@ -14,6 +14,7 @@ import pytest
 
 from kb.search import IndexDoc, SearchIndex, searchers
 from kb.search.schema import build_schema
+from tests.search.conftest import make_doc
 
 WRITERS = 4
 APPLIES = 25
@@ -177,3 +178,29 @@ def test_a_reader_that_cannot_open_every_segment_closes_those_it_opened(tmp_path
             ix._reader(ix.storage, toc.schema, toc.segments, toc.generation)
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_thread_s_next_searcher_takes_over_the_readers_of_unchanged_segments(tmp_path):
+    """After a commit only what changed is opened: the new segment, and a segment whose
+    deleted documents changed (its old reader would still show them)."""
+    ix = SearchIndex(tmp_path / "ix")
+
+    def readers() -> dict:
+        leaves = ix._searcher().reader().leaf_readers()
+        return {r.segment().segment_id(): r for r, _ in leaves}
+
+    ix.rebuild([make_doc(id="LL-1"), make_doc(id="LL-2")], 1)
+    ix.apply([make_doc(id="LL-3")], [], 2)
+    before = readers()
+    ix.apply([make_doc(id="LL-4")], [], 3)  # a segment more
+    after = readers()
+    assert len(after) == 3 and all(after[s] is before[s] for s in before)
+    first = next(s for s, r in after.items() if r.doc_count_all() == 2)
+    ix.apply([make_doc(id="LL-1", title="Changed title")], [], 4)  # LL-1 deleted where it was
+    changed = readers()
+    assert changed[first] is not after[first] and changed[first].doc_count() == 1
+    assert all(changed[s] is after[s] for s in after if s != first)
+    hits = ix.query("", per_page=10).hits
+    assert sorted(h.id for h in hits) == ["LL-1", "LL-2", "LL-3", "LL-4"]
+    assert [h.title for h in hits if h.id == "LL-1"] == ["Changed title"]
+    ix.close()

@@ -3,8 +3,9 @@
 Counted after the search from the matching document numbers, not by Whoosh's groupedby (which
 runs five categorizers and a map update per facet for every match, inside the matching loop,
 and makes Whoosh keep and sort every scored match). The value of each document comes from
-lists built once: for the single-valued fields Whoosh's PostingCategorizer array (cached on
-the searcher, kept per thread until the index changes); for the multi-valued ones a
+lists built once: for the single-valued fields together, each document's combination of values
+(from Whoosh's PostingCategorizer arrays, cached on the searcher, kept per thread until the
+index changes), so one pass over the matches counts them all; for the multi-valued ones a
 document -> values list per segment, which Whoosh would rebuild by reading every posting of
 the field on every search. A segment never changes once written (deletions are kept aside and
 deleted documents are never matched), so those lists are cached per segment id and reused
@@ -15,9 +16,11 @@ from __future__ import annotations
 
 import bisect
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, repeat
+from operator import sub
 
 from whoosh import sorting
 from whoosh.searching import Searcher
@@ -25,6 +28,8 @@ from whoosh.searching import Searcher
 from kb.search.schema import FACET_FIELDS, MULTI_VALUED
 
 FACET_LIMIT = 20
+# where _combinations keeps its lists among the searcher's field caches (no field's name)
+_COMBINATIONS = ("kb", "single-valued facet combinations")
 
 
 class FacetCache:
@@ -77,14 +82,49 @@ def _overlapping_counts(
             lists = _segment_lists(segment, fieldname)
             if key:
                 cache.put(key, lists)
-        counts.update(chain.from_iterable(lists[d - offset] for d in matched[low:high]))
+        # All in C (map, not a generator): the documents' numbers in the segment, their lists.
+        docnums = map(sub, matched[low:high], repeat(offset)) if offset else matched[low:high]
+        counts.update(chain.from_iterable(map(lists.__getitem__, docnums)))
     return counts
 
 
-def _single_counts(searcher: Searcher, fieldname: str, matched: Sequence[int]) -> Counter:
-    categorizer = sorting.PostingCategorizer(searcher, fieldname, False)
-    keys = Counter(map(categorizer.array.__getitem__, matched))
-    return Counter({categorizer.key_to_name(key): n for key, n in keys.items()})
+_SINGLE_VALUED = tuple(f for f in FACET_FIELDS.values() if f not in MULTI_VALUED)
+
+
+def _single_counts(searcher: Searcher, matched: Sequence[int]) -> dict[str, Counter]:
+    """Documents per value of each single-valued facet field, all counted in one pass: each
+    document's values as one combination number (_combinations)."""
+    numbers, combinations = _combinations(searcher)
+    counts: dict[str, Counter] = {fieldname: Counter() for fieldname in _SINGLE_VALUED}
+    columns = [counts[fieldname] for fieldname in _SINGLE_VALUED]
+    for number, n in Counter(map(numbers.__getitem__, matched)).items():
+        for column, value in zip(columns, combinations[number], strict=True):
+            column[value] += n
+    return counts
+
+
+def _combinations(searcher: Searcher) -> tuple[array, list[tuple]]:
+    """Per document number, the number of its combination of single-valued facet values, and
+    the combinations (value or None per field). Made from Whoosh's PostingCategorizer arrays
+    and kept beside them on the searcher, for as long as it serves (its field caches); a few
+    hundred combinations at 10,000 documents, an int per document."""
+    kept = searcher._field_caches.get(_COMBINATIONS)
+    if kept is None:
+        categorizers = [sorting.PostingCategorizer(searcher, f, False) for f in _SINGLE_VALUED]
+        found: dict[tuple, int] = {}
+        numbers = array(
+            "i",
+            [
+                found.setdefault(keys, len(found))
+                for keys in zip(*(c.array for c in categorizers), strict=True)
+            ],
+        )
+        combinations = [
+            tuple(c.key_to_name(key) for c, key in zip(categorizers, keys, strict=True))
+            for keys in found
+        ]
+        kept = searcher._field_caches[_COMBINATIONS] = (numbers, combinations)
+    return kept
 
 
 def facet_counts(
@@ -92,12 +132,13 @@ def facet_counts(
 ) -> dict[str, list[tuple[str, int]]]:
     """Per facet over the documents `matched` (in increasing order): (value, count) by count
     descending then value, at most FACET_LIMIT."""
+    single = _single_counts(searcher, matched)
     facets: dict[str, list[tuple[str, int]]] = {}
     for name, fieldname in FACET_FIELDS.items():
         if fieldname in MULTI_VALUED:
             counts = _overlapping_counts(searcher, fieldname, matched, cache)
         else:
-            counts = _single_counts(searcher, fieldname, matched)
+            counts = single[fieldname]
         items = [(str(value), int(n)) for value, n in counts.items() if value not in (None, "")]
         items.sort(key=lambda item: (-item[1], item[0]))
         facets[name] = items[:FACET_LIMIT]

@@ -49,8 +49,8 @@ def test_snippet_fragments_are_those_of_whoosh_highlighter(corpus):
     fragmenter makes of its highlighting token stream: the same spans, matches and terms."""
     from whoosh.highlight import ContextFragmenter, Highlighter, set_matched_filter
 
-    from kb.search.present import _BODY_TOKENS
     from kb.search.schema import build_schema
+    from kb.search.snippets import _BODY_WORDS, Marks
 
     analyzer = build_schema()["body"].analyzer
     tricky = (
@@ -65,7 +65,16 @@ def test_snippet_fragments_are_those_of_whoosh_highlighter(corpus):
         " ".join(random.Random(seed).choices(vocabulary, weights, k=400))
         for seed, weights in enumerate(([1] * 18, [1, 1] + [30] * 16, [30] * 17 + [1]))
     ]
-    texts = [tricky, BODY, *generated, *(doc.body for doc in corpus)]
+    # marked words far apart in long texts (the loop skips what lies between), once with
+    # nothing but punctuation before one (it must go back and read what it skipped)
+    far = [
+        "Planning went well. " * 30 + "The supplier was late.\n" + "Quiet words here. " * 40,
+        "Plans were made " * 20 + "-" * 90 + " supplier, late " + "=" * 200 + " x late",
+        "Risk: " + "n/a; " * 60 + "*" * 50 + "\nthe vendor test " + "be it " * 30 + "plan",
+    ]
+    # lower() not letter by letter: every word is read
+    unaligned = ["İstanbul supplier plans: ΣΟΦΙΑΣ late " * 5 + "data " * 40 + "migration"]
+    texts = [tricky, BODY, *far, *unaligned, *generated, *(doc.body for doc in corpus)]
     word_sets = [
         {"invoic", "plan"},
         {"supplier"},
@@ -99,7 +108,38 @@ def test_snippet_fragments_are_those_of_whoosh_highlighter(corpus):
                     )
                 )
                 expected = shown(fragmenter.fragment_tokens(text, whoosh))
-                got = shown(_BODY_TOKENS.context_fragments(text, words, fragmenter))
+                got = shown(_BODY_WORDS.context_fragments(text, fragmenter, Marks(words)))
                 assert got == expected, (text[:40], words, fragmenter.maxchars)
                 compared += len(expected)
     assert compared > 100
+
+
+def test_a_porter_stem_keeps_its_word_start_but_for_its_last_letters():
+    """snippets finds the places of a term's words by the term's start (all but its last
+    STEM_TAIL letters): Porter's stemmer must keep that much of every word's start."""
+    import itertools
+    import os
+
+    from whoosh.lang.porter import stem
+
+    from kb.search.snippets import STEM_TAIL
+
+    endings = ["", "s", "sses", "ies", "eed", "ed", "ing", "ated", "ating", "bling", "izing"]
+    endings += ["y", "ly", "ational", "tional", "ency", "ancy", "izer", "bly", "ally", "ently"]
+    endings += ["ization", "ation", "ator", "alism", "iveness", "fulness", "ousness", "ality"]
+    endings += ["ivity", "bility", "logy", "icate", "ative", "alize", "icity", "ical", "ful"]
+    endings += ["ness", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ion"]
+    endings += ["ism", "ate", "iti", "ous", "ive", "ize", "e", "ll", "ied", "ying", "ee"]
+    rng = random.Random(7)
+    letters = "bcdfghlmnprstvwyz"
+    starts = {
+        "".join(rng.choice(letters) + rng.choice("aeiouy") for _ in range(n))
+        for n in (1, 2, 3)
+        for _ in range(60)
+    }
+    tails = {}
+    for start, one, two in itertools.product(starts, endings, ["", "s", "ed", "ing", "ly", "ity"]):
+        word = start + one + two
+        term = stem(word)
+        tails[len(term) - len(os.path.commonprefix([term, word]))] = word
+    assert max(tails) == STEM_TAIL, tails

@@ -71,6 +71,31 @@ class TermPool(writing.PostingPool):
         if self.currentsize > self.limit:
             self.save()
 
+    def add_field(self, fieldname: str, docnum: int, items, boost: float, scorable: bool) -> int:  # noqa: ANN001
+        """add() of each (term, frequency, weight, value) a field's index() gave for a
+        document, the weight times `boost`, in one loop; the field's length when scorable."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        length = count = new = 0
+        for text, freq, weight, value in items:
+            weight *= boost
+            length += freq
+            count += 1
+            postings = terms.get(text)
+            if postings is None:
+                terms[text] = [docnum, weight, value]
+                new += 1
+            else:
+                if postings[-3] >= docnum:
+                    self._in_order = False
+                postings += (docnum, weight, value)
+        self.currentsize += count * POSTING_BYTES + new * TERM_BYTES
+        if self.currentsize > self.limit:
+            self.save()
+        return length if scorable else 0
+
     def _terms(self) -> Iterator[tuple[str, bytes, list]]:
         """(field, term, postings) of what is held, in Whoosh's order: by field, term, then
         document (and, for one document twice, weight and value, as Whoosh's sort)."""
@@ -138,6 +163,53 @@ class TermPool(writing.PostingPool):
         for fieldname, text, postings in self.term_postings():
             for i in range(0, len(postings), 3):
                 yield fieldname, text, postings[i], postings[i + 1], postings[i + 2]
+
+
+class AddsByTerm:
+    """For a SegmentWriter whose pool is a TermPool: Whoosh's add_document, each field's
+    postings handed to the pool in one call (Whoosh adds them one by one, a tuple each).
+    Documents with boosts or custom stored values (`_` arguments), and schemas with term
+    vectors or separate spelling fields, are left to Whoosh's."""
+
+    #: whether the writer's schema and pool are the ones add_document knows (None: unknown)
+    _kb_plain: bool | None = None
+
+    def add_document(self, **fields) -> None:
+        schema, pool = self.schema, self.pool
+        if self._kb_plain is None:
+            self._kb_plain = _plain(schema) and type(pool) is TermPool
+        if not self._kb_plain or any(k[0] == "_" for k in fields):
+            super().add_document(**fields)
+            return
+        self._check_state()
+        docnum, perdocwriter, add_field = self.docnum, self.perdocwriter, pool.add_field
+        fieldnames = sorted(fields)
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    length = add_field(fieldname, docnum, field.index(value), 1.0, field.scorable)
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                if field.column_type:
+                    column_value = field.to_column_value(value)
+                    perdocwriter.add_column_value(fieldname, field.column_type, column_value)
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+
+def _plain(schema) -> bool:  # noqa: ANN001
+    """No field of the schema has term vectors or a separate spelling field."""
+    return not any(f.vector or f.separate_spelling() for _, f in schema.items())
 
 
 def write_postings(fieldwriter, schema, lengths, pool: TermPool) -> None:  # noqa: ANN001

@@ -12,7 +12,7 @@ from __future__ import annotations
 from whoosh import index, writing
 from whoosh.multiproc import MpWriter, SubWriterTask
 
-from kb.search.pool import TermPool, write_postings
+from kb.search.pool import AddsByTerm, TermPool, write_postings
 
 #: the writers' pool (indexing buffer) in all, as Whoosh estimates it (a process holds about
 #: twice as much); above it postings spill to temporary files
@@ -34,7 +34,7 @@ def open_writer(ix: index.Index, procs: int = 1, **options) -> writing.SegmentWr
     return SegmentWriter(ix, **options)
 
 
-class SegmentWriter(writing.SegmentWriter):
+class SegmentWriter(AddsByTerm, writing.SegmentWriter):
     def __init__(self, ix: index.Index, **options) -> None:
         super().__init__(ix, **options)
         self.pool = TermPool.like(self.pool)

@@ -121,7 +121,8 @@ def as_day(value: Any) -> date | None:
 
 def clean_text(value: str) -> str:
     """Single-line user text: no control characters, collapsed whitespace."""
-    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == " ")
+    if not value.isprintable():  # every control character (category C*) is unprintable
+        value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == " ")
     return re.sub(r"\s+", " ", value).strip()
 
 

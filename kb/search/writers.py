@@ -1,10 +1,6 @@
-"""The Whoosh writers kb indexes with: Whoosh's own, but for how a segment is finished.
-
-When a segment's postings are written, Whoosh asks for each posting's document field length
-(it keeps the shortest and longest of each block), and answers from the length file it has
-just written: a seek and a one-byte read per posting, most of the time of finishing a
-segment. Here each field's lengths are read once into a list (kb.search.lengths), so a
-segment's files are the same, written sooner.
+"""The Whoosh writers kb indexes with: Whoosh's own, but for how postings are kept and a
+segment is finished (kb.search.pool: by term, a block at a time; a segment's files are the
+same, written sooner).
 
 With procs > 1, documents are analysed in that many forked processes, each writing a segment
 of its own (multisegment: no long final merge; the existing small segments are merged by
@@ -13,20 +9,14 @@ Whoosh's usual policy at the commit).
 
 from __future__ import annotations
 
-import itertools
-import pickle
-from collections.abc import Iterator
-
 from whoosh import index, writing
 from whoosh.multiproc import MpWriter, SubWriterTask
 
-from kb.search.lengths import field_lengths
+from kb.search.pool import AddsByTerm, TermPool, write_postings
 
 #: the writers' pool (indexing buffer) in all, as Whoosh estimates it (a process holds about
 #: twice as much); above it postings spill to temporary files
 LIMIT_MB = 256
-#: postings pickled together in a spilled run
-RUN_CHUNK = 10_000
 
 
 def bulk_options(processes: int) -> dict:
@@ -44,67 +34,16 @@ def open_writer(ix: index.Index, procs: int = 1, **options) -> writing.SegmentWr
     return SegmentWriter(ix, **options)
 
 
-class _Lengths:
-    """What writing postings asks of a segment's per-document reader, each field read once."""
-
-    def __init__(self, reader) -> None:  # noqa: ANN001 (Whoosh's PerDocumentReader)
-        self._reader = reader
-        self._lists: dict[str, list[int | None]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str) -> int | None:
-        lengths = self._lists.get(fieldname)
-        if lengths is None:
-            lengths = self._lists[fieldname] = field_lengths(self._reader, fieldname)
-        return lengths[docnum]
-
-
-class _Pool(writing.PostingPool):
-    """Whoosh's posting pool, but the runs it spills (its postings sorted, written to a
-    temporary file whenever it holds more than its limit) are pickled in chunks: Whoosh
-    pickles each posting to the unbuffered file on its own, a system call per posting and
-    more to read it back, which made every posting of a spilling import cost twice as much."""
-
-    @classmethod
-    def like(cls, pool: writing.PostingPool) -> _Pool:
-        """An empty pool with the settings of `pool` (a writer's, before any posting)."""
-        fresh = cls(pool.tempstore, pool.segment)
-        fresh.limit = pool.limit
-        return fresh
-
-    def _write_run(self, f, items) -> None:  # noqa: ANN001
-        items = iter(items)
-        while chunk := list(itertools.islice(items, RUN_CHUNK)):
-            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _read_run(self, path: str) -> Iterator[tuple]:
-        f = self._open_run(path)
-        try:
-            while chunk := _next_chunk(f):
-                yield from chunk
-        finally:
-            f.close()
-            self._remove_run(path)
-
-
-def _next_chunk(f) -> list:  # noqa: ANN001
-    try:
-        return pickle.load(f)
-    except EOFError:
-        return []
-
-
-class SegmentWriter(writing.SegmentWriter):
+class SegmentWriter(AddsByTerm, writing.SegmentWriter):
     def __init__(self, ix: index.Index, **options) -> None:
         super().__init__(ix, **options)
-        self.pool = _Pool.like(self.pool)
+        self.pool = TermPool.like(self.pool)
 
     def _flush_segment(self) -> None:
-        # Whoosh's, with the lengths read once per field
+        # Whoosh's, the postings written a block at a time (kb.search.pool)
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
-        postings = self.pool.iter_postings()
-        self.fieldwriter.add_postings(self.schema, reader and _Lengths(reader), postings)
+        write_postings(self.fieldwriter, self.schema, reader, self.pool)
         self.fieldwriter.close()
         if reader:
             reader.close()
@@ -116,7 +55,7 @@ class ProcessWriter(MpWriter, SegmentWriter):
 
     def __init__(self, ix: index.Index, procs: int, **options) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **options)
-        self.pool = _Pool.like(self.pool)  # MpWriter runs Whoosh's SegmentWriter.__init__
+        self.pool = TermPool.like(self.pool)  # MpWriter runs Whoosh's SegmentWriter.__init__
 
     def _new_task(self) -> SubWriterTask:
         task = _Task(

@@ -16,8 +16,11 @@ for the processor is answered (slowly at worst) instead of refused (kb.core.budg
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Container
+from collections.abc import Container
+from collections.abc import Set as AbstractSet
 from heapq import heappush, heapreplace
+from itertools import compress, repeat
+from operator import add, lt, not_
 
 from whoosh import matching, query
 from whoosh.collectors import Collector, TopCollector, WrappingCollector
@@ -63,7 +66,7 @@ class _BudgetCollector(WrappingCollector):
 
     def collect_matches(self) -> None:
         if isinstance(self.child, TopOfAll):
-            self.child.collect_all(self.budget, self.hidden, self.matched.append)
+            self.child.collect_all(self.budget, self.hidden, self.matched)
             return
         collect, offset, hidden = self.child.collect, self.child.offset, self.hidden
         keep = self.matched.append
@@ -106,24 +109,23 @@ class TopOfAll(TopCollector):
     def __init__(self, limit: int) -> None:
         super().__init__(limit, usequality=False)
 
-    def collect_all(
-        self, budget: Budget, hidden: Container[int], keep: Callable[[int], None]
-    ) -> None:
+    def collect_all(self, budget: Budget, hidden: AbstractSet[int], matched: list[int]) -> None:
         """Score every match of the current segment but the hidden ones, keeping the best
         `limit` as TopCollector does (equal scores: the lower document number first), in
         one loop: Whoosh's matches() and collect() cost a generator step and four calls a
         match. Every CHECK_EVERY matches it looks at the budget and lets the matcher drop
         finished sub-matchers (replace with no minimum score, as Whoosh does every 10)."""
         matcher, offset, items, limit = self.matcher, self.offset, self.items, self.limit
+        keep = matched.append
         if self.final_fn is not None:
             raise TypeError("a weighting with a final() step needs Whoosh's own collect()")
         if type(matcher) in (ArrayScores, TreeScores):
-            self.total += self._collect_scores(matcher, budget, hidden, keep)
+            self.total += self._collect_scores(matcher, budget, hidden, matched)
             return
         leaves: list[ArrayScores] = []
         tree = _arrays(matcher, leaves) if type(matcher) is matching.IntersectionMatcher else None
         if tree is not None:
-            self.total += self._collect_all_of(tree, leaves, budget, hidden, keep)
+            self.total += self._collect_all_of(tree, leaves, budget, hidden, matched)
             return
         n = 0
         while matcher.is_active():
@@ -150,8 +152,8 @@ class TopOfAll(TopCollector):
         tree: Tree,
         leaves: list[ArrayScores],
         budget: Budget,
-        hidden: Container[int],
-        keep: Callable[[int], None],
+        hidden: AbstractSet[int],
+        matched: list[int],
     ) -> int:
         """collect_all's loop over words that must all be there, each spread over the fields
         (a tree of IntersectionMatchers over ArrayScores): every word's matches and scores
@@ -159,54 +161,82 @@ class TopOfAll(TopCollector):
         words' scores (left + right). The matches an IntersectionMatcher finds are the
         documents all its words match, however it steps through them, so the same matches,
         scores, top N and total. Returns the matches seen."""
-        offset, items, limit = self.offset, self.items, self.limit
         found = [_all_scores(leaf, budget) for leaf in leaves]
-        common = set(min(found, key=len)).intersection(*found)
-        for n, sub_docnum in enumerate(sorted(common)):
-            if n % CHECK_EVERY == 0:
-                budget.remaining()
-            docnum = offset + sub_docnum
-            if docnum not in hidden:
-                keep(docnum)
-                score = _tree_sum(tree, found, sub_docnum)
-                if len(items) < limit:
-                    heappush(items, (score, 0 - docnum))
-                elif score > items[0][0]:
-                    heapreplace(items, (score, 0 - docnum))
+        common = sorted(set(min(found, key=len)).intersection(*found))
+        budget.remaining()
+        scores = _tree_sum(tree, [list(map(f.__getitem__, common)) for f in found])
+        _offer(self, list(map(self.offset.__add__, common)), scores, hidden, matched)
         return len(common)
 
     def _collect_scores(
         self,
         matcher: ArrayScores,
         budget: Budget,
-        hidden: Container[int],
-        keep: Callable[[int], None],
+        hidden: AbstractSet[int],
+        matched: list[int],
     ) -> int:
         """collect_all's loop over a word spread over the fields (unions.ArrayScores: the
-        scores of a part of the segment added up in an array), reading the array itself: the
-        matches and scores its next() and score() give, the first document of each part taken
-        as the matcher takes it (without looking at its score). ArrayUnionMatcher.replace()
-        is the matcher itself, so only the budget is looked at. Returns the matches seen."""
-        offset, items, limit = self.offset, self.items, self.limit
+        scores of a part of the segment added up in an array), reading the array itself a
+        part at a time: the matches and scores its next() and score() give. ArrayUnionMatcher
+        .replace() is the matcher itself, so only the budget is looked at (once a part: at
+        most PART documents of work). Returns the matches seen."""
         n = 0
         while matcher.is_active():
-            scores, base, first, end = matcher._a, matcher._offset, matcher._docnum, matcher._limit
-            for docnum in range(first, end):
-                score = scores[docnum - base]
-                if score > 0 or docnum == first:
-                    if n % CHECK_EVERY == 0:
-                        budget.remaining()
-                    n += 1
-                    docnum += offset
-                    if docnum not in hidden:
-                        keep(docnum)
-                        if len(items) < limit:
-                            heappush(items, (score, 0 - docnum))
-                        elif score > items[0][0]:
-                            heapreplace(items, (score, 0 - docnum))
-            matcher._docnum = end
-            matcher._find_next()  # at the end of the part: the next one
+            budget.remaining()
+            docs, scores = _part(matcher, self.offset)
+            n += len(docs)
+            _offer(self, docs, scores, hidden, matched)
         return n
+
+
+def _part(m: ArrayScores, offset: int) -> tuple[list[int], list[float]]:
+    """The matches (plus offset) and scores of m's current part from where it is, m moved to
+    the next part: the documents scoring over 0, and the first one whatever its score, as the
+    matcher takes it (without looking at its score). Picked out by itertools.compress (no
+    Python step per document: a part holds 2,048, most of them often no match)."""
+    a, base, first, end = m._a, m._offset, m._docnum, m._limit
+    part = a[first - base : end - base].tolist()  # each score made a float object once
+    rest = part[1:]
+    docs = list(compress(range(offset + first + 1, offset + end), rest))
+    scores = list(compress(rest, rest))
+    # compress keeps the scores that are not 0; only ones over 0 are matches (the sum is
+    # NaN when one is: min() would not see it)
+    total = sum(scores)
+    if scores and not (min(scores) > 0 and total == total):
+        kept = [(d, s) for d, s in zip(docs, scores, strict=True) if s > 0]
+        docs, scores = [d for d, _ in kept], [s for _, s in kept]
+    m._docnum = end
+    m._find_next()  # at the end of the part: the next one
+    return [offset + first, *docs], [part[0], *scores]
+
+
+def _offer(
+    top: TopOfAll,
+    docs: list[int],
+    scores: list[float],
+    hidden: AbstractSet[int],
+    matched: list[int],
+) -> None:
+    """Collect matches (increasing document numbers) as TopCollector does: each visible one
+    kept, the best `limit` in the heap (equal scores: the lower document number first). Once
+    the heap is full, only a score above its lowest can enter it (and that lowest only
+    grows), so the others are left out at once, without a Python step each."""
+    if hidden and not hidden.isdisjoint(docs):
+        shown = list(map(not_, map(hidden.__contains__, docs)))
+        docs, scores = list(compress(docs, shown)), list(compress(scores, shown))
+    matched.extend(docs)
+    items, limit = top.items, top.limit
+    room = max(0, limit - len(items))
+    for score, docnum in zip(scores[:room], docs[:room], strict=True):
+        heappush(items, (score, 0 - docnum))
+    if not items or len(docs) <= room:
+        return
+    above = list(map(lt, repeat(items[0][0]), scores[room:]))
+    for score, docnum in zip(
+        compress(scores[room:], above), compress(docs[room:], above), strict=True
+    ):
+        if score > items[0][0]:
+            heapreplace(items, (score, 0 - docnum))
 
 
 def _arrays(m: matching.Matcher, leaves: list[ArrayScores]) -> Tree | None:
@@ -228,22 +258,17 @@ def _all_scores(m: ArrayScores, budget: Budget) -> dict[int, float]:
     found: dict[int, float] = {}
     while m.is_active():
         budget.remaining()
-        scores, base, first, end = m._a, m._offset, m._docnum, m._limit
-        found[first] = scores[first - base]  # taken as the matcher takes it
-        for docnum in range(first + 1, end):
-            score = scores[docnum - base]
-            if score > 0:
-                found[docnum] = score
-        m._docnum = end
-        m._find_next()
+        docs, scores = _part(m, 0)
+        found.update(zip(docs, scores, strict=True))
     return found
 
 
-def _tree_sum(tree: Tree, found: list[dict[int, float]], docnum: int) -> float:
-    """IntersectionMatcher.score(): left + right, down the tree."""
+def _tree_sum(tree: Tree, scores: list[list[float]]) -> list[float]:
+    """IntersectionMatcher.score() of every document at once: left + right, down the tree
+    (the same additions in the same order)."""
     if type(tree) is int:
-        return found[tree][docnum]
-    return _tree_sum(tree[0], found, docnum) + _tree_sum(tree[1], found, docnum)
+        return scores[tree]
+    return list(map(add, _tree_sum(tree[0], scores), _tree_sum(tree[1], scores)))
 
 
 def run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from contextlib import contextmanager, nullcontext
@@ -150,6 +151,9 @@ def run_command(host: str, port: int, processes: int | None, threads: int | None
         return
     import waitress  # one process, on any system
 
+    # a service manager's SIGTERM stops it as Ctrl+C does: waitress ends its loop on SystemExit,
+    # then the kb closes (usage counts written, threads stopped); by default it would just die
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     start_background(app)
     try:
         waitress.serve(app, host=host, port=port, threads=threads or 4, ident="kb")

@@ -135,7 +135,7 @@ def run_command(host: str, port: int, processes: int | None, threads: int | None
     one thread of a process at a time, so processes are what use the cores), each with the
     index follower and the event worker in threads; a single process with --processes 1."""
     from kb import create_app
-    from kb.serving import cores, serve_forked, start_background
+    from kb.serving import check_port, cores, serve_forked, start_background
 
     if processes is None:
         processes = cores() if hasattr(os, "fork") else 1
@@ -143,11 +143,14 @@ def run_command(host: str, port: int, processes: int | None, threads: int | None
         _init(kb, content=True)
         _first_admin(kb)
     app = create_app()
+    if processes > 1:
+        try:
+            check_port(host, port)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     click.echo(f"kb is running on http://{host}:{port}/  (Ctrl+C to stop)")
     if processes > 1:  # gunicorn: forked processes, which share the app's memory
-        serve_forked(
-            app, f"[{host}]:{port}" if ":" in host else f"{host}:{port}", processes, threads or 2
-        )
+        serve_forked(app, host, port, processes, threads or 2)
         return
     import waitress  # one process, on any system
 

@@ -1,7 +1,8 @@
 """`kb run` as a person starts it: on a machine that can fork, one process per core (gunicorn
 workers forked from it), each with the index follower's and the worker's threads; a lesson
 saved through any process is searchable through all at once, not at a follower's next look;
-Ctrl+C (or a service manager's SIGTERM) stops them all and leaves nothing behind.
+Ctrl+C (or a service manager's SIGTERM) stops them all and leaves nothing behind; a second
+kb on the same port is refused.
 `--processes 1` serves from itself."""
 
 from __future__ import annotations
@@ -112,6 +113,16 @@ def test_kb_run_serves_from_its_processes_and_saves_are_searchable_at_once(
             )
             assert saved.status == 201, saved.json
             assert searchable(url, token, word, saved.json["id"]), n
+        # a second kb on the same port is refused, not let in beside the first (the forked
+        # workers listen with SO_REUSEPORT, which a second kb of the same user could share)
+        second = subprocess.run(
+            [str(BIN / "kb"), "run", "--port", str(port), "--processes", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode != 0 and "cannot listen on" in second.stderr, second
     finally:
         os.killpg(server.pid, stop)
         server.wait(60)

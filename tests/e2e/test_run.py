@@ -13,25 +13,16 @@ import signal
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
+from bench.procs import tree
 from kb.events.log.nudges import folder_of
-from tests.e2e.fleet import BIN, START_WITHIN, call, free_port
+from tests.e2e.fleet import BIN, START_WITHIN, Host, call, free_port
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:  # gone meanwhile
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+def children(pid: int) -> set[int]:
+    return tree(pid) - {pid}
 
 
 def kb(env: dict, *args: str, stdin: str = "") -> str:
@@ -90,10 +81,11 @@ def test_kb_run_serves_from_its_processes_and_saves_are_searchable_at_once(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    host = Host("run", url, tmp_path / "index", server)
     try:
         deadline = time.monotonic() + START_WITHIN
         workers = processes if processes > 1 else 0  # one process serves from itself
-        while len(children(server.pid)) < workers or _health(url) is None:
+        while len(children(server.pid)) < workers or host.health() is None:
             assert server.poll() is None, (tmp_path / "run.log").read_text()
             assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
             time.sleep(0.1)
@@ -128,11 +120,3 @@ def test_kb_run_serves_from_its_processes_and_saves_are_searchable_at_once(
         server.wait(60)
     assert not children(server.pid)
     assert not folder_of(database).exists()  # every process removed its socket for news
-
-
-def _health(url: str) -> dict | None:
-    try:
-        answer = call(f"{url}/healthz", timeout=5)
-    except OSError:
-        return None
-    return answer.json if answer.status == 200 else None

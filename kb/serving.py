@@ -90,6 +90,15 @@ def pre_fork(server, worker) -> None:  # noqa: ANN001
     gc.freeze()
 
 
+def on_starting(server) -> None:  # noqa: ANN001
+    """In gunicorn's master, before any socket is made: with reuse_port, refuse a port
+    something listens on already (check_port), as a shared socket's bind would."""
+    if server.cfg.reuse_port:
+        for address in server.cfg.address:
+            if isinstance(address, tuple):  # not a Unix socket's path or a file descriptor
+                check_port(*address)
+
+
 def check_port(host: str, port: int) -> None:
     """OSError (EADDRINUSE) when something listens on the port already. The workers' sockets
     share it with SO_REUSEPORT, which would let a second kb of the same user share it too."""

@@ -87,10 +87,10 @@ class Fleet:
         self.env = {**base, "PYTHONUNBUFFERED": "1", **env}  # logs readable while running
         self.processes: dict[str, subprocess.Popen] = {}
 
-    def host(self, name: str, *, workers: int = 2, preload: bool = False) -> Host:
-        port = free_port()
-        index_dir = self.workdir / f"index-{name}"
-        args = [
+    @staticmethod
+    def gunicorn_args(port: int, *, workers: int = 2) -> list[str]:
+        """The README's production command, on 127.0.0.1:port."""
+        return [
             str(BIN / "gunicorn"),
             "--config",
             str(ROOT / "gunicorn.conf.py"),
@@ -103,6 +103,11 @@ class Fleet:
             "--threads",
             "2",
         ]
+
+    def host(self, name: str, *, workers: int = 2, preload: bool = False) -> Host:
+        port = free_port()
+        index_dir = self.workdir / f"index-{name}"
+        args = self.gunicorn_args(port, workers=workers)
         if preload:
             args.append("--preload")
         env = {"KB_INDEX_DIR": str(index_dir), "KB_WORKER_THREAD": "false"}

@@ -351,7 +351,7 @@ class SearchIndex:
         fresh = searchers.reopen(self._ix, current, weighting=lengths.BM25F(self._lengths))
         self._facet_cache.keep_only(fresh)
         self._lengths.keep_only(fresh)
-        self._postings.follow(fresh)
+        self._postings.follow(fresh, self._ix.storage)
         contents = searchers.contents(fresh)
         with self._searchers_lock:
             # Only when the index changed: a thread's first searcher used to empty them too,

@@ -90,7 +90,7 @@ def test_kept_postings_follow_the_segments_and_stay_within_budget(tmp_path, corp
     assert index.query("vendor").total == whoosh_scores(index, "vendor").__len__()
     after = set(index._postings._kept)
     assert before and after and not before & after
-    small = postings.PostingCache(budget=100)
+    small = postings.PostingCache(budget=100, share=0)
     index._postings = small
     index.apply([doc_factory(id="LL-2025-0100", body="risk " * 40)], [], last_seq=5)
     for text in ("vendor", "risk", "invoice", "plan", '"critical path"'):
@@ -98,6 +98,29 @@ def test_kept_postings_follow_the_segments_and_stay_within_budget(tmp_path, corp
             index, text
         )
     assert small._size <= 100 or len(small._kept) == 1
+
+
+def test_the_budget_grows_with_the_index(tmp_path, corpus, doc_factory):
+    """At least the floor, and a share of the bytes of the segments the searcher reads: the
+    common words' lists, which cost the most to decode, grow with the index."""
+    index = several_segments(tmp_path, corpus, doc_factory)
+    searcher = index._searcher()
+    folder = index._ix.storage
+    files = {seg.make_filename(".seg") for seg in index._ix._segments()}
+    size = sum(folder.file_length(name) for name in files)
+    assert size > 10_000  # compound segment files, each counted once
+    floor = postings.PostingCache(budget=10 * size, share=0.5)
+    floor.follow(searcher, folder)
+    assert floor.budget == 10 * size
+    cache = postings.PostingCache(budget=1000, share=0.5)
+    cache.follow(searcher, folder)  # the searcher's readers now read through it
+    assert cache.budget == size // 2
+    for text in ("vendor", "risk"):  # kept within the new budget, read as before
+        assert {h.id: h.score for h in index.query(text, per_page=100).hits} == whoosh_scores(
+            index, text
+        )
+        index.forget_answers()
+    assert 0 < cache._size <= cache.budget
 
 
 def test_phrases_read_from_the_file_score_as_whoosh(tmp_path, corpus, doc_factory, monkeypatch):

@@ -10,6 +10,12 @@ document -> values list per segment, which Whoosh would rebuild by reading every
 the field on every search. A segment never changes once written (deletions are kept aside and
 deleted documents are never matched), so those lists are cached per segment id and reused
 until a merge retires the segment.
+
+When the matches are most of the documents (a common word), the others are counted instead and
+taken from the counts of all documents, kept with the lists: a deleted or hidden document is
+never a match, so it is among the others and taken away too. At 50,000 lessons the facets of
+a search matching every document cost 25 ms counted directly, 3.7 ms this way (the gaps between
+the matches are found in C); "root cause" matches 48,000.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from itertools import chain, repeat
-from operator import sub
+from itertools import chain, compress, count, islice, repeat
+from operator import gt, sub
 
 from whoosh import sorting
 from whoosh.searching import Searcher
@@ -36,13 +42,13 @@ class FacetCache:
     """Per-segment value lists of the multi-valued facet fields, shared by all threads."""
 
     def __init__(self) -> None:
-        self._lists: dict[tuple[str, str], list[list[str]]] = {}
+        self._lists: dict[tuple[str, str], tuple[list[list[str]], Counter]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> list[list[str]] | None:
+    def get(self, key: tuple[str, str]) -> tuple[list[list[str]], Counter] | None:
         return self._lists.get(key)
 
-    def put(self, key: tuple[str, str], lists: list[list[str]]) -> None:
+    def put(self, key: tuple[str, str], lists: tuple[list[list[str]], Counter]) -> None:
         with self._lock:
             self._lists[key] = lists
 
@@ -66,46 +72,73 @@ def _segment_lists(segment: Searcher, fieldname: str) -> list[list[str]]:
 
 
 def _overlapping_counts(
-    searcher: Searcher, fieldname: str, matched: Sequence[int], cache: FacetCache
+    searcher: Searcher, fieldname: str, docs: Sequence[int], others: bool, cache: FacetCache
 ) -> Counter:
-    """Documents per value of a multi-valued field: one count under each of its values."""
+    """Documents per value of a multi-valued field, one count under each of its values: of
+    the documents `docs`, or with `others`, of all documents but `docs`."""
     counts: Counter = Counter()
     for segment, offset in searcher.leaf_searchers():
-        low = bisect.bisect_left(matched, offset)
-        high = bisect.bisect_left(matched, offset + segment.doc_count_all())
-        if low == high:
+        low = bisect.bisect_left(docs, offset)
+        high = bisect.bisect_left(docs, offset + segment.doc_count_all())
+        if low == high and not others:
             continue
         info = segment.reader().segment()
         key = (info.segment_id(), fieldname) if info is not None else None
-        lists = cache.get(key) if key else None
-        if lists is None:
+        kept = cache.get(key) if key else None
+        if kept is None:
             lists = _segment_lists(segment, fieldname)
+            kept = lists, Counter(chain.from_iterable(lists))
             if key:
-                cache.put(key, lists)
+                cache.put(key, kept)
+        lists, whole = kept
         # All in C (map, not a generator): the documents' numbers in the segment, their lists.
-        docnums = map(sub, matched[low:high], repeat(offset)) if offset else matched[low:high]
-        counts.update(chain.from_iterable(map(lists.__getitem__, docnums)))
+        docnums = map(sub, docs[low:high], repeat(offset)) if offset else docs[low:high]
+        if others:
+            counts.update(whole)
+            counts.subtract(chain.from_iterable(map(lists.__getitem__, docnums)))
+        else:
+            counts.update(chain.from_iterable(map(lists.__getitem__, docnums)))
     return counts
+
+
+def _others(matched: Sequence[int], size: int) -> list[int]:
+    """The numbers of range(size) that are not in `matched` (increasing), in increasing
+    order: the gaps between consecutive matches, found in C; Python steps only per gap."""
+    if not matched:
+        return list(range(size))
+    found = list(range(matched[0]))
+    steps = map(sub, islice(matched, 1, None), matched)
+    for i in compress(count(), map(gt, steps, repeat(1))):
+        found.extend(range(matched[i] + 1, matched[i + 1]))
+    found.extend(range(matched[-1] + 1, size))
+    return found
 
 
 _SINGLE_VALUED = tuple(f for f in FACET_FIELDS.values() if f not in MULTI_VALUED)
 
 
-def _single_counts(searcher: Searcher, matched: Sequence[int]) -> dict[str, Counter]:
+def _single_counts(searcher: Searcher, docs: Sequence[int], others: bool) -> dict[str, Counter]:
     """Documents per value of each single-valued facet field, all counted in one pass: each
-    document's values as one combination number (_combinations)."""
-    numbers, combinations = _combinations(searcher)
+    document's values as one combination number (_combinations). Of the documents `docs`, or
+    with `others`, of all documents but `docs`."""
+    numbers, combinations, whole = _combinations(searcher)
+    if others:
+        found = whole.copy()
+        found.subtract(map(numbers.__getitem__, docs))
+    else:
+        found = Counter(map(numbers.__getitem__, docs))
     counts: dict[str, Counter] = {fieldname: Counter() for fieldname in _SINGLE_VALUED}
     columns = [counts[fieldname] for fieldname in _SINGLE_VALUED]
-    for number, n in Counter(map(numbers.__getitem__, matched)).items():
+    for number, n in found.items():
         for column, value in zip(columns, combinations[number], strict=True):
             column[value] += n
     return counts
 
 
-def _combinations(searcher: Searcher) -> tuple[array, list[tuple]]:
-    """Per document number, the number of its combination of single-valued facet values, and
-    the combinations (value or None per field). Made from Whoosh's PostingCategorizer arrays
+def _combinations(searcher: Searcher) -> tuple[array, list[tuple], Counter]:
+    """Per document number, the number of its combination of single-valued facet values, the
+    combinations (value or None per field), and the documents per combination number (all
+    documents, the deleted ones too). Made from Whoosh's PostingCategorizer arrays
     and kept beside them on the searcher, for as long as it serves (its field caches); a few
     hundred combinations at 10,000 documents, an int per document."""
     kept = searcher._field_caches.get(_COMBINATIONS)
@@ -123,7 +156,8 @@ def _combinations(searcher: Searcher) -> tuple[array, list[tuple]]:
             tuple(c.key_to_name(key) for c, key in zip(categorizers, keys, strict=True))
             for keys in found
         ]
-        kept = searcher._field_caches[_COMBINATIONS] = (numbers, combinations)
+        kept = (numbers, combinations, Counter(numbers))
+        searcher._field_caches[_COMBINATIONS] = kept
     return kept
 
 
@@ -132,14 +166,19 @@ def facet_counts(
 ) -> dict[str, list[tuple[str, int]]]:
     """Per facet over the documents `matched` (in increasing order): (value, count) by count
     descending then value, at most FACET_LIMIT."""
-    single = _single_counts(searcher, matched)
+    size = searcher.doc_count_all()
+    others = 2 * len(matched) > size  # most documents match: count the others (docstring)
+    docs = _others(matched, size) if others else matched
+    single = _single_counts(searcher, docs, others)
     facets: dict[str, list[tuple[str, int]]] = {}
     for name, fieldname in FACET_FIELDS.items():
         if fieldname in MULTI_VALUED:
-            counts = _overlapping_counts(searcher, fieldname, matched, cache)
+            counts = _overlapping_counts(searcher, fieldname, docs, others, cache)
         else:
             counts = single[fieldname]
-        items = [(str(value), int(n)) for value, n in counts.items() if value not in (None, "")]
+        items = [
+            (str(value), int(n)) for value, n in counts.items() if n and value not in (None, "")
+        ]
         items.sort(key=lambda item: (-item[1], item[0]))
         facets[name] = items[:FACET_LIMIT]
     return facets

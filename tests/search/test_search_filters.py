@@ -154,3 +154,25 @@ def test_facets_follow_updates_and_deletes(search_index: SearchIndex, corpus, do
     escrow = search_index.query("", filters={"tag": ["escrow"]})
     assert [h.id for h in escrow.hits] == ["LL-2025-0001"]
     assert escrow.facets == expected_facets([changed])
+
+
+def test_facets_of_most_documents_count_the_others(search_index: SearchIndex, corpus):
+    """Matches of any share of the index, with deleted documents in both segments: counted
+    directly when they are half or fewer, from all documents minus the others beyond."""
+    from kb.search.facets import FacetCache, facet_counts
+
+    half = len(corpus) // 2
+    search_index.rebuild(corpus[:half], last_seq=1)
+    search_index.apply(corpus[half:], [], last_seq=2)
+    gone = {corpus[1].id, corpus[half + 1].id}
+    search_index.apply([], gone, last_seq=3)  # a deleted document in each segment
+    searcher = search_index._searcher()
+    assert len(list(searcher.leaf_searchers())) == 2
+    docs = {d.id: d for d in corpus if d.id not in gone}
+    live = [n for n in range(searcher.doc_count_all()) if not searcher.reader().is_deleted(n)]
+    size = searcher.doc_count_all()
+    for count in (0, 1, size // 2, size // 2 + 1, len(live) - 1, len(live)):
+        for first in (0, 3):  # a run at the start, and one that leaves gaps at both ends
+            chosen = sorted((live[first:] + live[:first])[:count])
+            expected = expected_facets([docs[searcher.stored_fields(n)["id"]] for n in chosen])
+            assert facet_counts(searcher, chosen, FacetCache()) == expected, (count, first)

@@ -15,7 +15,9 @@ When the matches are most of the documents (a common word), the others are count
 taken from the counts of all documents, kept with the lists: a deleted or hidden document is
 never a match, so it is among the others and taken away too. At 50,000 lessons the facets of
 a search matching every document cost 25 ms counted directly, 3.7 ms this way (the gaps between
-the matches are found in C); "root cause" matches 48,000.
+the matches are found in C, and counted in C before they are taken away: Counter.subtract
+steps through an iterable in Python, through a Counter a step per value); "root cause"
+matches 48,000.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def _overlapping_counts(
         docnums = map(sub, docs[low:high], repeat(offset)) if offset else docs[low:high]
         if others:
             counts.update(whole)
-            counts.subtract(chain.from_iterable(map(lists.__getitem__, docnums)))
+            counts.subtract(Counter(chain.from_iterable(map(lists.__getitem__, docnums))))
         else:
             counts.update(chain.from_iterable(map(lists.__getitem__, docnums)))
     return counts
@@ -124,7 +126,7 @@ def _single_counts(searcher: Searcher, docs: Sequence[int], others: bool) -> dic
     numbers, combinations, whole = _combinations(searcher)
     if others:
         found = whole.copy()
-        found.subtract(map(numbers.__getitem__, docs))
+        found.subtract(Counter(map(numbers.__getitem__, docs)))
     else:
         found = Counter(map(numbers.__getitem__, docs))
     counts: dict[str, Counter] = {fieldname: Counter() for fieldname in _SINGLE_VALUED}

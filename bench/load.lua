@@ -1,11 +1,13 @@
 -- wrk script of bench/load.py: GET the paths listed in the file named by the first argument
--- (one a line) in turn, count the answers by status and print what bench/load.py reads.
-counts, i = {}, 0 -- globals: setup() staggers each thread's start, done() reads its counts
+-- (one a line) in turn, count the answers by status and print what bench/load.py reads. The
+-- second argument is the number of wrk threads: thread k of n asks for paths k, k + n, ...,
+-- so no two threads ask for the same path before the list comes round again.
+counts, i, part = {}, 0, 1 -- globals: setup() numbers each thread, done() reads its counts
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
-  thread:set("i", #threads * 7)
+  thread:set("part", #threads)
 end
 
 function init(args)
@@ -13,11 +15,13 @@ function init(args)
   for line in io.lines(args[1]) do
     table.insert(paths, line)
   end
+  among = tonumber(args[2]) or 1
 end
 
 function request()
+  local path = paths[((i * among + part - 1) % #paths) + 1]
   i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1])
+  return wrk.format("GET", path)
 end
 
 function response(status, headers, body)

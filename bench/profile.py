@@ -4,8 +4,8 @@
     .venv/bin/python -m bench.profile WORK [--top 25] [--what search|unseen|page|warm]
 
 Runs every benchmark query (bench/corpus.py) through the WSGI app as a signed-in reader (not
-all_access, so access rules apply), or the load test's 1,000 unseen searches (`unseen`: the
-queries at 20 page sizes, bench/load.py; each a new search), or the first view of 200 document
+all_access, so access rules apply), or the first 1,000 of the load test's unseen searches
+(`unseen`: bench/load.py; each a new search), or the first view of 200 document
 pages that reader may read (`warm`: their second view), under cProfile, and prints the
 functions with the most cumulative and own time. (`-m`: run as a file, bench/ would hide the standard `profile`.)
 """
@@ -59,7 +59,7 @@ def main() -> None:
         urls = [f"/api/search?q={q}" for q in queries]
         client.get(urls[0])  # lazy imports and per-thread searcher outside the profile
         if args.what == "unseen":
-            urls = load.unseen_searches(queries)
+            urls = load.unseen_searches(queries)[:1000]
     else:
         reader = Reader(all_access=False, username=user.username, groups=frozenset())
         ids = [

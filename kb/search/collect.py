@@ -20,13 +20,14 @@ from collections.abc import Container
 from collections.abc import Set as AbstractSet
 from heapq import heappush, heapreplace
 from itertools import compress, repeat
-from operator import add, lt, not_
+from operator import lt, not_
 
 from whoosh import matching, query
 from whoosh.collectors import Collector, TopCollector, WrappingCollector
 from whoosh.searching import Results, Searcher
 
 from kb.core.budget import CpuBudget
+from kb.search import allof
 from kb.search.records import QueryError
 from kb.search.unions import ArrayScores, Tree, TreeScores
 
@@ -156,15 +157,21 @@ class TopOfAll(TopCollector):
         matched: list[int],
     ) -> int:
         """collect_all's loop over words that must all be there, each spread over the fields
-        (a tree of IntersectionMatchers over ArrayScores): every word's matches and scores
-        read from its arrays, the documents all of them hold scored as the tree adds up its
-        words' scores (left + right). The matches an IntersectionMatcher finds are the
-        documents all its words match, however it steps through them, so the same matches,
-        scores, top N and total. Returns the matches seen."""
-        found = [_all_scores(leaf, budget) for leaf in leaves]
-        common = sorted(set(min(found, key=len)).intersection(*found))
-        budget.remaining()
-        scores = _tree_sum(tree, [list(map(f.__getitem__, common)) for f in found])
+        (a tree of IntersectionMatchers over ArrayScores): the documents all words hold found
+        from the kept postings and scored alone where every field is a plain term
+        (kb.search.allof), else every word's matches and scores read from its arrays, the
+        shared documents scored as the tree adds up its words' scores (left + right). The
+        matches an IntersectionMatcher finds are the documents all its words match, however
+        it steps through them, so the same matches, scores, top N and total. Returns the
+        matches seen."""
+        sparse = allof.common_scores(self.matcher, tree, leaves, budget.remaining)
+        if sparse is not None:
+            common, scores = sparse
+        else:
+            found = [_all_scores(leaf, budget) for leaf in leaves]
+            common = sorted(set(min(found, key=len)).intersection(*found))
+            budget.remaining()
+            scores = allof.tree_sum(tree, [list(map(f.__getitem__, common)) for f in found])
         _offer(self, list(map(self.offset.__add__, common)), scores, hidden, matched)
         return len(common)
 
@@ -261,14 +268,6 @@ def _all_scores(m: ArrayScores, budget: Budget) -> dict[int, float]:
         docs, scores = _part(m, 0)
         found.update(zip(docs, scores, strict=True))
     return found
-
-
-def _tree_sum(tree: Tree, scores: list[list[float]]) -> list[float]:
-    """IntersectionMatcher.score() of every document at once: left + right, down the tree
-    (the same additions in the same order)."""
-    if type(tree) is int:
-        return scores[tree]
-    return list(map(add, _tree_sum(tree[0], scores), _tree_sum(tree[1], scores)))
 
 
 def run(

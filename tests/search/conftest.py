@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kb.search import IndexDoc, SearchIndex
+from kb.search import IndexDoc, SearchIndex, collect
 
 PROJECT_NAMES = {
     "ATLAS": "Atlas ERP Upgrade",
@@ -211,3 +211,18 @@ def search_index(tmp_path):
     ix = SearchIndex(tmp_path / "index")
     yield ix
     ix.close()
+
+
+def top_of_all(searcher, q, hidden: frozenset[int], limit: int) -> tuple:  # noqa: ANN001
+    """(top `limit` hits as (document, score), every visible match) of collect.TopOfAll."""
+    matched: list[int] = []
+    results = collect.run(
+        searcher,
+        q,
+        None,
+        collect.Budget(5),
+        hidden=hidden,
+        collector=collect.TopOfAll(limit),
+        matched=matched,
+    )
+    return [(h.docnum, h.score) for h in results], matched

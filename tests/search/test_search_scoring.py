@@ -7,6 +7,7 @@ from whoosh import scoring
 
 from kb.search import SearchIndex
 from kb.search.querylang import parse
+from tests.search.conftest import top_of_all
 
 QUERIES = ("vendor invoice", "risk", '"critical path"', "escrow OR supplier", "title:late")
 
@@ -168,17 +169,7 @@ def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
         monkeypatch.setattr(collect.TopOfAll, name, spy)
 
     def run(q: query.Query, hidden: frozenset[int], limit: int) -> tuple:
-        matched: list[int] = []
-        results = collect.run(
-            searcher,
-            q,
-            None,
-            collect.Budget(5),
-            hidden=hidden,
-            collector=collect.TopOfAll(limit),
-            matched=matched,
-        )
-        return [(h.docnum, h.score) for h in results], matched, results.scored_length()
+        return top_of_all(searcher, q, hidden, limit)
 
     for text in ("vendor", "risk", "the plan", "supplier", "risk vendor", "plan risk vendor"):
         ours = parse(index._parser, text)

@@ -4,11 +4,13 @@ A query of several words is a tree of IntersectionMatchers over words spread ove
 (unions.ArrayScores, TreeScores). Read a part of the segment at a time, every word's scores
 are worked out over every document it matches, each field's array added along the field tree,
 before the words' documents are intersected: the cost follows each word's own postings (at
-50,000 lessons "weekly" alone matches 30,000), not the documents all words share. Here, when
-every field of every word is a plain term whose postings are kept in memory (postings.Kept)
-or inlined (Whoosh's one-posting ListMatcher), the shared documents are found first from the
-kept document numbers by set operations (C loops, no Python step a posting), deleted ones
-left out, and scores worked out for those documents alone.
+50,000 lessons "weekly" alone matches 30,000), not the documents all words share; a fielded
+term among them (status:published risk) left the whole tree to Whoosh's loop, four calls a
+match. Here, when every field of every word, and every term, is a plain term whose postings
+are kept in memory (postings.Kept) or inlined (Whoosh's one-posting ListMatcher), the shared
+documents are found first from the kept document numbers by set operations (C loops, no
+Python step a posting), deleted ones left out, and scores worked out for those documents
+alone.
 
 The scores are Whoosh's to the last bit: a field's score of a document is the number the
 dense loop adds (the kept BM25F score times the deleted-documents filter's boost, times the
@@ -27,7 +29,7 @@ from collections.abc import Set as AbstractSet
 from itertools import compress, repeat
 from operator import add, mul
 
-from whoosh import matching
+from whoosh import matching, scoring
 from whoosh.matching.wrappers import FilterMatcher
 
 from kb.search.postings import KeptLeaf
@@ -35,21 +37,25 @@ from kb.search.unions import ArrayScores, Tree, TreeScores, _plain_term
 
 # a word's field: (document numbers, scores, deleted documents, factors the scores take)
 Field = tuple[Sequence[int], Sequence[float], AbstractSet[int], tuple[float, ...]]
+WORDS = (ArrayScores, TreeScores)
 
 
 def common_scores(
-    root: matching.Matcher, tree: Tree, words: list[ArrayScores], check: Callable[[], object]
+    root: matching.IntersectionMatcher, check: Callable[[], object]
 ) -> tuple[list[int], list[float]] | None:
-    """(the documents every word matches from root's current one on, in increasing order,
-    their scores as root.score() gives them), or None when a field is not a plain kept term
-    or a score is not over 0. check() is called between words (the work budget)."""
+    """(the documents every word and term under root matches from root's current one on,
+    in increasing order, their scores as root.score() gives them), or None when a leaf is
+    not a word or term whose fields are all plain kept terms, or a word's score is not
+    over 0. check() is called between words (the work budget)."""
     if not root.is_active():
         return [], []
-    fields = [_fields(word) for word in words]
+    leaves: list[matching.Matcher] = []
+    tree = _shape(root, leaves)
+    fields = [_fields(leaf) for leaf in leaves]
     if None in fields:
         return None
-    order = sorted(range(len(words)), key=lambda w: sum(len(f[0]) for f in fields[w]))
-    hits: list[list[dict[int, float]]] = [[] for _ in words]
+    order = sorted(range(len(leaves)), key=lambda w: sum(len(f[0]) for f in fields[w]))
+    hits: list[list[dict[int, float]]] = [[] for _ in leaves]
     within: set[int] | None = None
     for w in order:
         check()
@@ -59,11 +65,14 @@ def common_scores(
             return [], []
     common = sorted(within)
     common = common[bisect_left(common, root.id()) :]
+    if not common:
+        return [], []
     totals = []
-    for word, word_fields, word_hits in zip(words, fields, hits, strict=True):
+    for leaf, leaf_fields, leaf_hits in zip(leaves, fields, hits, strict=True):
         check()
-        total = _word_total(word, word_fields, word_hits, common)
-        if total and not (min(total) > 0 and sum(total) == sum(total)):
+        total = _total(leaf, leaf_fields, leaf_hits, common)
+        # a word's documents are those scoring over 0 (a term's: its postings)
+        if type(leaf) in WORDS and not (min(total) > 0 and sum(total) == sum(total)):
             return None  # (NaN is no sum of itself)
         totals.append(total)
     return common, tree_sum(tree, totals)
@@ -78,9 +87,20 @@ def tree_sum(tree: Tree, scores: list[list[float]]) -> list[float]:
     return list(map(add, tree_sum(tree[0], scores), tree_sum(tree[1], scores)))
 
 
-def _fields(word: ArrayScores) -> list[Field] | None:
+def _shape(m: matching.Matcher, leaves: list[matching.Matcher]) -> Tree:
+    """The tree of IntersectionMatchers above m, its other matchers appended to leaves."""
+    if type(m) is not matching.IntersectionMatcher:
+        leaves.append(m)
+        return len(leaves) - 1
+    return (_shape(m.a, leaves), _shape(m.b, leaves))
+
+
+def _fields(word: matching.Matcher) -> list[Field] | None:
     """The fields of a scored word whose boosts are over 0 (so every score is), each a plain
-    kept term or an inlined one, else None."""
+    kept term or an inlined one, or a term as one field, else None."""
+    if type(word) not in WORDS:
+        field = _field(word, 1.0)  # (a term's score is its own: times 1.0 changes nothing)
+        return None if field is None else [field]
     if not word._scored or not word._boost > 0:
         return None
     if type(word) is TreeScores and not word._or_boost > 0:
@@ -99,20 +119,22 @@ def _field(m: matching.Matcher, boost: float) -> Field | None:
     deleted-documents filter's boost, then the word's: _add_kept), an inlined term's scores
     from its own score() on a copy from its start (times the word's boost: _add), nothing
     for a term the segment lacks."""
-    plain = _plain_term(m)
-    if plain is not None:
-        leaf, deleted = plain
-        if type(leaf) is not KeptLeaf:
+    leaf, deleted = (m.child, m) if type(m) is FilterMatcher and m._exclude else (m, None)
+    if type(leaf) is KeptLeaf:
+        if type(leaf.scorer) is scoring.WeightScorer:
+            scores = leaf._kept.weights  # its score() is the posting's weight
+        elif _plain_term(m) is not None:
+            scores = leaf.bm25()
+        else:
             return None
         if deleted is None:
-            return leaf._kept.ids, leaf.bm25(), frozenset(), (boost,)
+            return leaf._kept.ids, scores, frozenset(), (boost,)
         if not deleted.boost > 0:
             return None
-        return leaf._kept.ids, leaf.bm25(), deleted._ids, (deleted.boost, boost)
+        return leaf._kept.ids, scores, deleted._ids, (deleted.boost, boost)
     if type(m) is matching.NullMatcherClass:  # the term is not in this segment
         return [], [], frozenset(), ()
-    inner = m.child if type(m) is FilterMatcher and m._exclude else m
-    if type(inner) is not matching.ListMatcher:
+    if type(leaf) is not matching.ListMatcher:
         return None
     copy = m.copy()
     copy.reset()
@@ -138,10 +160,11 @@ def _hits(field: Field, within: set[int] | None) -> dict[int, float]:
     return found
 
 
-def _word_total(
-    word: ArrayScores, fields: list[Field], hits: list[dict[int, float]], common: list[int]
+def _total(
+    word: matching.Matcher, fields: list[Field], hits: list[dict[int, float]], common: list[int]
 ) -> list[float]:
-    """The word's score of each common document as ArrayScores (or TreeScores) adds it up."""
+    """The word's score of each common document as ArrayScores (or TreeScores) adds it up,
+    or the term's."""
     columns: list[list[float] | None] = []
     for (_, _, _, factors), found in zip(fields, hits, strict=True):
         if not found:

@@ -123,11 +123,12 @@ class TopOfAll(TopCollector):
         if type(matcher) in (ArrayScores, TreeScores):
             self.total += self._collect_scores(matcher, budget, hidden, matched)
             return
-        leaves: list[ArrayScores] = []
-        tree = _arrays(matcher, leaves) if type(matcher) is matching.IntersectionMatcher else None
-        if tree is not None:
-            self.total += self._collect_all_of(tree, leaves, budget, hidden, matched)
-            return
+        if type(matcher) is matching.IntersectionMatcher:
+            found = self._all_of(matcher, budget)
+            if found is not None:
+                _offer(self, list(map(offset.__add__, found[0])), found[1], hidden, matched)
+                self.total += len(found[0])
+                return
         n = 0
         while matcher.is_active():
             if n % CHECK_EVERY == 0:
@@ -148,32 +149,26 @@ class TopOfAll(TopCollector):
         self.matcher = matcher
         self.total += n
 
-    def _collect_all_of(
-        self,
-        tree: Tree,
-        leaves: list[ArrayScores],
-        budget: Budget,
-        hidden: AbstractSet[int],
-        matched: list[int],
-    ) -> int:
-        """collect_all's loop over words that must all be there, each spread over the fields
-        (a tree of IntersectionMatchers over ArrayScores): the documents all words hold found
-        from the kept postings and scored alone where every field is a plain term
-        (kb.search.allof), else every word's matches and scores read from its arrays, the
-        shared documents scored as the tree adds up its words' scores (left + right). The
-        matches an IntersectionMatcher finds are the documents all its words match, however
-        it steps through them, so the same matches, scores, top N and total. Returns the
-        matches seen."""
-        sparse = allof.common_scores(self.matcher, tree, leaves, budget.remaining)
-        if sparse is not None:
-            common, scores = sparse
-        else:
-            found = [_all_scores(leaf, budget) for leaf in leaves]
-            common = sorted(set(min(found, key=len)).intersection(*found))
-            budget.remaining()
-            scores = allof.tree_sum(tree, [list(map(f.__getitem__, common)) for f in found])
-        _offer(self, list(map(self.offset.__add__, common)), scores, hidden, matched)
-        return len(common)
+    def _all_of(
+        self, matcher: matching.IntersectionMatcher, budget: Budget
+    ) -> tuple[list[int], list[float]] | None:
+        """(matches, scores) of words and terms that must all be there (a tree of
+        IntersectionMatchers), or None for another tree: the documents all of them hold
+        found from the kept postings and scored alone (kb.search.allof), else, for words
+        spread over the fields (ArrayScores) alone, every word's matches and scores read
+        from its arrays and the shared documents scored as the tree adds up its words'
+        scores (left + right). The matches an IntersectionMatcher finds are the documents
+        all its words match, however it steps through them, so the same matches, scores,
+        top N and total."""
+        found = allof.common_scores(matcher, budget.remaining)
+        leaves: list[ArrayScores] = []
+        tree = _arrays(matcher, leaves) if found is None else None
+        if tree is None:
+            return found
+        scores = [_all_scores(leaf, budget) for leaf in leaves]
+        common = sorted(set(min(scores, key=len)).intersection(*scores))
+        budget.remaining()
+        return common, allof.tree_sum(tree, [list(map(f.__getitem__, common)) for f in scores])
 
     def _collect_scores(
         self,

@@ -58,8 +58,9 @@ def _spy(monkeypatch) -> list:  # noqa: ANN001
 def test_all_of_finds_and_scores_as_whoosh(tmp_path, doc_factory, monkeypatch, shape):
     """Over several segments with deleted documents, the common documents scored alone give
     Whoosh's own scores, top hits (ties: the lower document first) and matches, hidden
-    documents left out; with a field missing from a segment, an inlined posting and a
-    boost, the fields added in an array or along a tree (TreeScores, here forced)."""
+    documents left out; with a field missing from a segment, an inlined posting, a boost
+    and fielded terms, the fields added in an array or along a tree (TreeScores, here
+    forced)."""
     if shape == "tree":
         monkeypatch.setattr(unions.FieldsOr, "_preloads", lambda *args: False)
     whoosh_or = DefaultOr if shape == "tree" else query.Or
@@ -87,6 +88,8 @@ def test_all_of_finds_and_scores_as_whoosh(tmp_path, doc_factory, monkeypatch, s
         "quartz alpha",
         "zircon alpha",
         "beta quartz gamma",
+        "title:alpha beta",  # a term scored by BM25F
+        "status:published tags:alpha gamma",  # terms scored by their weight
     )
     for text in texts:
         q = parse(index._parser, text.removesuffix("^2.5"))

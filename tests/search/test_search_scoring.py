@@ -159,7 +159,7 @@ def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
     index.apply(corpus[20:], [], last_seq=2)
     searcher = index._searcher()
     fast = []
-    for name in ("_collect_scores", "_collect_all_of"):
+    for name in ("_collect_scores", "_all_of"):
         original = getattr(collect.TopOfAll, name)
 
         def spy(self, *args, original=original, name=name):  # noqa: ANN001, ANN002, ANN202
@@ -177,7 +177,7 @@ def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
         for hidden in (frozenset(), frozenset({0, 1, 5, 21})):
             for limit in (1, 3, 100):
                 assert run(ours, hidden, limit) == run(theirs, hidden, limit), text
-    assert set(fast) == {"_collect_scores", "_collect_all_of"}
+    assert set(fast) == {"_collect_scores", "_all_of"}
 
 
 @pytest.mark.parametrize("shape", ["array", "tree"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from itertools import compress
 from operator import add
 
 from whoosh import matching, query
@@ -110,30 +111,43 @@ def _kept_phrase(
     position) back by k and intersecting them over the part at once, and, when scored, the
     score of each as add_scores' loop adds it up (the words' kept scores, KeptLeaf.bm25,
     taken as _bm25 takes them). Each term left at its first posting from limit on."""
-    places: set[int] | None = None
-    found: list[dict[int, int]] = []
-    for k, (leaf, _) in enumerate(terms):
-        ids, i = leaf._ids, leaf._i
-        end = bisect_left(ids, limit, i)
-        kept, starts = leaf.positions()
-        part = kept[starts[i] : starts[end]]
-        shifted = set(part) if k == 0 else set(map(k.__rsub__, part))  # place - k
-        places = shifted if places is None else places & shifted
-        found.append(dict(zip(ids[i:end], range(i, end), strict=True)))
+    parts = []  # per word, its postings below limit: (first, end)
+    for leaf, _ in terms:
+        i = leaf._i
+        end = bisect_left(leaf._ids, limit, i)
+        parts.append((i, end))
         leaf._i = end
         if end == leaf._blocklength:
             leaf._atend = True  # what next() does past the last block
+    places = _adjacent(terms, parts)
     excluded = set().union(*(deleted._ids for _, deleted in terms if deleted is not None))
-    # a word's score times its deleted-documents filter's boost, as _bm25 gives it
-    wrapped = [deleted.boost if deleted is not None else None for _, deleted in terms]
     docs = sorted(set(map(PLACE_BITS.__rrshift__, places)).difference(excluded))  # place >> 33
     if not scored:
         return docs, None
+    held = set(docs)
     columns = []  # per word, the score of each document, as _bm25 gives it
-    for (leaf, _), posting, w in zip(terms, found, wrapped, strict=True):
-        column = map(leaf.bm25().__getitem__, map(posting.__getitem__, docs))
-        columns.append(list(column if w is None else map(w.__rmul__, column)))  # score * w
+    for (leaf, deleted), (i, end) in zip(terms, parts, strict=True):
+        # every document of docs is among the word's postings, both in increasing order
+        column = compress(leaf.bm25()[i:end], map(held.__contains__, leaf._ids[i:end]))
+        # a word's score times its deleted-documents filter's boost, as _bm25 gives it
+        columns.append(list(column if deleted is None else map(deleted.boost.__rmul__, column)))
     return docs, _sum_columns(columns, 0, len(columns))
+
+
+def _adjacent(terms: list[tuple[KeptLeaf, FilterMatcher | None]], parts: list) -> set[int]:
+    """The places (kb.search.postings.PLACE_BITS) of the first word wherever word k follows
+    k positions on, within each word's postings from first to end: word k's places shifted
+    back by k, intersected, from a set of the word with fewest."""
+    spans = []
+    for leaf, (i, end) in zip((leaf for leaf, _ in terms), parts, strict=True):
+        kept, starts = leaf.positions()
+        spans.append(kept[starts[i] : starts[end]])
+    fewest = min(range(len(spans)), key=lambda k: len(spans[k]))
+    places = set(spans[fewest]) if fewest == 0 else set(map(fewest.__rsub__, spans[fewest]))
+    for k, part in enumerate(spans):
+        if places and k != fewest:
+            places = places.intersection(part if k == 0 else map(k.__rsub__, part))  # - k
+    return places
 
 
 def _sum_columns(columns: list[list[float]], lo: int, hi: int) -> list[float]:

@@ -206,6 +206,7 @@ def test_fields_or_with_phrases_matches_and_scores_as_whoosh(
         doc_factory(id="LL-2025-0102", body="path critical, critical path; critical of path"),
         doc_factory(id="LL-2025-0103", body="user acceptance and testing; user acceptance testing"),
         doc_factory(id="LL-2025-0104", title="Vendor critical path", body="critical path " * 9),
+        doc_factory(id="LL-2025-0105", body="vendor " * 30 + "critical path vendor"),
     ] + [doc_factory(id=f"LL-2025-02{n:02}", body="the path is critical") for n in range(12)]
     index.apply(extra, [], last_seq=3)
     changed = [doc_factory(id=d.id, title=d.title, body="critical path vendor") for d in corpus[:3]]
@@ -230,6 +231,7 @@ def test_fields_or_with_phrases_matches_and_scores_as_whoosh(
         '"user acceptance testing"',
         '"plan plan"',
         '"critical path" vendor',
+        '"vendor critical"',  # the later word with fewer positions in a part
         "escrow OR supplier",
         "plan* workshop",
     ):

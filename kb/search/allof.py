@@ -30,7 +30,7 @@ from itertools import compress, repeat
 from operator import add, mul
 
 from whoosh import matching, scoring
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.matching.wrappers import FilterMatcher, RequireMatcher
 
 from kb.search.postings import KeptLeaf
 from kb.search.unions import ArrayScores, Tree, TreeScores, _plain_term
@@ -50,8 +50,11 @@ def common_scores(
     if not root.is_active():
         return [], []
     leaves: list[matching.Matcher] = []
-    tree = _shape(root, leaves)
-    fields = [_fields(leaf) for leaf in leaves]
+    filters: set[int] = set()  # leaves that only filter (RequireMatcher's b): no score
+    tree = _shape(root, leaves, filters, filtering=False)
+    fields = [
+        _filter_fields(leaf) if n in filters else _fields(leaf) for n, leaf in enumerate(leaves)
+    ]
     if None in fields:
         return None
     order = sorted(range(len(leaves)), key=lambda w: sum(len(f[0]) for f in fields[w]))
@@ -68,8 +71,11 @@ def common_scores(
     if not common:
         return [], []
     totals = []
-    for leaf, leaf_fields, leaf_hits in zip(leaves, fields, hits, strict=True):
+    for n, (leaf, leaf_fields, leaf_hits) in enumerate(zip(leaves, fields, hits, strict=True)):
         check()
+        if n in filters:
+            totals.append([0.0] * len(common))  # RequireMatcher scores a alone: a + 0.0 == a
+            continue
         total = _total(leaf, leaf_fields, leaf_hits, common)
         # a word's documents are those scoring over 0 (a term's: its postings)
         if type(leaf) in WORDS and not (min(total) > 0 and sum(total) == sum(total)):
@@ -87,12 +93,46 @@ def tree_sum(tree: Tree, scores: list[list[float]]) -> list[float]:
     return list(map(add, tree_sum(tree[0], scores), tree_sum(tree[1], scores)))
 
 
-def _shape(m: matching.Matcher, leaves: list[matching.Matcher]) -> Tree:
-    """The tree of IntersectionMatchers above m, its other matchers appended to leaves."""
-    if type(m) is not matching.IntersectionMatcher:
-        leaves.append(m)
-        return len(leaves) - 1
-    return (_shape(m.a, leaves), _shape(m.b, leaves))
+def _shape(
+    m: matching.Matcher, leaves: list[matching.Matcher], filters: set[int], *, filtering: bool
+) -> Tree:
+    """The tree of IntersectionMatchers and RequireMatchers (a filter's documents added to
+    a's scores as 0.0) above m, its other matchers appended to leaves, the numbers of
+    those under a filter in filters."""
+    if type(m) is matching.IntersectionMatcher:
+        return (
+            _shape(m.a, leaves, filters, filtering=filtering),
+            _shape(m.b, leaves, filters, filtering=filtering),
+        )
+    if isinstance(m, RequireMatcher):
+        return (
+            _shape(m.a, leaves, filters, filtering=filtering),
+            _shape(m.b, leaves, filters, filtering=True),
+        )
+    if filtering:
+        filters.add(len(leaves))
+    leaves.append(m)
+    return len(leaves) - 1
+
+
+def _filter_fields(m: matching.Matcher) -> list[Field] | None:
+    """A filter's terms (unscored: their documents alone count), a term or an Or of terms,
+    else None; the scores stand in for nothing read."""
+    if type(m) is matching.UnionMatcher:
+        a, b = _filter_fields(m.a), _filter_fields(m.b)
+        return None if a is None or b is None else a + b
+    if type(m) is matching.ArrayUnionMatcher:
+        subs = [_filter_fields(sub) for sub in m._submatchers]
+        return None if None in subs else [field for sub in subs for field in sub]
+    leaf, deleted = (m.child, m) if type(m) is FilterMatcher and m._exclude else (m, None)
+    excluded = deleted._ids if deleted is not None else frozenset()
+    if type(leaf) is KeptLeaf:
+        return [(leaf._kept.ids, leaf._kept.ids, excluded, ())]
+    if type(leaf) is matching.ListMatcher:
+        return [(leaf._ids, leaf._ids, excluded, ())]
+    if type(m) is matching.NullMatcherClass:
+        return []
+    return None
 
 
 def _fields(word: matching.Matcher) -> list[Field] | None:

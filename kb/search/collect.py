@@ -123,7 +123,7 @@ class TopOfAll(TopCollector):
         if type(matcher) in (ArrayScores, TreeScores):
             self.total += self._collect_scores(matcher, budget, hidden, matched)
             return
-        if type(matcher) is matching.IntersectionMatcher:
+        if type(matcher) in (matching.IntersectionMatcher, _RequireMatcher):
             found = self._all_of(matcher, budget)
             if found is not None:
                 _offer(self, list(map(offset.__add__, found[0])), found[1], hidden, matched)
@@ -150,10 +150,11 @@ class TopOfAll(TopCollector):
         self.total += n
 
     def _all_of(
-        self, matcher: matching.IntersectionMatcher, budget: Budget
+        self, matcher: matching.Matcher, budget: Budget
     ) -> tuple[list[int], list[float]] | None:
         """(matches, scores) of words and terms that must all be there (a tree of
-        IntersectionMatchers), or None for another tree: the documents all of them hold
+        IntersectionMatchers, perhaps under facet filters: _RequireMatcher), or None for
+        another tree: the documents all of them hold
         found from the kept postings and scored alone (kb.search.allof), else, for words
         spread over the fields (ArrayScores) alone, every word's matches and scores read
         from its arrays and the shared documents scored as the tree adds up its words'

@@ -213,13 +213,13 @@ def search_index(tmp_path):
     ix.close()
 
 
-def top_of_all(searcher, q, hidden: frozenset[int], limit: int) -> tuple:  # noqa: ANN001
+def top_of_all(searcher, q, hidden: frozenset[int], limit: int, filter_q=None) -> tuple:  # noqa: ANN001
     """(top `limit` hits as (document, score), every visible match) of collect.TopOfAll."""
     matched: list[int] = []
     results = collect.run(
         searcher,
         q,
-        None,
+        filter_q,
         collect.Budget(5),
         hidden=hidden,
         collector=collect.TopOfAll(limit),

@@ -10,7 +10,7 @@ from whoosh import query
 from whoosh.query.compound import DefaultOr
 
 from kb.search import SearchIndex, allof, unions
-from kb.search.querylang import parse
+from kb.search.querylang import build_filter, parse
 from tests.search.conftest import top_of_all
 
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta"]
@@ -103,6 +103,35 @@ def test_all_of_finds_and_scores_as_whoosh(tmp_path, doc_factory, monkeypatch, s
                 assert top_of_all(searcher, q, hidden, limit) == want, (text, hidden, limit)
     assert sparse and None not in sparse  # every segment went the sparse way
     assert any(len(found[0]) > 1 for found in sparse)
+
+
+def test_all_of_under_facet_filters_finds_and_scores_as_whoosh(tmp_path, doc_factory, monkeypatch):
+    """Facet filters (a _RequireMatcher over the words: a term, an Or of terms, an And of
+    them) keep Whoosh's own filtered matches and scores (the query's alone), the documents
+    found and scored from the kept postings too."""
+    index = _generated(tmp_path, doc_factory)
+    searcher = index._searcher()
+    sparse = _spy(monkeypatch)
+    filters = (
+        {"status": ["published"]},
+        {"topic": ["alpha", "beta", "nowhere"]},
+        {"tag": ["gamma"], "topic": ["delta", "omega"]},
+    )
+    totals = []
+    for text in ("alpha", "alpha beta", "title:gamma delta", "zircon alpha"):
+        q = parse(index._parser, text)
+        theirs = q.accept(lambda n: query.Or(n.subqueries) if type(n) is unions.FieldsOr else n)
+        for facets in filters:
+            filter_q = build_filter(facets)
+            found = {
+                h.docnum: h.score for h in searcher.search(theirs, filter=filter_q, limit=None)
+            }
+            want = sorted((-score, d) for d, score in found.items())
+            totals.append(len(found))
+            top = top_of_all(searcher, q, frozenset(), 9, filter_q)
+            assert top == ([(d, -score) for score, d in want[:9]], sorted(found)), (text, facets)
+    assert all(totals[:8]) and max(totals) > 9  # (each filter leaves some, one a page)
+    assert sparse and None not in sparse
 
 
 def test_dense_way_when_a_field_is_not_a_plain_term(tmp_path, doc_factory, monkeypatch):

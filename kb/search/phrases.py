@@ -121,10 +121,10 @@ def _kept_phrase(
             leaf._atend = True  # what next() does past the last block
     places = _adjacent(terms, parts)
     excluded = set().union(*(deleted._ids for _, deleted in terms if deleted is not None))
-    docs = sorted(set(map(PLACE_BITS.__rrshift__, places)).difference(excluded))  # place >> 33
+    held = set(map(PLACE_BITS.__rrshift__, places)).difference(excluded)  # place >> 33
+    docs = sorted(held)
     if not scored:
         return docs, None
-    held = set(docs)
     columns = []  # per word, the score of each document, as _bm25 gives it
     for (leaf, deleted), (i, end) in zip(terms, parts, strict=True):
         # every document of docs is among the word's postings, both in increasing order

@@ -7,10 +7,11 @@ before the words' documents are intersected: the cost follows each word's own po
 50,000 lessons "weekly" alone matches 30,000), not the documents all words share; a fielded
 term among them (status:published risk) left the whole tree to Whoosh's loop, four calls a
 match. Here, when every field of every word, and every term, is a plain term whose postings
-are kept in memory (postings.Kept) or inlined (Whoosh's one-posting ListMatcher), the shared
-documents are found first from the kept document numbers by set operations (C loops, no
+are kept in memory (postings.Kept; Whoosh never inlines a posting list into its term info:
+W3PostingsWriter's test `len(self) < inlinelimit` is never true at its default of 1), the
+shared documents are found first from the kept document numbers by set operations (C loops, no
 Python step a posting), deleted ones left out, and scores worked out for those documents
-alone.
+alone. Facet filters (collect._Require: a RequireMatcher over the query) only narrow them.
 
 The scores are Whoosh's to the last bit: a field's score of a document is the number the
 dense loop adds (the kept BM25F score times the deleted-documents filter's boost, times the
@@ -128,8 +129,6 @@ def _filter_fields(m: matching.Matcher) -> list[Field] | None:
     excluded = deleted._ids if deleted is not None else frozenset()
     if type(leaf) is KeptLeaf:
         return [(leaf._kept.ids, leaf._kept.ids, excluded, ())]
-    if type(leaf) is matching.ListMatcher:
-        return [(leaf._ids, leaf._ids, excluded, ())]
     if type(m) is matching.NullMatcherClass:
         return []
     return None
@@ -137,7 +136,7 @@ def _filter_fields(m: matching.Matcher) -> list[Field] | None:
 
 def _fields(word: matching.Matcher) -> list[Field] | None:
     """The fields of a scored word whose boosts are over 0 (so every score is), each a plain
-    kept term or an inlined one, or a term as one field, else None."""
+    kept term, or a term as one field, else None."""
     if type(word) not in WORDS:
         field = _field(word, 1.0)  # (a term's score is its own: times 1.0 changes nothing)
         return None if field is None else [field]
@@ -156,9 +155,9 @@ def _fields(word: matching.Matcher) -> list[Field] | None:
 
 def _field(m: matching.Matcher, boost: float) -> Field | None:
     """A word's field as ArrayScores adds it up: a kept term's cached scores (times the
-    deleted-documents filter's boost, then the word's: _add_kept), an inlined term's scores
-    from its own score() on a copy from its start (times the word's boost: _add), nothing
-    for a term the segment lacks."""
+    deleted-documents filter's boost, then the word's: _add_kept; a weight, for a field
+    without lengths, as _add gets it from WeightScorer), nothing for a term the segment
+    lacks."""
     leaf, deleted = (m.child, m) if type(m) is FilterMatcher and m._exclude else (m, None)
     if type(leaf) is KeptLeaf:
         if type(leaf.scorer) is scoring.WeightScorer:
@@ -174,16 +173,7 @@ def _field(m: matching.Matcher, boost: float) -> Field | None:
         return leaf._kept.ids, scores, deleted._ids, (deleted.boost, boost)
     if type(m) is matching.NullMatcherClass:  # the term is not in this segment
         return [], [], frozenset(), ()
-    if type(leaf) is not matching.ListMatcher:
-        return None
-    copy = m.copy()
-    copy.reset()
-    ids, scores = [], []
-    while copy.is_active():
-        ids.append(copy.id())
-        scores.append(copy.score() * boost)
-        copy.next()
-    return ids, scores, frozenset(), ()
+    return None
 
 
 def _hits(field: Field, within: set[int] | None) -> dict[int, float]:

@@ -24,7 +24,7 @@ def _text(rng: random.Random, n: int) -> str:
 def _generated(tmp_path, doc_factory) -> SearchIndex:  # noqa: ANN001
     """Four segments of documents spreading the words over title, summary, body, tags and
     topics at random, some replaced (deleted in their first segment), one word ("zircon")
-    in one document only (Whoosh inlines its posting), one ("quartz") in one segment only."""
+    in one document only, one ("quartz") in one segment only."""
     rng = random.Random(14)
     index = SearchIndex(tmp_path / "ix")
 
@@ -58,7 +58,7 @@ def _spy(monkeypatch) -> list:  # noqa: ANN001
 def test_all_of_finds_and_scores_as_whoosh(tmp_path, doc_factory, monkeypatch, shape):
     """Over several segments with deleted documents, the common documents scored alone give
     Whoosh's own scores, top hits (ties: the lower document first) and matches, hidden
-    documents left out; with a field missing from a segment, an inlined posting, a boost
+    documents left out; with a field missing from a segment, a one-posting word, a boost
     and fielded terms, the fields added in an array or along a tree (TreeScores, here
     forced)."""
     if shape == "tree":

@@ -249,7 +249,7 @@ class SearchIndex:
         page: int,
         per_page: int,
     ) -> SearchResults:
-        budget = collect.Budget(self.time_limit)
+        budget = collect.Budget(self.time_limit, self._postings.decoded_here)
         limit = page * per_page
         hidden = self._hidden.get(searcher, reader, self._local.slot.contents)
         results, matched = collect.top(searcher, parsed, filter_q, hidden, sort, limit, budget)

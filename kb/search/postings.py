@@ -210,6 +210,11 @@ class PostingCache:
         self._kept: OrderedDict[tuple[str, str, bytes], Kept] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._here = threading.local()
+
+    def decoded_here(self) -> int:
+        """Bytes of postings this thread has decoded into the cache (collect.Budget)."""
+        return getattr(self._here, "bytes", 0)
 
     def follow(self, searcher: Searcher, storage: Storage | None = None) -> None:
         """Have the (newest) searcher's segment readers read term postings through this
@@ -255,6 +260,7 @@ class PostingCache:
             return kept
 
     def _put(self, key: tuple[str, str, bytes], kept: Kept) -> None:
+        self._here.bytes = self.decoded_here() + kept.size
         with self._lock:
             old = self._kept.pop(key, None)
             if old is not None:
@@ -266,6 +272,7 @@ class PostingCache:
 
     def _grow(self, key: tuple[str, str, bytes], kept: Kept, added: int) -> None:
         """Count what a kept list decoded later (values, positions, scores)."""
+        self._here.bytes = self.decoded_here() + added
         with self._lock:
             kept.size += added
             if self._kept.get(key) is kept:

@@ -159,8 +159,11 @@ HEAVY = " OR ".join(WORDS.split())
 
 @pytest.mark.parametrize("filters", [None, {"type": ["lesson", "process"]}])
 def test_slow_search_is_stopped_by_its_work_budget(large_index, caplog, filters):
-    limited = SearchIndex(large_index.path, time_limit=0.001)
+    limited = SearchIndex(large_index.path, time_limit=10)
     try:
+        limited.query(HEAVY, filters=filters, per_page=100)  # its postings decoded once
+        limited.forget_answers()
+        limited.time_limit = 0.001
         with (
             caplog.at_level(logging.INFO, logger="kb.search"),
             pytest.raises(QueryError, match="too much work"),
@@ -178,6 +181,39 @@ def test_the_budget_counts_work_not_waiting_for_the_processor():
     # this thread's processor time does not.
     threading.Event().wait(0.2)
     assert budget.remaining() > 0.04
+
+
+def test_a_budget_spent_while_decoding_postings_starts_again_once():
+    decoded = [0]
+    spent = Budget(0.001, lambda: decoded[0])
+    while spent.left() > 0:  # this thread's work, nothing decoded
+        pass
+    with pytest.raises(QueryError, match="too much work"):
+        spent.remaining()
+    budget = Budget(0.001, lambda: decoded[0])
+    decoded[0] += 4096  # postings decoded meanwhile
+    while budget.left() > 0:
+        pass
+    assert budget.remaining() == 0.001  # a second budget
+    while budget.left() > 0:
+        pass
+    with pytest.raises(QueryError, match="too much work"):
+        budget.remaining()  # and no third
+
+
+def test_the_postings_a_thread_decodes_are_counted_for_it_alone(large_index):
+    cold = SearchIndex(large_index.path)
+    try:
+        cold.query("risk vendor")
+        mine = cold._postings.decoded_here()
+        assert mine > 0
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(cold._postings.decoded_here).result() == 0
+        cold.forget_answers()
+        cold.query("risk vendor")  # nothing new decoded
+        assert cold._postings.decoded_here() == mine
+    finally:
+        cold.close()
 
 
 def test_concurrent_searches_are_all_answered(large_index: SearchIndex):

@@ -10,7 +10,8 @@ and --n 50000: the rate must not fall as the corpus grows):
                peak resident size
   served       `kb import DIR` while `kb run` serves the same database and index folder: the
                time until the index holds every document (the running kb's follower indexes),
-               and how /healthz answered meanwhile (every 0.5 s)
+               the CPU time the import and the running kb used meanwhile, and how /healthz
+               answered (every 0.5 s)
 Not a test: it prints figures and never fails on them.
 """
 
@@ -31,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python bench/importing.py` from the checkout
+from bench.procs import processor_seconds  # noqa: E402
 from bench.reference import free_port  # noqa: E402
 from bench.search import GEN, KB  # noqa: E402
 
@@ -65,9 +67,10 @@ def indexed_up_to(work: Path) -> int:
         return 0
 
 
-def served(docs: Path, work: Path, env: dict) -> tuple[float, list[tuple[bool, float]]]:
+def served(docs: Path, work: Path, env: dict) -> tuple[float, float, list[tuple[bool, float]]]:
     """Seconds from the start of `kb import` until the running kb's index has every event;
-    the /healthz answers (ok, seconds) meanwhile."""
+    the CPU seconds the import and the running kb's processes used in that time; the /healthz
+    answers (ok, seconds) meanwhile."""
     port = free_port()
     server = subprocess.Popen(
         [str(KB), "run", "--port", str(port)],
@@ -98,19 +101,23 @@ def served(docs: Path, work: Path, env: dict) -> tuple[float, list[tuple[bool, f
             time.sleep(0.2)
         poller = threading.Thread(target=poll)
         poller.start()
-        started = time.perf_counter()
+        started, serving = time.perf_counter(), processor_seconds(server.pid)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([str(KB), "import", str(docs)], env=env, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         with sqlite3.connect(work / "kb.sqlite3") as db:
             newest = db.execute("SELECT max(seq) FROM events").fetchone()[0]
         while indexed_up_to(work) < newest:
             time.sleep(0.2)
         took = time.perf_counter() - started
+        cpu = processor_seconds(server.pid) - serving
+        cpu += after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         done.set()
         poller.join()
     finally:
         server.terminate()
         server.wait()
-    return took, answers
+    return took, cpu, answers
 
 
 def main() -> None:
@@ -137,13 +144,14 @@ def main() -> None:
             f"({cpu / n * 1e3:.2f} ms a document); largest process {peak:.0f} MB",
         )
     )
-    seconds, answers = served(docs, work / "served", environment(work / "served"))
+    seconds, cpu, answers = served(docs, work / "served", environment(work / "served"))
     waits = sorted(s for _, s in answers) or [0.0]
     failed = sum(1 for ok, _ in answers if not ok)
     rows.append(
         (
             "kb import while kb run serves",
-            f"{seconds:.1f} s to a complete index = {n / seconds:,.0f} docs/s; /healthz "
+            f"{seconds:.1f} s to a complete index = {n / seconds:,.0f} docs/s; CPU {cpu:.1f} s"
+            f" ({cpu / n * 1e3:.2f} ms a document); /healthz "
             f"{len(answers) - failed}/{len(answers)} answered, p50 {waits[len(waits) // 2] * 1e3:.0f}"
             f" ms, max {waits[-1] * 1e3:.0f} ms",
         )

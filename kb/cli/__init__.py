@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -193,12 +193,13 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
         upgrade(kb.config.DATABASE_URL)
         started = time.perf_counter()
         total = count_files(folder)
-        follower = kb.index.is_follower()  # else a running kb follows the log into the index
-        # the index is fed as each batch commits; its processes fork before the parsing
-        # pool's thread starts (forking a process that runs threads is not safe)
-        processes = _auto(total, 2000) if follower else 1  # else kb run's follower: one
-        indexing = kb.projection.bulk(processes=processes) if follower else nullcontext()
-        with indexing as follow:
+        # the index is fed as each batch commits, also while a kb runs on the host (its
+        # follower, a thread indexing in one process, fell behind the import; it waits for
+        # the writer lock, then reads what came after: kb.documents.projection). The
+        # indexing processes fork before the parsing pool's thread starts (forking a
+        # process that runs threads is not safe)
+        processes = _auto(total, 2000)
+        with kb.projection.bulk(processes=processes) as follow:
             with bar(total, "Importing") as tick:
                 report = import_tree(
                     kb.db,
@@ -219,11 +220,8 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
             # a reason may quote the file (a bad value): no control characters to the terminal
             click.echo(f"rejected {shown(path)}: {shown(reason)}", err=True)
         click.echo(f"{report.summary()}; {paths.summary()} in {took:.1f} s")
-        if follower:
-            later = time.perf_counter() - started - took
-            click.echo(f"Search index up to date {later:.1f} s later")
-        else:  # a second follower of the folder could leave a stale copy of a document
-            click.echo("The running kb brings this host's search index up to date.")
+        later = time.perf_counter() - started - took
+        click.echo(f"Search index up to date {later:.1f} s later")
     if report.rejected or paths.rejected:
         sys.exit(1)
 

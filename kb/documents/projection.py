@@ -5,6 +5,11 @@ reloads the documents they name from the database (the source of truth) and hand
 search facade. A fresh or outdated index folder is rebuilt from the documents table. Applying
 an event twice is harmless (update by unique id), so a crash between the index commit and
 recording the sequence number only means a little work is redone.
+
+Two writers may feed one folder: the host's follower (kb.search.store.FollowerRole) and a
+`kb import`, which indexes what it imports itself, in processes of its own. Each writes what it
+read only if no other has recorded a last_seq since it read (SearchIndex.apply's `after`, or
+the writer lock held throughout for a bulk writer); otherwise it reads again.
 """
 
 from __future__ import annotations
@@ -125,7 +130,8 @@ class IndexProjection:
                     return follow()
             if changes is None:
                 return applied
-            self.index.apply(changes.upserts, changes.deletes, changes.last_seq)
+            if not self.index.apply(changes.upserts, changes.deletes, changes.last_seq, after=seen):
+                continue  # another writer (a kb import) committed since: read again
             applied += changes.events
             if changes.last_seq >= newest:
                 # all there was when it looked: no second look (a read, the meta file); a
@@ -134,20 +140,22 @@ class IndexProjection:
 
     @contextmanager
     def bulk(self, *, processes: int = 1) -> Iterator[Callable[[], int]]:
-        """For a bulk import by this host's follower: yields `follow`, to call after each
-        database batch commits; it feeds the log's new events (the import's and anyone
-        else's) into one index writer, committed once when the block ends. Searches see the
-        import when it is complete; the index is never rebuilt for it, so the time grows
-        with what is imported, not with what the database already holds."""
+        """For a bulk import: yields `follow`, to call after each database batch commits; it
+        feeds the log's new events (the import's and anyone else's) into one index writer,
+        committed once when the block ends. Searches see the import when it is complete (a
+        running kb's too: its follower waits for the writer lock meanwhile); the index is never
+        rebuilt for it, so the time grows with what is imported, not with what the database
+        already holds."""
         self.catch_up(processes=processes)  # a fresh folder is built first
         with self._bulk(processes) as follow:
             yield follow
 
     @contextmanager
     def _bulk(self, processes: int) -> Iterator[Callable[[], int]]:
-        seen = self.index.last_seq() or 0
         applied = 0
         with self.index.bulk(processes=processes) as writer:
+            # read holding the writer lock: what another writer committed is not done again
+            seen = writer.last_seq = self.index.last_seq() or 0
 
             def follow() -> int:
                 nonlocal seen, applied
@@ -162,11 +170,16 @@ class IndexProjection:
 
             yield follow
             follow()
-        if writer.again:  # changed twice in the writer's time: their latest state
+        self._again(writer.again)
+
+    def _again(self, ids: set[str]) -> None:
+        """Apply the documents changed twice in a bulk writer's time, their latest state (read
+        again when another writer committed between the read and the write)."""
+        while ids and (seen := self.index.last_seq()) is not None:
             with self.db.read() as s:
-                docs = select(Document).where(Document.id.in_(writer.again))
-                upserts = list(_index_docs(s, docs))
-            self.index.apply(upserts, writer.again - {d.id for d in upserts}, seen)
+                upserts = list(_index_docs(s, select(Document).where(Document.id.in_(ids))))
+            if self.index.apply(upserts, ids - {d.id for d in upserts}, seen, after=seen):
+                return
 
     def _changes(self, s: Session, seen: int) -> _Changes | None:
         """What the next events after `seen` (at most BATCH) change; None when none."""

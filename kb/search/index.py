@@ -108,8 +108,22 @@ class SearchIndex:
     def doc_count(self) -> int:
         return self._searcher().doc_count()
 
-    def apply(self, upserts: Iterable[IndexDoc], deletes: Iterable[str], last_seq: int) -> None:
-        """Upsert and delete by id, commit, then record last_seq (never backwards).
+    def apply(
+        self,
+        upserts: Iterable[IndexDoc],
+        deletes: Iterable[str],
+        last_seq: int,
+        *,
+        after: int | None = None,
+    ) -> bool:
+        """Upsert and delete by id, commit, then record last_seq (never backwards); whether
+        it did.
+
+        With `after`, the index's last_seq the caller read its documents after: when another
+        writer has recorded a different one since (a `kb import` beside the running kb's
+        follower), nothing is written and the caller reads again. That writer may have
+        committed a newer copy of a document read here; written over it, the older copy would
+        stay, its events being behind the recorded last_seq.
 
         An id both upserted and deleted in one call ends up deleted. Whoosh deletes only
         reach committed segments, so duplicates within a call are collapsed first (the
@@ -118,6 +132,8 @@ class SearchIndex:
         latest = {doc.id: doc for doc in upserts}
         gone = set(deletes)
         with store.write_lock(self.path):
+            if after is not None and self.last_seq() != after:
+                return False
             if latest or gone:
                 writer = writers.open_writer(self._ix, timeout=30.0)
                 try:
@@ -132,6 +148,7 @@ class SearchIndex:
                     raise
                 self._untidy, self._committed = True, time.monotonic()
             store.advance_meta(self.path, last_seq)
+        return True
 
     def tidy(self) -> bool:
         """Merge the small segments apply() left (merges.small), in commits of their own, once

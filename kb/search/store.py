@@ -38,10 +38,12 @@ def write_lock(folder: Path) -> Iterator[None]:
 class FollowerRole:
     """Which process of a host applies the event log to the folder: whoever holds an OS lock.
 
-    Two followers of one folder would each take the writer lock in turn, yet one could apply
-    a document it read before the other applied a newer change of it, leaving the index stale
-    with a later last_seq. Every process of a host may ask; one holds the role until it closes
-    the folder or dies (the OS then frees the lock and the next one to ask takes over).
+    Two followers of one folder would each take the writer lock in turn and index the same
+    events twice; neither leaves a stale copy of a document, since a write is refused when
+    another writer recorded a last_seq after the writer read (SearchIndex.apply's `after`), but
+    the work would be done twice. Every process of a host may ask; one holds the role until it
+    closes the folder or dies (the OS then frees the lock and the next one to ask takes over).
+    A `kb import` indexes what it imports beside the follower (kb.cli).
     """
 
     def __init__(self, folder: Path) -> None:

@@ -58,8 +58,8 @@ def test_import_with_worker_processes_and_parallel_reindex(kb, config, corpus):
 
 
 def test_the_parsing_pool_takes_only_the_cores_indexing_leaves():
-    # two cores, two indexing processes (or a running kb's follower): parse in the importing
-    # process, not in a pool that pickles every document there and back
+    # two cores, two indexing processes: parse in the importing process, not in a pool that
+    # pickles every document there and back
     assert _parsers(10_000, indexing=2, cores=2) == 1
     assert _parsers(10_000, indexing=1, cores=2) == 1
     assert _parsers(10_000, indexing=2, cores=8) == 6

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
+import time
+from pathlib import Path
 
 from sqlalchemy import event
 
@@ -10,6 +14,7 @@ from kb.documents import projection, services
 from kb.documents.models import Document
 from kb.documents.projection import IndexProjection
 from kb.search import SearchIndex
+from kb.search.store import LOCK_FILE
 
 
 def ids(results) -> list[str]:
@@ -108,6 +113,47 @@ def test_bulk_feeds_one_writer_and_applies_a_second_change_after_its_commit(kb, 
     assert kb.index.query("title:supplier").total == 0
     assert kb.index.doc_count() == 2
     assert ids(kb.index.query('"Kept lesson"')) == [kept.id]
+    assert kb.projection.lag() == 0
+
+
+def waits_for_the_writer_lock(folder: Path) -> bool:
+    """Whether a thread of this process waits for the folder's writer lock: /proc/locks lists
+    a blocked flock as "N: -> FLOCK ADVISORY WRITE pid major:minor:inode start end"."""
+    blocked = (line.split() for line in Path("/proc/locks").read_text().splitlines())
+    mine = (str(os.getpid()), (folder / LOCK_FILE).stat().st_ino)
+    return any(f[1] == "->" and (f[5], int(f[6].rsplit(":", 1)[1])) == mine for f in blocked)
+
+
+def test_the_follower_reads_again_when_an_import_committed_after_its_read(kb, lesson_md):
+    """`kb import` indexes beside the running kb's follower (kb.cli). A follower that read a
+    lesson, then waited for the writer lock while the import committed a newer copy of it,
+    must not write its older copy over it: the newer one's event is behind the recorded
+    last_seq, so nothing would ever index the lesson again."""
+    kb.projection.catch_up()
+    importer = IndexProjection(kb.db, SearchIndex(kb.config.INDEX_DIR))  # the other process
+    applied = []
+    follower = threading.Thread(target=lambda: applied.append(kb.projection.catch_up()))
+    try:
+        with importer.bulk() as follow:  # holds the writer lock
+            doc = services.create_document(
+                kb.db, lesson_md("Supplier lesson"), type_hint="lesson", actor="a"
+            )
+            follower.start()  # reads the lesson, then waits for the lock
+            deadline = time.monotonic() + 30
+            while not waits_for_the_writer_lock(kb.index.path):
+                assert time.monotonic() < deadline and follower.is_alive()
+                time.sleep(0.01)
+            source = services.get_revision(kb.db, doc.id).markdown
+            services.update_document(
+                kb.db, doc.id, source.replace("Supplier", "Firmware"), base_version=1, actor="a"
+            )
+            follow()
+        follower.join(30)
+    finally:
+        importer.index.close()
+    assert ids(kb.index.query("title:firmware")) == [doc.id]
+    assert kb.index.query("title:supplier").total == 0
+    assert applied == [0]  # it read again: nothing after the import's last_seq
     assert kb.projection.lag() == 0
 
 

@@ -45,6 +45,18 @@ def test_apply_records_seq_and_never_moves_it_back(search_index: SearchIndex, do
     assert search_index.last_seq() == 9
 
 
+def test_apply_after_a_last_seq_writes_nothing_once_another_writer_moved_it(
+    search_index: SearchIndex, doc_factory
+):
+    search_index.rebuild([], last_seq=4)
+    newer = doc_factory(id="LL-1", title="Firmware lesson")
+    assert search_index.apply([newer], [], last_seq=6, after=4)  # another writer
+    older = doc_factory(id="LL-1", title="Supplier lesson")  # read after event 4 too
+    assert not search_index.apply([older], [], last_seq=5, after=4)
+    assert [h.title for h in search_index.query("lesson").hits] == ["Firmware lesson"]
+    assert search_index.last_seq() == 6
+
+
 def test_apply_on_an_unbuilt_index_still_asks_for_a_rebuild(search_index, doc_factory):
     search_index.apply([doc_factory(id="LL-1")], [], last_seq=5)
     assert search_index.last_seq() is None

@@ -9,7 +9,8 @@ and --n 50000: the rate must not fall as the corpus grows):
                follows the neighbours, the CPU time much less), and the largest process's
                peak resident size
   served       `kb import DIR` while `kb run` serves the same database and index folder: the
-               time until the index holds every document (the running kb's follower indexes),
+               time until the index holds every document (the import indexes it, as alone;
+               the running kb's follower waits for its commit, then follows),
                the CPU time the import and the running kb used meanwhile, and how /healthz
                answered (every 0.5 s)
 Not a test: it prints figures and never fails on them.

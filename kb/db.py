@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, create_engine, event, text
+from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -186,18 +186,6 @@ class Database:
             return
         with self._sqlite_writer:
             yield
-
-    def analyze(self) -> None:
-        """Fresh statistics for the query planner, after the data changed in bulk (an import,
-        a start). SQLite keeps none until asked: without them it filtered a list of lessons
-        by a topic (1,300 of 10,000) through the index of their status, which 8,000 share
-        (10,000 lessons: count and page 9.8 + 10.9 -> 3.8 + 4.3 ms). analysis_limit bounds the
-        rows read per index (29 ms at 10,000 lessons without it). PostgreSQL's autovacuum
-        analyses later by itself; asked now, the plans are right at once."""
-        with self.write(wake=False) as s:
-            if self.is_sqlite:
-                s.execute(text("PRAGMA analysis_limit=1000"))
-            s.execute(text("ANALYZE"))
 
     def dispose(self) -> None:
         self.engine.dispose()

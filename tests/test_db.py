@@ -148,25 +148,3 @@ def test_the_index_follower_is_woken_by_commits_that_append_to_the_log_only(kb):
         lock_log(s)  # what every append to the log does first
     assert (len(plain), len(follower)) == (2, 1)
     assert (kb.follower.wake, LOG_APPENDED) in kb.db._after_write  # how kb wires it
-
-
-def test_the_planner_gets_statistics_of_what_was_added(kb, make_lesson):
-    """Database.analyze (after an import, at each start): SQLite keeps no statistics until
-    asked, PostgreSQL's come when autovacuum gets round to it."""
-    for _ in range(3):
-        make_lesson()
-    stats = "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'"
-    if kb.db.is_sqlite:
-        with kb.db.read() as s:
-            assert not s.execute(text(stats)).all()
-    kb.db.analyze()
-    with kb.db.read() as s:
-        if kb.db.is_sqlite:
-            tables = s.execute(text("SELECT tbl FROM sqlite_stat1")).scalars().all()
-            assert {"documents", "document_labels"} <= set(tables)
-        else:  # written by ANALYZE itself (pg_stat_* views follow later)
-            rows = s.execute(text("SELECT count(*) FROM documents")).scalar()
-            estimate = s.execute(
-                text("SELECT reltuples FROM pg_class WHERE relname = 'documents'")
-            ).scalar()
-            assert rows >= 3 and estimate == rows

@@ -88,7 +88,6 @@ def _init(kb: Kb, *, content: bool) -> None:
             click.echo(f"Starter content from {folder}: {report.summary()}")
             click.echo(import_paths(kb.db, folder, actor="kb init").summary())
             _starter_group(kb)
-    kb.db.analyze()  # the planner's statistics, at each start (under 0.1 s at 50,000 lessons)
 
 
 def _auto(count: int, threshold: int) -> int:
@@ -212,7 +211,6 @@ def import_command(folder: Path, actor: str, workers: int | None, create_project
                     committed=follow,
                 )
             paths = import_paths(kb.db, folder, actor=actor)
-            kb.db.analyze()  # the planner's statistics for what the import added
             took = time.perf_counter() - started
         for path, note in report.notes:
             click.echo(f"not kept {shown(path)}: {shown(note)}", err=True)

@@ -35,7 +35,7 @@ from whoosh.searching import Searcher
 # to decode and their lists grow with the index: the benchmark's 50 queries read 13 MB of
 # decoded postings at 10,000 lessons (38 MB of index) and 65 MB at 50,000 (160 MB). Held to
 # 32 MB there, they pushed each other out, and a first-time search decoded again what the
-# one before had decoded (50,000 lessons, p95 324 -> 112 ms of CPU, "root cause" 499 -> 101).
+# one before had decoded (50,000 lessons, p95 324 -> 123 ms of CPU, "root cause" 499 -> 101).
 BUDGET = 32 * 1024 * 1024
 SHARE = 0.5
 _OBJECT = 40

@@ -286,8 +286,8 @@ class SearchIndex:
         )
         suggestion = None
         if text and (relaxed or total < SUGGEST_BELOW):
-            suggestion = self._suggest(
-                searcher, text, filter_q, hidden, 0 if relaxed else total, budget
+            suggestion = present.better_suggestion(
+                searcher, self._parser, text, filter_q, hidden, 0 if relaxed else total, budget
             )
         return SearchResults(
             query=text,
@@ -384,29 +384,3 @@ class SearchIndex:
             self._searchers.add(fresh)
         slot.searcher, slot.contents = fresh, contents
         return fresh
-
-    def _suggest(
-        self,
-        searcher: Searcher,
-        text: str,
-        filter_q: query.Query | None,
-        hidden: frozenset[int],
-        total: int,
-        budget: collect.Budget,
-    ) -> str | None:
-        """A corrected query, only when it finds more than the person already has.
-        Both the candidate words (present.suggest) and that check leave out what the
-        reader may not see: a word held by hidden documents alone is never offered."""
-        try:
-            budget.remaining()
-            suggestion = present.suggest(searcher, text, hidden)
-            if suggestion is None:
-                return None
-            corrected = parse(self._parser, suggestion)
-            better: list[int] = []
-            collect.run(
-                searcher, corrected, filter_q, budget, hidden=hidden, matched=better, scored=False
-            )
-        except QueryError:  # includes running out of time: the suggestion is optional
-            return None
-        return suggestion if len(better) > total else None

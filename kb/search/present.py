@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Container, Iterable
 
+from whoosh import query
+from whoosh.qparser import QueryParser
 from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
 from whoosh.spelling import Corrector
 
-from kb.search import snippets
-from kb.search.querylang import make_spelling_parser
-from kb.search.records import Hit
+from kb.search import collect, snippets
+from kb.search.querylang import make_spelling_parser, parse
+from kb.search.records import Hit, QueryError
 from kb.search.schema import make_hit, plain_snippet
 
 log = logging.getLogger(__name__)
@@ -131,3 +133,35 @@ def suggest(searcher: Searcher, text: str, hidden: Container[int] = frozenset())
     if not correction.tokens or not corrected or corrected.lower() == text.strip().lower():
         return None
     return corrected
+
+
+def better_suggestion(
+    searcher: Searcher,
+    parser: QueryParser,
+    text: str,
+    filter_q: query.Query | None,
+    hidden: frozenset[int],
+    total: int,
+    budget: collect.Budget,
+) -> str | None:
+    """A corrected query, only when it finds more than the person already has (`total`).
+    Both the candidate words (suggest) and that check leave out what the reader may not
+    see: a word held by hidden documents alone is never offered."""
+    try:
+        budget.remaining()
+        suggestion = suggest(searcher, text, hidden)
+        if suggestion is None:
+            return None
+        better: list[int] = []
+        collect.run(
+            searcher,
+            parse(parser, suggestion),
+            filter_q,
+            budget,
+            hidden=hidden,
+            matched=better,
+            scored=False,
+        )
+    except QueryError:  # includes running out of time: the suggestion is optional
+        return None
+    return suggestion if len(better) > total else None

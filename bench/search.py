@@ -305,7 +305,8 @@ def print_tables(found: dict[int, dict], peer: dict) -> None:
     print(grid("pages and start", columns, rows))
     loads = {f"{n:,} {kind}": r for n in sizes for kind, r in found[n]["load"][0].items()}
     loads.update({f"{n:,} wikmd": peer[n]["load"] for n in sizes if "load" in peer.get(n, {})})
-    print("\n" + load.table(loads, found[sizes[0]]["load"][1]))
+    if loads:  # none with --servers ''
+        print("\n" + load.table(loads, found[sizes[0]]["load"][1]))
     if "skipped" in peer:
         print(f"  wikmd: {peer['skipped']}")
 
@@ -318,7 +319,9 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, help="a --keep folder: skip generating and importing")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder)")
     parser.add_argument("--load", type=float, default=20, help="seconds of each load test")
-    parser.add_argument("--servers", default="run,gunicorn", help="servers of the load test")
+    parser.add_argument(
+        "--servers", default="run,gunicorn", help="servers of the load test (none: --servers '')"
+    )
     parser.add_argument("--peers", action="store_true", help="wikmd too, in a throw-away venv")
     args = parser.parse_args()
     sizes = [args.n] if args.n else [int(s) for s in args.sizes.split(",") if s]
@@ -331,7 +334,9 @@ def main() -> None:
             env, imported = prepare(n, work, reuse=bool(args.reuse))
             found[n] = in_process(work, env, args.rounds) | {"import": imported}
             found[n]["start"] = start_time(env)
-            found[n]["load"] = load.run(work, args.load, 8, args.servers.split(","), 3)
+            found[n]["load"] = load.run(
+                work, args.load, 8, [s for s in args.servers.split(",") if s], 3
+            )
             if "venv" in peer:
                 peer[n] = peers.measure(peer, work, args.rounds, args.load)
             print(f"{n:,} documents measured", file=sys.stderr, flush=True)

@@ -194,3 +194,27 @@ def test_facet_counts_of_any_matches_either_way(search_index: SearchIndex, doc_f
             chosen = sorted((live[first:] + live[:first])[:count])
             expected = expected_facets([docs[searcher.stored_fields(n)["id"]] for n in chosen])
             assert facet_counts(searcher, chosen, cache, masks=masks) == expected, (count, first)
+
+
+def test_facet_postings_read_a_block_at_a_time_are_whoosh_own(
+    search_index: SearchIndex, doc_factory
+):
+    """facets._all_ids over Whoosh's own leaf matcher (a reader the posting cache does not
+    follow; blocks of 128) and over a kept list gives the documents all_ids() gives."""
+    from whoosh import index as whoosh_index
+
+    from kb.search import facets
+
+    search_index.rebuild(_facet_docs(doc_factory, 0, 300), last_seq=1)
+    raw = whoosh_index.open_dir(str(search_index.path)).reader()
+    kept = search_index._searcher().reader()
+    for reader, leaf in ((raw, "W3LeafMatcher"), (kept, "KeptLeaf")):
+        seen = set()
+        for fieldname in ("tags", "type", "project"):
+            for term in reader.lexicon(fieldname):
+                expected = list(reader.postings(fieldname, term).all_ids())
+                matcher = reader.postings(fieldname, term)
+                seen.add(type(matcher).__name__)
+                assert list(facets._all_ids(matcher)) == expected, (fieldname, term)
+        assert leaf in seen  # "common" is in all 300: three blocks of Whoosh's
+    raw.close()

@@ -12,6 +12,8 @@ W3PostingsWriter's test `len(self) < inlinelimit` is never true at its default o
 shared documents are found first from the kept document numbers by set operations (C loops, no
 Python step a posting), deleted ones left out, and scores worked out for those documents
 alone. Facet filters (collect._Require: a RequireMatcher over the query) only narrow them.
+A lone word is such a tree of one leaf (collect.TopOfAll sends it here too): its documents
+and scores at once, not a part of 2,048 documents at a time.
 
 The scores are Whoosh's to the last bit: a field's score of a document is the number the
 dense loop adds (the kept BM25F score times the deleted-documents filter's boost, times the
@@ -42,7 +44,7 @@ WORDS = (ArrayScores, TreeScores)
 
 
 def common_scores(
-    root: matching.IntersectionMatcher, check: Callable[[], object]
+    root: matching.Matcher, check: Callable[[], object]
 ) -> tuple[list[int], list[float]] | None:
     """(the documents every word and term under root matches from root's current one on,
     in increasing order, their scores as root.score() gives them), or None when a leaf is

@@ -156,23 +156,65 @@ def test_facets_follow_updates_and_deletes(search_index: SearchIndex, corpus, do
     assert escrow.facets == expected_facets([changed])
 
 
-def test_facets_of_most_documents_count_the_others(search_index: SearchIndex, corpus):
-    """Matches of any share of the index, with deleted documents in both segments: counted
-    directly when they are half or fewer, from all documents minus the others beyond."""
+def _facet_docs(doc_factory, first: int, count: int) -> list[IndexDoc]:
+    """Documents whose facet values range from held by nearly all to held by one: values
+    that many documents hold are counted from bit masks, the rarer ones looked up."""
+    phases = ["initiation", "planning", "execution", "closure", None]
+    return [
+        doc_factory(
+            id=f"LL-2024-{n:04d}",
+            type="process" if n % 120 == 10 else "lesson",  # one a segment
+            project=f"p{n % 3}" if n % 11 else None,
+            phase=phases[n % 5],
+            topics=(["schedule"] if n % 2 else []) + ([f"topic-{n % 13}"] if n % 4 else []),
+            tags=[] if n % 17 == 0 else ["common", f"tag-{n % 9}", *(["one"] if n == 8 else [])],
+        )
+        for n in range(first, first + count)
+    ]
+
+
+@pytest.mark.parametrize("masks", [None, False, True])
+def test_facet_counts_of_any_matches_either_way(search_index: SearchIndex, doc_factory, masks):
+    """Matches of any share of the index, with deleted documents in both segments, counted
+    a document at a time, from masks, or whichever costs less: the documents' own counts."""
     from kb.search.facets import FacetCache, facet_counts
 
-    half = len(corpus) // 2
-    search_index.rebuild(corpus[:half], last_seq=1)
-    search_index.apply(corpus[half:], [], last_seq=2)
-    gone = {corpus[1].id, corpus[half + 1].id}
-    search_index.apply([], gone, last_seq=3)  # a deleted document in each segment
+    corpus = _facet_docs(doc_factory, 0, 120) + _facet_docs(doc_factory, 120, 120)
+    search_index.rebuild(corpus[:120], last_seq=1)
+    search_index.apply(corpus[120:], [], last_seq=2)
+    gone = {corpus[1].id, corpus[121].id, corpus[7].id}
+    search_index.apply([], gone, last_seq=3)  # deleted documents in each segment
     searcher = search_index._searcher()
     assert len(list(searcher.leaf_searchers())) == 2
     docs = {d.id: d for d in corpus if d.id not in gone}
     live = [n for n in range(searcher.doc_count_all()) if not searcher.reader().is_deleted(n)]
-    size = searcher.doc_count_all()
-    for count in (0, 1, size // 2, size // 2 + 1, len(live) - 1, len(live)):
+    cache = FacetCache()
+    for count in (0, 1, 7, len(live) // 2, len(live) - 1, len(live)):
         for first in (0, 3):  # a run at the start, and one that leaves gaps at both ends
             chosen = sorted((live[first:] + live[:first])[:count])
             expected = expected_facets([docs[searcher.stored_fields(n)["id"]] for n in chosen])
-            assert facet_counts(searcher, chosen, FacetCache()) == expected, (count, first)
+            assert facet_counts(searcher, chosen, cache, masks=masks) == expected, (count, first)
+
+
+def test_facet_postings_read_a_block_at_a_time_are_whoosh_own(
+    search_index: SearchIndex, doc_factory
+):
+    """facets._all_ids over Whoosh's own leaf matcher (a reader the posting cache does not
+    follow; blocks of 128) and over a kept list gives the documents all_ids() gives."""
+    from whoosh import index as whoosh_index
+
+    from kb.search import facets
+
+    search_index.rebuild(_facet_docs(doc_factory, 0, 300), last_seq=1)
+    raw = whoosh_index.open_dir(str(search_index.path)).reader()
+    kept = search_index._searcher().reader()
+    for reader, leaf in ((raw, "W3LeafMatcher"), (kept, "KeptLeaf")):
+        seen = set()
+        for fieldname in ("tags", "type", "project"):
+            for term in reader.lexicon(fieldname):
+                expected = list(reader.postings(fieldname, term).all_ids())
+                matcher = reader.postings(fieldname, term)
+                seen.add(type(matcher).__name__)
+                assert list(facets._all_ids(matcher)) == expected, (fieldname, term)
+        assert leaf in seen  # "common" is in all 300: three blocks of Whoosh's
+    raw.close()

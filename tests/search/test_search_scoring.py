@@ -171,7 +171,9 @@ def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
     def run(q: query.Query, hidden: frozenset[int], limit: int) -> tuple:
         return top_of_all(searcher, q, hidden, limit)
 
-    for text in ("vendor", "risk", "the plan", "supplier", "risk vendor", "plan risk vendor"):
+    # single words: their kept postings at once (allof); plan*: a part at a time
+    words = ("vendor", "risk", "the plan", "supplier", "risk vendor", "plan risk vendor", "plan*")
+    for text in words:
         ours = parse(index._parser, text)
         theirs = ours.accept(lambda n: whoosh_or(n.subqueries) if type(n) is unions.FieldsOr else n)
         for hidden in (frozenset(), frozenset({0, 1, 5, 21})):
@@ -242,3 +244,35 @@ def test_fields_or_with_phrases_matches_and_scores_as_whoosh(
             for sub, _ in searcher.leaf_searchers():
                 assert type(ours.matcher(sub, sub.context())) is kind, text
     assert blocks  # phrases were matched a part at a time
+
+
+@pytest.mark.parametrize("limit", [1, 3, 20])
+def test_offered_matches_keep_the_best_as_top_collector_does(limit):
+    """collect._offer, which leaves out at once the scores below `limit` others of a batch
+    (collect._floor), keeps the same best documents as taking every match in turn: the
+    highest scores, the lower document number first among equal ones; every visible match
+    kept, hidden ones left out. Scores from a few values, so many are equal."""
+    import random
+    from heapq import heappush, heapreplace
+
+    from kb.search import collect
+
+    rng = random.Random(limit)
+    docs = sorted(rng.sample(range(5000), 3000))
+    scores = [rng.choice([0.5, 1.0, 1.5, 2.0, 2.5]) * rng.choice([1, 1, 1, 1.25]) for _ in docs]
+    hidden = frozenset(rng.sample(docs, 40))
+    top = collect.TopOfAll(limit)
+    top.items = []
+    matched: list[int] = []
+    for start, end in ((0, 5), (5, 400), (400, 410), (410, 3000)):  # batches of any size
+        collect._offer(top, docs[start:end], scores[start:end], hidden, matched)
+    one_by_one: list[tuple[float, int]] = []
+    for docnum, score in zip(docs, scores, strict=True):
+        if docnum in hidden:
+            continue
+        if len(one_by_one) < limit:
+            heappush(one_by_one, (score, 0 - docnum))
+        elif score > one_by_one[0][0]:
+            heapreplace(one_by_one, (score, 0 - docnum))
+    assert sorted(top.items) == sorted(one_by_one)
+    assert matched == [d for d in docs if d not in hidden]

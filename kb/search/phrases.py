@@ -59,11 +59,11 @@ def add_scores(
     limit: int,
     boost: float,
     scored: bool,
-) -> None:
+) -> Sequence[int]:
     """ArrayUnionMatcher's loop for one sub-matcher (a[d - offset] += m.score() * boost for
     each match d below limit, then m at its first match from limit on) for a phrase of
     plain terms (each a W3LeafMatcher scored by BM25F from kept lengths, perhaps behind
-    the filter of deleted documents: kb.search.unions._plain_term)."""
+    the filter of deleted documents: kb.search.unions._plain_term). Returns the matches."""
     kept = all(type(leaf) is KeptLeaf for leaf, _ in terms)
     docs, scores = (_kept_phrase if kept else _read_phrase)(terms, limit, scored)
     if scores is None:
@@ -77,6 +77,7 @@ def add_scores(
             deleted._find_next()  # the filter's own step past deleted documents
     _align(m.child)
     m._find_next()  # the spans of the next document holding every word, as next() finds
+    return docs
 
 
 def _read_phrase(

@@ -180,22 +180,25 @@ def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
     assert set(fast) == {"_collect_scores", "_all_of"}
 
 
-@pytest.mark.parametrize("shape", ["array", "tree"])
+@pytest.mark.parametrize(("shape", "part"), [("array", 5), ("tree", 5), ("tree", 64)])
 def test_fields_or_with_phrases_matches_and_scores_as_whoosh(
-    tmp_path, corpus, doc_factory, monkeypatch, shape
+    tmp_path, corpus, doc_factory, monkeypatch, shape, part
 ):
     """Where Whoosh would add a word's fields up in an array (ArrayScores) or along a tree of
     UnionMatchers (TreeScores: segments of over 5,000 documents, here forced), kb's matcher
     finds the documents, scores (to the last bit) and date order of Whoosh's own Or, with
     quoted phrases matched a part at a time (phrases.add_scores) against Whoosh's Phrase,
-    over parts of 5 documents, several segments and deleted documents."""
+    over parts of 5 documents (or 64, each side of the tree whose documents are known then
+    added up document by document), several segments and deleted documents."""
     from whoosh import query
     from whoosh.query.compound import DefaultOr
 
     from kb.search import phrases, unions
     from kb.search.phrases import AdjacentPhrase
 
-    monkeypatch.setattr(unions.FieldsOr, "PART", 5)
+    monkeypatch.setattr(unions.FieldsOr, "PART", part)
+    if part > 5:
+        monkeypatch.setattr(unions, "FEW", 1.0)
     if shape == "tree":
         monkeypatch.setattr(unions.FieldsOr, "_preloads", lambda *args: False)
     index = SearchIndex(tmp_path / "ix")

@@ -57,18 +57,23 @@ def add_scores(
     a: array,
     offset: int,
     limit: int,
-    boost: float,
+    boost: float | None,
     scored: bool,
 ) -> Sequence[int]:
     """ArrayUnionMatcher's loop for one sub-matcher (a[d - offset] += m.score() * boost for
     each match d below limit, then m at its first match from limit on) for a phrase of
     plain terms (each a W3LeafMatcher scored by BM25F from kept lengths, perhaps behind
-    the filter of deleted documents: kb.search.unions._plain_term). Returns the matches."""
+    the filter of deleted documents: kb.search.unions._plain_term). Returns the matches.
+    Boost None: the part is all zeros and the boost 1.0 (unions.TreeScores.FRESH), each
+    score written as it is."""
     kept = all(type(leaf) is KeptLeaf for leaf, _ in terms)
     docs, scores = (_kept_phrase if kept else _read_phrase)(terms, limit, scored)
     if scores is None:
         for d in docs:
             a[d - offset] = 1
+    elif boost is None:
+        for d, score in zip(docs, scores, strict=True):
+            a[d - offset] = score  # 0.0 + score * 1.0
     else:
         for d, score in zip(docs, scores, strict=True):
             a[d - offset] += score * boost

@@ -60,6 +60,11 @@ def _plain_phrase(m: matching.Matcher) -> list[tuple[W3LeafMatcher, FilterMatche
 class ArrayScores(matching.ArrayUnionMatcher):
     """Whoosh's ArrayUnionMatcher with its scores added up faster (module docstring)."""
 
+    # whether each sub-matcher adds into an array of zeros of its own, at a boost of 1.0: a
+    # score then is written as it is (0.0 + s * 1.0 is s for every score BM25F gives, all
+    # of them over 0)
+    FRESH = False
+
     def __init__(
         self,
         ms: list[matching.Matcher],
@@ -99,7 +104,8 @@ class ArrayScores(matching.ArrayUnionMatcher):
         if terms is None:
             self._add(m, a, offset, limit)
             return None
-        return phrases.add_scores(m, terms, a, offset, limit, self._boost, self._scored)
+        boost = None if self.FRESH else self._boost
+        return phrases.add_scores(m, terms, a, offset, limit, boost, self._scored)
 
     def _add(self, m: matching.Matcher, a: array, offset: int, limit: int) -> None:
         # ArrayUnionMatcher._read_part's loop for one sub-matcher
@@ -168,7 +174,10 @@ class ArrayScores(matching.ArrayUnionMatcher):
         boost, ids, i = self._boost, leaf._ids, leaf._i
         end = bisect_left(ids, limit, i)
         scores = leaf.bm25()
-        if deleted is None:
+        if deleted is None and self.FRESH:
+            for d, s in zip(ids[i:end], scores[i:end], strict=True):
+                a[d - offset] = s  # 0.0 + s * 1.0
+        elif deleted is None:
             for d, s in zip(ids[i:end], scores[i:end], strict=True):
                 a[d - offset] += s * boost
         else:
@@ -191,6 +200,8 @@ class TreeScores(ArrayScores):
     sub-matcher's scores in an array of its own, added up along the same tree, so in the
     same order (a document one side lacks adds 0.0 there, which changes no number), then
     times the Or's boost as Whoosh's WrappingMatcher applies it."""
+
+    FRESH = True
 
     def __init__(
         self,

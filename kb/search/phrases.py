@@ -20,7 +20,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from itertools import compress, filterfalse, repeat
-from operator import add, rshift
+from operator import add, and_, rshift, sub
 
 from whoosh import matching, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -28,7 +28,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.searching import Searcher
 
-from kb.search.postings import PLACE_BITS, KeptLeaf
+from kb.search.postings import PLACE_LOW, PLACE_STEP, KeptLeaf
 
 
 class AdjacentMatcher(SpanNear2.SpanNear2Matcher):
@@ -136,8 +136,9 @@ def _kept_phrase(
     # posting is a word the document holds), else None and the places of the phrase
     whole, places = (0, None) if _follow(spans) else _adjacent(spans)
     if whole is None:
-        # a document's places keep its number above PLACE_BITS
-        held = set(map(rshift, places, repeat(PLACE_BITS))).difference(excluded)
+        places = list(places)  # a place's document: (place & PLACE_LOW) - (place >> 32)
+        lows, positions = map(and_, places, repeat(PLACE_LOW)), map(rshift, places, repeat(32))
+        held = set(map(sub, lows, positions)).difference(excluded)
         docs = sorted(held)
     else:
         leaf, (i, end) = terms[whole][0], parts[whole]
@@ -158,10 +159,10 @@ def _kept_phrase(
 
 
 def _follow(spans: list[array]) -> bool:
-    """Whether word k's places (kb.search.postings.PLACE_BITS) are word 0's k positions on,
+    """Whether word k's places (kb.search.postings.PLACE_STEP) are word 0's k positions on,
     all of them (in this part its words never occur apart from one another)."""
     return all(len(part) == len(spans[0]) for part in spans) and all(
-        _number(part) == _number(spans[0]) + k * _ones(len(part))
+        _number(part) == _number(spans[0]) + k * _steps(len(part))
         for k, part in enumerate(spans[1:], start=1)
     )
 
@@ -185,17 +186,18 @@ def _number(places: array) -> int:
     return int.from_bytes(places, sys.byteorder)
 
 
-def _ones(n: int) -> int:
-    """The number whose n base-2**64 digits are all 1 (k times it adds k to each digit)."""
-    return _number(array("Q", [1]) * n)
+def _steps(n: int) -> int:
+    """The number whose n base-2**64 digits are all PLACE_STEP (k times it moves every place
+    k positions on)."""
+    return _number(array("Q", [PLACE_STEP]) * n)
 
 
 def _moved(places: array, k: int) -> array:
-    """Every place k positions on, at once: k added to every base-2**64 digit of the array read
-    as a number, none of which carries (a place with k added stays within its document's)."""
+    """Every place k positions on, at once: k * PLACE_STEP added to every base-2**64 digit of
+    the array read as a number, none of which carries (a place stays below 2**63 + 2**32)."""
     moved = array("Q")
     moved.frombytes(
-        (_number(places) + k * _ones(len(places))).to_bytes(8 * len(places), sys.byteorder)
+        (_number(places) + k * _steps(len(places))).to_bytes(8 * len(places), sys.byteorder)
     )
     return moved
 

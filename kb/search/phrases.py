@@ -15,10 +15,12 @@ adds it.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left
-from itertools import compress
-from operator import add
+from collections.abc import Iterable, Sequence
+from itertools import compress, filterfalse, repeat
+from operator import add, and_, rshift, sub
 
 from whoosh import matching, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -26,7 +28,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.searching import Searcher
 
-from kb.search.postings import PLACE_BITS, KeptLeaf
+from kb.search.postings import PLACE_LOW, PLACE_STEP, KeptLeaf
 
 
 class AdjacentMatcher(SpanNear2.SpanNear2Matcher):
@@ -55,18 +57,23 @@ def add_scores(
     a: array,
     offset: int,
     limit: int,
-    boost: float,
+    boost: float | None,
     scored: bool,
-) -> None:
+) -> Sequence[int]:
     """ArrayUnionMatcher's loop for one sub-matcher (a[d - offset] += m.score() * boost for
     each match d below limit, then m at its first match from limit on) for a phrase of
     plain terms (each a W3LeafMatcher scored by BM25F from kept lengths, perhaps behind
-    the filter of deleted documents: kb.search.unions._plain_term)."""
+    the filter of deleted documents: kb.search.unions._plain_term). Returns the matches.
+    Boost None: the part is all zeros and the boost 1.0 (unions.TreeScores.FRESH), each
+    score written as it is."""
     kept = all(type(leaf) is KeptLeaf for leaf, _ in terms)
     docs, scores = (_kept_phrase if kept else _read_phrase)(terms, limit, scored)
     if scores is None:
         for d in docs:
             a[d - offset] = 1
+    elif boost is None:
+        for d, score in zip(docs, scores, strict=True):
+            a[d - offset] = score  # 0.0 + score * 1.0
     else:
         for d, score in zip(docs, scores, strict=True):
             a[d - offset] += score * boost
@@ -75,6 +82,7 @@ def add_scores(
             deleted._find_next()  # the filter's own step past deleted documents
     _align(m.child)
     m._find_next()  # the spans of the next document holding every word, as next() finds
+    return docs
 
 
 def _read_phrase(
@@ -105,12 +113,12 @@ def _read_phrase(
 
 def _kept_phrase(
     terms: list[tuple[KeptLeaf, FilterMatcher | None]], limit: int, scored: bool
-) -> tuple[list[int], list[float] | None]:
+) -> tuple[Sequence[int], Iterable[float] | None]:
     """For postings kept in memory (kb.search.postings): the documents below limit holding
-    the phrase (but the deleted ones), found by shifting word k's places (document and
-    position) back by k and intersecting them over the part at once, and, when scored, the
-    score of each as add_scores' loop adds it up (the words' kept scores, KeptLeaf.bm25,
-    taken as _bm25 takes them). Each term left at its first posting from limit on."""
+    the phrase (but the deleted ones), found from each word's places (document and position)
+    over the part at once, and, when scored, the score of each as add_scores' loop adds it up
+    (the words' kept scores, KeptLeaf.bm25, taken as _bm25 takes them). Each term left at its
+    first posting from limit on."""
     parts = []  # per word, its postings below limit: (first, end)
     for leaf, _ in terms:
         i = leaf._i
@@ -119,43 +127,87 @@ def _kept_phrase(
         leaf._i = end
         if end == leaf._blocklength:
             leaf._atend = True  # what next() does past the last block
-    places = _adjacent(terms, parts)
+    spans = []  # per word, its places in the part
+    for (leaf, _), (i, end) in zip(terms, parts, strict=True):
+        kept, starts = leaf.positions()
+        spans.append(kept[starts[i] : starts[end]])
     excluded = set().union(*(deleted._ids for _, deleted in terms if deleted is not None))
-    held = set(map(PLACE_BITS.__rrshift__, places)).difference(excluded)  # place >> 33
-    docs = sorted(held)
+    # a word all of whose places are in the phrase (each of its postings then holds it: a
+    # posting is a word the document holds), else None and the places of the phrase
+    whole, places = (0, None) if _follow(spans) else _adjacent(spans)
+    if whole is None:
+        places = list(places)  # a place's document: (place & PLACE_LOW) - (place >> 32)
+        lows, positions = map(and_, places, repeat(PLACE_LOW)), map(rshift, places, repeat(32))
+        held = set(map(sub, lows, positions)).difference(excluded)
+        docs = sorted(held)
+    else:
+        leaf, (i, end) = terms[whole][0], parts[whole]
+        docs = leaf._ids[i:end]
+        docs = list(filterfalse(excluded.__contains__, docs)) if excluded else docs
+        held = None
     if not scored:
         return docs, None
     columns = []  # per word, the score of each document, as _bm25 gives it
     for (leaf, deleted), (i, end) in zip(terms, parts, strict=True):
-        # every document of docs is among the word's postings, both in increasing order
-        column = compress(leaf.bm25()[i:end], map(held.__contains__, leaf._ids[i:end]))
+        column = leaf.bm25()[i:end]
+        if end - i != len(docs):  # docs is among the word's postings, both in increasing order
+            held = set(docs) if held is None else held
+            column = compress(column, map(held.__contains__, leaf._ids[i:end]))
         # a word's score times its deleted-documents filter's boost, as _bm25 gives it
-        columns.append(list(column if deleted is None else map(deleted.boost.__rmul__, column)))
+        columns.append(column if deleted is None else map(deleted.boost.__rmul__, column))
     return docs, _sum_columns(columns, 0, len(columns))
 
 
-def _adjacent(terms: list[tuple[KeptLeaf, FilterMatcher | None]], parts: list) -> set[int]:
-    """The places (kb.search.postings.PLACE_BITS) of the first word wherever word k follows
-    k positions on, within each word's postings from first to end: word k's places shifted
-    back by k, intersected, from a set of the word with fewest."""
-    spans = []
-    for leaf, (i, end) in zip((leaf for leaf, _ in terms), parts, strict=True):
-        kept, starts = leaf.positions()
-        spans.append(kept[starts[i] : starts[end]])
-    fewest = min(range(len(spans)), key=lambda k: len(spans[k]))
-    places = set(spans[fewest]) if fewest == 0 else set(map(fewest.__rsub__, spans[fewest]))
-    for k, part in enumerate(spans):
+def _follow(spans: list[array]) -> bool:
+    """Whether word k's places (kb.search.postings.PLACE_STEP) are word 0's k positions on,
+    all of them (in this part its words never occur apart from one another)."""
+    return all(len(part) == len(spans[0]) for part in spans) and all(
+        _number(part) == _number(spans[0]) + k * _steps(len(part))
+        for k, part in enumerate(spans[1:], start=1)
+    )
+
+
+def _adjacent(spans: list[array]) -> tuple[int | None, set[int]]:
+    """The places of the last word wherever each word k before it is (last - k) positions
+    back: every word's places moved on to the last word's (_moved), intersected from a set of
+    the word with fewest; and that word when all its places are among them, else None."""
+    last = len(spans) - 1
+    moved = [part if k == last else _moved(part, last - k) for k, part in enumerate(spans)]
+    fewest = min(range(len(moved)), key=lambda k: len(moved[k]))
+    places = set(moved[fewest])
+    for k, part in enumerate(moved):
         if places and k != fewest:
-            places = places.intersection(part if k == 0 else map(k.__rsub__, part))  # - k
-    return places
+            places = places.intersection(part)
+    return (fewest if len(places) == len(moved[fewest]) else None), places
 
 
-def _sum_columns(columns: list[list[float]], lo: int, hi: int) -> list[float]:
+def _number(places: array) -> int:
+    """The array's bytes read as one integer: each place a digit in base 2**64."""
+    return int.from_bytes(places, sys.byteorder)
+
+
+def _steps(n: int) -> int:
+    """The number whose n base-2**64 digits are all PLACE_STEP (k times it moves every place
+    k positions on)."""
+    return _number(array("Q", [PLACE_STEP]) * n)
+
+
+def _moved(places: array, k: int) -> array:
+    """Every place k positions on, at once: k * PLACE_STEP added to every base-2**64 digit of
+    the array read as a number, none of which carries (a place stays below 2**63 + 2**32)."""
+    moved = array("Q")
+    moved.frombytes(
+        (_number(places) + k * _steps(len(places))).to_bytes(8 * len(places), sys.byteorder)
+    )
+    return moved
+
+
+def _sum_columns(columns: list[Iterable[float]], lo: int, hi: int) -> Iterable[float]:
     """_tree_sum of every document's scores at once (the same additions in the same order)."""
     if hi - lo == 1:
         return columns[lo]
     mid = lo + (hi - lo) // 2
-    return list(map(add, _sum_columns(columns, lo, mid), _sum_columns(columns, mid, hi)))
+    return map(add, _sum_columns(columns, lo, mid), _sum_columns(columns, mid, hi))
 
 
 def _postings_before(

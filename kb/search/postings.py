@@ -39,10 +39,14 @@ from whoosh.searching import Searcher
 BUDGET = 32 * 1024 * 1024
 SHARE = 0.5
 _OBJECT = 40
-# a document's places start at its number shifted by this much: positions are below 2**32 (the
-# array holding them would refuse more), a phrase has at most 40 words, so a place shifted back
-# by a word's place in the phrase never reaches the previous document's
-PLACE_BITS = 33
+# a word's place, at position p of document d, is p * PLACE_STEP + d: k positions on is then
+# k * PLACE_STEP more, and the low 32 bits hold p + d (positions below 2**31: the array
+# decoding them refuses more; a segment's documents far fewer; a phrase at most 40 words), so
+# that d is (place & PLACE_LOW) - (place >> 32). Places of one position in different documents
+# differ in their lowest bits, where a set looks first (as p + d << 33 they were alike there,
+# and sets of places took twice as long).
+PLACE_STEP = (1 << 32) + 1
+PLACE_LOW = (1 << 32) - 1
 
 
 class Kept:
@@ -89,14 +93,13 @@ class Kept:
             self.grown(sum(_OBJECT + len(v) for v in values if v is not None))
 
     def add_positions(self, values: tuple, decode: Callable[[bytes], list[int]]) -> None:
-        """Every posting's positions in one array as PLACE_BITS-shifted document plus
-        position ("places": a phrase is then found by set operations over a whole part of
-        the segment), posting i's from starts[i] to starts[i + 1]."""
+        """Every posting's positions in one array as places (PLACE_STEP: a phrase is then
+        found by set operations over a whole part of the segment), posting i's from
+        starts[i] to starts[i + 1]."""
         if self.positions is None:
             places, starts = array("Q"), array("I", [0])
             for d, value in zip(self.ids, values, strict=True):
-                base = d << PLACE_BITS
-                places.extend([base + p for p in array("I", decode(value))])
+                places.extend([p * PLACE_STEP + d for p in array("i", decode(value))])
                 starts.append(len(places))
             self.positions = (places, starts)
             self.grown(8 * len(places) + 4 * len(starts))

@@ -182,22 +182,25 @@ def test_top_of_all_reads_fields_or_scores_as_whoosh_matches_them(
     assert set(fast) == {"_collect_scores", "_all_of"}
 
 
-@pytest.mark.parametrize("shape", ["array", "tree"])
+@pytest.mark.parametrize(("shape", "part"), [("array", 5), ("tree", 5), ("tree", 64)])
 def test_fields_or_with_phrases_matches_and_scores_as_whoosh(
-    tmp_path, corpus, doc_factory, monkeypatch, shape
+    tmp_path, corpus, doc_factory, monkeypatch, shape, part
 ):
     """Where Whoosh would add a word's fields up in an array (ArrayScores) or along a tree of
     UnionMatchers (TreeScores: segments of over 5,000 documents, here forced), kb's matcher
     finds the documents, scores (to the last bit) and date order of Whoosh's own Or, with
     quoted phrases matched a part at a time (phrases.add_scores) against Whoosh's Phrase,
-    over parts of 5 documents, several segments and deleted documents."""
+    over parts of 5 documents (or 64, each side of the tree whose documents are known then
+    added up document by document), several segments and deleted documents."""
     from whoosh import query
     from whoosh.query.compound import DefaultOr
 
     from kb.search import phrases, unions
     from kb.search.phrases import AdjacentPhrase
 
-    monkeypatch.setattr(unions.FieldsOr, "PART", 5)
+    monkeypatch.setattr(unions.FieldsOr, "PART", part)
+    if part > 5:
+        monkeypatch.setattr(unions, "FEW", 1.0)
     if shape == "tree":
         monkeypatch.setattr(unions.FieldsOr, "_preloads", lambda *args: False)
     index = SearchIndex(tmp_path / "ix")
@@ -276,3 +279,53 @@ def test_offered_matches_keep_the_best_as_top_collector_does(limit):
             heapreplace(one_by_one, (score, 0 - docnum))
     assert sorted(top.items) == sorted(one_by_one)
     assert matched == [d for d in docs if d not in hidden]
+
+
+def test_kept_phrases_found_each_way_score_as_whoosh(tmp_path, corpus, doc_factory, monkeypatch):
+    """A phrase over kept postings is found one of three ways per part of a segment (its
+    words only ever together; every place of one word in the phrase; neither): each finds
+    the documents and scores (to the last bit) of Whoosh's own Phrase, deleted documents
+    left out."""
+    from whoosh import query
+
+    from kb.search import phrases, unions
+    from kb.search.phrases import AdjacentPhrase
+
+    monkeypatch.setattr(unions.FieldsOr, "PART", 4)
+    ways = set()  # the ways taken: all together, a word wholly in the phrase (which), neither
+    follow, adjacent = phrases._follow, phrases._adjacent
+
+    def followed(spans: list) -> bool:
+        ways.add("together" if follow(spans) else "apart")
+        return follow(spans)
+
+    def adjacent_places(spans: list) -> tuple:
+        whole, places = adjacent(spans)
+        ways.add(("whole", whole))
+        return whole, places
+
+    monkeypatch.setattr(phrases, "_follow", followed)
+    monkeypatch.setattr(phrases, "_adjacent", adjacent_places)
+    index = SearchIndex(tmp_path / "ix")
+    index.rebuild(corpus[:10], last_seq=1)
+    extra = [
+        doc_factory(id=f"LL-2025-01{n:02}", title="Root cause", body=body)
+        for n, body in enumerate(
+            ["root cause of the root cause"] * 4
+            + ["a test, the test environment and a test", "test environment"] * 3
+            + ["change the request", "change request: request a change", "root cause"] * 3
+            + ["cause and effect, root cause"] * 4
+            + ["quokka wombat numbat; quokka wombat numbat"] * 4
+        )
+    ]
+    index.apply(extra, [], last_seq=2)
+    index.apply(extra[::5], [], last_seq=3)  # the earlier segment keeps deleted documents
+    searcher = index._searcher()
+    texts = ['"root cause"', '"test environment"', '"change request"', '"quokka wombat numbat"']
+    for text in texts:
+        ours = parse(index._parser, text)
+        theirs = ours.accept(
+            lambda n: query.Phrase(n.fieldname, n.words) if type(n) is AdjacentPhrase else n
+        )
+        assert_same_search(searcher, ours, theirs, text)
+    assert {"together", ("whole", 0), ("whole", 1), ("whole", None)} <= ways, ways

@@ -86,7 +86,7 @@ def measure(peer: dict, work: Path, rounds: int, seconds: float) -> dict:
         pages = [f"/lessons/{p.stem}" for p in sorted((site / "wiki" / "lessons").glob("*.md"))]
         wrk = load.have_wrk()
         rows = [
-            (name, load.scenario(server.pid, port, urls, "", (seconds, 3, 8), wrk))
+            (name, load.scenario(server.pid, port, (urls, urls), "", (seconds, 3, 8), wrk))
             for name, urls in (("search", paths), ("page", pages[: load.PAGES]))
         ]
         return {

@@ -32,7 +32,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.searching import Searcher
 
-from kb.search.postings import KeptLeaf
+from kb.search.postings import KeptLeaf, every_block
 from kb.search.schema import FACET_FIELDS, MULTI_VALUED
 
 FACET_LIMIT = 20
@@ -104,13 +104,7 @@ def _all_ids(m: Matcher) -> Sequence[int]:
         return m._ids
     if type(m) is not W3LeafMatcher:
         return list(m.all_ids())
-    ids: list[int] = []
-    while True:
-        m._read_ids()
-        ids.extend(m._ids)
-        if m._lastblock:
-            return ids
-        m._next_block()
+    return every_block(m, "ids")
 
 
 def _segment_values(segment: Searcher) -> SegmentValues:

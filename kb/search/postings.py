@@ -124,14 +124,16 @@ class Kept:
         return scores
 
 
-def _all_values(leaf: W3LeafMatcher) -> tuple:
-    """Every block's values of a fresh matcher, in order."""
-    values: list = []
+def every_block(leaf: W3LeafMatcher, part: str) -> list:
+    """A fresh matcher's `part` ("ids" or "values") of every block, in order, read a block at
+    a time (its all_ids() and all_values() are a generator step a posting)."""
+    read = getattr(leaf, f"_read_{part}")
+    found: list = []
     while True:
-        leaf._read_values()
-        values.extend(leaf._values)
+        read()
+        found.extend(getattr(leaf, f"_{part}"))
         if leaf._lastblock:
-            return tuple(values)
+            return found
         leaf._next_block()
 
 
@@ -172,7 +174,7 @@ class KeptLeaf(W3LeafMatcher):
     def _read_values(self) -> None:
         kept = self._kept
         if kept.values is None:
-            kept.add_values(_all_values(self._fresh()))
+            kept.add_values(tuple(every_block(self._fresh(), "values")))
         self._values = kept.values
 
     def bm25(self, scorer: object = None, lengths: list | None = None) -> array:
@@ -189,7 +191,11 @@ class KeptLeaf(W3LeafMatcher):
         code asked for them."""
         kept = self._kept
         if kept.positions is None:
-            values = kept.values if kept.values is not None else _all_values(self._fresh())
+            values = (
+                kept.values
+                if kept.values is not None
+                else tuple(every_block(self._fresh(), "values"))
+            )
             kept.add_positions(values, self.format.decoder("positions"))
         return kept.positions
 
